@@ -1,0 +1,1 @@
+"""odc-pipeline: combine Indonesian CSO election datasets into one warehouse analysts can defend."""

@@ -1,0 +1,64 @@
+"""Build the Dagster definitions from a registry: the same for the UI, `make run` and tests."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from odc_pipeline.defs.io_manager import ParquetIOManager
+from odc_pipeline.defs.resources import WarehouseResource
+from odc_pipeline.defs.sources import build_source_assets
+from odc_pipeline.defs.warehouse import build_warehouse_assets
+from odc_pipeline.registry import Registry, load_registry
+from odc_pipeline.settings import (
+    WAREHOUSE_URL_VARIABLE,
+    Settings,
+    load_settings,
+    warehouse_url_from_environment,
+)
+
+ALL_ASSETS_JOB = "materialize_all"
+
+
+def warehouse_resource(settings: Settings) -> WarehouseResource:
+    """PostgreSQL (or any URL) from `ODC_WAREHOUSE_URL` via EnvVar, else the embedded SQLite file.
+
+    EnvVar keeps the URL, which may carry a password, out of Dagster's stored run config.
+    """
+    if warehouse_url_from_environment(settings):
+        return WarehouseResource(url=dg.EnvVar(WAREHOUSE_URL_VARIABLE))
+    settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    return WarehouseResource(url=settings.default_warehouse_url)
+
+
+def build_definitions(
+    settings: Settings | None = None,
+    registry: Registry | None = None,
+    loggers: dict[str, dg.LoggerDefinition] | None = None,
+) -> dg.Definitions:
+    """Every asset, check and resource for one registry."""
+    settings = settings or load_settings()
+    # Files are checked when a source runs, so one missing file fails that source alone
+    # instead of taking the whole code location down.
+    registry = registry or load_registry(settings.registry_path, check_files=False)
+    assets: list = []
+    for entry in registry.sources:
+        assets += build_source_assets(
+            entry, registry.base_dir, registry.organization_name(entry.organization)
+        )
+    warehouse_assets, warehouse_checks = build_warehouse_assets(registry)
+    return dg.Definitions(
+        assets=[*assets, *warehouse_assets],
+        asset_checks=warehouse_checks,
+        jobs=[
+            dg.define_asset_job(
+                ALL_ASSETS_JOB,
+                selection=dg.AssetSelection.all(),
+                description="Every source, then the warehouse.",
+            )
+        ],
+        resources={
+            "io_manager": ParquetIOManager(base_dir=str(settings.storage_dir)),
+            "warehouse": warehouse_resource(settings),
+        },
+        loggers=loggers,
+    )

@@ -1,0 +1,40 @@
+"""Frames travel between assets as Parquet files, one per asset, not as pickles.
+
+Parquet keeps dtypes (nullable integers stay integers), is readable by any tool a steward or
+analyst has (pandas, DuckDB, R), and is safe to load: unpickling a file can run code.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+
+class ParquetIOManager(dg.ConfigurableIOManager):
+    """Stores each asset's frame at `<base_dir>/<asset key path>.parquet`."""
+
+    base_dir: str
+
+    def _path(self, key: dg.AssetKey) -> Path:
+        return Path(self.base_dir, *key.path).with_suffix(".parquet")
+
+    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
+        path = self._path(context.asset_key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write beside and rename, so a crash never leaves a half-written file for the next step.
+        partial = path.with_suffix(".parquet.partial")
+        obj.to_parquet(partial, index=False)
+        os.replace(partial, path)
+        context.add_output_metadata({"path": dg.MetadataValue.path(str(path))})
+
+    def load_input(self, context: dg.InputContext) -> pd.DataFrame:
+        path = self._path(context.asset_key)
+        if not path.exists():
+            raise dg.Failure(
+                description=f"{context.asset_key.to_user_string()} has not been materialized yet "
+                f"(no file at {path}); materialize it first."
+            )
+        return pd.read_parquet(path)

@@ -1,0 +1,25 @@
+"""The warehouse as a Dagster resource; its URL comes from the environment, not from code."""
+
+from __future__ import annotations
+
+import dagster as dg
+from sqlalchemy import Engine
+
+from odc_pipeline.warehouse.publish import make_engine
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Where the combined warehouse lives: a SQLite file by default, PostgreSQL in production.
+
+    The URL may hold a password, so it is never logged nor attached to metadata; use
+    `display_name` for that.
+    """
+
+    url: str
+
+    def engine(self) -> Engine:
+        return make_engine(self.url)
+
+    @property
+    def display_name(self) -> str:
+        return make_engine(self.url).url.render_as_string(hide_password=True)

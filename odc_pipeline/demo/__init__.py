@@ -1,0 +1,1 @@
+"""Synthetic demo datasets for three fictional member organisations (see generate.py)."""

@@ -1,0 +1,56 @@
+"""Match a file's headers to the registry's column mapping, tolerant of case and punctuation.
+
+Stewards re-export files from Excel, Kobo or Google Sheets and headers drift (`Kode Wilayah`,
+`KODE_WILAYAH`, `kode wilayah `): those are the same column and must not fail a night's load.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+#: Columns the readers add; they are carried through every stage untouched.
+SOURCE_ROW = "_source_row"
+FILE_HASH = "_file_hash"
+PROVENANCE_COLUMNS = (SOURCE_ROW, FILE_HASH)
+
+
+def header_key(header: object) -> str:
+    """Comparison key of a header: lowercase letters and digits separated by single spaces."""
+    return _NOT_ALNUM.sub(" ", str(header).casefold()).strip()
+
+
+class MissingColumnsError(ValueError):
+    """Headers named in the registry are absent from the file."""
+
+    def __init__(self, missing: list[str], found: list[str]) -> None:
+        self.missing = missing
+        self.found = found
+        super().__init__(
+            f"the file has no column {', '.join(repr(m) for m in missing)} named in the registry's "
+            f"column mapping; the file's columns are: {', '.join(repr(f) for f in found)}"
+        )
+
+
+def apply_column_mapping(frame: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
+    """Rename mapped headers to canonical names and drop the columns nobody asked for."""
+    by_key = {
+        header_key(column): column for column in frame.columns if column not in PROVENANCE_COLUMNS
+    }
+    rename: dict[str, str] = {}
+    missing: list[str] = []
+    for their_header, canonical in mapping.items():
+        actual = by_key.get(header_key(their_header))
+        if actual is None:
+            missing.append(their_header)
+        else:
+            rename[actual] = canonical
+    if missing:
+        raise MissingColumnsError(
+            missing, [c for c in frame.columns if c not in PROVENANCE_COLUMNS]
+        )
+    kept = [*rename, *[c for c in PROVENANCE_COLUMNS if c in frame.columns]]
+    return frame[kept].rename(columns=rename)

@@ -1,0 +1,141 @@
+"""Typed shape of `data/sources.yaml`.
+
+Unknown keys are refused (`extra="forbid"`) so a typo such as `sharing_levle` fails loudly
+instead of silently falling back to a default that could publish private data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from odc_pipeline.kinds import KINDS
+
+#: Administrative levels by name, as the registry writes them, and their depth.
+LEVELS: dict[str, int] = {"provinsi": 1, "kabupaten_kota": 2, "kecamatan": 3, "desa": 4}
+
+CodeSystem = Literal["kemendagri", "bps", "name"]
+SharingLevel = Literal["public", "members", "private"]
+FileFormat = Literal["csv", "xlsx", "json"]
+
+# Ids become Dagster asset keys, group names and SQL values: keep them to a safe alphabet.
+SAFE_ID = r"^[a-z][a-z0-9_]{0,62}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Organization(_Strict):
+    """A member organisation; its id names the Dagster group of its sources."""
+
+    name: str = Field(min_length=1)
+    website: str | None = None
+
+
+class RegionColumn(_Strict):
+    """A column that says where a row is: which level, and how the region is written."""
+
+    column: str = Field(min_length=1)
+    level: Literal["provinsi", "kabupaten_kota", "kecamatan", "desa"]
+    system: CodeSystem
+
+    @property
+    def depth(self) -> int:
+        return LEVELS[self.level]
+
+
+class ReadOptions(_Strict):
+    """How to read the file where the defaults do not fit."""
+
+    sheet: str | int = 0
+    header_row: int | None = Field(
+        default=None,
+        ge=1,
+        description="1-based row of the header (XLSX); found by itself when unset.",
+    )
+    delimiter: str | None = None
+    encoding: str | None = None
+    records_path: str | None = Field(
+        default=None, description="Dotted path to the list of records inside a JSON document."
+    )
+    totals_label: str | None = Field(
+        default=None,
+        description="Text that marks the file's totals row (e.g. 'JUMLAH') in its first region column.",
+    )
+
+
+class SourceEntry(_Strict):
+    """One dataset shared by one organisation."""
+
+    id: str = Field(pattern=SAFE_ID)
+    organization: str = Field(pattern=SAFE_ID)
+    kind: str
+    format: FileFormat
+    location: str = Field(min_length=1)
+    columns: dict[str, str] = Field(min_length=1)
+    constants: dict[str, str | int] = Field(default_factory=dict)
+    regions: list[RegionColumn] = Field(min_length=1)
+    licence: str = Field(min_length=1)
+    sharing: SharingLevel
+    description: str = ""
+    read: ReadOptions = Field(default_factory=ReadOptions)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in KINDS:
+            raise ValueError(
+                f"unknown dataset kind {value!r}; known kinds: {', '.join(sorted(KINDS))}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _columns_fit_kind(self) -> SourceEntry:
+        kind = KINDS[self.kind]
+        region_columns = [region.column for region in self.regions]
+        allowed = set(kind.canonical_columns) | set(region_columns)
+        targets = list(self.columns.values()) + list(self.constants)
+        unknown = sorted({t for t in targets if t not in allowed})
+        if unknown:
+            raise ValueError(
+                f"column mapping targets {unknown} are not columns of kind {kind.name!r}; "
+                f"expected one of {sorted(allowed)}"
+            )
+        provided = set(targets)
+        missing = [c for c in kind.required_columns if c not in provided]
+        if missing:
+            raise ValueError(
+                f"kind {kind.name!r} needs columns {missing}: map a header to each "
+                "under 'columns' or give a fixed value under 'constants'"
+            )
+        unmapped = [c for c in region_columns if c not in self.columns.values()]
+        if unmapped:
+            raise ValueError(f"region columns {unmapped} are not targets of the column mapping")
+        if len(set(self.columns.values())) != len(self.columns):
+            raise ValueError("two headers are mapped to the same column")
+        return self
+
+    def location_path(self, base_dir: Path) -> Path:
+        """The file's path; relative locations are read from the registry's folder."""
+        path = Path(self.location)
+        return path if path.is_absolute() else base_dir / path
+
+
+class Registry(_Strict):
+    """All organisations and their sources, as one validated document."""
+
+    organizations: dict[str, Organization]
+    sources: list[SourceEntry]
+    base_dir: Path = Path(".")
+
+    def source(self, source_id: str) -> SourceEntry:
+        for entry in self.sources:
+            if entry.id == source_id:
+                return entry
+        raise KeyError(source_id)
+
+    def organization_name(self, organization_id: str) -> str:
+        return self.organizations[organization_id].name

@@ -1,0 +1,149 @@
+"""`make run`: materialize every asset in-process, show progress, then a summary.
+
+`python -m odc_pipeline.run` runs the same definitions the Dagster UI shows. When
+`DAGSTER_HOME` is set (the Makefile sets it), the run is recorded there and appears in the UI.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import dagster as dg
+from rich.console import Console
+from rich.table import Table
+
+from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions, warehouse_resource
+from odc_pipeline.registry import RegistryError, load_registry
+from odc_pipeline.settings import Settings, load_settings
+from odc_pipeline.warehouse.summary import SourceSummary, run_summary
+
+# Wide enough for the summary table when output goes to a file or CI log, not a terminal.
+EXAMPLE_QUERY = (
+    "select r.name, f.candidate, f.source_id, f.votes from fact_election_results f "
+    "join dim_region r using (region_code) where f.region_code = ? order by 2, 3"
+)
+
+console = Console(highlight=False, width=max(Console().width, 120))
+
+
+class _ProgressHandler(logging.Handler):
+    """Prints the lines a person follows: steps starting, what each step did, failures."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        step = meta.get("step_key") or ""
+        if event is None:
+            if record.levelno >= logging.INFO and step:
+                console.print(f"  [green]✓[/green] {meta.get('orig_message', record.getMessage())}")
+            return
+        if event.event_type_value == "STEP_START":
+            console.print(f"[bold]▶ {step}[/bold]")
+        elif event.event_type_value == "STEP_FAILURE":
+            console.print(f"  [red]✗ {step} failed:[/red] {_failure_text(event)}")
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            data = event.event_specific_data
+            mark = "[green]✓[/green]" if data.passed else "[red]✗[/red]"
+            console.print(f"  {mark} check {data.check_name}: {data.description or ''}")
+
+
+def _failure_text(event) -> str:
+    """The steward-facing line of a step failure: a Failure's description, else the error."""
+    data = event.step_failure_data
+    if data is None:
+        return ""
+    if data.user_failure_data and data.user_failure_data.description:
+        return data.user_failure_data.description
+    return data.error.message.strip() if data.error else ""
+
+
+@dg.logger(description="Concise progress for a terminal")
+def progress_logger(_init_context) -> logging.Logger:
+    log = logging.getLogger("odc_pipeline.progress")
+    log.setLevel(logging.DEBUG)  # Dagster's step events arrive at DEBUG
+    log.propagate = False
+    if not log.handlers:
+        log.addHandler(_ProgressHandler())
+    return log
+
+
+def _instance() -> dg.DagsterInstance:
+    return (
+        dg.DagsterInstance.get()
+        if os.environ.get("DAGSTER_HOME")
+        else dg.DagsterInstance.ephemeral()
+    )
+
+
+def print_summary(lines: list[SourceSummary], settings: Settings, warehouse_display: str) -> None:
+    table = Table(title="Run summary")
+    for header in (
+        "source",
+        "organisation",
+        "rows in",
+        "published",
+        "quarantined",
+        "regions matched",
+        "balanced",
+    ):
+        table.add_column(
+            header, justify="left" if header in ("source", "organisation") else "right"
+        )
+    for line in lines:
+        table.add_row(
+            line.source_id,
+            line.organization_id,
+            f"{line.rows_in:,}",
+            f"{line.rows_published:,}",
+            f"{line.rows_quarantined:,}",
+            f"{line.region_match_rate:.1%}",
+            "yes" if line.balanced else "[red]NO[/red]",
+        )
+    table.add_row(
+        "[bold]total[/bold]",
+        "",
+        f"{sum(s.rows_in for s in lines):,}",
+        f"{sum(s.rows_published for s in lines):,}",
+        f"{sum(s.rows_quarantined for s in lines):,}",
+        "",
+        "",
+    )
+    console.print(table)
+    console.print(f"Warehouse: [bold]{warehouse_display}[/bold]")
+    if warehouse_display.startswith("sqlite:///"):
+        path = warehouse_display.removeprefix("sqlite:///")
+        console.print(
+            "Query it with any SQLite client, DuckDB or Datasette, or from Python:\n"
+            f"  .venv/bin/python -c \"import sqlite3; c = sqlite3.connect('{path}'); "
+            f"print(c.execute('{EXAMPLE_QUERY}', ('32.04',)).fetchall())\"\n"
+            "Tables: dim_region, fact_election_results, quarantine (rows set aside, with reasons), load_audit.",
+            soft_wrap=True,
+        )
+
+
+def main() -> int:
+    settings = load_settings()
+    try:
+        registry = load_registry(settings.registry_path)
+    except RegistryError as error:
+        console.print(f"[red]{error}[/red]")
+        return 2
+    console.print(f"Registry: {settings.registry_path} ({len(registry.sources)} sources)")
+    defs = build_definitions(settings, registry, loggers={"console": progress_logger})
+    # Loggers only replace Dagster's default console output when the run config names them.
+    result = defs.resolve_job_def(ALL_ASSETS_JOB).execute_in_process(
+        run_config={"loggers": {"console": {}}}, instance=_instance(), raise_on_error=False
+    )
+    warehouse = warehouse_resource(settings)
+    lines = run_summary(warehouse.engine(), result.run_id)
+    print_summary(lines, settings, warehouse.display_name)
+    if not result.success:
+        console.print("[red]The run did not finish cleanly; see the failures above.[/red]")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

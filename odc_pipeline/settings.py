@@ -1,0 +1,57 @@
+"""Where things live, read once from the environment.
+
+Every path has a default inside the project checkout, so `make run` works with no settings at
+all; each can be moved by one environment variable so a server keeps data outside the code.
+Secrets are not read here: the warehouse URL reaches Dagster through `dagster.EnvVar`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+WAREHOUSE_URL_VARIABLE = "ODC_WAREHOUSE_URL"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths the pipeline reads from and writes to."""
+
+    data_dir: Path
+    registry_path: Path
+    warehouse_dir: Path
+    storage_dir: Path
+
+    @property
+    def default_warehouse_path(self) -> Path:
+        return self.warehouse_dir / "odc.sqlite"
+
+    @property
+    def default_warehouse_url(self) -> str:
+        return f"sqlite:///{self.default_warehouse_path}"
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read `ODC_DATA_DIR`, `ODC_SOURCES`, `ODC_WAREHOUSE_DIR` and `ODC_STORAGE_DIR`."""
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("ODC_DATA_DIR", PROJECT_ROOT / "data")).resolve()
+    registry = Path(env.get("ODC_SOURCES", data_dir / "sources.yaml"))
+    if not registry.is_absolute():
+        registry = (PROJECT_ROOT / registry).resolve()
+    warehouse_dir = Path(env.get("ODC_WAREHOUSE_DIR", data_dir / "warehouse")).resolve()
+    storage_dir = Path(env.get("ODC_STORAGE_DIR", data_dir / "storage")).resolve()
+    return Settings(
+        data_dir=data_dir,
+        registry_path=registry,
+        warehouse_dir=warehouse_dir,
+        storage_dir=storage_dir,
+    )
+
+
+def warehouse_url_from_environment(settings: Settings) -> str | None:
+    """The configured warehouse URL, or None to use the embedded SQLite file."""
+    value = os.environ.get(WAREHOUSE_URL_VARIABLE, "").strip()
+    return value or None

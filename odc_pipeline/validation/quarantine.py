@@ -1,0 +1,107 @@
+"""The quarantine record: one line per problem found in a rejected row.
+
+A rejected row is never dropped: its problems are listed with the row number a steward sees
+in the original file, the column, the value, the rule and a plain-language reason, and the
+whole original row is kept as JSON so the numbers can be recovered once the file is fixed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from odc_pipeline.reading.headers import FILE_HASH, PROVENANCE_COLUMNS, SOURCE_ROW
+
+QUARANTINE_COLUMNS = [
+    "source_id",
+    "source_row",
+    "column_name",
+    "value",
+    "rule",
+    "reason",
+    "row_data",
+    "file_hash",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One failed rule on one row (by the frame's index)."""
+
+    index: Any
+    column: str | None
+    value: Any
+    rule: str
+    reason: str
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or (not isinstance(value, (list, dict, str)) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def row_as_json(row: pd.Series) -> str:
+    """The row's own cells (provenance columns left out) as a JSON object."""
+    cells = {k: _jsonable(v) for k, v in row.items() if k not in PROVENANCE_COLUMNS}
+    return json.dumps(cells, ensure_ascii=False, default=str)
+
+
+def quarantine_frame(
+    source_id: str, original: pd.DataFrame, problems: list[Problem]
+) -> pd.DataFrame:
+    """Turn problems into quarantine records, sorted by row then column."""
+    if not problems:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in QUARANTINE_COLUMNS}).astype(
+            {"source_row": "Int64"}
+        )
+    records = []
+    for problem in problems:
+        row = original.loc[problem.index]
+        records.append(
+            {
+                "source_id": source_id,
+                "source_row": int(row[SOURCE_ROW]),
+                "column_name": problem.column,
+                "value": None if problem.value is None else str(_jsonable(problem.value)),
+                "rule": problem.rule,
+                "reason": problem.reason,
+                "row_data": row_as_json(row),
+                "file_hash": row[FILE_HASH],
+            }
+        )
+    frame = pd.DataFrame.from_records(records, columns=QUARANTINE_COLUMNS)
+    frame["source_row"] = frame["source_row"].astype("Int64")
+    return frame.sort_values(["source_row", "column_name"], na_position="last").reset_index(
+        drop=True
+    )
+
+
+def empty_quarantine() -> pd.DataFrame:
+    return quarantine_frame("", pd.DataFrame(), [])
+
+
+def concat_quarantine(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    non_empty = [f for f in frames if len(f)]
+    if not non_empty:
+        return empty_quarantine()
+    combined = pd.concat(non_empty, ignore_index=True)
+    return combined.sort_values(
+        ["source_row", "column_name"], na_position="last", ignore_index=True
+    )
+
+
+__all__ = [
+    "QUARANTINE_COLUMNS",
+    "SOURCE_ROW",
+    "Problem",
+    "concat_quarantine",
+    "empty_quarantine",
+    "quarantine_frame",
+    "row_as_json",
+]

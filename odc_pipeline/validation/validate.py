@@ -1,0 +1,142 @@
+"""From a file's text cells to typed, checked rows plus the rows set aside with their reasons.
+
+All problems of a file are collected in one pass (pandera's lazy mode), so a steward fixes a
+file once instead of once per error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+
+from odc_pipeline.kinds import KINDS
+from odc_pipeline.reading.headers import apply_column_mapping
+from odc_pipeline.registry.model import SourceEntry
+from odc_pipeline.validation.models import CHECK_COLUMNS, MODELS
+from odc_pipeline.validation.numbers import parse_whole_number_column
+from odc_pipeline.validation.quarantine import Problem, quarantine_frame
+from odc_pipeline.validation.reasons import reason_for
+
+
+@dataclass(frozen=True)
+class ValidationOutcome:
+    """Rows that passed, and one quarantine record per problem of the rows that did not."""
+
+    valid: pd.DataFrame
+    quarantine: pd.DataFrame
+    rows_in: int
+
+    @property
+    def rows_quarantined(self) -> int:
+        return self.quarantine["source_row"].nunique()
+
+
+def canonical_frame(raw: pd.DataFrame, entry: SourceEntry) -> pd.DataFrame:
+    """Rename the file's headers to canonical columns and add the registry's constants."""
+    frame = apply_column_mapping(raw, entry.columns)
+    for column, value in entry.constants.items():
+        frame[column] = str(value)
+    for column in KINDS[entry.kind].optional_columns:
+        if column not in frame.columns:
+            frame[column] = None
+    return frame
+
+
+def _structural_problems(frame: pd.DataFrame, entry: SourceEntry) -> list[Problem]:
+    """Totals rows and rows without a region: caught before any value is parsed."""
+    problems: list[Problem] = []
+    first_region = entry.regions[0].column
+    label = entry.read.totals_label
+    if label:
+        is_total = (
+            frame[first_region].fillna("").str.strip().str.casefold() == label.strip().casefold()
+        )
+        for index in frame.index[is_total]:
+            value = frame.at[index, first_region]
+            problems.append(
+                Problem(
+                    index,
+                    first_region,
+                    value,
+                    "totals_row",
+                    reason_for("totals_row", first_region, value, {}),
+                )
+            )
+    for region in entry.regions:
+        for index in frame.index[frame[region.column].isna()]:
+            problems.append(
+                Problem(
+                    index,
+                    region.column,
+                    None,
+                    "region_missing",
+                    reason_for("region_missing", region.column, None, {}),
+                )
+            )
+    return problems
+
+
+def _parse_numbers(frame: pd.DataFrame, entry: SourceEntry) -> tuple[pd.DataFrame, list[Problem]]:
+    problems: list[Problem] = []
+    typed = frame.copy()
+    for column in KINDS[entry.kind].integer_columns:
+        values, unreadable = parse_whole_number_column(frame[column])
+        typed[column] = values
+        for index in frame.index[unreadable]:
+            text = frame.at[index, column]
+            problems.append(
+                Problem(
+                    index,
+                    column,
+                    text,
+                    "number_format",
+                    reason_for("number_format", column, text, {}),
+                )
+            )
+    return typed, problems
+
+
+def _model_problems(typed: pd.DataFrame, entry: SourceEntry) -> list[Problem]:
+    try:
+        MODELS[entry.kind].validate(typed, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    problems: list[Problem] = []
+    seen: set[tuple[object, str]] = set()
+    for case in cases.itertuples(index=False):
+        if pd.isna(case.index):
+            continue  # a schema-level failure without a row (e.g. a dtype); the rows carry their own
+        rule = str(case.check)
+        column = CHECK_COLUMNS.get(rule, case.column)
+        if (case.index, rule) in seen:
+            continue  # dataframe-wide checks report once per column; one problem per row is enough
+        seen.add((case.index, rule))
+        row = typed.loc[case.index].to_dict()
+        value = row.get(column)
+        value = None if value is None or pd.isna(value) else value
+        problems.append(
+            Problem(case.index, column, value, rule, reason_for(rule, column, value, row))
+        )
+    return problems
+
+
+def validate_source(raw: pd.DataFrame, entry: SourceEntry) -> ValidationOutcome:
+    """Map, parse and check one source's rows; nothing is dropped without a quarantine record."""
+    frame = canonical_frame(raw, entry)
+    problems = _structural_problems(frame, entry)
+    # A totals row is set aside whole; its cells are not checked as if it were a region.
+    totals = [p.index for p in problems if p.rule == "totals_row"]
+    typed, number_problems = _parse_numbers(frame.drop(index=totals), entry)
+    problems += number_problems
+    # A cell that could not be parsed is empty in `typed`; pandera would call it empty too.
+    # One complaint per cell is enough, and the first one says what was really wrong.
+    reported = {(p.index, p.column) for p in problems}
+    problems += [p for p in _model_problems(typed, entry) if (p.index, p.column) not in reported]
+    rejected = {p.index for p in problems}
+    valid = typed.loc[~typed.index.isin(rejected)].reset_index(drop=True)
+    return ValidationOutcome(
+        valid=valid, quarantine=quarantine_frame(entry.id, frame, problems), rows_in=len(frame)
+    )

@@ -1,0 +1,1 @@
+"""The combined warehouse: table definitions and the atomic publish."""

@@ -1,0 +1,136 @@
+"""Tables of the published warehouse, defined once for SQLite and PostgreSQL alike.
+
+Every fact row carries its provenance (organisation, source, row number in the original file,
+file hash, run id) so an analyst can trace any published number back to the cell it came from.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+dim_region = Table(
+    "dim_region",
+    metadata,
+    Column(
+        "region_code", String(13), primary_key=True, comment="Dotted Kemendagri code, e.g. 32.04"
+    ),
+    Column("name", Text, nullable=False, comment="Official name (Kepmendagri 300.2.2-2138/2025)"),
+    Column(
+        "level",
+        SmallInteger,
+        nullable=False,
+        comment="1 provinsi, 2 kabupaten/kota, 3 kecamatan, 4 desa",
+    ),
+    Column(
+        "type",
+        String(16),
+        nullable=False,
+        comment="provinsi, kabupaten, kota, kecamatan, distrik, desa, kelurahan, desa_adat",
+    ),
+    Column("parent_code", String(13), comment="Code of the region one level up"),
+    Column("province_code", String(2), nullable=False),
+    Index("ix_dim_region_parent", "parent_code"),
+    Index("ix_dim_region_level", "level"),
+)
+
+_PROVENANCE = (
+    ("organization_id", String(63), "Member organisation that shared the row"),
+    ("source_id", String(63), "Registry id of the dataset"),
+    (
+        "source_row",
+        Integer,
+        "Row number in the original file (spreadsheet row, CSV line, JSON record)",
+    ),
+    ("file_hash", String(64), "SHA-256 of the file the row was read from"),
+    ("run_id", String(64), "Dagster run that published the row"),
+)
+
+
+def _provenance_columns() -> list[Column]:
+    return [Column(name, kind, nullable=False, comment=doc) for name, kind, doc in _PROVENANCE]
+
+
+fact_election_results = Table(
+    "fact_election_results",
+    metadata,
+    Column("election", Text, nullable=False, comment="Election, e.g. pemilu or pilkada"),
+    Column("year", SmallInteger, nullable=False),
+    Column("contest", String(32), nullable=False, comment="presiden, dpr, dpd, dprd_provinsi, ..."),
+    Column(
+        "region_code", String(13), nullable=False, comment="Current Kemendagri code (dim_region)"
+    ),
+    Column("region_level", SmallInteger, nullable=False),
+    Column(
+        "candidate",
+        Text,
+        nullable=False,
+        comment="Party or candidate (pair) as the source names it",
+    ),
+    Column("votes", BigInteger, nullable=False),
+    Column(
+        "valid_ballots",
+        BigInteger,
+        comment="Valid ballots in the region, when the source gives them",
+    ),
+    Column("invalid_ballots", BigInteger),
+    Column(
+        "region_match",
+        String(64),
+        nullable=False,
+        comment="How the region was matched: code, name, ...",
+    ),
+    *_provenance_columns(),
+    Index("ix_fact_election_results_region", "region_code"),
+    Index("ix_fact_election_results_election", "election", "year", "contest"),
+    Index("ix_fact_election_results_source", "source_id"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("organization_id", String(63), nullable=False),
+    Column("source_id", String(63), nullable=False),
+    Column("source_row", Integer, nullable=False),
+    Column("column_name", Text, comment="Canonical column the problem is in"),
+    Column("value", Text, comment="The value as found in the file"),
+    Column("rule", String(64), nullable=False),
+    Column(
+        "reason",
+        Text,
+        nullable=False,
+        comment="What was wrong and what was expected, in plain words",
+    ),
+    Column("row_data", Text, nullable=False, comment="The whole row as JSON, so nothing is lost"),
+    Column("file_hash", String(64), nullable=False),
+    Column("run_id", String(64), nullable=False),
+    Index("ix_quarantine_source", "source_id", "source_row"),
+)
+
+load_audit = Table(
+    "load_audit",
+    metadata,
+    Column("run_id", String(64), nullable=False),
+    Column("source_id", String(63), nullable=False),
+    Column("organization_id", String(63), nullable=False),
+    Column("file_hash", String(64)),
+    Column("rows_in", Integer, nullable=False),
+    Column("rows_published", Integer, nullable=False),
+    Column("rows_quarantined", Integer, nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_load_audit_source", "source_id", "loaded_at"),
+)
+
+FACT_TABLES: dict[str, Table] = {"election_results": fact_election_results}

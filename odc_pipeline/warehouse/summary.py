@@ -1,0 +1,58 @@
+"""What a run did, read back from the warehouse: the numbers `make run` and the UI show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, and_, func, select
+
+from odc_pipeline.warehouse.schema import load_audit, quarantine
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    """One source's line in a run summary."""
+
+    source_id: str
+    organization_id: str
+    rows_in: int
+    rows_published: int
+    rows_quarantined: int
+    rows_region_unmatched: int
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_in == self.rows_published + self.rows_quarantined
+
+    @property
+    def region_match_rate(self) -> float:
+        """Share of valid rows whose region was matched (published / reached harmonization)."""
+        reached = self.rows_published + self.rows_region_unmatched
+        return self.rows_published / reached if reached else 1.0
+
+
+def run_summary(engine: Engine, run_id: str) -> list[SourceSummary]:
+    """Per-source counts of one run, from `load_audit` and `quarantine`."""
+    unmatched = (
+        select(
+            quarantine.c.source_id, func.count(func.distinct(quarantine.c.source_row)).label("n")
+        )
+        .where(and_(quarantine.c.run_id == run_id, quarantine.c.rule == "region_unmatched"))
+        .group_by(quarantine.c.source_id)
+        .subquery()
+    )
+    query = (
+        select(
+            load_audit.c.source_id,
+            load_audit.c.organization_id,
+            load_audit.c.rows_in,
+            load_audit.c.rows_published,
+            load_audit.c.rows_quarantined,
+            func.coalesce(unmatched.c.n, 0),
+        )
+        .outerjoin(unmatched, unmatched.c.source_id == load_audit.c.source_id)
+        .where(load_audit.c.run_id == run_id)
+        .order_by(load_audit.c.source_id)
+    )
+    with engine.connect() as connection:
+        return [SourceSummary(*row) for row in connection.execute(query)]

@@ -1,0 +1,108 @@
+"""Shared fixtures: isolated settings, a registry writer, and one demo run reused by many tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
+from odc_pipeline.registry import Registry, load_registry
+from odc_pipeline.settings import PROJECT_ROOT, Settings
+
+DATA_DIR = PROJECT_ROOT / "data"
+DEMO_REGISTRY = DATA_DIR / "sources.yaml"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "ODC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def make_settings(tmp: Path, registry_path: Path = DEMO_REGISTRY) -> Settings:
+    """Settings that read the project's data but write only under `tmp`."""
+    return Settings(
+        data_dir=DATA_DIR,
+        registry_path=registry_path,
+        warehouse_dir=tmp / "warehouse",
+        storage_dir=tmp / "storage",
+    )
+
+
+def demo_registry_document() -> dict:
+    return yaml.safe_load(DEMO_REGISTRY.read_text(encoding="utf-8"))
+
+
+def write_registry(folder: Path, document: dict, copy_demo_files: bool = True) -> Path:
+    """Write a registry into `folder`, with the demo files beside it so locations resolve."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if copy_demo_files:
+        shutil.copytree(DATA_DIR / "demo", folder / "demo", dirs_exist_ok=True)
+    path = folder / "sources.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@dataclass
+class DemoRun:
+    """A finished run over the demo registry, and the warehouse it published to."""
+
+    result: dg.ExecuteInProcessResult
+    engine: sa.Engine
+    settings: Settings
+    registry: Registry
+
+    def scalar(self, sql: str, **params) -> object:
+        with self.engine.connect() as connection:
+            return connection.execute(sa.text(sql), params).scalar_one()
+
+    def rows(self, sql: str, **params) -> list[tuple]:
+        with self.engine.connect() as connection:
+            return [tuple(r) for r in connection.execute(sa.text(sql), params)]
+
+
+def run_all(settings: Settings, registry: Registry | None = None) -> dg.ExecuteInProcessResult:
+    defs = build_definitions(settings, registry)
+    return defs.resolve_job_def(ALL_ASSETS_JOB).execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
+    tmp = tmp_path_factory.mktemp("demo_run")
+    settings = make_settings(tmp)
+    registry = load_registry(settings.registry_path)
+    result = run_all(settings, registry)
+    engine = sa.create_engine(settings.default_warehouse_url)
+    yield DemoRun(result, engine, settings, registry)
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh database on the live PostgreSQL server, dropped afterwards."""
+    name = f"odc_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as error:  # pragma: no cover - only when the server is down
+        pytest.fail(f"PostgreSQL on 127.0.0.1:5432 is required for this test: {error}")
+    url = (
+        sa.engine.make_url(POSTGRES_ADMIN_URL)
+        .set(database=name)
+        .render_as_string(hide_password=False)
+    )
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

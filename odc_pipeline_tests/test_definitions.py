@@ -1,0 +1,117 @@
+"""The Dagster definitions load, follow the registry, and fail one source with a clear message."""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from odc_pipeline.defs.build import build_definitions
+from odc_pipeline.defs.resources import WarehouseResource
+from odc_pipeline.registry import load_registry
+from odc_pipeline.settings import PROJECT_ROOT
+from odc_pipeline_tests.conftest import (
+    demo_registry_document,
+    make_settings,
+    run_all,
+    write_registry,
+)
+
+
+def _dagster_cli() -> str:
+    return str(Path(sys.executable).parent / "dagster")
+
+
+def test_dagster_definitions_validate_passes(tmp_path):
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(tmp_path),
+        "ODC_STORAGE_DIR": str(tmp_path / "s"),
+        "ODC_WAREHOUSE_DIR": str(tmp_path / "w"),
+    }
+    env.pop("ODC_WAREHOUSE_URL", None)
+    completed = subprocess.run(
+        [_dagster_cli(), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "Validation successful" in completed.stdout + completed.stderr
+
+
+def test_adding_a_yaml_entry_adds_its_assets(tmp_path):
+    document = copy.deepcopy(demo_registry_document())
+    extra = copy.deepcopy(document["sources"][0])
+    extra.update(id="jsn_copy_for_test", description="A second JSN dataset")
+    document["sources"].append(extra)
+    registry = load_registry(write_registry(tmp_path, document))
+    defs = build_definitions(make_settings(tmp_path), registry)
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    for stage in ("raw", "validated", "quarantine", "harmonized"):
+        assert f"{stage}_jsn_copy_for_test" in keys
+    spec = defs.resolve_asset_graph().get(dg.AssetKey("raw_jsn_copy_for_test"))
+    assert spec.group_name == "jsn"
+    assert spec.tags["sharing"] == "public"
+    assert spec.owners == ["team:jsn"]
+    assert len(keys) == 4 * 4 + 5  # four stages per source, reference, four warehouse tables
+
+
+def test_a_missing_file_fails_its_source_with_a_message_naming_it(tmp_path):
+    document = copy.deepcopy(demo_registry_document())
+    path = write_registry(tmp_path, document)
+    registry = load_registry(path)
+    (
+        tmp_path / "demo" / "ldw_suara_pilpres2024.json"
+    ).unlink()  # vanished after the registry was checked
+    result = run_all(make_settings(tmp_path, path), registry)
+    assert not result.success
+    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert [e.step_key for e in failures] == ["raw_ldw_suara_pilpres2024"]
+    description = failures[0].step_failure_data.user_failure_data.description
+    assert description == (
+        "Source 'ldw_suara_pilpres2024' (ldw): cannot read ldw_suara_pilpres2024.json: "
+        f"file not found: {tmp_path / 'demo' / 'ldw_suara_pilpres2024.json'}"
+    )
+    # The other sources still went through validation and harmonization.
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert {
+        "harmonized_jsn_pilpres2024_kabkota",
+        "harmonized_fppjb_rekap_pilpres2024",
+    } <= materialized
+
+
+def test_a_renamed_header_fails_with_the_header_and_what_the_file_has(tmp_path):
+    document = copy.deepcopy(demo_registry_document())
+    columns = document["sources"][0]["columns"]
+    columns["jumlah_suara"] = columns.pop("suara")
+    path = write_registry(tmp_path, document)
+    result = run_all(make_settings(tmp_path, path), load_registry(path))
+    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert [e.step_key for e in failures] == ["validate_jsn_pilpres2024_kabkota"]
+    description = failures[0].step_failure_data.user_failure_data.description
+    assert description.startswith(
+        "Source 'jsn_pilpres2024_kabkota' (jsn): column mapping does not fit the file: "
+        "the file has no column 'jumlah_suara'"
+    )
+    assert "'suara'" in description
+
+
+def test_warehouse_url_password_never_shows(monkeypatch):
+    resource = WarehouseResource(url="postgresql+psycopg://odc:s3cret-Pa55@db.example:5432/odc")
+    assert "s3cret-Pa55" not in resource.display_name
+    assert resource.display_name == "postgresql+psycopg://odc:***@db.example:5432/odc"
+
+
+def test_warehouse_url_comes_from_the_environment_through_envvar(monkeypatch, tmp_path):
+    monkeypatch.setenv("ODC_WAREHOUSE_URL", f"sqlite:///{tmp_path / 'from_env.sqlite'}")
+    defs = build_definitions(make_settings(tmp_path))
+    resource = defs.resources["warehouse"]
+    assert isinstance(resource.url, dg.EnvVar)
+    assert resource.url.env_var_name == "ODC_WAREHOUSE_URL"

@@ -1,0 +1,180 @@
+"""One in-process run over the demo registry publishes exactly what the demo files hold."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from odc_pipeline.demo.generate import BAD_ROWS
+from odc_pipeline.reading.readers import file_sha256
+
+# Rows per demo source: (in, published, quarantined). See odc_pipeline/demo/generate.py.
+EXPECTED = {
+    "jsn_pilpres2024_kabkota": (81, 77, 4),
+    "fppjb_rekap_pilpres2024": (27, 22, 5),
+    "ldw_suara_pilpres2024": (30, 26, 4),
+}
+
+
+def test_run_succeeds_and_the_balance_check_passes(demo_run):
+    assert demo_run.result.success
+    evaluations = demo_run.result.get_asset_check_evaluations()
+    assert [(e.check_name, e.passed) for e in evaluations] == [("load_audit_balances", True)]
+
+
+def test_table_row_counts(demo_run):
+    assert demo_run.scalar("select count(*) from dim_region") == 91_599
+    assert demo_run.rows(
+        "select level, count(*) from dim_region group by level order by level"
+    ) == [
+        (1, 38),
+        (2, 514),
+        (3, 7_285),
+        (4, 83_762),
+    ]
+    assert demo_run.scalar("select count(*) from fact_election_results") == 125
+    assert demo_run.scalar("select count(*) from quarantine") == 13
+    assert demo_run.scalar("select count(*) from load_audit") == 3
+
+
+def test_load_audit_balances_for_every_source(demo_run):
+    rows = demo_run.rows(
+        "select source_id, rows_in, rows_published, rows_quarantined, run_id from load_audit order by source_id"
+    )
+    assert {r[0]: r[1:4] for r in rows} == EXPECTED
+    for source_id, rows_in, published, quarantined, run_id in rows:
+        assert rows_in == published + quarantined, source_id
+        assert run_id == demo_run.result.run_id
+    for source_id, (_, published, quarantined) in EXPECTED.items():
+        facts = demo_run.scalar(
+            "select count(*) from fact_election_results where source_id = :s", s=source_id
+        )
+        kept = demo_run.scalar(
+            "select count(distinct source_row) from quarantine where source_id = :s", s=source_id
+        )
+        assert (facts, kept) == (published, quarantined)
+
+
+def test_every_deliberately_bad_row_is_quarantined_under_its_rule(demo_run):
+    for source_id, bad in BAD_ROWS.items():
+        found = demo_run.rows(
+            "select source_row, rule from quarantine where source_id = :s order by source_row",
+            s=source_id,
+        )
+        assert found == sorted(bad), source_id
+
+
+@pytest.mark.parametrize(
+    ("source_id", "row", "region_code"),
+    [
+        ("fppjb_rekap_pilpres2024", 8, "32.04"),  # "Kab. Bandung"
+        ("fppjb_rekap_pilpres2024", 23, "32.73"),  # "KOTA BANDUNG"
+        ("fppjb_rekap_pilpres2024", 18, "32.17"),  # "Kab Bandung Barat"
+        ("fppjb_rekap_pilpres2024", 20, "32.71"),  # "kota bogor"
+        ("ldw_suara_pilpres2024", 2, "32.01"),  # 3201 stored as a number
+        ("jsn_pilpres2024_kabkota", 2, "32.01"),
+    ],
+)
+def test_messy_regions_land_on_their_codes(demo_run, source_id, row, region_code):
+    assert (
+        demo_run.scalar(
+            "select region_code from fact_election_results where source_id = :s and source_row = :r",
+            s=source_id,
+            r=row,
+        )
+        == region_code
+    )
+
+
+def test_fact_rows_carry_their_provenance(demo_run):
+    rows = demo_run.rows(
+        "select distinct organization_id, source_id, file_hash, run_id from fact_election_results order by source_id"
+    )
+    registry = demo_run.registry
+    expected = sorted(
+        (
+            e.organization,
+            e.id,
+            file_sha256(e.location_path(registry.base_dir)),
+            demo_run.result.run_id,
+        )
+        for e in registry.sources
+    )
+    assert sorted(rows) == expected
+    assert (
+        demo_run.scalar("select count(*) from fact_election_results where source_row is null") == 0
+    )
+
+
+def test_the_same_region_from_three_organisations_can_be_compared(demo_run):
+    rows = demo_run.rows(
+        "select f.source_id, r.name from fact_election_results f join dim_region r using (region_code) "
+        "where f.region_code = '32.04' and f.candidate = '03' order by f.source_id"
+    )
+    assert rows == [
+        ("fppjb_rekap_pilpres2024", "Kabupaten Bandung"),
+        ("jsn_pilpres2024_kabkota", "Kabupaten Bandung"),
+        ("ldw_suara_pilpres2024", "Kabupaten Bandung"),
+    ]
+
+
+def test_quarantine_keeps_reason_and_original_row(demo_run):
+    reason, row_data = demo_run.rows(
+        "select reason, row_data from quarantine where source_id = 'fppjb_rekap_pilpres2024' and source_row = 30"
+    )[0]
+    assert reason.startswith("'Bandung' is ambiguous")
+    assert '"region": "Bandung"' in row_data
+    assert '"votes": 380112' in row_data
+
+
+def test_asset_metadata_a_steward_reads(demo_run):
+    result = demo_run.result
+    materializations = {
+        m.asset_key.to_user_string(): m.metadata
+        for m in result.get_asset_materialization_events()
+        for m in [m.materialization]
+    }
+    validated = materializations["validated_jsn_pilpres2024_kabkota"]
+    assert validated["rows_in"].value == 81
+    assert validated["rows_quarantined"].value == 3
+    assert validated["dagster/row_count"].value == 78
+    assert "| election |" in validated["preview"].value
+    assert [c.name for c in validated["dagster/column_schema"].schema.columns][:3] == [
+        "region",
+        "candidate",
+        "votes",
+    ]
+    harmonized = materializations["harmonized_fppjb_rekap_pilpres2024"]
+    assert harmonized["match_rate"].value == pytest.approx(22 / 24, abs=1e-4)
+    assert "Kab. Bandung Timur" in harmonized["unmatched_regions"].value
+    problems = materializations["quarantine_fppjb_rekap_pilpres2024"]
+    assert problems["problems_by_rule"].value == {
+        "number_format": 1,
+        "not_nullable": 1,
+        "totals_row": 1,
+    }
+    assert materializations["dim_region"]["dagster/row_count"].value == 91_599
+
+
+def test_assets_are_grouped_by_organisation(demo_run):
+    defs_graph = demo_run.result.job_def.asset_layer.asset_graph
+    groups = {
+        k.to_user_string(): defs_graph.get(k).group_name for k in defs_graph.get_all_asset_keys()
+    }
+    for entry in demo_run.registry.sources:
+        for stage in ("raw", "validated", "quarantine", "harmonized"):
+            assert groups[f"{stage}_{entry.id}"] == entry.organization
+    assert groups["fact_election_results"] == "warehouse"
+    assert groups["region_reference"] == "reference"
+
+
+def test_a_second_run_replaces_facts_and_appends_the_audit(demo_run, tmp_path):
+    from odc_pipeline_tests.conftest import run_all
+
+    second = run_all(demo_run.settings, demo_run.registry)
+    assert second.success
+    assert demo_run.scalar("select count(*) from fact_election_results") == 125
+    assert demo_run.scalar("select count(*) from quarantine") == 13
+    assert demo_run.scalar("select count(distinct run_id) from load_audit") == 2
+    assert demo_run.scalar("select count(distinct run_id) from fact_election_results") == 1
+    assert isinstance(second, dg.ExecuteInProcessResult)

@@ -1,0 +1,48 @@
+"""The same code publishes the same warehouse to the live PostgreSQL server."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from odc_pipeline.defs.build import build_definitions
+from odc_pipeline_tests.conftest import make_settings, run_all
+
+
+def test_full_run_on_postgresql(postgres_url, tmp_path, monkeypatch, demo_run):
+    monkeypatch.setenv("ODC_WAREHOUSE_URL", postgres_url)
+    settings = make_settings(tmp_path)
+    assert (
+        build_definitions(settings).resources["warehouse"].url.env_var_name == "ODC_WAREHOUSE_URL"
+    )
+    result = run_all(settings)
+    assert result.success
+    engine = sa.create_engine(postgres_url)
+    try:
+        with engine.connect() as connection:
+            counts = {
+                table: connection.execute(sa.text(f"select count(*) from {table}")).scalar_one()  # noqa: S608 - fixed names
+                for table in ("dim_region", "fact_election_results", "quarantine", "load_audit")
+            }
+            audit = connection.execute(
+                sa.text(
+                    "select source_id, rows_in, rows_published, rows_quarantined from load_audit order by source_id"
+                )
+            ).all()
+            votes = connection.execute(
+                sa.text("select sum(votes) from fact_election_results")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert counts == {
+        "dim_region": 91_599,
+        "fact_election_results": 125,
+        "quarantine": 13,
+        "load_audit": 3,
+    }
+    assert [tuple(r) for r in audit] == [
+        ("fppjb_rekap_pilpres2024", 27, 22, 5),
+        ("jsn_pilpres2024_kabkota", 81, 77, 4),
+        ("ldw_suara_pilpres2024", 30, 26, 4),
+    ]
+    # The same numbers as the SQLite warehouse of the same demo files.
+    assert votes == demo_run.scalar("select sum(votes) from fact_election_results")

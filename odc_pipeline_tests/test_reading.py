@@ -1,0 +1,140 @@
+"""Readers return text cells with the row numbers a steward sees in the original file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from openpyxl import Workbook
+
+from odc_pipeline.reading import (
+    MissingColumnsError,
+    SourceReadError,
+    apply_column_mapping,
+    read_source,
+)
+from odc_pipeline.reading.readers import file_sha256
+from odc_pipeline.registry import ReadOptions
+from odc_pipeline_tests.conftest import DATA_DIR
+
+
+def test_demo_csv_rows_and_line_numbers():
+    path = DATA_DIR / "demo" / "jsn_pilpres2024_kabkota.csv"
+    frame = read_source(path, "csv", ReadOptions(), ["kode_wilayah"])
+    assert len(frame) == 81
+    assert frame["_source_row"].tolist()[:3] == [2, 3, 4]
+    assert frame.loc[0, "kode_wilayah"] == "32.01"
+    assert frame.loc[0, "suara"] == "1002642"
+    assert set(frame["_file_hash"]) == {file_sha256(path)}
+
+
+def test_semicolon_windows_1252_csv_with_blank_lines(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes(
+        "Kode;Nama;Suara\r\n32.04;Kab. Bandung;1.234.567\r\n;;\r\n32.73;Kota Bandung – Pusat;-\r\n".encode(
+            "cp1252"
+        )
+    )
+    frame = read_source(path, "csv", ReadOptions(), ["Kode"])
+    # The blank line 3 is not a row; line numbers stay those of the file.
+    assert frame[["Kode", "Suara", "_source_row"]].values.tolist() == [
+        ["32.04", "1.234.567", 2],
+        ["32.73", "-", 4],
+    ]
+    assert frame.loc[1, "Nama"] == "Kota Bandung – Pusat"
+
+
+def test_utf8_bom_header_is_clean(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes("\ufeffkode,suara\n3204,10\n".encode())
+    frame = read_source(path, "csv", ReadOptions(), ["kode"])
+    assert list(frame.columns[:2]) == ["kode", "suara"]
+
+
+def test_xlsx_title_rows_are_skipped_and_rows_numbered_as_in_excel():
+    path = DATA_DIR / "demo" / "fppjb_rekap_pilpres2024.xlsx"
+    frame = read_source(
+        path, "xlsx", ReadOptions(sheet="Rekap"), ["Kabupaten/Kota", "Jumlah Suara"]
+    )
+    assert list(frame.columns[:5]) == [
+        "Kabupaten/Kota",
+        "Pasangan Calon",
+        "Jumlah Suara",
+        "Suara Sah",
+        "Suara Tidak Sah",
+    ]
+    assert (
+        len(frame) == 27
+    )  # 24 regions x candidates, 2 odd regions, 1 totals row; the empty row below is not data
+    assert frame["_source_row"].iloc[0] == 5
+    assert frame["_source_row"].iloc[-1] == 31
+    assert frame["Kabupaten/Kota"].iloc[-1] == "JUMLAH"
+    assert frame["Suara Sah"].iloc[0] == "3412000"  # a numeric cell, without a trailing .0
+
+
+def test_xlsx_unknown_sheet_is_a_clear_error(tmp_path):
+    workbook = Workbook()
+    workbook.active.title = "Data"
+    path = tmp_path / "book.xlsx"
+    workbook.save(path)
+    with pytest.raises(SourceReadError, match=r"no sheet 'Rekap'; its sheets are \['Data'\]"):
+        read_source(path, "xlsx", ReadOptions(sheet="Rekap"), ["x"])
+
+
+def test_json_records_under_a_path_with_numeric_codes():
+    path = DATA_DIR / "demo" / "ldw_suara_pilpres2024.json"
+    frame = read_source(path, "json", ReadOptions(records_path="data"), ["kode"])
+    assert len(frame) == 30
+    assert frame["kode"].tolist()[:2] == ["3201", "3201"]  # one was a string, one a number
+    assert frame["_source_row"].tolist()[:2] == [1, 2]
+    assert frame.loc[13, "perolehan"] is None
+
+
+def test_json_float_codes_lose_their_dot_zero(tmp_path):
+    path = tmp_path / "codes.json"
+    path.write_text(json.dumps([{"kode": 3204.0, "suara": 7}]), encoding="utf-8")
+    frame = read_source(path, "json", ReadOptions(), ["kode"])
+    assert frame.loc[0, "kode"] == "3204"
+
+
+def test_json_wrong_records_path_and_broken_json(tmp_path):
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps({"hasil": []}), encoding="utf-8")
+    with pytest.raises(SourceReadError, match="no key 'data'"):
+        read_source(path, "json", ReadOptions(records_path="data"), ["kode"])
+    path.write_text('{"data": [', encoding="utf-8")
+    with pytest.raises(SourceReadError, match="not valid JSON"):
+        read_source(path, "json", ReadOptions(records_path="data"), ["kode"])
+
+
+def test_missing_file_is_a_read_error(tmp_path):
+    with pytest.raises(SourceReadError, match="file not found"):
+        read_source(tmp_path / "gone.csv", "csv", ReadOptions(), ["kode"])
+
+
+def test_header_matching_ignores_case_spaces_and_punctuation(tmp_path):
+    path = tmp_path / "headers.csv"
+    path.write_text("KODE_WILAYAH , Suara Sah\n32.04,10\n", encoding="utf-8")
+    frame = read_source(path, "csv", ReadOptions(), ["kode wilayah"])
+    mapped = apply_column_mapping(frame, {"Kode Wilayah": "region", "suara-sah": "valid_ballots"})
+    assert list(mapped.columns) == ["region", "valid_ballots", "_source_row", "_file_hash"]
+
+
+def test_missing_mapped_header_names_it_and_lists_what_exists(tmp_path):
+    path = tmp_path / "headers.csv"
+    path.write_text("kode,jumlah\n32.04,10\n", encoding="utf-8")
+    frame = read_source(path, "csv", ReadOptions(), ["kode"])
+    with pytest.raises(MissingColumnsError) as caught:
+        apply_column_mapping(frame, {"kode": "region", "suara": "votes"})
+    assert str(caught.value) == (
+        "the file has no column 'suara' named in the registry's column mapping; "
+        "the file's columns are: 'kode', 'jumlah'"
+    )
+
+
+def test_empty_csv_cells_are_none(tmp_path):
+    path = tmp_path / "gaps.csv"
+    path.write_text("kode,suara,sah\n32.04,,10\n", encoding="utf-8")
+    frame = read_source(path, "csv", ReadOptions(), ["kode"])
+    assert frame.loc[0, "suara"] is None
+    assert frame.loc[0, "sah"] == "10"

@@ -1,0 +1,135 @@
+"""The registry loader accepts the demo registry and explains every kind of bad entry."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from odc_pipeline.registry import RegistryError, load_registry
+from odc_pipeline_tests.conftest import DEMO_REGISTRY, demo_registry_document, write_registry
+
+
+def _load_with(tmp_path, change) -> RegistryError:
+    document = copy.deepcopy(demo_registry_document())
+    change(document)
+    path = write_registry(tmp_path, document)
+    with pytest.raises(RegistryError) as caught:
+        load_registry(path)
+    return caught.value
+
+
+def test_demo_registry_loads_three_sources_of_three_organisations():
+    registry = load_registry(DEMO_REGISTRY)
+    assert [s.id for s in registry.sources] == [
+        "jsn_pilpres2024_kabkota",
+        "fppjb_rekap_pilpres2024",
+        "ldw_suara_pilpres2024",
+    ]
+    assert sorted(registry.organizations) == ["fppjb", "jsn", "ldw"]
+    fppjb = registry.source("fppjb_rekap_pilpres2024")
+    assert fppjb.format == "xlsx"
+    assert fppjb.regions[0].system == "name"
+    assert fppjb.regions[0].depth == 2
+    assert fppjb.sharing == "members"
+    assert fppjb.columns["Kabupaten/Kota"] == "region"
+
+
+def test_unknown_kind_names_the_entry_and_the_known_kinds(tmp_path):
+    error = _load_with(tmp_path, lambda d: d["sources"][1].update(kind="election_result"))
+    assert len(error.problems) == 1
+    assert "source #2 ('fppjb_rekap_pilpres2024')" in error.problems[0]
+    assert "unknown dataset kind 'election_result'" in error.problems[0]
+    assert "election_results" in error.problems[0]
+
+
+def test_missing_file_is_reported_with_its_path(tmp_path):
+    error = _load_with(tmp_path, lambda d: d["sources"][0].update(location="demo/nowhere.csv"))
+    assert error.problems == [
+        f"source #1 ('jsn_pilpres2024_kabkota'): location: file not found: {tmp_path / 'demo' / 'nowhere.csv'}"
+    ]
+
+
+def test_missing_location_key_is_reported(tmp_path):
+    error = _load_with(tmp_path, lambda d: d["sources"][2].pop("location"))
+    assert error.problems == [
+        "source #3 ('ldw_suara_pilpres2024'): location: is required but missing"
+    ]
+
+
+def test_duplicate_ids_are_refused(tmp_path):
+    def duplicate(document):
+        document["sources"][2]["id"] = "jsn_pilpres2024_kabkota"
+
+    error = _load_with(tmp_path, duplicate)
+    assert error.problems == [
+        "duplicate source id 'jsn_pilpres2024_kabkota' (2 entries); ids must be unique"
+    ]
+
+
+def test_unknown_code_system_lists_the_allowed_ones(tmp_path):
+    error = _load_with(
+        tmp_path, lambda d: d["sources"][0]["regions"][0].update(system="kemendagri2")
+    )
+    assert len(error.problems) == 1
+    message = error.problems[0]
+    assert message.startswith(
+        "source #1 ('jsn_pilpres2024_kabkota'): regions.0.system: 'kemendagri2' is not allowed"
+    )
+    for system in ("kemendagri", "bps", "name"):
+        assert system in message
+
+
+def test_misspelled_key_is_not_silently_ignored(tmp_path):
+    error = _load_with(tmp_path, lambda d: d["sources"][0].update(sharing_levle="private"))
+    assert error.problems == [
+        "source #1 ('jsn_pilpres2024_kabkota'): sharing_levle: unknown key (check its spelling)"
+    ]
+
+
+def test_unknown_sharing_level_is_refused(tmp_path):
+    error = _load_with(tmp_path, lambda d: d["sources"][0].update(sharing="everyone"))
+    assert "sharing: 'everyone' is not allowed" in error.problems[0]
+
+
+def test_mapping_to_a_column_the_kind_does_not_have(tmp_path):
+    error = _load_with(tmp_path, lambda d: d["sources"][0]["columns"].update(suara="suara_total"))
+    assert "['suara_total'] are not columns of kind 'election_results'" in error.problems[0]
+
+
+def test_required_column_without_mapping_or_constant(tmp_path):
+    error = _load_with(tmp_path, lambda d: d["sources"][0]["constants"].pop("contest"))
+    assert "kind 'election_results' needs columns ['contest']" in error.problems[0]
+
+
+def test_id_that_is_not_a_safe_identifier(tmp_path):
+    error = _load_with(
+        tmp_path, lambda d: d["sources"][0].update(id='x"; drop table fact_election_results; --')
+    )
+    assert "is not a valid id" in error.problems[0]
+
+
+def test_unlisted_organization(tmp_path):
+    error = _load_with(tmp_path, lambda d: d["sources"][0].update(organization="kpu"))
+    assert error.problems == [
+        "source #1 ('jsn_pilpres2024_kabkota'): organization 'kpu' is not listed under 'organizations'"
+    ]
+
+
+def test_several_problems_are_reported_together(tmp_path):
+    def break_two(document):
+        document["sources"][0]["kind"] = "nope"
+        document["sources"][1]["format"] = "docx"
+
+    error = _load_with(tmp_path, break_two)
+    assert len(error.problems) == 2
+    assert "2 problem(s)" in str(error)
+
+
+def test_missing_or_invalid_registry_file(tmp_path):
+    with pytest.raises(RegistryError, match="the registry file does not exist"):
+        load_registry(tmp_path / "absent.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sources: [unclosed", encoding="utf-8")
+    with pytest.raises(RegistryError, match="not valid YAML"):
+        load_registry(bad)

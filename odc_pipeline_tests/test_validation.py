@@ -1,0 +1,69 @@
+"""Validation collects every problem of a file at once and explains each in plain words."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from odc_pipeline.reading import read_source
+from odc_pipeline.registry import load_registry
+from odc_pipeline.validation.validate import validate_source
+from odc_pipeline_tests.conftest import DEMO_REGISTRY
+
+
+def _validate(source_id: str, raw: pd.DataFrame | None = None):
+    registry = load_registry(DEMO_REGISTRY)
+    entry = registry.source(source_id)
+    if raw is None:
+        raw = read_source(
+            entry.location_path(registry.base_dir), entry.format, entry.read, list(entry.columns)
+        )
+    return validate_source(raw, entry), raw
+
+
+def test_csv_problems_by_row_with_reasons():
+    outcome, raw = _validate("jsn_pilpres2024_kabkota")
+    assert outcome.rows_in == 81
+    assert len(outcome.valid) == 78  # the unknown code 32.99 is the harmonizer's to judge
+    q = outcome.quarantine
+    assert q[["source_row", "column_name", "value", "rule"]].values.tolist() == [
+        [30, "votes", "12a", "number_format"],
+        [47, "votes", "-150", "greater_than_or_equal_to(0)"],
+        [70, "votes", "1696000", "votes_within_valid_ballots"],
+    ]
+    assert q["reason"].tolist() == [
+        "votes is '12a', which is not a whole number such as 1234567, 1.234.567 or 1,234,567",
+        "votes is -150; a count cannot be negative",
+        "votes (1696000) are more than the region's valid ballots (1691000); one of the two numbers is wrong",
+    ]
+    assert set(q["source_id"]) == {"jsn_pilpres2024_kabkota"}
+    # The whole original row is kept, so nothing is lost.
+    assert '"votes": "12a"' in q.loc[0, "row_data"]
+    assert '"region": "32.10", "candidate": "02"' in q.loc[0, "row_data"]
+
+
+def test_xlsx_totals_row_and_indonesian_numbers():
+    outcome, _ = _validate("fppjb_rekap_pilpres2024")
+    assert outcome.rows_in == 27
+    rules = dict(zip(outcome.quarantine["source_row"], outcome.quarantine["rule"], strict=True))
+    assert rules == {9: "number_format", 17: "not_nullable", 31: "totals_row"}
+    # "1.002.642" as text in the sheet is a million-odd votes, not one.
+    assert outcome.valid["votes"].iloc[0] > 100_000
+    assert outcome.valid["votes"].dtype == "Int64"
+    assert outcome.valid["year"].unique().tolist() == [2024]
+
+
+def test_every_failure_of_one_row_is_reported():
+    outcome, raw = _validate("jsn_pilpres2024_kabkota")
+    broken = raw.copy()
+    broken.loc[0, ["suara", "suara_sah", "paslon"]] = ["-1", "x", None]
+    outcome, _ = _validate("jsn_pilpres2024_kabkota", broken)
+    first = outcome.quarantine[outcome.quarantine["source_row"] == 2]
+    assert sorted(first["rule"]) == ["greater_than_or_equal_to(0)", "not_nullable", "number_format"]
+    assert sorted(first["column_name"]) == ["candidate", "valid_ballots", "votes"]
+    assert outcome.rows_quarantined == 4
+
+
+def test_constants_from_the_registry_fill_missing_columns():
+    outcome, _ = _validate("jsn_pilpres2024_kabkota")
+    assert set(outcome.valid["election"]) == {"pemilu"}
+    assert set(outcome.valid["contest"]) == {"presiden"}
