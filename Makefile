@@ -22,8 +22,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+# An explicit (empty but for telemetry) dagster.yaml: runs and events go to sqlite files here.
 $(DAGSTER_HOME):
 	mkdir -p $@
+	test -f $@/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $@/dagster.yaml
 
 ## run: install, then materialize every asset over the registry into the warehouse
 run: $(VENV)/.installed | $(DAGSTER_HOME)

@@ -1,0 +1,75 @@
+"""The Dagster webserver (what `make ui` starts) serves the same asset graph on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from odc_pipeline.settings import PROJECT_ROOT
+
+QUERY = "{ assetNodes { assetKey { path } groupName } }"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _post(url: str, payload: dict) -> dict:
+    request = urllib.request.Request(
+        url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def test_webserver_serves_the_asset_graph_grouped_by_organisation(tmp_path):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(tmp_path),
+        "ODC_STORAGE_DIR": str(tmp_path / "s"),
+        "ODC_WAREHOUSE_DIR": str(tmp_path / "w"),
+    }
+    env.pop("ODC_WAREHOUSE_URL", None)
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "dagster-webserver"),
+            "-w",
+            "workspace.yaml",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        nodes = None
+        while time.monotonic() < deadline and nodes is None:
+            try:
+                answer = _post(f"http://127.0.0.1:{port}/graphql", {"query": QUERY})
+                nodes = answer["data"]["assetNodes"] or None
+            except (OSError, KeyError, TypeError):
+                time.sleep(1)
+        assert nodes, "the webserver did not answer with the asset graph within 120 s"
+        groups = {"/".join(n["assetKey"]["path"]): n["groupName"] for n in nodes}
+        assert groups["raw_jsn_pilpres2024_kabkota"] == "jsn"
+        assert groups["harmonized_fppjb_rekap_pilpres2024"] == "fppjb"
+        assert groups["quarantine_ldw_suara_pilpres2024"] == "ldw"
+        assert groups["fact_election_results"] == "warehouse"
+        assert len(groups) == 17
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
