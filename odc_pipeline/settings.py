@@ -26,6 +26,11 @@ class Settings:
     storage_dir: Path
 
     @property
+    def reference_dir(self) -> Path:
+        """Aliases, historic codes and crosswalks: steward decisions kept as data."""
+        return self.data_dir / "reference"
+
+    @property
     def default_warehouse_path(self) -> Path:
         return self.warehouse_dir / "odc.sqlite"
 

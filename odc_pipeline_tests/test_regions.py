@@ -5,8 +5,17 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from odc_pipeline.regions import harmonize_regions, load_reference, name_key, normalize_code
-from odc_pipeline.regions.harmonize import RegionSpec
+from odc_pipeline.regions import (
+    Spec,
+    harmonize_regions,
+    load_reference,
+    load_region_tables,
+    normalize_code,
+    parse_code,
+    parse_name,
+)
+from odc_pipeline.regions.tables import ReferenceTableError
+from odc_pipeline_tests.conftest import DATA_DIR
 
 
 @pytest.fixture(scope="module")
@@ -14,16 +23,32 @@ def reference() -> pd.DataFrame:
     return load_reference()
 
 
+@pytest.fixture(scope="module")
+def tables(reference):
+    return load_region_tables(reference, DATA_DIR / "reference")
+
+
+def _harmonize(values: dict, specs: list[Spec], tables, source_id: str = "") -> pd.DataFrame:
+    return harmonize_regions(pd.DataFrame(values), specs, tables, source_id=source_id)
+
+
+KABKOTA_NAME = [Spec("region", 2, "name")]
+KABKOTA_CODE = [Spec("region", 2, "kemendagri")]
+
+
 def test_reference_has_every_level_of_the_2025_decree(reference):
     assert len(reference) == 91_599
     assert reference["level"].value_counts().sort_index().tolist() == [38, 514, 7_285, 83_762]
-    bandung = reference.set_index("region_code").loc["32.04"]
-    assert (bandung["name"], bandung["type"], bandung["parent_code"]) == (
+    by_code = reference.set_index("region_code")
+    assert tuple(by_code.loc["32.04", ["name", "type", "parent_code"]]) == (
         "Kabupaten Bandung",
         "kabupaten",
         "32",
     )
-    assert reference.set_index("region_code").loc["32.73", "type"] == "kota"
+    assert by_code.loc["32.73", "type"] == "kota"
+    assert by_code.loc["32.04.05", "type"] == "kecamatan"
+    assert by_code.loc["32.04.05.2001", "type"] == "desa"
+    assert by_code.loc["32.73.01.1001", "type"] == "kelurahan"
     assert reference["region_code"].is_unique
 
 
@@ -34,23 +59,25 @@ def test_reference_has_every_level_of_the_2025_decree(reference):
         ("3204", "32.04"),
         (" 3204 ", "32.04"),
         ("3204.0", "32.04"),
+        ("3.204052001E9", "32.04.05.2001"),
         ("32", "32"),
-        ("320401", "32.04.01"),
-        ("3204012001", "32.04.01.2001"),
-        ("32.04.01.2001", "32.04.01.2001"),
+        ("320405", "32.04.05"),
+        ("3204052001", "32.04.05.2001"),
+        ("32.4.5", "32.04.05"),
+        ("32.04.05.2001", "32.04.05.2001"),
     ],
 )
 def test_code_forms(text, code):
     assert normalize_code(text) == (code, None)
 
 
+def test_a_short_segment_is_read_both_ways_and_the_list_decides():
+    assert parse_code("32.4").readings == ("32.04", "32.40")
+
+
 @pytest.mark.parametrize(
     ("text", "why"),
-    [
-        ("32040", "has 5 digits"),
-        ("32.4", "not a dotted region code"),
-        ("Bandung", "not a region code"),
-    ],
+    [("32040", "has 5 digits"), ("Bandung", "not a region code"), ("3.25e1", "decimals")],
 )
 def test_invalid_codes_are_reported_not_guessed(text, why):
     code, problem = normalize_code(text)
@@ -59,103 +86,294 @@ def test_invalid_codes_are_reported_not_guessed(text, why):
 
 
 @pytest.mark.parametrize(
-    ("text", "key"),
+    ("text", "type_", "base"),
     [
-        ("Kab. Bandung", "kabupaten bandung"),
-        ("KABUPATEN BANDUNG", "kabupaten bandung"),
-        ("Kab Bandung Barat", "kabupaten bandung barat"),
-        ("KOTA BANDUNG", "kota bandung"),
-        ("Kota Adm. Jakarta Pusat", "kota jakarta pusat"),
-        ("Kec. Sukasari", "sukasari"),
-        ("Prov. Jawa Barat", "jawa barat"),
-        ("  Kotabaru ", "kotabaru"),
+        ("Kab. Bandung", "kabupaten", "bandung"),
+        ("KABUPATEN BANDUNG", "kabupaten", "bandung"),
+        ("Bandung, Kab.", "kabupaten", "bandung"),
+        ("Kab Bandung Barat", "kabupaten", "bandungbarat"),
+        ("KOTA BANDUNG", "kota", "bandung"),
+        ("Kota Adm. Jakarta Pusat", "kota", "jakartapusat"),
+        ("KAB. ADM. KEP. SERIBU", "kabupaten", "kepulauanseribu"),
+        ("Fak-Fak", None, "fakfak"),
+        ("Kep. Riau", None, "kepulauanriau"),
+        ("Prov. Jawa Barat", None, "jawabarat"),
     ],
 )
-def test_name_keys(text, key):
-    assert name_key(text) == key
+def test_name_keys(text, type_, base):
+    key = parse_name(text)
+    assert (key.type, key.base) == (type_, base)
 
 
-def _harmonize(values, specs, reference):
-    frame = pd.DataFrame(values)
-    return harmonize_regions(frame, specs, reference)
+def test_kota_stays_part_of_a_kecamatan_name():
+    assert parse_name("Kota Baru", typed=False).base == "kotabaru"
+    assert parse_name("Kec. Kota Baru", typed=False).base == "kotabaru"
 
 
-def test_kabupaten_and_kota_of_the_same_name_never_meet(reference):
-    spec = [RegionSpec("region", 2, "name")]
+def test_kabupaten_and_kota_of_the_same_name_never_meet(tables):
     out = _harmonize(
         {
             "region": [
                 "Kab. Bandung",
                 "KOTA BANDUNG",
                 "Kab Bandung Barat",
-                "Kabupaten Bogor",
+                "Bandung, Kab.",
+                "Bandung, Kota",
                 "kota bogor",
                 "Garut",
+                "Kota Adm. Jakarta Pusat",
+                "Kab. Kep. Seribu",
             ]
         },
-        spec,
-        reference,
+        KABKOTA_NAME,
+        tables,
     )
-    assert out["region_code"].tolist() == ["32.04", "32.73", "32.17", "32.01", "32.71", "32.05"]
-    assert out["region_match"].tolist() == ["name"] * 5 + ["name_unique_base"]
+    assert out["region_code"].tolist() == [
+        "32.04",
+        "32.73",
+        "32.17",
+        "32.04",
+        "32.73",
+        "32.71",
+        "32.05",
+        "31.71",
+        "31.01",
+    ]
+    assert set(out["region_method"]) == {"name"}
+    assert out["region_score"].tolist() == [100.0] * 9
 
 
-def test_bare_ambiguous_name_goes_to_review_with_the_candidates(reference):
-    out = _harmonize({"region": ["Bandung"]}, [RegionSpec("region", 2, "name")], reference)
-    assert out.loc[0, "region_code"] is None or pd.isna(out.loc[0, "region_code"])
+def test_bare_ambiguous_name_goes_to_review_with_the_candidates(tables):
+    out = _harmonize({"region": ["Bandung"]}, KABKOTA_NAME, tables)
+    assert pd.isna(out.loc[0, "region_code"])
     assert out.loc[0, "region_problem_column"] == "region"
-    assert "ambiguous" in out.loc[0, "region_problem"]
-    assert "Kabupaten Bandung (32.04)" in out.loc[0, "region_problem"]
-    assert "Kota Bandung (32.73)" in out.loc[0, "region_problem"]
+    assert out.loc[0, "region_problem"].startswith("'Bandung' is ambiguous")
+    assert out.loc[0, "region_suggestions"] == "Kabupaten Bandung (32.04), Kota Bandung (32.73)"
 
 
-def test_codes_resolve_and_unknown_codes_are_explained(reference):
+def test_the_province_decides_a_bare_name_it_makes_unique(tables):
+    specs = [Spec("province", 1, "name"), Spec("region", 2, "name")]
     out = _harmonize(
-        {"region": ["32.04", "3273", "32.99", "32040", "320405"]},
-        [RegionSpec("region", 2, "kemendagri")],
-        reference,
+        {"province": ["Kalimantan Selatan", "Jawa Barat"], "region": ["Banjar", "Banjar"]},
+        specs,
+        tables,
+    )
+    # Kabupaten Banjar is in Kalimantan Selatan, Kota Banjar in Jawa Barat: each province decides.
+    assert out["region_code"].tolist() == ["63.03", "32.79"]
+    bare = _harmonize({"region": ["Banjar"]}, KABKOTA_NAME, tables)
+    assert pd.isna(bare.loc[0, "region_code"])
+
+
+def test_a_source_setting_says_bare_names_are_kabupaten(tables):
+    specs = [Spec("region", 2, "name", untyped="kabupaten")]
+    out = _harmonize({"region": ["BANDUNG", "KOTA BANDUNG", "BOGOR"]}, specs, tables)
+    assert out["region_code"].tolist() == ["32.04", "32.73", "32.01"]
+    assert "bare names are kabupaten" in out.loc[0, "region_rule"]
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("DKI", "31"),
+        ("DKI Jakarta", "31"),
+        ("Jakarta", "31"),
+        ("DIY", "34"),
+        ("Jogja", "34"),
+        ("Jogjakarta", "34"),
+        ("D.I. Yogyakarta", "34"),
+        ("Daerah Istimewa Yogyakarta", "34"),
+        ("Kep. Riau", "21"),
+        ("Kepri", "21"),
+        ("Sulsel", "73"),
+        ("NTB", "52"),
+        ("NTT", "53"),
+        ("Babel", "19"),
+        ("Prov. Jawa Barat", "32"),
+        ("JAWA BARAT", "32"),
+    ],
+)
+def test_province_aliases(tables, value, code):
+    out = _harmonize({"province": [value]}, [Spec("province", 1, "name")], tables)
+    assert out.loc[0, "region_code"] == code, out.loc[0, "region_problem"]
+
+
+def test_aliases_record_the_table_that_decided(tables):
+    out = _harmonize({"province": ["Sulsel"]}, [Spec("province", 1, "name")], tables)
+    assert out.loc[0, "region_method"] == "alias"
+    assert out.loc[0, "region_rule"] == "region_aliases.csv: 'Sulsel' (abbreviation)"
+
+
+def test_renamed_regencies_and_old_spellings(tables):
+    out = _harmonize(
+        {
+            "region": [
+                "Kab. Mamuju Utara",
+                "KAB. MALUKU TENGGARA BARAT",
+                "Kabupaten Fakfak",
+                "Kab. Toli Toli",
+                "KAB. TOJO UNA-UNA",
+            ]
+        },
+        KABKOTA_NAME,
+        tables,
+    )
+    assert out["region_code"].tolist() == ["76.01", "81.03", "92.03", "72.04", "72.09"]
+
+
+def test_codes_resolve_and_unknown_codes_are_explained(tables):
+    out = _harmonize(
+        {"region": ["32.04", "3273", "32.99", "32040", "320405"]}, KABKOTA_CODE, tables
     )
     assert out["region_code"].tolist()[:2] == ["32.04", "32.73"]
     assert out["region_level"].tolist()[:2] == [2, 2]
+    assert out["region_method"].tolist()[:2] == ["code", "code"]
     problems = out["region_problem"].tolist()
     assert problems[2] == "code 32.99 is not in the official Kemendagri list (Kepmendagri 2025)"
     assert "has 5 digits" in problems[3]
     assert problems[4] == "code 32.04.05 is a kecamatan code, but the column holds kabupaten/kota"
 
 
-def test_lower_levels_match_only_inside_their_parent(reference):
+def test_pre_2022_papua_codes_map_to_the_new_provinces(tables):
+    out = _harmonize({"region": ["91.01", "9102", "92.01", "91.03"]}, KABKOTA_CODE, tables)
+    assert out["region_code"].tolist() == ["93.01", "95.01", "96.01", "91.03"]
+    assert out["region_method"].tolist() == [
+        "historic_code",
+        "historic_code",
+        "historic_code",
+        "code",
+    ]
+    assert (
+        out.loc[0, "region_rule"]
+        == "historic_codes.csv: UU 14/2022: Papua Selatan formed from Papua"
+    )
+
+
+def test_pre_2022_names_inside_the_old_province(tables):
+    specs = [Spec("province", 1, "name"), Spec("region", 2, "name")]
+    out = _harmonize(
+        {"province": ["Papua", "Papua Barat"], "region": ["Kab. Merauke", "Kota Sorong"]},
+        specs,
+        tables,
+    )
+    assert out["region_code"].tolist() == ["93.01", "96.71"]
+
+
+def test_pre_2022_village_codes(tables):
+    out = _harmonize({"desa": ["91.01.01.2001"]}, [Spec("desa", 4, "kemendagri")], tables)
+    assert out.loc[0, "region_code"] == "93.01.01.2001"
+    assert out.loc[0, "region_level"] == 4
+
+
+def test_bps_codes_go_through_the_crosswalk(tables):
+    out = _harmonize(
+        {"region": ["1101", "1103", "3204", "9471"]}, [Spec("region", 2, "bps")], tables
+    )
+    assert out["region_code"].tolist() == ["11.09", "11.01", "32.04", "91.71"]
+    assert set(out["region_method"]) == {"bps_code"}
+    unknown = _harmonize({"region": ["1199"]}, [Spec("region", 2, "bps")], tables)
+    assert "not in the BPS↔Kemendagri crosswalk" in unknown.loc[0, "region_problem"]
+
+
+def test_lower_levels_match_only_inside_their_parent(tables, reference):
     # Sukasari is a kecamatan in Kota Bandung (32.73) and in Kabupaten Sumedang, Subang and Purwakarta.
-    specs = [RegionSpec("kabkota", 2, "name"), RegionSpec("kecamatan", 3, "name")]
+    specs = [Spec("kabkota", 2, "name"), Spec("kecamatan", 3, "name")]
     out = _harmonize(
         {
             "kabkota": ["Kota Bandung", "Kab. Subang", "Kota Depok"],
             "kecamatan": ["Kec. Sukasari", "Sukasari", "Sukasari"],
         },
         specs,
-        reference,
+        tables,
     )
-    inside = reference.set_index("region_code")
-    assert out.loc[0, "region_code"].startswith("32.73.")
-    assert inside.loc[out.loc[0, "region_code"], "name"] == "Sukasari"
+    names = reference.set_index("region_code")["name"]
+    assert out.loc[0, "region_code"] == "32.73.01"
+    assert names[out.loc[1, "region_code"]] == "Sukasari"
     assert out.loc[1, "region_code"].startswith("32.13.")
     assert pd.isna(out.loc[2, "region_code"])
-    assert (
-        out.loc[2, "region_problem"]
-        == "no kecamatan named 'Sukasari' inside Kota Depok in the official Kemendagri list"
+    assert out.loc[2, "region_problem"].startswith(
+        "no kecamatan named 'Sukasari' inside Kota Depok"
     )
-    assert out.loc[0, "region_match"] == "name+name"
 
 
-def test_bps_codes_wait_for_the_crosswalk(reference):
-    out = _harmonize({"region": ["3204"]}, [RegionSpec("region", 2, "bps")], reference)
-    assert pd.isna(out.loc[0, "region_code"])
-    assert "crosswalk" in out.loc[0, "region_problem"]
-
-
-def test_each_distinct_value_is_resolved_once_and_row_order_is_kept(reference):
-    values = ["3204", "3273"] * 500
+def test_province_regency_kecamatan_and_village_in_four_columns(tables):
+    specs = [Spec("p", 1, "name"), Spec("k", 2, "name"), Spec("c", 3, "name"), Spec("d", 4, "name")]
     out = _harmonize(
-        {"region": values, "n": range(1000)}, [RegionSpec("region", 2, "kemendagri")], reference
+        {
+            "p": ["Jabar"],
+            "k": ["Kab. Bandung"],
+            "c": ["Kec. Cileunyi"],
+            "d": ["Ds. Cileunyi Kulon"],
+        },
+        specs,
+        tables,
     )
+    assert out.loc[0, "region_code"] == "32.04.05.2001"
+    assert out.loc[0, "region_value"] == "Ds. Cileunyi Kulon"
+
+
+def test_fuzzy_only_within_the_parent_and_only_when_clear(tables):
+    specs = [Spec("k", 2, "name"), Spec("c", 3, "name")]
+    out = _harmonize(
+        {"k": ["Kab. Bandung", "Kab. Bandung"], "c": ["Cileunyii", "Cile"]}, specs, tables
+    )
+    assert out.loc[0, "region_code"] == "32.04.05"
+    assert out.loc[0, "region_method"] == "fuzzy"
+    assert 90 <= out.loc[0, "region_score"] < 100
+    assert out.loc[0, "region_rule"].startswith("rapidfuzz ratio")
+    assert pd.isna(out.loc[1, "region_code"])
+    assert "closest:" in out.loc[1, "region_problem"]
+
+
+def test_fuzzy_never_crosses_kabupaten_and_kota(tables):
+    # "Kota Bandungg" is close to Kota Bandung and to Kabupaten Bandung's base name; only the kota may match.
+    out = _harmonize({"region": ["Kota Bandungg", "Kab. Bandungg"]}, KABKOTA_NAME, tables)
+    assert out["region_code"].tolist() == ["32.73", "32.04"]
+
+
+def test_close_candidates_go_to_review(tables):
+    # "Bandung Kul" scores 90.9 against both Bandung Kulon and Bandung Kidul (Kota Bandung): no guess.
+    specs = [Spec("k", 2, "name"), Spec("c", 3, "name")]
+    out = _harmonize(
+        {"k": ["Kota Bandung", "Kota Bandung"], "c": ["Bandung Kul", "Bandung Kulo"]}, specs, tables
+    )
+    assert pd.isna(out.loc[0, "region_code"])
+    assert "Bandung Kulon" in out.loc[0, "region_suggestions"]
+    assert "Bandung Kidul" in out.loc[0, "region_suggestions"]
+    assert out.loc[1, "region_method"] == "fuzzy"  # 95.7 against 87.0: clear enough
+    assert out.loc[1, "region_score"] == pytest.approx(95.7, abs=0.05)
+
+
+def test_source_scoped_alias_applies_to_that_source_only(reference, tmp_path):
+    folder = tmp_path / "reference"
+    folder.mkdir()
+    (folder / "region_aliases.csv").write_text(
+        "alias,level,region_code,source_id,note\nBandung,kabupaten_kota,32.73,fppjb_rekap,steward decision\n",
+        encoding="utf-8",
+    )
+    scoped = load_region_tables(reference, folder)
+    mine = _harmonize({"region": ["Bandung"]}, KABKOTA_NAME, scoped, source_id="fppjb_rekap")
+    other = _harmonize({"region": ["Bandung"]}, KABKOTA_NAME, scoped, source_id="someone_else")
+    assert mine.loc[0, "region_code"] == "32.73"
+    assert mine.loc[0, "region_method"] == "alias"
+    assert pd.isna(other.loc[0, "region_code"])
+
+
+def test_an_alias_to_a_code_that_does_not_exist_is_refused(reference, tmp_path):
+    folder = tmp_path / "reference"
+    folder.mkdir()
+    (folder / "region_aliases.csv").write_text(
+        "alias,level,region_code,source_id,note\nBandung Timur,kabupaten_kota,32.99,,typo\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ReferenceTableError,
+        match=r"region_aliases.csv, line 2: region_code '32.99' is not in the official list",
+    ):
+        load_region_tables(reference, folder)
+
+
+def test_each_distinct_value_is_resolved_once_and_row_order_is_kept(tables):
+    values = ["3204", "3273"] * 500
+    out = _harmonize({"region": values, "n": range(1000)}, KABKOTA_CODE, tables)
     assert out["n"].tolist() == list(range(1000))
     assert out["region_code"].value_counts().to_dict() == {"32.04": 500, "32.73": 500}

@@ -43,7 +43,10 @@ def build_definitions(
     assets: list = []
     for entry in registry.sources:
         assets += build_source_assets(
-            entry, registry.base_dir, registry.organization_name(entry.organization)
+            entry,
+            registry.base_dir,
+            registry.organization_name(entry.organization),
+            settings.reference_dir,
         )
     warehouse_assets, warehouse_checks = build_warehouse_assets(registry)
     return dg.Definitions(

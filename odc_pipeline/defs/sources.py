@@ -12,7 +12,8 @@ import pandas as pd
 from odc_pipeline.defs.metadata import frame_metadata, markdown_preview
 from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
 from odc_pipeline.reading.headers import FILE_HASH
-from odc_pipeline.regions.harmonize import RegionSpec, harmonize_regions
+from odc_pipeline.regions import Spec, harmonize_regions, load_region_tables
+from odc_pipeline.regions.tables import ReferenceTableError
 from odc_pipeline.registry.model import SourceEntry
 from odc_pipeline.validation.validate import validate_source
 
@@ -49,7 +50,7 @@ def _fail(entry: SourceEntry, what: str, error: Exception) -> dg.Failure:
 
 
 def build_source_assets(
-    entry: SourceEntry, base_dir: Path, organization_name: str
+    entry: SourceEntry, base_dir: Path, organization_name: str, reference_dir: Path
 ) -> list[dg.AssetsDefinition]:
     """The three steps of one source, as Dagster assets."""
     group = entry.organization
@@ -136,7 +137,7 @@ def build_source_assets(
             },
         )
 
-    specs = [RegionSpec(r.column, r.depth, r.system) for r in entry.regions]
+    specs = [Spec(r.column, r.depth, r.system, r.untyped) for r in entry.regions]
 
     @dg.asset(
         key=harmonized_key(entry.id),
@@ -153,7 +154,11 @@ def build_source_assets(
     def harmonized(
         context: dg.AssetExecutionContext, validated: pd.DataFrame, reference: pd.DataFrame
     ):
-        frame = harmonize_regions(validated, specs, reference)
+        try:
+            tables = load_region_tables(reference, reference_dir)
+        except ReferenceTableError as error:
+            raise _fail(entry, "a region table under data/reference/ is invalid", error) from None
+        frame = harmonize_regions(validated, specs, tables, source_id=entry.id)
         matched = int(frame["region_code"].notna().sum())
         rate = matched / len(frame) if len(frame) else 1.0
         unmatched = frame.loc[

@@ -4,15 +4,21 @@ Pure functions over pandas frames, with no Dagster import, so the command line, 
 benchmarks and the assets all use the same engine.
 """
 
-from odc_pipeline.regions.codes import normalize_code
+from odc_pipeline.regions.codes import normalize_code, parse_code
 from odc_pipeline.regions.harmonize import REGION_OUTPUT_COLUMNS, harmonize_regions
-from odc_pipeline.regions.names import name_key
+from odc_pipeline.regions.names import parse_name
 from odc_pipeline.regions.reference import load_reference
+from odc_pipeline.regions.resolve import Spec
+from odc_pipeline.regions.tables import RegionTables, load_region_tables
 
 __all__ = [
     "REGION_OUTPUT_COLUMNS",
+    "RegionTables",
+    "Spec",
     "harmonize_regions",
     "load_reference",
-    "name_key",
+    "load_region_tables",
     "normalize_code",
+    "parse_code",
+    "parse_name",
 ]

@@ -41,6 +41,12 @@ class RegionColumn(_Strict):
     column: str = Field(min_length=1)
     level: Literal["provinsi", "kabupaten_kota", "kecamatan", "desa"]
     system: CodeSystem
+    untyped: Literal["kabupaten", "kota"] | None = Field(
+        default=None,
+        description="What a kabupaten/kota name without 'Kab.'/'Kota' means in this source "
+        "(KPU files write regencies bare: 'BANDUNG'); unset, a bare name shared by a "
+        "kabupaten and a kota goes to review.",
+    )
 
     @property
     def depth(self) -> int:

