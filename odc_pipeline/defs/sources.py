@@ -36,6 +36,11 @@ def harmonized_key(source_id: str) -> dg.AssetKey:
     return dg.AssetKey(f"harmonized_{source_id}")
 
 
+def region_specs(entry: SourceEntry) -> list[Spec]:
+    """The harmonizer's view of a source's region columns."""
+    return [Spec(r.column, r.depth, r.system, r.untyped) for r in entry.regions]
+
+
 def _tags(entry: SourceEntry) -> dict[str, str]:
     return {"kind": entry.kind, "sharing": entry.sharing, "format": entry.format}
 
@@ -137,7 +142,7 @@ def build_source_assets(
             },
         )
 
-    specs = [Spec(r.column, r.depth, r.system, r.untyped) for r in entry.regions]
+    specs = region_specs(entry)
 
     @dg.asset(
         key=harmonized_key(entry.id),

@@ -9,12 +9,24 @@ import pandas as pd
 
 from odc_pipeline.defs.metadata import frame_metadata, markdown_preview
 from odc_pipeline.defs.resources import WarehouseResource
-from odc_pipeline.defs.sources import REFERENCE_ASSET, harmonized_key, quarantine_key, raw_key
+from odc_pipeline.defs.sources import (
+    REFERENCE_ASSET,
+    harmonized_key,
+    quarantine_key,
+    raw_key,
+    region_specs,
+)
 from odc_pipeline.regions.reference import load_reference
 from odc_pipeline.registry.model import Registry
 from odc_pipeline.warehouse.batches import build_batch
 from odc_pipeline.warehouse.publish import publish
-from odc_pipeline.warehouse.schema import FACT_TABLES, dim_region, load_audit, quarantine
+from odc_pipeline.warehouse.schema import (
+    FACT_TABLES,
+    dim_region,
+    load_audit,
+    quarantine,
+    region_review,
+)
 from odc_pipeline.warehouse.summary import run_summary
 
 WAREHOUSE_GROUP = "warehouse"
@@ -85,6 +97,12 @@ def build_warehouse_assets(registry: Registry) -> tuple[list, list]:
             quarantined + harmonized,
         ),
         _table_spec(
+            region_review,
+            "Region values to decide or confirm, once per spelling, with counts, examples and "
+            "suggestions. Export: python -m odc_pipeline.regions.review export FILE.csv",
+            harmonized,
+        ),
+        _table_spec(
             load_audit,
             "Per source and run: rows in = rows published + rows quarantined.",
             [raw_key(e.id) for e in sources] + quarantined + harmonized,
@@ -103,6 +121,7 @@ def build_warehouse_assets(registry: Registry) -> tuple[list, list]:
                 rows_in=len(frames[raw_key(entry.id).to_python_identifier()]),
                 harmonized=frames[harmonized_key(entry.id).to_python_identifier()],
                 validation_quarantine=frames[quarantine_key(entry.id).to_python_identifier()],
+                region_specs=region_specs(entry),
             )
             for entry in sources
         ]

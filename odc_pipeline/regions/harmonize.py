@@ -25,10 +25,12 @@ REGION_OUTPUT_COLUMNS = [
     "region_problem_column",
     "region_problem",
     "region_suggestions",
+    "region_parent_code",
 ]
 
 
 def _resolve_row(values: tuple, specs: list[Spec], index: RegionIndex, source_id: str) -> tuple:
+    """Resolve one combination of region values, top level first; stop at the first miss."""
     parent: str | None = None
     score = 100.0
     outcome: Match | None = None
@@ -38,30 +40,26 @@ def _resolve_row(values: tuple, specs: list[Spec], index: RegionIndex, source_id
         else:
             result = resolve_code(str(text), spec, parent, index)
         if not isinstance(result, Match):
-            return (
-                None,
-                None,
-                None,
-                None,
-                None,
-                str(text),
-                spec.column,
-                result.reason,
-                result.suggestions or None,
-            )
+            row = {
+                "region_value": str(text),
+                "region_problem_column": spec.column,
+                "region_problem": result.reason,
+                "region_suggestions": result.suggestions or None,
+                "region_parent_code": parent,
+            }
+            return tuple(row.get(c) for c in REGION_OUTPUT_COLUMNS)
         parent, outcome, score = result.code, result, min(score, result.score)
     assert outcome is not None
-    return (
-        outcome.code,
-        index.by_code[outcome.code][0],
-        outcome.method,
-        score,
-        outcome.rule,
-        str(values[-1]),
-        None,
-        None,
-        None,
-    )
+    row = {
+        "region_code": outcome.code,
+        "region_level": index.by_code[outcome.code][0],
+        "region_method": outcome.method,
+        "region_score": score,
+        "region_rule": outcome.rule,
+        "region_value": str(values[-1]),
+        "region_parent_code": index.by_code[outcome.code][1],
+    }
+    return tuple(row.get(c) for c in REGION_OUTPUT_COLUMNS)
 
 
 def harmonize_regions(

@@ -34,8 +34,9 @@ class RegionIndex:
     by_base: dict[tuple, list[str]] = field(default_factory=lambda: defaultdict(list))
     # (level, parent or None) -> candidates for fuzzy matching
     pool: dict[tuple, list[Candidate]] = field(default_factory=lambda: defaultdict(list))
-    # (level, typed key, source_id or "") -> (code, rule)
-    aliases: dict[tuple, tuple[str, str]] = field(default_factory=dict)
+    # (level, typed key, source_id or "") -> [(code, rule)]; one alias may name regions in
+    # different parents (a kecamatan name), so the parent picks among them.
+    aliases: dict[tuple, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
     historic: dict[str, tuple[str, str]] = field(default_factory=dict)
     bps: dict[str, tuple[str, str]] = field(default_factory=dict)
     # parent code -> parents that now hold its former children (a split province)
@@ -86,7 +87,7 @@ def build_index(tables: RegionTables, max_level: int) -> RegionIndex:
         key = name_key_for_level(alias, int(level))
         if key is not None:
             rule = f"region_aliases.csv: {alias!r}" + (f" ({note})" if note else "")
-            index.aliases[(int(level), key.typed, source_id or "")] = (code, rule)
+            index.aliases[(int(level), key.typed, source_id or "")].append((code, rule))
     for old, new, level, rule in tables.historic[
         ["old_code", "new_code", "level", "rule"]
     ].itertuples(index=False):

@@ -175,9 +175,14 @@ def resolve_name(
             rule = OFFICIAL_RULE + f"; bare names are {spec.untyped} in this source"
         return Match(codes[0], "name", 100.0, rule)
     for alias_scope in (source_id, ""):
-        alias = index.aliases.get((spec.level, key.typed, alias_scope))
-        if alias and _inside(alias[0], scopes):
-            return Match(alias[0], "alias", 100.0, alias[1])
+        fitting = {
+            c: r
+            for c, r in index.aliases.get((spec.level, key.typed, alias_scope), [])
+            if _inside(c, scopes)
+        }
+        if len(fitting) == 1:
+            ((code, rule),) = fitting.items()
+            return Match(code, "alias", 100.0, rule)
     if len(codes) > 1:
         return Miss(
             f"{text!r} is ambiguous{where}: it could be {_describe(index, codes)}; write Kabupaten or Kota, "

@@ -13,6 +13,8 @@ import pandas as pd
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.reading.headers import FILE_HASH, SOURCE_ROW
 from odc_pipeline.regions.harmonize import REGION_OUTPUT_COLUMNS
+from odc_pipeline.regions.resolve import Spec
+from odc_pipeline.regions.review import review_items
 from odc_pipeline.validation.quarantine import Problem, concat_quarantine, quarantine_frame
 
 
@@ -27,6 +29,7 @@ class SourceBatch:
     rows_in: int
     facts: pd.DataFrame
     quarantine: pd.DataFrame
+    review: pd.DataFrame
 
     @property
     def rows_published(self) -> int:
@@ -45,6 +48,7 @@ def build_batch(
     rows_in: int,
     harmonized: pd.DataFrame,
     validation_quarantine: pd.DataFrame,
+    region_specs: list[Spec],
 ) -> SourceBatch:
     """Split harmonized rows into publishable facts and region problems, and count them."""
     unmatched = harmonized["region_code"].isna()
@@ -85,4 +89,5 @@ def build_batch(
         rows_in=rows_in,
         facts=facts[fact_columns].reset_index(drop=True),
         quarantine=concat_quarantine([validation_quarantine, region_quarantine]),
+        review=review_items(harmonized, source_id, region_specs),
     )

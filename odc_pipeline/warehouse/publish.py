@@ -16,7 +16,14 @@ from sqlalchemy import Engine, create_engine, delete, event, func, select
 from sqlalchemy.engine import Connection
 
 from odc_pipeline.warehouse.batches import SourceBatch
-from odc_pipeline.warehouse.schema import FACT_TABLES, dim_region, load_audit, metadata, quarantine
+from odc_pipeline.warehouse.schema import (
+    FACT_TABLES,
+    dim_region,
+    load_audit,
+    metadata,
+    quarantine,
+    region_review,
+)
 
 _INSERT_CHUNK = 10_000
 
@@ -76,6 +83,9 @@ def publish(
             fact_table = FACT_TABLES[batch.kind]
             connection.execute(delete(fact_table).where(fact_table.c.source_id == batch.source_id))
             connection.execute(delete(quarantine).where(quarantine.c.source_id == batch.source_id))
+            connection.execute(
+                delete(region_review).where(region_review.c.source_id == batch.source_id)
+            )
             provenance = {
                 "organization_id": batch.organization_id,
                 "source_id": batch.source_id,
@@ -83,6 +93,11 @@ def publish(
             }
             _insert(connection, fact_table, batch.facts.assign(**provenance))
             _insert(connection, quarantine, batch.quarantine.assign(**provenance))
+            _insert(
+                connection,
+                region_review,
+                batch.review.assign(organization_id=batch.organization_id, run_id=run_id),
+            )
             audit = {
                 "run_id": run_id,
                 "source_id": batch.source_id,
@@ -97,6 +112,6 @@ def publish(
             per_source.append(audit)
         table_rows = {
             table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in (dim_region, *FACT_TABLES.values(), quarantine, load_audit)
+            for table in (dim_region, *FACT_TABLES.values(), quarantine, region_review, load_audit)
         }
     return PublishSummary(run_id=run_id, table_rows=table_rows, per_source=per_source)

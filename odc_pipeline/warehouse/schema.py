@@ -128,6 +128,29 @@ quarantine = Table(
     Index("ix_quarantine_source", "source_id", "source_row"),
 )
 
+region_review = Table(
+    "region_review",
+    metadata,
+    Column("organization_id", String(63), nullable=False),
+    Column("source_id", String(63), nullable=False),
+    Column("column_name", Text, nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("system", String(16), nullable=False, comment="kemendagri, bps or name"),
+    Column("value", Text, nullable=False, comment="The region as written in the source"),
+    Column("parent_code", String(13), comment="The matched parent the value was looked for in"),
+    Column("rows", Integer, nullable=False, comment="Rows carrying this value"),
+    Column("example_rows", Text, nullable=False, comment="First row numbers in the original file"),
+    Column(
+        "status", String(8), nullable=False, comment="decide (no region) or confirm (fuzzy match)"
+    ),
+    Column("reason", Text),
+    Column("suggestions", Text, comment="Closest official regions with their scores"),
+    Column("matched_code", String(13), comment="The fuzzy match to confirm"),
+    Column("score", Float),
+    Column("run_id", String(64), nullable=False),
+    Index("ix_region_review_source", "source_id"),
+)
+
 load_audit = Table(
     "load_audit",
     metadata,
