@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
 
-.PHONY: run test lint format ui validate demo clean
+.PHONY: run test lint format ui validate demo clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ format: $(VENV)/.installed-dev
 ## ui: the Dagster UI on http://127.0.0.1:3000 over the same definitions (loopback only)
 ui: $(VENV)/.installed | $(DAGSTER_HOME)
 	$(BIN)/dagster dev -w workspace.yaml -h $(UI_HOST) -p $(UI_PORT)
+
+## bench: benchmarks, results in bench/results.json and bench/results-*.md
+bench: $(VENV)/.installed
+	$(BIN)/python -m odc_pipeline.bench regions
 
 ## validate: check that the Dagster definitions load
 validate: $(VENV)/.installed

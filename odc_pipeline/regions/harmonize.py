@@ -9,6 +9,7 @@ with rows.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from odc_pipeline.regions.index import RegionIndex, build_index
@@ -62,6 +63,30 @@ def _resolve_row(values: tuple, specs: list[Spec], index: RegionIndex, source_id
     return tuple(row.get(c) for c in REGION_OUTPUT_COLUMNS)
 
 
+def _distinct_keys(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, list[tuple]]:
+    """Row -> position of its distinct combination of values, and those combinations.
+
+    Factorizing each column and combining the integer codes is much cheaper than hashing
+    tuples of strings or merging frames: this is what keeps millions of rows cheap.
+    """
+    combined = np.zeros(len(frame), dtype=np.int64)
+    uniques_per_column = []
+    for column in columns:
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+        # Re-factorize after each column so the combined key stays below the row count.
+        combined, _ = pd.factorize(combined * (len(uniques) + 1) + codes)
+        uniques_per_column.append((codes, uniques))
+    # `combined` now numbers the combinations in order of first appearance: find each one's
+    # first row by writing row numbers backwards, so the earliest row wins.
+    first = np.empty(int(combined.max()) + 1 if len(combined) else 0, dtype=np.int64)
+    first[combined[::-1]] = np.arange(len(combined) - 1, -1, -1)
+    columns_of_values = [
+        (codes, np.asarray(uniques, dtype=object)) for codes, uniques in uniques_per_column
+    ]
+    combos = [tuple(uniques[codes[row]] for codes, uniques in columns_of_values) for row in first]
+    return combined, combos
+
+
 def harmonize_regions(
     frame: pd.DataFrame, specs: list[Spec], tables: RegionTables, source_id: str = ""
 ) -> pd.DataFrame:
@@ -71,19 +96,33 @@ def harmonize_regions(
     and any suggestions; the publisher quarantines them and lists them for review.
     """
     ordered = sorted(specs, key=lambda s: s.level)
-    columns = [s.column for s in ordered]
     max_level = ordered[-1].level
     index = tables.indexes.get(max_level)
     if index is None:
         index = tables.indexes[max_level] = build_index(tables, max_level=max_level)
-    distinct = frame[columns].drop_duplicates()
-    resolved = [
-        _resolve_row(tuple(row), ordered, index, source_id)
-        for row in distinct.itertuples(index=False)
-    ]
-    lookup = pd.DataFrame(resolved, columns=REGION_OUTPUT_COLUMNS, index=distinct.index)
-    lookup = pd.concat([distinct, lookup], axis=1)
-    lookup["region_level"] = lookup["region_level"].astype("Int8")
-    lookup["region_score"] = lookup["region_score"].astype("Float64")
+    inverse, combos = _distinct_keys(frame, [s.column for s in ordered])
+    resolved = [_resolve_row(combo, ordered, index, source_id) for combo in combos]
     out = frame.drop(columns=[c for c in REGION_OUTPUT_COLUMNS if c in frame.columns])
-    return out.merge(lookup, on=columns, how="left", validate="many_to_one")
+    for position, column in enumerate(REGION_OUTPUT_COLUMNS):
+        out[column] = _spread([r[position] for r in resolved], inverse, column)
+    return out
+
+
+def _spread(per_combo: list, inverse: np.ndarray, column: str) -> pd.Series | pd.Categorical:
+    """Per-combination results onto every row, without building millions of Python objects.
+
+    Text columns become categoricals (codes into the distinct values), which is also how
+    Parquet stores them; numbers become nullable arrays.
+    """
+    if column == "region_level":
+        values = np.array([np.nan if v is None else v for v in per_combo], dtype=float)
+        return pd.array(values[inverse] if len(inverse) else values[:0], dtype="Float64").astype(
+            "Int8"
+        )
+    if column == "region_score":
+        values = np.array([np.nan if v is None else v for v in per_combo], dtype=float)
+        return pd.array(values[inverse] if len(inverse) else values[:0], dtype="Float64")
+    codes, categories = pd.factorize(pd.Series(per_combo, dtype=object), use_na_sentinel=True)
+    return pd.Categorical.from_codes(
+        codes[inverse] if len(inverse) else codes[:0], categories=categories
+    )

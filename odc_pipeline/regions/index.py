@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from odc_pipeline.regions.names import NameKey, parse_name
 from odc_pipeline.regions.tables import RegionTables
@@ -49,8 +50,12 @@ class RegionIndex:
         return [parent, *self.successors.get(parent, [])]
 
 
+@lru_cache(maxsize=500_000)
 def name_key_for_level(text: str, level: int) -> NameKey | None:
-    """Only kabupaten/kota names carry a type word; elsewhere `Kota` is part of the name."""
+    """Only kabupaten/kota names carry a type word; elsewhere `Kota` is part of the name.
+
+    Cached: the same parent names recur for every kecamatan and village under them.
+    """
     return parse_name(text, typed=level == 2)
 
 

@@ -56,7 +56,7 @@ def review_items(harmonized: pd.DataFrame, source_id: str, specs: list[Spec]) ->
     if frame.empty:
         return pd.DataFrame(columns=REVIEW_COLUMNS)
     keys = ["_column", "region_value", "region_parent_code", "_status", "region_code"]
-    grouped = frame.groupby(keys, dropna=False, sort=True)
+    grouped = frame.groupby(keys, dropna=False, sort=True, observed=True)
     items = grouped.agg(
         rows=(SOURCE_ROW, "size"),
         first_rows=(SOURCE_ROW, lambda rows: ", ".join(str(r) for r in sorted(rows)[:EXAMPLES])),

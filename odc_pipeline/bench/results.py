@@ -1,0 +1,37 @@
+"""Write benchmark results to `bench/results.json` (merged by benchmark) and a Markdown table."""
+
+from __future__ import annotations
+
+import json
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+
+from odc_pipeline.settings import PROJECT_ROOT
+
+RESULTS_DIR = PROJECT_ROOT / "bench"
+
+
+def save(name: str, result: dict, markdown: str, folder: Path = RESULTS_DIR) -> Path:
+    """Store one benchmark's result beside the others, with when and where it ran."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "results.json"
+    existing = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    existing[name] = {
+        **result,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "python": platform.python_version(),
+            "processor": platform.machine(),
+            "cpus": _cpus(),
+        },
+    }
+    path.write_text(json.dumps(existing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (folder / f"results-{name}.md").write_text(markdown + "\n", encoding="utf-8")
+    return path
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
