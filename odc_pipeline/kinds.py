@@ -21,6 +21,8 @@ class DatasetKind:
     required_columns: tuple[str, ...]
     optional_columns: tuple[str, ...]
     integer_columns: tuple[str, ...]
+    #: Columns that, with the region columns, identify one row; duplicates are quarantined.
+    natural_key: tuple[str, ...] = ()
 
     @property
     def canonical_columns(self) -> tuple[str, ...]:
@@ -34,6 +36,7 @@ ELECTION_RESULTS = DatasetKind(
     required_columns=("election", "year", "contest", "candidate", "votes"),
     optional_columns=("valid_ballots", "invalid_ballots"),
     integer_columns=("year", "votes", "valid_ballots", "invalid_ballots"),
+    natural_key=("election", "year", "contest", "candidate"),
 )
 
 KINDS: dict[str, DatasetKind] = {kind.name: kind for kind in (ELECTION_RESULTS,)}

@@ -79,30 +79,23 @@ def _instance() -> dg.DagsterInstance:
 
 def print_summary(lines: list[SourceSummary], settings: Settings, warehouse_display: str) -> None:
     table = Table(title="Run summary")
-    for header in (
-        "source",
-        "organisation",
-        "rows in",
-        "published",
-        "quarantined",
-        "regions matched",
-        "balanced",
-    ):
-        table.add_column(
-            header, justify="left" if header in ("source", "organisation") else "right"
-        )
+    headers = ("source", "organisation", "status", "rows in", "published", "quarantined")
+    for header in (*headers, "regions matched", "balanced"):
+        table.add_column(header, justify="left" if header in headers[:3] else "right")
     for line in lines:
         table.add_row(
             line.source_id,
             line.organization_id,
+            line.status if line.status == "published" else f"[red]{line.status}[/red]",
             f"{line.rows_in:,}",
             f"{line.rows_published:,}",
             f"{line.rows_quarantined:,}",
-            f"{line.region_match_rate:.1%}",
+            f"{line.region_match_rate:.1%}" if line.status == "published" else "",
             "yes" if line.balanced else "[red]NO[/red]",
         )
     table.add_row(
         "[bold]total[/bold]",
+        "",
         "",
         f"{sum(s.rows_in for s in lines):,}",
         f"{sum(s.rows_published for s in lines):,}",
@@ -111,6 +104,13 @@ def print_summary(lines: list[SourceSummary], settings: Settings, warehouse_disp
         "",
     )
     console.print(table)
+    for line in lines:
+        if line.message:
+            console.print(
+                f"[red]{line.source_id} was held back[/red] (its last good load stays published): "
+                f"{line.message}",
+                soft_wrap=True,
+            )
     console.print(f"Warehouse: [bold]{warehouse_display}[/bold]")
     if warehouse_display.startswith("sqlite:///"):
         path = warehouse_display.removeprefix("sqlite:///")
@@ -142,7 +142,7 @@ def main() -> int:
     if not result.success:
         console.print("[red]The run did not finish cleanly; see the failures above.[/red]")
         return 1
-    return 0
+    return 1 if any(line.status != "published" for line in lines) else 0
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ from odc_pipeline.settings import PROJECT_ROOT
 from odc_pipeline_tests.conftest import (
     demo_registry_document,
     make_settings,
-    run_all,
     write_registry,
 )
 
@@ -61,46 +60,6 @@ def test_adding_a_yaml_entry_adds_its_assets(tmp_path):
     assert spec.tags["sharing"] == "public"
     assert spec.owners == ["team:jsn"]
     assert len(keys) == 4 * 4 + 6  # four stages per source, reference, five warehouse tables
-
-
-def test_a_missing_file_fails_its_source_with_a_message_naming_it(tmp_path):
-    document = copy.deepcopy(demo_registry_document())
-    path = write_registry(tmp_path, document)
-    registry = load_registry(path)
-    (
-        tmp_path / "demo" / "ldw_suara_pilpres2024.json"
-    ).unlink()  # vanished after the registry was checked
-    result = run_all(make_settings(tmp_path, path), registry)
-    assert not result.success
-    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    assert [e.step_key for e in failures] == ["raw_ldw_suara_pilpres2024"]
-    description = failures[0].step_failure_data.user_failure_data.description
-    assert description == (
-        "Source 'ldw_suara_pilpres2024' (ldw): cannot read ldw_suara_pilpres2024.json: "
-        f"file not found: {tmp_path / 'demo' / 'ldw_suara_pilpres2024.json'}"
-    )
-    # The other sources still went through validation and harmonization.
-    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert {
-        "harmonized_jsn_pilpres2024_kabkota",
-        "harmonized_fppjb_rekap_pilpres2024",
-    } <= materialized
-
-
-def test_a_renamed_header_fails_with_the_header_and_what_the_file_has(tmp_path):
-    document = copy.deepcopy(demo_registry_document())
-    columns = document["sources"][0]["columns"]
-    columns["jumlah_suara"] = columns.pop("suara")
-    path = write_registry(tmp_path, document)
-    result = run_all(make_settings(tmp_path, path), load_registry(path))
-    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    assert [e.step_key for e in failures] == ["validate_jsn_pilpres2024_kabkota"]
-    description = failures[0].step_failure_data.user_failure_data.description
-    assert description.startswith(
-        "Source 'jsn_pilpres2024_kabkota' (jsn): column mapping does not fit the file: "
-        "the file has no column 'jumlah_suara'"
-    )
-    assert "'suara'" in description
 
 
 def test_warehouse_url_password_never_shows(monkeypatch):

@@ -18,8 +18,17 @@ EXPECTED = {
 
 def test_run_succeeds_and_the_balance_check_passes(demo_run):
     assert demo_run.result.success
-    evaluations = demo_run.result.get_asset_check_evaluations()
-    assert [(e.check_name, e.passed) for e in evaluations] == [("load_audit_balances", True)]
+    evaluations = {
+        (e.asset_key.to_user_string(), e.check_name): e.passed
+        for e in demo_run.result.get_asset_check_evaluations()
+    }
+    assert evaluations.pop(("load_audit", "load_audit_balances")) is True
+    expected = {
+        (f"validated_{source}", check): True
+        for source in EXPECTED
+        for check in ("file_usable", "quarantine_share", "no_duplicate_keys")
+    }
+    assert evaluations == expected
 
 
 def test_table_row_counts(demo_run):

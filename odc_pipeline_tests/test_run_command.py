@@ -38,6 +38,7 @@ def test_run_command_prints_summary_and_where_the_warehouse_is(tmp_path):
     assert [cell.strip() for cell in summary_line.split("│")[1:-1]] == [
         "jsn_pilpres2024_kabkota",
         "jsn",
+        "published",
         "81",
         "77",
         "4",

@@ -10,12 +10,15 @@ import dagster as dg
 import pandas as pd
 
 from odc_pipeline.defs.metadata import frame_metadata, markdown_preview
+from odc_pipeline.defs.source_checks import source_check_results, source_check_specs
 from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
 from odc_pipeline.reading.headers import FILE_HASH
 from odc_pipeline.regions import Spec, harmonize_regions, load_region_tables
 from odc_pipeline.regions.tables import ReferenceTableError
 from odc_pipeline.registry.model import SourceEntry
-from odc_pipeline.validation.validate import validate_source
+from odc_pipeline.source_status import ERROR_ATTR, failed_frame, source_error
+from odc_pipeline.validation.quarantine import empty_quarantine
+from odc_pipeline.validation.validate import ValidationOutcome, validate_source
 
 REFERENCE_ASSET = "region_reference"
 
@@ -45,15 +48,6 @@ def _tags(entry: SourceEntry) -> dict[str, str]:
     return {"kind": entry.kind, "sharing": entry.sharing, "format": entry.format}
 
 
-def _fail(entry: SourceEntry, what: str, error: Exception) -> dg.Failure:
-    """A failure whose description a steward can act on: which source, which file, what is wrong."""
-    return dg.Failure(
-        description=f"Source {entry.id!r} ({entry.organization}): {what}: {error}",
-        metadata={"source_id": entry.id, "location": entry.location},
-        allow_retries=False,
-    )
-
-
 def build_source_assets(
     entry: SourceEntry, base_dir: Path, organization_name: str, reference_dir: Path
 ) -> list[dg.AssetsDefinition]:
@@ -76,7 +70,13 @@ def build_source_assets(
         try:
             frame = read_source(path, entry.format, entry.read, list(entry.columns))
         except SourceReadError as error:
-            raise _fail(entry, f"cannot read {path.name}", error) from None
+            message = (
+                f"Source {entry.id!r} ({entry.organization}): cannot read {path.name}: {error}"
+            )
+            context.log.error(message)
+            return dg.Output(
+                failed_frame(message), metadata={"source_error": message, "location": str(path)}
+            )
         file_hash = frame[FILE_HASH].iloc[0] if len(frame) else None
         context.log.info(f"{entry.id}: read {len(frame):,} rows from {path.name}")
         return dg.Output(
@@ -105,17 +105,31 @@ def build_source_assets(
         },
         ins={"raw": dg.AssetIn(raw_key(entry.id))},
         name=f"validate_{entry.id}",
+        check_specs=source_check_specs(entry),
     )
     def validated(context: dg.AssetExecutionContext, raw: pd.DataFrame):
-        try:
-            outcome = validate_source(raw, entry)
-        except MissingColumnsError as error:
-            raise _fail(entry, "column mapping does not fit the file", error) from None
+        error = source_error(raw)
+        outcome = None
+        if error is None:
+            try:
+                outcome = validate_source(raw, entry)
+            except MissingColumnsError as missing:
+                error = f"Source {entry.id!r} ({entry.organization}): the column mapping does not fit {path.name}: {missing}"
+        if outcome is None:
+            outcome = ValidationOutcome(
+                valid=failed_frame(error), quarantine=empty_quarantine(), rows_in=len(raw)
+            )
+        elif outcome.error:
+            error = f"Source {entry.id!r} ({entry.organization}), {path.name}: {outcome.error}"
+            outcome.valid.attrs[ERROR_ATTR] = error
+        if error:
+            context.log.error(error)
+        else:
+            context.log.info(
+                f"{entry.id}: {len(outcome.valid):,} of {outcome.rows_in:,} rows valid, "
+                f"{outcome.rows_quarantined:,} quarantined"
+            )
         rules = outcome.quarantine["rule"].value_counts().to_dict()
-        context.log.info(
-            f"{entry.id}: {len(outcome.valid):,} of {outcome.rows_in:,} rows valid, "
-            f"{outcome.rows_quarantined:,} quarantined"
-        )
         yield dg.Output(
             outcome.valid,
             output_name=validated_key(entry.id).to_python_identifier(),
@@ -124,6 +138,7 @@ def build_source_assets(
                 "rows_in": outcome.rows_in,
                 "rows_valid": len(outcome.valid),
                 "rows_quarantined": outcome.rows_quarantined,
+                **({"source_error": error} if error else {}),
             },
         )
         yield dg.Output(
@@ -141,6 +156,7 @@ def build_source_assets(
                 ),
             },
         )
+        yield from source_check_results(entry, outcome, error)
 
     specs = region_specs(entry)
 
@@ -159,10 +175,16 @@ def build_source_assets(
     def harmonized(
         context: dg.AssetExecutionContext, validated: pd.DataFrame, reference: pd.DataFrame
     ):
+        error = source_error(validated)
+        if error:
+            context.log.warning(f"{entry.id}: not harmonized this run: {error}")
+            return dg.Output(failed_frame(error), metadata={"source_error": error})
         try:
             tables = load_region_tables(reference, reference_dir)
-        except ReferenceTableError as error:
-            raise _fail(entry, "a region table under data/reference/ is invalid", error) from None
+        except ReferenceTableError as table_error:
+            message = f"Source {entry.id!r}: a region table under data/reference/ is invalid: {table_error}"
+            context.log.error(message)
+            return dg.Output(failed_frame(message), metadata={"source_error": message})
         frame = harmonize_regions(validated, specs, tables, source_id=entry.id)
         matched = int(frame["region_code"].notna().sum())
         rate = matched / len(frame) if len(frame) else 1.0

@@ -88,6 +88,13 @@ class SourceEntry(_Strict):
     sharing: SharingLevel
     description: str = ""
     read: ReadOptions = Field(default_factory=ReadOptions)
+    max_rejected_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="If more of the file's rows than this are rejected, the file is held back "
+        "whole (its last good load stays published): such a file is more likely misread than bad.",
+    )
 
     @field_validator("kind")
     @classmethod

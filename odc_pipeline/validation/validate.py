@@ -12,7 +12,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from odc_pipeline.kinds import KINDS
-from odc_pipeline.reading.headers import apply_column_mapping
+from odc_pipeline.reading.headers import SOURCE_ROW, apply_column_mapping
 from odc_pipeline.registry.model import SourceEntry
 from odc_pipeline.validation.models import CHECK_COLUMNS, MODELS
 from odc_pipeline.validation.numbers import parse_whole_number_column
@@ -27,10 +27,17 @@ class ValidationOutcome:
     valid: pd.DataFrame
     quarantine: pd.DataFrame
     rows_in: int
+    #: Why the whole file is held back this run (too many rows rejected), or None.
+    error: str | None = None
 
     @property
     def rows_quarantined(self) -> int:
         return self.quarantine["source_row"].nunique()
+
+    @property
+    def rows_duplicated(self) -> int:
+        duplicates = self.quarantine[self.quarantine["rule"] == "duplicate_key"]
+        return duplicates["source_row"].nunique()
 
 
 def canonical_frame(raw: pd.DataFrame, entry: SourceEntry) -> pd.DataFrame:
@@ -73,6 +80,32 @@ def _structural_problems(frame: pd.DataFrame, entry: SourceEntry) -> list[Proble
                     None,
                     "region_missing",
                     reason_for("region_missing", region.column, None, {}),
+                )
+            )
+    return problems
+
+
+def _duplicate_problems(frame: pd.DataFrame, entry: SourceEntry, skip: set) -> list[Problem]:
+    """Rows that share a natural key: which one is right is for the steward to say."""
+    key = [*KINDS[entry.kind].natural_key, *(r.column for r in entry.regions)]
+    candidates = frame.loc[~frame.index.isin(skip), key]
+    duplicated = candidates[candidates.duplicated(keep=False)]
+    if duplicated.empty:
+        return []
+    rows = frame.loc[duplicated.index, SOURCE_ROW]
+    groups = duplicated.assign(_row=rows).groupby(key, dropna=False, sort=False)["_row"].apply(list)
+    problems = []
+    for group_rows in groups:
+        listed = ", ".join(str(r) for r in sorted(group_rows))
+        for index in duplicated.index[rows.isin(group_rows).to_numpy()]:
+            problems.append(
+                Problem(
+                    index,
+                    ", ".join(key),
+                    None,
+                    "duplicate_key",
+                    f"rows {listed} have the same {', '.join(key)}; keep one row per {key[-1]} "
+                    "and remove or correct the others",
                 )
             )
     return problems
@@ -135,8 +168,20 @@ def validate_source(raw: pd.DataFrame, entry: SourceEntry) -> ValidationOutcome:
     # One complaint per cell is enough, and the first one says what was really wrong.
     reported = {(p.index, p.column) for p in problems}
     problems += [p for p in _model_problems(typed, entry) if (p.index, p.column) not in reported]
+    problems += _duplicate_problems(frame, entry, skip=set(totals))
     rejected = {p.index for p in problems}
     valid = typed.loc[~typed.index.isin(rejected)].reset_index(drop=True)
-    return ValidationOutcome(
-        valid=valid, quarantine=quarantine_frame(entry.id, frame, problems), rows_in=len(frame)
-    )
+    quarantine = quarantine_frame(entry.id, frame, problems)
+    outcome = ValidationOutcome(valid=valid, quarantine=quarantine, rows_in=len(frame))
+    share = outcome.rows_quarantined / len(frame) if len(frame) else 0.0
+    if share > entry.max_rejected_share:
+        top = quarantine["reason"].value_counts().index[0]
+        error = (
+            f"{outcome.rows_quarantined:,} of {len(frame):,} rows ({share:.0%}) were rejected, more than "
+            f"the {entry.max_rejected_share:.0%} allowed (max_rejected_share), so the file is held back "
+            f"and its last good load stays published. Most common problem: {top}"
+        )
+        return ValidationOutcome(
+            valid=valid.iloc[0:0], quarantine=quarantine, rows_in=len(frame), error=error
+        )
+    return outcome

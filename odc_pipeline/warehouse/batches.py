@@ -15,6 +15,7 @@ from odc_pipeline.reading.headers import FILE_HASH, SOURCE_ROW
 from odc_pipeline.regions.harmonize import REGION_OUTPUT_COLUMNS
 from odc_pipeline.regions.resolve import Spec
 from odc_pipeline.regions.review import review_items
+from odc_pipeline.source_status import source_error
 from odc_pipeline.validation.quarantine import Problem, concat_quarantine, quarantine_frame
 
 
@@ -30,6 +31,12 @@ class SourceBatch:
     facts: pd.DataFrame
     quarantine: pd.DataFrame
     review: pd.DataFrame
+    #: Why the source is held back this run (its last good load stays), or None.
+    error: str | None = None
+
+    @property
+    def status(self) -> str:
+        return "failed" if self.error else "published"
 
     @property
     def rows_published(self) -> int:
@@ -51,6 +58,20 @@ def build_batch(
     region_specs: list[Spec],
 ) -> SourceBatch:
     """Split harmonized rows into publishable facts and region problems, and count them."""
+    error = source_error(harmonized)
+    if error:
+        empty = harmonized.iloc[0:0]
+        return SourceBatch(
+            source_id=source_id,
+            organization_id=organization_id,
+            kind=kind,
+            file_hash=None,
+            rows_in=rows_in,
+            facts=empty,
+            quarantine=validation_quarantine.iloc[0:0],
+            review=empty,
+            error=error,
+        )
     unmatched = harmonized["region_code"].isna()
     problems = [
         Problem(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, create_engine, delete, event, func, select
+from sqlalchemy import Engine, create_engine, delete, event, func, inspect, select
 from sqlalchemy.engine import Connection
 
 from odc_pipeline.warehouse.batches import SourceBatch
@@ -59,6 +59,25 @@ def _insert(connection: Connection, table, frame: pd.DataFrame) -> None:
         connection.execute(table.insert(), rows[start : start + _INSERT_CHUNK])
 
 
+def _replace_source(connection: Connection, batch: SourceBatch, run_id: str) -> None:
+    """Swap one source's facts, quarantine and review rows for this run's."""
+    fact_table = FACT_TABLES[batch.kind]
+    for table in (fact_table, quarantine, region_review):
+        connection.execute(delete(table).where(table.c.source_id == batch.source_id))
+    provenance = {
+        "organization_id": batch.organization_id,
+        "source_id": batch.source_id,
+        "run_id": run_id,
+    }
+    _insert(connection, fact_table, batch.facts.assign(**provenance))
+    _insert(connection, quarantine, batch.quarantine.assign(**provenance))
+    _insert(
+        connection,
+        region_review,
+        batch.review.assign(organization_id=batch.organization_id, run_id=run_id),
+    )
+
+
 @dataclass(frozen=True)
 class PublishSummary:
     """Counts of what one publish wrote, per table and per source."""
@@ -68,36 +87,43 @@ class PublishSummary:
     per_source: list[dict]
 
 
+class WarehouseSchemaError(RuntimeError):
+    """The warehouse was created by another version of this code; nothing was changed."""
+
+
+def check_schema(engine: Engine) -> None:
+    """Refuse to publish into tables whose columns differ from the code's, before writing."""
+    inspector = inspect(engine)
+    existing = set(inspector.get_table_names())
+    for table in metadata.sorted_tables:
+        if table.name not in existing:
+            continue
+        found = {c["name"] for c in inspector.get_columns(table.name)}
+        expected = {c.name for c in table.columns}
+        if found != expected:
+            raise WarehouseSchemaError(
+                f"table {table.name} in {engine.url.render_as_string(hide_password=True)} has columns "
+                f"{sorted(found - expected)} the code does not know and lacks {sorted(expected - found)}: "
+                "it was created by another version of odc-pipeline. Back it up and move it aside "
+                "(a new warehouse is built on the next run), or point ODC_WAREHOUSE_URL elsewhere."
+            )
+
+
 def publish(
     engine: Engine, regions: pd.DataFrame, batches: Iterable[SourceBatch], run_id: str
 ) -> PublishSummary:
     """Replace the reference and each source's rows, and append the load audit, atomically."""
     batches = list(batches)
     loaded_at = datetime.now(UTC)
+    check_schema(engine)
     metadata.create_all(engine)
     per_source = []
     with engine.begin() as connection:
         connection.execute(delete(dim_region))
         _insert(connection, dim_region, regions)
         for batch in batches:
-            fact_table = FACT_TABLES[batch.kind]
-            connection.execute(delete(fact_table).where(fact_table.c.source_id == batch.source_id))
-            connection.execute(delete(quarantine).where(quarantine.c.source_id == batch.source_id))
-            connection.execute(
-                delete(region_review).where(region_review.c.source_id == batch.source_id)
-            )
-            provenance = {
-                "organization_id": batch.organization_id,
-                "source_id": batch.source_id,
-                "run_id": run_id,
-            }
-            _insert(connection, fact_table, batch.facts.assign(**provenance))
-            _insert(connection, quarantine, batch.quarantine.assign(**provenance))
-            _insert(
-                connection,
-                region_review,
-                batch.review.assign(organization_id=batch.organization_id, run_id=run_id),
-            )
+            if batch.error is None:
+                _replace_source(connection, batch, run_id)
             audit = {
                 "run_id": run_id,
                 "source_id": batch.source_id,
@@ -106,6 +132,8 @@ def publish(
                 "rows_in": batch.rows_in,
                 "rows_published": batch.rows_published,
                 "rows_quarantined": batch.rows_quarantined,
+                "status": batch.status,
+                "message": batch.error,
                 "loaded_at": loaded_at,
             }
             connection.execute(load_audit.insert(), [audit])

@@ -161,6 +161,13 @@ load_audit = Table(
     Column("rows_in", Integer, nullable=False),
     Column("rows_published", Integer, nullable=False),
     Column("rows_quarantined", Integer, nullable=False),
+    Column(
+        "status",
+        String(16),
+        nullable=False,
+        comment="published, or failed: the last good load stays",
+    ),
+    Column("message", Text, comment="Why a failed source was held back, in plain words"),
     Column("loaded_at", DateTime(timezone=True), nullable=False),
     Index("ix_load_audit_source", "source_id", "loaded_at"),
 )

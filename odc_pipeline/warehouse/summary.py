@@ -19,9 +19,14 @@ class SourceSummary:
     rows_published: int
     rows_quarantined: int
     rows_region_unmatched: int
+    status: str = "published"
+    message: str | None = None
 
     @property
     def balanced(self) -> bool:
+        """Every row published or quarantined; a held-back source publishes nothing by design."""
+        if self.status != "published":
+            return self.rows_published == 0 and self.rows_quarantined == 0
         return self.rows_in == self.rows_published + self.rows_quarantined
 
     @property
@@ -49,6 +54,8 @@ def run_summary(engine: Engine, run_id: str) -> list[SourceSummary]:
             load_audit.c.rows_published,
             load_audit.c.rows_quarantined,
             func.coalesce(unmatched.c.n, 0),
+            load_audit.c.status,
+            load_audit.c.message,
         )
         .outerjoin(unmatched, unmatched.c.source_id == load_audit.c.source_id)
         .where(load_audit.c.run_id == run_id)
