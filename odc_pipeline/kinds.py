@@ -21,8 +21,12 @@ class DatasetKind:
     required_columns: tuple[str, ...]
     optional_columns: tuple[str, ...]
     integer_columns: tuple[str, ...]
+    decimal_columns: tuple[str, ...] = ()
+    date_columns: tuple[str, ...] = ()
     #: Columns that, with the region columns, identify one row; duplicates are quarantined.
     natural_key: tuple[str, ...] = ()
+    #: Personal data (contacts, names, NIK): never published or kept in quarantine unmasked.
+    personal_columns: tuple[str, ...] = ()
 
     @property
     def canonical_columns(self) -> tuple[str, ...]:
@@ -39,4 +43,38 @@ ELECTION_RESULTS = DatasetKind(
     natural_key=("election", "year", "contest", "candidate"),
 )
 
-KINDS: dict[str, DatasetKind] = {kind.name: kind for kind in (ELECTION_RESULTS,)}
+VOTER_COUNTS = DatasetKind(
+    name="voter_counts",
+    description="Registered voters (DPT) per region, by sex.",
+    fact_table="fact_voter_counts",
+    required_columns=("election", "year", "registered_male", "registered_female"),
+    optional_columns=("registered_total",),
+    integer_columns=("year", "registered_male", "registered_female", "registered_total"),
+    natural_key=("election", "year"),
+)
+
+POLLING_STATIONS = DatasetKind(
+    name="polling_stations",
+    description="Polling stations (TPS) per village with their registered voters.",
+    fact_table="fact_polling_stations",
+    required_columns=("election", "year", "station_number", "registered_voters"),
+    optional_columns=(),
+    integer_columns=("year", "registered_voters"),
+    natural_key=("election", "year", "station_number"),
+)
+
+INCIDENT_REPORTS = DatasetKind(
+    name="incident_reports",
+    description="Reported election violations and incidents, with the reporter's contact as personal data.",
+    fact_table="fact_incident_reports",
+    required_columns=("election", "year", "date", "category", "description"),
+    optional_columns=("reporter_contact", "report_id"),
+    integer_columns=("year",),
+    date_columns=("date",),
+    natural_key=("report_id",),
+    personal_columns=("reporter_contact",),
+)
+
+KINDS: dict[str, DatasetKind] = {
+    kind.name: kind for kind in (ELECTION_RESULTS, VOTER_COUNTS, POLLING_STATIONS, INCIDENT_REPORTS)
+}

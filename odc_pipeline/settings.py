@@ -14,6 +14,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 WAREHOUSE_URL_VARIABLE = "ODC_WAREHOUSE_URL"
+HASH_SALT_VARIABLE = "ODC_HASH_SALT"
 
 
 @dataclass(frozen=True)

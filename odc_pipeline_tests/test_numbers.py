@@ -1,11 +1,14 @@
-"""Indonesian whole numbers are read as written, and nothing ambiguous is guessed."""
+"""Indonesian numbers, percentages and dates are read as written; nothing ambiguous is guessed."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pandas as pd
 import pytest
 
 from odc_pipeline.validation.numbers import parse_whole_number, parse_whole_number_column
+from odc_pipeline.validation.values import parse_date, parse_decimal, parse_percentage
 
 
 @pytest.mark.parametrize(
@@ -22,23 +25,100 @@ from odc_pipeline.validation.numbers import parse_whole_number, parse_whole_numb
     ],
 )
 def test_accepted_forms(text, expected):
-    assert parse_whole_number(text) == (expected, True)
+    assert parse_whole_number(text) == (expected, None)
 
 
 @pytest.mark.parametrize("text", [None, "", "-", "N/A", "null", "—"])
 def test_missing_markers_are_missing_not_errors(text):
-    assert parse_whole_number(text) == (None, True)
+    assert parse_whole_number(text) == (None, None)
 
 
 @pytest.mark.parametrize("text", ["12a", "1.23.456", "12,5", "1.2.3", "1.234,5", "12.5", "satu"])
-def test_unreadable_or_ambiguous_forms_are_reported(text):
-    assert parse_whole_number(text) == (None, False)
+def test_unreadable_forms_are_reported(text):
+    value, problem = parse_whole_number(text)
+    assert value is None
+    assert problem == f"{text!r} is not a whole number such as 1234567, 1.234.567 or 1,234,567"
+
+
+def test_a_single_comma_group_is_ambiguous_in_an_indonesian_file():
+    value, problem = parse_whole_number("1,234")
+    assert value is None
+    assert problem == (
+        "'1,234' is ambiguous: in this source's locale ('id') ',' marks decimals, so it is not a "
+        "whole number; if the file writes thousands with ',', set read.locale: en"
+    )
+    assert parse_whole_number("1,234", locale="en") == (1234, None)
+    assert parse_whole_number("1.234", locale="en")[0] is None
+    assert parse_whole_number("1.234") == (1234, None)
 
 
 def test_column_parse_keeps_index_and_marks_bad_cells():
-    values = pd.Series(["1.000", None, "x", "2,500", "-"], index=[10, 11, 12, 13, 14], dtype=object)
-    numbers, unreadable = parse_whole_number_column(values)
+    values = pd.Series(
+        ["1.000", None, "x", "2,500,000", "-"], index=[10, 11, 12, 13, 14], dtype=object
+    )
+    numbers, problems = parse_whole_number_column(values)
     assert numbers.dtype == "Int64"
-    assert numbers.tolist() == [1000, pd.NA, pd.NA, 2500, pd.NA]
-    assert unreadable.tolist() == [False, False, True, False, False]
+    assert numbers.tolist() == [1000, pd.NA, pd.NA, 2500000, pd.NA]
+    assert problems.notna().tolist() == [False, False, True, False, False]
     assert list(numbers.index) == [10, 11, 12, 13, 14]
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "expected"),
+    [
+        ("12,5", "id", 12.5),
+        ("1.234,5", "id", 1234.5),
+        ("12.500", "id", 12500.0),
+        ("3", "id", 3.0),
+        ("12.5", "en", 12.5),
+        ("1,234.5", "en", 1234.5),
+    ],
+)
+def test_decimals(text, locale, expected):
+    assert parse_decimal(text, locale) == (expected, None)
+
+
+def test_a_decimal_in_the_other_locale_is_reported_with_the_setting():
+    value, problem = parse_decimal("12.5", "id")
+    assert value is None
+    assert problem == (
+        "'12.5' is written with '.' as the decimal separator, but this source is read with locale "
+        "'id' (',' for decimals); set read.locale: en if the whole file is written that way"
+    )
+
+
+def test_percentages():
+    assert parse_percentage("45,2%") == (45.2, None)
+    assert parse_percentage("100 %") == (100.0, None)
+    assert parse_percentage("-") == (None, None)
+    assert parse_percentage("120%")[1] == "'120%' is not a percentage between 0 and 100"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("17 April 2019", date(2019, 4, 17)),
+        ("17 Agustus 1945", date(1945, 8, 17)),
+        ("17 Agt 2019", date(2019, 8, 17)),
+        ("1 Mei 2024", date(2024, 5, 1)),
+        ("14 Desember 2023", date(2023, 12, 14)),
+        ("17-04-2019", date(2019, 4, 17)),
+        ("17/04/2019", date(2019, 4, 17)),
+        ("2019-04-17", date(2019, 4, 17)),
+        ("2019-04-17 00:00:00", date(2019, 4, 17)),
+    ],
+)
+def test_dates(text, expected):
+    assert parse_date(text) == (expected, None)
+
+
+def test_impossible_and_month_first_dates_are_explained():
+    assert parse_date("04/17/2019")[1] == (
+        "'04/17/2019' is not a date: there is no month 17; dates are read day first (e.g. 17-04-2019): "
+        "was it 17-04-2019 written month first?"
+    )
+    assert parse_date("31-02-2019")[1] == "'31-02-2019' is not a date: 2019-02-31 does not exist"
+    assert (
+        parse_date("17 Apirl 2019")[1]
+        == "'17 Apirl 2019': 'apirl' is not a month name (Januari … Desember)"
+    )

@@ -31,7 +31,7 @@ def test_csv_problems_by_row_with_reasons():
         [70, "votes", "1696000", "votes_within_valid_ballots"],
     ]
     assert q["reason"].tolist() == [
-        "votes is '12a', which is not a whole number such as 1234567, 1.234.567 or 1,234,567",
+        "votes: '12a' is not a whole number such as 1234567, 1.234.567 or 1,234,567",
         "votes is -150; a count cannot be negative",
         "votes (1696000) are more than the region's valid ballots (1691000); one of the two numbers is wrong",
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
 from odc_pipeline.defs.io_manager import ParquetIOManager
@@ -10,6 +12,7 @@ from odc_pipeline.defs.sources import build_source_assets
 from odc_pipeline.defs.warehouse import build_warehouse_assets
 from odc_pipeline.registry import Registry, load_registry
 from odc_pipeline.settings import (
+    HASH_SALT_VARIABLE,
     WAREHOUSE_URL_VARIABLE,
     Settings,
     load_settings,
@@ -22,12 +25,14 @@ ALL_ASSETS_JOB = "materialize_all"
 def warehouse_resource(settings: Settings) -> WarehouseResource:
     """PostgreSQL (or any URL) from `ODC_WAREHOUSE_URL` via EnvVar, else the embedded SQLite file.
 
-    EnvVar keeps the URL, which may carry a password, out of Dagster's stored run config.
+    EnvVar keeps the URL, which may carry a password, and the hashing salt out of Dagster's
+    stored run config, logs and metadata.
     """
+    salt = dg.EnvVar(HASH_SALT_VARIABLE) if os.environ.get(HASH_SALT_VARIABLE) else None
     if warehouse_url_from_environment(settings):
-        return WarehouseResource(url=dg.EnvVar(WAREHOUSE_URL_VARIABLE))
+        return WarehouseResource(url=dg.EnvVar(WAREHOUSE_URL_VARIABLE), hash_salt=salt)
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
-    return WarehouseResource(url=settings.default_warehouse_url)
+    return WarehouseResource(url=settings.default_warehouse_url, hash_salt=salt)
 
 
 def build_definitions(

@@ -16,6 +16,8 @@ class WarehouseResource(dg.ConfigurableResource):
     """
 
     url: str
+    #: Salt for pseudonymizing personal data (ODC_HASH_SALT); without it nothing personal is kept.
+    hash_salt: str | None = None
 
     def engine(self) -> Engine:
         return make_engine(self.url)

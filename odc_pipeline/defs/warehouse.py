@@ -87,9 +87,10 @@ def build_warehouse_assets(registry: Registry) -> tuple[list, list]:
             _table_spec(
                 table,
                 f"Published {kind.replace('_', ' ')}: one row per source row, with provenance.",
-                harmonized,
+                [harmonized_key(e.id) for e in sources if e.kind == kind],
             )
             for kind, table in FACT_TABLES.items()
+            if any(e.kind == kind for e in sources)
         ],
         _table_spec(
             quarantine,
@@ -122,6 +123,7 @@ def build_warehouse_assets(registry: Registry) -> tuple[list, list]:
                 harmonized=frames[harmonized_key(entry.id).to_python_identifier()],
                 validation_quarantine=frames[quarantine_key(entry.id).to_python_identifier()],
                 region_specs=region_specs(entry),
+                hash_salt=warehouse.hash_salt,
             )
             for entry in sources
         ]

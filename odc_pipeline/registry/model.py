@@ -67,6 +67,10 @@ class ReadOptions(_Strict):
     records_path: str | None = Field(
         default=None, description="Dotted path to the list of records inside a JSON document."
     )
+    locale: Literal["id", "en"] = Field(
+        default="id",
+        description="How numbers are written: id = 1.234.567 and 12,5; en = 1,234,567 and 12.5.",
+    )
     totals_label: str | None = Field(
         default=None,
         description="Text that marks the file's totals row (e.g. 'JUMLAH') in its first region column.",

@@ -52,7 +52,96 @@ class ElectionResultsModel(pa.DataFrameModel):
         coerce = False
 
 
-MODELS: dict[str, type[pa.DataFrameModel]] = {"election_results": ElectionResultsModel}
+class VoterCountsModel(pa.DataFrameModel):
+    """Registered voters in one region for one election, by sex."""
+
+    election: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
+    year: Series[pd.Int64Dtype] = pa.Field(
+        nullable=False,
+        in_range={"min_value": FIRST_ELECTION_YEAR, "max_value": LAST_PLAUSIBLE_YEAR},
+    )
+    registered_male: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=0)
+    registered_female: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=0)
+    registered_total: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+
+    @pa.dataframe_check(name="total_is_male_plus_female")
+    def total_is_male_plus_female(cls, frame):  # noqa: N805 - pandera passes the class
+        """The total, when given, must equal men plus women."""
+        total = frame["registered_total"]
+        return total.isna() | (total == frame["registered_male"] + frame["registered_female"])
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+class PollingStationsModel(pa.DataFrameModel):
+    """One polling station (TPS) of one village for one election."""
+
+    election: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
+    year: Series[pd.Int64Dtype] = pa.Field(
+        nullable=False,
+        in_range={"min_value": FIRST_ELECTION_YEAR, "max_value": LAST_PLAUSIBLE_YEAR},
+    )
+    station_number: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
+    registered_voters: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=0)
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+#: Categories of incident the club reports on, as the warehouse spells them.
+INCIDENT_CATEGORIES = (
+    "politik_uang",
+    "intimidasi",
+    "kekerasan",
+    "netralitas_asn",
+    "kampanye_di_luar_jadwal",
+    "kampanye_hitam",
+    "pelanggaran_administrasi",
+    "manipulasi_suara",
+    "lainnya",
+)
+
+
+class IncidentReportsModel(pa.DataFrameModel):
+    """One reported incident; its date must fall in the election's period."""
+
+    election: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
+    year: Series[pd.Int64Dtype] = pa.Field(
+        nullable=False,
+        in_range={"min_value": FIRST_ELECTION_YEAR, "max_value": LAST_PLAUSIBLE_YEAR},
+    )
+    date: Series[pd.Timestamp] = pa.Field(nullable=False)
+    category: Series[str] = pa.Field(nullable=False, isin=list(INCIDENT_CATEGORIES))
+    description: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
+
+    @pa.dataframe_check(name="date_in_election_period")
+    def date_in_election_period(cls, frame):  # noqa: N805 - pandera passes the class
+        """Incidents of an election happen from the year before it (campaigns) to its year's end."""
+        years = frame["date"].dt.year
+        return (
+            frame["date"].isna()
+            | frame["year"].isna()
+            | ((years >= frame["year"] - 1) & (years <= frame["year"]))
+        )
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "election_results": ElectionResultsModel,
+    "voter_counts": VoterCountsModel,
+    "polling_stations": PollingStationsModel,
+    "incident_reports": IncidentReportsModel,
+}
 
 #: For dataframe-wide checks: the columns a steward should look at.
-CHECK_COLUMNS: dict[str, str] = {"votes_within_valid_ballots": "votes"}
+CHECK_COLUMNS: dict[str, str] = {
+    "votes_within_valid_ballots": "votes",
+    "total_is_male_plus_female": "registered_total",
+    "date_in_election_period": "date",
+}

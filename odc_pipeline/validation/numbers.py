@@ -2,7 +2,9 @@
 
 `1.234.567` (dot as thousands separator) is the Indonesian default, `1,234,567` comes from
 English-locale exports, `1234567` from databases. Each is accepted only when its grouping is
-exact; anything else (`1.2.3`, `12,5` in a count, `12a`) is reported, never guessed.
+exact. A single group written with the other locale's separator (`1,234` in an Indonesian
+file: one thousand two hundred thirty-four, or one point two three four?) is ambiguous and
+reported with the setting that would decide it, never guessed.
 """
 
 from __future__ import annotations
@@ -14,37 +16,47 @@ import pandas as pd
 MISSING_MARKERS = frozenset({"", "-", "–", "—", "n/a", "na", "null", "none", "nan"})
 
 _PLAIN = re.compile(r"^[+-]?\d+$")
-_DOT_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+$")
-_COMMA_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+$")
+_GROUPED = {sep: re.compile(rf"^[+-]?\d{{1,3}}(?:{re.escape(sep)}\d{{3}})+$") for sep in (".", ",")}
 _SPACE_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:[ \u00a0]\d{3})+$")
+_THOUSANDS = {"id": ".", "en": ","}
 
 WHOLE_NUMBER_HINT = "a whole number such as 1234567, 1.234.567 or 1,234,567"
 
 
-def parse_whole_number(text: str | None) -> tuple[int | None, bool]:
-    """Return (value, ok). Missing markers give (None, True); unreadable text gives (None, False)."""
+def parse_whole_number(text: str | None, locale: str = "id") -> tuple[int | None, str | None]:
+    """Return (value, None), (None, None) for a missing marker, or (None, what is wrong)."""
     if text is None:
-        return None, True
+        return None, None
     value = str(text).strip()
     if value.casefold() in MISSING_MARKERS:
-        return None, True
+        return None, None
     if _PLAIN.match(value):
-        return int(value), True
-    for pattern, separator in ((_DOT_GROUPED, "."), (_COMMA_GROUPED, ","), (_SPACE_GROUPED, None)):
-        if pattern.match(value):
-            digits = value.replace(separator, "") if separator else re.sub(r"[ \u00a0]", "", value)
-            return int(digits), True
-    return None, False
+        return int(value), None
+    if _SPACE_GROUPED.match(value):
+        return int(re.sub(r"[ \u00a0]", "", value)), None
+    own = _THOUSANDS[locale]
+    for separator, pattern in _GROUPED.items():
+        if not pattern.match(value):
+            continue
+        if separator != own and value.count(separator) == 1:
+            other = "en" if locale == "id" else "id"
+            return None, (
+                f"{value!r} is ambiguous: in this source's locale ({locale!r}) {separator!r} marks "
+                f"decimals, so it is not a whole number; if the file writes thousands with "
+                f"{separator!r}, set read.locale: {other}"
+            )
+        return int(value.replace(separator, "")), None
+    return None, f"{value!r} is not {WHOLE_NUMBER_HINT}"
 
 
-def parse_whole_number_column(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse a text column; returns (nullable Int64 values, mask of cells that could not be read).
+def parse_whole_number_column(values: pd.Series, locale: str = "id") -> tuple[pd.Series, pd.Series]:
+    """Parse a text column; returns (nullable Int64 values, problem text per cell or None).
 
     Parsing runs once per distinct text, not per row: result files repeat the same few
     thousand values across millions of rows.
     """
     distinct = values.dropna().unique()
-    parsed = {text: parse_whole_number(text) for text in distinct}
+    parsed = {text: parse_whole_number(text, locale) for text in distinct}
     numbers = values.map(lambda t: parsed[t][0] if t in parsed else None)
-    unreadable = values.map(lambda t: t in parsed and not parsed[t][1]).astype(bool)
-    return pd.Series(numbers.tolist(), index=values.index, dtype="Int64"), unreadable
+    problems = values.map(lambda t: parsed[t][1] if t in parsed else None)
+    return pd.Series(numbers.tolist(), index=values.index, dtype="Int64"), problems.astype(object)

@@ -46,14 +46,27 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def row_as_json(row: pd.Series) -> str:
-    """The row's own cells (provenance columns left out) as a JSON object."""
-    cells = {k: _jsonable(v) for k, v in row.items() if k not in PROVENANCE_COLUMNS}
+PERSONAL_MASK = "[personal data removed]"
+
+
+def row_as_json(row: pd.Series, personal: tuple[str, ...] = ()) -> str:
+    """The row's own cells (provenance columns left out, personal data masked) as JSON."""
+    cells = {
+        k: (PERSONAL_MASK if k in personal and _jsonable(v) is not None else _jsonable(v))
+        for k, v in row.items()
+        if k not in PROVENANCE_COLUMNS
+    }
     return json.dumps(cells, ensure_ascii=False, default=str)
 
 
+def _shown_value(problem: Problem, personal: tuple[str, ...]) -> str | None:
+    if problem.value is None:
+        return None
+    return PERSONAL_MASK if problem.column in personal else str(_jsonable(problem.value))
+
+
 def quarantine_frame(
-    source_id: str, original: pd.DataFrame, problems: list[Problem]
+    source_id: str, original: pd.DataFrame, problems: list[Problem], personal: tuple[str, ...] = ()
 ) -> pd.DataFrame:
     """Turn problems into quarantine records, sorted by row then column."""
     if not problems:
@@ -68,10 +81,10 @@ def quarantine_frame(
                 "source_id": source_id,
                 "source_row": int(row[SOURCE_ROW]),
                 "column_name": problem.column,
-                "value": None if problem.value is None else str(_jsonable(problem.value)),
+                "value": _shown_value(problem, personal),
                 "rule": problem.rule,
                 "reason": problem.reason,
-                "row_data": row_as_json(row),
+                "row_data": row_as_json(row, personal),
                 "file_hash": row[FILE_HASH],
             }
         )

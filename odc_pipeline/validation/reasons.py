@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from odc_pipeline.validation.models import CONTESTS, FIRST_ELECTION_YEAR, LAST_PLAUSIBLE_YEAR
-from odc_pipeline.validation.numbers import WHOLE_NUMBER_HINT
+from odc_pipeline.validation.models import (
+    CONTESTS,
+    FIRST_ELECTION_YEAR,
+    INCIDENT_CATEGORIES,
+    LAST_PLAUSIBLE_YEAR,
+)
 
 
 def reason_for(rule: str, column: str | None, value: Any, row: dict[str, Any]) -> str:
@@ -13,8 +17,6 @@ def reason_for(rule: str, column: str | None, value: Any, row: dict[str, Any]) -
     shown = "empty" if value is None else repr(value)
     if rule == "not_nullable":
         return f"{column} is empty; every row needs a value for {column}"
-    if rule == "number_format":
-        return f"{column} is {shown}, which is not {WHOLE_NUMBER_HINT}"
     if rule.startswith("greater_than_or_equal_to"):
         return f"{column} is {shown}; a count cannot be negative"
     if rule.startswith("in_range") and column == "year":
@@ -27,6 +29,20 @@ def reason_for(rule: str, column: str | None, value: Any, row: dict[str, Any]) -
         return (
             f"votes ({row.get('votes')}) are more than the region's valid ballots "
             f"({row.get('valid_ballots')}); one of the two numbers is wrong"
+        )
+    if rule.startswith("isin") and column == "category":
+        return f"category {shown} is not one of: {', '.join(INCIDENT_CATEGORIES)}"
+    if rule == "total_is_male_plus_female":
+        return (
+            f"registered_total ({row.get('registered_total')}) is not registered_male "
+            f"({row.get('registered_male')}) + registered_female ({row.get('registered_female')})"
+        )
+    if rule == "date_in_election_period":
+        when = row.get("date")
+        shown_date = when.date().isoformat() if hasattr(when, "date") else when
+        return (
+            f"date {shown_date} is outside the period of the {row.get('year')} election "
+            f"({int(row.get('year')) - 1}-01-01 to {row.get('year')}-12-31)"
         )
     if rule == "region_missing":
         return f"{column} is empty, so the row cannot be placed on the map"

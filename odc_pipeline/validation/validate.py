@@ -18,6 +18,7 @@ from odc_pipeline.validation.models import CHECK_COLUMNS, MODELS
 from odc_pipeline.validation.numbers import parse_whole_number_column
 from odc_pipeline.validation.quarantine import Problem, quarantine_frame
 from odc_pipeline.validation.reasons import reason_for
+from odc_pipeline.validation.values import parse_date, parse_decimal
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ def _structural_problems(frame: pd.DataFrame, entry: SourceEntry) -> list[Proble
 def _duplicate_problems(frame: pd.DataFrame, entry: SourceEntry, skip: set) -> list[Problem]:
     """Rows that share a natural key: which one is right is for the steward to say."""
     key = [*KINDS[entry.kind].natural_key, *(r.column for r in entry.regions)]
-    candidates = frame.loc[~frame.index.isin(skip), key]
+    # Rows with an empty key part (an optional report_id, say) cannot be compared.
+    candidates = frame.loc[~frame.index.isin(skip), key].dropna()
     duplicated = candidates[candidates.duplicated(keep=False)]
     if duplicated.empty:
         return []
@@ -111,23 +113,42 @@ def _duplicate_problems(frame: pd.DataFrame, entry: SourceEntry, skip: set) -> l
     return problems
 
 
-def _parse_numbers(frame: pd.DataFrame, entry: SourceEntry) -> tuple[pd.DataFrame, list[Problem]]:
+def _parse_values(frame: pd.DataFrame, entry: SourceEntry) -> tuple[pd.DataFrame, list[Problem]]:
+    """Turn the kind's typed columns from text into numbers and dates, cell by cell problems."""
     problems: list[Problem] = []
     typed = frame.copy()
-    for column in KINDS[entry.kind].integer_columns:
-        values, unreadable = parse_whole_number_column(frame[column])
+    kind = KINDS[entry.kind]
+    locale = entry.read.locale
+    for column in kind.integer_columns:
+        values, cell_problems = parse_whole_number_column(frame[column], locale)
         typed[column] = values
-        for index in frame.index[unreadable]:
+        for index in frame.index[cell_problems.notna()]:
             text = frame.at[index, column]
             problems.append(
-                Problem(
-                    index,
-                    column,
-                    text,
-                    "number_format",
-                    reason_for("number_format", column, text, {}),
-                )
+                Problem(index, column, text, "number_format", f"{column}: {cell_problems[index]}")
             )
+    for column, parse in ((c, parse_decimal) for c in kind.decimal_columns):
+        parsed = {t: parse(t, locale) for t in frame[column].dropna().unique()}
+        typed[column] = pd.array(
+            [parsed[t][0] if t in parsed else None for t in frame[column]], dtype="Float64"
+        )
+        for index, text in frame[column].items():
+            if text in parsed and parsed[text][1]:
+                problems.append(
+                    Problem(index, column, text, "number_format", f"{column}: {parsed[text][1]}")
+                )
+    for column in kind.date_columns:
+        parsed = {t: parse_date(t) for t in frame[column].dropna().unique()}
+        typed[column] = pd.to_datetime(
+            pd.Series(
+                [parsed[t][0] if t in parsed else None for t in frame[column]], index=frame.index
+            )
+        )
+        for index, text in frame[column].items():
+            if text in parsed and parsed[text][1]:
+                problems.append(
+                    Problem(index, column, text, "date_format", f"{column}: {parsed[text][1]}")
+                )
     return typed, problems
 
 
@@ -162,7 +183,7 @@ def validate_source(raw: pd.DataFrame, entry: SourceEntry) -> ValidationOutcome:
     problems = _structural_problems(frame, entry)
     # A totals row is set aside whole; its cells are not checked as if it were a region.
     totals = [p.index for p in problems if p.rule == "totals_row"]
-    typed, number_problems = _parse_numbers(frame.drop(index=totals), entry)
+    typed, number_problems = _parse_values(frame.drop(index=totals), entry)
     problems += number_problems
     # A cell that could not be parsed is empty in `typed`; pandera would call it empty too.
     # One complaint per cell is enough, and the first one says what was really wrong.
@@ -171,7 +192,9 @@ def validate_source(raw: pd.DataFrame, entry: SourceEntry) -> ValidationOutcome:
     problems += _duplicate_problems(frame, entry, skip=set(totals))
     rejected = {p.index for p in problems}
     valid = typed.loc[~typed.index.isin(rejected)].reset_index(drop=True)
-    quarantine = quarantine_frame(entry.id, frame, problems)
+    quarantine = quarantine_frame(
+        entry.id, frame, problems, personal=KINDS[entry.kind].personal_columns
+    )
     outcome = ValidationOutcome(valid=valid, quarantine=quarantine, rows_in=len(frame))
     share = outcome.rows_quarantined / len(frame) if len(frame) else 0.0
     if share > entry.max_rejected_share:

@@ -6,6 +6,7 @@ so that `rows_in = rows_published + rows_quarantined` holds for every source and
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import pandas as pd
@@ -17,6 +18,22 @@ from odc_pipeline.regions.resolve import Spec
 from odc_pipeline.regions.review import review_items
 from odc_pipeline.source_status import source_error
 from odc_pipeline.validation.quarantine import Problem, concat_quarantine, quarantine_frame
+
+
+def pseudonymize(values: pd.Series, salt: str | None) -> pd.Series:
+    """A salted SHA-256 of each personal value, so analysts can count repeat reporters without
+    ever seeing a phone number. Without a salt (ODC_HASH_SALT) nothing is kept at all: an
+    unsalted hash of a phone number is trivially reversed by trying every number."""
+    if not salt:
+        return pd.Series([None] * len(values), index=values.index, dtype=object)
+
+    def digest(value: object) -> str | None:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return None
+        normalized = "".join(str(value).split()).casefold()
+        return hashlib.sha256(f"{salt}\x00{normalized}".encode()).hexdigest()
+
+    return values.map(digest).astype(object)
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,7 @@ def build_batch(
     harmonized: pd.DataFrame,
     validation_quarantine: pd.DataFrame,
     region_specs: list[Spec],
+    hash_salt: str | None = None,
 ) -> SourceBatch:
     """Split harmonized rows into publishable facts and region problems, and count them."""
     error = source_error(harmonized)
@@ -84,12 +102,18 @@ def build_batch(
         for i, row in harmonized.loc[unmatched].iterrows()
     ]
     kept_for_record = harmonized.drop(columns=REGION_OUTPUT_COLUMNS)
-    region_quarantine = quarantine_frame(source_id, kept_for_record, problems)
+    region_quarantine = quarantine_frame(
+        source_id, kept_for_record, problems, personal=KINDS[kind].personal_columns
+    )
     facts = harmonized.loc[~unmatched].rename(
         columns={SOURCE_ROW: "source_row", FILE_HASH: "file_hash"}
     )
+    personal = KINDS[kind].personal_columns
+    for column in personal:
+        facts[f"{column}_hash"] = pseudonymize(facts[column], hash_salt)
     fact_columns = [
-        *KINDS[kind].canonical_columns,
+        *(c for c in KINDS[kind].canonical_columns if c not in personal),
+        *(f"{c}_hash" for c in personal),
         "region_code",
         "region_level",
         "region_value",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     DateTime,
     Float,
     Index,
@@ -64,16 +65,54 @@ def _provenance_columns() -> list[Column]:
     return [Column(name, kind, nullable=False, comment=doc) for name, kind, doc in _PROVENANCE]
 
 
-fact_election_results = Table(
+def _region_columns() -> list[Column]:
+    """Where a fact row is, and how that was decided (see odc_pipeline.regions)."""
+    return [
+        Column(
+            "region_code",
+            String(13),
+            nullable=False,
+            comment="Current Kemendagri code (dim_region)",
+        ),
+        Column("region_level", SmallInteger, nullable=False),
+        Column("region_value", Text, nullable=False, comment="The region as the source wrote it"),
+        Column(
+            "region_method",
+            String(16),
+            nullable=False,
+            comment="code, historic_code, bps_code, name, alias or fuzzy",
+        ),
+        Column(
+            "region_score",
+            Float,
+            nullable=False,
+            comment="100 for exact matches; the fuzzy score otherwise",
+        ),
+        Column(
+            "region_rule", Text, nullable=False, comment="Which table and rule decided the region"
+        ),
+    ]
+
+
+def _fact_table(name: str, *columns, indexes: tuple[tuple[str, ...], ...] = ()) -> Table:
+    """A fact table: the kind's own columns, then region and provenance columns and indexes."""
+    return Table(
+        name,
+        metadata,
+        Column("election", Text, nullable=False, comment="Election, e.g. pemilu or pilkada"),
+        Column("year", SmallInteger, nullable=False),
+        *columns,
+        *_region_columns(),
+        *_provenance_columns(),
+        Index(f"ix_{name}_region", "region_code"),
+        Index(f"ix_{name}_source", "source_id"),
+        *(Index(f"ix_{name}_{'_'.join(cols)}", *cols) for cols in indexes),
+    )
+
+
+fact_election_results = _fact_table(
     "fact_election_results",
-    metadata,
-    Column("election", Text, nullable=False, comment="Election, e.g. pemilu or pilkada"),
-    Column("year", SmallInteger, nullable=False),
     Column("contest", String(32), nullable=False, comment="presiden, dpr, dpd, dprd_provinsi, ..."),
-    Column(
-        "region_code", String(13), nullable=False, comment="Current Kemendagri code (dim_region)"
-    ),
-    Column("region_level", SmallInteger, nullable=False),
     Column(
         "candidate",
         Text,
@@ -87,24 +126,36 @@ fact_election_results = Table(
         comment="Valid ballots in the region, when the source gives them",
     ),
     Column("invalid_ballots", BigInteger),
-    Column("region_value", Text, nullable=False, comment="The region as the source wrote it"),
+    indexes=(("election", "year", "contest"),),
+)
+
+fact_voter_counts = _fact_table(
+    "fact_voter_counts",
+    Column("registered_male", BigInteger, nullable=False),
+    Column("registered_female", BigInteger, nullable=False),
     Column(
-        "region_method",
-        String(16),
-        nullable=False,
-        comment="code, historic_code, bps_code, name, alias or fuzzy",
+        "registered_total", BigInteger, comment="As the source gives it (checked = male + female)"
     ),
+)
+
+fact_polling_stations = _fact_table(
+    "fact_polling_stations",
+    Column("station_number", String(16), nullable=False, comment="TPS number as written, e.g. 001"),
+    Column("registered_voters", Integer, nullable=False),
+)
+
+fact_incident_reports = _fact_table(
+    "fact_incident_reports",
+    Column("date", Date, nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("report_id", Text),
     Column(
-        "region_score",
-        Float,
-        nullable=False,
-        comment="100 for exact matches; the fuzzy score otherwise",
+        "reporter_contact_hash",
+        String(64),
+        comment="Salted SHA-256 of the reporter's contact (ODC_HASH_SALT); the contact itself is never stored",
     ),
-    Column("region_rule", Text, nullable=False, comment="Which table and rule decided the region"),
-    *_provenance_columns(),
-    Index("ix_fact_election_results_region", "region_code"),
-    Index("ix_fact_election_results_election", "election", "year", "contest"),
-    Index("ix_fact_election_results_source", "source_id"),
+    indexes=(("date",), ("category",)),
 )
 
 quarantine = Table(
@@ -172,4 +223,9 @@ load_audit = Table(
     Index("ix_load_audit_source", "source_id", "loaded_at"),
 )
 
-FACT_TABLES: dict[str, Table] = {"election_results": fact_election_results}
+FACT_TABLES: dict[str, Table] = {
+    "election_results": fact_election_results,
+    "voter_counts": fact_voter_counts,
+    "polling_stations": fact_polling_stations,
+    "incident_reports": fact_incident_reports,
+}
