@@ -33,7 +33,7 @@ def pseudonymize(values: pd.Series, salt: str | None) -> pd.Series:
         normalized = "".join(str(value).split()).casefold()
         return hashlib.sha256(f"{salt}\x00{normalized}".encode()).hexdigest()
 
-    return values.map(digest).astype(object)
+    return pd.Series([digest(v) for v in values], index=values.index, dtype=object)
 
 
 @dataclass(frozen=True)
