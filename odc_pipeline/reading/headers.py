@@ -15,7 +15,9 @@ _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 #: Columns the readers add; they are carried through every stage untouched.
 SOURCE_ROW = "_source_row"
 FILE_HASH = "_file_hash"
-PROVENANCE_COLUMNS = (SOURCE_ROW, FILE_HASH)
+#: Why a row could not be read (None for rows read fine); validation quarantines such rows.
+READ_ERROR = "_read_error"
+PROVENANCE_COLUMNS = (SOURCE_ROW, FILE_HASH, READ_ERROR)
 
 
 def header_key(header: object) -> str:

@@ -1,31 +1,39 @@
-"""Readers for the formats members export: CSV, XLSX and JSON.
+"""Readers for the formats members export: CSV, XLSX, XLS, JSON and JSON Lines.
 
 Every reader returns the same shape: one row per data row of the file, every cell as text
 (or None when empty), the file's own headers, and `_source_row`, the row number a steward
 sees when opening the file (the spreadsheet row, the CSV line, the JSON record's position).
 Values stay text here on purpose: `1.234.567` must reach the Indonesian number parser as
 written, not after pandas guessed it was a float.
+
+A row that cannot be read (a CSV line with too many fields, a broken JSON line) is kept with
+the reason in `_read_error`, so validation quarantines it and the rest of the file goes on.
+A file that cannot be read at all raises `SourceReadError` with a message for the steward.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import json
 import math
+import zipfile
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import load_workbook
 
-from odc_pipeline.reading.headers import FILE_HASH, SOURCE_ROW, header_key
+from odc_pipeline.reading.headers import FILE_HASH, READ_ERROR, SOURCE_ROW, header_key
 from odc_pipeline.registry.model import ReadOptions
 
 _CSV_DELIMITERS = ",;\t|"
-_CSV_ENCODINGS = ("utf-8-sig", "cp1252")
 _HEADER_SCAN_ROWS = 30
+#: An XLSX is a zip; one that would unpack to more than this is refused (zip bomb).
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
 
 
 class SourceReadError(ValueError):
@@ -50,6 +58,14 @@ def cell_text(value: Any) -> str | None:
         if math.isnan(value):
             return None
         return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return (
+            value.date().isoformat()
+            if value.time() == datetime.min.time()
+            else value.isoformat(sep=" ")
+        )
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     text = str(value).strip()
@@ -57,50 +73,40 @@ def cell_text(value: Any) -> str | None:
 
 
 def _text_frame(rows: list[list], headers: list[str | None]) -> pd.DataFrame:
-    """Rows of text cells followed by their row number; object dtype keeps None as None."""
-    frame = pd.DataFrame(rows, columns=[*headers, SOURCE_ROW], dtype=object)
+    """Rows of text cells, their row number and read error; object dtype keeps None as None."""
+    frame = pd.DataFrame(rows, columns=[*headers, SOURCE_ROW, READ_ERROR], dtype=object)
     frame[SOURCE_ROW] = frame[SOURCE_ROW].astype("int64")
     return frame
 
 
 def _decode(data: bytes, encoding: str | None) -> str:
+    if data.startswith(b"PK\x03\x04"):
+        raise SourceReadError("this is a ZIP/XLSX file, not CSV text; set format: xlsx")
     if encoding:
-        return data.decode(encoding)
-    for candidate in _CSV_ENCODINGS:
         try:
-            return data.decode(candidate)
-        except UnicodeDecodeError:
-            continue
-    raise SourceReadError("the file is neither UTF-8 nor Windows-1252 text; set read.encoding")
-
-
-def _read_csv(path: Path, options: ReadOptions) -> pd.DataFrame:
-    text = _decode(path.read_bytes(), options.encoding)
-    delimiter = options.delimiter
-    if delimiter is None:
-        try:
-            delimiter = csv.Sniffer().sniff(text[:8192], delimiters=_CSV_DELIMITERS).delimiter
-        except csv.Error:
-            delimiter = ","
+            return data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise SourceReadError(
+                f"the file is not {encoding} text (byte {data[exc.start]:#04x} at position {exc.start}); "
+                "set read.encoding to the file's encoding, e.g. cp1252 for old Excel exports"
+            ) from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    if b"\x00" in data[:4096]:
+        raise SourceReadError("the file is binary, not CSV text; check the registry's format")
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise SourceReadError(f"not a readable CSV file (delimiter {delimiter!r}): {exc}") from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.map(cell_text).astype(object)
-    frame = frame.where(frame.notna(), None)
-    # Line 1 is the header, so the first data row is line 2.
-    frame[SOURCE_ROW] = range(2, len(frame) + 2)
-    return frame.dropna(how="all", subset=[c for c in frame.columns if c != SOURCE_ROW])
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise SourceReadError(
+            "the file is neither UTF-8 nor Windows-1252 text; set read.encoding"
+        ) from None
 
 
-def _find_header_row(rows: list[tuple[Any, ...]], wanted: set[str]) -> int:
+def _find_header_row(rows: list[list[str | None]], wanted: set[str]) -> int:
     """Index of the row that holds most of the mapped headers: title rows above it are skipped."""
     best, best_hits = -1, 0
     for index, row in enumerate(rows[:_HEADER_SCAN_ROWS]):
@@ -108,14 +114,127 @@ def _find_header_row(rows: list[tuple[Any, ...]], wanted: set[str]) -> int:
         if hits > best_hits:
             best, best_hits = index, hits
     if best < 0:
+        found = next((row for row in rows if any(row)), [])
         raise SourceReadError(
-            f"no header row found in the first {_HEADER_SCAN_ROWS} rows: none of the mapped "
-            "column names appears; set read.header_row or check the column mapping"
+            f"no header row found in the first {_HEADER_SCAN_ROWS} rows: none of the column names "
+            f"in the registry's mapping appears (first row: {[v for v in found if v][:8]}); "
+            "check the mapping, the delimiter, or set read.header_row"
         )
     return best
 
 
+def _merged_header(top: list[str | None], bottom: list[str | None]) -> list[str | None]:
+    """Two header rows as one: a merged cell spans the columns to its right (`Suara` over
+    `Sah`/`Tidak Sah` gives `Suara Sah`, `Suara Tidak Sah`)."""
+    names, spanning = [], None
+    for index in range(max(len(top), len(bottom))):
+        upper = top[index] if index < len(top) else None
+        lower = bottom[index] if index < len(bottom) else None
+        if upper is not None:
+            spanning = upper
+        elif lower is None:
+            spanning = None
+        label = upper if upper is not None else (spanning if lower is not None else None)
+        names.append(" ".join(p for p in (label, lower) if p) or None)
+    return names
+
+
+def _table(
+    rows: list[list[str | None]],
+    numbers: list[int],
+    options: ReadOptions,
+    wanted: set[str],
+    strict_width: bool,
+):
+    """Header detection and row assembly shared by CSV and spreadsheets."""
+    if not any(any(cell is not None for cell in row) for row in rows):
+        raise SourceReadError("the file is empty")
+    index = options.header_row - 1 if options.header_row else _find_header_row(rows, wanted)
+    header = rows[index]
+    body_start = index + 1
+    if options.header_rows == 2:
+        header = _merged_header(header, rows[index + 1] if index + 1 < len(rows) else [])
+        body_start += 1
+    keep = [i for i, name in enumerate(header) if name]
+    names = [header[i] for i in keep]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise SourceReadError(f"the header has the same column name twice: {duplicates}")
+    records = []
+    for row, number in zip(rows[body_start:], numbers[body_start:], strict=True):
+        values = [row[i] if i < len(row) else None for i in keep]
+        extra = [v for i, v in enumerate(row) if i not in set(keep) and v is not None]
+        if not any(v is not None for v in values) and not extra:
+            continue  # blank line: not a row
+        error = None
+        if strict_width and len(row) > len(header) and extra:
+            error = (
+                f"this line has {len(row)} fields but the header has {len(header)}: a value "
+                "holds the delimiter without quotes, or a column is missing from the header"
+            )
+        elif strict_width and len(row) < len(keep):
+            error = (
+                f"this line has {len(row)} fields but the header has {len(header)}: the line is "
+                "incomplete (was the file cut off?)"
+            )
+        records.append([*values, number, error])
+    if not records:
+        raise SourceReadError(
+            "the file has a header but no data rows; nothing is published from it and the last "
+            "good load stays"
+        )
+    return _text_frame(records, names)
+
+
+def _read_csv(path: Path, options: ReadOptions, wanted: set[str]) -> pd.DataFrame:
+    text = _decode(path.read_bytes(), options.encoding)
+    if not text.strip():
+        raise SourceReadError("the file is empty")
+    delimiter = options.delimiter
+    if delimiter is None:
+        try:
+            delimiter = csv.Sniffer().sniff(text[:8192], delimiters=_CSV_DELIMITERS).delimiter
+        except csv.Error:
+            delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, numbers, line = [], [], 1
+    try:
+        for row in reader:
+            rows.append([cell_text(cell) for cell in row])
+            numbers.append(line)  # the line the row starts on, as an editor shows it
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise SourceReadError(
+            f"not a readable CSV file near line {reader.line_num}: {exc}"
+        ) from None
+    return _table(rows, numbers, options, wanted, strict_width=True)
+
+
+def _check_zip(path: Path) -> None:
+    if not zipfile.is_zipfile(path):
+        head = path.read_bytes()[:2048]
+        if head and b"\x00" not in head:
+            raise SourceReadError(
+                "not an XLSX workbook: the file is plain text (it looks like CSV); set format: csv"
+            )
+        raise SourceReadError(
+            "not an XLSX workbook: the file is damaged or cut off (not a valid zip)"
+        )
+    with zipfile.ZipFile(path) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+        packed = max(1, sum(info.compress_size for info in archive.infolist()))
+    if unpacked > MAX_UNZIPPED_BYTES or unpacked / packed > MAX_COMPRESSION_RATIO:
+        raise SourceReadError(
+            f"the workbook would unpack to {unpacked / 1e6:,.0f} MB from {packed / 1e6:,.1f} MB "
+            f"(limits: {MAX_UNZIPPED_BYTES / 1e6:,.0f} MB, ratio {MAX_COMPRESSION_RATIO}); refused as a "
+            "possible zip bomb"
+        )
+
+
 def _read_xlsx(path: Path, options: ReadOptions, wanted: set[str]) -> pd.DataFrame:
+    from openpyxl import load_workbook
+
+    _check_zip(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
@@ -123,63 +242,116 @@ def _read_xlsx(path: Path, options: ReadOptions, wanted: set[str]) -> pd.DataFra
             f"not a readable XLSX workbook ({exc.__class__.__name__}: {exc})"
         ) from exc
     try:
-        if isinstance(options.sheet, int):
-            if options.sheet >= len(workbook.worksheets):
-                raise SourceReadError(f"the workbook has no sheet number {options.sheet}")
-            sheet = workbook.worksheets[options.sheet]
-        elif options.sheet in workbook.sheetnames:
-            sheet = workbook[options.sheet]
-        else:
-            raise SourceReadError(
-                f"the workbook has no sheet {options.sheet!r}; its sheets are {workbook.sheetnames}"
-            )
-        rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+        sheet = _pick_sheet(
+            workbook.sheetnames, options, lambda i: workbook.worksheets[i], lambda n: workbook[n]
+        )
+        rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     finally:
         workbook.close()
-    header_index = options.header_row - 1 if options.header_row else _find_header_row(rows, wanted)
-    header = [cell_text(v) for v in rows[header_index]]
-    keep = [i for i, name in enumerate(header) if name]
-    records = []
-    for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        values = [cell_text(row[i]) if i < len(row) else None for i in keep]
-        if any(v is not None for v in values):
-            records.append([*values, offset])
-    return _text_frame(records, [header[i] for i in keep])
+    return _table(rows, list(range(1, len(rows) + 1)), options, wanted, strict_width=False)
+
+
+def _pick_sheet(names: list[str], options: ReadOptions, by_index, by_name):
+    if isinstance(options.sheet, int):
+        if options.sheet >= len(names):
+            raise SourceReadError(
+                f"the workbook has no sheet number {options.sheet}; its sheets are {names}"
+            )
+        return by_index(options.sheet)
+    if options.sheet not in names:
+        raise SourceReadError(
+            f"the workbook has no sheet {options.sheet!r}; its sheets are {names}"
+        )
+    return by_name(options.sheet)
+
+
+def _read_xls(path: Path, options: ReadOptions, wanted: set[str]) -> pd.DataFrame:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(path, on_demand=True)
+    except Exception as exc:  # xlrd raises its own error types for damaged files
+        raise SourceReadError(
+            f"not a readable XLS workbook ({exc.__class__.__name__}: {exc})"
+        ) from exc
+    sheet = _pick_sheet(book.sheet_names(), options, book.sheet_by_index, book.sheet_by_name)
+
+    def value(cell) -> str | None:
+        if cell.ctype == xlrd.XL_CELL_DATE:
+            return cell_text(xlrd.xldate_as_datetime(cell.value, book.datemode))
+        return cell_text(cell.value if cell.ctype != xlrd.XL_CELL_EMPTY else None)
+
+    rows = [[value(c) for c in sheet.row(r)] for r in range(sheet.nrows)]
+    return _table(rows, list(range(1, len(rows) + 1)), options, wanted, strict_width=False)
+
+
+def _records_frame(records: list[tuple[int, dict | None, str | None]]) -> pd.DataFrame:
+    columns: dict[str, None] = {}
+    for _, record, _ in records:
+        columns.update(dict.fromkeys(record or {}))
+    rows = [[cell_text((r or {}).get(c)) for c in columns] + [n, e] for n, r, e in records]
+    if not rows:
+        raise SourceReadError("the file holds no records")
+    return _text_frame(rows, list(columns))
 
 
 def _read_json(path: Path, options: ReadOptions) -> pd.DataFrame:
     try:
         document = json.loads(path.read_bytes())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SourceReadError(f"not valid JSON: {exc}") from exc
+        raise SourceReadError(f"not valid JSON (was the file cut off?): {exc}") from exc
     records = document
-    for step in (options.records_path or "").split(".") if options.records_path else []:
+    for step in options.records_path.split(".") if options.records_path else []:
         if not isinstance(records, dict) or step not in records:
             raise SourceReadError(f"read.records_path {options.records_path!r}: no key {step!r}")
         records = records[step]
-    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+    if not isinstance(records, list):
         raise SourceReadError("expected a list of records (objects); set read.records_path")
-    columns: dict[str, None] = {}
-    for record in records:
-        columns.update(dict.fromkeys(record))
-    rows = [[cell_text(r.get(c)) for c in columns] + [n] for n, r in enumerate(records, start=1)]
-    return _text_frame(rows, list(columns))
+    out = []
+    for number, record in enumerate(records, start=1):
+        if isinstance(record, dict):
+            out.append((number, record, None))
+        else:
+            out.append((number, None, f"record {number} is {type(record).__name__}, not an object"))
+    return _records_frame(out)
+
+
+def _read_jsonl(path: Path) -> pd.DataFrame:
+    text = _decode(path.read_bytes(), None)
+    out = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            out.append((number, None, f"line {number} is not valid JSON: {exc.msg}"))
+            continue
+        if not isinstance(record, dict):
+            out.append((number, None, f"line {number} is {type(record).__name__}, not an object"))
+        else:
+            out.append((number, record, None))
+    return _records_frame(out)
 
 
 def read_source(
     path: Path, file_format: str, options: ReadOptions, mapped_headers: list[str]
 ) -> pd.DataFrame:
-    """Read one file into text cells plus `_source_row` and `_file_hash`."""
+    """Read one file into text cells plus `_source_row`, `_read_error` and `_file_hash`."""
     if not path.is_file():
         raise SourceReadError(f"file not found: {path}")
-    if file_format == "csv":
-        frame = _read_csv(path, options)
-    elif file_format == "xlsx":
-        frame = _read_xlsx(path, options, {header_key(h) for h in mapped_headers})
-    elif file_format == "json":
-        frame = _read_json(path, options)
-    else:
+    if path.stat().st_size == 0:
+        raise SourceReadError("the file is empty (0 bytes)")
+    wanted = {header_key(h) for h in mapped_headers}
+    readers = {
+        "csv": lambda: _read_csv(path, options, wanted),
+        "xlsx": lambda: _read_xlsx(path, options, wanted),
+        "xls": lambda: _read_xls(path, options, wanted),
+        "json": lambda: _read_json(path, options),
+        "jsonl": lambda: _read_jsonl(path),
+    }
+    if file_format not in readers:
         raise SourceReadError(f"no reader for format {file_format!r}")
-    frame = frame.astype({c: "object" for c in frame.columns if c != SOURCE_ROW})
+    frame = readers[file_format]()
     frame[FILE_HASH] = file_sha256(path)
     return frame.reset_index(drop=True)

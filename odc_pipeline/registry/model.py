@@ -18,7 +18,7 @@ LEVELS: dict[str, int] = {"provinsi": 1, "kabupaten_kota": 2, "kecamatan": 3, "d
 
 CodeSystem = Literal["kemendagri", "bps", "name"]
 SharingLevel = Literal["public", "members", "private"]
-FileFormat = Literal["csv", "xlsx", "json"]
+FileFormat = Literal["csv", "xlsx", "xls", "json", "jsonl"]
 
 # Ids become Dagster asset keys, group names and SQL values: keep them to a safe alphabet.
 SAFE_ID = r"^[a-z][a-z0-9_]{0,62}$"
@@ -62,7 +62,15 @@ class ReadOptions(_Strict):
         ge=1,
         description="1-based row of the header (XLSX); found by itself when unset.",
     )
+    header_rows: Literal[1, 2] = Field(
+        default=1, description="2 when the header spans two rows (merged cells above sub-columns)."
+    )
     delimiter: str | None = None
+    max_cell_chars: int = Field(
+        default=5000,
+        ge=1,
+        description="Longer cells are rejected (a broken export or a pasted document).",
+    )
     encoding: str | None = None
     records_path: str | None = Field(
         default=None, description="Dotted path to the list of records inside a JSON document."

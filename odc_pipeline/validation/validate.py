@@ -12,7 +12,12 @@ import pandas as pd
 import pandera.pandas as pa
 
 from odc_pipeline.kinds import KINDS
-from odc_pipeline.reading.headers import SOURCE_ROW, apply_column_mapping
+from odc_pipeline.reading.headers import (
+    PROVENANCE_COLUMNS,
+    READ_ERROR,
+    SOURCE_ROW,
+    apply_column_mapping,
+)
 from odc_pipeline.registry.model import SourceEntry
 from odc_pipeline.validation.models import CHECK_COLUMNS, MODELS
 from odc_pipeline.validation.numbers import parse_whole_number_column
@@ -52,9 +57,52 @@ def canonical_frame(raw: pd.DataFrame, entry: SourceEntry) -> pd.DataFrame:
     return frame
 
 
-def _structural_problems(frame: pd.DataFrame, entry: SourceEntry) -> list[Problem]:
-    """Totals rows and rows without a region: caught before any value is parsed."""
+FORMULA_START = ("=", "@", "+", "\t=")
+WHOLE_ROW_RULES = ("totals_row", "unreadable_row")
+
+
+def _cell_problems(frame: pd.DataFrame, entry: SourceEntry) -> list[Problem]:
+    """Cells no rule of any kind can accept: far too long, or a spreadsheet formula.
+
+    A formula such as `=HYPERLINK(...)` is what an export left instead of a value, and opened
+    in a spreadsheet again it would run: it is never published.
+    """
     problems: list[Problem] = []
+    limit = entry.read.max_cell_chars
+    for column in [c for c in frame.columns if c not in PROVENANCE_COLUMNS]:
+        texts = frame[column].dropna().astype(str)
+        for index, text in texts[texts.str.len() > limit].items():
+            shown = text[:40] + "…"
+            problems.append(
+                Problem(
+                    index,
+                    column,
+                    shown,
+                    "cell_too_long",
+                    f"{column} holds {len(text):,} characters, more than the {limit:,} allowed (read.max_cell_chars)",
+                )
+            )
+        formula = texts.str.startswith(FORMULA_START) & ~texts.str.fullmatch(r"[+-]?[\d.,\s]+%?")
+        for index, text in texts[formula].items():
+            problems.append(
+                Problem(
+                    index,
+                    column,
+                    text,
+                    "formula_like",
+                    f"{column} is a spreadsheet formula ({text[:40]!r}), not a value; export the values, not the formulas",
+                )
+            )
+    return problems
+
+
+def _structural_problems(frame: pd.DataFrame, entry: SourceEntry) -> list[Problem]:
+    """Unreadable rows, totals rows and rows without a region: caught before values are parsed."""
+    problems: list[Problem] = []
+    if READ_ERROR in frame.columns:
+        for index, error in frame[READ_ERROR].dropna().items():
+            problems.append(Problem(index, None, None, "unreadable_row", str(error)))
+    unreadable = {p.index for p in problems}
     first_region = entry.regions[0].column
     label = entry.read.totals_label
     if label:
@@ -73,7 +121,7 @@ def _structural_problems(frame: pd.DataFrame, entry: SourceEntry) -> list[Proble
                 )
             )
     for region in entry.regions:
-        for index in frame.index[frame[region.column].isna()]:
+        for index in frame.index[frame[region.column].isna() & ~frame.index.isin(unreadable)]:
             problems.append(
                 Problem(
                     index,
@@ -182,7 +230,8 @@ def validate_source(raw: pd.DataFrame, entry: SourceEntry) -> ValidationOutcome:
     frame = canonical_frame(raw, entry)
     problems = _structural_problems(frame, entry)
     # A totals row is set aside whole; its cells are not checked as if it were a region.
-    totals = [p.index for p in problems if p.rule == "totals_row"]
+    problems += _cell_problems(frame, entry)
+    totals = list({p.index for p in problems if p.rule in WHOLE_ROW_RULES})
     typed, number_problems = _parse_values(frame.drop(index=totals), entry)
     problems += number_problems
     # A cell that could not be parsed is empty in `typed`; pandera would call it empty too.
