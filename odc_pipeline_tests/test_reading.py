@@ -117,7 +117,13 @@ def test_header_matching_ignores_case_spaces_and_punctuation(tmp_path):
     path.write_text("KODE_WILAYAH , Suara Sah\n32.04,10\n", encoding="utf-8")
     frame = read_source(path, "csv", ReadOptions(), ["kode wilayah"])
     mapped = apply_column_mapping(frame, {"Kode Wilayah": "region", "suara-sah": "valid_ballots"})
-    assert list(mapped.columns) == ["region", "valid_ballots", "_source_row", "_file_hash", "_read_error"]
+    assert list(mapped.columns) == [
+        "region",
+        "valid_ballots",
+        "_source_row",
+        "_file_hash",
+        "_read_error",
+    ]
 
 
 def test_missing_mapped_header_names_it_and_lists_what_exists(tmp_path):

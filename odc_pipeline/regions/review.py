@@ -49,7 +49,7 @@ def review_items(harmonized: pd.DataFrame, source_id: str, specs: list[Spec]) ->
     by_column = {s.column: s for s in specs}
     deepest = max(specs, key=lambda s: s.level)
     frame = harmonized.assign(
-        _column=harmonized["region_problem_column"].fillna(deepest.column),
+        _column=harmonized["region_problem_column"].astype(object).fillna(deepest.column),
         _status=harmonized["region_code"].isna().map({True: "decide", False: "confirm"}),
     )
     frame = frame.loc[frame["region_code"].isna() | (frame["region_method"] == "fuzzy")]
