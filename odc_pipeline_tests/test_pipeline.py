@@ -23,6 +23,7 @@ def test_run_succeeds_and_the_balance_check_passes(demo_run):
         for e in demo_run.result.get_asset_check_evaluations()
     }
     assert evaluations.pop(("load_audit", "load_audit_balances")) is True
+    assert evaluations.pop(("fact_election_results", "great_expectations_suite")) is True
     expected = {
         (f"validated_{source}", check): True
         for source in EXPECTED

@@ -16,6 +16,7 @@ from odc_pipeline.defs.sources import (
     raw_key,
     region_specs,
 )
+from odc_pipeline.quality.warehouse_suite import run_suite
 from odc_pipeline.regions.reference import load_reference
 from odc_pipeline.registry.model import Registry
 from odc_pipeline.warehouse.batches import build_batch
@@ -174,3 +175,50 @@ def build_warehouse_assets(registry: Registry) -> tuple[list, list]:
         )
 
     return [region_reference, publish_warehouse], [load_audit_balances]
+
+
+def build_quality_checks(registry: Registry, docs_root) -> list[dg.AssetChecksDefinition]:
+    """A Great Expectations suite on each fact table in use, run after every publish."""
+    checks = []
+    for kind, table in FACT_TABLES.items():
+        source_ids = [e.id for e in registry.sources if e.kind == kind]
+        if not source_ids:
+            continue
+        checks.append(_quality_check(kind, table.name, source_ids, docs_root))
+    return checks
+
+
+def _quality_check(
+    kind: str, table_name: str, source_ids: list[str], docs_root
+) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=table_name,
+        name="great_expectations_suite",
+        description="Row count against load_audit, one row per source row, region codes well formed "
+        "and in dim_region, values in range; Data Docs under the warehouse folder.",
+    )
+    def suite_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        outcome = run_suite(warehouse.engine(), kind, source_ids, docs_root)
+        lines = ["| expectation | column | ok | unexpected | observed |", "|---|---|---|---|---|"]
+        for item in outcome.outcomes:
+            lines.append(
+                f"| {item.expectation} | {item.column or ''} | {'yes' if item.success else '**no**'} | "
+                f"{'' if item.unexpected is None else item.unexpected} | {item.observed[:40]} |"
+            )
+        failed = [f"{o.expectation}({o.column or ''})" for o in outcome.outcomes if not o.success]
+        return dg.AssetCheckResult(
+            passed=outcome.success,
+            description="all expectations met"
+            if outcome.success
+            else f"failed: {', '.join(failed)}",
+            metadata={
+                "expectations": dg.MetadataValue.md("\n".join(lines)),
+                **(
+                    {"data_docs": dg.MetadataValue.path(str(outcome.data_docs))}
+                    if outcome.data_docs
+                    else {}
+                ),
+            },
+        )
+
+    return suite_check

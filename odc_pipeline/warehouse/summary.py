@@ -63,3 +63,23 @@ def run_summary(engine: Engine, run_id: str) -> list[SourceSummary]:
     )
     with engine.connect() as connection:
         return [SourceSummary(*row) for row in connection.execute(query)]
+
+
+def published_rows_by_source(engine: Engine, source_ids: list[str]) -> dict[str, int]:
+    """Rows each source should have in its fact table: those of its last published load.
+
+    A held-back source keeps its last good load, so the count comes from the newest
+    `published` audit row of every source, not from the latest run.
+    """
+    latest = (
+        select(load_audit.c.source_id, func.max(load_audit.c.loaded_at).label("at"))
+        .where(load_audit.c.status == "published", load_audit.c.source_id.in_(source_ids))
+        .group_by(load_audit.c.source_id)
+        .subquery()
+    )
+    query = select(load_audit.c.source_id, load_audit.c.rows_published).join(
+        latest,
+        and_(latest.c.source_id == load_audit.c.source_id, latest.c.at == load_audit.c.loaded_at),
+    )
+    with engine.connect() as connection:
+        return {row[0]: row[1] for row in connection.execute(query)}

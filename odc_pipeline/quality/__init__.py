@@ -1,0 +1,1 @@
+"""Quality gates on the published warehouse (Great Expectations), with Data Docs for people."""
