@@ -51,6 +51,7 @@ ui: $(VENV)/.installed | $(DAGSTER_HOME)
 ## bench: benchmarks, results in bench/results.json and bench/results-*.md
 bench: $(VENV)/.installed
 	$(BIN)/python -m odc_pipeline.bench regions
+	$(BIN)/python -m odc_pipeline.bench validation
 
 ## validate: check that the Dagster definitions load
 validate: $(VENV)/.installed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-BENCHMARKS = ("regions",)
+BENCHMARKS = ("regions", "validation")
 
 
 def main(argv: list[str]) -> int:
@@ -15,6 +15,10 @@ def main(argv: list[str]) -> int:
         from odc_pipeline.bench.regions import main as regions
 
         return regions(argv[2:])
+    if argv[1] == "validation":
+        from odc_pipeline.bench.validation import main as validation
+
+        return validation(argv[2:])
     return 2
 
 

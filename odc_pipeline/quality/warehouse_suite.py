@@ -125,9 +125,7 @@ def run_suite(
     )
     batch = next((b for b in asset.batch_definitions if b.name == "published"), None)
     batch = batch or asset.add_batch_definition_whole_dataframe("published")
-    suite = gx.ExpectationSuite(
-        name=name, expectations=_expectations(gx, kind, expected_rows)
-    )
+    suite = gx.ExpectationSuite(name=name, expectations=_expectations(gx, kind, expected_rows))
     suite = context.suites.add_or_update(suite)
     definition = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=name, data=batch, suite=suite)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 MISSING_MARKERS = frozenset({"", "-", "–", "—", "n/a", "na", "null", "none", "nan"})
@@ -55,8 +56,12 @@ def parse_whole_number_column(values: pd.Series, locale: str = "id") -> tuple[pd
     Parsing runs once per distinct text, not per row: result files repeat the same few
     thousand values across millions of rows.
     """
-    distinct = values.dropna().unique()
-    parsed = {text: parse_whole_number(text, locale) for text in distinct}
-    numbers = values.map(lambda t: parsed[t][0] if t in parsed else None)
-    problems = values.map(lambda t: parsed[t][1] if t in parsed else None)
-    return pd.Series(numbers.tolist(), index=values.index, dtype="Int64"), problems.astype(object)
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    parsed = [parse_whole_number(text, locale) for text in distinct]
+    numbers = np.array([np.nan if v is None else v for v, _ in parsed] + [np.nan], dtype=float)
+    problems = np.array([p for _, p in parsed] + [None], dtype=object)
+    # code -1 (a missing cell) picks the trailing NaN / None
+    as_numbers = pd.array(numbers[codes], dtype="Float64").astype("Int64")
+    return pd.Series(as_numbers, index=values.index), pd.Series(
+        problems[codes], index=values.index, dtype=object
+    )

@@ -82,8 +82,8 @@ def _cell_problems(frame: pd.DataFrame, entry: SourceEntry) -> list[Problem]:
                     f"{column} holds {len(text):,} characters, more than the {limit:,} allowed (read.max_cell_chars)",
                 )
             )
-        formula = texts.str.startswith(FORMULA_START) & ~texts.str.fullmatch(r"[+-]?[\d.,\s]+%?")
-        for index, text in texts[formula].items():
+        starts = texts[texts.str.startswith(FORMULA_START)]
+        for index, text in starts[~starts.str.fullmatch(r"[+-]?[\d.,\s]+%?")].items():
             problems.append(
                 Problem(
                     index,
