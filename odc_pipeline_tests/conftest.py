@@ -25,6 +25,19 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 
 
+def isolated_environment(tmp: Path) -> dict[str, str]:
+    """Environment for a subprocess that writes only under `tmp` and uses the SQLite warehouse."""
+    (tmp / "dagster_home").mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(tmp / "dagster_home"),
+        "ODC_STORAGE_DIR": str(tmp / "storage"),
+        "ODC_WAREHOUSE_DIR": str(tmp / "warehouse"),
+    }
+    env.pop("ODC_WAREHOUSE_URL", None)
+    return env
+
+
 def make_settings(tmp: Path, registry_path: Path = DEMO_REGISTRY) -> Settings:
     """Settings that read the project's data but write only under `tmp`."""
     return Settings(

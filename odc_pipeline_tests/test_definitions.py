@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from odc_pipeline.registry import load_registry
 from odc_pipeline.settings import PROJECT_ROOT
 from odc_pipeline_tests.conftest import (
     demo_registry_document,
+    isolated_environment,
     make_settings,
     write_registry,
 )
@@ -26,13 +26,7 @@ def _dagster_cli() -> str:
 
 
 def test_dagster_definitions_validate_passes(tmp_path):
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(tmp_path),
-        "ODC_STORAGE_DIR": str(tmp_path / "s"),
-        "ODC_WAREHOUSE_DIR": str(tmp_path / "w"),
-    }
-    env.pop("ODC_WAREHOUSE_URL", None)
+    env = isolated_environment(tmp_path)
     completed = subprocess.run(
         [_dagster_cli(), "definitions", "validate", "-w", "workspace.yaml"],
         cwd=PROJECT_ROOT,

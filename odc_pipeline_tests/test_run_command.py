@@ -8,18 +8,11 @@ import subprocess
 import sys
 
 from odc_pipeline.settings import PROJECT_ROOT
+from odc_pipeline_tests.conftest import isolated_environment
 
 
 def test_run_command_prints_summary_and_where_the_warehouse_is(tmp_path):
-    env = {
-        **os.environ,
-        "ODC_WAREHOUSE_DIR": str(tmp_path / "warehouse"),
-        "ODC_STORAGE_DIR": str(tmp_path / "storage"),
-        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
-        "COLUMNS": "160",
-    }
-    env.pop("ODC_WAREHOUSE_URL", None)
-    (tmp_path / "dagster_home").mkdir()
+    env = {**isolated_environment(tmp_path), "COLUMNS": "160"}
     completed = subprocess.run(
         [sys.executable, "-m", "odc_pipeline.run"],
         cwd=PROJECT_ROOT,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -12,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from odc_pipeline.settings import PROJECT_ROOT
+from odc_pipeline_tests.conftest import isolated_environment
 
 QUERY = "{ assetNodes { assetKey { path } groupName } }"
 
@@ -32,13 +32,7 @@ def _post(url: str, payload: dict) -> dict:
 
 def test_webserver_serves_the_asset_graph_grouped_by_organisation(tmp_path):
     port = _free_port()
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(tmp_path),
-        "ODC_STORAGE_DIR": str(tmp_path / "s"),
-        "ODC_WAREHOUSE_DIR": str(tmp_path / "w"),
-    }
-    env.pop("ODC_WAREHOUSE_URL", None)
+    env = isolated_environment(tmp_path)
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "dagster-webserver"),

@@ -24,14 +24,26 @@ FIRST_ELECTION_YEAR = 1955
 LAST_PLAUSIBLE_YEAR = 2100
 
 
-class ElectionResultsModel(pa.DataFrameModel):
-    """Votes for one party or candidate in one region, for one contest of one election."""
+class ElectionRowModel(pa.DataFrameModel):
+    """What every kind's row carries: which election it belongs to.
+
+    Not strict: region and provenance columns travel beside the checked ones.
+    """
 
     election: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
     year: Series[pd.Int64Dtype] = pa.Field(
         nullable=False,
         in_range={"min_value": FIRST_ELECTION_YEAR, "max_value": LAST_PLAUSIBLE_YEAR},
     )
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+class ElectionResultsModel(ElectionRowModel):
+    """Votes for one party or candidate in one region, for one contest of one election."""
+
     contest: Series[str] = pa.Field(nullable=False, isin=list(CONTESTS))
     candidate: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
     votes: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=0)
@@ -47,19 +59,10 @@ class ElectionResultsModel(pa.DataFrameModel):
             | (frame["votes"] <= frame["valid_ballots"])
         )
 
-    class Config:
-        strict = False
-        coerce = False
 
-
-class VoterCountsModel(pa.DataFrameModel):
+class VoterCountsModel(ElectionRowModel):
     """Registered voters in one region for one election, by sex."""
 
-    election: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
-    year: Series[pd.Int64Dtype] = pa.Field(
-        nullable=False,
-        in_range={"min_value": FIRST_ELECTION_YEAR, "max_value": LAST_PLAUSIBLE_YEAR},
-    )
     registered_male: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=0)
     registered_female: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=0)
     registered_total: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
@@ -70,25 +73,12 @@ class VoterCountsModel(pa.DataFrameModel):
         total = frame["registered_total"]
         return total.isna() | (total == frame["registered_male"] + frame["registered_female"])
 
-    class Config:
-        strict = False
-        coerce = False
 
-
-class PollingStationsModel(pa.DataFrameModel):
+class PollingStationsModel(ElectionRowModel):
     """One polling station (TPS) of one village for one election."""
 
-    election: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
-    year: Series[pd.Int64Dtype] = pa.Field(
-        nullable=False,
-        in_range={"min_value": FIRST_ELECTION_YEAR, "max_value": LAST_PLAUSIBLE_YEAR},
-    )
     station_number: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
     registered_voters: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=0)
-
-    class Config:
-        strict = False
-        coerce = False
 
 
 #: Categories of incident the club reports on, as the warehouse spells them.
@@ -105,14 +95,9 @@ INCIDENT_CATEGORIES = (
 )
 
 
-class IncidentReportsModel(pa.DataFrameModel):
+class IncidentReportsModel(ElectionRowModel):
     """One reported incident; its date must fall in the election's period."""
 
-    election: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
-    year: Series[pd.Int64Dtype] = pa.Field(
-        nullable=False,
-        in_range={"min_value": FIRST_ELECTION_YEAR, "max_value": LAST_PLAUSIBLE_YEAR},
-    )
     date: Series[pd.Timestamp] = pa.Field(nullable=False)
     category: Series[str] = pa.Field(nullable=False, isin=list(INCIDENT_CATEGORIES))
     description: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
@@ -126,10 +111,6 @@ class IncidentReportsModel(pa.DataFrameModel):
             | frame["year"].isna()
             | ((years >= frame["year"] - 1) & (years <= frame["year"]))
         )
-
-    class Config:
-        strict = False
-        coerce = False
 
 
 MODELS: dict[str, type[pa.DataFrameModel]] = {
