@@ -118,7 +118,9 @@ def print_summary(lines: list[SourceSummary], settings: Settings, warehouse_disp
             "Query it with any SQLite client, DuckDB or Datasette, or from Python:\n"
             f"  .venv/bin/python -c \"import sqlite3; c = sqlite3.connect('{path}'); "
             f"print(c.execute('{EXAMPLE_QUERY}', ('32.04',)).fetchall())\"\n"
-            "Tables: dim_region, fact_election_results, quarantine (rows set aside, with reasons), load_audit.",
+            "Tables: dim_region, fact_* (one per dataset kind), quarantine (rows set aside, with "
+            "reasons), region_review (region values to decide), load_audit.\n"
+            f"Quality report (Great Expectations Data Docs): {settings.warehouse_dir / 'quality'}",
             soft_wrap=True,
         )
 
