@@ -69,6 +69,14 @@ def test_a_file_that_vanished_is_held_back_and_its_last_good_load_stays(tmp_path
         ).scalar_one()
     assert tuple(kept) == (26, first.run_id)  # last good load, still published
     assert fresh == second.run_id
+    with engine.connect() as connection:
+        status = connection.execute(
+            sa.text(
+                "select status, status_message, last_successful_run_id from dim_source "
+                "where source_id = 'ldw_suara_pilpres2024'"
+            )
+        ).one()
+    assert tuple(status) == ("stale", message, first.run_id)
     balance = [
         e for e in second.get_asset_check_evaluations() if e.check_name == "load_audit_balances"
     ]

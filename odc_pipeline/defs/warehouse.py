@@ -20,10 +20,13 @@ from odc_pipeline.quality.warehouse_suite import run_suite
 from odc_pipeline.regions.reference import load_reference
 from odc_pipeline.registry.model import Registry
 from odc_pipeline.warehouse.batches import build_batch
+from odc_pipeline.warehouse.catalog import Catalog, OrganizationInfo, SourceInfo
 from odc_pipeline.warehouse.publish import publish
 from odc_pipeline.warehouse.schema import (
     FACT_TABLES,
+    dim_organization,
     dim_region,
+    dim_source,
     load_audit,
     quarantine,
     region_review,
@@ -51,6 +54,35 @@ def region_reference() -> dg.Output[pd.DataFrame]:
                 {int(k): int(v) for k, v in per_level.items()}
             ),
         },
+    )
+
+
+def catalog_of(registry: Registry) -> Catalog:
+    """The registry's organisations and sources, as the warehouse describes them."""
+    return Catalog(
+        organizations=[
+            OrganizationInfo(key, org.name, org.website)
+            for key, org in registry.organizations.items()
+        ],
+        sources=[
+            SourceInfo(
+                e.id,
+                e.organization,
+                e.kind,
+                e.description,
+                e.format,
+                e.location,
+                e.licence,
+                e.sharing,
+            )
+            for e in registry.sources
+        ],
+    )
+
+
+def _view_spec(name: str, description: str, deps: list[dg.AssetKey]) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key=name, group_name=WAREHOUSE_GROUP, description=description, deps=deps, kinds={"sql"}
     )
 
 
@@ -98,6 +130,29 @@ def build_warehouse_assets(registry: Registry) -> tuple[list, list]:
             "Rows set aside, with the row number, column, value, rule and reason.",
             quarantined + harmonized,
         ),
+        _table_spec(dim_organization, "Member organisations.", []),
+        _table_spec(
+            dim_source,
+            "Every registered dataset: licence, sharing level, status (current or stale), last good load.",
+            harmonized,
+        ),
+        *(
+            [
+                _view_spec(
+                    "source_discrepancies",
+                    "Where two sources report different votes for the same election, contest, region "
+                    "and candidate: both values, the difference and both provenances.",
+                    [dg.AssetKey("fact_election_results")],
+                ),
+                _view_spec(
+                    "region_summary",
+                    "Every source's votes per region, rolled up to every level above the one it reports at.",
+                    [dg.AssetKey("fact_election_results")],
+                ),
+            ]
+            if any(e.kind == "election_results" for e in sources)
+            else []
+        ),
         _table_spec(
             region_review,
             "Region values to decide or confirm, once per spelling, with counts, examples and "
@@ -129,7 +184,9 @@ def build_warehouse_assets(registry: Registry) -> tuple[list, list]:
             for entry in sources
         ]
         engine = warehouse.engine()
-        summary = publish(engine, frames["reference"], batches, context.run.run_id)
+        summary = publish(
+            engine, frames["reference"], batches, context.run.run_id, catalog_of(registry)
+        )
         per_source = pd.DataFrame(summary.per_source).drop(columns=["loaded_at", "file_hash"])
         context.log.info(f"published to {warehouse.display_name}: {summary.table_rows}")
         for spec in specs:

@@ -12,18 +12,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, create_engine, delete, event, func, inspect, select
+from sqlalchemy import Engine, create_engine, delete, event, func, inspect, select, text
 from sqlalchemy.engine import Connection
 
 from odc_pipeline.warehouse.batches import SourceBatch
+from odc_pipeline.warehouse.catalog import Catalog, write_catalog
 from odc_pipeline.warehouse.schema import (
     FACT_TABLES,
+    dim_organization,
     dim_region,
+    dim_source,
     load_audit,
     metadata,
     quarantine,
     region_review,
 )
+from odc_pipeline.warehouse.views import VIEWS, create_views
 
 _INSERT_CHUNK = 10_000
 
@@ -110,7 +114,11 @@ def check_schema(engine: Engine) -> None:
 
 
 def publish(
-    engine: Engine, regions: pd.DataFrame, batches: Iterable[SourceBatch], run_id: str
+    engine: Engine,
+    regions: pd.DataFrame,
+    batches: Iterable[SourceBatch],
+    run_id: str,
+    catalog: Catalog | None = None,
 ) -> PublishSummary:
     """Replace the reference and each source's rows, and append the load audit, atomically."""
     batches = list(batches)
@@ -138,8 +146,21 @@ def publish(
             }
             connection.execute(load_audit.insert(), [audit])
             per_source.append(audit)
+        if catalog is not None:
+            write_catalog(connection, catalog, batches, loaded_at, run_id)
+        create_views(connection)
         table_rows = {
             table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in (dim_region, *FACT_TABLES.values(), quarantine, region_review, load_audit)
+            for table in (
+                dim_region,
+                dim_organization,
+                dim_source,
+                *FACT_TABLES.values(),
+                quarantine,
+                region_review,
+                load_audit,
+            )
         }
+        for view in VIEWS:
+            table_rows[view] = connection.execute(text(f"SELECT COUNT(*) FROM {view}")).scalar_one()  # noqa: S608
     return PublishSummary(run_id=run_id, table_rows=table_rows, per_source=per_source)

@@ -202,6 +202,42 @@ region_review = Table(
     Index("ix_region_review_source", "source_id"),
 )
 
+dim_organization = Table(
+    "dim_organization",
+    metadata,
+    Column("organization_id", String(63), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("website", Text),
+)
+
+dim_source = Table(
+    "dim_source",
+    metadata,
+    Column("source_id", String(63), primary_key=True),
+    Column("organization_id", String(63), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("description", Text),
+    Column("format", String(8), nullable=False),
+    Column("location", Text, nullable=False),
+    Column("licence", Text, nullable=False),
+    Column("sharing", String(8), nullable=False, comment="public, members or private"),
+    Column(
+        "status",
+        String(16),
+        nullable=False,
+        comment="current, or stale: the last run could not use the file",
+    ),
+    Column("status_message", Text, comment="Why the latest run held the source back"),
+    Column(
+        "last_successful_load",
+        DateTime(timezone=True),
+        comment="When the published rows were loaded",
+    ),
+    Column("last_successful_run_id", String(64)),
+    Column("file_hash", String(64), comment="SHA-256 of the file the published rows came from"),
+    Index("ix_dim_source_organization", "organization_id"),
+)
+
 load_audit = Table(
     "load_audit",
     metadata,

@@ -1,0 +1,76 @@
+"""Who shares what: the registry's organisations and sources as rows of `dim_organization`
+and `dim_source`, so analysts can see licences, sharing levels and how fresh each source is."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Connection
+
+from odc_pipeline.warehouse.batches import SourceBatch
+from odc_pipeline.warehouse.schema import dim_organization, dim_source
+
+
+@dataclass(frozen=True)
+class OrganizationInfo:
+    organization_id: str
+    name: str
+    website: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    source_id: str
+    organization_id: str
+    kind: str
+    description: str
+    format: str
+    location: str
+    licence: str
+    sharing: str
+
+
+@dataclass(frozen=True)
+class Catalog:
+    organizations: list[OrganizationInfo]
+    sources: list[SourceInfo]
+
+
+def write_catalog(
+    connection: Connection,
+    catalog: Catalog,
+    batches: list[SourceBatch],
+    loaded_at: datetime,
+    run_id: str,
+) -> None:
+    """Replace both dimensions; a held-back source keeps the date of its last good load."""
+    previous = {row.source_id: row for row in connection.execute(select(dim_source))}
+    connection.execute(delete(dim_organization))
+    connection.execute(delete(dim_source))
+    if catalog.organizations:
+        connection.execute(dim_organization.insert(), [asdict(o) for o in catalog.organizations])
+    by_source = {b.source_id: b for b in batches}
+    rows = []
+    for info in catalog.sources:
+        batch, before = by_source.get(info.source_id), previous.get(info.source_id)
+        row = {
+            **asdict(info),
+            "status": "current",
+            "status_message": None,
+            "last_successful_load": before.last_successful_load if before else None,
+            "last_successful_run_id": before.last_successful_run_id if before else None,
+            "file_hash": before.file_hash if before else None,
+        }
+        if batch is not None and batch.error is None:
+            row.update(
+                last_successful_load=loaded_at,
+                last_successful_run_id=run_id,
+                file_hash=batch.file_hash,
+            )
+        elif batch is not None:
+            row.update(status="stale", status_message=batch.error)
+        rows.append(row)
+    if rows:
+        connection.execute(dim_source.insert(), rows)
