@@ -52,6 +52,7 @@ ui: $(VENV)/.installed | $(DAGSTER_HOME)
 bench: $(VENV)/.installed
 	$(BIN)/python -m odc_pipeline.bench regions
 	$(BIN)/python -m odc_pipeline.bench validation
+	$(BIN)/python -m odc_pipeline.bench publish
 
 ## validate: check that the Dagster definitions load
 validate: $(VENV)/.installed

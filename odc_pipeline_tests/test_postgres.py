@@ -46,3 +46,31 @@ def test_full_run_on_postgresql(postgres_url, tmp_path, monkeypatch, demo_run):
     ]
     # The same numbers as the SQLite warehouse of the same demo files.
     assert votes == demo_run.scalar("select sum(votes) from fact_election_results")
+
+
+def test_postgres_publish_loads_facts_with_copy_not_inserts(postgres_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("ODC_WAREHOUSE_URL", postgres_url)
+    statements: list[str] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", remember)
+    try:
+        assert run_all(make_settings(tmp_path)).success
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", remember)
+    inserts = [
+        s
+        for s in statements
+        if s.lstrip().upper().startswith("INSERT INTO FACT_") or "INSERT INTO dim_region" in s
+    ]
+    assert inserts == []
+    engine = sa.create_engine(postgres_url)
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("select count(*) from dim_region")).scalar_one() == 91_599
+        assert (
+            connection.execute(sa.text("select count(*) from source_discrepancies")).scalar_one()
+            > 0
+        )
+    engine.dispose()

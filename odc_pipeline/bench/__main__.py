@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-BENCHMARKS = ("regions", "validation")
+BENCHMARKS = ("regions", "validation", "publish")
 
 
 def main(argv: list[str]) -> int:
@@ -19,6 +19,10 @@ def main(argv: list[str]) -> int:
         from odc_pipeline.bench.validation import main as validation
 
         return validation(argv[2:])
+    if argv[1] == "publish":
+        from odc_pipeline.bench.publish import main as publish
+
+        return publish(argv[2:])
     return 2
 
 

@@ -199,7 +199,12 @@ def build_warehouse_assets(registry: Registry) -> tuple[list, list]:
             yield dg.MaterializeResult(
                 asset_key=spec.key,
                 metadata={
-                    "dagster/row_count": summary.table_rows[table],
+                    # Views are not counted: a count would run their joins over the whole table.
+                    **(
+                        {"dagster/row_count": summary.table_rows[table]}
+                        if table in summary.table_rows
+                        else {}
+                    ),
                     "warehouse": warehouse.display_name,
                     **extra,
                 },

@@ -1,0 +1,135 @@
+"""Publishing benchmark: N fact rows into SQLite and PostgreSQL, against `DataFrame.to_sql`.
+
+    python -m odc_pipeline.bench publish [--rows N] [--postgres URL]
+
+For each engine, in the same run: the project's publish of one source with N election-result
+rows (COPY on PostgreSQL, executemany on SQLite, in one transaction), and `to_sql` with its
+defaults loading the same frame into a scratch table. PostgreSQL runs in a database created
+for the benchmark and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from odc_pipeline.bench.results import save
+from odc_pipeline.regions import load_reference
+from odc_pipeline.validation.quarantine import empty_quarantine
+from odc_pipeline.warehouse.batches import SourceBatch
+from odc_pipeline.warehouse.publish import make_engine, publish
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def fact_frame(rows: int, seed: int = 3) -> pd.DataFrame:
+    """Election results at village level, with the columns the fact table holds."""
+    reference = load_reference()
+    villages = reference.loc[reference["level"] == 4, "region_code"].to_numpy()
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "election": "pemilu",
+            "year": 2024,
+            "contest": "presiden",
+            "candidate": np.tile(np.array(["01", "02", "03"], dtype=object), rows // 3 + 1)[:rows],
+            "votes": rng.integers(0, 300, size=rows),
+            "valid_ballots": rng.integers(300, 600, size=rows),
+            "invalid_ballots": rng.integers(0, 10, size=rows),
+            "region_code": villages[rng.integers(0, len(villages), size=rows)],
+            "region_level": 4,
+            "region_value": "x",
+            "region_method": "code",
+            "region_score": 100.0,
+            "region_rule": "bench",
+            "source_row": np.arange(2, rows + 2),
+            "file_hash": "0" * 64,
+        }
+    )
+
+
+def _measure(url: str, facts: pd.DataFrame, regions: pd.DataFrame) -> dict:
+    engine = make_engine(url)
+    batch = SourceBatch(
+        source_id="bench",
+        organization_id="bench",
+        kind="election_results",
+        file_hash="0" * 64,
+        rows_in=len(facts),
+        facts=facts,
+        quarantine=empty_quarantine(),
+        review=pd.DataFrame(),
+    )
+    publish(engine, regions, [], "warmup")  # create tables and load dim_region outside the timing
+    start = time.perf_counter()
+    publish(engine, regions.iloc[0:0], [batch], "bench")
+    publish_seconds = time.perf_counter() - start
+    frame = facts.assign(organization_id="bench", source_id="bench", run_id="bench")
+    start = time.perf_counter()
+    frame.to_sql("bench_to_sql", engine, index=False)
+    to_sql_seconds = time.perf_counter() - start
+    engine.dispose()
+    return {
+        "rows": len(facts),
+        "publish_seconds": round(publish_seconds, 2),
+        "publish_rows_per_second": round(len(facts) / publish_seconds),
+        "to_sql_seconds": round(to_sql_seconds, 2),
+        "to_sql_rows_per_second": round(len(facts) / to_sql_seconds),
+        "speedup_vs_to_sql": round(to_sql_seconds / publish_seconds, 2),
+    }
+
+
+def run(rows: int, postgres_admin: str | None) -> dict:
+    facts = fact_frame(rows)
+    regions = load_reference()
+    result: dict = {}
+    with tempfile.TemporaryDirectory() as folder:
+        result["sqlite"] = _measure(f"sqlite:///{Path(folder) / 'bench.sqlite'}", facts, regions)
+    if postgres_admin:
+        name = f"odc_bench_{uuid.uuid4().hex[:10]}"
+        admin = sa.create_engine(postgres_admin, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        try:
+            url = (
+                sa.engine.make_url(postgres_admin)
+                .set(database=name)
+                .render_as_string(hide_password=False)
+            )
+            result["postgresql"] = _measure(url, facts, regions)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    lines = [
+        "# Publishing benchmark",
+        "",
+        "| engine | rows | publish rows/s | to_sql rows/s | publish / to_sql speed |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for engine_name, r in result.items():
+        lines.append(
+            f"| {engine_name} | {r['rows']:,} | {r['publish_rows_per_second']:,} | {r['to_sql_rows_per_second']:,} | **{r['speedup_vs_to_sql']}x** |"
+        )
+    markdown = "\n".join(lines)
+    save("publish", result, markdown)
+    print(markdown)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m odc_pipeline.bench publish")
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--postgres", default=DEFAULT_POSTGRES, help="admin URL; empty to skip PostgreSQL"
+    )
+    args = parser.parse_args(argv)
+    run(args.rows, args.postgres or None)
+    return 0
