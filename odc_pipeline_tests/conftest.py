@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ import yaml
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.registry import Registry, load_registry
 from odc_pipeline.settings import PROJECT_ROOT, Settings
+from odc_pipeline.warehouse.scratch import temporary_database
 
 DATA_DIR = PROJECT_ROOT / "data"
 DEMO_REGISTRY = DATA_DIR / "sources.yaml"
@@ -101,21 +101,8 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh database on the live PostgreSQL server, dropped afterwards."""
-    name = f"odc_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        with temporary_database(POSTGRES_ADMIN_URL, prefix="odc_test") as url:
+            yield url
     except sa.exc.OperationalError as error:  # pragma: no cover - only when the server is down
         pytest.fail(f"PostgreSQL on 127.0.0.1:5432 is required for this test: {error}")
-    url = (
-        sa.engine.make_url(POSTGRES_ADMIN_URL)
-        .set(database=name)
-        .render_as_string(hide_password=False)
-    )
-    try:
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

@@ -13,18 +13,17 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
 from odc_pipeline.bench.results import save
 from odc_pipeline.regions import load_reference
 from odc_pipeline.validation.quarantine import empty_quarantine
 from odc_pipeline.warehouse.batches import SourceBatch
 from odc_pipeline.warehouse.publish import make_engine, publish
+from odc_pipeline.warehouse.scratch import temporary_database
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -93,21 +92,8 @@ def run(rows: int, postgres_admin: str | None) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         result["sqlite"] = _measure(f"sqlite:///{Path(folder) / 'bench.sqlite'}", facts, regions)
     if postgres_admin:
-        name = f"odc_bench_{uuid.uuid4().hex[:10]}"
-        admin = sa.create_engine(postgres_admin, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = (
-                sa.engine.make_url(postgres_admin)
-                .set(database=name)
-                .render_as_string(hide_password=False)
-            )
+        with temporary_database(postgres_admin, prefix="odc_bench") as url:
             result["postgresql"] = _measure(url, facts, regions)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
     lines = [
         "# Publishing benchmark",
         "",
