@@ -18,12 +18,14 @@ from sqlalchemy.engine import Connection
 
 from odc_pipeline.warehouse.batches import SourceBatch
 from odc_pipeline.warehouse.catalog import Catalog, write_catalog
+from odc_pipeline.warehouse.dictionary import dictionary_rows
 from odc_pipeline.warehouse.schema import (
     FACT_TABLES,
     dim_organization,
     dim_region,
     dim_source,
     load_audit,
+    meta_columns,
     metadata,
     quarantine,
     region_review,
@@ -216,6 +218,8 @@ def publish(
         if catalog is not None:
             write_catalog(connection, catalog, batches, loaded_at, run_id)
         create_views(connection)
+        connection.execute(delete(meta_columns))
+        connection.execute(meta_columns.insert(), dictionary_rows())
         table_rows = {
             table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
             for table in (

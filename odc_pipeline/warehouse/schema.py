@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -258,6 +259,16 @@ load_audit = Table(
     Column("message", Text, comment="Why a failed source was held back, in plain words"),
     Column("loaded_at", DateTime(timezone=True), nullable=False),
     Index("ix_load_audit_source", "source_id", "loaded_at"),
+)
+
+meta_columns = Table(
+    "meta_columns",
+    metadata,
+    Column("table_name", String(63), nullable=False, comment="Published table"),
+    Column("column_name", String(63), nullable=False, comment="Its column"),
+    Column("data_type", String(32), nullable=False, comment="SQL type"),
+    Column("nullable", Boolean, nullable=False, comment="Whether the column may be empty"),
+    Column("description", Text, nullable=False, comment="What the column holds"),
 )
 
 FACT_TABLES: dict[str, Table] = {
