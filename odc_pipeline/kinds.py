@@ -27,6 +27,8 @@ class DatasetKind:
     natural_key: tuple[str, ...] = ()
     #: Personal data (contacts, names, NIK): never published or kept in quarantine unmasked.
     personal_columns: tuple[str, ...] = ()
+    #: Free text people type into: scrubbed of NIK, phone numbers, e-mails and names.
+    free_text_columns: tuple[str, ...] = ()
 
     @property
     def canonical_columns(self) -> tuple[str, ...]:
@@ -73,6 +75,7 @@ INCIDENT_REPORTS = DatasetKind(
     date_columns=("date",),
     natural_key=("report_id",),
     personal_columns=("reporter_contact",),
+    free_text_columns=("description",),
 )
 
 KINDS: dict[str, DatasetKind] = {

@@ -16,8 +16,8 @@ INCIDENTS = textwrap.dedent(
     f"""\
     no_laporan;tanggal;kabupaten;jenis;uraian;kontak_pelapor
     L-001;17 April 2019;Kab. Bandung;politik_uang;Pembagian amplop di dekat TPS 12;{PHONE}
-    L-002;14-04-2019;KOTA BANDUNG;intimidasi;Saksi diusir dari TPS;0813 1111 2222
-    L-003;31-02-2019;Kab. Garut;intimidasi;Tanggal mustahil;0813 1111 3333
+    L-002;14-04-2019;KOTA BANDUNG;intimidasi;Saksi Pak Joko Susilo (NIK 3204051708900001, hp 0857-1234-5678) diusir dari TPS;0813 1111 2222
+    L-003;31-02-2019;Kab. Garut;intimidasi;Tanggal mustahil, korban NIK 3205011203850002;0813 1111 3333
     L-004;17 April 2016;Kab. Garut;kekerasan;Di luar masa pemilu;-
     L-005;18 Apr 2019;Kab. Garut;serangan_fajar;Kategori tidak dikenal;0813 1111 4444
     L-001;17 April 2019;Kab. Bandung;politik_uang;Laporan ganda;0813 1111 5555
@@ -174,6 +174,20 @@ def test_reporter_contacts_never_reach_the_warehouse(kinds_run):
             for row in connection.execute(sa.text(f"select * from {table}")):  # noqa: S608 - fixed names
                 text = " ".join(str(v) for v in row)
                 assert PHONE not in text and digits not in text and "0813" not in text, table
+    # Personal data typed into free text is masked too, in facts and in quarantine.
+    with engine.connect() as connection:
+        for table in ("fact_incident_reports", "quarantine"):
+            for row in connection.execute(sa.text(f"select * from {table}")):  # noqa: S608 - fixed names
+                text = " ".join(str(v) for v in row)
+                for planted in (
+                    "3204051708900001",
+                    "3205011203850002",
+                    "0857-1234-5678",
+                    "Joko Susilo",
+                ):
+                    assert planted not in text, (table, planted)
+    description = _rows(engine, "select description from fact_incident_reports")[0][0]
+    assert description.startswith("Saksi Pak [NAME_1] (NIK [NIK_1], hp [PHONE_1]) diusir dari TPS")
     # Without ODC_HASH_SALT not even a hash is kept.
     assert _rows(engine, "select reporter_contact_hash from fact_incident_reports") == [(None,)]
     masked = _rows(
@@ -181,6 +195,22 @@ def test_reporter_contacts_never_reach_the_warehouse(kinds_run):
         "select row_data from quarantine where source_id = 'pantau_insiden' and source_row = 2",
     )
     assert '"reporter_contact": "[personal data removed]"' in masked[0][0]
+
+
+def test_personal_data_stays_out_of_the_dagster_event_log(kinds_run):
+    result, _ = kinds_run
+    logged = []
+    for event in result.all_events:
+        logged.append(str(event.message or ""))
+        data = event.event_specific_data
+        for source in (getattr(data, "materialization", None), data):
+            metadata = getattr(source, "metadata", None) or {}
+            logged += [str(getattr(v, "value", v)) for v in metadata.values()]
+    text = "\n".join(logged)
+    assert "Joko Susilo" not in text  # the raw preview would show it without scrubbing
+    for planted in (PHONE, "3204051708900001", "0857-1234-5678", "0813 1111 2222"):
+        assert planted not in text, planted
+    assert "[personal data removed]" in text  # the previews did show the column, masked
 
 
 def test_voter_counts(kinds_run):

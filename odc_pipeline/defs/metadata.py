@@ -5,6 +5,9 @@ from __future__ import annotations
 import dagster as dg
 import pandas as pd
 
+from odc_pipeline.privacy import scrub_column
+from odc_pipeline.validation.quarantine import PERSONAL_MASK
+
 PREVIEW_ROWS = 10
 
 
@@ -33,10 +36,30 @@ def table_schema(frame: pd.DataFrame) -> dg.TableSchema:
     )
 
 
-def frame_metadata(frame: pd.DataFrame) -> dict[str, object]:
-    """Row count, preview and schema of a frame, in the keys Dagster's UI knows."""
+def frame_metadata(
+    frame: pd.DataFrame, personal: tuple[str, ...] = (), free_text: tuple[str, ...] = ()
+) -> dict[str, object]:
+    """Row count, preview and schema of a frame, in the keys Dagster's UI knows.
+
+    The preview lands in Dagster's event log, which every UI user can read: personal columns
+    are masked and free text scrubbed in it, as in the warehouse.
+    """
+    head = frame.head(PREVIEW_ROWS).copy()
+    for column in personal:
+        if column in head.columns:
+            head[column] = head[column].map(
+                lambda v: None if v is None or v != v else PERSONAL_MASK
+            )
+    for column in free_text:
+        if column in head.columns:
+            head[column] = scrub_column(head[column])
+    preview = markdown_preview(head)
+    if len(frame) > PREVIEW_ROWS:
+        preview = dg.MetadataValue.md(
+            preview.value + f"\n\n_{PREVIEW_ROWS} of {len(frame):,} rows shown_"
+        )
     return {
         "dagster/row_count": len(frame),
-        "preview": markdown_preview(frame),
+        "preview": preview,
         "dagster/column_schema": table_schema(frame),
     }

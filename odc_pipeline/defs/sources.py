@@ -11,6 +11,7 @@ import pandas as pd
 
 from odc_pipeline.defs.metadata import frame_metadata, markdown_preview
 from odc_pipeline.defs.source_checks import source_check_results, source_check_specs
+from odc_pipeline.kinds import KINDS
 from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
 from odc_pipeline.reading.headers import FILE_HASH
 from odc_pipeline.regions import Spec, harmonize_regions, load_region_tables
@@ -44,6 +45,14 @@ def region_specs(entry: SourceEntry) -> list[Spec]:
     return [Spec(r.column, r.depth, r.system, r.untyped) for r in entry.regions]
 
 
+def _private_headers(entry: SourceEntry) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The file's own headers of the kind's personal and free-text columns."""
+    kind = KINDS[entry.kind]
+    personal = tuple(h for h, c in entry.columns.items() if c in kind.personal_columns)
+    free_text = tuple(h for h, c in entry.columns.items() if c in kind.free_text_columns)
+    return personal, free_text
+
+
 def _tags(entry: SourceEntry) -> dict[str, str]:
     return {"kind": entry.kind, "sharing": entry.sharing, "format": entry.format}
 
@@ -57,6 +66,7 @@ def build_source_assets(
     tags = _tags(entry)
     path = entry.location_path(base_dir)
     who = f"{organization_name}: {entry.description or entry.id}"
+    kind = KINDS[entry.kind]
 
     @dg.asset(
         key=raw_key(entry.id),
@@ -81,7 +91,11 @@ def build_source_assets(
         context.log.info(f"{entry.id}: read {len(frame):,} rows from {path.name}")
         return dg.Output(
             frame,
-            metadata={**frame_metadata(frame), "file_hash": str(file_hash), "location": str(path)},
+            metadata={
+                **frame_metadata(frame, *_private_headers(entry)),
+                "file_hash": str(file_hash),
+                "location": str(path),
+            },
         )
 
     @dg.multi_asset(
@@ -134,7 +148,7 @@ def build_source_assets(
             outcome.valid,
             output_name=validated_key(entry.id).to_python_identifier(),
             metadata={
-                **frame_metadata(outcome.valid),
+                **frame_metadata(outcome.valid, kind.personal_columns, kind.free_text_columns),
                 "rows_in": outcome.rows_in,
                 "rows_valid": len(outcome.valid),
                 "rows_quarantined": outcome.rows_quarantined,
@@ -198,7 +212,7 @@ def build_source_assets(
         return dg.Output(
             frame,
             metadata={
-                **frame_metadata(frame),
+                **frame_metadata(frame, kind.personal_columns, kind.free_text_columns),
                 "rows_matched": matched,
                 "rows_unmatched": len(frame) - matched,
                 "match_rate": dg.MetadataValue.float(round(rate, 4)),

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from odc_pipeline.privacy import scrub_text
 from odc_pipeline.reading.headers import FILE_HASH, PROVENANCE_COLUMNS, SOURCE_ROW
 
 QUARANTINE_COLUMNS = [
@@ -49,24 +50,40 @@ def _jsonable(value: Any) -> Any:
 PERSONAL_MASK = "[personal data removed]"
 
 
-def row_as_json(row: pd.Series, personal: tuple[str, ...] = ()) -> str:
-    """The row's own cells (provenance columns left out, personal data masked) as JSON."""
-    cells = {
-        k: (PERSONAL_MASK if k in personal and _jsonable(v) is not None else _jsonable(v))
-        for k, v in row.items()
-        if k not in PROVENANCE_COLUMNS
-    }
+def row_as_json(
+    row: pd.Series, personal: tuple[str, ...] = (), free_text: tuple[str, ...] = ()
+) -> str:
+    """The row's own cells (provenance left out, personal data masked or scrubbed) as JSON."""
+    cells = {}
+    for key, value in row.items():
+        if key in PROVENANCE_COLUMNS:
+            continue
+        value = _jsonable(value)
+        if key in personal and value is not None:
+            value = PERSONAL_MASK
+        elif key in free_text:
+            value = scrub_text(value)
+        cells[key] = value
     return json.dumps(cells, ensure_ascii=False, default=str)
 
 
-def _shown_value(problem: Problem, personal: tuple[str, ...]) -> str | None:
+def _shown_value(
+    problem: Problem, personal: tuple[str, ...], free_text: tuple[str, ...]
+) -> str | None:
     if problem.value is None:
         return None
-    return PERSONAL_MASK if problem.column in personal else str(_jsonable(problem.value))
+    if problem.column in personal:
+        return PERSONAL_MASK
+    shown = str(_jsonable(problem.value))
+    return scrub_text(shown) if problem.column in free_text else shown
 
 
 def quarantine_frame(
-    source_id: str, original: pd.DataFrame, problems: list[Problem], personal: tuple[str, ...] = ()
+    source_id: str,
+    original: pd.DataFrame,
+    problems: list[Problem],
+    personal: tuple[str, ...] = (),
+    free_text: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Turn problems into quarantine records, sorted by row then column."""
     if not problems:
@@ -81,10 +98,10 @@ def quarantine_frame(
                 "source_id": source_id,
                 "source_row": int(row[SOURCE_ROW]),
                 "column_name": problem.column,
-                "value": _shown_value(problem, personal),
+                "value": _shown_value(problem, personal, free_text),
                 "rule": problem.rule,
                 "reason": problem.reason,
-                "row_data": row_as_json(row, personal),
+                "row_data": row_as_json(row, personal, free_text),
                 "file_hash": row[FILE_HASH],
             }
         )

@@ -242,7 +242,11 @@ def validate_source(raw: pd.DataFrame, entry: SourceEntry) -> ValidationOutcome:
     rejected = {p.index for p in problems}
     valid = typed.loc[~typed.index.isin(rejected)].reset_index(drop=True)
     quarantine = quarantine_frame(
-        entry.id, frame, problems, personal=KINDS[entry.kind].personal_columns
+        entry.id,
+        frame,
+        problems,
+        personal=KINDS[entry.kind].personal_columns,
+        free_text=KINDS[entry.kind].free_text_columns,
     )
     outcome = ValidationOutcome(valid=valid, quarantine=quarantine, rows_in=len(frame))
     share = outcome.rows_quarantined / len(frame) if len(frame) else 0.0

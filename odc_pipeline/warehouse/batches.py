@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from odc_pipeline.kinds import KINDS
+from odc_pipeline.privacy import scrub_column
 from odc_pipeline.reading.headers import FILE_HASH, SOURCE_ROW
 from odc_pipeline.regions.harmonize import REGION_OUTPUT_COLUMNS
 from odc_pipeline.regions.resolve import Spec
@@ -103,7 +104,11 @@ def build_batch(
     ]
     kept_for_record = harmonized.drop(columns=REGION_OUTPUT_COLUMNS)
     region_quarantine = quarantine_frame(
-        source_id, kept_for_record, problems, personal=KINDS[kind].personal_columns
+        source_id,
+        kept_for_record,
+        problems,
+        personal=KINDS[kind].personal_columns,
+        free_text=KINDS[kind].free_text_columns,
     )
     facts = harmonized.loc[~unmatched].rename(
         columns={SOURCE_ROW: "source_row", FILE_HASH: "file_hash"}
@@ -111,6 +116,8 @@ def build_batch(
     personal = KINDS[kind].personal_columns
     for column in personal:
         facts[f"{column}_hash"] = pseudonymize(facts[column], hash_salt)
+    for column in KINDS[kind].free_text_columns:
+        facts[column] = scrub_column(facts[column])
     fact_columns = [
         *(c for c in KINDS[kind].canonical_columns if c not in personal),
         *(f"{c}_hash" for c in personal),
