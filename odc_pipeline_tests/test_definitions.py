@@ -53,7 +53,9 @@ def test_adding_a_yaml_entry_adds_its_assets(tmp_path):
     assert spec.group_name == "jsn"
     assert spec.tags["sharing"] == "public"
     assert spec.owners == ["team:jsn"]
-    assert len(keys) == 4 * 4 + 10  # four stages per source, reference, seven tables, two views
+    assert (
+        len(keys) == 4 * 4 + 11
+    )  # four stages per source, reference, seven tables, two views, export
 
 
 def test_warehouse_url_password_never_shows(monkeypatch):

@@ -9,7 +9,11 @@ import dagster as dg
 from odc_pipeline.defs.io_manager import ParquetIOManager
 from odc_pipeline.defs.resources import WarehouseResource
 from odc_pipeline.defs.sources import build_source_assets
-from odc_pipeline.defs.warehouse import build_quality_checks, build_warehouse_assets
+from odc_pipeline.defs.warehouse import (
+    build_open_data_asset,
+    build_quality_checks,
+    build_warehouse_assets,
+)
 from odc_pipeline.registry import Registry, load_registry
 from odc_pipeline.settings import (
     HASH_SALT_VARIABLE,
@@ -56,7 +60,11 @@ def build_definitions(
     warehouse_assets, warehouse_checks = build_warehouse_assets(registry)
     warehouse_checks += build_quality_checks(registry, settings.warehouse_dir / "quality")
     return dg.Definitions(
-        assets=[*assets, *warehouse_assets],
+        assets=[
+            *assets,
+            *warehouse_assets,
+            build_open_data_asset(registry, settings.warehouse_dir / "open_data"),
+        ],
         asset_checks=warehouse_checks,
         jobs=[
             dg.define_asset_job(

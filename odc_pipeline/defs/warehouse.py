@@ -21,6 +21,7 @@ from odc_pipeline.regions.reference import load_reference
 from odc_pipeline.registry.model import Registry
 from odc_pipeline.warehouse.batches import build_batch
 from odc_pipeline.warehouse.catalog import Catalog, OrganizationInfo, SourceInfo
+from odc_pipeline.warehouse.export import export_open_data
 from odc_pipeline.warehouse.publish import publish
 from odc_pipeline.warehouse.schema import (
     FACT_TABLES,
@@ -284,3 +285,29 @@ def _quality_check(
         )
 
     return suite_check
+
+
+def build_open_data_asset(registry: Registry, folder) -> dg.AssetsDefinition:
+    """The public part of the warehouse as CSV + datapackage.json, after every publish."""
+    facts = [
+        dg.AssetKey(table.name)
+        for kind, table in FACT_TABLES.items()
+        if any(e.kind == kind for e in registry.sources)
+    ]
+
+    @dg.asset(
+        name="open_data_package",
+        group_name=WAREHOUSE_GROUP,
+        deps=[*facts, dg.AssetKey("dim_source"), dg.AssetKey("dim_region")],
+        kinds={"csv"},
+        description="Rows of public sources as CSV with a Frictionless datapackage.json (schema, "
+        "licences, sources), ready to upload to a CKAN portal. Members-only and private sources "
+        "and personal columns are never in it.",
+    )
+    def open_data_package(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        descriptor = export_open_data(warehouse.engine(), folder)
+        return dg.MaterializeResult(
+            metadata={"datapackage": dg.MetadataValue.path(str(descriptor))}
+        )
+
+    return open_data_package

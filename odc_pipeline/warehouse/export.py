@@ -1,0 +1,129 @@
+"""The open data package: public rows of the warehouse as CSV plus a Frictionless
+`datapackage.json` (schema, licences, sources), ready to upload to a CKAN portal.
+
+Only rows of sources shared as `public` are written, personal columns are left out, and text
+cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` followed by text) are
+prefixed with a `'`, so an opened CSV shows them as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, Numeric, select
+
+from odc_pipeline.warehouse.schema import FACT_TABLES, dim_organization, dim_region, dim_source
+
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+_NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)*%?$")
+PACKAGE_NAME = "odc-pipeline-open-data"
+
+
+def safe_cell(value: object) -> object:
+    """A text cell a spreadsheet would evaluate gets a leading apostrophe; numbers are kept."""
+    if isinstance(value, str) and _FORMULA.match(value) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def _field_type(column) -> str:
+    kind = column.type
+    if isinstance(kind, Boolean):
+        return "boolean"
+    if isinstance(kind, DateTime):
+        return "datetime"
+    if isinstance(kind, Date):
+        return "date"
+    if isinstance(kind, Integer):
+        return "integer"
+    if isinstance(kind, (Float, Numeric)):
+        return "number"
+    return "string"
+
+
+def _write(frame: pd.DataFrame, table, path: Path) -> None:
+    """CSV as Frictionless reads it by default: ISO dates and UTC datetimes, safe text cells."""
+    out = frame.copy()
+    for column in out.columns:
+        kind = _field_type(table.c[column])
+        if kind == "datetime":
+            out[column] = pd.to_datetime(out[column], utc=True).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        elif kind == "date":
+            out[column] = pd.to_datetime(out[column]).dt.strftime("%Y-%m-%d")
+        elif kind == "string":
+            out[column] = out[column].map(safe_cell)
+    out.to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL)
+
+
+def export_open_data(engine: Engine, folder: Path) -> Path:
+    """Write the public tables and their datapackage.json into `folder`; returns the descriptor."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with engine.connect() as connection:
+        sources = pd.read_sql(
+            select(dim_source).where(dim_source.c.sharing == "public"), connection
+        )
+        public = set(sources["source_id"])
+        organizations = pd.read_sql(
+            select(dim_organization).where(
+                dim_organization.c.organization_id.in_(set(sources["organization_id"]))
+            ),
+            connection,
+        )
+        tables = {
+            "dim_region": (dim_region, pd.read_sql(select(dim_region), connection)),
+            "dim_organization": (dim_organization, organizations),
+            "dim_source": (dim_source, sources.drop(columns=["location", "status_message"])),
+        }
+        for table in FACT_TABLES.values():
+            rows = pd.read_sql(select(table).where(table.c.source_id.in_(public)), connection)
+            if len(rows):
+                tables[table.name] = (
+                    table,
+                    rows.drop(
+                        columns=[
+                            c for c in rows.columns if c.endswith("_hash") and c != "file_hash"
+                        ]
+                    ),
+                )
+    resources = []
+    for name, (table, frame) in tables.items():
+        _write(frame, table, folder / f"{name}.csv")
+        columns = {c.name: c for c in table.columns}
+        resources.append(
+            {
+                "name": name,
+                "path": f"{name}.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "description": (table.comment or name),
+                "schema": {
+                    "fields": [
+                        {
+                            "name": c,
+                            "type": _field_type(columns[c]),
+                            "description": columns[c].comment or "",
+                        }
+                        for c in frame.columns
+                    ]
+                },
+            }
+        )
+    licences = sorted(set(sources["licence"]))
+    descriptor = {
+        "name": PACKAGE_NAME,
+        "title": "Combined election data of the member organisations (public part)",
+        "licenses": [{"name": licence} for licence in licences],
+        "sources": [
+            {"title": f"{row.organization_id}: {row.source_id}", "path": row.source_id}
+            for row in sources.itertuples(index=False)
+        ],
+        "resources": resources,
+    }
+    path = folder / "datapackage.json"
+    path.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,55 @@
+"""The open data export holds only public rows, is safe to open in a spreadsheet, and validates."""
+
+from __future__ import annotations
+
+import csv
+
+import frictionless
+
+from odc_pipeline.warehouse.export import export_open_data, safe_cell
+
+
+def test_open_data_package_validates_and_holds_only_public_sources(demo_run, tmp_path):
+    descriptor = export_open_data(demo_run.engine, tmp_path)
+    report = frictionless.validate(str(descriptor))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    with open(tmp_path / "fact_election_results.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    # FPPJB shares its recap with members only: none of its rows may be in the public package.
+    assert {r["source_id"] for r in rows} == {"jsn_pilpres2024_kabkota", "ldw_suara_pilpres2024"}
+    assert len(rows) == 77 + 26
+    with open(tmp_path / "dim_source.csv", newline="", encoding="utf-8") as handle:
+        sources = list(csv.DictReader(handle))
+    assert sorted(s["source_id"] for s in sources) == [
+        "jsn_pilpres2024_kabkota",
+        "ldw_suara_pilpres2024",
+    ]
+    assert "location" not in sources[0]
+    package = frictionless.Package(str(descriptor))
+    assert sorted(r.name for r in package.resources) == [
+        "dim_organization",
+        "dim_region",
+        "dim_source",
+        "fact_election_results",
+    ]
+    assert sorted(lic["name"] for lic in package.to_dict()["licenses"]) == ["CC-BY-4.0", "ODbL-1.0"]
+
+
+def test_the_run_writes_the_package(demo_run):
+    event = next(
+        e
+        for e in demo_run.result.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == "open_data_package"
+    )
+    path = event.materialization.metadata["datapackage"].value
+    assert path == str(demo_run.settings.warehouse_dir / "open_data" / "datapackage.json")
+    assert frictionless.validate(path).valid
+
+
+def test_cells_that_a_spreadsheet_would_run_are_neutralised():
+    assert safe_cell('=HYPERLINK("http://x","a")') == '\'=HYPERLINK("http://x","a")'
+    assert safe_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert safe_cell("-5") == "-5"
+    assert safe_cell("+62 812") == "'+62 812"
+    assert safe_cell("Kabupaten Bandung") == "Kabupaten Bandung"
+    assert safe_cell(42) == 42
