@@ -57,7 +57,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     )
 
 
-def warehouse_url_from_environment(settings: Settings) -> str | None:
+def warehouse_url_from_environment() -> str | None:
     """The configured warehouse URL, or None to use the embedded SQLite file."""
     value = os.environ.get(WAREHOUSE_URL_VARIABLE, "").strip()
     return value or None

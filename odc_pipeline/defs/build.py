@@ -33,7 +33,7 @@ def warehouse_resource(settings: Settings) -> WarehouseResource:
     stored run config, logs and metadata.
     """
     salt = dg.EnvVar(HASH_SALT_VARIABLE) if os.environ.get(HASH_SALT_VARIABLE) else None
-    if warehouse_url_from_environment(settings):
+    if warehouse_url_from_environment():
         return WarehouseResource(url=dg.EnvVar(WAREHOUSE_URL_VARIABLE), hash_salt=salt)
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
     return WarehouseResource(url=settings.default_warehouse_url, hash_salt=salt)

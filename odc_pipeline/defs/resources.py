@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from odc_pipeline.warehouse.publish import make_engine
 
@@ -24,4 +25,4 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @property
     def display_name(self) -> str:
-        return make_engine(self.url).url.render_as_string(hide_password=True)
+        return make_url(self.url).render_as_string(hide_password=True)

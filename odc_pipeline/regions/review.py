@@ -203,9 +203,7 @@ def main(argv: list[str]) -> int:
     settings = load_settings()
     path = Path(argv[2])
     if argv[1] == "export":
-        engine = make_engine(
-            warehouse_url_from_environment(settings) or settings.default_warehouse_url
-        )
+        engine = make_engine(warehouse_url_from_environment() or settings.default_warehouse_url)
         items = pd.read_sql_table("region_review", engine)
         count = write_review_csv(items, path)
         print(
