@@ -15,6 +15,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 WAREHOUSE_URL_VARIABLE = "ODC_WAREHOUSE_URL"
 HASH_SALT_VARIABLE = "ODC_HASH_SALT"
+ROLE_PREFIX_VARIABLE = "ODC_ROLE_PREFIX"
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,11 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         warehouse_dir=warehouse_dir,
         storage_dir=storage_dir,
     )
+
+
+def role_prefix_from_environment() -> str:
+    """Prefix of the PostgreSQL reader roles (`odc` gives odc_analyst, odc_member, ...)."""
+    return os.environ.get(ROLE_PREFIX_VARIABLE, "").strip() or "odc"
 
 
 def warehouse_url_from_environment() -> str | None:

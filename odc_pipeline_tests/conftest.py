@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,16 +94,40 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
     settings = make_settings(tmp)
     registry = load_registry(settings.registry_path)
     result = run_all(settings, registry)
-    engine = sa.create_engine(settings.default_warehouse_url)
+    # No pool: each query opens the file anew, so it reads the version published last.
+    engine = sa.create_engine(settings.default_warehouse_url, poolclass=sa.pool.NullPool)
     yield DemoRun(result, engine, settings, registry)
     engine.dispose()
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh database on the live PostgreSQL server, dropped afterwards."""
+def postgres_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh database on the live PostgreSQL server, dropped afterwards.
+
+    Roles are server-wide, so each test gets its own role prefix (ODC_ROLE_PREFIX) and the
+    roles a publish created are dropped with the database.
+    """
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    monkeypatch.setenv("ODC_ROLE_PREFIX", prefix)
     try:
         with temporary_database(POSTGRES_ADMIN_URL, prefix="odc_test") as url:
             yield url
     except sa.exc.OperationalError as error:  # pragma: no cover - only when the server is down
         pytest.fail(f"PostgreSQL on 127.0.0.1:5432 is required for this test: {error}")
+    finally:
+        drop_roles(prefix)
+
+
+def drop_roles(prefix: str) -> None:
+    """Drop the test's reader roles (and any login users a test made under the prefix)."""
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            names = connection.execute(
+                sa.text("select rolname from pg_roles where starts_with(rolname, :p)"),
+                {"p": prefix + "_"},
+            ).scalars()
+            for name in names:
+                connection.execute(sa.text(f'DROP ROLE IF EXISTS "{name}"'))
+    finally:
+        admin.dispose()

@@ -117,7 +117,7 @@ def kinds_run(tmp_path_factory):
     path = write_registry(folder, document, copy_demo_files=False)
     settings = make_settings(folder, path)
     result = run_all(settings, load_registry(path))
-    engine = sa.create_engine(settings.default_warehouse_url)
+    engine = sa.create_engine(settings.default_warehouse_url, poolclass=sa.pool.NullPool)
     yield result, engine
     engine.dispose()
 

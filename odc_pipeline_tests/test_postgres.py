@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from odc_pipeline.defs.build import build_definitions
+from odc_pipeline.warehouse.publish import make_engine
 from odc_pipeline_tests.conftest import make_settings, run_all
 
 
@@ -16,7 +17,7 @@ def test_full_run_on_postgresql(postgres_url, tmp_path, monkeypatch, demo_run):
     )
     result = run_all(settings)
     assert result.success
-    engine = sa.create_engine(postgres_url)
+    engine = make_engine(postgres_url)
     try:
         with engine.connect() as connection:
             counts = {
@@ -66,7 +67,7 @@ def test_postgres_publish_loads_facts_with_copy_not_inserts(postgres_url, tmp_pa
         if s.lstrip().upper().startswith("INSERT INTO FACT_") or "INSERT INTO dim_region" in s
     ]
     assert inserts == []
-    engine = sa.create_engine(postgres_url)
+    engine = make_engine(postgres_url)
     with engine.connect() as connection:
         assert connection.execute(sa.text("select count(*) from dim_region")).scalar_one() == 91_599
         assert (

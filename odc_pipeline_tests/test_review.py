@@ -44,7 +44,7 @@ def test_review_export_decide_import_and_rerun(tmp_path):
     settings = _settings(folder)
     registry = load_registry(path)
     assert run_all(settings, registry).success
-    engine = sa.create_engine(settings.default_warehouse_url)
+    engine = sa.create_engine(settings.default_warehouse_url, poolclass=sa.pool.NullPool)
 
     review = pd.read_sql_table("region_review", engine)
     fppjb = review[review["source_id"] == "fppjb_rekap_pilpres2024"].set_index("value")

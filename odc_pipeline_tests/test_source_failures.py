@@ -52,7 +52,7 @@ def test_a_file_that_vanished_is_held_back_and_its_last_good_load_stays(tmp_path
     )
     assert _checks(second, "ldw_suara_pilpres2024")["file_usable"] == (False, message)
     assert _checks(second, "jsn_pilpres2024_kabkota")["file_usable"][0] is True
-    engine = sa.create_engine(settings.default_warehouse_url)
+    engine = sa.create_engine(settings.default_warehouse_url, poolclass=sa.pool.NullPool)
     audit = _audit(engine, second.run_id)
     assert audit["ldw_suara_pilpres2024"] == ("failed", 0, 0, 0, message)
     assert audit["jsn_pilpres2024_kabkota"][:4] == ("published", 81, 77, 4)

@@ -20,6 +20,7 @@ from odc_pipeline.settings import (
     WAREHOUSE_URL_VARIABLE,
     Settings,
     load_settings,
+    role_prefix_from_environment,
     warehouse_url_from_environment,
 )
 
@@ -34,7 +35,11 @@ def warehouse_resource(settings: Settings) -> WarehouseResource:
     """
     salt = dg.EnvVar(HASH_SALT_VARIABLE) if os.environ.get(HASH_SALT_VARIABLE) else None
     if warehouse_url_from_environment():
-        return WarehouseResource(url=dg.EnvVar(WAREHOUSE_URL_VARIABLE), hash_salt=salt)
+        return WarehouseResource(
+            url=dg.EnvVar(WAREHOUSE_URL_VARIABLE),
+            hash_salt=salt,
+            role_prefix=role_prefix_from_environment(),
+        )
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
     return WarehouseResource(url=settings.default_warehouse_url, hash_salt=salt)
 

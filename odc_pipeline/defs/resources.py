@@ -19,6 +19,9 @@ class WarehouseResource(dg.ConfigurableResource):
     url: str
     #: Salt for pseudonymizing personal data (ODC_HASH_SALT); without it nothing personal is kept.
     hash_salt: str | None = None
+    #: Prefix of the PostgreSQL reader roles (`<prefix>_analyst`, `<prefix>_member`,
+    #: `<prefix>_org_<organisation>`); unused on SQLite.
+    role_prefix: str = "odc"
 
     def engine(self) -> Engine:
         return make_engine(self.url)

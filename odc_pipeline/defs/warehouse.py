@@ -186,14 +186,23 @@ def build_warehouse_assets(registry: Registry) -> tuple[list, list]:
         ]
         engine = warehouse.engine()
         summary = publish(
-            engine, frames["reference"], batches, context.run.run_id, catalog_of(registry)
+            engine,
+            frames["reference"],
+            batches,
+            context.run.run_id,
+            catalog_of(registry),
+            role_prefix=warehouse.role_prefix,
+            stage=lambda name: context.log.debug(f"publish: {name}"),
         )
         per_source = pd.DataFrame(summary.per_source).drop(columns=["loaded_at", "file_hash"])
         context.log.info(f"published to {warehouse.display_name}: {summary.table_rows}")
         for spec in specs:
             table = spec.key.path[-1]
             extra = (
-                {"load_audit_this_run": markdown_preview(per_source)}
+                {
+                    "load_audit_this_run": markdown_preview(per_source),
+                    "audiences": dg.MetadataValue.json(summary.audiences),
+                }
                 if table == "load_audit"
                 else {}
             )

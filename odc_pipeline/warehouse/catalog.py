@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
 from odc_pipeline.warehouse.batches import SourceBatch
@@ -44,11 +43,10 @@ def write_catalog(
     batches: list[SourceBatch],
     loaded_at: datetime,
     run_id: str,
+    previous: dict,
 ) -> None:
-    """Replace both dimensions; a held-back source keeps the date of its last good load."""
-    previous = {row.source_id: row for row in connection.execute(select(dim_source))}
-    connection.execute(delete(dim_organization))
-    connection.execute(delete(dim_source))
+    """Fill both dimensions of a new version; `previous` holds the last version's
+    `dim_source` rows by source id, so a held-back source keeps the date of its last good load."""
     if catalog.organizations:
         connection.execute(dim_organization.insert(), [asdict(o) for o in catalog.organizations])
     by_source = {b.source_id: b for b in batches}

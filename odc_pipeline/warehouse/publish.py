@@ -1,24 +1,43 @@
-"""Write a run's results into the warehouse in one transaction.
+"""Publish a run's results as a new version of the warehouse, switched in all at once.
 
-Readers see either the previous version or the new one: everything (reference, facts,
-quarantine, audit) is replaced inside a single transaction, and SQLite runs in WAL mode so
-readers are not blocked while it happens. The same code runs on PostgreSQL.
+The new version is built beside the live one: on SQLite a new file renamed over the old one
+(`sqlite_files`), on PostgreSQL a new schema renamed in place of the old one inside a single
+transaction. Sources this run did not replace (held back, or not run) are carried forward
+from the previous version, so their last good load stays published. Tables are loaded
+without indexes and indexed once full. A publish that fails or is killed at any point leaves
+the previous version readable and intact; readers never see a mix of the two.
+
+Each audience (public, members, one per organisation) then gets its own copy: a file under
+`shared/` on SQLite, a schema of filtered views with its own role on PostgreSQL.
 """
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Date, DateTime, Engine, create_engine, delete, event, func, inspect, select
+from sqlalchemy import (
+    Engine,
+    MetaData,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import Connection
 
+from odc_pipeline.warehouse import sqlite_files
+from odc_pipeline.warehouse.audiences import audiences_for
 from odc_pipeline.warehouse.batches import SourceBatch
 from odc_pipeline.warehouse.catalog import Catalog, write_catalog
 from odc_pipeline.warehouse.dictionary import dictionary_rows
+from odc_pipeline.warehouse.loading import create_indexes, create_tables, insert_frame
 from odc_pipeline.warehouse.schema import (
     FACT_TABLES,
     dim_organization,
@@ -32,176 +51,156 @@ from odc_pipeline.warehouse.schema import (
 )
 from odc_pipeline.warehouse.views import create_views
 
-_INSERT_CHUNK = 10_000
-_COPY_CHUNK = 100_000
+#: PostgreSQL schemas: the live version, the one being built, and the one just replaced.
+CORE_SCHEMA = "odc_warehouse"
+BUILD_SCHEMA = "odc_build"
+RETIRED_SCHEMA = "odc_retired"
+#: Key of the advisory lock that keeps two publishers of one database from overlapping.
+_PUBLISH_LOCK_KEY = 7_201_926_011
+
+Stage = Callable[[str], None]
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for the warehouse; SQLite files get WAL so readers never wait on a publish."""
+    """An engine on the live warehouse. On PostgreSQL, names resolve in the warehouse schema."""
     engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
+    if engine.dialect.name == "postgresql":
 
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
+        @event.listens_for(engine, "connect", insert=True)
+        def _search_path(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True
+            dbapi_connection.execute(f"SET search_path TO {CORE_SCHEMA}, public")
+            dbapi_connection.autocommit = autocommit
 
     return engine
 
 
-def _columns_as_python(frame: pd.DataFrame) -> list[list]:
-    """Each column as plain Python values (None for missing), which every driver can bind."""
-    return [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns]
-
-
-def records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as dicts of plain Python values, for SQLAlchemy's executemany."""
-    names = list(frame.columns)
-    return [
-        dict(zip(names, values, strict=True))
-        for values in zip(*_columns_as_python(frame), strict=True)
-    ]
-
-
-def _copy_postgres(connection: Connection, table, frame: pd.DataFrame) -> None:
-    """Bulk-load with COPY (CSV) on the transaction's own connection: one stream, no inserts.
-
-    pandas writes the CSV in C. Table and column names come from the project's table
-    definitions, quoted as identifiers.
-    """
-    from psycopg import sql
-
-    names = sql.SQL(", ").join(sql.Identifier(c) for c in frame.columns)
-    # Readers never keep empty strings (an empty cell is None), so an empty field is NULL
-    # whether pandas quoted it or not.
-    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, FORCE_NULL ({}))").format(
-        sql.Identifier(table.name), names, names
-    )
-    raw = connection.connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        for start in range(0, len(frame), _COPY_CHUNK):
-            chunk = frame.iloc[start : start + _COPY_CHUNK]
-            copy.write(
-                chunk.to_csv(
-                    index=False, header=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n"
-                )
-            )
-
-
-def _executemany(connection: Connection, table, frame: pd.DataFrame) -> None:
-    """Positional executemany on the driver: SQLAlchemy's per-row dict handling is skipped,
-    but each column still goes through its type's own conversion (dates, for instance)."""
-    dialect = connection.dialect
-    preparer = dialect.identifier_preparer
-    columns = ", ".join(preparer.quote(c) for c in frame.columns)
-    marks = ", ".join("?" for _ in frame.columns)
-    statement = f"INSERT INTO {preparer.quote(table.name)} ({columns}) VALUES ({marks})"  # noqa: S608
-    values = []
-    for name, column_values in zip(frame.columns, _columns_as_python(frame), strict=True):
-        convert = table.c[name].type.bind_processor(dialect)
-        values.append(
-            [None if v is None else convert(v) for v in column_values] if convert else column_values
-        )
-    rows = list(zip(*values, strict=True))
-    for start in range(0, len(rows), _INSERT_CHUNK):
-        connection.exec_driver_sql(statement, rows[start : start + _INSERT_CHUNK])
-
-
-def _insert(connection: Connection, table, frame: pd.DataFrame) -> None:
-    if frame.empty:
-        return
-    unknown = [c for c in frame.columns if c not in table.c]
-    if unknown:
-        raise ValueError(f"columns {unknown} are not in table {table.name}")
-    dates = [
-        c
-        for c in frame.columns
-        if isinstance(table.c[c].type, Date) and not isinstance(table.c[c].type, DateTime)
-    ]
-    if dates:
-        frame = frame.assign(**{c: pd.to_datetime(frame[c]).dt.date for c in dates})
-    if connection.dialect.name == "postgresql":
-        _copy_postgres(connection, table, frame)
-    elif connection.dialect.name == "sqlite":
-        _executemany(connection, table, frame)
-    else:
-        rows = records(frame)
-        for start in range(0, len(rows), _INSERT_CHUNK):
-            connection.execute(table.insert(), rows[start : start + _INSERT_CHUNK])
-
-
-def _replace_source(connection: Connection, batch: SourceBatch, run_id: str) -> None:
-    """Swap one source's facts, quarantine and review rows for this run's."""
-    fact_table = FACT_TABLES[batch.kind]
-    for table in (fact_table, quarantine, region_review):
-        connection.execute(delete(table).where(table.c.source_id == batch.source_id))
-    provenance = {
-        "organization_id": batch.organization_id,
-        "source_id": batch.source_id,
-        "run_id": run_id,
-    }
-    _insert(connection, fact_table, batch.facts.assign(**provenance))
-    _insert(connection, quarantine, batch.quarantine.assign(**provenance))
-    _insert(
-        connection,
-        region_review,
-        batch.review.assign(organization_id=batch.organization_id, run_id=run_id),
-    )
-
-
 @dataclass(frozen=True)
 class PublishSummary:
-    """Counts of what one publish wrote, per table and per source."""
+    """Counts of what one publish wrote, per table and per source, and where audiences are."""
 
     run_id: str
     table_rows: dict[str, int]
     per_source: list[dict]
+    #: Audience name -> SQLite file or PostgreSQL schema holding what it may read.
+    audiences: dict[str, str] = field(default_factory=dict)
 
 
 class WarehouseSchemaError(RuntimeError):
     """The warehouse was created by another version of this code; nothing was changed."""
 
 
-def check_schema(engine: Engine) -> None:
-    """Refuse to publish into tables whose columns differ from the code's, before writing."""
-    inspector = inspect(engine)
-    existing = set(inspector.get_table_names())
+def _check_columns(inspector, schema: str | None, where: str) -> set[str]:
+    """Refuse a previous version whose columns differ from the code's; its table names."""
+    existing = set(inspector.get_table_names(schema=schema))
     for table in metadata.sorted_tables:
         if table.name not in existing:
             continue
-        found = {c["name"] for c in inspector.get_columns(table.name)}
+        found = {c["name"] for c in inspector.get_columns(table.name, schema=schema)}
         expected = {c.name for c in table.columns}
         if found != expected:
             raise WarehouseSchemaError(
-                f"table {table.name} in {engine.url.render_as_string(hide_password=True)} has columns "
-                f"{sorted(found - expected)} the code does not know and lacks {sorted(expected - found)}: "
-                "it was created by another version of odc-pipeline. Back it up and move it aside "
-                "(a new warehouse is built on the next run), or point ODC_WAREHOUSE_URL elsewhere."
+                f"table {table.name} in {where} has columns {sorted(found - expected)} the code "
+                f"does not know and lacks {sorted(expected - found)}: it was created by another "
+                "version of odc-pipeline. Back it up and move it aside (a new warehouse is built "
+                "on the next run), or point ODC_WAREHOUSE_URL elsewhere."
             )
+    return existing
 
 
-def publish(
-    engine: Engine,
-    regions: pd.DataFrame,
-    batches: Iterable[SourceBatch],
+def check_schema(engine: Engine) -> None:
+    """Refuse to publish over tables whose columns differ from the code's, before writing."""
+    schema = CORE_SCHEMA if engine.dialect.name == "postgresql" else None
+    _check_columns(inspect(engine), schema, engine.url.render_as_string(hide_password=True))
+
+
+def _carry_forward(
+    connection: Connection,
+    previous: str,
+    previous_tables: set[str],
+    replaced: list[str],
+    keep: list[str] | None,
+    copy_regions: bool,
+) -> None:
+    """Copy from the previous version what this run does not replace, inside the database."""
+    quote = connection.dialect.identifier_preparer.quote
+    by_source = (*FACT_TABLES.values(), quarantine, region_review)
+    whole = [load_audit] + ([dim_region] if copy_regions else [])
+    if keep is None:
+        whole += [dim_organization, dim_source]
+    for table in (*by_source, *whole):
+        if table.name not in previous_tables:
+            continue
+        columns = ", ".join(quote(c.name) for c in table.columns)
+        statement = (
+            f"INSERT INTO {quote(table.name)} ({columns}) "  # noqa: S608 - code's own names
+            f"SELECT {columns} FROM {quote(previous)}.{quote(table.name)}"
+        )
+        params: dict = {}
+        if table in by_source:
+            statement += " WHERE source_id NOT IN :replaced"
+            params["replaced"] = replaced
+            if keep is not None:
+                statement += " AND source_id IN :keep"
+                params["keep"] = keep
+        clause = text(statement)
+        if params:
+            clause = clause.bindparams(
+                *(bindparam(name, expanding=True) for name in params),
+            )
+        connection.execute(clause, params)
+
+
+def _previous_sources(connection: Connection, previous: str | None, tables: set[str]) -> dict:
+    if previous is None or dim_source.name not in tables:
+        return {}
+    # A typed table, so dates come back as datetimes on SQLite too.
+    previous_table = dim_source.to_metadata(MetaData(), schema=previous)
+    return {row.source_id: row for row in connection.execute(select(previous_table))}
+
+
+def _fill(
+    connection: Connection,
+    previous: str | None,
+    previous_tables: set[str],
+    regions: pd.DataFrame | None,
+    batches: list[SourceBatch],
     run_id: str,
-    catalog: Catalog | None = None,
-) -> PublishSummary:
-    """Replace the reference and each source's rows, and append the load audit, atomically."""
-    batches = list(batches)
+    catalog: Catalog | None,
+    stage: Stage,
+) -> tuple[list[dict], dict[str, int]]:
+    """Fill the new, empty version: carried-forward rows, this run's rows, then indexes."""
     loaded_at = datetime.now(UTC)
-    check_schema(engine)
-    metadata.create_all(engine)
+    create_tables(connection)
+    replaced = [b.source_id for b in batches if b.error is None]
+    keep = None if catalog is None else [s.source_id for s in catalog.sources]
+    if previous is not None:
+        stage("carrying forward")
+        _carry_forward(
+            connection, previous, previous_tables, replaced, keep, copy_regions=regions is None
+        )
+    if regions is not None:
+        stage("loading regions")
+        insert_frame(connection, dim_region, regions)
     per_source = []
-    with engine.begin() as connection:
-        connection.execute(delete(dim_region))
-        _insert(connection, dim_region, regions)
-        for batch in batches:
-            if batch.error is None:
-                _replace_source(connection, batch, run_id)
-            audit = {
+    for batch in batches:
+        if batch.error is None:
+            stage(f"loading {batch.source_id}")
+            provenance = {
+                "organization_id": batch.organization_id,
+                "source_id": batch.source_id,
+                "run_id": run_id,
+            }
+            insert_frame(connection, FACT_TABLES[batch.kind], batch.facts.assign(**provenance))
+            insert_frame(connection, quarantine, batch.quarantine.assign(**provenance))
+            insert_frame(
+                connection,
+                region_review,
+                batch.review.assign(organization_id=batch.organization_id, run_id=run_id),
+            )
+        per_source.append(
+            {
                 "run_id": run_id,
                 "source_id": batch.source_id,
                 "organization_id": batch.organization_id,
@@ -213,23 +212,185 @@ def publish(
                 "message": batch.error,
                 "loaded_at": loaded_at,
             }
-            connection.execute(load_audit.insert(), [audit])
-            per_source.append(audit)
+        )
+    if per_source:
+        connection.execute(load_audit.insert(), per_source)
+    if catalog is not None:
+        previous_rows = _previous_sources(connection, previous, previous_tables)
+        write_catalog(connection, catalog, batches, loaded_at, run_id, previous_rows)
+    create_views(connection)
+    connection.execute(meta_columns.insert(), dictionary_rows())
+    stage("indexing")
+    create_indexes(connection)
+    table_rows = {
+        table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+        for table in (
+            dim_region,
+            dim_organization,
+            dim_source,
+            *FACT_TABLES.values(),
+            quarantine,
+            region_review,
+            load_audit,
+        )
+    }
+    return per_source, table_rows
+
+
+def publish(
+    engine: Engine,
+    regions: pd.DataFrame | None,
+    batches: Iterable[SourceBatch],
+    run_id: str,
+    catalog: Catalog | None = None,
+    role_prefix: str = "odc",
+    stage: Stage | None = None,
+) -> PublishSummary:
+    """Build the next version of the warehouse and switch to it atomically.
+
+    `regions=None` keeps the previous `dim_region`. Without a catalogue no audience is built
+    (nothing says who may see what) and every previous source is carried forward.
+    """
+    batches = list(batches)
+    stage = stage or (lambda _name: None)
+    if engine.dialect.name == "sqlite":
+        return _publish_sqlite(engine, regions, batches, run_id, catalog, stage)
+    if engine.dialect.name == "postgresql":
+        return _publish_postgres(engine, regions, batches, run_id, catalog, role_prefix, stage)
+    raise ValueError(f"unsupported warehouse database: {engine.dialect.name}")
+
+
+def _publish_sqlite(
+    engine: Engine,
+    regions: pd.DataFrame | None,
+    batches: list[SourceBatch],
+    run_id: str,
+    catalog: Catalog | None,
+    stage: Stage,
+) -> PublishSummary:
+    target = Path(engine.url.database).resolve()
+    shared = target.parent / sqlite_files.SHARED_FOLDER
+    shared.mkdir(parents=True, exist_ok=True)
+    engine.dispose()  # pooled connections would keep reading the old file
+    with sqlite_files.publish_lock(target):
+        sqlite_files.remove_leftovers(target.parent)
+        sqlite_files.remove_leftovers(shared)
+        previous_tables: set[str] = set()
+        if target.exists():
+            sqlite_files.leave_wal_mode(target)
+            previous_tables = _check_columns(inspect(engine), None, str(target))
+            engine.dispose()
+        build = sqlite_files.build_path(target)
+        attached = {"previous": target} if previous_tables else {}
+        stage("building")
+        build_engine = sqlite_files.building_engine(build, attached)
+        try:
+            with build_engine.begin() as connection:
+                per_source, table_rows = _fill(
+                    connection,
+                    "previous" if previous_tables else None,
+                    previous_tables,
+                    regions,
+                    batches,
+                    run_id,
+                    catalog,
+                    stage,
+                )
+        finally:
+            build_engine.dispose()
+        audience_builds: list[tuple[Path, Path]] = []
         if catalog is not None:
-            write_catalog(connection, catalog, batches, loaded_at, run_id)
-        create_views(connection)
-        connection.execute(delete(meta_columns))
-        connection.execute(meta_columns.insert(), dictionary_rows())
-        table_rows = {
-            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in (
-                dim_region,
-                dim_organization,
-                dim_source,
-                *FACT_TABLES.values(),
-                quarantine,
-                region_review,
-                load_audit,
+            for audience in audiences_for([o.organization_id for o in catalog.organizations]):
+                stage(f"building audience {audience.name}")
+                destination = sqlite_files.audience_path(target, audience)
+                audience_build = sqlite_files.build_path(destination)
+                sqlite_files.build_audience_file(build, audience_build, audience)
+                audience_builds.append((audience_build, destination))
+        stage("swapping")
+        sqlite_files.install(build, target)
+        for audience_build, destination in audience_builds:
+            sqlite_files.install(audience_build, destination)
+        current = {destination for _, destination in audience_builds}
+        for stale in shared.glob("private_*.sqlite"):
+            if catalog is not None and stale not in current:
+                stale.unlink()  # an organisation that left the registry
+    engine.dispose()
+    stage("published")
+    return PublishSummary(
+        run_id=run_id,
+        table_rows=table_rows,
+        per_source=per_source,
+        audiences={d.stem: str(d) for _, d in audience_builds},
+    )
+
+
+def _publish_postgres(
+    engine: Engine,
+    regions: pd.DataFrame | None,
+    batches: list[SourceBatch],
+    run_id: str,
+    catalog: Catalog | None,
+    role_prefix: str,
+    stage: Stage,
+) -> PublishSummary:
+    from odc_pipeline.warehouse.postgres_access import (
+        check_role_prefix,
+        create_audience_schemas,
+        drop_audience_schemas,
+    )
+
+    check_role_prefix(role_prefix)
+    audiences = audiences_for([o.organization_id for o in catalog.organizations]) if catalog else []
+    with engine.begin() as connection:
+        quote = connection.dialect.identifier_preparer.quote
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PUBLISH_LOCK_KEY})
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {quote(RETIRED_SCHEMA)} CASCADE"))
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {quote(BUILD_SCHEMA)} CASCADE"))
+        inspector = inspect(connection)
+        has_core = CORE_SCHEMA in inspector.get_schema_names()
+        previous_tables = (
+            _check_columns(inspector, CORE_SCHEMA, f"schema {CORE_SCHEMA}") if has_core else set()
+        )
+        stage("building")
+        connection.execute(text(f"CREATE SCHEMA {quote(BUILD_SCHEMA)}"))
+        connection.execute(text(f"SET LOCAL search_path TO {quote(BUILD_SCHEMA)}"))
+        per_source, table_rows = _fill(
+            connection,
+            CORE_SCHEMA if previous_tables else None,
+            previous_tables,
+            regions,
+            batches,
+            run_id,
+            catalog,
+            stage,
+        )
+        for table in metadata.sorted_tables:
+            connection.execute(text(f"ANALYZE {quote(table.name)}"))
+        stage("swapping")
+        if previous_tables:
+            # Wait for readers still inside a transaction on the old tables, and hold new ones
+            # back until the switch commits: a reader's transaction then sees one version only.
+            locked = ", ".join(f"{quote(CORE_SCHEMA)}.{quote(name)}" for name in previous_tables)
+            connection.execute(text(f"LOCK TABLE {locked} IN ACCESS EXCLUSIVE MODE"))
+        drop_audience_schemas(connection)
+        if has_core:
+            connection.execute(
+                text(f"ALTER SCHEMA {quote(CORE_SCHEMA)} RENAME TO {quote(RETIRED_SCHEMA)}")
             )
-        }
-    return PublishSummary(run_id=run_id, table_rows=table_rows, per_source=per_source)
+        connection.execute(
+            text(f"ALTER SCHEMA {quote(BUILD_SCHEMA)} RENAME TO {quote(CORE_SCHEMA)}")
+        )
+        connection.execute(text(f"SET LOCAL search_path TO {quote(CORE_SCHEMA)}"))
+        if audiences:
+            stage("granting audiences")
+            create_audience_schemas(connection, audiences, CORE_SCHEMA, role_prefix)
+    # The old version goes in its own transaction: its locks wait for readers still on it.
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{RETIRED_SCHEMA}" CASCADE'))
+    stage("published")
+    return PublishSummary(
+        run_id=run_id,
+        table_rows=table_rows,
+        per_source=per_source,
+        audiences={a.name: a.schema for a in audiences},
+    )

@@ -65,7 +65,7 @@ VIEWS = {"source_discrepancies": SOURCE_DISCREPANCIES, "region_summary": REGION_
 
 
 def create_views(connection: Connection) -> None:
-    """(Re)create the analyst views inside the publishing transaction."""
-    for name, ddl in VIEWS.items():
-        connection.execute(text(f"DROP VIEW IF EXISTS {name}"))  # noqa: S608 - fixed names above
+    """Create the analyst views in a version being built (always empty of them: no DROP here,
+    which on SQLite could reach into an attached database)."""
+    for ddl in VIEWS.values():
         connection.execute(text(ddl))

@@ -1,0 +1,129 @@
+"""Publishing the embedded warehouse as whole files: build beside, then rename over.
+
+A run writes a new database file next to the live one and, only once it is complete, indexed
+and flushed to disk, renames it over the old one (`os.replace`, atomic on POSIX). A run that
+fails or is killed at any point leaves a half-built `.build-*` file, which the next run removes,
+and the live file untouched. A reader holding the old file open keeps reading the old version
+until it reconnects; nobody ever sees a mix.
+
+Files are kept in rollback-journal mode (not WAL): they are never written in place, and a
+`-wal` file beside a renamed database could be taken for the new file's.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.pool import NullPool
+
+from odc_pipeline.warehouse.audiences import BY_SOURCE, SHARED_WHOLE, Audience, source_condition
+from odc_pipeline.warehouse.loading import create_indexes, create_tables
+from odc_pipeline.warehouse.schema import dim_source
+from odc_pipeline.warehouse.views import create_views
+
+_BUILD_MARK = ".build-"
+SHARED_FOLDER = "shared"
+
+
+@contextmanager
+def publish_lock(target: Path) -> Iterator[None]:
+    """One publisher at a time per warehouse file; a second one waits for the first."""
+    lock_path = target.with_name(f".{target.name}.lock")
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_path(target: Path) -> Path:
+    """Where the next version of `target` is built: hidden, in the same folder (same disk)."""
+    return target.with_name(f".{target.name}{_BUILD_MARK}{uuid.uuid4().hex[:12]}")
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Half-built files of killed runs (only ever called while holding the publish lock)."""
+    removed = []
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.name.startswith(".") and _BUILD_MARK in path.name:
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
+
+
+def leave_wal_mode(target: Path) -> None:
+    """Checkpoint a live file an older version left in WAL mode, so no `-wal` outlives it."""
+    if Path(f"{target}-wal").exists():
+        with sqlite3.connect(target) as connection:
+            connection.execute("PRAGMA journal_mode=DELETE")
+        connection.close()
+
+
+def building_engine(path: Path, attached: dict[str, Path] | None = None) -> Engine:
+    """An engine on a file being built: no journal, no fsync per statement (the file is not
+    live yet, and is thrown away if the run dies), with other files attached read-only by use."""
+    engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=OFF")
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        for alias, other in (attached or {}).items():
+            cursor.execute(f"ATTACH DATABASE ? AS {alias}", (str(other),))  # alias: code constant
+        cursor.close()
+
+    return engine
+
+
+def install(build: Path, target: Path) -> None:
+    """Flush the finished file to disk, then rename it over the live one."""
+    with open(build, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(build, target)
+    folder = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def audience_path(warehouse: Path, audience: Audience) -> Path:
+    return warehouse.parent / SHARED_FOLDER / audience.file_name
+
+
+def build_audience_file(complete: Path, build: Path, audience: Audience) -> None:
+    """A file holding only what `audience` may read, copied from a complete warehouse file."""
+    engine = building_engine(build, {"complete": complete})
+    params = {"organization_id": audience.organization_id}
+    # Fixed text: sharing levels are code constants and the organisation id is bound.
+    condition = source_condition(audience)
+    sources_seen = f"source_id IN (SELECT source_id FROM complete.dim_source WHERE {condition})"  # noqa: S608
+    try:
+        with engine.begin() as connection:
+            create_tables(connection)
+            for table, condition in (
+                *((t, None) for t in SHARED_WHOLE),
+                (dim_source, source_condition(audience)),
+                *((t, sources_seen) for t in BY_SOURCE),
+            ):
+                name = connection.dialect.identifier_preparer.quote(table.name)
+                statement = f"INSERT INTO {name} SELECT * FROM complete.{name}"  # noqa: S608 - code's table names
+                if condition:
+                    statement += f" WHERE {condition}"
+                connection.execute(text(statement), params if condition else {})
+            create_indexes(connection)
+            create_views(connection)
+    finally:
+        engine.dispose()

@@ -1,0 +1,182 @@
+"""Access levels: each audience reads exactly the sources its sharing level allows.
+
+PostgreSQL: the test logs in as users in each group role the publish created and proves what
+they can and cannot read. SQLite: the per-audience files hold only their audience's rows, down
+to the bytes of the file.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from psycopg import sql
+
+from odc_pipeline.registry import load_registry
+from odc_pipeline.warehouse.sqlite_files import SHARED_FOLDER
+from odc_pipeline_tests.conftest import (
+    demo_registry_document,
+    make_settings,
+    run_all,
+    write_registry,
+)
+
+JSN, FPPJB, LDW = "jsn_pilpres2024_kabkota", "fppjb_rekap_pilpres2024", "ldw_suara_pilpres2024"
+#: Rows each demo source publishes (JSN public, FPPJB members, LDW made private below).
+PUBLISHED = {JSN: 77, FPPJB: 22, LDW: 26}
+BY_SOURCE_TABLES = ("fact_election_results", "quarantine", "region_review", "load_audit")
+
+
+def _private_ldw_registry(tmp_path):
+    document = demo_registry_document()
+    for entry in document["sources"]:
+        if entry["id"] == LDW:
+            entry["sharing"] = "private"
+    path = write_registry(tmp_path / "registry", document)
+    return make_settings(tmp_path, path), load_registry(path)
+
+
+def _login(postgres_url: str, user: str) -> psycopg.Connection:
+    url = sa.engine.make_url(postgres_url)
+    return psycopg.connect(
+        host=url.host, port=url.port, dbname=url.database, user=user, autocommit=True
+    )
+
+
+def _sources_seen(connection: psycopg.Connection, schema: str) -> dict[str, int]:
+    rows = connection.execute(
+        sql.SQL("select source_id, count(*) from {} group by 1").format(
+            sql.Identifier(schema, "fact_election_results")
+        )
+    ).fetchall()
+    return dict(rows)
+
+
+def _denied(connection: psycopg.Connection, schema: str, table: str = "fact_election_results"):
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        connection.execute(sql.SQL("select 1 from {}").format(sql.Identifier(schema, table)))
+
+
+def test_postgres_roles_read_only_their_audiences(postgres_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("ODC_WAREHOUSE_URL", postgres_url)
+    prefix = os.environ["ODC_ROLE_PREFIX"]  # set per test by the fixture
+    settings, registry = _private_ldw_registry(tmp_path)
+    assert run_all(settings, registry).success
+
+    admin = psycopg.connect(
+        sa.engine.make_url(postgres_url)
+        .set(drivername="postgresql")
+        .render_as_string(hide_password=False),
+        autocommit=True,
+    )
+    users = {
+        "analyst": f"{prefix}_analyst",
+        "member": f"{prefix}_member",
+        "ldw": f"{prefix}_org_ldw",
+        "jsn": f"{prefix}_org_jsn",
+    }
+    for who, group in users.items():
+        admin.execute(
+            sql.SQL("CREATE ROLE {} LOGIN IN ROLE {}").format(
+                sql.Identifier(f"{prefix}_user_{who}"), sql.Identifier(group)
+            )
+        )
+    admin.close()
+
+    with _login(postgres_url, f"{prefix}_user_analyst") as analyst:
+        assert _sources_seen(analyst, "public_data") == {JSN: PUBLISHED[JSN]}
+        seen = analyst.execute("select source_id, sharing from public_data.dim_source").fetchall()
+        assert seen == [(JSN, "public")]
+        for table in BY_SOURCE_TABLES:
+            ids = analyst.execute(
+                sql.SQL("select distinct source_id from {}").format(
+                    sql.Identifier("public_data", table)
+                )
+            ).fetchall()
+            assert set(ids) <= {(JSN,)}, table
+        summary = analyst.execute(
+            "select distinct source_id from public_data.region_summary"
+        ).fetchall()
+        assert summary == [(JSN,)]
+        assert analyst.execute("select count(*) from public_data.dim_region").fetchone() == (
+            91_599,
+        )
+        _denied(analyst, "members_data")
+        _denied(analyst, "private_ldw")
+        _denied(analyst, "odc_warehouse")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            analyst.execute("delete from public_data.dim_region")
+
+    with _login(postgres_url, f"{prefix}_user_member") as member:
+        assert _sources_seen(member, "members_data") == {JSN: 77, FPPJB: 22}
+        assert _sources_seen(member, "public_data") == {JSN: 77}
+        _denied(member, "private_ldw")
+        _denied(member, "private_jsn")
+        _denied(member, "odc_warehouse", "quarantine")
+
+    with _login(postgres_url, f"{prefix}_user_ldw") as ldw:
+        assert _sources_seen(ldw, "private_ldw") == PUBLISHED
+        assert _sources_seen(ldw, "members_data") == {JSN: 77, FPPJB: 22}
+        _denied(ldw, "private_jsn")
+
+    with _login(postgres_url, f"{prefix}_user_jsn") as jsn:
+        assert _sources_seen(jsn, "private_jsn") == {JSN: 77, FPPJB: 22}  # not LDW's private rows
+        _denied(jsn, "private_ldw")
+
+
+def _file_sources(path) -> dict[str, set[str]]:
+    with sqlite3.connect(path) as connection:
+        found = {
+            table: {
+                row[0]
+                for row in connection.execute(f"select distinct source_id from {table}")  # noqa: S608
+            }
+            for table in (*BY_SOURCE_TABLES, "dim_source")
+        }
+    connection.close()
+    return found
+
+
+def test_sqlite_audience_files_hold_only_what_their_audience_may_read(tmp_path):
+    settings, registry = _private_ldw_registry(tmp_path)
+    assert run_all(settings, registry).success
+    shared = settings.warehouse_dir / SHARED_FOLDER
+    assert sorted(p.name for p in shared.iterdir()) == [
+        "members.sqlite",
+        "private_fppjb.sqlite",
+        "private_jsn.sqlite",
+        "private_ldw.sqlite",
+        "public.sqlite",
+    ]
+    expected = {
+        "public.sqlite": {JSN},
+        "members.sqlite": {JSN, FPPJB},
+        "private_jsn.sqlite": {JSN, FPPJB},
+        "private_ldw.sqlite": {JSN, FPPJB, LDW},
+    }
+    for name, sources in expected.items():
+        found = _file_sources(shared / name)
+        assert found["dim_source"] == sources, name
+        assert found["fact_election_results"] == sources, name
+        for table in BY_SOURCE_TABLES:
+            assert found[table] <= sources, (name, table)
+        data = (shared / name).read_bytes()
+        for hidden in {JSN, FPPJB, LDW} - sources:
+            assert hidden.encode() not in data, (name, hidden)
+    with sqlite3.connect(shared / "public.sqlite") as public:
+        votes = public.execute("select sum(votes) from fact_election_results").fetchone()[0]
+        summary = public.execute(
+            "select sum(votes) from region_summary where level = 1 and source_id = ?", (JSN,)
+        ).fetchone()[0]
+        regions = public.execute("select count(*) from dim_region").fetchone()[0]
+    public.close()
+    with sqlite3.connect(settings.default_warehouse_path) as full:
+        jsn_votes = full.execute(
+            "select sum(votes) from fact_election_results where source_id = ?", (JSN,)
+        ).fetchone()[0]
+    full.close()
+    assert votes == jsn_votes == summary
+    assert regions == 91_599
