@@ -7,11 +7,21 @@ pseudonymized whole. This module is for what people write where no personal data
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from lokal.samaran import mask_pii
 
 #: What is masked: national ID numbers (NIK), phone numbers, e-mail addresses, people's names.
 MASKED_TYPES = ("NIK", "PHONE", "EMAIL", "NAME")
+#: What is masked in every other text cell: numbers that identify a person. Names are not
+#: looked for there, as candidates' and regions' names are names too.
+IDENTIFIER_TYPES = ("NIK", "PHONE")
+# A NIK has 16 digits and an Indonesian phone number at least 9, however they are separated:
+# only such cells are handed to the (slower) detectors.
+_ENOUGH_DIGITS = re.compile(r"(?:\d\D{0,2}){9,}")
+# Region codes (dotted Kemendagri, or BPS digits up to 10) are never personal.
+_REGION_CODE = re.compile(r"^\s*(\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?|\d{2,10})\s*$")
 
 
 def scrub_text(text: object) -> object:
@@ -25,3 +35,22 @@ def scrub_column(values: pd.Series) -> pd.Series:
     """Scrub each distinct text once; descriptions repeat less than numbers, but still do."""
     masked = {text: scrub_text(text) for text in values.dropna().unique()}
     return values.map(lambda t: masked.get(t, t) if isinstance(t, str) else t)
+
+
+def scrub_identifiers_text(text: object) -> object:
+    """The text with NIKs and phone numbers replaced by placeholders; other text as is."""
+    if not isinstance(text, str) or not _ENOUGH_DIGITS.search(text) or _REGION_CODE.match(text):
+        return text
+    return mask_pii(text, types=IDENTIFIER_TYPES).text
+
+
+def scrub_identifiers(values: pd.Series) -> pd.Series:
+    """NIKs and phone numbers masked in any text column, each distinct text checked once."""
+    if values.dtype != object and not pd.api.types.is_string_dtype(values):
+        return values
+    texts = values.dropna().unique()
+    masked = {t: scrub_identifiers_text(t) for t in texts if isinstance(t, str)}
+    changed = {t: m for t, m in masked.items() if m != t}
+    if not changed:
+        return values
+    return values.map(lambda t: changed.get(t, t) if isinstance(t, str) else t)

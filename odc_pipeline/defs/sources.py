@@ -48,7 +48,7 @@ def region_specs(entry: SourceEntry) -> list[Spec]:
 def _private_headers(entry: SourceEntry) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The file's own headers of the kind's personal and free-text columns."""
     kind = KINDS[entry.kind]
-    personal = tuple(h for h, c in entry.columns.items() if c in kind.personal_columns)
+    personal = tuple(h for h, c in entry.columns.items() if c in entry.personal_columns)
     free_text = tuple(h for h, c in entry.columns.items() if c in kind.free_text_columns)
     return personal, free_text
 
@@ -148,7 +148,7 @@ def build_source_assets(
             outcome.valid,
             output_name=validated_key(entry.id).to_python_identifier(),
             metadata={
-                **frame_metadata(outcome.valid, kind.personal_columns, kind.free_text_columns),
+                **frame_metadata(outcome.valid, entry.personal_columns, kind.free_text_columns),
                 "rows_in": outcome.rows_in,
                 "rows_valid": len(outcome.valid),
                 "rows_quarantined": outcome.rows_quarantined,
@@ -212,7 +212,7 @@ def build_source_assets(
         return dg.Output(
             frame,
             metadata={
-                **frame_metadata(frame, kind.personal_columns, kind.free_text_columns),
+                **frame_metadata(frame, entry.personal_columns, kind.free_text_columns),
                 "rows_matched": matched,
                 "rows_unmatched": len(frame) - matched,
                 "match_rate": dg.MetadataValue.float(round(rate, 4)),

@@ -181,6 +181,7 @@ def build_warehouse_assets(registry: Registry) -> tuple[list, list]:
                 validation_quarantine=frames[quarantine_key(entry.id).to_python_identifier()],
                 region_specs=region_specs(entry),
                 hash_salt=warehouse.hash_salt,
+                personal=entry.personal_columns,
             )
             for entry in sources
         ]

@@ -100,6 +100,12 @@ class SourceEntry(_Strict):
     sharing: SharingLevel
     description: str = ""
     read: ReadOptions = Field(default_factory=ReadOptions)
+    personal: list[str] = Field(
+        default_factory=list,
+        description="Further columns of this source that hold personal data (e.g. report_id "
+        "when it is a reporter's ID number): replaced by a salted hash, or dropped without a "
+        "salt, before any shared table.",
+    )
     max_rejected_share: float = Field(
         default=0.5,
         ge=0,
@@ -142,6 +148,28 @@ class SourceEntry(_Strict):
         if len(set(self.columns.values())) != len(self.columns):
             raise ValueError("two headers are mapped to the same column")
         return self
+
+    @model_validator(mode="after")
+    def _personal_columns_fit(self) -> SourceEntry:
+        kind = KINDS[self.kind]
+        numeric = set(kind.integer_columns) | set(kind.decimal_columns) | set(kind.date_columns)
+        allowed = [c for c in kind.optional_columns if c not in numeric]
+        wrong = [c for c in self.personal if c not in allowed]
+        if wrong:
+            raise ValueError(
+                f"personal columns {wrong} cannot be declared for kind {kind.name!r}: only its "
+                f"optional text columns can ({', '.join(allowed) or 'none'}); "
+                f"{', '.join(kind.personal_columns) or 'none'} are personal already"
+            )
+        return self
+
+    @property
+    def personal_columns(self) -> tuple[str, ...]:
+        """The kind's personal columns and the ones this source declares."""
+        kind = KINDS[self.kind]
+        return kind.personal_columns + tuple(
+            c for c in self.personal if c not in kind.personal_columns
+        )
 
     def location_path(self, base_dir: Path) -> Path:
         """The file's path; relative locations are read from the registry's folder."""

@@ -245,7 +245,7 @@ def validate_source(raw: pd.DataFrame, entry: SourceEntry) -> ValidationOutcome:
         entry.id,
         frame,
         problems,
-        personal=KINDS[entry.kind].personal_columns,
+        personal=entry.personal_columns,
         free_text=KINDS[entry.kind].free_text_columns,
     )
     outcome = ValidationOutcome(valid=valid, quarantine=quarantine, rows_in=len(frame))

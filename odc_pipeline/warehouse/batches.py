@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from odc_pipeline.kinds import KINDS
-from odc_pipeline.privacy import scrub_column
+from odc_pipeline.privacy import scrub_column, scrub_identifiers, scrub_identifiers_text
 from odc_pipeline.reading.headers import FILE_HASH, SOURCE_ROW
 from odc_pipeline.regions.harmonize import REGION_OUTPUT_COLUMNS
 from odc_pipeline.regions.resolve import Spec
@@ -75,9 +75,16 @@ def build_batch(
     validation_quarantine: pd.DataFrame,
     region_specs: list[Spec],
     hash_salt: str | None = None,
+    personal: tuple[str, ...] | None = None,
 ) -> SourceBatch:
-    """Split harmonized rows into publishable facts and region problems, and count them."""
-    error = source_error(harmonized)
+    """Split harmonized rows into publishable facts and region problems, and count them.
+
+    `personal` are the source's personal columns (the kind's by default). The kind's own are
+    published as `<column>_hash`; others a source declares are hashed in place. Every other
+    text cell going to a shared table is searched for NIKs and phone numbers.
+    """
+    personal = KINDS[kind].personal_columns if personal is None else personal
+    error = scrub_identifiers_text(source_error(harmonized))
     if error:
         empty = harmonized.iloc[0:0]
         return SourceBatch(
@@ -107,20 +114,28 @@ def build_batch(
         source_id,
         kept_for_record,
         problems,
-        personal=KINDS[kind].personal_columns,
+        personal=personal,
         free_text=KINDS[kind].free_text_columns,
     )
     facts = harmonized.loc[~unmatched].rename(
         columns={SOURCE_ROW: "source_row", FILE_HASH: "file_hash"}
     )
-    personal = KINDS[kind].personal_columns
+    hashed_apart = KINDS[kind].personal_columns
     for column in personal:
-        facts[f"{column}_hash"] = pseudonymize(facts[column], hash_salt)
-    for column in KINDS[kind].free_text_columns:
+        hashed = pseudonymize(facts[column], hash_salt)
+        if column in hashed_apart:
+            facts[f"{column}_hash"] = hashed
+        else:
+            facts[column] = hashed
+    free_text = KINDS[kind].free_text_columns
+    for column in free_text:
         facts[column] = scrub_column(facts[column])
+    for column in [*KINDS[kind].canonical_columns, "region_value"]:
+        if column not in free_text and column not in personal and column in facts:
+            facts[column] = scrub_identifiers(facts[column])
     fact_columns = [
-        *(c for c in KINDS[kind].canonical_columns if c not in personal),
-        *(f"{c}_hash" for c in personal),
+        *(c for c in KINDS[kind].canonical_columns if c not in hashed_apart),
+        *(f"{c}_hash" for c in hashed_apart),
         "region_code",
         "region_level",
         "region_value",
@@ -140,6 +155,14 @@ def build_batch(
         file_hash=str(hashes[0]) if len(hashes) else None,
         rows_in=rows_in,
         facts=facts[fact_columns].reset_index(drop=True),
-        quarantine=concat_quarantine([validation_quarantine, region_quarantine]),
-        review=review_items(harmonized, source_id, region_specs),
+        quarantine=_scrubbed(concat_quarantine([validation_quarantine, region_quarantine])),
+        review=_scrubbed(review_items(harmonized, source_id, region_specs)),
     )
+
+
+def _scrubbed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Quarantine and review rows quote the source's cells: no NIK or phone number in them."""
+    for column in ("value", "reason", "row_data"):
+        if column in frame:
+            frame[column] = scrub_identifiers(frame[column])
+    return frame

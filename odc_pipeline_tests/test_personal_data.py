@@ -1,0 +1,182 @@
+"""No NIK or phone number planted in a member's file reaches a shared table or the export.
+
+NIKs and phone numbers are planted in free text, in a column the registry declares personal,
+in the reporter's contact, in a region name that cannot match, in a category that is refused,
+and in a candidate's name. Then every byte of every warehouse file (the full one and each
+audience's) and every exported file is searched for them, in every spelling.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+import textwrap
+
+import pytest
+
+from odc_pipeline.registry import load_registry
+from odc_pipeline.registry.loader import RegistryError
+from odc_pipeline_tests.conftest import make_settings, run_all, write_registry
+
+NIKS = ["3204051708900001", "3205011203850002", "3273014509880003", "3201026612790004"]
+PHONES = ["0857-1234-5678", "0813 1111 2222", "+62 812 9876 5432", "081377778888"]
+SALT = "test-salt-not-secret"
+
+INCIDENTS = textwrap.dedent(
+    f"""\
+    no_laporan;tanggal;kabupaten;jenis;uraian;kontak_pelapor
+    {NIKS[0]};17 April 2019;Kab. Bandung;politik_uang;Saksi NIK {NIKS[1]} hp {PHONES[0]} diusir;{PHONES[1]}
+    L-2;31-02-2019;Kab. Garut;intimidasi;Tanggal mustahil, korban NIK {NIKS[2]};{PHONES[3]}
+    L-3;18 Apr 2019;NIK {NIKS[3]};intimidasi;Wilayah berisi NIK;-
+    L-4;18 Apr 2019;Kab. Garut;lapor {PHONES[2]};Kategori berisi nomor telepon;-
+    """
+)
+RESULTS = textwrap.dedent(
+    f"""\
+    kode,paslon,suara
+    3204,01 (saksi {PHONES[3]}),100
+    3204,02,200
+    """
+)
+
+
+def _needles() -> list[bytes]:
+    """Each planted number as written, as bare digits, and as JSON would escape nothing."""
+    found = []
+    for value in NIKS + PHONES:
+        digits = re.sub(r"\D", "", value)
+        found += [value.encode(), digits.encode(), digits[-9:].encode()]
+    return found
+
+
+@pytest.fixture(scope="module")
+def planted_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("planted")
+    (folder / "files").mkdir()
+    (folder / "files" / "incidents.csv").write_text(INCIDENTS, encoding="utf-8")
+    (folder / "files" / "results.csv").write_text(RESULTS, encoding="utf-8")
+    constants = {"election": "pemilu", "year": 2019}
+    document = {
+        "organizations": {"pantau": {"name": "Pantau"}},
+        "sources": [
+            {
+                "id": "pantau_insiden",
+                "organization": "pantau",
+                "kind": "incident_reports",
+                "format": "csv",
+                "location": "files/incidents.csv",
+                "columns": {
+                    "no_laporan": "report_id",
+                    "tanggal": "date",
+                    "kabupaten": "region",
+                    "jenis": "category",
+                    "uraian": "description",
+                    "kontak_pelapor": "reporter_contact",
+                },
+                "personal": ["report_id"],
+                "constants": constants,
+                "regions": [{"column": "region", "level": "kabupaten_kota", "system": "name"}],
+                "licence": "CC-BY-4.0",
+                "sharing": "public",  # public on purpose: the strictest place to leak to
+                "max_rejected_share": 1.0,
+            },
+            {
+                "id": "pantau_hasil",
+                "organization": "pantau",
+                "kind": "election_results",
+                "format": "csv",
+                "location": "files/results.csv",
+                "columns": {"kode": "region", "paslon": "candidate", "suara": "votes"},
+                "constants": {**constants, "contest": "presiden"},
+                "regions": [
+                    {"column": "region", "level": "kabupaten_kota", "system": "kemendagri"}
+                ],
+                "licence": "CC-BY-4.0",
+                "sharing": "public",
+            },
+        ],
+    }
+    path = write_registry(folder, document, copy_demo_files=False)
+    settings = make_settings(folder, path)
+    import os
+
+    os.environ["ODC_HASH_SALT"] = SALT
+    try:
+        result = run_all(settings, load_registry(path))
+    finally:
+        del os.environ["ODC_HASH_SALT"]
+    assert result.success
+    return settings
+
+
+def test_no_planted_number_in_any_warehouse_file_or_export(planted_run):
+    outputs = [
+        p
+        for p in planted_run.warehouse_dir.rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    ]
+    names = {p.relative_to(planted_run.warehouse_dir).as_posix() for p in outputs}
+    assert {"odc.sqlite", "shared/public.sqlite", "open_data/datapackage.json"} <= names
+    assert any(n.startswith("open_data/") and n.endswith(".csv") for n in names)
+    for path in outputs:
+        data = path.read_bytes()
+        for needle in _needles():
+            assert needle not in data, f"{needle!r} found in {path}"
+
+
+def test_the_rows_themselves_are_kept_with_placeholders(planted_run):
+    with sqlite3.connect(planted_run.warehouse_dir / "shared" / "public.sqlite") as public:
+        incident = public.execute(
+            "select description, report_id, reporter_contact_hash from fact_incident_reports"
+        ).fetchall()
+        candidates = sorted(
+            row[0] for row in public.execute("select candidate from fact_election_results")
+        )
+        quarantined = public.execute(
+            "select source_row, column_name, value, row_data from quarantine order by 1"
+        ).fetchall()
+    public.close()
+    assert incident == [
+        (
+            "Saksi NIK [NIK_1] hp [PHONE_1] diusir",
+            hashlib.sha256(f"{SALT}\x00{NIKS[0]}".encode()).hexdigest(),
+            hashlib.sha256(f"{SALT}\x00{PHONES[1].replace(' ', '')}".encode()).hexdigest(),
+        )
+    ]
+    assert candidates == ["01 (saksi [PHONE_1])", "02"]
+    # Every bad row is still there, with its reason, minus the numbers.
+    assert [(row, column) for row, column, _, _ in quarantined] == [
+        (3, "date"),
+        (4, "region"),
+        (5, "category"),
+    ]
+    assert quarantined[1][2] == "NIK [NIK_1]"
+    assert "[PHONE_1]" in quarantined[2][2]
+
+
+def test_only_optional_text_columns_can_be_declared_personal(tmp_path):
+    document = {
+        "organizations": {"pantau": {"name": "Pantau"}},
+        "sources": [
+            {
+                "id": "pantau_hasil",
+                "organization": "pantau",
+                "kind": "election_results",
+                "format": "csv",
+                "location": "results.csv",
+                "columns": {"kode": "region", "paslon": "candidate", "suara": "votes"},
+                "personal": ["votes"],
+                "constants": {"election": "pemilu", "year": 2019, "contest": "presiden"},
+                "regions": [
+                    {"column": "region", "level": "kabupaten_kota", "system": "kemendagri"}
+                ],
+                "licence": "CC-BY-4.0",
+                "sharing": "public",
+            }
+        ],
+    }
+    (tmp_path / "results.csv").write_text(RESULTS, encoding="utf-8")
+    path = write_registry(tmp_path, document, copy_demo_files=False)
+    with pytest.raises(RegistryError, match=r"personal columns \['votes'\] cannot be declared"):
+        load_registry(path)
