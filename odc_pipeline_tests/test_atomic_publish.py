@@ -98,7 +98,7 @@ def _state(url: str) -> dict:
         engine.dispose()
 
 
-@pytest.mark.parametrize("stage", ["loading results_a", "indexing", "building audience public"])
+@pytest.mark.parametrize("stage", ["bulk loading", "indexing", "building audience public"])
 def test_sqlite_publisher_killed_mid_way_leaves_the_previous_version(tmp_path, stage):
     database = tmp_path / "warehouse.sqlite"
     url = f"sqlite:///{database}"

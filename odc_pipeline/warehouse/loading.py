@@ -8,9 +8,13 @@ Table and column names come from the project's own table definitions, never from
 from __future__ import annotations
 
 import csv
+import io
+from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Date, DateTime, Table
+import pyarrow as pa
+import pyarrow.csv as arrow_csv
+from sqlalchemy import Date, DateTime, Integer, Table
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -38,11 +42,46 @@ def _columns_as_python(frame: pd.DataFrame) -> list[list]:
     return [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns]
 
 
+def _arrow(table: Table, frame: pd.DataFrame) -> pa.Table | None:
+    """The frame as Arrow, typed for the table; None if a column mixes types Arrow refuses."""
+    fixes = {
+        c: frame[c].astype("Int64")
+        for c in frame.columns
+        if isinstance(table.c[c].type, Integer) and pd.api.types.is_float_dtype(frame[c])
+    }
+    try:
+        return pa.Table.from_pandas(frame.assign(**fixes), preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+
+
+def _csv_chunks(table: Table, frame: pd.DataFrame):
+    """CSV text in chunks: Arrow's writer (multi-threaded C++), pandas' for odd columns."""
+    arrow = _arrow(table, frame)
+    for start in range(0, len(frame), _COPY_CHUNK):
+        if arrow is not None:
+            buffer = io.BytesIO()
+            arrow_csv.write_csv(
+                arrow.slice(start, _COPY_CHUNK),
+                buffer,
+                arrow_csv.WriteOptions(include_header=False),
+            )
+            yield buffer.getvalue()
+        else:
+            yield (
+                frame.iloc[start : start + _COPY_CHUNK]
+                .to_csv(
+                    index=False, header=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n"
+                )
+                .encode()
+            )
+
+
 def _copy_postgres(connection: Connection, table: Table, frame: pd.DataFrame) -> None:
     """Bulk-load with COPY (CSV) on the transaction's own connection: one stream, no inserts.
 
-    pandas writes the CSV in C. The table name is left unqualified so that it lands in the
-    schema the publisher is building (its `search_path`).
+    The table name is left unqualified so that it lands in the schema the publisher is
+    building (its `search_path`). The server parses one chunk while the next is written.
     """
     from psycopg import sql
 
@@ -54,13 +93,8 @@ def _copy_postgres(connection: Connection, table: Table, frame: pd.DataFrame) ->
     )
     raw = connection.connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        for start in range(0, len(frame), _COPY_CHUNK):
-            chunk = frame.iloc[start : start + _COPY_CHUNK]
-            copy.write(
-                chunk.to_csv(
-                    index=False, header=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n"
-                )
-            )
+        for chunk in _csv_chunks(table, frame):
+            copy.write(chunk)
 
 
 def _executemany(connection: Connection, table: Table, frame: pd.DataFrame) -> None:
@@ -82,10 +116,8 @@ def _executemany(connection: Connection, table: Table, frame: pd.DataFrame) -> N
         connection.exec_driver_sql(statement, rows[start : start + _INSERT_CHUNK])
 
 
-def insert_frame(connection: Connection, table: Table, frame: pd.DataFrame) -> None:
-    """Append a frame's rows to a table, with the fastest bulk path the database has."""
-    if frame.empty:
-        return
+def _prepared(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """Refuse unknown columns; dates as dates whatever the frame held."""
     unknown = [c for c in frame.columns if c not in table.c]
     if unknown:
         raise ValueError(f"columns {unknown} are not in table {table.name}")
@@ -96,6 +128,32 @@ def insert_frame(connection: Connection, table: Table, frame: pd.DataFrame) -> N
     ]
     if dates:
         frame = frame.assign(**{c: pd.to_datetime(frame[c]).dt.date for c in dates})
+    return frame
+
+
+def ingest_sqlite(path: Path, loads: list[tuple[Table, pd.DataFrame]]) -> None:
+    """Append frames to tables of a SQLite file through ADBC: Arrow batches bound in C, about
+    four times faster than Python's executemany. The file must not be open for writing."""
+    import adbc_driver_sqlite.dbapi as adbc
+
+    with adbc.connect(str(path)) as connection:
+        with connection.cursor() as cursor:
+            for table, frame in loads:
+                if frame.empty:
+                    continue
+                frame = _prepared(table, frame)
+                arrow = _arrow(table, frame)
+                if arrow is None:
+                    raise ValueError(f"rows for {table.name} mix types in one column")
+                cursor.adbc_ingest(table.name, arrow, mode="append")
+        connection.commit()
+
+
+def insert_frame(connection: Connection, table: Table, frame: pd.DataFrame) -> None:
+    """Append a frame's rows to a table, with the fastest bulk path the database has."""
+    if frame.empty:
+        return
+    frame = _prepared(table, frame)
     if connection.dialect.name == "postgresql":
         _copy_postgres(connection, table, frame)
     elif connection.dialect.name == "sqlite":

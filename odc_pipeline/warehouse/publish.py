@@ -22,6 +22,7 @@ import pandas as pd
 from sqlalchemy import (
     Engine,
     MetaData,
+    Table,
     bindparam,
     create_engine,
     event,
@@ -37,7 +38,12 @@ from odc_pipeline.warehouse.audiences import audiences_for
 from odc_pipeline.warehouse.batches import SourceBatch
 from odc_pipeline.warehouse.catalog import Catalog, write_catalog
 from odc_pipeline.warehouse.dictionary import dictionary_rows
-from odc_pipeline.warehouse.loading import create_indexes, create_tables, insert_frame
+from odc_pipeline.warehouse.loading import (
+    create_indexes,
+    create_tables,
+    ingest_sqlite,
+    insert_frame,
+)
 from odc_pipeline.warehouse.schema import (
     FACT_TABLES,
     dim_organization,
@@ -59,6 +65,8 @@ RETIRED_SCHEMA = "odc_retired"
 _PUBLISH_LOCK_KEY = 7_201_926_011
 
 Stage = Callable[[str], None]
+#: Appends a frame to a table of the version being built.
+Load = Callable[[Connection, Table, pd.DataFrame], None]
 
 
 def make_engine(url: str) -> Engine:
@@ -169,8 +177,10 @@ def _fill(
     run_id: str,
     catalog: Catalog | None,
     stage: Stage,
-) -> tuple[list[dict], dict[str, int]]:
-    """Fill the new, empty version: carried-forward rows, this run's rows, then indexes."""
+    load: Load = insert_frame,
+) -> list[dict]:
+    """Fill the new, empty version: carried-forward rows and this run's rows (the bulk of
+    them through `load`); the audit rows, one per source, are returned."""
     loaded_at = datetime.now(UTC)
     create_tables(connection)
     replaced = [b.source_id for b in batches if b.error is None]
@@ -182,7 +192,7 @@ def _fill(
         )
     if regions is not None:
         stage("loading regions")
-        insert_frame(connection, dim_region, regions)
+        load(connection, dim_region, regions)
     per_source = []
     for batch in batches:
         if batch.error is None:
@@ -192,9 +202,9 @@ def _fill(
                 "source_id": batch.source_id,
                 "run_id": run_id,
             }
-            insert_frame(connection, FACT_TABLES[batch.kind], batch.facts.assign(**provenance))
-            insert_frame(connection, quarantine, batch.quarantine.assign(**provenance))
-            insert_frame(
+            load(connection, FACT_TABLES[batch.kind], batch.facts.assign(**provenance))
+            load(connection, quarantine, batch.quarantine.assign(**provenance))
+            load(
                 connection,
                 region_review,
                 batch.review.assign(organization_id=batch.organization_id, run_id=run_id),
@@ -220,9 +230,14 @@ def _fill(
         write_catalog(connection, catalog, batches, loaded_at, run_id, previous_rows)
     create_views(connection)
     connection.execute(meta_columns.insert(), dictionary_rows())
+    return per_source
+
+
+def _finish(connection: Connection, stage: Stage) -> dict[str, int]:
+    """Index the full tables, and count what the new version holds."""
     stage("indexing")
     create_indexes(connection)
-    table_rows = {
+    return {
         table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
         for table in (
             dim_region,
@@ -234,7 +249,6 @@ def _fill(
             load_audit,
         )
     }
-    return per_source, table_rows
 
 
 def publish(
@@ -284,9 +298,10 @@ def _publish_sqlite(
         attached = {"previous": target} if previous_tables else {}
         stage("building")
         build_engine = sqlite_files.building_engine(build, attached)
+        bulk: list[tuple[Table, pd.DataFrame]] = []
         try:
             with build_engine.begin() as connection:
-                per_source, table_rows = _fill(
+                per_source = _fill(
                     connection,
                     "previous" if previous_tables else None,
                     previous_tables,
@@ -295,7 +310,13 @@ def _publish_sqlite(
                     run_id,
                     catalog,
                     stage,
+                    load=lambda _connection, table, frame: bulk.append((table, frame)),
                 )
+            # The file is not live yet: it can take several transactions.
+            stage("bulk loading")
+            ingest_sqlite(build, bulk)
+            with build_engine.begin() as connection:
+                table_rows = _finish(connection, stage)
         finally:
             build_engine.dispose()
         audience_builds: list[tuple[Path, Path]] = []
@@ -354,7 +375,7 @@ def _publish_postgres(
         stage("building")
         connection.execute(text(f"CREATE SCHEMA {quote(BUILD_SCHEMA)}"))
         connection.execute(text(f"SET LOCAL search_path TO {quote(BUILD_SCHEMA)}"))
-        per_source, table_rows = _fill(
+        per_source = _fill(
             connection,
             CORE_SCHEMA if previous_tables else None,
             previous_tables,
@@ -364,6 +385,7 @@ def _publish_postgres(
             catalog,
             stage,
         )
+        table_rows = _finish(connection, stage)
         for table in metadata.sorted_tables:
             connection.execute(text(f"ANALYZE {quote(table.name)}"))
         stage("swapping")

@@ -105,7 +105,13 @@ def _fact_table(name: str, *columns, indexes: dict[str, tuple[str, ...]] | None 
         *columns,
         *_region_columns(),
         *_provenance_columns(),
-        Index(f"ix_{name}_region", "region_code"),
+        # A kind whose own index starts with region_code needs no second one: every join
+        # to dim_region can use the longer one, and each index costs time at every publish.
+        *(
+            [Index(f"ix_{name}_region", "region_code")]
+            if not any(cols[0] == "region_code" for cols in (indexes or {}).values())
+            else []
+        ),
         Index(f"ix_{name}_source", "source_id"),
         *(Index(f"ix_{name}_{suffix}", *cols) for suffix, cols in (indexes or {}).items()),
     )
