@@ -120,7 +120,16 @@ def print_summary(lines: list[SourceSummary], settings: Settings, warehouse_disp
             f"print(c.execute('{EXAMPLE_QUERY}', ('32.04',)).fetchall())\"\n"
             "Tables: dim_region, fact_* (one per dataset kind), quarantine (rows set aside, with "
             "reasons), region_review (region values to decide), load_audit.\n"
-            f"Quality report (Great Expectations Data Docs): {settings.warehouse_dir / 'quality'}",
+            f"Quality report (Great Expectations Data Docs): {settings.warehouse_dir / 'quality'}\n"
+            f"This file holds everything; to share, use the per-audience files in "
+            f"{settings.warehouse_dir / 'shared'} (public.sqlite, members.sqlite, "
+            "private_<organisation>.sqlite).",
+            soft_wrap=True,
+        )
+    else:
+        console.print(
+            "Readers query the schemas of their audience: public_data (role odc_analyst), "
+            "members_data (odc_member), private_<organisation> (odc_org_<organisation>).",
             soft_wrap=True,
         )
 
