@@ -1,0 +1,133 @@
+"""Pull one registry entry: from a path, the newest file of a drop folder, a URL or CKAN."""
+
+from __future__ import annotations
+
+import base64
+import os
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from odc_pipeline.pulling.ckan import CkanError, resource_url
+from odc_pipeline.pulling.http import Download, DownloadError, _redact, download
+from odc_pipeline.pulling.snapshots import Snapshot, SnapshotStore
+from odc_pipeline.registry.model import PullOptions, SourceEntry
+
+
+class PullError(RuntimeError):
+    """The source's file could not be fetched this run; its last good load stays published."""
+
+
+@dataclass(frozen=True)
+class PullResult:
+    snapshot: Snapshot
+    #: The stored bytes, to be read.
+    path: Path
+    #: The server said 304 Not Modified: nothing was downloaded.
+    not_modified: bool = False
+
+
+def _credentials(options: PullOptions, environ: Mapping[str, str]) -> dict[str, str]:
+    """The Authorization header from the environment variable the registry names."""
+    if not options.credentials_env:
+        return {}
+    value = environ.get(options.credentials_env, "")
+    if not value:
+        raise PullError(
+            f"the environment variable {options.credentials_env} (pull.credentials_env) is not "
+            "set; it must hold this source's credential"
+        )
+    if options.auth == "basic":
+        return {"Authorization": "Basic " + base64.b64encode(value.encode()).decode()}
+    scheme = "Bearer" if options.auth == "bearer" else "Token"
+    return {"Authorization": f"{scheme} {value}"}
+
+
+def newest_in_folder(folder: Path, pattern: str) -> Path | None:
+    """The drop folder's newest matching file (by modification time, then name)."""
+    files = [p for p in folder.glob(pattern) if p.is_file() and not p.name.startswith((".", "~$"))]
+    return max(files, key=lambda p: (p.stat().st_mtime_ns, p.name)) if files else None
+
+
+def pull_source(
+    entry: SourceEntry,
+    base_dir: Path,
+    store: SnapshotStore,
+    environ: Mapping[str, str] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> PullResult:
+    """Fetch the entry's current file into the snapshot store (once per distinct content)."""
+    environ = os.environ if environ is None else environ
+    if entry.is_url:
+        return _pull_url(entry, store, environ, sleep)
+    path = entry.location_path(base_dir)
+    if path.is_dir():
+        pattern = entry.pull.pattern or f"*.{entry.format}"
+        newest = newest_in_folder(path, pattern)
+        if newest is None:
+            raise PullError(f"the drop folder {path} has no file matching {pattern}")
+        path = newest
+    elif not path.is_file():
+        raise PullError(f"cannot read {path.name}: file not found: {path}")
+    snapshot = store.add_file(entry.id, path, origin=str(path), suffix=entry.format)
+    return PullResult(snapshot, store.path_of(snapshot))
+
+
+def _pull_url(
+    entry: SourceEntry,
+    store: SnapshotStore,
+    environ: Mapping[str, str],
+    sleep: Callable[[float], None],
+) -> PullResult:
+    options = entry.pull
+    headers = _credentials(options, environ)
+    settings = {
+        "timeout": options.timeout_seconds,
+        "retries": options.retries,
+        "max_bytes": options.max_bytes,
+        "headers": headers,
+        "secret_headers": set(headers),
+        "sleep": sleep,
+    }
+    previous = store.latest(entry.id)
+    with tempfile.TemporaryDirectory(dir=_scratch(store)) as scratch:
+        url, name = entry.location, Path(entry.location.split("?")[0]).name or entry.id
+        try:
+            if options.ckan_resource:
+                answer = download(url, Path(scratch) / "package_show.json", **settings)
+                url, name = resource_url(answer.path, options.ckan_resource, _redact(url))
+            known = (
+                {k.lower(): v for k, v in previous.headers.items()}
+                if previous is not None and previous.origin == _redact(url)
+                else {}
+            )
+            result: Download = download(
+                url,
+                Path(scratch) / "body",
+                etag=known.get("etag"),
+                last_modified=known.get("last-modified"),
+                **settings,
+            )
+        except (DownloadError, CkanError) as error:
+            raise PullError(str(error)) from None
+        if result.not_modified and previous is not None:
+            snapshot = store.record_unchanged(entry.id, previous, result.headers)
+            return PullResult(snapshot, store.path_of(snapshot), not_modified=True)
+        snapshot = store.add_file(
+            entry.id,
+            result.path,
+            origin=_redact(url),
+            suffix=entry.format,
+            headers=result.headers,
+            name=name,
+        )
+    return PullResult(snapshot, store.path_of(snapshot))
+
+
+def _scratch(store: SnapshotStore) -> Path:
+    """Downloads land beside the store (same disk), never in the store itself."""
+    folder = store.root.parent / "downloads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
