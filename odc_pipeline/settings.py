@@ -26,6 +26,12 @@ class Settings:
     registry_path: Path
     warehouse_dir: Path
     storage_dir: Path
+    #: Every pulled file, once per content, with the manifest of pulls (never cleaned by a run).
+    snapshot_dir: Path | None = None
+
+    @property
+    def snapshots(self) -> Path:
+        return self.snapshot_dir or self.data_dir / "snapshots"
 
     @property
     def reference_dir(self) -> Path:
@@ -42,7 +48,8 @@ class Settings:
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    """Read `ODC_DATA_DIR`, `ODC_SOURCES`, `ODC_WAREHOUSE_DIR` and `ODC_STORAGE_DIR`."""
+    """Read `ODC_DATA_DIR`, `ODC_SOURCES`, `ODC_WAREHOUSE_DIR`, `ODC_STORAGE_DIR` and
+    `ODC_SNAPSHOT_DIR`."""
     env = os.environ if environ is None else environ
     data_dir = Path(env.get("ODC_DATA_DIR", PROJECT_ROOT / "data")).resolve()
     registry = Path(env.get("ODC_SOURCES", data_dir / "sources.yaml"))
@@ -50,11 +57,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         registry = (PROJECT_ROOT / registry).resolve()
     warehouse_dir = Path(env.get("ODC_WAREHOUSE_DIR", data_dir / "warehouse")).resolve()
     storage_dir = Path(env.get("ODC_STORAGE_DIR", data_dir / "storage")).resolve()
+    snapshot_dir = Path(env.get("ODC_SNAPSHOT_DIR", data_dir / "snapshots")).resolve()
     return Settings(
         data_dir=data_dir,
         registry_path=registry,
         warehouse_dir=warehouse_dir,
         storage_dir=storage_dir,
+        snapshot_dir=snapshot_dir,
     )
 
 

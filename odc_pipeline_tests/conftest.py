@@ -34,6 +34,7 @@ def isolated_environment(tmp: Path) -> dict[str, str]:
         "DAGSTER_HOME": str(tmp / "dagster_home"),
         "ODC_STORAGE_DIR": str(tmp / "storage"),
         "ODC_WAREHOUSE_DIR": str(tmp / "warehouse"),
+        "ODC_SNAPSHOT_DIR": str(tmp / "snapshots"),
     }
     env.pop("ODC_WAREHOUSE_URL", None)
     return env
@@ -46,6 +47,7 @@ def make_settings(tmp: Path, registry_path: Path = DEMO_REGISTRY) -> Settings:
         registry_path=registry_path,
         warehouse_dir=tmp / "warehouse",
         storage_dir=tmp / "storage",
+        snapshot_dir=tmp / "snapshots",
     )
 
 

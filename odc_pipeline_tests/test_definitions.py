@@ -47,15 +47,15 @@ def test_adding_a_yaml_entry_adds_its_assets(tmp_path):
     registry = load_registry(write_registry(tmp_path, document))
     defs = build_definitions(make_settings(tmp_path), registry)
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
-    for stage in ("raw", "validated", "quarantine", "harmonized"):
+    for stage in ("pull", "raw", "validated", "quarantine", "harmonized"):
         assert f"{stage}_jsn_copy_for_test" in keys
     spec = defs.resolve_asset_graph().get(dg.AssetKey("raw_jsn_copy_for_test"))
     assert spec.group_name == "jsn"
     assert spec.tags["sharing"] == "public"
     assert spec.owners == ["team:jsn"]
     assert (
-        len(keys) == 4 * 4 + 11
-    )  # four stages per source, reference, seven tables, two views, export
+        len(keys) == 4 * 5 + 11
+    )  # five stages per source, reference, seven tables, two views, export
 
 
 def test_warehouse_url_password_never_shows(monkeypatch):

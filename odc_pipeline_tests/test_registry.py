@@ -46,7 +46,7 @@ def test_unknown_kind_names_the_entry_and_the_known_kinds(tmp_path):
 def test_missing_file_is_reported_with_its_path(tmp_path):
     error = _load_with(tmp_path, lambda d: d["sources"][0].update(location="demo/nowhere.csv"))
     assert error.problems == [
-        f"source #1 ('jsn_pilpres2024_kabkota'): location: file not found: {tmp_path / 'demo' / 'nowhere.csv'}"
+        f"source #1 ('jsn_pilpres2024_kabkota'): location: file or folder not found: {tmp_path / 'demo' / 'nowhere.csv'}"
     ]
 
 

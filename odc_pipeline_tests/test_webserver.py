@@ -63,7 +63,8 @@ def test_webserver_serves_the_asset_graph_grouped_by_organisation(tmp_path):
         assert groups["harmonized_fppjb_rekap_pilpres2024"] == "fppjb"
         assert groups["quarantine_ldw_suara_pilpres2024"] == "ldw"
         assert groups["fact_election_results"] == "warehouse"
-        assert len(groups) == 23
+        assert groups["pull_ldw_suara_pilpres2024"] == "ldw"
+        assert len(groups) == 26
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -6,6 +6,7 @@ import os
 
 import dagster as dg
 
+from odc_pipeline.defs.automation import PUBLISH_TAG, build_automation
 from odc_pipeline.defs.io_manager import ParquetIOManager
 from odc_pipeline.defs.resources import WarehouseResource
 from odc_pipeline.defs.sources import build_source_assets
@@ -61,23 +62,28 @@ def build_definitions(
             registry.base_dir,
             registry.organization_name(entry.organization),
             settings.reference_dir,
+            settings.snapshots,
         )
     warehouse_assets, warehouse_checks = build_warehouse_assets(registry)
     warehouse_checks += build_quality_checks(registry, settings.warehouse_dir / "quality")
+    warehouse_assets.append(build_open_data_asset(registry, settings.warehouse_dir / "open_data"))
+    jobs, schedules, sensors, freshness_checks = build_automation(
+        registry, settings.reference_dir, warehouse_assets, assets
+    )
     return dg.Definitions(
-        assets=[
-            *assets,
-            *warehouse_assets,
-            build_open_data_asset(registry, settings.warehouse_dir / "open_data"),
-        ],
-        asset_checks=warehouse_checks,
+        assets=[*assets, *warehouse_assets],
+        asset_checks=[*warehouse_checks, *freshness_checks],
         jobs=[
             dg.define_asset_job(
                 ALL_ASSETS_JOB,
                 selection=dg.AssetSelection.all(),
+                tags=PUBLISH_TAG,
                 description="Every source, then the warehouse.",
-            )
+            ),
+            *jobs,
         ],
+        schedules=schedules,
+        sensors=sensors,
         resources={
             "io_manager": ParquetIOManager(base_dir=str(settings.storage_dir)),
             "warehouse": warehouse_resource(settings),

@@ -1,4 +1,5 @@
-"""The asset factory: each registry entry becomes raw → validated (+ quarantine) → harmonized.
+"""The asset factory: each registry entry becomes pull → raw → validated (+ quarantine) →
+harmonized.
 
 Adding a dataset is a YAML entry: this module turns every entry into the same chain of
 assets, grouped under its organisation, with tags a steward can filter on in the UI.
@@ -10,10 +11,15 @@ import dagster as dg
 import pandas as pd
 
 from odc_pipeline.defs.metadata import frame_metadata, markdown_preview
+from odc_pipeline.defs.pulling import (
+    processing_fingerprint,
+    pull_origin,
+    pull_record,
+)
 from odc_pipeline.defs.source_checks import source_check_results, source_check_specs
 from odc_pipeline.kinds import KINDS
+from odc_pipeline.pulling import PullError, SnapshotStore, pull_source
 from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
-from odc_pipeline.reading.headers import FILE_HASH
 from odc_pipeline.regions import Spec, harmonize_regions, load_region_tables
 from odc_pipeline.regions.tables import ReferenceTableError
 from odc_pipeline.registry.model import SourceEntry
@@ -22,6 +28,10 @@ from odc_pipeline.validation.quarantine import empty_quarantine
 from odc_pipeline.validation.validate import ValidationOutcome, validate_source
 
 REFERENCE_ASSET = "region_reference"
+
+
+def pull_key(source_id: str) -> dg.AssetKey:
+    return dg.AssetKey(f"pull_{source_id}")
 
 
 def raw_key(source_id: str) -> dg.AssetKey:
@@ -58,15 +68,64 @@ def _tags(entry: SourceEntry) -> dict[str, str]:
 
 
 def build_source_assets(
-    entry: SourceEntry, base_dir: Path, organization_name: str, reference_dir: Path
+    entry: SourceEntry,
+    base_dir: Path,
+    organization_name: str,
+    reference_dir: Path,
+    snapshot_dir: Path,
 ) -> list[dg.AssetsDefinition]:
-    """The three steps of one source, as Dagster assets."""
+    """The four steps of one source, as Dagster assets."""
     group = entry.organization
     owners = [f"team:{entry.organization}"]
     tags = _tags(entry)
-    path = entry.location_path(base_dir)
     who = f"{organization_name}: {entry.description or entry.id}"
     kind = KINDS[entry.kind]
+    store = SnapshotStore(snapshot_dir)
+    fingerprint = processing_fingerprint(entry, reference_dir)
+
+    @dg.asset(
+        key=pull_key(entry.id),
+        group_name=group,
+        owners=owners,
+        tags=tags,
+        kinds={"http" if entry.is_url else "file"},
+        description=f"{who}\n\nThe file fetched from {pull_origin(entry)} into the snapshot "
+        "store (once per content), or why it could not be.",
+    )
+    def pulled(context: dg.AssetExecutionContext) -> dg.Output[pd.DataFrame]:
+        try:
+            result = pull_source(entry, base_dir, store)
+        except PullError as error:
+            message = f"Source {entry.id!r} ({entry.organization}): {error}"
+            context.log.error(message)
+            failed = pull_record(entry.id, None, message)
+            return dg.Output(
+                failed,
+                metadata={
+                    "pull_id": str(failed["pull_id"].iloc[0]),
+                    "source_error": message,
+                    "origin": pull_origin(entry),
+                },
+            )
+        snapshot = result.snapshot
+        result_record = pull_record(entry.id, snapshot, None)
+        context.log.info(
+            f"{entry.id}: {'not modified' if result.not_modified else 'pulled'} "
+            f"{snapshot.size:,} bytes ({'changed' if snapshot.changed else 'unchanged'})"
+        )
+        return dg.Output(
+            result_record,
+            data_version=dg.DataVersion(snapshot.sha256),
+            metadata={
+                "pull_id": str(result_record["pull_id"].iloc[0]),
+                "sha256": snapshot.sha256,
+                "bytes": snapshot.size,
+                "origin": snapshot.origin,
+                "changed": snapshot.changed,
+                "not_modified": result.not_modified,
+                "snapshot": dg.MetadataValue.path(str(result.path)),
+            },
+        )
 
     @dg.asset(
         key=raw_key(entry.id),
@@ -74,27 +133,38 @@ def build_source_assets(
         owners=owners,
         tags=tags,
         kinds={entry.format, "pandas"},
-        description=f"{who}\n\nThe file as read ({entry.format}, {entry.location}), every cell as text.",
+        ins={"pulled": dg.AssetIn(pull_key(entry.id))},
+        description=f"{who}\n\nThe pulled file as read ({entry.format}), every cell as text.",
     )
-    def raw(context: dg.AssetExecutionContext) -> dg.Output[pd.DataFrame]:
+    def raw(context: dg.AssetExecutionContext, pulled: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+        record = pulled.iloc[0]
+        # What the sensor compares with the latest pull to decide whether to redo the source.
+        trace = {
+            "pull_id": str(record["pull_id"]),
+            "snapshot_sha256": str(record["sha256"]),
+            "processed_with": fingerprint,
+        }
+        if record["error"] is not None:
+            context.log.error(record["error"])
+            return dg.Output(
+                failed_frame(record["error"]), metadata={"source_error": record["error"], **trace}
+            )
+        path = store.root / record["stored_as"]
+        name = record["name"]
         try:
             frame = read_source(path, entry.format, entry.read, list(entry.columns))
         except SourceReadError as error:
-            message = (
-                f"Source {entry.id!r} ({entry.organization}): cannot read {path.name}: {error}"
-            )
+            message = f"Source {entry.id!r} ({entry.organization}): cannot read {name}: {error}"
             context.log.error(message)
-            return dg.Output(
-                failed_frame(message), metadata={"source_error": message, "location": str(path)}
-            )
-        file_hash = frame[FILE_HASH].iloc[0] if len(frame) else None
-        context.log.info(f"{entry.id}: read {len(frame):,} rows from {path.name}")
+            return dg.Output(failed_frame(message), metadata={"source_error": message, **trace})
+        context.log.info(f"{entry.id}: read {len(frame):,} rows from {name}")
         return dg.Output(
             frame,
             metadata={
                 **frame_metadata(frame, *_private_headers(entry)),
-                "file_hash": str(file_hash),
-                "location": str(path),
+                "file_hash": str(record["sha256"]),
+                "origin": str(record["origin"]),
+                **trace,
             },
         )
 
@@ -128,13 +198,13 @@ def build_source_assets(
             try:
                 outcome = validate_source(raw, entry)
             except MissingColumnsError as missing:
-                error = f"Source {entry.id!r} ({entry.organization}): the column mapping does not fit {path.name}: {missing}"
+                error = f"Source {entry.id!r} ({entry.organization}): the column mapping does not fit {_file_name(raw, entry)}: {missing}"
         if outcome is None:
             outcome = ValidationOutcome(
                 valid=failed_frame(error), quarantine=empty_quarantine(), rows_in=len(raw)
             )
         elif outcome.error:
-            error = f"Source {entry.id!r} ({entry.organization}), {path.name}: {outcome.error}"
+            error = f"Source {entry.id!r} ({entry.organization}), {_file_name(raw, entry)}: {outcome.error}"
             outcome.valid.attrs[ERROR_ATTR] = error
         if error:
             context.log.error(error)
@@ -220,4 +290,9 @@ def build_source_assets(
             },
         )
 
-    return [raw, validated, harmonized]
+    return [pulled, raw, validated, harmonized]
+
+
+def _file_name(raw: pd.DataFrame, entry: SourceEntry) -> str:
+    """The pulled file's own name, for messages (the snapshot is named by its hash)."""
+    return Path(entry.location.split("?")[0]).name or entry.id

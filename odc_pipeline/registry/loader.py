@@ -66,10 +66,12 @@ def _cross_checks(registry: Registry, check_files: bool) -> list[str]:
             problems.append(
                 f"{label}: organization {entry.organization!r} is not listed under 'organizations'"
             )
-        if check_files:
+        if entry.pull.ckan_resource and not entry.is_url:
+            problems.append(f"{label}: pull.ckan_resource needs an http(s) package_show URL")
+        if check_files and not entry.is_url:
             path = entry.location_path(registry.base_dir)
-            if not path.is_file():
-                problems.append(f"{label}: location: file not found: {path}")
+            if not path.is_file() and not path.is_dir():
+                problems.append(f"{label}: location: file or folder not found: {path}")
     return problems
 
 

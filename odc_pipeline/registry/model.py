@@ -85,6 +85,35 @@ class ReadOptions(_Strict):
     )
 
 
+class PullOptions(_Strict):
+    """How to fetch the file when it is not a plain local path."""
+
+    timeout_seconds: float = Field(default=30, gt=0, le=600, description="Per connect and read.")
+    retries: int = Field(default=3, ge=0, le=10, description="After the first try, with backoff.")
+    max_bytes: int = Field(default=200_000_000, gt=0, description="Larger files are refused.")
+    credentials_env: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z][A-Z0-9_]{0,63}$",
+        description="Name of the environment variable holding the credential (never the "
+        "credential itself): a token, or user:password for basic auth.",
+    )
+    auth: Literal["bearer", "token", "basic"] = Field(
+        default="bearer",
+        description="How the credential is sent: 'Authorization: Bearer …', 'Token …' "
+        "(KoboToolbox) or basic auth.",
+    )
+    ckan_resource: str | None = Field(
+        default=None,
+        description="The location is a CKAN package_show URL; pull the resource with this "
+        "id, name or format.",
+    )
+    pattern: str | None = Field(
+        default=None,
+        description="The location is a drop folder; pull its newest file matching this glob "
+        "(default: *.<format>).",
+    )
+
+
 class SourceEntry(_Strict):
     """One dataset shared by one organisation."""
 
@@ -100,6 +129,13 @@ class SourceEntry(_Strict):
     sharing: SharingLevel
     description: str = ""
     read: ReadOptions = Field(default_factory=ReadOptions)
+    pull: PullOptions = Field(default_factory=PullOptions)
+    expected_refresh_hours: float = Field(
+        default=36,
+        gt=0,
+        description="A source not pulled successfully for longer than this is flagged stale "
+        "(a freshness check in the UI).",
+    )
     personal: list[str] = Field(
         default_factory=list,
         description="Further columns of this source that hold personal data (e.g. report_id "
@@ -162,6 +198,20 @@ class SourceEntry(_Strict):
                 f"{', '.join(kind.personal_columns) or 'none'} are personal already"
             )
         return self
+
+    @field_validator("location")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if "://" in value and not value.lower().startswith(("http://", "https://")):
+            raise ValueError(
+                f"{value.split('://')[0]}:// locations are not pulled; use a path relative to "
+                "the registry, or an http(s):// URL"
+            )
+        return value
+
+    @property
+    def is_url(self) -> bool:
+        return self.location.lower().startswith(("http://", "https://"))
 
     @property
     def personal_columns(self) -> tuple[str, ...]:

@@ -1,0 +1,306 @@
+"""Running every night unattended: the schedule, the sensors, the alerts and freshness checks.
+
+- `nightly_pull` (schedule, Asia/Jakarta, ODC_NIGHTLY_AT, default 02:00) pulls every source.
+- `process_changed_sources` (sensor) redoes only the sources whose pulled bytes, registry
+  entry or reference tables changed since they were last read, or whose pull failed (so the
+  failure is recorded and the steward told), then publishes. Nothing changed: no run at all.
+- `drop_folder_files` (sensor) materializes a drop-folder source when a new file lands.
+- `alert_on_run_failure` and `alert_on_held_back_sources` (sensors) tell the steward.
+- Freshness checks flag a source not pulled within its `expected_refresh_hours`.
+"""
+
+import hashlib
+import json
+import os
+import warnings
+from datetime import timedelta
+from pathlib import Path
+
+import dagster as dg
+from sqlalchemy import select
+
+from odc_pipeline.alerts import AlertError, channels_from_environment, send_alert
+from odc_pipeline.defs.pulling import processing_fingerprint
+from odc_pipeline.defs.resources import WarehouseResource
+from odc_pipeline.defs.sources import (
+    REFERENCE_ASSET,
+    harmonized_key,
+    pull_key,
+    quarantine_key,
+    raw_key,
+    validated_key,
+)
+from odc_pipeline.pulling.pull import newest_in_folder
+from odc_pipeline.registry import Registry
+from odc_pipeline.registry.model import SourceEntry
+from odc_pipeline.warehouse.schema import load_audit
+
+PULL_JOB = "nightly_pull"
+PROCESS_JOB = "process_sources"
+TIMEZONE = "Asia/Jakarta"
+#: Runs carrying this tag publish the warehouse; the instance lets one run at a time have it.
+PUBLISH_TAG = {"odc/publishes": "warehouse"}
+
+
+def nightly_cron(at: str | None = None) -> str:
+    """`HH:MM` (ODC_NIGHTLY_AT, Asia/Jakarta) as a cron expression."""
+    value = (at or os.environ.get("ODC_NIGHTLY_AT") or "02:00").strip()
+    try:
+        hours, minutes = (int(part) for part in value.split(":"))
+    except ValueError:
+        raise ValueError(f"ODC_NIGHTLY_AT must be HH:MM (24-hour), not {value!r}") from None
+    if not (0 <= hours < 24 and 0 <= minutes < 60):
+        raise ValueError(f"ODC_NIGHTLY_AT must be HH:MM (24-hour), not {value!r}")
+    return f"{minutes} {hours} * * *"
+
+
+def source_chain(source_id: str) -> list[dg.AssetKey]:
+    return [
+        raw_key(source_id),
+        validated_key(source_id),
+        quarantine_key(source_id),
+        harmonized_key(source_id),
+    ]
+
+
+def _latest_metadata(instance: dg.DagsterInstance, key: dg.AssetKey) -> dict:
+    event = instance.get_latest_materialization_event(key)
+    if event is None or event.asset_materialization is None:
+        return {}
+    return {k: v.value for k, v in event.asset_materialization.metadata.items()}
+
+
+def sources_to_redo(
+    instance: dg.DagsterInstance, registry: Registry, reference_dir: Path
+) -> dict[str, str]:
+    """Source id -> why it must be redone, for sources whose latest pull was not yet read."""
+    redo = {}
+    for entry in registry.sources:
+        pulled = _latest_metadata(instance, pull_key(entry.id))
+        if not pulled:
+            continue
+        read = _latest_metadata(instance, raw_key(entry.id))
+        if read.get("pull_id") == pulled.get("pull_id"):
+            continue  # this pull has been read already
+        if pulled.get("source_error"):
+            redo[entry.id] = "the pull failed"
+        elif read.get("snapshot_sha256") != pulled.get("sha256"):
+            redo[entry.id] = "new file"
+        elif read.get("processed_with") != processing_fingerprint(entry, reference_dir):
+            redo[entry.id] = "registry entry or reference tables changed"
+    return redo
+
+
+def warehouse_keys(defs_assets: list[dg.AssetsDefinition]) -> list[dg.AssetKey]:
+    """The region reference, the publish step's tables and the export: every run needs them."""
+    keys = [dg.AssetKey(REFERENCE_ASSET)]
+    for assets_def in defs_assets:
+        if assets_def.node_def.name in ("publish_warehouse", "open_data_package"):
+            keys += list(assets_def.keys)
+    return keys
+
+
+def _run_key(parts: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def build_automation(
+    registry: Registry,
+    reference_dir: Path,
+    warehouse_assets: list[dg.AssetsDefinition],
+    pull_assets: list[dg.AssetsDefinition],
+) -> tuple[list, list, list, list]:
+    """Jobs, schedules, sensors and freshness checks for one registry."""
+    pulls = dg.AssetSelection.assets(*[pull_key(e.id) for e in registry.sources])
+    pull_job = dg.define_asset_job(
+        PULL_JOB, selection=pulls, description="Pull every source into the snapshot store."
+    )
+    process_job = dg.define_asset_job(
+        PROCESS_JOB,
+        selection=dg.AssetSelection.all() - pulls,
+        tags=PUBLISH_TAG,
+        description="Read, validate, harmonize and publish (sensors run it for the sources "
+        "that changed).",
+    )
+    nightly = dg.ScheduleDefinition(
+        name="nightly_pull",
+        job=pull_job,
+        cron_schedule=nightly_cron(),
+        execution_timezone=TIMEZONE,
+        description="Every night (ODC_NIGHTLY_AT, Asia/Jakarta): pull every source.",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
+    always = warehouse_keys(warehouse_assets)
+
+    @dg.sensor(
+        name="process_changed_sources",
+        job=process_job,
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Redo and publish only the sources whose pull brought something new.",
+    )
+    def process_changed_sources(context: dg.SensorEvaluationContext):
+        redo = sources_to_redo(context.instance, registry, reference_dir)
+        if not redo:
+            return dg.SkipReason("no source changed since it was last read")
+        keys = [key for source_id in sorted(redo) for key in source_chain(source_id)]
+        pulls_seen = {
+            s: str(_latest_metadata(context.instance, pull_key(s)).get("pull_id")) for s in redo
+        }
+        return dg.RunRequest(
+            run_key=_run_key(pulls_seen),
+            asset_selection=keys + always,
+            tags={**PUBLISH_TAG, "odc/sources": ",".join(sorted(redo))[:200]},
+        )
+
+    drop_entries = [e for e in registry.sources if not e.is_url]
+
+    @dg.sensor(
+        name="drop_folder_files",
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        asset_selection=dg.AssetSelection.all(),
+        description="A new file in a source's drop folder (or a changed local file) is "
+        "pulled, read, validated, harmonized and published.",
+    )
+    def drop_folder_files(context: dg.SensorEvaluationContext):
+        seen = json.loads(context.cursor) if context.cursor else {}
+        requests = []
+        for entry in drop_entries:
+            state = _file_state(entry, registry.base_dir)
+            if state is None or seen.get(entry.id) == state:
+                continue
+            if entry.id in seen:  # the first look only learns what is there
+                requests.append(
+                    dg.RunRequest(
+                        run_key=f"{entry.id}:{state}",
+                        asset_selection=[pull_key(entry.id), *source_chain(entry.id), *always],
+                        tags={**PUBLISH_TAG, "odc/sources": entry.id},
+                    )
+                )
+            seen[entry.id] = state
+        context.update_cursor(json.dumps(seen, sort_keys=True))
+        return requests or dg.SkipReason("no new file")
+
+    @dg.run_failure_sensor(
+        name="alert_on_run_failure",
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="A failed run is reported by webhook and/or e-mail (ODC_ALERT_*).",
+    )
+    def alert_on_run_failure(context: dg.RunFailureSensorContext):
+        subject, body = failure_message(context, registry)
+        _deliver(context, subject, body)
+
+    @dg.run_status_sensor(
+        name="alert_on_held_back_sources",
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="A run that finished but held sources back (file missing, unreadable, "
+        "mostly rejected) is reported by webhook and/or e-mail.",
+    )
+    def alert_on_held_back_sources(
+        context: dg.RunStatusSensorContext, warehouse: WarehouseResource
+    ):
+        run_id = context.dagster_run.run_id
+        engine = warehouse.engine()
+        try:
+            with engine.connect() as connection:
+                held = connection.execute(
+                    select(load_audit.c.source_id, load_audit.c.message).where(
+                        load_audit.c.run_id == run_id, load_audit.c.status == "failed"
+                    )
+                ).all()
+        except Exception:  # noqa: BLE001 - no warehouse yet (a pull-only run): nothing to say
+            held = []
+        finally:
+            engine.dispose()
+        if not held:
+            return dg.SkipReason("every source of the run was published")
+        lines = [f"- {source_id}: {message}" for source_id, message in held]
+        subject = f"odc-pipeline: {len(held)} source(s) held back in run {run_id[:8]}"
+        body = (
+            "These sources were not published this run; their last good load stays "
+            "published and dim_source marks them stale:\n" + "\n".join(lines)
+        )
+        _deliver(context, subject, body)
+
+    freshness = []
+    # Dagster now prefers FreshnessPolicy, evaluated by its daemon; these checks say the same,
+    # show as checks on the pull asset and can be evaluated (and tested) without a daemon.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.SupersessionWarning)
+        for entry in registry.sources:
+            freshness += dg.build_last_update_freshness_checks(
+                assets=[pull_key(entry.id)],
+                lower_bound_delta=timedelta(hours=entry.expected_refresh_hours),
+            )
+    freshness_sensor = dg.build_sensor_for_freshness_checks(
+        freshness_checks=freshness,
+        name="source_freshness",
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    )
+    freshness_job = dg.define_asset_job(
+        "check_source_freshness",
+        selection=dg.AssetSelection.checks(*freshness),
+        description="Evaluate every source's freshness check now.",
+    )
+    return (
+        [pull_job, process_job, freshness_job],
+        [nightly],
+        [
+            process_changed_sources,
+            drop_folder_files,
+            alert_on_run_failure,
+            alert_on_held_back_sources,
+            freshness_sensor,
+        ],
+        freshness,
+    )
+
+
+def _file_state(entry: SourceEntry, base_dir: Path) -> str | None:
+    """Name, size and time of the file a drop-folder (or local) source would pull now."""
+    path = entry.location_path(base_dir)
+    if path.is_dir():
+        path = newest_in_folder(path, entry.pull.pattern or f"*.{entry.format}")
+    if path is None or not path.is_file():
+        return None
+    stat = path.stat()
+    return f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def failure_message(context: dg.RunFailureSensorContext, registry: Registry) -> tuple[str, str]:
+    """Subject and body naming the run, the sources whose steps failed and the reasons."""
+    run = context.dagster_run
+    failures = context.get_step_failure_events()
+    ids = sorted({e.id for e in registry.sources}, key=len, reverse=True)
+    lines, sources = [], set()
+    for event in failures:
+        step = event.step_key or ""
+        source = next((s for s in ids if step.endswith(s)), None)
+        if source:
+            sources.add(source)
+        error = event.event_specific_data.error if event.event_specific_data else None
+        reason = error.message.strip().splitlines()[0] if error else "no detail"
+        lines.append(f"- step {step}" + (f" (source {source})" if source else "") + f": {reason}")
+    if not lines:
+        lines.append(f"- {context.failure_event.message}")
+    subject = f"odc-pipeline: run {run.run_id[:8]} of {run.job_name} failed" + (
+        f" ({', '.join(sorted(sources))})" if sources else ""
+    )
+    body = "\n".join(
+        [f"Run {run.run_id} ({run.job_name}) failed.", *lines, "Open the run in the Dagster UI."]
+    )
+    return subject, body
+
+
+def _deliver(context, subject: str, body: str) -> None:
+    channels = channels_from_environment()
+    if not channels.configured:
+        context.log.warning(f"no alert channel configured (ODC_ALERT_*): {subject}")
+        return
+    try:
+        delivered = send_alert(channels, subject, body)
+        context.log.info(f"alert sent by {', '.join(delivered)}: {subject}")
+    except AlertError as error:
+        context.log.error(f"{error}: {subject}")
