@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import time
 
 import dagster as dg
@@ -187,11 +188,14 @@ def alert_servers(monkeypatch):
             received.append(envelope)
             return "250 OK"
 
-    smtp = Controller(Handler(), hostname="127.0.0.1", port=0)
+    with socket.socket() as probe:  # aiosmtpd checks its own port, so it needs a real one
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    smtp = Controller(Handler(), hostname="127.0.0.1", port=port)
     smtp.start()
     monkeypatch.setenv("ODC_ALERT_WEBHOOK_URL", webhook.url_for("/hook"))
     monkeypatch.setenv("ODC_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("ODC_SMTP_PORT", str(smtp.server.sockets[0].getsockname()[1]))
+    monkeypatch.setenv("ODC_SMTP_PORT", str(port))
     monkeypatch.setenv("ODC_ALERT_EMAIL_FROM", "odc@localhost")
     monkeypatch.setenv("ODC_ALERT_EMAIL_TO", "steward@localhost")
     yield webhook, received

@@ -167,10 +167,10 @@ def build_automation(
         seen = json.loads(context.cursor) if context.cursor else {}
         requests = []
         for entry in drop_entries:
-            state = _file_state(entry, registry.base_dir)
-            if state is None or seen.get(entry.id) == state:
+            state = _file_state(entry, registry.base_dir) or ""
+            if seen.get(entry.id) == state:
                 continue
-            if entry.id in seen:  # the first look only learns what is there
+            if entry.id in seen and state:  # the first look only learns what is there
                 requests.append(
                     dg.RunRequest(
                         run_key=f"{entry.id}:{state}",
@@ -234,11 +234,11 @@ def build_automation(
                 assets=[pull_key(entry.id)],
                 lower_bound_delta=timedelta(hours=entry.expected_refresh_hours),
             )
-    freshness_sensor = dg.build_sensor_for_freshness_checks(
-        freshness_checks=freshness,
-        name="source_freshness",
-        default_status=dg.DefaultSensorStatus.RUNNING,
-    )
+        freshness_sensor = dg.build_sensor_for_freshness_checks(
+            freshness_checks=freshness,
+            name="source_freshness",
+            default_status=dg.DefaultSensorStatus.RUNNING,
+        )
     freshness_job = dg.define_asset_job(
         "check_source_freshness",
         selection=dg.AssetSelection.checks(*freshness),
@@ -281,6 +281,8 @@ def failure_message(context: dg.RunFailureSensorContext, registry: Registry) -> 
         if source:
             sources.add(source)
         error = event.event_specific_data.error if event.event_specific_data else None
+        while error is not None and error.cause is not None:  # Dagster wraps the real error
+            error = error.cause
         reason = error.message.strip().splitlines()[0] if error else "no detail"
         lines.append(f"- step {step}" + (f" (source {source})" if source else "") + f": {reason}")
     if not lines:

@@ -12,6 +12,8 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from odc_pipeline.source_status import failed_frame
+
 
 class ParquetIOManager(dg.ConfigurableIOManager):
     """Stores each asset's frame at `<base_dir>/<asset key path>.parquet`."""
@@ -33,8 +35,10 @@ class ParquetIOManager(dg.ConfigurableIOManager):
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         path = self._path(context.asset_key)
         if not path.exists():
-            raise dg.Failure(
-                description=f"{context.asset_key.to_user_string()} has not been materialized yet "
+            # Travels as a source that cannot be used this run (see source_status), so one
+            # never-run source does not stop a run that publishes the others.
+            return failed_frame(
+                f"{context.asset_key.to_user_string()} has not been materialized yet "
                 f"(no file at {path}); materialize it first."
             )
         return pd.read_parquet(path)

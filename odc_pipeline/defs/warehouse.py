@@ -183,7 +183,7 @@ def build_warehouse_assets(registry: Registry) -> tuple[list, list]:
                 hash_salt=warehouse.hash_salt,
                 personal=entry.personal_columns,
             )
-            for entry in sources
+            for entry in processed_in_run(context, sources)
         ]
         engine = warehouse.engine()
         summary = publish(
@@ -231,7 +231,8 @@ def build_warehouse_assets(registry: Registry) -> tuple[list, list]:
     ) -> dg.AssetCheckResult:
         lines = run_summary(warehouse.engine(), context.run.run_id)
         unbalanced = [s.source_id for s in lines if not s.balanced]
-        missing = sorted({e.id for e in sources} - {s.source_id for s in lines})
+        processed = processed_in_run(context, sources)
+        missing = sorted({e.id for e in processed} - {s.source_id for s in lines})
         return dg.AssetCheckResult(
             passed=not unbalanced and not missing,
             description=(
@@ -248,6 +249,15 @@ def build_warehouse_assets(registry: Registry) -> tuple[list, list]:
         )
 
     return [region_reference, publish_warehouse], [load_audit_balances]
+
+
+def processed_in_run(context, sources: list) -> list:
+    """The sources this run read and harmonized. A run the sensors launch for some sources
+    only leaves the others as published: the publisher carries them forward untouched."""
+    selected = context.run.asset_selection
+    if not selected:  # None or empty: the whole job
+        return list(sources)
+    return [e for e in sources if harmonized_key(e.id) in selected]
 
 
 def build_quality_checks(registry: Registry, docs_root) -> list[dg.AssetChecksDefinition]:
