@@ -31,9 +31,18 @@ $(DAGSTER_HOME):
 run: $(VENV)/.installed | $(DAGSTER_HOME)
 	$(BIN)/python -m odc_pipeline.run
 
-## test: install the dev extras and run the whole test suite
-test: $(VENV)/.installed-dev
+## test: install the dev extras (and Debian's chromium for the browser test) and run every test
+test: $(VENV)/.installed-dev /usr/bin/chromium
 	$(BIN)/python -m pytest
+
+# The UI test drives Debian's Chromium with Playwright. Installed with apt when run as root
+# (as CI does); otherwise this says what to run.
+/usr/bin/chromium:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "The browser test needs Debian's chromium: sudo apt-get install chromium"; exit 1; \
+	fi
 
 ## lint: ruff over the code and the tests
 lint: $(VENV)/.installed-dev

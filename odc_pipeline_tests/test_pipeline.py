@@ -29,6 +29,7 @@ def test_run_succeeds_and_the_balance_check_passes(demo_run):
         for source in EXPECTED
         for check in ("file_usable", "quarantine_share", "no_duplicate_keys")
     }
+    expected |= {(f"pull_{source}", "freshness_check"): True for source in EXPECTED}
     assert evaluations == expected
 
 
