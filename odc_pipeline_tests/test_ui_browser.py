@@ -7,7 +7,6 @@ one source's asset, reads its row count and check results, and saves screenshots
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
