@@ -22,10 +22,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-# An explicit (empty but for telemetry) dagster.yaml: runs and events go to sqlite files here.
+# The instance for one machine (deploy/dagster.yaml): runs and events in SQLite files here,
+# one publishing run at a time. An existing dagster.yaml (e.g. the PostgreSQL one) is kept.
 $(DAGSTER_HOME):
 	mkdir -p $@
-	test -f $@/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $@/dagster.yaml
+	test -f $@/dagster.yaml || cp deploy/dagster.yaml $@/dagster.yaml
 
 ## run: install, then materialize every asset over the registry into the warehouse
 run: $(VENV)/.installed | $(DAGSTER_HOME)

@@ -259,3 +259,20 @@ def test_killed_publish_files_are_hidden_and_removed(tmp_path):
         SHARED_FOLDER,
         "warehouse.sqlite",
     ]
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_two_publishers_at_once_take_turns(tmp_path, postgres_url, database):
+    """Two publishes started together both finish, one after the other, and the result is
+    exactly the later one's version with both in the audit."""
+    url = f"sqlite:///{tmp_path / 'warehouse.sqlite'}" if database == "sqlite" else postgres_url
+    first = _publish(url, "run_x", FIRST_ROWS)
+    second = _publish(url, "run_y", FIRST_ROWS // 2)
+    for process in (first, second):
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+    state = _state(url)
+    assert sorted(state["audit_runs"]) == ["run_x", "run_y"]
+    last = state["audit_runs"][-1]
+    assert state["facts"][1:3] == (last, last)
+    assert state["facts"][0] == (FIRST_ROWS if last == "run_x" else FIRST_ROWS // 2)

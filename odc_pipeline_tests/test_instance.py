@@ -1,0 +1,78 @@
+"""The Dagster instance files under deploy/: one machine (SQLite) and PostgreSQL storage,
+each with one publishing run at a time; the PostgreSQL one used for real."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import sqlalchemy as sa
+
+from odc_pipeline.defs.automation import PUBLISH_TAG
+from odc_pipeline.defs.build import build_definitions
+from odc_pipeline.settings import PROJECT_ROOT
+from odc_pipeline_tests.conftest import isolated_environment, make_settings
+
+DEPLOY = PROJECT_ROOT / "deploy"
+
+
+def _instance(home: Path, config: str, monkeypatch) -> dg.DagsterInstance:
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(DEPLOY / config, home / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    return dg.DagsterInstance.get()
+
+
+def test_one_machine_instance_lets_one_publishing_run_at_a_time(tmp_path, monkeypatch):
+    instance = _instance(tmp_path / "home", "dagster.yaml", monkeypatch)
+    try:
+        limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
+        assert [(l["key"], l["limit"]) for l in limits] == [("odc/publishes", 1)]
+    finally:
+        instance.dispose()
+    defs = build_definitions(make_settings(tmp_path))
+    for job in ("materialize_all", "process_sources"):
+        assert PUBLISH_TAG.items() <= defs.resolve_job_def(job).tags.items()
+    assert "odc/publishes" not in defs.resolve_job_def("nightly_pull").tags
+
+
+def test_postgres_instance_stores_runs_and_events_in_postgres(tmp_path, postgres_url, monkeypatch):
+    dagster_url = sa.engine.make_url(postgres_url).set(drivername="postgresql+psycopg2")
+    env = isolated_environment(tmp_path)
+    home = Path(env["DAGSTER_HOME"])
+    shutil.copy(DEPLOY / "dagster-postgres.yaml", home / "dagster.yaml")
+    env["ODC_DAGSTER_PG_URL"] = dagster_url.render_as_string(hide_password=False)
+    completed = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "job",
+            "execute",
+            "-m",
+            "odc_pipeline.definitions",
+            "-j",
+            "nightly_pull",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert not list(home.rglob("*.db")), "no SQLite storage when PostgreSQL is configured"
+    engine = sa.create_engine(postgres_url)
+    try:
+        with engine.connect() as connection:
+            runs = connection.execute(sa.text("select pipeline_name, status from runs")).all()
+            pulls = connection.execute(
+                sa.text(
+                    "select count(*) from event_logs where dagster_event_type = 'ASSET_MATERIALIZATION'"
+                )
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert runs == [("nightly_pull", "SUCCESS")]
+    assert pulls == 3  # one pull per demo source
