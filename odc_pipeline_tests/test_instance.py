@@ -30,7 +30,7 @@ def test_one_machine_instance_lets_one_publishing_run_at_a_time(tmp_path, monkey
     instance = _instance(tmp_path / "home", "dagster.yaml", monkeypatch)
     try:
         limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
-        assert [(l["key"], l["limit"]) for l in limits] == [("odc/publishes", 1)]
+        assert [(limit["key"], limit["limit"]) for limit in limits] == [("odc/publishes", 1)]
     finally:
         instance.dispose()
     defs = build_definitions(make_settings(tmp_path))
