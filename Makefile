@@ -63,6 +63,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m odc_pipeline.bench regions
 	$(BIN)/python -m odc_pipeline.bench validation
 	$(BIN)/python -m odc_pipeline.bench publish
+	$(BIN)/python -m odc_pipeline.bench nightly
 
 ## validate: check that the Dagster definitions load
 validate: $(VENV)/.installed

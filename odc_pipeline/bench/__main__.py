@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-BENCHMARKS = ("regions", "validation", "publish")
+BENCHMARKS = ("regions", "validation", "publish", "nightly")
 
 
 def main(argv: list[str]) -> int:
@@ -23,6 +23,10 @@ def main(argv: list[str]) -> int:
         from odc_pipeline.bench.publish import main as publish
 
         return publish(argv[2:])
+    if argv[1] == "nightly":
+        from odc_pipeline.bench.nightly import main as nightly
+
+        return nightly(argv[2:])
     return 2
 
 
