@@ -5,6 +5,7 @@ Adding a dataset is a YAML entry: this module turns every entry into the same ch
 assets, grouped under its organisation, with tags a steward can filter on in the UI.
 """
 
+import warnings
 from pathlib import Path
 
 import dagster as dg
@@ -28,6 +29,8 @@ from odc_pipeline.validation.quarantine import empty_quarantine
 from odc_pipeline.validation.validate import ValidationOutcome, validate_source
 
 REFERENCE_ASSET = "region_reference"
+# Output(data_version=...) is marked beta; it is what lets an unchanged file be recognised.
+warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*data_version.*")
 
 
 def pull_key(source_id: str) -> dg.AssetKey:
