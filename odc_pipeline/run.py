@@ -14,7 +14,9 @@ import dagster as dg
 from rich.console import Console
 from rich.table import Table
 
+from odc_pipeline.defs.automation import source_chain
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions, warehouse_resource
+from odc_pipeline.defs.sources import pull_key
 from odc_pipeline.registry import RegistryError, load_registry
 from odc_pipeline.settings import Settings, load_settings
 from odc_pipeline.warehouse.summary import SourceSummary, run_summary
@@ -134,26 +136,63 @@ def print_summary(lines: list[SourceSummary], settings: Settings, warehouse_disp
         )
 
 
-def main() -> int:
+def run_pipeline(
+    source_ids: list[str] | None = None,
+    logger: dg.LoggerDefinition = progress_logger,
+) -> int:
+    """Materialize every asset (or the named sources and the warehouse) and print a summary.
+
+    Exit code 0 when every source of the run was published, 1 when the run failed or held a
+    source back, 2 when the registry cannot be used.
+    """
     settings = load_settings()
     try:
         registry = load_registry(settings.registry_path)
     except RegistryError as error:
         console.print(f"[red]{error}[/red]")
         return 2
+    unknown = sorted(set(source_ids or []) - {e.id for e in registry.sources})
+    if unknown:
+        console.print(
+            f"[red]unknown source(s) {', '.join(unknown)}[/red]; known: "
+            + ", ".join(e.id for e in registry.sources)
+        )
+        return 2
     console.print(f"Registry: {settings.registry_path} ({len(registry.sources)} sources)")
-    defs = build_definitions(settings, registry, loggers={"console": progress_logger})
+    defs = build_definitions(settings, registry, loggers={"console": logger})
+    selection = None
+    if source_ids:
+        job = defs.resolve_job_def(ALL_ASSETS_JOB)
+        warehouse_side = [
+            key
+            for key in job.asset_layer.executable_asset_keys
+            if not any(key.path[-1].endswith(s) for s in (e.id for e in registry.sources))
+        ]
+        selection = [
+            *(key for s in source_ids for key in (pull_key(s), *source_chain(s))),
+            *warehouse_side,
+        ]
     # Loggers only replace Dagster's default console output when the run config names them.
     result = defs.resolve_job_def(ALL_ASSETS_JOB).execute_in_process(
-        run_config={"loggers": {"console": {}}}, instance=_instance(), raise_on_error=False
+        run_config={"loggers": {"console": {}}},
+        instance=_instance(),
+        raise_on_error=False,
+        asset_selection=selection,
     )
     warehouse = warehouse_resource(settings)
     lines = run_summary(warehouse.engine(), result.run_id)
     print_summary(lines, settings, warehouse.display_name)
+    report = settings.warehouse_dir / "reports" / f"run-{result.run_id}.html"
+    if report.exists():
+        console.print(f"Run report: {report}")
     if not result.success:
         console.print("[red]The run did not finish cleanly; see the failures above.[/red]")
         return 1
     return 1 if any(line.status != "published" for line in lines) else 0
+
+
+def main() -> int:
+    return run_pipeline()
 
 
 if __name__ == "__main__":

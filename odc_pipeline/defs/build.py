@@ -64,7 +64,7 @@ def build_definitions(
             settings.reference_dir,
             settings.snapshots,
         )
-    warehouse_assets, warehouse_checks = build_warehouse_assets(registry)
+    warehouse_assets, warehouse_checks = build_warehouse_assets(registry, settings.warehouse_dir)
     warehouse_checks += build_quality_checks(registry, settings.warehouse_dir / "quality")
     warehouse_assets.append(build_open_data_asset(registry, settings.warehouse_dir / "open_data"))
     jobs, schedules, sensors, freshness_checks = build_automation(

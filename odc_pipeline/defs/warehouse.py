@@ -4,6 +4,8 @@ All warehouse tables are materialized by one step so they are published in one t
 a reader never sees new facts next to an old quarantine.
 """
 
+from pathlib import Path
+
 import dagster as dg
 import pandas as pd
 
@@ -19,6 +21,7 @@ from odc_pipeline.defs.sources import (
 from odc_pipeline.quality.warehouse_suite import run_suite
 from odc_pipeline.regions.reference import load_reference
 from odc_pipeline.registry.model import Registry
+from odc_pipeline.reporting import write_run_report
 from odc_pipeline.warehouse.batches import build_batch
 from odc_pipeline.warehouse.catalog import Catalog, OrganizationInfo, SourceInfo
 from odc_pipeline.warehouse.export import export_open_data
@@ -102,7 +105,7 @@ def _table_spec(table, description: str, deps: list[dg.AssetKey]) -> dg.AssetSpe
     )
 
 
-def build_warehouse_assets(registry: Registry) -> tuple[list, list]:
+def build_warehouse_assets(registry: Registry, warehouse_dir: Path) -> tuple[list, list]:
     """The publish step over every source of the registry, and its balance check."""
     sources = registry.sources
     inputs: dict[str, dg.AssetIn] = {"reference": dg.AssetIn(REFERENCE_ASSET)}
@@ -197,12 +200,15 @@ def build_warehouse_assets(registry: Registry) -> tuple[list, list]:
         )
         per_source = pd.DataFrame(summary.per_source).drop(columns=["loaded_at", "file_hash"])
         context.log.info(f"published to {warehouse.display_name}: {summary.table_rows}")
+        report = write_run_report(engine, context.run.run_id, warehouse_dir)
+        context.log.info(f"run report: {report}")
         for spec in specs:
             table = spec.key.path[-1]
             extra = (
                 {
                     "load_audit_this_run": markdown_preview(per_source),
                     "audiences": dg.MetadataValue.json(summary.audiences),
+                    "run_report": dg.MetadataValue.path(str(report)),
                 }
                 if table == "load_audit"
                 else {}

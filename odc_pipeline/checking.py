@@ -1,0 +1,197 @@
+"""`odc check`: what would happen to a file if it were shared tonight, without publishing it.
+
+The file is read, validated and harmonized by exactly the code the pipeline runs, with the
+registry entry it belongs to (or one built from its headers), and the outcome is summed up
+for a person: problems by rule with example rows, the region match rate, the region names
+that did not match and what they might be. Nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from odc_pipeline.kinds import KINDS
+from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
+from odc_pipeline.reading.headers import SOURCE_ROW, header_key
+from odc_pipeline.regions import Spec, harmonize_regions, load_reference, load_region_tables
+from odc_pipeline.regions.review import review_items
+from odc_pipeline.registry.model import ReadOptions, SourceEntry
+from odc_pipeline.validation.validate import validate_source
+
+#: Headers taken as the region column when a file is checked without a registry entry.
+REGION_HEADERS = (
+    "region",
+    "kode_wilayah",
+    "wilayah",
+    "kode",
+    "kabupaten_kota",
+    "kecamatan",
+    "desa",
+)
+EXAMPLES = 5
+
+
+class CheckError(ValueError):
+    """The file cannot be checked as asked (it cannot be read, or does not fit the kind)."""
+
+
+@dataclass
+class RuleProblems:
+    rule: str
+    rows: int
+    example_rows: list[int]
+    example_reason: str
+
+
+@dataclass
+class UnmatchedRegion:
+    value: str
+    rows: int
+    example_rows: str
+    reason: str
+    suggestions: str
+
+
+@dataclass
+class CheckReport:
+    file: str
+    source_id: str
+    kind: str
+    rows_in: int = 0
+    rows_valid: int = 0
+    rows_quarantined: int = 0
+    rows_region_matched: int = 0
+    problems: list[RuleProblems] = field(default_factory=list)
+    unmatched_regions: list[UnmatchedRegion] = field(default_factory=list)
+    held_back: str | None = None
+
+    @property
+    def match_rate(self) -> float:
+        return self.rows_region_matched / self.rows_valid if self.rows_valid else 1.0
+
+    @property
+    def clean(self) -> bool:
+        return self.rows_quarantined == 0 and self.held_back is None
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "match_rate": round(self.match_rate, 4), "clean": self.clean}
+
+
+def entry_for_file(
+    path: Path,
+    kind: str,
+    file_format: str,
+    level: str = "kabupaten_kota",
+    system: str | None = None,
+    constants: dict[str, str] | None = None,
+) -> SourceEntry:
+    """A registry entry for a file that has none: its headers named as the kind's columns."""
+    # The header row is the first one naming any of the kind's columns or a region column.
+    wanted = [*KINDS[kind].canonical_columns, *REGION_HEADERS]
+    try:
+        preview = read_source(path, file_format, ReadOptions(), wanted)
+    except SourceReadError as error:
+        raise CheckError(f"cannot read {path.name}: {error}") from None
+    headers = [c for c in preview.columns if not str(c).startswith("_")]
+    by_key = {header_key(h): h for h in headers}
+    canonical = KINDS[kind].canonical_columns
+    columns = {by_key[header_key(c)]: c for c in canonical if header_key(c) in by_key}
+    region_header = next(
+        (by_key[header_key(k)] for k in REGION_HEADERS if header_key(k) in by_key), None
+    )
+    if region_header is None:
+        raise CheckError(
+            f"{path.name}: no region column; name one of: {', '.join(REGION_HEADERS)} "
+            "(or check it with --source and its registry entry)"
+        )
+    columns[region_header] = "region"
+    if system is None:
+        sample = preview[region_header].dropna().astype(str).head(50)
+        system = "kemendagri" if sample.str.fullmatch(r"[\d.\s]+").mean() > 0.5 else "name"
+    try:
+        return SourceEntry(
+            id="checked_file",
+            organization="steward",
+            kind=kind,
+            format=file_format,
+            location=str(path),
+            columns=columns,
+            constants=constants or {},
+            regions=[{"column": "region", "level": level, "system": system}],
+            licence="unknown",
+            sharing="private",
+            max_rejected_share=1.0,
+        )
+    except ValueError as error:
+        needed = ", ".join(KINDS[kind].required_columns)
+        raise CheckError(
+            f"{path.name} does not fit kind {kind!r}: {error}. Headers found: "
+            f"{', '.join(headers)}. Needed: {needed} (or give fixed values with --set "
+            "column=value)"
+        ) from None
+
+
+def check_file(path: Path, entry: SourceEntry, reference_dir: Path) -> CheckReport:
+    """Read, validate and harmonize `path` as `entry` describes; nothing is published."""
+    report = CheckReport(file=str(path), source_id=entry.id, kind=entry.kind)
+    try:
+        raw = read_source(path, entry.format, entry.read, list(entry.columns))
+        outcome = validate_source(raw, entry)
+    except SourceReadError as error:
+        raise CheckError(f"cannot read {path.name}: {error}") from None
+    except MissingColumnsError as error:
+        raise CheckError(f"the column mapping does not fit {path.name}: {error}") from None
+    report.rows_in = outcome.rows_in
+    report.rows_valid = len(outcome.valid)
+    report.held_back = outcome.error
+    quarantine = outcome.quarantine
+    specs = [Spec(r.column, r.depth, r.system, r.untyped) for r in entry.regions]
+    quarantined_rows = set(quarantine["source_row"].dropna().astype(int))
+    if len(outcome.valid):
+        tables = load_region_tables(load_reference(), reference_dir)
+        harmonized = harmonize_regions(outcome.valid, specs, tables, source_id=entry.id)
+        unmatched = harmonized["region_code"].isna()
+        report.rows_region_matched = int((~unmatched).sum())
+        quarantined_rows |= set(harmonized.loc[unmatched, SOURCE_ROW].astype(int))
+        items = review_items(harmonized, entry.id, specs)
+        items = items.loc[items["status"] == "decide"].sort_values("rows", ascending=False)
+        report.unmatched_regions = [
+            UnmatchedRegion(
+                value=str(row.value),
+                rows=int(row.rows),
+                example_rows=str(row.example_rows),
+                reason=row.reason if isinstance(row.reason, str) else "",
+                suggestions=row.suggestions if isinstance(row.suggestions, str) else "",
+            )
+            for row in items.itertuples()
+        ]
+        if report.unmatched_regions:
+            region_rows = harmonized.loc[unmatched, SOURCE_ROW].astype(int).sort_values()
+            report.problems.append(
+                RuleProblems(
+                    "region_unmatched",
+                    len(region_rows),
+                    region_rows.head(EXAMPLES).tolist(),
+                    report.unmatched_regions[0].reason,
+                )
+            )
+    report.rows_quarantined = len(quarantined_rows)
+    for rule, group in quarantine.groupby("rule", sort=False):
+        rows = group["source_row"].astype(int).drop_duplicates().sort_values()
+        report.problems.append(
+            RuleProblems(
+                str(rule), len(rows), rows.head(EXAMPLES).tolist(), str(group["reason"].iloc[0])
+            )
+        )
+    report.problems.sort(key=lambda p: (-p.rows, p.rule))
+    return report
+
+
+def file_format_of(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in ("csv", "tsv", "txt"):
+        return "csv"
+    if suffix in ("xlsx", "xls", "json", "jsonl"):
+        return suffix
+    raise CheckError(f"{path.name}: cannot tell the format from its name; give --format")

@@ -1,0 +1,112 @@
+"""`odc check FILE`: what a steward runs before sharing a file."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from odc_pipeline.checking import CheckError, check_file, entry_for_file, file_format_of
+from odc_pipeline.cli.common import console, registry, settings
+from odc_pipeline.kinds import KINDS
+from odc_pipeline.registry.model import LEVELS
+
+EXIT_CLEAN, EXIT_QUARANTINE, EXIT_UNREADABLE = 0, 1, 2
+
+
+def _constants(values: tuple[str, ...]) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        name, sep, fixed = value.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{value!r}: write column=value", param_hint="--set")
+        pairs[name.strip()] = fixed.strip()
+    return pairs
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--kind", type=click.Choice(sorted(KINDS)), help="What the file holds.")
+@click.option("--source", "source_id", help="Check it as this registry entry would read it.")
+@click.option("--format", "file_format", type=click.Choice(["csv", "xlsx", "xls", "json", "jsonl"]))
+@click.option(
+    "--level",
+    type=click.Choice(sorted(LEVELS, key=LEVELS.get)),
+    default="kabupaten_kota",
+    show_default=True,
+    help="Level of the region column (without --source).",
+)
+@click.option("--set", "fixed", multiple=True, help="A column the file lacks: election=pemilu.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def check(file, kind, source_id, file_format, level, fixed, as_json) -> None:
+    """Read, validate and harmonize FILE exactly as the pipeline would, without publishing.
+
+    Exit code 0: the file would publish cleanly; 1: some rows would be set aside
+    (quarantined); 2: the file cannot be read or does not fit.
+    """
+    try:
+        if source_id:
+            entry = registry().source(source_id)
+            if kind and kind != entry.kind:
+                raise CheckError(f"source {source_id!r} is of kind {entry.kind!r}, not {kind!r}")
+            if file_format and file_format != entry.format:
+                entry = entry.model_copy(update={"format": file_format})
+        else:
+            if not kind:
+                raise click.UsageError("give --kind (or --source with a registry entry)")
+            entry = entry_for_file(
+                file, kind, file_format or file_format_of(file), level, None, _constants(fixed)
+            )
+        report = check_file(file, entry, settings().reference_dir)
+    except (CheckError, KeyError) as error:
+        message = str(error).strip("'\"")
+        if as_json:
+            click.echo(json.dumps({"file": str(file), "readable": False, "error": message}))
+        else:
+            console.print(f"[red]Cannot check {escape(str(file))}:[/red] {escape(message)}")
+        sys.exit(EXIT_UNREADABLE)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print(report)
+    sys.exit(EXIT_CLEAN if report.clean else EXIT_QUARANTINE)
+
+
+def _print(report) -> None:
+    console.print(f"[bold]{escape(report.file)}[/bold] as {report.kind} ({report.source_id})")
+    console.print(
+        f"rows read {report.rows_in:,}; would publish {report.rows_in - report.rows_quarantined:,}; "
+        f"would set aside {report.rows_quarantined:,}; regions matched {report.match_rate:.1%} "
+        f"of valid rows"
+    )
+    if report.held_back:
+        console.print(f"[red]The whole file would be held back:[/red] {escape(report.held_back)}")
+    if report.problems:
+        table = Table(title="Problems by rule")
+        for column in ("rule", "rows", "example rows", "for example"):
+            table.add_column(column)
+        for problem in report.problems:
+            table.add_row(
+                problem.rule,
+                f"{problem.rows:,}",
+                ", ".join(str(r) for r in problem.example_rows),
+                escape(problem.example_reason),
+            )
+        console.print(table)
+    if report.unmatched_regions:
+        table = Table(title="Regions that did not match")
+        for column in ("value", "rows", "example rows", "why", "closest official regions"):
+            table.add_column(column)
+        for item in report.unmatched_regions:
+            table.add_row(
+                *(escape(v) for v in (item.value, str(item.rows), item.example_rows)),
+                escape(item.reason),
+                escape(item.suggestions),
+            )
+        console.print(table)
+    if report.clean:
+        console.print("[green]The file would publish cleanly.[/green]")

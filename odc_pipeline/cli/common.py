@@ -1,0 +1,30 @@
+"""What the commands share: the console, settings, and the registry loaded with clear errors."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+
+from odc_pipeline.registry import Registry, RegistryError, load_registry
+from odc_pipeline.settings import Settings, load_settings
+
+# Piped output (a file, a CI log) is not cut to 80 columns: ids must stay whole.
+_detected = Console()
+console = Console(
+    highlight=False,
+    soft_wrap=True,
+    width=None if _detected.is_terminal else 160,
+)
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def registry(check_files: bool = False) -> Registry:
+    """The configured registry; a broken one stops the command with its problems listed."""
+    path = settings().registry_path
+    try:
+        return load_registry(path, check_files=check_files)
+    except RegistryError as error:
+        raise click.ClickException(str(error)) from None

@@ -1,0 +1,42 @@
+"""`odc report`: the HTML page of a run (the latest by default)."""
+
+from __future__ import annotations
+
+import click
+from sqlalchemy import func, select
+
+from odc_pipeline.cli.common import console, settings
+from odc_pipeline.reporting import write_run_report
+from odc_pipeline.settings import warehouse_url_from_environment
+from odc_pipeline.warehouse.publish import make_engine
+from odc_pipeline.warehouse.schema import load_audit
+
+
+@click.command()
+@click.argument("run_id", required=False)
+def report(run_id: str | None) -> None:
+    """Write the run report of RUN_ID (default: the latest run) and print where it is."""
+    config = settings()
+    engine = make_engine(warehouse_url_from_environment() or config.default_warehouse_url)
+    try:
+        with engine.connect() as connection:
+            known = (
+                connection.execute(
+                    select(load_audit.c.run_id)
+                    .group_by(load_audit.c.run_id)
+                    .order_by(func.max(load_audit.c.loaded_at).desc())
+                )
+                .scalars()
+                .all()
+            )
+        if not known:
+            raise click.ClickException("no run has published yet: run `odc run` first")
+        if run_id is None:
+            run_id = known[0]
+        matches = [r for r in known if r.startswith(run_id)]
+        if len(matches) != 1:
+            raise click.ClickException(f"{run_id!r} names {len(matches)} runs; give more of its id")
+        path = write_run_report(engine, matches[0], config.warehouse_dir)
+    finally:
+        engine.dispose()
+    console.print(str(path))

@@ -1,0 +1,200 @@
+"""One self-contained HTML page per run: rows published and set aside per source, region
+match rate per source, coverage per province, and the top reasons rows were set aside.
+
+Charts are drawn with matplotlib into PNGs embedded in the page, so it opens from disk or
+an e-mail with nothing else. Every value taken from the data is HTML-escaped: a source or a
+reason can hold any text a member typed.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from html import escape
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no screen
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from sqlalchemy import Engine, text  # noqa: E402
+
+from odc_pipeline.warehouse.summary import run_summary  # noqa: E402
+
+REPORT_FOLDER = "reports"
+
+_COVERAGE = """
+SELECT p.region_code AS province_code, p.name AS province,
+       COUNT(DISTINCT k.region_code) AS kabkota,
+       COUNT(DISTINCT f.kab) AS reported
+FROM dim_region p
+JOIN dim_region k ON k.parent_code = p.region_code AND k.level = 2
+LEFT JOIN (SELECT DISTINCT SUBSTR(region_code, 1, 5) AS kab FROM {table}
+           WHERE run_id = :run_id) f ON f.kab = k.region_code
+WHERE p.level = 1
+GROUP BY p.region_code, p.name
+ORDER BY p.region_code
+"""
+
+_REASONS = """
+SELECT rule, COUNT(DISTINCT source_id || ':' || source_row) AS rows_set_aside, MIN(reason) AS example
+FROM quarantine WHERE run_id = :run_id
+GROUP BY rule ORDER BY rows_set_aside DESC, rule LIMIT 10
+"""
+
+
+def _png(figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _bar_rows(summary: pd.DataFrame) -> str:
+    figure, axes = plt.subplots(figsize=(7, 0.5 + 0.45 * max(len(summary), 1)))
+    axes.barh(summary["source"], summary["published"], color="#2a9d8f", label="published")
+    axes.barh(
+        summary["source"],
+        summary["quarantined"],
+        left=summary["published"],
+        color="#e76f51",
+        label="set aside",
+    )
+    axes.set_xlabel("rows")
+    axes.legend(loc="lower right")
+    axes.invert_yaxis()
+    return _png(figure)
+
+
+def _bar_rate(summary: pd.DataFrame) -> str:
+    figure, axes = plt.subplots(figsize=(7, 0.5 + 0.45 * max(len(summary), 1)))
+    axes.barh(summary["source"], summary["match_rate"] * 100, color="#264653")
+    axes.set_xlim(0, 100)
+    axes.set_xlabel("% of valid rows whose region was matched")
+    axes.invert_yaxis()
+    return _png(figure)
+
+
+def _bar_coverage(coverage: pd.DataFrame) -> str:
+    figure, axes = plt.subplots(figsize=(7, 0.4 + 0.22 * len(coverage)))
+    share = (coverage["reported"] / coverage["kabkota"]).fillna(0) * 100
+    axes.barh(coverage["province"], share, color="#e9c46a")
+    axes.set_xlim(0, 100)
+    axes.set_xlabel("% of kabupaten/kota with published rows this run")
+    axes.tick_params(axis="y", labelsize=7)
+    axes.invert_yaxis()
+    return _png(figure)
+
+
+def _bar_reasons(reasons: pd.DataFrame) -> str:
+    figure, axes = plt.subplots(figsize=(7, 0.5 + 0.4 * max(len(reasons), 1)))
+    axes.barh(reasons["rule"], reasons["rows_set_aside"], color="#e76f51")
+    axes.set_xlabel("rows set aside")
+    axes.invert_yaxis()
+    return _png(figure)
+
+
+def _table(frame: pd.DataFrame) -> str:
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _fact_tables(engine: Engine, run_id: str) -> list[str]:
+    from odc_pipeline.warehouse.schema import FACT_TABLES
+
+    used = []
+    with engine.connect() as connection:
+        for table in FACT_TABLES.values():
+            found = connection.execute(
+                text(f"SELECT 1 FROM {table.name} WHERE run_id = :r LIMIT 1"),  # noqa: S608
+                {"r": run_id},
+            ).first()
+            if found:
+                used.append(table.name)
+    return used
+
+
+def write_run_report(engine: Engine, run_id: str, warehouse_dir: Path) -> Path:
+    """Write `<warehouse_dir>/reports/run-<run_id>.html` and return its path."""
+    lines = run_summary(engine, run_id)
+    summary = pd.DataFrame(
+        [
+            {
+                "source": s.source_id,
+                "organisation": s.organization_id,
+                "status": s.status,
+                "rows in": s.rows_in,
+                "published": s.rows_published,
+                "quarantined": s.rows_quarantined,
+                "match_rate": s.region_match_rate,
+                "note": s.message or "",
+            }
+            for s in lines
+        ],
+        columns=[
+            "source",
+            "organisation",
+            "status",
+            "rows in",
+            "published",
+            "quarantined",
+            "match_rate",
+            "note",
+        ],
+    )
+    with engine.connect() as connection:
+        reasons = pd.read_sql(text(_REASONS), connection, params={"run_id": run_id})
+        coverage = None
+        for table in _fact_tables(engine, run_id):
+            part = pd.read_sql(
+                text(_COVERAGE.format(table=table)), connection, params={"run_id": run_id}
+            )
+            coverage = (
+                part
+                if coverage is None
+                else coverage.assign(reported=coverage["reported"].combine(part["reported"], max))
+            )
+    sections = [
+        f"<h1>odc-pipeline run {escape(run_id)}</h1>",
+        f"<p>{len(summary)} sources; {int(summary['rows in'].sum()):,} rows in, "
+        f"{int(summary['published'].sum()):,} published, "
+        f"{int(summary['quarantined'].sum()):,} set aside.</p>",
+        _table(summary.assign(match_rate=(summary["match_rate"] * 100).round(1).astype(str) + "%")),
+    ]
+    if len(summary):
+        sections += [
+            "<h2>Rows published and set aside, per source</h2>",
+            f'<img alt="rows per source" src="data:image/png;base64,{_bar_rows(summary)}">',
+            "<h2>Region match rate, per source</h2>",
+            f'<img alt="match rate per source" src="data:image/png;base64,{_bar_rate(summary)}">',
+        ]
+    if coverage is not None:
+        sections += [
+            "<h2>Coverage per province</h2>",
+            f'<img alt="coverage per province" src="data:image/png;base64,{_bar_coverage(coverage)}">',
+        ]
+    if len(reasons):
+        sections += [
+            "<h2>Top reasons rows were set aside</h2>",
+            f'<img alt="top reasons" src="data:image/png;base64,{_bar_reasons(reasons)}">',
+            _table(reasons),
+        ]
+    page = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>odc-pipeline run {escape(run_id)}</title><style>"
+        "body{font-family:sans-serif;max-width:60rem;margin:2rem auto;color:#222}"
+        "table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;"
+        "text-align:left;font-size:.9rem}img{max-width:100%}</style></head><body>"
+        + "\n".join(sections)
+        + "</body></html>"
+    )
+    folder = warehouse_dir / REPORT_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"run-{run_id}.html"
+    path.write_text(page, encoding="utf-8")
+    return path

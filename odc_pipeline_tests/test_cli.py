@@ -1,0 +1,302 @@
+"""`odc`, driven through its real entry point (the installed script, in a subprocess) and
+through Click's runner for the bad-input corpus, on real files."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from odc_pipeline.cli import main
+from odc_pipeline_tests.conftest import DEMO_REGISTRY, isolated_environment
+from odc_pipeline_tests.test_corpus import BASE, CASES, FILES
+
+ODC = str(Path(sys.executable).parent / "odc")
+DEMO = DEMO_REGISTRY.parent / "demo"
+
+
+def _odc(
+    *args: str, env: dict | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [ODC, *args], capture_output=True, text=True, timeout=600, env=env, cwd=cwd
+    )
+
+
+def test_help_explains_every_command():
+    completed = _odc("--help")
+    assert completed.returncode == 0
+    for command in ("check", "regions", "run", "sources", "query", "report"):
+        assert command in completed.stdout
+    check = _odc("check", "--help").stdout
+    assert "Exit code 0" in check and "quarantined" in check
+
+
+def test_check_exit_codes_on_real_files(tmp_path):
+    clean = tmp_path / "bersih.csv"
+    clean.write_text(
+        "kode_wilayah,candidate,votes,election,year,contest\n"
+        "32.04,01,100,pemilu,2024,presiden\n32.73,01,50,pemilu,2024,presiden\n",
+        encoding="utf-8",
+    )
+    good = _odc("check", str(clean), "--kind", "election_results")
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "would publish cleanly" in good.stdout
+    demo = _odc(
+        "check",
+        str(DEMO / "jsn_pilpres2024_kabkota.csv"),
+        "--source",
+        "jsn_pilpres2024_kabkota",
+        "--json",
+    )
+    assert demo.returncode == 1
+    report = json.loads(demo.stdout)
+    assert (report["rows_in"], report["rows_quarantined"]) == (81, 4)
+    assert {p["rule"] for p in report["problems"]} == {
+        "number_format",
+        "greater_than_or_equal_to(0)",
+        "region_unmatched",
+        "votes_within_valid_ballots",
+    }
+    assert report["unmatched_regions"][0]["value"] == "32.99"
+    assert report["match_rate"] == pytest.approx(77 / 78, abs=1e-4)
+    broken = _odc("check", str(FILES / "nul_bytes.csv"), "--kind", "election_results")
+    assert broken.returncode == 2
+    assert "the file is binary, not CSV text" in broken.stdout
+    assert "Traceback" not in broken.stdout + broken.stderr
+
+
+@pytest.fixture(scope="module")
+def corpus_registry(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus_registry")
+    sources = []
+    for position, (name, (changes, _)) in enumerate(sorted(CASES.items())):
+        entry = copy.deepcopy(BASE)
+        entry.update(copy.deepcopy(changes))
+        entry.update(id=f"corpus_{position}", organization="test", location=str(FILES / name))
+        entry.setdefault("format", "csv")
+        sources.append(entry)
+    path = folder / "sources.yaml"
+    path.write_text(
+        yaml.safe_dump({"organizations": {"test": {"name": "Test"}}, "sources": sources}),
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_check_on_every_corpus_file(name, corpus_registry, monkeypatch):
+    """The same outcome `odc check` reports as the pipeline reaches, for every bad file."""
+    monkeypatch.setenv("ODC_SOURCES", str(corpus_registry))
+    _, expected = CASES[name]
+    position = sorted(CASES).index(name)
+    result = CliRunner().invoke(
+        main, ["check", str(FILES / name), "--source", f"corpus_{position}", "--json"]
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    answer = json.loads(result.output)
+    if "error" in expected:
+        assert result.exit_code == 2
+        assert expected["error"] in answer["error"]
+        return
+    quarantined = expected["quarantined"]
+    assert result.exit_code == (1 if quarantined else 0), answer
+    assert answer["rows_quarantined"] == len(quarantined)
+    assert answer["rows_in"] - answer["rows_quarantined"] == expected["published"]
+    assert {p["rule"] for p in answer["problems"]} == set(quarantined.values())
+
+
+def test_regions_match_says_what_and_why():
+    matched = _odc("regions", "match", "Kab. Bandung", "--json")
+    assert matched.returncode == 0
+    assert json.loads(matched.stdout)["region_code"] == "32.04"
+    bare = _odc("regions", "match", "BANDUNG")
+    assert bare.returncode == 1
+    assert "ambiguous" in bare.stdout and "Kota Bandung (32.73)" in bare.stdout
+    regency = json.loads(
+        _odc("regions", "match", "BANDUNG", "--untyped", "kabupaten", "--json").stdout
+    )
+    assert (regency["region_code"], regency["method"]) == ("32.04", "name")
+    fuzzy = json.loads(_odc("regions", "match", "Bandungg Barat", "--json").stdout)
+    assert (fuzzy["region_code"], fuzzy["method"]) == ("32.17", "fuzzy")
+    scoped = json.loads(
+        _odc("regions", "match", "Cimahi", "--province", "Jawa Barat", "--json").stdout
+    )
+    assert scoped["region_code"] == "32.77"
+
+
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory):
+    """`odc run` once, in its own folders; the warehouse the query tests read."""
+    tmp = tmp_path_factory.mktemp("cli_run")
+    env = isolated_environment(tmp)
+    completed = _odc("run", env=env)
+    return env, completed
+
+
+def test_run_shows_a_bar_per_source_and_the_summary(cli_run):
+    env, completed = cli_run
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    out = completed.stdout
+    for source in ("jsn_pilpres2024_kabkota", "fppjb_rekap_pilpres2024", "ldw_suara_pilpres2024"):
+        assert source in out
+    assert "read 81, validated 78, harmonized 78, published" in out
+    assert "Run summary" in out and "138" in out and "125" in out
+    report = Path(env["ODC_WAREHOUSE_DIR"]) / "reports"
+    assert len(list(report.glob("run-*.html"))) == 1
+
+
+def test_run_one_source_keeps_the_others(cli_run):
+    env, _ = cli_run
+    completed = _odc("run", "--source", "ldw_suara_pilpres2024", env=env)
+    assert completed.returncode == 0, completed.stdout[-2000:]
+    counts = json.loads(
+        _odc(
+            "query",
+            "select source_id, count(distinct run_id) runs from fact_election_results group by 1 order by 1",
+            "--format",
+            "json",
+            env=env,
+        ).stdout
+    )
+    assert [c["source_id"] for c in counts] == [
+        "fppjb_rekap_pilpres2024",
+        "jsn_pilpres2024_kabkota",
+        "ldw_suara_pilpres2024",
+    ]
+    audit = json.loads(
+        _odc("query", "select source_id from load_audit", "--format", "json", env=env).stdout
+    )
+    assert sorted(a["source_id"] for a in audit).count("ldw_suara_pilpres2024") == 2
+    assert sorted(a["source_id"] for a in audit).count("jsn_pilpres2024_kabkota") == 1
+    unknown = _odc("run", "--source", "nope", env=env)
+    assert unknown.returncode == 2 and "unknown source(s) nope" in unknown.stdout
+
+
+def test_query_reads_and_refuses_writes(cli_run, tmp_path):
+    env, _ = cli_run
+    table = _odc("query", "select count(*) as n from dim_region", env=env)
+    assert table.returncode == 0 and "91599" in table.stdout.replace(",", "")
+    for statement in (
+        "delete from dim_region",
+        "select 1; drop table dim_region",
+        "update quarantine set rule = 'x'",
+    ):
+        refused = _odc("query", statement, env=env)
+        assert refused.returncode == 1 and "Error:" in refused.stderr, statement
+    # A write smuggled inside a question fails at the read-only connection.
+    sneaky = _odc(
+        "query", "with x as (select 1) insert into dim_region select * from dim_region", env=env
+    )
+    assert sneaky.returncode == 1
+    count = _odc("query", "select count(*) as n from dim_region", "--format", "json", env=env)
+    assert json.loads(count.stdout) == [{"n": 91599}]
+    out = tmp_path / "q.csv"
+    written = _odc(
+        "query",
+        "--table",
+        "quarantine",
+        "--where",
+        "source_id=jsn_pilpres2024_kabkota",
+        "--format",
+        "csv",
+        "--output",
+        str(out),
+        env=env,
+    )
+    assert written.returncode == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 + 4 and lines[0].startswith("organization_id,source_id,source_row")
+    bad = _odc("query", "--table", "quarantine", "--where", "nope=1", env=env)
+    assert bad.returncode == 1 and "has no column 'nope'" in bad.stderr
+
+
+def test_query_exports_cannot_run_as_formulas(cli_run, tmp_path):
+    env, _ = cli_run
+    out = _odc(
+        "query", "select '=HYPERLINK(\"http://x\")' as cell, '-5' as n", "--format", "csv", env=env
+    )
+    assert out.stdout.splitlines()[1].startswith("\"'=HYPERLINK")
+    assert out.stdout.splitlines()[1].endswith(",-5")
+
+
+def test_sources_list_add_and_test(tmp_path):
+    registry = tmp_path / "sources.yaml"
+    registry.write_text(DEMO_REGISTRY.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "demo").symlink_to(DEMO)
+    env = {**os.environ, "ODC_SOURCES": str(registry)}
+    listed = _odc("sources", "list", env=env)
+    assert listed.returncode == 0 and "ldw_suara_pilpr" in listed.stdout
+    added = _odc(
+        "sources",
+        "add",
+        "--id",
+        "jsn_copy",
+        "--organization",
+        "jsn",
+        "--kind",
+        "election_results",
+        "--format",
+        "csv",
+        "--location",
+        "demo/jsn_pilpres2024_kabkota.csv",
+        "--column",
+        "kode_wilayah=region",
+        "--column",
+        "paslon=candidate",
+        "--column",
+        "suara=votes",
+        "--region",
+        "region:kabupaten_kota:kemendagri",
+        "--set",
+        "election=pemilu",
+        "--set",
+        "year=2024",
+        "--set",
+        "contest=presiden",
+        "--licence",
+        "CC-BY-4.0",
+        "--sharing",
+        "public",
+        env=env,
+    )
+    assert added.returncode == 0, added.stdout + added.stderr
+    assert "jsn_copy" in yaml.safe_load(registry.read_text())["sources"][-1]["id"]
+    assert "# The source registry" in registry.read_text()  # comments kept
+    tested = _odc("sources", "test", "jsn_copy", env=env)
+    assert tested.returncode == 0 and "read 81 rows" in tested.stdout
+    before = registry.read_text()
+    refused = _odc(
+        "sources",
+        "add",
+        "--id",
+        "Bad Id",
+        "--organization",
+        "nobody",
+        "--kind",
+        "election_results",
+        "--format",
+        "csv",
+        "--location",
+        "x.csv",
+        "--column",
+        "a=region",
+        "--region",
+        "region:kabupaten_kota:kemendagri",
+        "--licence",
+        "x",
+        "--sharing",
+        "public",
+        env=env,
+    )
+    assert refused.returncode == 1 and "the entry was not added" in refused.stderr
+    assert registry.read_text() == before
+    missing = _odc("sources", "test", "nope", env=env)
+    assert missing.returncode == 1 and "no source 'nope'" in missing.stderr
