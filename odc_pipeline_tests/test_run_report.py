@@ -4,6 +4,7 @@ render in a real browser and every value from the data escaped."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -43,7 +44,7 @@ def report(tmp_path_factory):
 def test_the_publish_step_links_the_report_of_its_run(report):
     run_id, linked, settings = report
     assert linked == str(settings.warehouse_dir / "reports" / f"run-{run_id}.html")
-    page = open(linked, encoding="utf-8").read()
+    page = Path(linked).read_text(encoding="utf-8")
     assert f"odc-pipeline run {run_id}" in page
     assert "138 rows in, 124 published, 14 set aside" in page
     assert PLANTED not in page and "&lt;script&gt;" in page
