@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -300,3 +301,81 @@ def test_sources_list_add_and_test(tmp_path):
     assert registry.read_text() == before
     missing = _odc("sources", "test", "nope", env=env)
     assert missing.returncode == 1 and "no source 'nope'" in missing.stderr
+
+
+def test_regions_review_export_and_import_through_odc(cli_run, tmp_path):
+    import csv
+
+    env, _ = cli_run
+    data = tmp_path / "data"
+    shutil.copytree(DEMO_REGISTRY.parent / "reference", data / "reference")
+    env = {**env, "ODC_DATA_DIR": str(data), "ODC_SOURCES": str(DEMO_REGISTRY)}
+    queue = tmp_path / "review.csv"
+    exported = _odc("regions", "review", "export", str(queue), env=env)
+    assert exported.returncode == 0 and "wrote 5 values to review" in exported.stdout
+    with queue.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        if row["value"] == "Bandung":
+            row["decision_code"], row["scope"] = "32.73", "source"
+    with queue.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    imported = _odc("regions", "review", "import", str(queue), env=env)
+    assert imported.returncode == 0 and "added 1 aliases" in imported.stdout
+    aliases = (data / "reference" / "region_aliases.csv").read_text(encoding="utf-8")
+    assert aliases.splitlines()[-1].startswith(
+        "Bandung,kabupaten_kota,32.73,fppjb_rekap_pilpres2024"
+    )
+    # A decision naming a code that does not exist is refused, and nothing is added.
+    for row in rows:
+        if row["value"] == "Bandung":
+            row["decision_code"] = "32.99"
+    with queue.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    refused = _odc("regions", "review", "import", str(queue), env=env)
+    assert refused.returncode == 1 and "32.99" in refused.stdout
+    assert (data / "reference" / "region_aliases.csv").read_text(encoding="utf-8") == aliases
+
+
+def test_sources_add_asks_for_what_is_missing(tmp_path, monkeypatch):
+    registry = tmp_path / "sources.yaml"
+    registry.write_text(DEMO_REGISTRY.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("ODC_SOURCES", str(registry))
+    answers = "\n".join(
+        [
+            "ldw_baru",  # id
+            "ldw",  # organisation
+            "election_results",  # kind
+            "csv",  # format
+            "baru.csv",  # location
+            "CC-BY-4.0",  # licence
+            "members",  # sharing
+            "kode=region,paslon=candidate,suara=votes",  # mapping
+            "region:kabupaten_kota:kemendagri",  # region
+        ]
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "sources",
+            "add",
+            "--set",
+            "election=pemilu",
+            "--set",
+            "year=2024",
+            "--set",
+            "contest=presiden",
+        ],
+        input=answers + "\n",
+    )
+    assert result.exit_code == 0, result.output
+    entry = yaml.safe_load(registry.read_text())["sources"][-1]
+    assert (entry["id"], entry["sharing"], entry["columns"]["suara"]) == (
+        "ldw_baru",
+        "members",
+        "votes",
+    )
