@@ -71,6 +71,12 @@ def pull_source(
         path = newest
     elif not path.is_file():
         raise PullError(f"cannot read {path.name}: file not found: {path}")
+    size = path.stat().st_size
+    if size > entry.pull.max_bytes:
+        raise PullError(
+            f"{path.name} is {size:,} bytes, over this source's limit of "
+            f"{entry.pull.max_bytes:,} (pull.max_bytes in the registry)"
+        )
     snapshot = store.add_file(entry.id, path, origin=str(path), suffix=entry.format)
     return PullResult(snapshot, store.path_of(snapshot))
 

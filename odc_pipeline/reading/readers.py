@@ -210,6 +210,15 @@ def _read_csv(path: Path, options: ReadOptions, wanted: set[str]) -> pd.DataFram
     return _table(rows, numbers, options, wanted, strict_width=True)
 
 
+def _xml_attack(error: BaseException | None) -> bool:
+    """Whether defusedxml (which openpyxl uses when installed) refused the XML."""
+    while error is not None:
+        if type(error).__module__.startswith("defusedxml"):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def _check_zip(path: Path) -> None:
     if not zipfile.is_zipfile(path):
         head = path.read_bytes()[:2048]
@@ -238,6 +247,11 @@ def _read_xlsx(path: Path, options: ReadOptions, wanted: set[str]) -> pd.DataFra
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
+        if _xml_attack(exc):
+            raise SourceReadError(
+                "refused: the workbook's XML declares entities or a DTD (a possible "
+                "entity-expansion bomb); export it again from the spreadsheet program"
+            ) from None
         raise SourceReadError(
             f"not a readable XLSX workbook ({exc.__class__.__name__}: {exc})"
         ) from exc
@@ -300,6 +314,17 @@ def _read_json(path: Path, options: ReadOptions) -> pd.DataFrame:
         document = json.loads(path.read_bytes())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SourceReadError(f"not valid JSON (was the file cut off?): {exc}") from exc
+    except RecursionError:
+        raise SourceReadError(
+            f"the JSON nests deeper than this source's limit of {options.max_json_depth} "
+            "(read.max_json_depth)"
+        ) from None
+    depth = _json_depth(document)
+    if depth > options.max_json_depth:
+        raise SourceReadError(
+            f"the JSON nests {depth} levels deep, over this source's limit of "
+            f"{options.max_json_depth} (read.max_json_depth)"
+        )
     records = document
     for step in options.records_path.split(".") if options.records_path else []:
         if not isinstance(records, dict) or step not in records:
@@ -327,11 +352,41 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
         except json.JSONDecodeError as exc:
             out.append((number, None, f"line {number} is not valid JSON: {exc.msg}"))
             continue
+        except RecursionError:
+            out.append((number, None, f"line {number} nests too deep to read"))
+            continue
         if not isinstance(record, dict):
             out.append((number, None, f"line {number} is {type(record).__name__}, not an object"))
         else:
             out.append((number, record, None))
     return _records_frame(out)
+
+
+def _check_size(frame: pd.DataFrame, options: ReadOptions) -> None:
+    """Refuse a file bigger than its source's limits (a broken export, or a hostile one)."""
+    columns = [c for c in frame.columns if c not in (SOURCE_ROW, READ_ERROR)]
+    if len(columns) > options.max_columns:
+        raise SourceReadError(
+            f"the file has {len(columns):,} columns, over this source's limit of "
+            f"{options.max_columns:,} (read.max_columns)"
+        )
+    if len(frame) > options.max_rows:
+        raise SourceReadError(
+            f"the file has {len(frame):,} data rows, over this source's limit of "
+            f"{options.max_rows:,} (read.max_rows)"
+        )
+
+
+def _json_depth(document: object) -> int:
+    """How deep a JSON document nests, counted without recursion."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, depth)
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
 
 
 def read_source(
@@ -353,5 +408,6 @@ def read_source(
     if file_format not in readers:
         raise SourceReadError(f"no reader for format {file_format!r}")
     frame = readers[file_format]()
+    _check_size(frame, options)
     frame[FILE_HASH] = file_sha256(path)
     return frame.reset_index(drop=True)

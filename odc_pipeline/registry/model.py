@@ -71,6 +71,15 @@ class ReadOptions(_Strict):
         ge=1,
         description="Longer cells are rejected (a broken export or a pasted document).",
     )
+    max_rows: int = Field(
+        default=10_000_000, gt=0, description="Files with more data rows are refused whole."
+    )
+    max_columns: int = Field(
+        default=500, gt=0, description="Files with more columns are refused whole."
+    )
+    max_json_depth: int = Field(
+        default=32, gt=0, le=500, description="JSON nested deeper than this is refused."
+    )
     encoding: str | None = None
     records_path: str | None = Field(
         default=None, description="Dotted path to the list of records inside a JSON document."
