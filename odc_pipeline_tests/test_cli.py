@@ -96,6 +96,7 @@ def corpus_registry(tmp_path_factory) -> Path:
 def test_check_on_every_corpus_file(name, corpus_registry, monkeypatch):
     """The same outcome `odc check` reports as the pipeline reaches, for every bad file."""
     monkeypatch.setenv("ODC_SOURCES", str(corpus_registry))
+    monkeypatch.setenv("ODC_ALLOWED_DATA_DIRS", str(FILES))
     _, expected = CASES[name]
     position = sorted(CASES).index(name)
     result = CliRunner().invoke(

@@ -35,6 +35,12 @@ def _entry(location: str, **pull) -> SourceEntry:
     )
 
 
+@pytest.fixture(autouse=True)
+def allow_loopback(monkeypatch):
+    """The test server is on 127.0.0.1, which members' URLs may not reach by default."""
+    monkeypatch.setenv("ODC_ALLOWED_HOSTS", "127.0.0.1")
+
+
 @pytest.fixture
 def store(tmp_path) -> SnapshotStore:
     return SnapshotStore(tmp_path / "snapshots")
@@ -42,7 +48,8 @@ def store(tmp_path) -> SnapshotStore:
 
 def _pull(entry, store, tmp_path, environ=None):
     waits: list[float] = []
-    result = pull_source(entry, tmp_path, store, environ=environ or {}, sleep=waits.append)
+    environ = {"ODC_ALLOWED_HOSTS": "127.0.0.1", **(environ or {})}
+    result = pull_source(entry, tmp_path, store, environ=environ, sleep=waits.append)
     return result, waits
 
 
@@ -247,3 +254,45 @@ def httpserver():
     server.clear()
     if server.is_running():
         server.stop()
+
+
+def test_internal_addresses_are_refused_unless_allowed(httpserver, store, tmp_path):
+    httpserver.expect_request("/hasil.csv").respond_with_data(CSV)
+    url = httpserver.url_for("/hasil.csv")
+    with pytest.raises(PullError, match=r"127.0.0.1 is on this server's own network"):
+        pull_source(_entry(url), tmp_path, store, environ={})
+    for internal in (
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.5/x.csv",
+        "http://localhost:8080/x.csv",
+        "http://[::1]/x.csv",
+    ):
+        with pytest.raises(PullError, match="own network"):
+            pull_source(_entry(internal), tmp_path, store, environ={})
+    assert len(httpserver.log) == 0  # nothing was even asked
+
+
+def test_a_redirect_into_the_internal_network_is_refused(httpserver, store, tmp_path):
+    # Allowed by its IP, the server redirects to a name on the loopback: refused.
+    httpserver.expect_request("/lama.csv").respond_with_data(
+        "", status=302, headers={"Location": f"http://localhost:{httpserver.port}/baru.csv"}
+    )
+    with pytest.raises(
+        PullError, match=r"redirects elsewhere: localhost is on this server's own network"
+    ):
+        _pull(_entry(httpserver.url_for("/lama.csv")), store, tmp_path)
+
+
+def test_a_symlink_out_of_the_data_folder_is_refused(store, tmp_path):
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.csv"
+    outside.write_bytes(CSV)
+    (tmp_path / "looks_local.csv").symlink_to(outside)
+    with pytest.raises(PullError, match=r"leads outside the allowed folders"):
+        _pull(_entry("looks_local.csv"), store, tmp_path)
+    result, _ = _pull(
+        _entry("looks_local.csv"),
+        store,
+        tmp_path,
+        environ={"ODC_ALLOWED_DATA_DIRS": str(tmp_path.parent)},
+    )
+    assert result.path.read_bytes() == CSV

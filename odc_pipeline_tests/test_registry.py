@@ -133,3 +133,52 @@ def test_missing_or_invalid_registry_file(tmp_path):
     bad.write_text("sources: [unclosed", encoding="utf-8")
     with pytest.raises(RegistryError, match="not valid YAML"):
         load_registry(bad)
+
+
+HOSTILE = 'x"; drop table fact_election_results; --'
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d["sources"][0].update(id=HOSTILE), "is not a valid id"),
+        (lambda d: d["organizations"].update({HOSTILE: {"name": "x"}}), "organizations"),
+        (
+            lambda d: d["sources"][0]["columns"].update(suara=HOSTILE),
+            "are not columns of kind 'election_results'",
+        ),
+        (
+            lambda d: d["sources"][0].update(location="../../../../../../etc/passwd"),
+            "leads outside the allowed folders",
+        ),
+        (
+            lambda d: d["sources"][0].update(location="file:///etc/passwd"),
+            "file:// locations are not pulled",
+        ),
+        (
+            lambda d: d["sources"][0].update(location="http://169.254.169.254/latest/meta-data"),
+            "169.254.169.254 is on this server's own network",
+        ),
+        (
+            lambda d: d["sources"][0].update(location="http://localhost:5432/"),
+            "localhost is on this server's own network",
+        ),
+        (lambda d: d["sources"][0].update(sharnig="public"), "unknown key (check its spelling)"),
+    ],
+)
+def test_hostile_entries_are_refused_before_anything_runs(tmp_path, change, expected):
+    error = _load_with(tmp_path, change)
+    assert any(expected in problem for problem in error.problems), error.problems
+
+
+def test_a_symlink_in_the_registry_folder_pointing_out_is_refused(tmp_path, monkeypatch):
+    document = copy.deepcopy(demo_registry_document())
+    path = write_registry(tmp_path / "registry", document)
+    target = path.parent / "demo" / "jsn_pilpres2024_kabkota.csv"
+    outside = tmp_path / "elsewhere.csv"
+    target.rename(outside)
+    target.symlink_to(outside)
+    with pytest.raises(RegistryError, match="leads outside the allowed folders"):
+        load_registry(path)
+    monkeypatch.setenv("ODC_ALLOWED_DATA_DIRS", str(tmp_path))
+    assert load_registry(path).source("jsn_pilpres2024_kabkota")

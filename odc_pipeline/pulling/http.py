@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from odc_pipeline.registry.safety import host_problem
+
 _RETRY_STATUS = {429, 500, 502, 503, 504}
 _MAX_REDIRECTS = 5
 USER_AGENT = "odc-pipeline (https://github.com/odc-pipeline; nightly pull of member data)"
@@ -51,14 +53,19 @@ def _redact(url: str) -> str:
 
 class _Session(requests.Session):
     """Drops credentials when a redirect leaves the original host (requests drops only the
-    Authorization header; this also drops the other headers we set for auth)."""
+    Authorization header; this also drops the other headers we set for auth), and refuses a
+    redirect to this server's own network."""
 
-    def __init__(self, secret_headers: set[str]) -> None:
+    def __init__(self, secret_headers: set[str], hosts: set[str]) -> None:
         super().__init__()
         self.secret_headers = secret_headers
+        self.hosts = hosts
         self.max_redirects = _MAX_REDIRECTS
 
     def rebuild_auth(self, prepared_request, response) -> None:  # pragma: no cover - hook
+        problem = host_problem(prepared_request.url, self.hosts, resolve=True)
+        if problem:
+            raise DownloadError(f"{_redact(response.url)} redirects elsewhere: {problem}")
         super().rebuild_auth(prepared_request, response)
         if urlsplit(prepared_request.url).hostname != urlsplit(response.request.url).hostname:
             for name in self.secret_headers:
@@ -78,8 +85,12 @@ def download(
     etag: str | None = None,
     last_modified: str | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    allowed_hosts: set[str] | None = None,
 ) -> Download:
     """GET `url` into `destination` (written only when the whole body arrived)."""
+    problem = host_problem(url, allowed_hosts or set(), resolve=True)
+    if problem:
+        raise DownloadError(f"{_redact(url)}: {problem}")
     request_headers = {"User-Agent": USER_AGENT, **(headers or {})}
     if etag:
         request_headers["If-None-Match"] = etag
@@ -92,7 +103,7 @@ def download(
             sleep(backoff * 2 ** (attempt - 1))
         try:
             with (
-                _Session(secret_headers or set()) as session,
+                _Session(secret_headers or set(), allowed_hosts or set()) as session,
                 session.get(
                     url, headers=request_headers, timeout=(timeout, timeout), stream=True
                 ) as response,

@@ -14,6 +14,7 @@ from odc_pipeline.pulling.ckan import CkanError, resource_url
 from odc_pipeline.pulling.http import Download, DownloadError, _redact, download
 from odc_pipeline.pulling.snapshots import Snapshot, SnapshotStore
 from odc_pipeline.registry.model import PullOptions, SourceEntry
+from odc_pipeline.registry.safety import allowed_hosts, allowed_roots, path_problem
 
 
 class PullError(RuntimeError):
@@ -62,6 +63,9 @@ def pull_source(
     environ = os.environ if environ is None else environ
     if entry.is_url:
         return _pull_url(entry, store, environ, sleep)
+    problem = path_problem(entry.location, base_dir, allowed_roots(base_dir, environ))
+    if problem:
+        raise PullError(problem)
     path = entry.location_path(base_dir)
     if path.is_dir():
         pattern = entry.pull.pattern or f"*.{entry.format}"
@@ -90,6 +94,7 @@ def _pull_url(
     options = entry.pull
     headers = _credentials(options, environ)
     settings = {
+        "allowed_hosts": allowed_hosts(environ),
         "timeout": options.timeout_seconds,
         "retries": options.retries,
         "max_bytes": options.max_bytes,

@@ -10,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from odc_pipeline.registry.model import Registry
+from odc_pipeline.registry.safety import allowed_hosts, allowed_roots, host_problem, path_problem
 
 
 class RegistryError(ValueError):
@@ -66,6 +67,15 @@ def _cross_checks(registry: Registry, check_files: bool) -> list[str]:
             problems.append(
                 f"{label}: organization {entry.organization!r} is not listed under 'organizations'"
             )
+        if entry.is_url:
+            problem = host_problem(entry.location, allowed_hosts())
+        else:
+            problem = path_problem(
+                entry.location, registry.base_dir, allowed_roots(registry.base_dir)
+            )
+        if problem:
+            problems.append(f"{label}: location: {problem}")
+            continue
         if entry.pull.ckan_resource and not entry.is_url:
             problems.append(f"{label}: pull.ckan_resource needs an http(s) package_show URL")
         if check_files and not entry.is_url:

@@ -6,6 +6,7 @@ instead of silently falling back to a default that could publish private data.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -242,6 +243,18 @@ class Registry(_Strict):
     organizations: dict[str, Organization]
     sources: list[SourceEntry]
     base_dir: Path = Path(".")
+
+    @field_validator("organizations")
+    @classmethod
+    def _safe_organization_ids(cls, value: dict[str, Organization]) -> dict[str, Organization]:
+        # Organisation ids name Dagster groups, PostgreSQL schemas and roles, and files.
+        unsafe = [key for key in value if not re.match(SAFE_ID, key)]
+        if unsafe:
+            raise ValueError(
+                f"organisation ids {unsafe} are not valid: use lowercase letters, digits and "
+                "'_', starting with a letter"
+            )
+        return value
 
     def source(self, source_id: str) -> SourceEntry:
         for entry in self.sources:
