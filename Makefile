@@ -8,19 +8,29 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
 
-.PHONY: run test lint format ui validate demo clean bench
+.PHONY: run test lint format ui validate demo clean bench lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# constraints.txt pins every package, so an install today and next month give the same set.
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@ $(VENV)/.installed
+
+## lock: re-pin constraints.txt to what pyproject.toml resolves to today (then run make test)
+lock: | $(BIN)/python
+	rm -rf $(VENV)/lock && $(PYTHON) -m venv $(VENV)/lock
+	$(VENV)/lock/bin/python -m pip install --quiet -e '.[dev]'
+	{ echo "# Every package, pinned: what 'make run' and 'make test' install (pip install -c constraints.txt)."; \
+	  echo "# Regenerate after changing pyproject.toml with 'make lock', then run 'make test'."; \
+	  $(VENV)/lock/bin/python -m pip freeze --exclude-editable; } > constraints.txt
+	rm -rf $(VENV)/lock
 
 # The instance for one machine (deploy/dagster.yaml): runs and events in SQLite files here,
 # one publishing run at a time. An existing dagster.yaml (e.g. the PostgreSQL one) is kept.

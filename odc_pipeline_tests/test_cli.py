@@ -233,7 +233,7 @@ def test_sources_list_add_and_test(tmp_path):
     registry = tmp_path / "sources.yaml"
     registry.write_text(DEMO_REGISTRY.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "demo").symlink_to(DEMO)
-    env = {**os.environ, "ODC_SOURCES": str(registry)}
+    env = {**os.environ, "ODC_SOURCES": str(registry), "ODC_ALLOWED_DATA_DIRS": str(DEMO)}
     listed = _odc("sources", "list", env=env)
     assert listed.returncode == 0 and "ldw_suara_pilpr" in listed.stdout
     added = _odc(
