@@ -42,17 +42,17 @@ $(DAGSTER_HOME):
 run: $(VENV)/.installed | $(DAGSTER_HOME)
 	$(BIN)/python -m odc_pipeline.run
 
-## test: install the dev extras (and Debian's chromium for the browser test) and run every test
-test: $(VENV)/.installed-dev /usr/bin/chromium
+## test: install the dev extras (and Debian's chromium and nginx for the UI tests) and run every test
+test: $(VENV)/.installed-dev /usr/bin/chromium /usr/sbin/nginx
 	$(BIN)/python -m pytest
 
-# The UI test drives Debian's Chromium with Playwright. Installed with apt when run as root
-# (as CI does); otherwise this says what to run.
-/usr/bin/chromium:
+# The UI tests drive Debian's Chromium with Playwright and put Debian's nginx in front of the
+# webserver. Installed with apt when run as root (as CI does); otherwise this says what to run.
+/usr/bin/chromium /usr/sbin/nginx:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(notdir $@); \
 	else \
-		echo "The browser test needs Debian's chromium: sudo apt-get install chromium"; exit 1; \
+		echo "The UI tests need Debian's $(notdir $@): sudo apt-get install $(notdir $@)"; exit 1; \
 	fi
 
 ## lint: ruff over the code and the tests
