@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 import yaml
+from pytest_httpserver import HTTPServer
 
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.registry import Registry, load_registry
@@ -24,6 +26,24 @@ DEMO_REGISTRY = DATA_DIR / "sources.yaml"
 POSTGRES_ADMIN_URL = os.environ.get(
     "ODC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now, on loopback."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def local_http_server() -> Iterator[HTTPServer]:
+    """A real HTTP server on 127.0.0.1 (members' file servers, webhooks), stopped afterwards."""
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
 
 
 def isolated_environment(tmp: Path) -> dict[str, str]:

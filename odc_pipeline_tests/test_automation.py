@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import time
 
 import dagster as dg
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
-from pytest_httpserver import HTTPServer
 
 from odc_pipeline.defs.automation import PROCESS_JOB, PULL_JOB, nightly_cron
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.registry import load_registry
 from odc_pipeline_tests.conftest import (
     demo_registry_document,
+    free_port,
     make_settings,
     write_registry,
 )
@@ -177,10 +176,9 @@ def test_a_new_file_in_a_drop_folder_starts_a_run_for_that_source(tmp_path):
 
 
 @pytest.fixture
-def alert_servers(monkeypatch):
-    webhook = HTTPServer(host="127.0.0.1", port=0)
+def alert_servers(monkeypatch, local_http_server):
+    webhook = local_http_server
     webhook.expect_request("/hook", method="POST").respond_with_data("ok")
-    webhook.start()
     received: list = []
 
     class Handler:
@@ -188,9 +186,7 @@ def alert_servers(monkeypatch):
             received.append(envelope)
             return "250 OK"
 
-    with socket.socket() as probe:  # aiosmtpd checks its own port, so it needs a real one
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # aiosmtpd checks its own port, so it needs a real one
     smtp = Controller(Handler(), hostname="127.0.0.1", port=port)
     smtp.start()
     monkeypatch.setenv("ODC_ALERT_WEBHOOK_URL", webhook.url_for("/hook"))
@@ -200,8 +196,6 @@ def alert_servers(monkeypatch):
     monkeypatch.setenv("ODC_ALERT_EMAIL_TO", "steward@localhost")
     yield webhook, received
     smtp.stop()
-    webhook.clear()
-    webhook.stop()
 
 
 def test_a_failed_run_is_reported_by_webhook_and_email(tmp_path, monkeypatch, alert_servers):

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from odc_pipeline.pulling import PullError, SnapshotStore, pull_source
@@ -33,6 +32,11 @@ def _entry(location: str, **pull) -> SourceEntry:
         sharing="public",
         pull={"retries": 2, "timeout_seconds": 2, **pull},
     )
+
+
+@pytest.fixture
+def httpserver(local_http_server):
+    return local_http_server
 
 
 @pytest.fixture(autouse=True)
@@ -244,16 +248,6 @@ def test_a_missing_local_file_names_itself(store, tmp_path):
 def test_only_http_urls_and_paths_are_pulled():
     with pytest.raises(ValueError, match=r"file:// locations are not pulled"):
         _entry("file:///etc/passwd")
-
-
-@pytest.fixture
-def httpserver():
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
 
 
 def test_internal_addresses_are_refused_unless_allowed(httpserver, store, tmp_path):

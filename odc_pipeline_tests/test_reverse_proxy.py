@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from odc_pipeline.settings import PROJECT_ROOT
-from odc_pipeline_tests.conftest import isolated_environment
-from odc_pipeline_tests.test_webserver import QUERY, _free_port
+from odc_pipeline_tests.conftest import free_port, isolated_environment
+from odc_pipeline_tests.test_webserver import QUERY
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PASSWORD = "correct horse battery staple"
@@ -46,7 +46,7 @@ def _request(url: str, payload: dict | None = None, auth: tuple[str, str] | None
 def proxied_ui(tmp_path):
     if not Path(NGINX).exists():
         pytest.fail("Debian's nginx is required (apt-get install nginx; make test installs it)")
-    ui_port, proxy_port = _free_port(), _free_port()
+    ui_port, proxy_port = free_port(), free_port()
     env = isolated_environment(tmp_path)
     (Path(env["DAGSTER_HOME"]) / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     webserver = subprocess.Popen(

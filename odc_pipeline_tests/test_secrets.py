@@ -8,7 +8,6 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 import sqlalchemy as sa
-from pytest_httpserver import HTTPServer
 
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.registry import load_registry
@@ -22,12 +21,8 @@ SECRETS = (PASSWORD, SALT, TOKEN, HOOK)
 
 
 @pytest.fixture
-def member_server():
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
+def member_server(local_http_server):
+    return local_http_server
 
 
 def test_known_secrets_appear_in_no_output(

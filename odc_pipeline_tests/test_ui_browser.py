@@ -8,7 +8,6 @@ one source's asset, reads its row count and check results, and saves screenshots
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from odc_pipeline.settings import PROJECT_ROOT
-from odc_pipeline_tests.conftest import isolated_environment
+from odc_pipeline_tests.conftest import free_port, isolated_environment
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 #: Screenshots land here (gitignored) so a person can look at what the test saw.
@@ -27,12 +26,6 @@ SCREENSHOTS = PROJECT_ROOT / "odc_pipeline_tests" / "screenshots"
 
 def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +52,7 @@ def webserver(tmp_path_factory):
         timeout=600,
     )
     assert executed.returncode == 0, executed.stderr[-2000:]
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [_bin("dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"],
         cwd=PROJECT_ROOT,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -11,15 +10,9 @@ import urllib.request
 from pathlib import Path
 
 from odc_pipeline.settings import PROJECT_ROOT
-from odc_pipeline_tests.conftest import isolated_environment
+from odc_pipeline_tests.conftest import free_port, isolated_environment
 
 QUERY = "{ assetNodes { assetKey { path } groupName } }"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _post(url: str, payload: dict) -> dict:
@@ -31,7 +24,7 @@ def _post(url: str, payload: dict) -> dict:
 
 
 def test_webserver_serves_the_asset_graph_grouped_by_organisation(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = isolated_environment(tmp_path)
     server = subprocess.Popen(
         [
