@@ -201,13 +201,15 @@ def build_source_assets(
             try:
                 outcome = validate_source(raw, entry)
             except MissingColumnsError as missing:
-                error = f"Source {entry.id!r} ({entry.organization}): the column mapping does not fit {_file_name(raw, entry)}: {missing}"
+                error = f"Source {entry.id!r} ({entry.organization}): the column mapping does not fit {_file_name(entry)}: {missing}"
         if outcome is None:
             outcome = ValidationOutcome(
                 valid=failed_frame(error), quarantine=empty_quarantine(), rows_in=len(raw)
             )
         elif outcome.error:
-            error = f"Source {entry.id!r} ({entry.organization}), {_file_name(raw, entry)}: {outcome.error}"
+            error = (
+                f"Source {entry.id!r} ({entry.organization}), {_file_name(entry)}: {outcome.error}"
+            )
             outcome.valid.attrs[ERROR_ATTR] = error
         if error:
             context.log.error(error)
@@ -296,6 +298,6 @@ def build_source_assets(
     return [pulled, raw, validated, harmonized]
 
 
-def _file_name(raw: pd.DataFrame, entry: SourceEntry) -> str:
-    """The pulled file's own name, for messages (the snapshot is named by its hash)."""
+def _file_name(entry: SourceEntry) -> str:
+    """The file's name as the registry gives it, for messages (snapshots are named by hash)."""
     return Path(entry.location.split("?")[0]).name or entry.id

@@ -60,13 +60,6 @@ class SnapshotStore:
                         found = record
         return Snapshot(**found) if found else None
 
-    def history(self, source_id: str) -> list[Snapshot]:
-        if not self.manifest.exists():
-            return []
-        with self.manifest.open(encoding="utf-8") as handle:
-            records = [json.loads(line) for line in handle]
-        return [Snapshot(**r) for r in records if r["source_id"] == source_id]
-
     def add_file(
         self,
         source_id: str,

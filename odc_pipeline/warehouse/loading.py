@@ -1,4 +1,4 @@
-"""Bulk-loading frames into warehouse tables: COPY on PostgreSQL, positional executemany on SQLite.
+"""Bulk-loading frames into warehouse tables: COPY on PostgreSQL, ADBC ingest on SQLite.
 
 Tables are created without their secondary indexes and indexed once loaded: building an index
 over a million finished rows is several times cheaper than keeping it current row by row.
@@ -20,7 +20,6 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from odc_pipeline.warehouse.schema import metadata
 
-_INSERT_CHUNK = 10_000
 _COPY_CHUNK = 100_000
 
 
@@ -35,11 +34,6 @@ def create_indexes(connection: Connection) -> None:
     for table in metadata.sorted_tables:
         for index in table.indexes:
             connection.execute(CreateIndex(index))
-
-
-def _columns_as_python(frame: pd.DataFrame) -> list[list]:
-    """Each column as plain Python values (None for missing), which every driver can bind."""
-    return [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns]
 
 
 def _arrow(table: Table, frame: pd.DataFrame) -> pa.Table | None:
@@ -97,25 +91,6 @@ def _copy_postgres(connection: Connection, table: Table, frame: pd.DataFrame) ->
             copy.write(chunk)
 
 
-def _executemany(connection: Connection, table: Table, frame: pd.DataFrame) -> None:
-    """Positional executemany on the driver: SQLAlchemy's per-row dict handling is skipped,
-    but each column still goes through its type's own conversion (dates, for instance)."""
-    dialect = connection.dialect
-    preparer = dialect.identifier_preparer
-    columns = ", ".join(preparer.quote(c) for c in frame.columns)
-    marks = ", ".join("?" for _ in frame.columns)
-    statement = f"INSERT INTO {preparer.quote(table.name)} ({columns}) VALUES ({marks})"  # noqa: S608
-    values = []
-    for name, column_values in zip(frame.columns, _columns_as_python(frame), strict=True):
-        convert = table.c[name].type.bind_processor(dialect)
-        values.append(
-            [None if v is None else convert(v) for v in column_values] if convert else column_values
-        )
-    rows = list(zip(*values, strict=True))
-    for start in range(0, len(rows), _INSERT_CHUNK):
-        connection.exec_driver_sql(statement, rows[start : start + _INSERT_CHUNK])
-
-
 def _prepared(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
     """Refuse unknown columns; dates as dates whatever the frame held."""
     unknown = [c for c in frame.columns if c not in table.c]
@@ -149,20 +124,8 @@ def ingest_sqlite(path: Path, loads: list[tuple[Table, pd.DataFrame]]) -> None:
         connection.commit()
 
 
-def insert_frame(connection: Connection, table: Table, frame: pd.DataFrame) -> None:
-    """Append a frame's rows to a table, with the fastest bulk path the database has."""
+def copy_frame(connection: Connection, table: Table, frame: pd.DataFrame) -> None:
+    """Append a frame's rows to a PostgreSQL table with COPY, in the connection's transaction."""
     if frame.empty:
         return
-    frame = _prepared(table, frame)
-    if connection.dialect.name == "postgresql":
-        _copy_postgres(connection, table, frame)
-    elif connection.dialect.name == "sqlite":
-        _executemany(connection, table, frame)
-    else:
-        names = list(frame.columns)
-        rows = [
-            dict(zip(names, values, strict=True))
-            for values in zip(*_columns_as_python(frame), strict=True)
-        ]
-        for start in range(0, len(rows), _INSERT_CHUNK):
-            connection.execute(table.insert(), rows[start : start + _INSERT_CHUNK])
+    _copy_postgres(connection, table, _prepared(table, frame))

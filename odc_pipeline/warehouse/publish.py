@@ -39,10 +39,10 @@ from odc_pipeline.warehouse.batches import SourceBatch
 from odc_pipeline.warehouse.catalog import Catalog, write_catalog
 from odc_pipeline.warehouse.dictionary import dictionary_rows
 from odc_pipeline.warehouse.loading import (
+    copy_frame,
     create_indexes,
     create_tables,
     ingest_sqlite,
-    insert_frame,
 )
 from odc_pipeline.warehouse.schema import (
     FACT_TABLES,
@@ -117,12 +117,6 @@ def _check_columns(inspector, schema: str | None, where: str) -> set[str]:
     return existing
 
 
-def check_schema(engine: Engine) -> None:
-    """Refuse to publish over tables whose columns differ from the code's, before writing."""
-    schema = CORE_SCHEMA if engine.dialect.name == "postgresql" else None
-    _check_columns(inspect(engine), schema, engine.url.render_as_string(hide_password=True))
-
-
 def _carry_forward(
     connection: Connection,
     previous: str,
@@ -177,7 +171,7 @@ def _fill(
     run_id: str,
     catalog: Catalog | None,
     stage: Stage,
-    load: Load = insert_frame,
+    load: Load,
 ) -> list[dict]:
     """Fill the new, empty version: carried-forward rows and this run's rows (the bulk of
     them through `load`); the audit rows, one per source, are returned."""
@@ -384,6 +378,7 @@ def _publish_postgres(
             run_id,
             catalog,
             stage,
+            load=copy_frame,
         )
         table_rows = _finish(connection, stage)
         for table in metadata.sorted_tables:
