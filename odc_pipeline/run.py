@@ -14,9 +14,8 @@ import dagster as dg
 from rich.console import Console
 from rich.table import Table
 
-from odc_pipeline.defs.automation import source_chain
+from odc_pipeline.defs.automation import source_chain, warehouse_keys
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions, warehouse_resource
-from odc_pipeline.defs.sources import pull_key
 from odc_pipeline.registry import RegistryError, load_registry
 from odc_pipeline.settings import Settings, load_settings
 from odc_pipeline.warehouse.summary import SourceSummary, run_summary
@@ -162,15 +161,9 @@ def run_pipeline(
     defs = build_definitions(settings, registry, loggers={"console": logger})
     selection = None
     if source_ids:
-        job = defs.resolve_job_def(ALL_ASSETS_JOB)
-        warehouse_side = [
-            key
-            for key in job.asset_layer.executable_asset_keys
-            if not any(key.path[-1].endswith(s) for s in (e.id for e in registry.sources))
-        ]
         selection = [
-            *(key for s in source_ids for key in (pull_key(s), *source_chain(s))),
-            *warehouse_side,
+            *(key for s in source_ids for key in source_chain(s, with_pull=True)),
+            *warehouse_keys(defs.assets),
         ]
     # Loggers only replace Dagster's default console output when the run config names them.
     result = defs.resolve_job_def(ALL_ASSETS_JOB).execute_in_process(

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import warnings
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import dagster as dg
 from sqlalchemy import select
 
 from odc_pipeline.alerts import AlertError, channels_from_environment, send_alert
-from odc_pipeline.defs.pulling import processing_fingerprint
+from odc_pipeline.defs.pulling import processing_fingerprint, reference_fingerprint
 from odc_pipeline.defs.resources import WarehouseResource
 from odc_pipeline.defs.sources import (
     REFERENCE_ASSET,
@@ -54,8 +55,10 @@ def nightly_cron(at: str | None = None) -> str:
     return f"{minutes} {hours} * * *"
 
 
-def source_chain(source_id: str) -> list[dg.AssetKey]:
+def source_chain(source_id: str, with_pull: bool = False) -> list[dg.AssetKey]:
+    """A source's assets in order: (pull,) raw, validated, quarantine, harmonized."""
     return [
+        *([pull_key(source_id)] if with_pull else []),
         raw_key(source_id),
         validated_key(source_id),
         quarantine_key(source_id),
@@ -70,11 +73,20 @@ def _latest_metadata(instance: dg.DagsterInstance, key: dg.AssetKey) -> dict:
     return {k: v.value for k, v in event.asset_materialization.metadata.items()}
 
 
+@dataclass(frozen=True)
+class Redo:
+    """Why a source must be redone, and the pull that says so (its run key)."""
+
+    why: str
+    pull_id: str
+
+
 def sources_to_redo(
     instance: dg.DagsterInstance, registry: Registry, reference_dir: Path
-) -> dict[str, str]:
-    """Source id -> why it must be redone, for sources whose latest pull was not yet read."""
+) -> dict[str, Redo]:
+    """The sources whose latest pull was not read yet and brings something to redo."""
     redo = {}
+    reference_digest = None
     for entry in registry.sources:
         pulled = _latest_metadata(instance, pull_key(entry.id))
         if not pulled:
@@ -82,12 +94,15 @@ def sources_to_redo(
         read = _latest_metadata(instance, raw_key(entry.id))
         if read.get("pull_id") == pulled.get("pull_id"):
             continue  # this pull has been read already
+        pull_id = str(pulled.get("pull_id"))
         if pulled.get("source_error"):
-            redo[entry.id] = "the pull failed"
+            redo[entry.id] = Redo("the pull failed", pull_id)
         elif read.get("snapshot_sha256") != pulled.get("sha256"):
-            redo[entry.id] = "new file"
-        elif read.get("processed_with") != processing_fingerprint(entry, reference_dir):
-            redo[entry.id] = "registry entry or reference tables changed"
+            redo[entry.id] = Redo("new file", pull_id)
+        else:
+            reference_digest = reference_digest or reference_fingerprint(reference_dir)
+            if read.get("processed_with") != processing_fingerprint(entry, reference_digest):
+                redo[entry.id] = Redo("registry entry or reference tables changed", pull_id)
     return redo
 
 
@@ -144,11 +159,11 @@ def build_automation(
         if not redo:
             return dg.SkipReason("no source changed since it was last read")
         keys = [key for source_id in sorted(redo) for key in source_chain(source_id)]
-        pulls_seen = {
-            s: str(_latest_metadata(context.instance, pull_key(s)).get("pull_id")) for s in redo
-        }
+        context.log.info(
+            "; ".join(f"{source_id}: {item.why}" for source_id, item in sorted(redo.items()))
+        )
         return dg.RunRequest(
-            run_key=_run_key(pulls_seen),
+            run_key=_run_key({source_id: item.pull_id for source_id, item in redo.items()}),
             asset_selection=keys + always,
             tags={**PUBLISH_TAG, "odc/sources": ",".join(sorted(redo))[:200]},
         )
@@ -174,7 +189,7 @@ def build_automation(
                 requests.append(
                     dg.RunRequest(
                         run_key=f"{entry.id}:{state}",
-                        asset_selection=[pull_key(entry.id), *source_chain(entry.id), *always],
+                        asset_selection=[*source_chain(entry.id, with_pull=True), *always],
                         tags={**PUBLISH_TAG, "odc/sources": entry.id},
                     )
                 )

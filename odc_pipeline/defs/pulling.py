@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from odc_pipeline.pulling import Snapshot
-from odc_pipeline.pulling.http import _redact
+from odc_pipeline.pulling.http import redact_url
 from odc_pipeline.registry.model import SourceEntry
 
 PULL_COLUMNS = ["source_id", "pull_id", "sha256", "stored_as", "name", "origin", "error"]
@@ -35,16 +35,24 @@ def pull_record(source_id: str, snapshot: Snapshot | None, error: str | None) ->
 
 def pull_origin(entry: SourceEntry) -> str:
     """Where the entry is pulled from, fit to show (no credentials, no query string)."""
-    return _redact(entry.location) if entry.is_url else entry.location
+    return redact_url(entry.location) if entry.is_url else entry.location
 
 
-def processing_fingerprint(entry: SourceEntry, reference_dir: Path) -> str:
-    """What besides the file decides a source's rows: its registry entry, the reference
-    tables (aliases, crosswalks) and the code's version. A change in any redoes the source."""
-    digest = hashlib.sha256(entry.model_dump_json().encode())
+def reference_fingerprint(reference_dir: Path) -> str:
+    """A digest of the reference tables (aliases, crosswalks) and the code's version: read
+    once per sensor evaluation or raw step, and shared by every source."""
+    digest = hashlib.sha256()
     for path in sorted(reference_dir.glob("*.csv")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     with contextlib.suppress(PackageNotFoundError):  # a plain checkout has no version
         digest.update(version("odc-pipeline").encode())
+    return digest.hexdigest()
+
+
+def processing_fingerprint(entry: SourceEntry, reference_digest: str) -> str:
+    """What besides the file decides a source's rows: its registry entry, the reference
+    tables and the code's version (`reference_fingerprint`). A change in any redoes it."""
+    digest = hashlib.sha256(entry.model_dump_json().encode())
+    digest.update(reference_digest.encode())
     return digest.hexdigest()[:16]

@@ -16,6 +16,7 @@ from odc_pipeline.defs.pulling import (
     processing_fingerprint,
     pull_origin,
     pull_record,
+    reference_fingerprint,
 )
 from odc_pipeline.defs.source_checks import source_check_results, source_check_specs
 from odc_pipeline.kinds import KINDS
@@ -84,7 +85,6 @@ def build_source_assets(
     who = f"{organization_name}: {entry.description or entry.id}"
     kind = KINDS[entry.kind]
     store = SnapshotStore(snapshot_dir)
-    fingerprint = processing_fingerprint(entry, reference_dir)
 
     @dg.asset(
         key=pull_key(entry.id),
@@ -145,7 +145,9 @@ def build_source_assets(
         trace = {
             "pull_id": str(record["pull_id"]),
             "snapshot_sha256": str(record["sha256"]),
-            "processed_with": fingerprint,
+            # Taken when the step runs, not when the definitions load: a long-lived code
+            # server must not record reference tables that have changed since.
+            "processed_with": processing_fingerprint(entry, reference_fingerprint(reference_dir)),
         }
         if record["error"] is not None:
             context.log.error(record["error"])

@@ -42,7 +42,7 @@ class Download:
         return self.status == 304
 
 
-def _redact(url: str) -> str:
+def redact_url(url: str) -> str:
     """The URL as it may be shown: no user:password, no query string (tokens live there)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -65,7 +65,7 @@ class _Session(requests.Session):
     def rebuild_auth(self, prepared_request, response) -> None:  # pragma: no cover - hook
         problem = host_problem(prepared_request.url, self.hosts, resolve=True)
         if problem:
-            raise DownloadError(f"{_redact(response.url)} redirects elsewhere: {problem}")
+            raise DownloadError(f"{redact_url(response.url)} redirects elsewhere: {problem}")
         super().rebuild_auth(prepared_request, response)
         if urlsplit(prepared_request.url).hostname != urlsplit(response.request.url).hostname:
             for name in self.secret_headers:
@@ -90,13 +90,13 @@ def download(
     """GET `url` into `destination` (written only when the whole body arrived)."""
     problem = host_problem(url, allowed_hosts or set(), resolve=True)
     if problem:
-        raise DownloadError(f"{_redact(url)}: {problem}")
+        raise DownloadError(f"{redact_url(url)}: {problem}")
     request_headers = {"User-Agent": USER_AGENT, **(headers or {})}
     if etag:
         request_headers["If-None-Match"] = etag
     if last_modified:
         request_headers["If-Modified-Since"] = last_modified
-    shown = _redact(url)
+    shown = redact_url(url)
     last_problem = "no attempt made"
     for attempt in range(retries + 1):
         if attempt:

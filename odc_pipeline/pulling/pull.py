@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from odc_pipeline.pulling.ckan import CkanError, resource_url
-from odc_pipeline.pulling.http import Download, DownloadError, _redact, download
+from odc_pipeline.pulling.http import Download, DownloadError, download, redact_url
 from odc_pipeline.pulling.snapshots import Snapshot, SnapshotStore
 from odc_pipeline.registry.model import PullOptions, SourceEntry
 from odc_pipeline.registry.safety import allowed_hosts, allowed_roots, path_problem
@@ -108,10 +108,10 @@ def _pull_url(
         try:
             if options.ckan_resource:
                 answer = download(url, Path(scratch) / "package_show.json", **settings)
-                url, name = resource_url(answer.path, options.ckan_resource, _redact(url))
+                url, name = resource_url(answer.path, options.ckan_resource, redact_url(url))
             known = (
                 {k.lower(): v for k, v in previous.headers.items()}
-                if previous is not None and previous.origin == _redact(url)
+                if previous is not None and previous.origin == redact_url(url)
                 else {}
             )
             result: Download = download(
@@ -129,7 +129,7 @@ def _pull_url(
         snapshot = store.add_file(
             entry.id,
             result.path,
-            origin=_redact(url),
+            origin=redact_url(url),
             suffix=entry.format,
             headers=result.headers,
             name=name,
