@@ -31,10 +31,18 @@ def scrub_text(text: object) -> object:
     return mask_pii(text, types=MASKED_TYPES).text
 
 
+def _each_distinct(values: pd.Series, scrub) -> pd.Series:
+    """Apply `scrub` to each distinct text once (texts repeat) and map the changed ones back."""
+    texts = [t for t in values.dropna().unique() if isinstance(t, str)]
+    changed = {t: m for t in texts if (m := scrub(t)) != t}
+    if not changed:
+        return values
+    return values.map(lambda t: changed.get(t, t) if isinstance(t, str) else t)
+
+
 def scrub_column(values: pd.Series) -> pd.Series:
-    """Scrub each distinct text once; descriptions repeat less than numbers, but still do."""
-    masked = {text: scrub_text(text) for text in values.dropna().unique()}
-    return values.map(lambda t: masked.get(t, t) if isinstance(t, str) else t)
+    """Free text with NIKs, phone numbers, e-mails and names masked."""
+    return _each_distinct(values, scrub_text)
 
 
 def scrub_identifiers_text(text: object) -> object:
@@ -45,12 +53,7 @@ def scrub_identifiers_text(text: object) -> object:
 
 
 def scrub_identifiers(values: pd.Series) -> pd.Series:
-    """NIKs and phone numbers masked in any text column, each distinct text checked once."""
+    """NIKs and phone numbers masked in any text column."""
     if values.dtype != object and not pd.api.types.is_string_dtype(values):
         return values
-    texts = values.dropna().unique()
-    masked = {t: scrub_identifiers_text(t) for t in texts if isinstance(t, str)}
-    changed = {t: m for t, m in masked.items() if m != t}
-    if not changed:
-        return values
-    return values.map(lambda t: changed.get(t, t) if isinstance(t, str) else t)
+    return _each_distinct(values, scrub_identifiers_text)

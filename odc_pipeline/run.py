@@ -17,6 +17,7 @@ from rich.table import Table
 from odc_pipeline.defs.automation import source_chain, warehouse_keys
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions, warehouse_resource
 from odc_pipeline.registry import RegistryError, load_registry
+from odc_pipeline.reporting import report_path
 from odc_pipeline.settings import Settings, load_settings
 from odc_pipeline.warehouse.summary import SourceSummary, run_summary
 
@@ -175,7 +176,7 @@ def run_pipeline(
     warehouse = warehouse_resource(settings)
     lines = run_summary(warehouse.engine(), result.run_id)
     print_summary(lines, settings, warehouse.display_name)
-    report = settings.warehouse_dir / "reports" / f"run-{result.run_id}.html"
+    report = report_path(settings.warehouse_dir, result.run_id)
     if report.exists():
         console.print(f"Run report: {report}")
     if not result.success:

@@ -380,3 +380,9 @@ def test_sources_add_asks_for_what_is_missing(tmp_path, monkeypatch):
         "members",
         "votes",
     )
+
+
+def test_check_with_an_unknown_source_names_the_known_ones():
+    completed = _odc("check", str(DEMO / "jsn_pilpres2024_kabkota.csv"), "--source", "nope")
+    assert completed.returncode == 2
+    assert "no source 'nope' in the registry; known: jsn_pilpres2024_kabkota" in completed.stdout

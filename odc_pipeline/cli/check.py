@@ -50,7 +50,14 @@ def check(file, kind, source_id, file_format, level, fixed, as_json) -> None:
     """
     try:
         if source_id:
-            entry = registry().source(source_id)
+            known = registry()
+            try:
+                entry = known.source(source_id)
+            except KeyError:
+                raise CheckError(
+                    f"no source {source_id!r} in the registry; known: "
+                    + ", ".join(e.id for e in known.sources)
+                ) from None
             if kind and kind != entry.kind:
                 raise CheckError(f"source {source_id!r} is of kind {entry.kind!r}, not {kind!r}")
             if file_format and file_format != entry.format:
@@ -62,8 +69,8 @@ def check(file, kind, source_id, file_format, level, fixed, as_json) -> None:
                 file, kind, file_format or file_format_of(file), level, None, _constants(fixed)
             )
         report = check_file(file, entry, settings().reference_dir)
-    except (CheckError, KeyError) as error:
-        message = str(error).strip("'\"")
+    except CheckError as error:
+        message = str(error)
         if as_json:
             click.echo(json.dumps({"file": str(file), "readable": False, "error": message}))
         else:

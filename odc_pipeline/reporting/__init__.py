@@ -1,5 +1,5 @@
 """Run reports: one HTML page per run with the numbers a steward looks at, as pictures."""
 
-from odc_pipeline.reporting.run_report import write_run_report
+from odc_pipeline.reporting.run_report import report_path, write_run_report
 
-__all__ = ["write_run_report"]
+__all__ = ["report_path", "write_run_report"]

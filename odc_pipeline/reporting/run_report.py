@@ -119,6 +119,11 @@ def _fact_tables(engine: Engine, run_id: str) -> list[str]:
     return used
 
 
+def report_path(warehouse_dir: Path, run_id: str) -> Path:
+    """Where a run's report is: `<warehouse_dir>/reports/run-<run_id>.html`."""
+    return warehouse_dir / REPORT_FOLDER / f"run-{run_id}.html"
+
+
 def write_run_report(engine: Engine, run_id: str, warehouse_dir: Path) -> Path:
     """Write `<warehouse_dir>/reports/run-<run_id>.html` and return its path."""
     lines = run_summary(engine, run_id)
@@ -193,8 +198,7 @@ def write_run_report(engine: Engine, run_id: str, warehouse_dir: Path) -> Path:
         + "\n".join(sections)
         + "</body></html>"
     )
-    folder = warehouse_dir / REPORT_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"run-{run_id}.html"
+    path = report_path(warehouse_dir, run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path
