@@ -267,3 +267,30 @@ def test_a_source_not_pulled_within_its_interval_fails_its_freshness_check(tmp_p
 
     assert outcomes(fresh) == {f"pull_{s}": True for s in (JSN, FPPJB, LDW)}
     assert outcomes(stale) == {f"pull_{s}": False for s in (JSN, FPPJB, LDW)}
+
+
+def test_materializing_only_the_warehouse_carries_every_source_forward(tmp_path):
+    night = Night(tmp_path)
+    assert night.run(ALL_ASSETS_JOB).success
+    with night.engine.connect() as connection:
+        before = connection.execute(
+            sa.text(
+                "select source_id, count(*), min(run_id) from fact_election_results group by 1 order by 1"
+            )
+        ).all()
+    warehouse_only = [
+        key
+        for key in night.defs.resolve_job_def(PROCESS_JOB).asset_layer.executable_asset_keys
+        if not any(
+            key.path[-1].startswith(p) for p in ("raw_", "validated_", "quarantine_", "harmonized_")
+        )
+    ]
+    result = night.run(PROCESS_JOB, warehouse_only)
+    assert result.success
+    with night.engine.connect() as connection:
+        after = connection.execute(
+            sa.text(
+                "select source_id, count(*), min(run_id) from fact_election_results group by 1 order by 1"
+            )
+        ).all()
+    assert after == before

@@ -198,7 +198,10 @@ def build_warehouse_assets(registry: Registry, warehouse_dir: Path) -> tuple[lis
             role_prefix=warehouse.role_prefix,
             stage=lambda name: context.log.debug(f"publish: {name}"),
         )
-        per_source = pd.DataFrame(summary.per_source).drop(columns=["loaded_at", "file_hash"])
+        # A run that selects only the warehouse (in the UI) processes no source: no audit rows.
+        per_source = pd.DataFrame(summary.per_source).drop(
+            columns=["loaded_at", "file_hash"], errors="ignore"
+        )
         context.log.info(f"published to {warehouse.display_name}: {summary.table_rows}")
         report = write_run_report(engine, context.run.run_id, warehouse_dir)
         context.log.info(f"run report: {report}")
