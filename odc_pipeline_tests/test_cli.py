@@ -386,3 +386,14 @@ def test_check_with_an_unknown_source_names_the_known_ones():
     completed = _odc("check", str(DEMO / "jsn_pilpres2024_kabkota.csv"), "--source", "nope")
     assert completed.returncode == 2
     assert "no source 'nope' in the registry; known: jsn_pilpres2024_kabkota" in completed.stdout
+
+
+def test_report_of_the_latest_run_and_without_a_warehouse(cli_run, tmp_path):
+    env, _ = cli_run
+    written = _odc("report", env=env)
+    assert written.returncode == 0
+    path = Path(written.stdout.strip())
+    assert path.parent == Path(env["ODC_WAREHOUSE_DIR"]) / "reports" and path.is_file()
+    empty = _odc("report", env={**env, "ODC_WAREHOUSE_DIR": str(tmp_path / "none")})
+    assert empty.returncode == 1
+    assert "no warehouse at" in empty.stderr and "Traceback" not in empty.stderr

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from odc_pipeline.cli.common import console, settings
 from odc_pipeline.reporting import write_run_report
 from odc_pipeline.settings import warehouse_url_from_environment
-from odc_pipeline.warehouse.publish import make_engine
+from odc_pipeline.warehouse.readonly import QueryRefused, read_only_engine
 from odc_pipeline.warehouse.schema import load_audit
 
 
@@ -17,7 +18,10 @@ from odc_pipeline.warehouse.schema import load_audit
 def report(run_id: str | None) -> None:
     """Write the run report of RUN_ID (default: the latest run) and print where it is."""
     config = settings()
-    engine = make_engine(warehouse_url_from_environment() or config.default_warehouse_url)
+    try:  # the report only reads: the same read-only connection as `odc query`
+        engine = read_only_engine(warehouse_url_from_environment() or config.default_warehouse_url)
+    except QueryRefused as error:
+        raise click.ClickException(str(error)) from None
     try:
         with engine.connect() as connection:
             known = (
@@ -37,6 +41,10 @@ def report(run_id: str | None) -> None:
         if len(matches) != 1:
             raise click.ClickException(f"{run_id!r} names {len(matches)} runs; give more of its id")
         path = write_run_report(engine, matches[0], config.warehouse_dir)
+    except SQLAlchemyError as error:
+        raise click.ClickException(
+            f"the warehouse cannot be read: {str(error).splitlines()[0]}"
+        ) from None
     finally:
         engine.dispose()
     console.print(str(path))
