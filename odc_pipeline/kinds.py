@@ -25,6 +25,9 @@ class DatasetKind:
     date_columns: tuple[str, ...] = ()
     #: Columns that, with the region columns, identify one row; duplicates are quarantined.
     natural_key: tuple[str, ...] = ()
+    #: Optional columns that join the natural key when a source maps them (a source that
+    #: reports per polling station has one row per station, not per village).
+    optional_key: tuple[str, ...] = ()
     #: Personal data (contacts, names, NIK): never published or kept in quarantine unmasked.
     personal_columns: tuple[str, ...] = ()
     #: Free text people type into: scrubbed of NIK, phone numbers, e-mails and names.
@@ -40,9 +43,10 @@ ELECTION_RESULTS = DatasetKind(
     description="Votes per party or candidate per region, with the region's valid and invalid ballots.",
     fact_table="fact_election_results",
     required_columns=("election", "year", "contest", "candidate", "votes"),
-    optional_columns=("valid_ballots", "invalid_ballots"),
+    optional_columns=("valid_ballots", "invalid_ballots", "station_number"),
     integer_columns=("year", "votes", "valid_ballots", "invalid_ballots"),
     natural_key=("election", "year", "contest", "candidate"),
+    optional_key=("station_number",),
 )
 
 VOTER_COUNTS = DatasetKind(

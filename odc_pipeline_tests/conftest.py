@@ -19,6 +19,7 @@ from pytest_httpserver import HTTPServer
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.registry import Registry, load_registry
 from odc_pipeline.settings import PROJECT_ROOT, Settings
+from odc_pipeline.warehouse.scratch import drop_roles as drop_server_roles
 from odc_pipeline.warehouse.scratch import temporary_database
 
 DATA_DIR = PROJECT_ROOT / "data"
@@ -142,14 +143,4 @@ def postgres_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def drop_roles(prefix: str) -> None:
     """Drop the test's reader roles (and any login users a test made under the prefix)."""
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            names = connection.execute(
-                sa.text("select rolname from pg_roles where starts_with(rolname, :p)"),
-                {"p": prefix + "_"},
-            ).scalars()
-            for name in names:
-                connection.execute(sa.text(f'DROP ROLE IF EXISTS "{name}"'))
-    finally:
-        admin.dispose()
+    drop_server_roles(POSTGRES_ADMIN_URL, prefix)

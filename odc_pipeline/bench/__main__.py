@@ -1,33 +1,45 @@
-"""`python -m odc_pipeline.bench NAME [options]`: run one benchmark and save its results."""
+"""`python -m odc_pipeline.bench NAME [options]`: run one benchmark and save its results.
+
+`all` (what `make bench` runs) measures the whole pipeline against its floor on SQLite and
+PostgreSQL with the linearity fit, then each stage benchmark: region matching, validation
+against Great Expectations, PostgreSQL COPY against `to_sql`, and the unchanged night.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
 
-BENCHMARKS = ("regions", "validation", "publish", "nightly")
+#: Name -> module whose `main(argv)` runs it.
+BENCHMARKS = {
+    "generate": "odc_pipeline.bench.workload",
+    "pipeline": "odc_pipeline.bench.pipeline",
+    "regions": "odc_pipeline.bench.regions",
+    "validation": "odc_pipeline.bench.validation",
+    "publish": "odc_pipeline.bench.publish",
+    "nightly": "odc_pipeline.bench.nightly",
+}
+ALL = (
+    ("pipeline", ["--scales", "500000,1000000,2000000,4000000"]),
+    ("regions", []),
+    ("validation", []),
+    ("publish", []),
+    ("nightly", []),
+)
+
+
+def _run(name: str, argv: list[str]) -> int:
+    return importlib.import_module(BENCHMARKS[name]).main(argv)
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) >= 2 and argv[1] == "all":
+        failures = [name for name, args in ALL if _run(name, args) != 0]
+        return 1 if failures else 0
     if len(argv) < 2 or argv[1] not in BENCHMARKS:
-        print(f"usage: python -m odc_pipeline.bench {{{','.join(BENCHMARKS)}}} [options]")
+        print(f"usage: python -m odc_pipeline.bench {{all,{','.join(BENCHMARKS)}}} [options]")
         return 2
-    if argv[1] == "regions":
-        from odc_pipeline.bench.regions import main as regions
-
-        return regions(argv[2:])
-    if argv[1] == "validation":
-        from odc_pipeline.bench.validation import main as validation
-
-        return validation(argv[2:])
-    if argv[1] == "publish":
-        from odc_pipeline.bench.publish import main as publish
-
-        return publish(argv[2:])
-    if argv[1] == "nightly":
-        from odc_pipeline.bench.nightly import main as nightly
-
-        return nightly(argv[2:])
-    return 2
+    return _run(argv[1], argv[2:])
 
 
 if __name__ == "__main__":

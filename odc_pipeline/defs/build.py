@@ -7,7 +7,7 @@ import os
 import dagster as dg
 
 from odc_pipeline.defs.automation import PUBLISH_TAG, build_automation
-from odc_pipeline.defs.io_manager import ParquetIOManager
+from odc_pipeline.defs.io_manager import ROW_NUMBERS_LOADER, ParquetIOManager
 from odc_pipeline.defs.resources import WarehouseResource
 from odc_pipeline.defs.sources import build_source_assets
 from odc_pipeline.defs.warehouse import (
@@ -15,6 +15,7 @@ from odc_pipeline.defs.warehouse import (
     build_quality_checks,
     build_warehouse_assets,
 )
+from odc_pipeline.reading.headers import SOURCE_ROW
 from odc_pipeline.registry import Registry, load_registry
 from odc_pipeline.settings import (
     HASH_SALT_VARIABLE,
@@ -86,6 +87,9 @@ def build_definitions(
         sensors=sensors,
         resources={
             "io_manager": ParquetIOManager(base_dir=str(settings.storage_dir)),
+            ROW_NUMBERS_LOADER: ParquetIOManager(
+                base_dir=str(settings.storage_dir), load_columns=[SOURCE_ROW]
+            ),
             "warehouse": warehouse_resource(settings),
         },
         loggers=loggers,

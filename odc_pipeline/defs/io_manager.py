@@ -11,14 +11,20 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import pyarrow.parquet as pq
 
 from odc_pipeline.source_status import failed_frame
+
+#: Resource key of the input manager that loads only a frame's row numbers (its row count).
+ROW_NUMBERS_LOADER = "row_numbers_loader"
 
 
 class ParquetIOManager(dg.ConfigurableIOManager):
     """Stores each asset's frame at `<base_dir>/<asset key path>.parquet`."""
 
     base_dir: str
+    #: Load only these columns (those the file has): for a step that needs a count, not cells.
+    load_columns: list[str] = []
 
     def _path(self, key: dg.AssetKey) -> Path:
         return Path(self.base_dir, *key.path).with_suffix(".parquet")
@@ -41,4 +47,8 @@ class ParquetIOManager(dg.ConfigurableIOManager):
                 f"{context.asset_key.to_user_string()} has not been materialized yet "
                 f"(no file at {path}); materialize it first."
             )
+        if self.load_columns:
+            present = set(pq.read_schema(path).names)
+            columns = [c for c in self.load_columns if c in present]
+            return pd.read_parquet(path, columns=columns or None)
         return pd.read_parquet(path)

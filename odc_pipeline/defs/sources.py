@@ -22,7 +22,7 @@ from odc_pipeline.defs.source_checks import source_check_results, source_check_s
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.pulling import PullError, SnapshotStore, pull_source
 from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
-from odc_pipeline.regions import Spec, harmonize_regions, load_region_tables
+from odc_pipeline.regions import Spec, cached_region_tables, harmonize_regions
 from odc_pipeline.regions.tables import ReferenceTableError
 from odc_pipeline.registry.model import SourceEntry
 from odc_pipeline.source_status import ERROR_ATTR, failed_frame, source_error
@@ -271,7 +271,7 @@ def build_source_assets(
             context.log.warning(f"{entry.id}: not harmonized this run: {error}")
             return dg.Output(failed_frame(error), metadata={"source_error": error})
         try:
-            tables = load_region_tables(reference, reference_dir)
+            tables = cached_region_tables(reference, reference_dir)
         except ReferenceTableError as table_error:
             message = f"Source {entry.id!r}: a region table under data/reference/ is invalid: {table_error}"
             context.log.error(message)

@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from odc_pipeline.defs.io_manager import ROW_NUMBERS_LOADER
 from odc_pipeline.defs.metadata import frame_metadata, markdown_preview
 from odc_pipeline.defs.resources import WarehouseResource
 from odc_pipeline.defs.sources import (
@@ -110,7 +111,12 @@ def build_warehouse_assets(registry: Registry, warehouse_dir: Path) -> tuple[lis
     sources = registry.sources
     inputs: dict[str, dg.AssetIn] = {"reference": dg.AssetIn(REFERENCE_ASSET)}
     for entry in sources:
-        for key in (raw_key(entry.id), quarantine_key(entry.id), harmonized_key(entry.id)):
+        # Only the row count of the file as read is needed here: load one column, not every
+        # cell of every file as text.
+        inputs[raw_key(entry.id).to_python_identifier()] = dg.AssetIn(
+            raw_key(entry.id), input_manager_key=ROW_NUMBERS_LOADER
+        )
+        for key in (quarantine_key(entry.id), harmonized_key(entry.id)):
             inputs[key.to_python_identifier()] = dg.AssetIn(key)
     harmonized = [harmonized_key(e.id) for e in sources]
     quarantined = [quarantine_key(e.id) for e in sources]
@@ -174,14 +180,15 @@ def build_warehouse_assets(registry: Registry, warehouse_dir: Path) -> tuple[lis
     def publish_warehouse(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, **frames: pd.DataFrame
     ):
+        # Each source's frames are let go once its batch is built: the step holds one copy.
         batches = [
             build_batch(
                 source_id=entry.id,
                 organization_id=entry.organization,
                 kind=entry.kind,
-                rows_in=len(frames[raw_key(entry.id).to_python_identifier()]),
-                harmonized=frames[harmonized_key(entry.id).to_python_identifier()],
-                validation_quarantine=frames[quarantine_key(entry.id).to_python_identifier()],
+                rows_in=len(frames.pop(raw_key(entry.id).to_python_identifier())),
+                harmonized=frames.pop(harmonized_key(entry.id).to_python_identifier()),
+                validation_quarantine=frames.pop(quarantine_key(entry.id).to_python_identifier()),
                 region_specs=region_specs(entry),
                 hash_salt=warehouse.hash_salt,
                 personal=entry.personal_columns,

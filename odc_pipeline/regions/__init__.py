@@ -9,12 +9,13 @@ from odc_pipeline.regions.harmonize import REGION_OUTPUT_COLUMNS, harmonize_regi
 from odc_pipeline.regions.names import parse_name
 from odc_pipeline.regions.reference import load_reference
 from odc_pipeline.regions.resolve import Spec
-from odc_pipeline.regions.tables import RegionTables, load_region_tables
+from odc_pipeline.regions.tables import RegionTables, cached_region_tables, load_region_tables
 
 __all__ = [
     "REGION_OUTPUT_COLUMNS",
     "RegionTables",
     "Spec",
+    "cached_region_tables",
     "harmonize_regions",
     "load_reference",
     "load_region_tables",

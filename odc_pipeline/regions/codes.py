@@ -17,6 +17,8 @@ SEGMENT_WIDTHS = (2, 2, 2, 4)
 _UNDOTTED_LEVEL = {2: 1, 4: 2, 6: 3, 10: 4}
 _DOTTED = re.compile(r"^\d{1,2}(?:\.\d{1,2}){0,2}(?:\.\d{1,4})?$")
 _SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?e\+?\d+$", re.IGNORECASE)
+#: Already in the official dotted form: the shape of nearly every code, checked first.
+_CANONICAL = re.compile(r"\d{2}(?:\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?)?")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ def parse_code(text: object) -> ParsedCode:
     """Every plausible dotted reading of `text`, or the reason it is not a region code."""
     if text is None:
         return ParsedCode((), "the code is empty")
+    if isinstance(text, str) and _CANONICAL.fullmatch(text):
+        return ParsedCode((text,))
     value = re.sub(r"\s+", "", str(text))
     if _SCIENTIFIC.match(value):
         number = float(value)

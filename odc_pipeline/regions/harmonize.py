@@ -96,10 +96,12 @@ def harmonize_regions(
     and any suggestions; the publisher quarantines them and lists them for review.
     """
     ordered = sorted(specs, key=lambda s: s.level)
-    max_level = ordered[-1].level
-    index = tables.indexes.get(max_level)
+    # Names are keyed only down to the deepest level a source writes as names: a source of
+    # village codes needs no key for 83,762 village names.
+    name_level = max((s.level for s in ordered if s.system == "name"), default=0)
+    index = tables.indexes.get(name_level)
     if index is None:
-        index = tables.indexes[max_level] = build_index(tables, max_level=max_level)
+        index = tables.indexes[name_level] = build_index(tables, max_level=name_level)
     inverse, combos = _distinct_keys(frame, [s.column for s in ordered])
     resolved = [_resolve_row(combo, ordered, index, source_id) for combo in combos]
     out = frame.drop(columns=[c for c in REGION_OUTPUT_COLUMNS if c in frame.columns])

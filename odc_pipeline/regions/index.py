@@ -1,4 +1,4 @@
-"""Look-up tables over the region tables, built once per harmonize call.
+"""Look-up tables over the region tables, built once per process and deepest level.
 
 Names are keyed by (level, parent, type, compact base) so that a kecamatan is only ever
 looked for among the children of its already matched kabupaten/kota.
@@ -61,23 +61,21 @@ def name_key_for_level(text: str, level: int) -> NameKey | None:
 
 def build_index(tables: RegionTables, max_level: int) -> RegionIndex:
     reference = tables.reference
-    levels = reference["level"].astype(int)
+    # Plain lists: iterating pandas' Arrow-backed strings one by one costs ten times more.
+    codes = reference["region_code"].tolist()
+    levels = reference["level"].astype(int).tolist()
+    parents = reference["parent_code"].tolist()
+    names = reference["name"].tolist()
     index = RegionIndex(
-        by_code=dict(
-            zip(
-                reference["region_code"],
-                zip(levels, reference["parent_code"], strict=True),
-                strict=True,
-            )
-        ),
-        names=dict(zip(reference["region_code"], reference["name"], strict=True)),
-        types=dict(zip(reference["region_code"], reference["type"], strict=True)),
+        by_code=dict(zip(codes, zip(levels, parents, strict=True), strict=True)),
+        names=dict(zip(codes, names, strict=True)),
+        types=dict(zip(codes, reference["type"].tolist(), strict=True)),
     )
     # Names are only keyed for the levels a source uses: most sources stop at kabupaten/kota,
     # and keying 83,762 villages for them would cost more than the matching itself.
-    named = reference.loc[levels <= max_level, ["region_code", "name", "level", "parent_code"]]
-    for code, name, level, parent in named.itertuples(index=False):
-        level = int(level)
+    for code, name, level, parent in zip(codes, names, levels, parents, strict=True):
+        if level > max_level:
+            continue
         key = name_key_for_level(name, level)
         if key is None:
             continue
@@ -86,22 +84,26 @@ def build_index(tables: RegionTables, max_level: int) -> RegionIndex:
             index.by_name[(level, scope, key.type, key.base)].append(code)
             index.by_base[(level, scope, key.base)].append(code)
             index.pool[(level, scope)].append(Candidate(code, key))
-    for alias, level, code, source_id, note in tables.aliases[
-        ["alias", "level", "region_code", "source_id", "note"]
-    ].itertuples(index=False):
+    aliases = tables.aliases
+    for alias, level, code, source_id, note in zip(
+        *(aliases[c].tolist() for c in ("alias", "level", "region_code", "source_id", "note")),
+        strict=True,
+    ):
         key = name_key_for_level(alias, int(level))
         if key is not None:
             rule = f"region_aliases.csv: {alias!r}" + (f" ({note})" if note else "")
             index.aliases[(int(level), key.typed, source_id or "")].append((code, rule))
-    for old, new, level, rule in tables.historic[
-        ["old_code", "new_code", "level", "rule"]
-    ].itertuples(index=False):
+    historic = tables.historic
+    for old, new, level, rule in zip(
+        *(historic[c].tolist() for c in ("old_code", "new_code", "level", "rule")), strict=True
+    ):
         if int(level) == 1 and old != new:
             index.successors[old].append(new)  # a split: the old province's children moved here
         if old not in index.by_code or int(level) > 1:
             index.historic[old] = (new, f"historic_codes.csv: {rule}")
-    for bps_code, code, rule in tables.bps[["bps_code", "kemendagri_code", "rule"]].itertuples(
-        index=False
+    bps = tables.bps
+    for bps_code, code, rule in zip(
+        *(bps[c].tolist() for c in ("bps_code", "kemendagri_code", "rule")), strict=True
     ):
         index.bps[bps_code] = (code, f"bps_kemendagri.csv: {rule}")
     return index

@@ -68,8 +68,12 @@ def _read(path: Path, columns: list[str]) -> pd.DataFrame:
 
 
 def _check_codes(path: Path, frame: pd.DataFrame, column: str, reference: pd.DataFrame) -> None:
-    known = dict(zip(reference["region_code"], reference["level"].astype(int), strict=True))
-    for index, code, level in zip(frame.index, frame[column], frame["level"], strict=True):
+    known = dict(
+        zip(reference["region_code"].tolist(), reference["level"].astype(int).tolist(), strict=True)
+    )
+    for index, code, level in zip(
+        frame.index, frame[column].tolist(), frame["level"].tolist(), strict=True
+    ):
         if known.get(code) != level:
             found = (
                 "not in the official list" if code not in known else f"a level-{known[code]} code"
@@ -89,3 +93,33 @@ def load_region_tables(reference: pd.DataFrame, folder: Path) -> RegionTables:
     _check_codes(folder / HISTORIC_FILE, historic, "new_code", reference)
     _check_codes(folder / BPS_FILE, bps, "kemendagri_code", reference)
     return RegionTables(reference=reference, aliases=aliases, historic=historic, bps=bps)
+
+
+def _fingerprint(reference: pd.DataFrame, folder: Path) -> tuple:
+    """What the tables depend on: the reference's content and the files' size and mtime."""
+    files = []
+    for name in (ALIASES_FILE, HISTORIC_FILE, BPS_FILE):
+        path = folder / name
+        stat = path.stat() if path.exists() else None
+        files.append(
+            (str(path), stat.st_size if stat else None, stat.st_mtime_ns if stat else None)
+        )
+    content = int(pd.util.hash_pandas_object(reference, index=False).sum())
+    return (len(reference), content, tuple(files))
+
+
+_CACHE: dict[tuple, RegionTables] = {}
+
+
+def cached_region_tables(reference: pd.DataFrame, folder: Path) -> RegionTables:
+    """`load_region_tables`, kept for the life of the process while its inputs are unchanged.
+
+    Every source of a run harmonizes against the same tables; reading, checking and indexing
+    them once instead of once per source is most of the harmonize stage's cost saved. An edited
+    alias file (a steward's review decision) changes the fingerprint and is read anew.
+    """
+    key = _fingerprint(reference, folder)
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = load_region_tables(reference, folder)
+    return _CACHE[key]

@@ -49,6 +49,7 @@ class ElectionResultsModel(ElectionRowModel):
     votes: Series[pd.Int64Dtype] = pa.Field(nullable=False, ge=0)
     valid_ballots: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
     invalid_ballots: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    station_number: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1})
 
     @pa.dataframe_check(name="votes_within_valid_ballots")
     def votes_within_valid_ballots(cls, frame):  # noqa: N805 - pandera passes the class

@@ -136,7 +136,13 @@ def _structural_problems(frame: pd.DataFrame, entry: SourceEntry) -> list[Proble
 
 def _duplicate_problems(frame: pd.DataFrame, entry: SourceEntry, skip: set) -> list[Problem]:
     """Rows that share a natural key: which one is right is for the steward to say."""
-    key = [*KINDS[entry.kind].natural_key, *(r.column for r in entry.regions)]
+    kind = KINDS[entry.kind]
+    provided = {*entry.columns.values(), *entry.constants}
+    key = [
+        *kind.natural_key,
+        *(c for c in kind.optional_key if c in provided),
+        *(r.column for r in entry.regions),
+    ]
     # Rows with an empty key part (an optional report_id, say) cannot be compared.
     candidates = frame.loc[~frame.index.isin(skip), key].dropna()
     duplicated = candidates[candidates.duplicated(keep=False)]

@@ -13,7 +13,9 @@ Each audience (public, members, one per organisation) then gets its own copy: a 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from odc_pipeline.warehouse import sqlite_files
-from odc_pipeline.warehouse.audiences import audiences_for
+from odc_pipeline.warehouse.audiences import MEMBERS, audiences_for
 from odc_pipeline.warehouse.batches import SourceBatch
 from odc_pipeline.warehouse.catalog import Catalog, write_catalog
 from odc_pipeline.warehouse.dictionary import dictionary_rows
@@ -99,28 +101,36 @@ class WarehouseSchemaError(RuntimeError):
     """The warehouse was created by another version of this code; nothing was changed."""
 
 
-def _check_columns(inspector, schema: str | None, where: str) -> set[str]:
-    """Refuse a previous version whose columns differ from the code's; its table names."""
+def _check_columns(inspector, schema: str | None, where: str) -> dict[str, set[str]]:
+    """The previous version's tables and their columns; refuse one this code cannot carry.
+
+    A column added to the code since (nullable, so old rows have no value for it) is not a
+    reason to refuse: old rows are carried forward with it empty. A column the code does not
+    know, or a required one missing, means another version built the warehouse.
+    """
     existing = set(inspector.get_table_names(schema=schema))
+    found_columns: dict[str, set[str]] = {}
     for table in metadata.sorted_tables:
         if table.name not in existing:
             continue
         found = {c["name"] for c in inspector.get_columns(table.name, schema=schema)}
         expected = {c.name for c in table.columns}
-        if found != expected:
+        required = {c.name for c in table.columns if not c.nullable}
+        if found - expected or required - found:
             raise WarehouseSchemaError(
                 f"table {table.name} in {where} has columns {sorted(found - expected)} the code "
-                f"does not know and lacks {sorted(expected - found)}: it was created by another "
+                f"does not know and lacks {sorted(required - found)}: it was created by another "
                 "version of odc-pipeline. Back it up and move it aside (a new warehouse is built "
                 "on the next run), or point ODC_WAREHOUSE_URL elsewhere."
             )
-    return existing
+        found_columns[table.name] = found
+    return found_columns
 
 
 def _carry_forward(
     connection: Connection,
     previous: str,
-    previous_tables: set[str],
+    previous_tables: dict[str, set[str]],
     replaced: list[str],
     keep: list[str] | None,
     copy_regions: bool,
@@ -134,7 +144,10 @@ def _carry_forward(
     for table in (*by_source, *whole):
         if table.name not in previous_tables:
             continue
-        columns = ", ".join(quote(c.name) for c in table.columns)
+        # Columns added since the previous version are left empty in its rows.
+        columns = ", ".join(
+            quote(c.name) for c in table.columns if c.name in previous_tables[table.name]
+        )
         statement = (
             f"INSERT INTO {quote(table.name)} ({columns}) "  # noqa: S608 - code's own names
             f"SELECT {columns} FROM {quote(previous)}.{quote(table.name)}"
@@ -154,7 +167,9 @@ def _carry_forward(
         connection.execute(clause, params)
 
 
-def _previous_sources(connection: Connection, previous: str | None, tables: set[str]) -> dict:
+def _previous_sources(
+    connection: Connection, previous: str | None, tables: dict[str, set[str]]
+) -> dict:
     if previous is None or dim_source.name not in tables:
         return {}
     # A typed table, so dates come back as datetimes on SQLite too.
@@ -165,7 +180,7 @@ def _previous_sources(connection: Connection, previous: str | None, tables: set[
 def _fill(
     connection: Connection,
     previous: str | None,
-    previous_tables: set[str],
+    previous_tables: dict[str, set[str]],
     regions: pd.DataFrame | None,
     batches: list[SourceBatch],
     run_id: str,
@@ -283,7 +298,7 @@ def _publish_sqlite(
     with sqlite_files.publish_lock(target):
         sqlite_files.remove_leftovers(target.parent)
         sqlite_files.remove_leftovers(shared)
-        previous_tables: set[str] = set()
+        previous_tables: dict[str, set[str]] = {}
         if target.exists():
             sqlite_files.leave_wal_mode(target)
             previous_tables = _check_columns(inspect(engine), None, str(target))
@@ -315,12 +330,42 @@ def _publish_sqlite(
             build_engine.dispose()
         audience_builds: list[tuple[Path, Path]] = []
         if catalog is not None:
-            for audience in audiences_for([o.organization_id for o in catalog.organizations]):
-                stage(f"building audience {audience.name}")
-                destination = sqlite_files.audience_path(target, audience)
-                audience_build = sqlite_files.build_path(destination)
-                sqlite_files.build_audience_file(build, audience_build, audience)
-                audience_builds.append((audience_build, destination))
+            audiences = audiences_for([o.organization_id for o in catalog.organizations])
+            builds = {
+                a.name: sqlite_files.build_path(sqlite_files.audience_path(target, a))
+                for a in audiences
+            }
+            audience_builds = [
+                (builds[a.name], sqlite_files.audience_path(target, a)) for a in audiences
+            ]
+            # The public and members files are filtered, loaded and indexed inside SQLite,
+            # which releases the GIL: side by side, one per core. Each organisation's file
+            # is then the members file plus its own private rows.
+            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+                pending = []
+                for audience in (a for a in audiences if a.organization_id is None):
+                    stage(f"building audience {audience.name}")
+                    pending.append(
+                        pool.submit(
+                            sqlite_files.build_audience_file, build, builds[audience.name], audience
+                        )
+                    )
+                for future in pending:
+                    future.result()
+                pending = []
+                for audience in (a for a in audiences if a.organization_id is not None):
+                    stage(f"building audience {audience.name}")
+                    pending.append(
+                        pool.submit(
+                            sqlite_files.derive_private_file,
+                            build,
+                            builds[MEMBERS.name],
+                            builds[audience.name],
+                            audience,
+                        )
+                    )
+                for future in pending:
+                    future.result()
         stage("swapping")
         sqlite_files.install(build, target)
         for audience_build, destination in audience_builds:
@@ -364,7 +409,7 @@ def _publish_postgres(
         inspector = inspect(connection)
         has_core = CORE_SCHEMA in inspector.get_schema_names()
         previous_tables = (
-            _check_columns(inspector, CORE_SCHEMA, f"schema {CORE_SCHEMA}") if has_core else set()
+            _check_columns(inspector, CORE_SCHEMA, f"schema {CORE_SCHEMA}") if has_core else {}
         )
         stage("building")
         connection.execute(text(f"CREATE SCHEMA {quote(BUILD_SCHEMA)}"))

@@ -133,6 +133,11 @@ fact_election_results = _fact_table(
         comment="Valid ballots in the region, when the source gives them",
     ),
     Column("invalid_ballots", BigInteger),
+    Column(
+        "station_number",
+        String(16),
+        comment="Polling station (TPS) number, when the source reports per station",
+    ),
     # The discrepancy view joins on the whole natural key; region first, as it is the most selective.
     indexes={"key": ("region_code", "candidate", "election", "year", "contest")},
 )

@@ -28,3 +28,23 @@ def temporary_database(admin_url: str, prefix: str = "odc_tmp") -> Iterator[str]
                 connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+def drop_roles(admin_url: str, prefix: str) -> None:
+    """Drop the reader roles a publish made under a throw-away ODC_ROLE_PREFIX.
+
+    Roles are server-wide, unlike databases: a test or benchmark that publishes with its own
+    prefix drops them here when it drops its database.
+    """
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            names = connection.execute(
+                sa.text("select rolname from pg_roles where starts_with(rolname, :p)"),
+                {"p": prefix + "_"},
+            ).scalars()
+            for name in list(names):
+                quoted = connection.dialect.identifier_preparer.quote(name)
+                connection.execute(sa.text(f"DROP ROLE IF EXISTS {quoted}"))
+    finally:
+        admin.dispose()

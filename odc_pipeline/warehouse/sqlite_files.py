@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -126,5 +127,27 @@ def build_audience_file(complete: Path, build: Path, audience: Audience) -> None
                 connection.execute(text(statement), params if condition else {})
             create_indexes(connection)
             create_views(connection)
+    finally:
+        engine.dispose()
+
+
+def derive_private_file(complete: Path, members: Path, build: Path, audience: Audience) -> None:
+    """An organisation's file: the members file (already built and indexed), copied, plus
+    the organisation's own private sources. What members see is most of the warehouse;
+    copying its file is far cheaper than filtering, loading and indexing it again per member.
+    """
+    shutil.copyfile(members, build)
+    engine = building_engine(build, {"complete": complete})
+    params = {"organization_id": audience.organization_id}
+    own = "sharing = 'private' AND organization_id = :organization_id"  # bound id
+    own_sources = f"source_id IN (SELECT source_id FROM complete.dim_source WHERE {own})"  # noqa: S608
+    try:
+        with engine.begin() as connection:
+            for table, condition in ((dim_source, own), *((t, own_sources) for t in BY_SOURCE)):
+                name = connection.dialect.identifier_preparer.quote(table.name)
+                connection.execute(
+                    text(f"INSERT INTO {name} SELECT * FROM complete.{name} WHERE {condition}"),  # noqa: S608 - code's table names
+                    params,
+                )
     finally:
         engine.dispose()

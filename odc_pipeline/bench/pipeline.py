@@ -1,0 +1,357 @@
+"""The whole nightly pipeline over the generated workload, stage by stage, against a floor.
+
+    python -m odc_pipeline.bench pipeline [--rows 2000000] [--seed 7] [--warehouse sqlite,postgres]
+                                          [--scales 500000,1000000,2000000,4000000]
+
+For each warehouse, the `materialize_all` job runs in this process over the workload of
+`bench generate` (pull, read, validate, harmonize, publish, quality checks). Each stage's
+seconds come from Dagster's own step events; its peak memory from samples of this process's
+resident size taken while its steps ran.
+
+The floor is measured in the same run, on the same files and the same warehouse: each file
+read by the fastest reader the project has (Arrow for CSV and JSON Lines, the standard library
+for JSON, openpyxl for XLSX) and bulk-loaded as it was read (ADBC on SQLite, COPY on
+PostgreSQL), and nothing else. `pipeline / floor` is the price of everything the pipeline adds:
+checking every cell, harmonizing every region, provenance, quarantine, indexes and audiences.
+
+With `--scales`, the SQLite pipeline is also run at each size and the cost per row fitted:
+seconds = a + b x rows; linear when the seconds per row stay flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import numpy as np
+import sqlalchemy as sa
+
+from odc_pipeline.bench.floor import measure_floor
+from odc_pipeline.bench.memory import MemorySampler, peak_rss_bytes
+from odc_pipeline.bench.results import RESULTS_DIR, save
+from odc_pipeline.bench.workload import DEFAULT_ROWS, DEFAULT_SEED, generate
+from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
+from odc_pipeline.registry import load_registry
+from odc_pipeline.settings import (
+    PROJECT_ROOT,
+    ROLE_PREFIX_VARIABLE,
+    WAREHOUSE_URL_VARIABLE,
+    Settings,
+)
+from odc_pipeline.warehouse.publish import make_engine
+from odc_pipeline.warehouse.scratch import drop_roles, temporary_database
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+STAGES = ("pull", "read", "validate", "harmonize", "publish", "quality checks")
+#: Step key prefixes (or whole keys) of each stage; everything else counts as quality checks.
+_STAGE_OF_STEP = {
+    "pull_": "pull",
+    "raw_": "read",
+    "validate_": "validate",
+    "harmonized_": "harmonize",
+    "region_reference": "harmonize",
+    "publish_warehouse": "publish",
+    "open_data_package": "publish",
+}
+GIB = 1024**3
+#: Dagster's console logger at WARNING: a line per event would be measured too.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def stage_of(step_key: str) -> str:
+    for prefix, stage in _STAGE_OF_STEP.items():
+        if step_key.startswith(prefix):
+            return stage
+    return "quality checks"
+
+
+def workload_folder(rows: int, seed: int, root: Path = RESULTS_DIR) -> Path:
+    """The generated workload for (rows, seed), generated once and reused by later runs."""
+    folder = root / f"workload-{rows}-{seed}"
+    manifest = folder / "workload.json"
+    if not manifest.exists():
+        generate(rows, seed, folder)
+    return folder
+
+
+@contextmanager
+def _environment(**values: str | None) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _step_windows(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, float, float]]:
+    """(step key, start, end) of every step of the run, from its event log."""
+    starts: dict[str, float] = {}
+    windows = []
+    for record in instance.all_logs(run_id):
+        event = record.dagster_event
+        if event is None or not event.step_key:
+            continue
+        if event.event_type_value == "STEP_START":
+            starts[event.step_key] = record.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+            windows.append((event.step_key, starts[event.step_key], record.timestamp))
+    return windows
+
+
+def run_pipeline(
+    registry_path: Path,
+    scratch: Path,
+    warehouse_url: str | None,
+    role_prefix: str = "odc",
+) -> dict:
+    """One full night over the workload; seconds, rows/s and peak memory per stage."""
+    settings = Settings(
+        data_dir=PROJECT_ROOT / "data",
+        registry_path=registry_path,
+        warehouse_dir=scratch / "warehouse",
+        storage_dir=scratch / "storage",
+        snapshot_dir=scratch / "snapshots",
+    )
+    registry = load_registry(registry_path)
+    gc.collect()
+    with _environment(**{WAREHOUSE_URL_VARIABLE: warehouse_url, ROLE_PREFIX_VARIABLE: role_prefix}):
+        defs = build_definitions(settings, registry)
+        instance = dg.DagsterInstance.ephemeral()
+        with MemorySampler() as memory:
+            start = time.time()
+            result = defs.resolve_job_def(ALL_ASSETS_JOB).execute_in_process(
+                instance=instance, raise_on_error=False, run_config=QUIET
+            )
+            total = time.time() - start
+    if not result.success:
+        failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+        raise RuntimeError(f"the benchmark run failed in steps {failed}")
+    seconds: dict[str, float] = defaultdict(float)
+    peaks: dict[str, int] = defaultdict(int)
+    for step, begin, end in _step_windows(instance, result.run_id):
+        stage = stage_of(step)
+        seconds[stage] += end - begin
+        peaks[stage] = max(peaks[stage], memory.peak_between(begin, end))
+    rows_in, published, quarantined = _audit(
+        warehouse_url or settings.default_warehouse_url, result.run_id
+    )
+    stages = {
+        stage: {
+            "seconds": round(seconds[stage], 2),
+            "rows_per_second": round(rows_in / seconds[stage]) if seconds[stage] else None,
+            "peak_rss_gib": round(peaks[stage] / GIB, 2),
+            "share_of_total": round(seconds[stage] / total, 3),
+        }
+        for stage in STAGES
+    }
+    return {
+        "stages": stages,
+        "total_seconds": round(total, 2),
+        "overhead_seconds": round(total - sum(seconds.values()), 2),
+        "rows_in": rows_in,
+        "rows_published": published,
+        "rows_quarantined": quarantined,
+        "rows_per_second": round(rows_in / total),
+        "peak_rss_gib": round(max(s for _, s in memory.samples) / GIB, 2),
+    }
+
+
+def _audit(url: str, run_id: str) -> tuple[int, int, int]:
+    """Rows in, published and quarantined by the run, from the warehouse's load_audit."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(
+                sa.text(
+                    "select sum(rows_in), sum(rows_published), sum(rows_quarantined) "
+                    "from load_audit where run_id = :run"
+                ),
+                {"run": run_id},
+            ).one()
+    finally:
+        engine.dispose()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def _one_warehouse(registry_path: Path, kind: str, postgres_admin: str) -> dict:
+    with tempfile.TemporaryDirectory(prefix="odc-bench-") as scratch:
+        if kind == "sqlite":
+            floor = measure_floor(registry_path, f"sqlite:///{scratch}/floor.sqlite")
+            pipeline = run_pipeline(registry_path, Path(scratch), None)
+        else:
+            with temporary_database(postgres_admin, prefix="odc_bench") as url:
+                floor = measure_floor(registry_path, url)
+            # Reader roles are server-wide: a prefix of its own, dropped after the database.
+            prefix = f"bench{uuid.uuid4().hex[:8]}"
+            try:
+                with temporary_database(postgres_admin, prefix="odc_bench") as url:
+                    pipeline = run_pipeline(registry_path, Path(scratch), url, prefix)
+            finally:
+                drop_roles(postgres_admin, prefix)
+    return {
+        "pipeline": pipeline,
+        "floor": floor,
+        "pipeline_over_floor": round(pipeline["total_seconds"] / floor["total_seconds"], 2),
+    }
+
+
+def linearity(seed: int, scales: list[int], root: Path = RESULTS_DIR) -> dict:
+    """The SQLite pipeline at each size, and the straight line through (rows, seconds)."""
+    points = []
+    for rows in scales:
+        registry = workload_folder(rows, seed, root) / "sources.yaml"
+        with tempfile.TemporaryDirectory(prefix="odc-bench-") as scratch:
+            measured = run_pipeline(registry, Path(scratch), None)
+        points.append(
+            {
+                "rows": measured["rows_in"],
+                "seconds": measured["total_seconds"],
+                "microseconds_per_row": round(
+                    measured["total_seconds"] / measured["rows_in"] * 1e6, 2
+                ),
+                "peak_rss_gib": measured["peak_rss_gib"],
+            }
+        )
+    rows = np.array([p["rows"] for p in points], dtype=float)
+    seconds = np.array([p["seconds"] for p in points])
+    slope, intercept = np.polyfit(rows, seconds, 1)
+    fitted = slope * rows + intercept
+    spread = float(np.sum((seconds - seconds.mean()) ** 2)) or 1.0
+    return {
+        "points": points,
+        "seconds_per_million_rows": round(slope * 1e6, 2),
+        "fixed_seconds": round(intercept, 2),
+        "r_squared": round(1 - float(np.sum((seconds - fitted) ** 2)) / spread, 4),
+    }
+
+
+def markdown(result: dict) -> str:
+    lines = [
+        f"# Whole pipeline: {result['rows']:,} rows in {result['sources']} sources (seed {result['seed']})",
+        "",
+    ]
+    for kind, measured in result["warehouses"].items():
+        pipeline, floor = measured["pipeline"], measured["floor"]
+        lines += [
+            f"## {kind}",
+            "",
+            "| stage | seconds | rows/s | peak RSS GiB | share |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for stage, figures in pipeline["stages"].items():
+            rate = figures["rows_per_second"]
+            lines.append(
+                f"| {stage} | {figures['seconds']} | {f'{rate:,}' if rate else '-'} "
+                f"| {figures['peak_rss_gib']} | {figures['share_of_total']:.0%} |"
+            )
+        lines += [
+            f"| Dagster between steps | {pipeline['overhead_seconds']} | | | |",
+            f"| **pipeline** | **{pipeline['total_seconds']}** | {pipeline['rows_per_second']:,} "
+            f"| {pipeline['peak_rss_gib']} | |",
+            f"| floor: read | {floor['read_seconds']} | | | |",
+            f"| floor: bulk load | {floor['load_seconds']} | | | |",
+            f"| **floor** | **{floor['total_seconds']}** | {floor['rows_per_second']:,} | | |",
+            "",
+            f"Rows in {pipeline['rows_in']:,}, published {pipeline['rows_published']:,}, "
+            f"quarantined {pipeline['rows_quarantined']:,}. "
+            f"**pipeline / floor = {measured['pipeline_over_floor']}x**",
+            "",
+        ]
+    if "linearity" in result:
+        fit = result["linearity"]
+        lines += [
+            "## Cost against rows (SQLite)",
+            "",
+            "| rows | seconds | µs per row | peak RSS GiB |",
+            "|---:|---:|---:|---:|",
+            *(
+                f"| {p['rows']:,} | {p['seconds']} | {p['microseconds_per_row']} | {p['peak_rss_gib']} |"
+                for p in fit["points"]
+            ),
+            "",
+            f"Fitted: {fit['fixed_seconds']} s + {fit['seconds_per_million_rows']} s per million "
+            f"rows (R² {fit['r_squared']}).",
+        ]
+    return "\n".join(lines)
+
+
+def run(
+    rows: int,
+    seed: int,
+    warehouses: list[str],
+    postgres_admin: str,
+    scales: list[int],
+    root: Path = RESULTS_DIR,
+) -> dict:
+    """Measure, save `pipeline` in `root`/results.json and results-pipeline.md, and print."""
+    folder = workload_folder(rows, seed, root)
+    manifest = json.loads((folder / "workload.json").read_text(encoding="utf-8"))
+    result: dict = {
+        "rows": manifest["total_rows"],
+        "seed": seed,
+        "sources": len(manifest["sources"]),
+        "warehouses": {},
+    }
+    for kind in warehouses:
+        result["warehouses"][kind] = _one_warehouse(folder / "sources.yaml", kind, postgres_admin)
+    if scales:
+        result["linearity"] = linearity(seed, scales, root)
+    result["process_peak_rss_gib"] = round(peak_rss_bytes() / GIB, 2)
+    text = markdown(result)
+    save("pipeline", result, text, root)
+    print(text)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m odc_pipeline.bench pipeline")
+    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--warehouse", default="sqlite,postgres")
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="admin URL")
+    parser.add_argument(
+        "--scales", default="", help="comma-separated row counts for the linearity fit"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile with pyinstrument; the call tree goes to bench/profile-pipeline.html",
+    )
+    args = parser.parse_args(argv)
+    measure = lambda: run(  # noqa: E731 - the same call with or without the profiler
+        args.rows,
+        args.seed,
+        [w for w in args.warehouse.split(",") if w],
+        args.postgres,
+        [int(s) for s in args.scales.split(",") if s],
+    )
+    if not args.profile:
+        measure()
+        return 0
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.01)
+    with profiler:
+        measure()
+    (RESULTS_DIR / "profile-pipeline.html").write_text(profiler.output_html(), encoding="utf-8")
+    print(profiler.output_text(color=False, unicode=False))
+    return 0

@@ -1,0 +1,120 @@
+"""The benchmark workload and the whole-pipeline benchmark, run small but for real."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from odc_pipeline.bench import pipeline as bench_pipeline
+from odc_pipeline.bench.workload import PLANS, _grid, generate
+from odc_pipeline.registry import load_registry
+
+SMALL = 12_000
+
+
+@pytest.fixture(scope="module")
+def small_workload(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate(SMALL, 3, tmp_path_factory.mktemp("workload"))
+
+
+def _xlsx_cells(path: Path) -> list[tuple]:
+    workbook = load_workbook(path, read_only=True)
+    try:
+        return [tuple(r) for r in workbook.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def test_workload_is_ten_sources_of_every_format_and_region_style(small_workload: Path):
+    registry = load_registry(small_workload)
+    manifest = json.loads((small_workload.parent / "workload.json").read_text())
+    assert len(registry.sources) == 10
+    assert len({s.organization for s in registry.sources}) == 5
+    assert {s.format for s in registry.sources} == {"csv", "json", "jsonl", "xlsx"}
+    assert {r.system for s in registry.sources for r in s.regions} == {"kemendagri", "bps", "name"}
+    assert {s.kind for s in registry.sources} == {
+        "election_results",
+        "voter_counts",
+        "polling_stations",
+        "incident_reports",
+    }
+    # The requested rows, all but the fixed-size spreadsheet spread by share.
+    assert abs(manifest["total_rows"] - SMALL) <= len(PLANS)
+    for source in manifest["sources"].values():
+        assert 0.004 <= source["bad_rows"] / source["rows"] <= 0.03
+    papua = pd.read_json(small_workload.parent / "papua_tps_presiden.json", dtype=False)
+    codes = pd.DataFrame(papua["data"].tolist())["kode_desa_lama"]
+    assert codes.str.startswith(("91.", "92.")).mean() > 0.95  # Papua's codes before 2022
+    tps = pd.read_csv(small_workload.parent / "kawal_tps_presiden.csv", dtype=str)
+    assert tps["kode_desa"].str.fullmatch(r"\d{10}").mean() > 0.99  # undotted village codes
+
+
+def test_same_seed_same_bytes_other_seed_other_rows(small_workload: Path, tmp_path: Path):
+    again = generate(SMALL, 3, tmp_path / "again").parent
+    other = generate(SMALL, 4, tmp_path / "other").parent
+    for plan in PLANS:
+        first, second = small_workload.parent / plan.file, again / plan.file
+        if plan.file.endswith(".xlsx"):  # the workbook's own timestamp differs
+            assert _xlsx_cells(first) == _xlsx_cells(second)
+        else:
+            assert first.read_bytes() == second.read_bytes(), plan.file
+    assert (other / "kawal_tps_presiden.csv").read_bytes() != (
+        small_workload.parent / "kawal_tps_presiden.csv"
+    ).read_bytes()
+
+
+def test_grid_reaches_every_village_before_a_second_station():
+    villages, candidates = 83_762, 3
+    place, station, item = _grid(villages * candidates, villages, candidates)
+    assert len(np.unique(place)) == villages and station.max() == 0
+    place, station, item = _grid(800_000, villages, candidates)
+    keys = place.astype(np.int64) * 100 * candidates + station * candidates + item
+    assert len(np.unique(keys)) == 800_000  # no natural key twice
+
+
+def test_pipeline_benchmark_on_sqlite_and_postgresql(small_workload: Path, tmp_path: Path):
+    folder = tmp_path / f"workload-{SMALL}-3"
+    folder.symlink_to(small_workload.parent, target_is_directory=True)
+    manifest = json.loads((folder / "workload.json").read_text())
+    result = bench_pipeline.run(
+        SMALL,
+        3,
+        ["sqlite", "postgres"],
+        bench_pipeline.DEFAULT_POSTGRES,
+        scales=[],
+        root=tmp_path,
+    )
+    saved = json.loads((tmp_path / "results.json").read_text())["pipeline"]
+    assert saved["rows"] == manifest["total_rows"]
+    planted = sum(s["bad_rows"] for s in manifest["sources"].values())
+    for kind in ("sqlite", "postgres"):
+        measured = result["warehouses"][kind]
+        pipeline, floor = measured["pipeline"], measured["floor"]
+        assert pipeline["rows_in"] == manifest["total_rows"]
+        assert pipeline["rows_published"] + pipeline["rows_quarantined"] == pipeline["rows_in"]
+        # Every planted bad row is set aside; the only others are regions left for review.
+        assert planted <= pipeline["rows_quarantined"] <= planted * 1.5
+        assert set(pipeline["stages"]) == set(bench_pipeline.STAGES)
+        for stage in ("read", "validate", "harmonize", "publish", "quality checks"):
+            assert pipeline["stages"][stage]["seconds"] > 0, stage
+            assert pipeline["stages"][stage]["peak_rss_gib"] > 0, stage
+        assert floor["rows"] == manifest["total_rows"]
+        assert measured["pipeline_over_floor"] == round(
+            pipeline["total_seconds"] / floor["total_seconds"], 2
+        )
+        assert saved["warehouses"][kind]["pipeline"]["rows_in"] == pipeline["rows_in"]
+    table = (tmp_path / "results-pipeline.md").read_text()
+    assert "| harmonize |" in table and "pipeline / floor" in table
+
+
+def test_linearity_fit_over_two_sizes(tmp_path: Path):
+    fit = bench_pipeline.linearity(5, [3_000, 9_000], root=tmp_path)
+    rows = [p["rows"] for p in fit["points"]]
+    assert rows[1] > rows[0]
+    assert fit["seconds_per_million_rows"] != 0
+    assert all(p["microseconds_per_row"] > 0 for p in fit["points"])
