@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from openpyxl import Workbook
 
@@ -12,6 +13,7 @@ from odc_pipeline.reading import (
     SourceReadError,
     apply_column_mapping,
     read_source,
+    readers,
 )
 from odc_pipeline.reading.readers import file_sha256
 from odc_pipeline.registry import ReadOptions
@@ -144,3 +146,22 @@ def test_empty_csv_cells_are_none(tmp_path):
     frame = read_source(path, "csv", ReadOptions(), ["kode"])
     assert frame.loc[0, "suara"] is None
     assert frame.loc[0, "sah"] == "10"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'kode,nama,suara\n32.04, Kab. Bandung ,1.234\n32.73,,\n;;\n32.01,"Bogor, Kab.",7\n',
+        "kode;suara\r\n32.04;1\r\n32.73;2\r\n",
+        "kode,suara\n32.04,1\n\n32.73,2\n",  # a blank line: line-by-line reader
+        'kode,suara\n32.04,"1\n2"\n32.73,2\n',  # a value spanning lines: line-by-line reader
+        "kode,suara\n32.04,1,9\n32.73,2\n",  # a ragged row: line-by-line reader
+    ],
+)
+def test_column_reader_and_line_reader_agree(tmp_path, monkeypatch, text):
+    path = tmp_path / "file.csv"
+    path.write_text(text, encoding="utf-8")
+    fast = read_source(path, "csv", ReadOptions(), ["kode"])
+    monkeypatch.setattr(readers, "_read_csv_columns", lambda *args: None)
+    slow = read_source(path, "csv", ReadOptions(), ["kode"])
+    pd.testing.assert_frame_equal(fast, slow)

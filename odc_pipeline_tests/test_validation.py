@@ -67,3 +67,45 @@ def test_constants_from_the_registry_fill_missing_columns():
     outcome, _ = _validate("jsn_pilpres2024_kabkota")
     assert set(outcome.valid["election"]) == {"pemilu"}
     assert set(outcome.valid["contest"]) == {"presiden"}
+
+
+def _station_rows(stations: list[str | None]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "kode_wilayah": ["32.04.01.2001"] * len(stations),
+            "paslon": ["01"] * len(stations),
+            "suara": ["10"] * len(stations),
+            "tps": stations,
+            "_source_row": range(2, len(stations) + 2),
+            "_read_error": [None] * len(stations),
+            "_file_hash": ["0" * 64] * len(stations),
+        },
+        dtype=object,
+    ).astype({"_source_row": "int64"})
+
+
+def test_results_per_polling_station_are_keyed_by_station():
+    registry = load_registry(DEMO_REGISTRY)
+    entry = registry.source("jsn_pilpres2024_kabkota").model_copy(
+        update={
+            "columns": {
+                "kode_wilayah": "region",
+                "paslon": "candidate",
+                "suara": "votes",
+                "tps": "station_number",
+            }
+        }
+    )
+    outcome = validate_source(_station_rows(["001", "002", "003", "002"]), entry)
+    # Three stations of one village are three rows; station 002 twice is a duplicate.
+    assert outcome.valid["station_number"].tolist() == ["001", "003"]
+    duplicates = outcome.quarantine[outcome.quarantine["rule"] == "duplicate_key"]
+    assert sorted(duplicates["source_row"]) == [3, 5]
+    assert "station_number" in duplicates["column_name"].iloc[0]
+    # Without a station column, the same village and candidate twice is still a duplicate.
+    plain = registry.source("jsn_pilpres2024_kabkota").model_copy(
+        update={"columns": {"kode_wilayah": "region", "paslon": "candidate", "suara": "votes"}}
+    )
+    outcome = validate_source(_station_rows(["001", "002"]).drop(columns="tps"), plain)
+    assert len(outcome.valid) == 0
+    assert sorted(outcome.quarantine["source_row"]) == [2, 3]

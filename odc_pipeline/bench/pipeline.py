@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import multiprocessing
 import os
 import tempfile
 import time
@@ -117,6 +118,19 @@ def _step_windows(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, 
     return windows
 
 
+def run_pipeline_alone(*args) -> dict:
+    """`run_pipeline` in a fresh process: its memory and caches are its own, so a second
+    measurement (PostgreSQL after SQLite, 4M rows after 2M) starts from nothing, as a nightly
+    run does."""
+    context = multiprocessing.get_context("spawn")
+    pool = context.Pool(1)
+    try:
+        return pool.apply(run_pipeline, args)
+    finally:
+        pool.close()  # let the worker exit by itself: terminate() would interrupt it
+        pool.join()
+
+
 def run_pipeline(
     registry_path: Path,
     scratch: Path,
@@ -196,7 +210,7 @@ def _one_warehouse(registry_path: Path, kind: str, postgres_admin: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="odc-bench-") as scratch:
         if kind == "sqlite":
             floor = measure_floor(registry_path, f"sqlite:///{scratch}/floor.sqlite")
-            pipeline = run_pipeline(registry_path, Path(scratch), None)
+            pipeline = run_pipeline_alone(registry_path, Path(scratch), None)
         else:
             with temporary_database(postgres_admin, prefix="odc_bench") as url:
                 floor = measure_floor(registry_path, url)
@@ -204,7 +218,7 @@ def _one_warehouse(registry_path: Path, kind: str, postgres_admin: str) -> dict:
             prefix = f"bench{uuid.uuid4().hex[:8]}"
             try:
                 with temporary_database(postgres_admin, prefix="odc_bench") as url:
-                    pipeline = run_pipeline(registry_path, Path(scratch), url, prefix)
+                    pipeline = run_pipeline_alone(registry_path, Path(scratch), url, prefix)
             finally:
                 drop_roles(postgres_admin, prefix)
     return {
@@ -220,7 +234,7 @@ def linearity(seed: int, scales: list[int], root: Path = RESULTS_DIR) -> dict:
     for rows in scales:
         registry = workload_folder(rows, seed, root) / "sources.yaml"
         with tempfile.TemporaryDirectory(prefix="odc-bench-") as scratch:
-            measured = run_pipeline(registry, Path(scratch), None)
+            measured = run_pipeline_alone(registry, Path(scratch), None)
         points.append(
             {
                 "rows": measured["rows_in"],
