@@ -47,6 +47,18 @@ class Settings:
         return f"sqlite:///{self.default_warehouse_path}"
 
 
+def scratch_settings(folder: Path, registry_path: Path) -> Settings:
+    """Settings that read the project's reference tables but write only under `folder`:
+    for tests and benchmarks, which must never touch the checkout's warehouse."""
+    return Settings(
+        data_dir=PROJECT_ROOT / "data",
+        registry_path=registry_path,
+        warehouse_dir=folder / "warehouse",
+        storage_dir=folder / "storage",
+        snapshot_dir=folder / "snapshots",
+    )
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read `ODC_DATA_DIR`, `ODC_SOURCES`, `ODC_WAREHOUSE_DIR`, `ODC_STORAGE_DIR` and
     `ODC_SNAPSHOT_DIR`."""

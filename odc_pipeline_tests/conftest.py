@@ -18,7 +18,7 @@ from pytest_httpserver import HTTPServer
 
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.registry import Registry, load_registry
-from odc_pipeline.settings import PROJECT_ROOT, Settings
+from odc_pipeline.settings import PROJECT_ROOT, Settings, scratch_settings
 from odc_pipeline.warehouse.scratch import drop_roles as drop_server_roles
 from odc_pipeline.warehouse.scratch import temporary_database
 
@@ -63,13 +63,7 @@ def isolated_environment(tmp: Path) -> dict[str, str]:
 
 def make_settings(tmp: Path, registry_path: Path = DEMO_REGISTRY) -> Settings:
     """Settings that read the project's data but write only under `tmp`."""
-    return Settings(
-        data_dir=DATA_DIR,
-        registry_path=registry_path,
-        warehouse_dir=tmp / "warehouse",
-        storage_dir=tmp / "storage",
-        snapshot_dir=tmp / "snapshots",
-    )
+    return scratch_settings(tmp, registry_path)
 
 
 def demo_registry_document() -> dict:

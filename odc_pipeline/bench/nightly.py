@@ -25,7 +25,7 @@ from odc_pipeline.defs.automation import PULL_JOB
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.regions import load_reference
 from odc_pipeline.registry import load_registry
-from odc_pipeline.settings import PROJECT_ROOT, Settings
+from odc_pipeline.settings import scratch_settings
 
 ORGANIZATIONS = ("alpha", "beta", "gamma")
 
@@ -74,13 +74,7 @@ def run(rows: int) -> dict:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         registry_path = write_sources(folder, rows)
-        settings = Settings(
-            data_dir=PROJECT_ROOT / "data",
-            registry_path=registry_path,
-            warehouse_dir=folder / "warehouse",
-            storage_dir=folder / "storage",
-            snapshot_dir=folder / "snapshots",
-        )
+        settings = scratch_settings(folder, registry_path)
         defs = build_definitions(settings, load_registry(registry_path))
         instance = dg.DagsterInstance.ephemeral()
         start = time.perf_counter()

@@ -32,10 +32,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import dagster as dg
 import numpy as np
-import sqlalchemy as sa
 
 from odc_pipeline.bench.floor import measure_floor
 from odc_pipeline.bench.memory import MemorySampler, peak_rss_bytes
@@ -43,14 +43,10 @@ from odc_pipeline.bench.results import RESULTS_DIR, save
 from odc_pipeline.bench.workload import DEFAULT_ROWS, DEFAULT_SEED, generate
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.registry import load_registry
-from odc_pipeline.settings import (
-    PROJECT_ROOT,
-    ROLE_PREFIX_VARIABLE,
-    WAREHOUSE_URL_VARIABLE,
-    Settings,
-)
+from odc_pipeline.settings import ROLE_PREFIX_VARIABLE, WAREHOUSE_URL_VARIABLE, scratch_settings
 from odc_pipeline.warehouse.publish import make_engine
 from odc_pipeline.warehouse.scratch import drop_roles, temporary_database
+from odc_pipeline.warehouse.summary import run_summary
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 STAGES = ("pull", "read", "validate", "harmonize", "publish", "quality checks")
@@ -87,20 +83,14 @@ def workload_folder(rows: int, seed: int, root: Path = RESULTS_DIR) -> Path:
 
 @contextmanager
 def _environment(**values: str | None) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in values}
-    for key, value in values.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
+    """Set (or, for None, remove) variables for the duration; all are restored after."""
+    with mock.patch.dict(os.environ):
+        for key, value in values.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+        yield
 
 
 def _step_windows(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, float, float]]:
@@ -138,13 +128,7 @@ def run_pipeline(
     role_prefix: str = "odc",
 ) -> dict:
     """One full night over the workload; seconds, rows/s and peak memory per stage."""
-    settings = Settings(
-        data_dir=PROJECT_ROOT / "data",
-        registry_path=registry_path,
-        warehouse_dir=scratch / "warehouse",
-        storage_dir=scratch / "storage",
-        snapshot_dir=scratch / "snapshots",
-    )
+    settings = scratch_settings(scratch, registry_path)
     registry = load_registry(registry_path)
     gc.collect()
     with _environment(**{WAREHOUSE_URL_VARIABLE: warehouse_url, ROLE_PREFIX_VARIABLE: role_prefix}):
@@ -193,17 +177,14 @@ def _audit(url: str, run_id: str) -> tuple[int, int, int]:
     """Rows in, published and quarantined by the run, from the warehouse's load_audit."""
     engine = make_engine(url)
     try:
-        with engine.connect() as connection:
-            row = connection.execute(
-                sa.text(
-                    "select sum(rows_in), sum(rows_published), sum(rows_quarantined) "
-                    "from load_audit where run_id = :run"
-                ),
-                {"run": run_id},
-            ).one()
+        lines = run_summary(engine, run_id)
     finally:
         engine.dispose()
-    return int(row[0]), int(row[1]), int(row[2])
+    return (
+        sum(line.rows_in for line in lines),
+        sum(line.rows_published for line in lines),
+        sum(line.rows_quarantined for line in lines),
+    )
 
 
 def _one_warehouse(registry_path: Path, kind: str, postgres_admin: str) -> dict:

@@ -67,10 +67,7 @@ def _read(path: Path, columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _check_codes(path: Path, frame: pd.DataFrame, column: str, reference: pd.DataFrame) -> None:
-    known = dict(
-        zip(reference["region_code"].tolist(), reference["level"].astype(int).tolist(), strict=True)
-    )
+def _check_codes(path: Path, frame: pd.DataFrame, column: str, known: dict[str, int]) -> None:
     for index, code, level in zip(
         frame.index, frame[column].tolist(), frame["level"].tolist(), strict=True
     ):
@@ -89,9 +86,13 @@ def load_region_tables(reference: pd.DataFrame, folder: Path) -> RegionTables:
     aliases = _read(folder / ALIASES_FILE, ALIAS_COLUMNS)
     historic = _read(folder / HISTORIC_FILE, HISTORIC_COLUMNS)
     bps = _read(folder / BPS_FILE, BPS_COLUMNS)
-    _check_codes(folder / ALIASES_FILE, aliases, "region_code", reference)
-    _check_codes(folder / HISTORIC_FILE, historic, "new_code", reference)
-    _check_codes(folder / BPS_FILE, bps, "kemendagri_code", reference)
+    # Code -> level of every official region, built once for the three checks.
+    known = dict(
+        zip(reference["region_code"].tolist(), reference["level"].astype(int).tolist(), strict=True)
+    )
+    _check_codes(folder / ALIASES_FILE, aliases, "region_code", known)
+    _check_codes(folder / HISTORIC_FILE, historic, "new_code", known)
+    _check_codes(folder / BPS_FILE, bps, "kemendagri_code", known)
     return RegionTables(reference=reference, aliases=aliases, historic=historic, bps=bps)
 
 

@@ -174,15 +174,14 @@ class SourceEntry(_Strict):
         kind = KINDS[self.kind]
         region_columns = [region.column for region in self.regions]
         allowed = set(kind.canonical_columns) | set(region_columns)
-        targets = list(self.columns.values()) + list(self.constants)
+        targets = self.provided_columns
         unknown = sorted({t for t in targets if t not in allowed})
         if unknown:
             raise ValueError(
                 f"column mapping targets {unknown} are not columns of kind {kind.name!r}; "
                 f"expected one of {sorted(allowed)}"
             )
-        provided = set(targets)
-        missing = [c for c in kind.required_columns if c not in provided]
+        missing = [c for c in kind.required_columns if c not in targets]
         if missing:
             raise ValueError(
                 f"kind {kind.name!r} needs columns {missing}: map a header to each "
@@ -218,6 +217,11 @@ class SourceEntry(_Strict):
                 "the registry, or an http(s):// URL"
             )
         return value
+
+    @property
+    def provided_columns(self) -> set[str]:
+        """Canonical columns this source fills: mapped from a header or given as a constant."""
+        return {*self.columns.values(), *self.constants}
 
     @property
     def is_url(self) -> bool:

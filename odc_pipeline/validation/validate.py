@@ -137,10 +137,9 @@ def _structural_problems(frame: pd.DataFrame, entry: SourceEntry) -> list[Proble
 def _duplicate_problems(frame: pd.DataFrame, entry: SourceEntry, skip: set) -> list[Problem]:
     """Rows that share a natural key: which one is right is for the steward to say."""
     kind = KINDS[entry.kind]
-    provided = {*entry.columns.values(), *entry.constants}
     key = [
         *kind.natural_key,
-        *(c for c in kind.optional_key if c in provided),
+        *(c for c in kind.optional_key if c in entry.provided_columns),
         *(r.column for r in entry.regions),
     ]
     # Rows with an empty key part (an optional report_id, say) cannot be compared.

@@ -82,6 +82,10 @@ def audiences_for(organization_ids: list[str]) -> list[Audience]:
     return [PUBLIC, MEMBERS, *private]
 
 
+#: The organisation's own private sources, as a condition on `dim_source` (id bound).
+OWN_PRIVATE = "sharing = 'private' AND organization_id = :organization_id"
+
+
 def source_condition(audience: Audience) -> str:
     """A SQL condition on `dim_source` columns, with `:organization_id` bound where needed.
 
@@ -90,5 +94,5 @@ def source_condition(audience: Audience) -> str:
     levels = ", ".join(f"'{level}'" for level in audience.sharing)
     condition = f"sharing IN ({levels})"
     if audience.organization_id is not None:
-        condition = f"({condition} OR (sharing = 'private' AND organization_id = :organization_id))"
+        condition = f"({condition} OR ({OWN_PRIVATE}))"
     return condition

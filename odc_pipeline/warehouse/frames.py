@@ -14,7 +14,7 @@ import io
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as arrow_csv
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, Engine, Float, Integer, SmallInteger
+from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer
 from sqlalchemy.sql import Select
 
 _ONE_BATCH = 1_000_000_000
@@ -28,7 +28,7 @@ def _arrow_type(column) -> pa.DataType:
         return pa.timestamp("us", tz="UTC") if kind.timezone else pa.timestamp("us")
     if isinstance(kind, Date):
         return pa.date32()
-    if isinstance(kind, (Integer, BigInteger, SmallInteger)):
+    if isinstance(kind, Integer):  # SmallInteger and BigInteger too
         return pa.int64()
     if isinstance(kind, Float):
         return pa.float64()

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -341,31 +342,24 @@ def _publish_sqlite(
             # The public and members files are filtered, loaded and indexed inside SQLite,
             # which releases the GIL: side by side, one per core. Each organisation's file
             # is then the members file plus its own private rows.
+            steps = (
+                (
+                    [a for a in audiences if a.organization_id is None],
+                    partial(sqlite_files.build_audience_file, build),
+                ),
+                (
+                    [a for a in audiences if a.organization_id is not None],
+                    partial(sqlite_files.derive_private_file, build, builds[MEMBERS.name]),
+                ),
+            )
             with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-                pending = []
-                for audience in (a for a in audiences if a.organization_id is None):
-                    stage(f"building audience {audience.name}")
-                    pending.append(
-                        pool.submit(
-                            sqlite_files.build_audience_file, build, builds[audience.name], audience
-                        )
-                    )
-                for future in pending:
-                    future.result()
-                pending = []
-                for audience in (a for a in audiences if a.organization_id is not None):
-                    stage(f"building audience {audience.name}")
-                    pending.append(
-                        pool.submit(
-                            sqlite_files.derive_private_file,
-                            build,
-                            builds[MEMBERS.name],
-                            builds[audience.name],
-                            audience,
-                        )
-                    )
-                for future in pending:
-                    future.result()
+                for batch, make_file in steps:
+                    pending = []
+                    for audience in batch:
+                        stage(f"building audience {audience.name}")
+                        pending.append(pool.submit(make_file, builds[audience.name], audience))
+                    for future in pending:
+                        future.result()
         stage("swapping")
         sqlite_files.install(build, target)
         for audience_build, destination in audience_builds:

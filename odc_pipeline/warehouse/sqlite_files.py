@@ -21,10 +21,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Table, create_engine, event, text
 from sqlalchemy.pool import NullPool
 
-from odc_pipeline.warehouse.audiences import BY_SOURCE, SHARED_WHOLE, Audience, source_condition
+from odc_pipeline.warehouse.audiences import (
+    BY_SOURCE,
+    OWN_PRIVATE,
+    SHARED_WHOLE,
+    Audience,
+    source_condition,
+)
 from odc_pipeline.warehouse.loading import create_indexes, create_tables
 from odc_pipeline.warehouse.schema import dim_source
 from odc_pipeline.warehouse.views import create_views
@@ -105,26 +111,38 @@ def audience_path(warehouse: Path, audience: Audience) -> Path:
     return warehouse.parent / SHARED_FOLDER / audience.file_name
 
 
+def _copy_rows(connection, tables: list[tuple[Table, str | None]], params: dict) -> None:
+    """Rows of the attached complete file into this one, table by table, each filtered by
+    its condition on the complete file's columns (fixed text; the organisation id is bound)."""
+    for table, condition in tables:
+        name = connection.dialect.identifier_preparer.quote(table.name)
+        statement = f"INSERT INTO {name} SELECT * FROM complete.{name}"  # noqa: S608 - code's table names
+        if condition:
+            statement += f" WHERE {condition}"
+        connection.execute(text(statement), params if condition else {})
+
+
+def _of_sources(condition: str) -> str:
+    """Rows whose source meets `condition` on `dim_source`."""
+    return f"source_id IN (SELECT source_id FROM complete.dim_source WHERE {condition})"  # noqa: S608
+
+
 def build_audience_file(complete: Path, build: Path, audience: Audience) -> None:
     """A file holding only what `audience` may read, copied from a complete warehouse file."""
     engine = building_engine(build, {"complete": complete})
-    params = {"organization_id": audience.organization_id}
-    # Fixed text: sharing levels are code constants and the organisation id is bound.
     condition = source_condition(audience)
-    sources_seen = f"source_id IN (SELECT source_id FROM complete.dim_source WHERE {condition})"  # noqa: S608
     try:
         with engine.begin() as connection:
             create_tables(connection)
-            for table, condition in (
-                *((t, None) for t in SHARED_WHOLE),
-                (dim_source, source_condition(audience)),
-                *((t, sources_seen) for t in BY_SOURCE),
-            ):
-                name = connection.dialect.identifier_preparer.quote(table.name)
-                statement = f"INSERT INTO {name} SELECT * FROM complete.{name}"  # noqa: S608 - code's table names
-                if condition:
-                    statement += f" WHERE {condition}"
-                connection.execute(text(statement), params if condition else {})
+            _copy_rows(
+                connection,
+                [
+                    *((t, None) for t in SHARED_WHOLE),
+                    (dim_source, condition),
+                    *((t, _of_sources(condition)) for t in BY_SOURCE),
+                ],
+                {"organization_id": audience.organization_id},
+            )
             create_indexes(connection)
             create_views(connection)
     finally:
@@ -138,16 +156,12 @@ def derive_private_file(complete: Path, members: Path, build: Path, audience: Au
     """
     shutil.copyfile(members, build)
     engine = building_engine(build, {"complete": complete})
-    params = {"organization_id": audience.organization_id}
-    own = "sharing = 'private' AND organization_id = :organization_id"  # bound id
-    own_sources = f"source_id IN (SELECT source_id FROM complete.dim_source WHERE {own})"  # noqa: S608
     try:
         with engine.begin() as connection:
-            for table, condition in ((dim_source, own), *((t, own_sources) for t in BY_SOURCE)):
-                name = connection.dialect.identifier_preparer.quote(table.name)
-                connection.execute(
-                    text(f"INSERT INTO {name} SELECT * FROM complete.{name} WHERE {condition}"),  # noqa: S608 - code's table names
-                    params,
-                )
+            _copy_rows(
+                connection,
+                [(dim_source, OWN_PRIVATE), *((t, _of_sources(OWN_PRIVATE)) for t in BY_SOURCE)],
+                {"organization_id": audience.organization_id},
+            )
     finally:
         engine.dispose()
