@@ -29,7 +29,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
@@ -209,13 +209,22 @@ def _one_warehouse(registry_path: Path, kind: str, postgres_admin: str) -> dict:
     }
 
 
-def linearity(seed: int, scales: list[int], root: Path = RESULTS_DIR) -> dict:
-    """The SQLite pipeline at each size, and the straight line through (rows, seconds)."""
+def linearity(
+    seed: int,
+    scales: list[int],
+    root: Path = RESULTS_DIR,
+    measure: Callable[..., dict] = run_pipeline_alone,
+) -> dict:
+    """The SQLite pipeline at each size, and the straight line through (rows, seconds).
+
+    `measure` runs one night; a fresh process each (the default) keeps one size's memory out
+    of the next one's figures.
+    """
     points = []
     for rows in scales:
         registry = workload_folder(rows, seed, root) / "sources.yaml"
         with tempfile.TemporaryDirectory(prefix="odc-bench-") as scratch:
-            measured = run_pipeline_alone(registry, Path(scratch), None)
+            measured = measure(registry, Path(scratch), None)
         points.append(
             {
                 "rows": measured["rows_in"],
