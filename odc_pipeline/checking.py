@@ -14,7 +14,7 @@ from pathlib import Path
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
 from odc_pipeline.reading.headers import SOURCE_ROW, header_key
-from odc_pipeline.regions import Spec, cached_region_tables, harmonize_regions, load_reference
+from odc_pipeline.regions import cached_region_tables, harmonize_regions, load_region_list
 from odc_pipeline.regions.review import review_items
 from odc_pipeline.registry.model import ReadOptions, SourceEntry
 from odc_pipeline.validation.validate import validate_source
@@ -146,10 +146,10 @@ def check_file(path: Path, entry: SourceEntry, reference_dir: Path) -> CheckRepo
     report.rows_valid = len(outcome.valid)
     report.held_back = outcome.error
     quarantine = outcome.quarantine
-    specs = [Spec(r.column, r.depth, r.system, r.untyped) for r in entry.regions]
+    specs = entry.region_specs()
     quarantined_rows = set(quarantine["source_row"].dropna().astype(int))
     if len(outcome.valid):
-        tables = cached_region_tables(load_reference(), reference_dir)
+        tables = cached_region_tables(load_region_list(), reference_dir)
         harmonized = harmonize_regions(outcome.valid, specs, tables, source_id=entry.id)
         unmatched = harmonized["region_code"].isna()
         report.rows_region_matched = int((~unmatched).sum())

@@ -82,6 +82,26 @@ INCIDENT_REPORTS = DatasetKind(
     free_text_columns=("description",),
 )
 
+REGION_STATISTICS = DatasetKind(
+    name="region_statistics",
+    description="A statistic about a region in a year (population, poverty, a village index), "
+    "published to be joined to election results by region code.",
+    fact_table="fact_region_statistics",
+    required_columns=("year", "indicator", "value"),
+    optional_columns=("category", "unit"),
+    integer_columns=("year",),
+    decimal_columns=("value",),
+    natural_key=("indicator", "year"),
+    optional_key=("category",),
+)
+
 KINDS: dict[str, DatasetKind] = {
-    kind.name: kind for kind in (ELECTION_RESULTS, VOTER_COUNTS, POLLING_STATIONS, INCIDENT_REPORTS)
+    kind.name: kind
+    for kind in (
+        ELECTION_RESULTS,
+        VOTER_COUNTS,
+        POLLING_STATIONS,
+        INCIDENT_REPORTS,
+        REGION_STATISTICS,
+    )
 }

@@ -102,7 +102,7 @@ def test_postgres_roles_read_only_their_audiences(postgres_url, tmp_path, monkey
         ).fetchall()
         assert summary == [(JSN,)]
         assert analyst.execute("select count(*) from public_data.dim_region").fetchone() == (
-            91_599,
+            91_600,
         )
         _denied(analyst, "members_data")
         _denied(analyst, "private_ldw")
@@ -179,4 +179,4 @@ def test_sqlite_audience_files_hold_only_what_their_audience_may_read(tmp_path):
         ).fetchone()[0]
     full.close()
     assert votes == jsn_votes == summary
-    assert regions == 91_599
+    assert regions == 91_600

@@ -185,7 +185,7 @@ def test_run_one_source_keeps_the_others(cli_run):
 def test_query_reads_and_refuses_writes(cli_run, tmp_path):
     env, _ = cli_run
     table = _odc("query", "select count(*) as n from dim_region", env=env)
-    assert table.returncode == 0 and "91599" in table.stdout.replace(",", "")
+    assert table.returncode == 0 and "91600" in table.stdout.replace(",", "")
     for statement in (
         "delete from dim_region",
         "select 1; drop table dim_region",
@@ -199,7 +199,7 @@ def test_query_reads_and_refuses_writes(cli_run, tmp_path):
     )
     assert sneaky.returncode == 1
     count = _odc("query", "select count(*) as n from dim_region", "--format", "json", env=env)
-    assert json.loads(count.stdout) == [{"n": 91599}]
+    assert json.loads(count.stdout) == [{"n": 91600}]
     out = tmp_path / "q.csv"
     written = _odc(
         "query",

@@ -34,7 +34,7 @@ def test_run_succeeds_and_the_balance_check_passes(demo_run):
 
 
 def test_table_row_counts(demo_run):
-    assert demo_run.scalar("select count(*) from dim_region") == 91_599
+    assert demo_run.scalar("select count(*) from dim_region") == 91_600
     assert demo_run.rows(
         "select level, count(*) from dim_region group by level order by level"
     ) == [
@@ -183,7 +183,7 @@ def test_asset_metadata_a_steward_reads(demo_run):
         "not_nullable": 1,
         "totals_row": 1,
     }
-    assert materializations["dim_region"]["dagster/row_count"].value == 91_599
+    assert materializations["dim_region"]["dagster/row_count"].value == 91_600
 
 
 def test_assets_are_grouped_by_organisation(demo_run):

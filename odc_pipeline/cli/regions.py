@@ -11,7 +11,7 @@ import pandas as pd
 from rich.markup import escape
 
 from odc_pipeline.cli.common import console, settings
-from odc_pipeline.regions import Spec, harmonize_regions, load_reference, load_region_tables
+from odc_pipeline.regions import Spec, harmonize_regions, load_region_list, load_region_tables
 from odc_pipeline.regions.codes import parse_code
 from odc_pipeline.registry.model import LEVELS
 
@@ -51,7 +51,7 @@ def match(value, province, level, system, untyped, as_json) -> None:
         row["province"] = province
     specs.append(Spec("value", LEVELS[level], system, untyped))
     row["value"] = value
-    reference = load_reference()
+    reference = load_region_list()
     tables = load_region_tables(reference, settings().reference_dir)
     frame = pd.DataFrame([{**row, "_source_row": 1}])
     result = harmonize_regions(frame, specs, tables).iloc[0]

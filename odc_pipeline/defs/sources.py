@@ -22,7 +22,7 @@ from odc_pipeline.defs.source_checks import source_check_results, source_check_s
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.pulling import PullError, SnapshotStore, pull_source
 from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
-from odc_pipeline.regions import Spec, cached_region_tables, harmonize_regions
+from odc_pipeline.regions import cached_region_tables, harmonize_regions
 from odc_pipeline.regions.tables import ReferenceTableError
 from odc_pipeline.registry.model import SourceEntry
 from odc_pipeline.source_status import ERROR_ATTR, failed_frame, source_error
@@ -52,11 +52,6 @@ def quarantine_key(source_id: str) -> dg.AssetKey:
 
 def harmonized_key(source_id: str) -> dg.AssetKey:
     return dg.AssetKey(f"harmonized_{source_id}")
-
-
-def region_specs(entry: SourceEntry) -> list[Spec]:
-    """The harmonizer's view of a source's region columns."""
-    return [Spec(r.column, r.depth, r.system, r.untyped) for r in entry.regions]
 
 
 def _private_headers(entry: SourceEntry) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -249,7 +244,7 @@ def build_source_assets(
         )
         yield from source_check_results(entry, outcome, error)
 
-    specs = region_specs(entry)
+    specs = entry.region_specs()
 
     @dg.asset(
         key=harmonized_key(entry.id),

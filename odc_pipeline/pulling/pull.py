@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from odc_pipeline.pulling.bundle import BundleError, matching_files, write_bundle
 from odc_pipeline.pulling.ckan import CkanError, resource_url
 from odc_pipeline.pulling.http import Download, DownloadError, download, redact_url
 from odc_pipeline.pulling.snapshots import Snapshot, SnapshotStore
@@ -48,7 +49,7 @@ def _credentials(options: PullOptions, environ: Mapping[str, str]) -> dict[str, 
 
 def newest_in_folder(folder: Path, pattern: str) -> Path | None:
     """The drop folder's newest matching file (by modification time, then name)."""
-    files = [p for p in folder.glob(pattern) if p.is_file() and not p.name.startswith((".", "~$"))]
+    files = matching_files(folder, pattern)
     return max(files, key=lambda p: (p.stat().st_mtime_ns, p.name)) if files else None
 
 
@@ -67,6 +68,8 @@ def pull_source(
     if problem:
         raise PullError(problem)
     path = entry.location_path(base_dir)
+    if entry.pull.bundle:
+        return _pull_bundle(entry, path, store)
     if path.is_dir():
         pattern = entry.pull.pattern or f"*.{entry.format}"
         newest = newest_in_folder(path, pattern)
@@ -82,6 +85,31 @@ def pull_source(
             f"{entry.pull.max_bytes:,} (pull.max_bytes in the registry)"
         )
     snapshot = store.add_file(entry.id, path, origin=str(path), suffix=entry.format)
+    return PullResult(snapshot, store.path_of(snapshot))
+
+
+def _pull_bundle(entry: SourceEntry, folder: Path, store: SnapshotStore) -> PullResult:
+    """Every matching file of the folder, as one snapshot (see pulling.bundle)."""
+    pattern = entry.pull.pattern or f"*.{entry.format}"
+    if not folder.is_dir():
+        raise PullError(f"pull.bundle needs a folder, but {folder} is not one")
+    files = matching_files(folder, pattern)
+    if not files:
+        raise PullError(f"the folder {folder} has no file matching {pattern}")
+    with tempfile.TemporaryDirectory(dir=_scratch(store)) as scratch:
+        target = Path(scratch) / "bundle.json"
+        try:
+            write_bundle(files, target, entry.pull.max_bytes)
+        except BundleError as error:
+            raise PullError(str(error)) from None
+        origin = f"{folder}/{pattern} ({len(files)} files)"
+        snapshot = store.add_file(
+            entry.id,
+            target,
+            origin=origin,
+            suffix=entry.format,
+            name=f"{len(files)} files of {folder.name}/",
+        )
     return PullResult(snapshot, store.path_of(snapshot))
 
 

@@ -31,6 +31,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as arrow_csv
 
 from odc_pipeline.reading.headers import FILE_HASH, READ_ERROR, SOURCE_ROW, header_key
+from odc_pipeline.reading.tree import tree_records
+from odc_pipeline.reading.unpivot import UnpivotError, unpivot
 from odc_pipeline.registry.model import ReadOptions
 
 _CSV_DELIMITERS = ",;\t|"
@@ -397,11 +399,15 @@ def _read_json(path: Path, options: ReadOptions) -> pd.DataFrame:
             f"the JSON nests {depth} levels deep, over this source's limit of "
             f"{options.max_json_depth} (read.max_json_depth)"
         )
+    if options.tree is not None:
+        return _records_frame(tree_records(document, options.tree))
     records = document
     for step in options.records_path.split(".") if options.records_path else []:
         if not isinstance(records, dict) or step not in records:
             raise SourceReadError(f"read.records_path {options.records_path!r}: no key {step!r}")
         records = records[step]
+    if options.records_keyed_by is not None:
+        return _records_frame(_keyed_records(records, options))
     if not isinstance(records, list):
         raise SourceReadError("expected a list of records (objects); set read.records_path")
     out = []
@@ -411,6 +417,30 @@ def _read_json(path: Path, options: ReadOptions) -> pd.DataFrame:
         else:
             out.append((number, None, f"record {number} is {type(record).__name__}, not an object"))
     return _records_frame(out)
+
+
+def _keyed_records(records: object, options: ReadOptions) -> list:
+    """Records written as an object keyed by id (`{"3201012001": [3], ...}`): the key becomes
+    a column, and a list value is named by position (read.record_fields)."""
+    if not isinstance(records, dict):
+        raise SourceReadError(
+            "read.records_keyed_by expects an object keyed by id at read.records_path, "
+            f"not a {type(records).__name__}"
+        )
+    key_column, fields = options.records_keyed_by, options.record_fields
+    out = []
+    for number, (key, value) in enumerate(records.items(), start=1):
+        if isinstance(value, dict):
+            out.append((number, {key_column: key, **value}, None))
+        elif isinstance(value, list) and fields:
+            out.append((number, {key_column: key, **dict(zip(fields, value, strict=False))}, None))
+        elif fields and not isinstance(value, list):
+            out.append((number, {key_column: key, fields[0]: value}, None))
+        else:
+            out.append(
+                (number, None, f"record {key!r} is {type(value).__name__}; set read.record_fields")
+            )
+    return out
 
 
 def _read_jsonl(path: Path) -> pd.DataFrame:
@@ -480,6 +510,11 @@ def read_source(
     if file_format not in readers:
         raise SourceReadError(f"no reader for format {file_format!r}")
     frame = readers[file_format]()
+    if options.unpivot is not None:
+        try:
+            frame = unpivot(frame, options.unpivot)
+        except UnpivotError as error:
+            raise SourceReadError(str(error)) from None
     _check_size(frame, options)
     frame[FILE_HASH] = file_sha256(path)
     return frame.reset_index(drop=True)

@@ -30,26 +30,60 @@ REGION_OUTPUT_COLUMNS = [
 ]
 
 
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or not str(value).strip()
+
+
+def _problem(
+    text: object, spec: Spec, parent: str | None, reason: str, suggestions: str = ""
+) -> tuple:
+    row = {
+        "region_value": str(text),
+        "region_problem_column": spec.column,
+        "region_problem": reason,
+        "region_suggestions": suggestions or None,
+        "region_parent_code": parent,
+    }
+    return tuple(row.get(c) for c in REGION_OUTPUT_COLUMNS)
+
+
 def _resolve_row(values: tuple, specs: list[Spec], index: RegionIndex, source_id: str) -> tuple:
-    """Resolve one combination of region values, top level first; stop at the first miss."""
-    parent: str | None = None
+    """Resolve one combination of region values, top level first; stop at the first miss.
+
+    Two columns at the same level (a code and a name) must name the same region: a file whose
+    code says Kota Bogor and whose name says Kota Cimahi is wrong somewhere, and a person
+    decides which.
+    """
+    parent: str | None = None  # the region found so far
+    above: str | None = None  # the region one level above the last one found
     score = 100.0
     outcome: Match | None = None
+    last_spec: Spec | None = None
+    written = values[-1]
     for text, spec in zip(values, specs, strict=True):
+        if _is_blank(text) and spec.blank_means_parent and outcome is not None:
+            break  # the row is about the region already found (e.g. votes cast abroad)
+        same_level = last_spec is not None and last_spec.level == spec.level
+        scope = above if same_level else parent
         if spec.system == "name":
-            result = resolve_name(str(text), spec, parent, index, source_id)
+            result = resolve_name(str(text), spec, scope, index, source_id)
         else:
-            result = resolve_code(str(text), spec, parent, index)
+            result = resolve_code(str(text), spec, scope, index)
         if not isinstance(result, Match):
-            row = {
-                "region_value": str(text),
-                "region_problem_column": spec.column,
-                "region_problem": result.reason,
-                "region_suggestions": result.suggestions or None,
-                "region_parent_code": parent,
-            }
-            return tuple(row.get(c) for c in REGION_OUTPUT_COLUMNS)
-        parent, outcome, score = result.code, result, min(score, result.score)
+            return _problem(text, spec, scope, result.reason, result.suggestions)
+        if same_level and outcome is not None and result.code != outcome.code:
+            return _problem(
+                text,
+                spec,
+                scope,
+                f"{spec.column} {text!r} is {index.names[result.code]} ({result.code}), but "
+                f"{last_spec.column} says {index.names[outcome.code]} ({outcome.code}); "
+                "the two columns disagree",
+            )
+        if not same_level:
+            above = parent
+        parent, outcome, score, last_spec = result.code, result, min(score, result.score), spec
+        written = text
     assert outcome is not None
     row = {
         "region_code": outcome.code,
@@ -57,7 +91,7 @@ def _resolve_row(values: tuple, specs: list[Spec], index: RegionIndex, source_id
         "region_method": outcome.method,
         "region_score": score,
         "region_rule": outcome.rule,
-        "region_value": str(values[-1]),
+        "region_value": str(written),
         "region_parent_code": index.by_code[outcome.code][1],
     }
     return tuple(row.get(c) for c in REGION_OUTPUT_COLUMNS)
@@ -95,7 +129,7 @@ def harmonize_regions(
     Rows whose region could not be decided keep a null code and name the column, the reason
     and any suggestions; the publisher quarantines them and lists them for review.
     """
-    ordered = sorted(specs, key=lambda s: s.level)
+    ordered = sorted(specs, key=lambda s: s.level)  # stable: same-level columns keep their order
     # Names are keyed only down to the deepest level a source writes as names: a source of
     # village codes needs no key for 83,762 village names.
     name_level = max((s.level for s in ordered if s.system == "name"), default=0)

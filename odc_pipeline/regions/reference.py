@@ -37,3 +37,17 @@ def _reference() -> pd.DataFrame:
 def load_reference() -> pd.DataFrame:
     """Every province, kabupaten/kota, kecamatan and desa/kelurahan with its parent (a copy)."""
     return _reference().copy()
+
+
+#: Electoral areas that are no Kemendagri region but carry votes. KPU recapitulates votes cast
+#: abroad as one more "province", 99 LUAR NEGERI (its code in KPU's 2024 data, e.g.
+#: KawalPemilu's tps_ln.csv); without it a national total cannot be reproduced.
+SPECIAL_REGIONS = pd.DataFrame(
+    [("99", "Luar Negeri", 1, "luar_negeri", None, "99")], columns=REFERENCE_COLUMNS
+).astype({"level": "int8"})
+
+
+def load_region_list() -> pd.DataFrame:
+    """The official list plus the special electoral areas: what rows are harmonized against
+    and what `dim_region` holds."""
+    return pd.concat([_reference(), SPECIAL_REGIONS], ignore_index=True)

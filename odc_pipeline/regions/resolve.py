@@ -24,12 +24,14 @@ FUZZY_MARGIN = 5.0
 
 @dataclass(frozen=True)
 class Spec:
-    """A region column: its name, level (1-4), code system and how bare names are meant."""
+    """A region column: its name, level (1-4), code system, how bare names are meant, and
+    whether an empty value means the row is about the region one column up."""
 
     column: str
     level: int
     system: str
     untyped: str | None = None
+    blank_means_parent: bool = False
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,21 @@ def resolve_name(
         else:
             codes += index.by_base.get((spec.level, scope, key.base), [])
     codes = sorted(set(codes))
+    assumed = region_type if not key.type else None  # the source's reading of a bare name
+    if not codes and assumed:
+        # No kabupaten of that name: the bare name can only mean the one region that has it
+        # (KPU writes DKI's cities bare too: JAKARTA PUSAT is Kota Administrasi Jakarta Pusat).
+        others = sorted(
+            {c for s in scopes for c in index.by_base.get((spec.level, s, key.base), [])}
+        )
+        if len(others) == 1:
+            return Match(
+                others[0],
+                "name",
+                100.0,
+                OFFICIAL_RULE + f"; bare names are {assumed} in this source, but no {assumed} "
+                "has this name and only this region does",
+            )
     if len(codes) == 1:
         rule = (
             OFFICIAL_RULE
@@ -174,10 +191,12 @@ def resolve_name(
         if not key.type and spec.untyped and spec.level == 2:
             rule = OFFICIAL_RULE + f"; bare names are {spec.untyped} in this source"
         return Match(codes[0], "name", 100.0, rule)
+    alias_keys = [key.typed] + ([f"{assumed} {key.base}"] if assumed else [])
     for alias_scope in (source_id, ""):
         fitting = {
             c: r
-            for c, r in index.aliases.get((spec.level, key.typed, alias_scope), [])
+            for alias_key in alias_keys
+            for c, r in index.aliases.get((spec.level, alias_key, alias_scope), [])
             if _inside(c, scopes)
         }
         if len(fitting) == 1:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +87,16 @@ def _cross_checks(registry: Registry, check_files: bool) -> list[str]:
     return problems
 
 
+def data_folder(
+    registry_path: Path, variable: str, default: str, environ: Mapping[str, str] | None = None
+) -> Path:
+    """The folder a registry's locations are read from: the environment variable's value, or
+    the default beside the registry file."""
+    env = os.environ if environ is None else environ
+    value = env.get(variable, "").strip()
+    return Path(value).resolve() if value else (registry_path.resolve().parent / default).resolve()
+
+
 def load_registry(path: Path, *, check_files: bool = True) -> Registry:
     """Read and check the registry at `path`.
 
@@ -100,10 +112,28 @@ def load_registry(path: Path, *, check_files: bool = True) -> Registry:
         raise RegistryError(path, [f"not valid YAML: {exc}"]) from None
     if not isinstance(raw, dict) or not isinstance(raw.get("sources"), list):
         raise RegistryError(path, ["expected a mapping with 'organizations' and a list 'sources'"])
+    # Top-level keys starting with "x-" only hold YAML anchors that entries reuse (`<<: *name`).
+    raw = {key: value for key, value in raw.items() if not str(key).startswith("x-")}
     try:
         registry = Registry.model_validate({**raw, "base_dir": path.resolve().parent})
     except ValidationError as exc:
         raise RegistryError(path, [_describe(e, raw) for e in exc.errors()]) from None
+    if registry.data_folder is not None:
+        registry = registry.model_copy(
+            update={
+                "base_dir": data_folder(
+                    path, registry.data_folder.variable, registry.data_folder.default
+                )
+            }
+        )
+        if check_files and not registry.base_dir.is_dir():
+            raise RegistryError(
+                path,
+                [
+                    f"data_folder: the folder {registry.base_dir} does not exist; set "
+                    f"{registry.data_folder.variable} to where the files are"
+                ],
+            )
     problems = _cross_checks(registry, check_files)
     if problems:
         raise RegistryError(path, problems)

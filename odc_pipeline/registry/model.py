@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from odc_pipeline.kinds import KINDS
+from odc_pipeline.regions.resolve import Spec
 
 #: Administrative levels by name, as the registry writes them, and their depth.
 LEVELS: dict[str, int] = {"provinsi": 1, "kabupaten_kota": 2, "kecamatan": 3, "desa": 4}
@@ -47,6 +48,12 @@ class RegionColumn(_Strict):
         description="What a kabupaten/kota name without 'Kab.'/'Kota' means in this source "
         "(KPU files write regencies bare: 'BANDUNG'); unset, a bare name shared by a "
         "kabupaten and a kota goes to review.",
+    )
+    blank_means_parent: bool = Field(
+        default=False,
+        description="A row with this column empty is about the region of the column above "
+        "(KPU's national file lists votes cast abroad beside the provinces). Unset, an empty "
+        "region is a problem for review.",
     )
 
     @property
@@ -93,6 +100,72 @@ class ReadOptions(_Strict):
         default=None,
         description="Text that marks the file's totals row (e.g. 'JUMLAH') in its first region column.",
     )
+    tree: TreeOptions | None = Field(
+        default=None, description="The JSON is a region with its children (see TreeOptions)."
+    )
+    records_keyed_by: str | None = Field(
+        default=None,
+        description="The JSON records are an object keyed by id (records_path points at it): "
+        "the key becomes this column.",
+    )
+    record_fields: list[str] = Field(
+        default_factory=list,
+        description="Names of the positions when each record is a list ([3] or [3, 901, 902]).",
+    )
+    unpivot: Unpivot | None = None
+
+
+class TreePart(_Strict):
+    """Which documents of a tree-shaped JSON source give rows, and how their fields are named."""
+
+    where: dict[str, str | int] = Field(
+        default_factory=dict,
+        description="Fields a document must have, with these values (e.g. depth: 1).",
+    )
+    only_children: list[str | int] | None = Field(
+        default=None, description="Keep only the child rows with these keys."
+    )
+    document_fields: dict[str, str] = Field(
+        default_factory=dict,
+        description="Fields of the document itself copied onto each of its rows, and the "
+        "column each becomes (e.g. name: provinsi).",
+    )
+    rename: dict[str, str] = Field(
+        default_factory=dict,
+        description="Child fields that are named differently in this part's rows (the "
+        "national file's children are provinces, not kabupaten/kota).",
+    )
+
+
+class TreeOptions(_Strict):
+    """A JSON document about one region, listing its child regions, with counts per child
+    in a separate object keyed by the child's id (KawalPemilu's `c/<id>.json`)."""
+
+    children: str = Field(default="children", description="Dotted path to the list of children.")
+    child_fields: list[str] = Field(
+        default_factory=list,
+        description="Names of the positions when a child is written as a list "
+        "([id, name, ...]); unused when children are objects.",
+    )
+    child_key: str = Field(min_length=1, description="The child field the counts are keyed by.")
+    counts: str = Field(
+        min_length=1, description="Dotted path to the object of counts, keyed by child."
+    )
+    counts_inside: str | None = Field(
+        default=None, description="Dotted path inside each child's counts (e.g. sum)."
+    )
+    parts: list[TreePart] = Field(min_length=1)
+
+
+class Unpivot(_Strict):
+    """Columns that each hold one value of the same measure, turned into rows
+    (pas1 and pas2 → one row per candidate pair)."""
+
+    columns: dict[str, str] = Field(
+        min_length=1, description="Each column, and the label its rows get (pas1: '01')."
+    )
+    name: str = Field(min_length=1, description="New column holding the label.")
+    value: str = Field(min_length=1, description="New column holding the value.")
 
 
 class PullOptions(_Strict):
@@ -121,6 +194,12 @@ class PullOptions(_Strict):
         default=None,
         description="The location is a drop folder; pull its newest file matching this glob "
         "(default: *.<format>).",
+    )
+    bundle: bool = Field(
+        default=False,
+        description="The location is a folder and every file matching pattern belongs to the "
+        "source (one JSON document per region): they are pulled together, in name order, as one "
+        "snapshot holding the list of documents.",
     )
 
 
@@ -208,6 +287,20 @@ class SourceEntry(_Strict):
             )
         return self
 
+    @model_validator(mode="after")
+    def _json_options_fit_format(self) -> SourceEntry:
+        json_only = {
+            "read.tree": self.read.tree is not None,
+            "read.records_keyed_by": self.read.records_keyed_by is not None,
+            "pull.bundle": self.pull.bundle,
+        }
+        used = [name for name, is_set in json_only.items() if is_set]
+        if used and self.format != "json":
+            raise ValueError(f"{', '.join(used)} only apply to format json, not {self.format}")
+        if self.pull.bundle and self.is_url:
+            raise ValueError("pull.bundle gathers the files of a local folder, not a URL")
+        return self
+
     @field_validator("location")
     @classmethod
     def _known_scheme(cls, value: str) -> str:
@@ -222,6 +315,12 @@ class SourceEntry(_Strict):
     def provided_columns(self) -> set[str]:
         """Canonical columns this source fills: mapped from a header or given as a constant."""
         return {*self.columns.values(), *self.constants}
+
+    def region_specs(self) -> list[Spec]:
+        """The region columns as the harmonizer reads them."""
+        return [
+            Spec(r.column, r.depth, r.system, r.untyped, r.blank_means_parent) for r in self.regions
+        ]
 
     @property
     def is_url(self) -> bool:
@@ -241,11 +340,23 @@ class SourceEntry(_Strict):
         return path if path.is_absolute() else base_dir / path
 
 
+class DataFolder(_Strict):
+    """Where the locations are, when the files live outside the registry's folder (files read
+    where they are, e.g. under a licence that forbids copying them)."""
+
+    variable: str = Field(
+        pattern=r"^[A-Z][A-Z0-9_]{0,63}$",
+        description="Environment variable that moves the folder.",
+    )
+    default: str = Field(min_length=1, description="The folder, relative to the registry file.")
+
+
 class Registry(_Strict):
     """All organisations and their sources, as one validated document."""
 
     organizations: dict[str, Organization]
     sources: list[SourceEntry]
+    data_folder: DataFolder | None = None
     base_dir: Path = Path(".")
 
     @field_validator("organizations")

@@ -24,13 +24,12 @@ FIRST_ELECTION_YEAR = 1955
 LAST_PLAUSIBLE_YEAR = 2100
 
 
-class ElectionRowModel(pa.DataFrameModel):
-    """What every kind's row carries: which election it belongs to.
+class YearRowModel(pa.DataFrameModel):
+    """What every kind's row carries: the year it is about.
 
     Not strict: region and provenance columns travel beside the checked ones.
     """
 
-    election: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
     year: Series[pd.Int64Dtype] = pa.Field(
         nullable=False,
         in_range={"min_value": FIRST_ELECTION_YEAR, "max_value": LAST_PLAUSIBLE_YEAR},
@@ -39,6 +38,12 @@ class ElectionRowModel(pa.DataFrameModel):
     class Config:
         strict = False
         coerce = False
+
+
+class ElectionRowModel(YearRowModel):
+    """What every election kind's row carries: which election it belongs to."""
+
+    election: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
 
 
 class ElectionResultsModel(ElectionRowModel):
@@ -114,11 +119,21 @@ class IncidentReportsModel(ElectionRowModel):
         )
 
 
+class RegionStatisticsModel(YearRowModel):
+    """One statistic of one region in one year, with its category (e.g. sex) when it has one."""
+
+    indicator: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
+    value: Series[pd.Float64Dtype] = pa.Field(nullable=False)
+    category: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1})
+    unit: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1})
+
+
 MODELS: dict[str, type[pa.DataFrameModel]] = {
     "election_results": ElectionResultsModel,
     "voter_counts": VoterCountsModel,
     "polling_stations": PollingStationsModel,
     "incident_reports": IncidentReportsModel,
+    "region_statistics": RegionStatisticsModel,
 }
 
 #: For dataframe-wide checks: the columns a steward should look at.

@@ -20,6 +20,9 @@ _PLAIN = re.compile(r"^[+-]?\d+$")
 _GROUPED = {sep: re.compile(rf"^[+-]?\d{{1,3}}(?:{re.escape(sep)}\d{{3}})+$") for sep in (".", ",")}
 _SPACE_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:[ \u00a0]\d{3})+$")
 _THOUSANDS = {"id": ".", "en": ","}
+#: A whole number a float-typed export wrote with one zero decimal (`2019.0`, `3201.0` in an
+#: English-locale file, `2019,0` in an Indonesian one); `1.000` stays ambiguous (see above).
+_ZERO_FRACTION = {"en": re.compile(r"^([+-]?\d+)\.0$"), "id": re.compile(r"^([+-]?\d+),0$")}
 
 WHOLE_NUMBER_HINT = "a whole number such as 1234567, 1.234.567 or 1,234,567"
 
@@ -33,6 +36,9 @@ def parse_whole_number(text: str | None, locale: str = "id") -> tuple[int | None
         return None, None
     if _PLAIN.match(value):
         return int(value), None
+    zero_fraction = _ZERO_FRACTION[locale].match(value)
+    if zero_fraction:
+        return int(zero_fraction.group(1)), None
     if _SPACE_GROUPED.match(value):
         return int(re.sub(r"[ \u00a0]", "", value)), None
     own = _THOUSANDS[locale]

@@ -120,7 +120,9 @@ def _structural_problems(frame: pd.DataFrame, entry: SourceEntry) -> list[Proble
                     reason_for("totals_row", first_region, value, {}),
                 )
             )
-    for region in entry.regions:
+    for position, region in enumerate(entry.regions):
+        if region.blank_means_parent and position > 0:
+            continue  # empty means the region of the column above, checked there
         for index in frame.index[frame[region.column].isna() & ~frame.index.isin(unreadable)]:
             problems.append(
                 Problem(

@@ -41,7 +41,8 @@ dim_region = Table(
         "type",
         String(16),
         nullable=False,
-        comment="provinsi, kabupaten, kota, kecamatan, distrik, desa, kelurahan, desa_adat",
+        comment="provinsi, kabupaten, kota, kecamatan, distrik, desa, kelurahan, desa_adat; "
+        "luar_negeri for KPU's overseas electoral area 99",
     ),
     Column("parent_code", String(13), comment="Code of the region one level up"),
     Column("province_code", String(2), nullable=False),
@@ -95,12 +96,23 @@ def _region_columns() -> list[Column]:
     ]
 
 
-def _fact_table(name: str, *columns, indexes: dict[str, tuple[str, ...]] | None = None) -> Table:
-    """A fact table: the kind's own columns, then region and provenance columns and indexes."""
+def _fact_table(
+    name: str,
+    *columns,
+    indexes: dict[str, tuple[str, ...]] | None = None,
+    per_election: bool = True,
+) -> Table:
+    """A fact table: the kind's own columns, then region and provenance columns and indexes.
+
+    Statistics about regions belong to a year, not to an election: `per_election=False`.
+    """
+    election = [
+        Column("election", Text, nullable=False, comment="Election, e.g. pemilu or pilkada")
+    ]
     return Table(
         name,
         metadata,
-        Column("election", Text, nullable=False, comment="Election, e.g. pemilu or pilkada"),
+        *(election if per_election else []),
         Column("year", SmallInteger, nullable=False),
         *columns,
         *_region_columns(),
@@ -169,6 +181,20 @@ fact_incident_reports = _fact_table(
         comment="Salted SHA-256 of the reporter's contact (ODC_HASH_SALT); the contact itself is never stored",
     ),
     indexes={"date": ("date",), "category": ("category",)},
+)
+
+fact_region_statistics = _fact_table(
+    "fact_region_statistics",
+    Column("indicator", Text, nullable=False, comment="What is measured, e.g. jumlah_penduduk"),
+    Column(
+        "category",
+        Text,
+        comment="The part of the region's population measured (e.g. LAKI-LAKI), or a status",
+    ),
+    Column("value", Float, nullable=False, comment="The figure, in `unit`"),
+    Column("unit", Text, comment="As the source gives it, e.g. JIWA or RIBU JIWA"),
+    indexes={"key": ("region_code", "indicator", "year")},
+    per_election=False,
 )
 
 quarantine = Table(
@@ -287,4 +313,5 @@ FACT_TABLES: dict[str, Table] = {
     "voter_counts": fact_voter_counts,
     "polling_stations": fact_polling_stations,
     "incident_reports": fact_incident_reports,
+    "region_statistics": fact_region_statistics,
 }

@@ -1,0 +1,297 @@
+"""The real public files of ../shared/data/real, through the whole pipeline (data/sources.real.yaml).
+
+Expected figures are computed here from the files themselves (read with plain json and pandas,
+not with the pipeline's readers), except the official 2019 national result, which is public
+record. Skipped, with the reason, where the folder is absent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from odc_pipeline.registry import load_registry
+from odc_pipeline.settings import PROJECT_ROOT
+from odc_pipeline_tests.conftest import DATA_DIR, DemoRun, make_settings, run_all
+
+REAL = Path(os.environ.get("ODC_REAL_DATA_DIR") or PROJECT_ROOT.parent / "shared" / "data" / "real")
+pytestmark = pytest.mark.skipif(
+    not (REAL / "PROVENANCE.md").is_file(),
+    reason=f"the real data folder is not at {REAL} (set ODC_REAL_DATA_DIR to where it is)",
+)
+KP2019 = REAL / "kawalpemilu2019" / "c"
+SOURCES = ("kawalpemilu2019_kpu", "kawalpemilu2019_relawan", "kawalpemilu2019_rekap")
+#: The official 2019 presidential result (KPU decree 987/PL.01.8-Kpt/06/KPU/V/2019).
+NATIONAL_RESULT = {"01": 85_607_362, "02": 68_650_239}
+
+
+@pytest.fixture(scope="module")
+def real_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
+    settings = make_settings(tmp_path_factory.mktemp("real_run"), DATA_DIR / "sources.real.yaml")
+    registry = load_registry(settings.registry_path)
+    result = run_all(settings, registry)
+    engine = sa.create_engine(settings.default_warehouse_url, poolclass=sa.pool.NullPool)
+    yield DemoRun(result, engine, settings, registry)
+    engine.dispose()
+
+
+def _documents() -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(KP2019.glob("*.json"))]
+
+
+def _kabupaten_counts(counts: str) -> dict[tuple[int, str], int | None]:
+    """(KPU id, pair) -> votes, for every kabupaten/kota child of the province documents."""
+    found = {}
+    for document in _documents():
+        if document["depth"] != 1 or document["id"] == -99:
+            continue
+        for child in document["children"]:
+            value = document.get(counts, {}).get(str(child[0]))
+            value = (value or {}).get("sum", value) if counts == "data" else value
+            for key, pair in (("pas1", "01"), ("pas2", "02")):
+                found[(child[0], pair)] = (value or {}).get(key)
+    return found
+
+
+def test_the_run_publishes_every_source(real_run):
+    assert real_run.result.success
+    statuses = dict(real_run.rows("select source_id, status from load_audit"))
+    assert statuses == {entry.id: "published" for entry in real_run.registry.sources}
+    unbalanced = real_run.rows(
+        "select source_id from load_audit where rows_in != rows_published + rows_quarantined"
+    )
+    assert unbalanced == []
+
+
+def test_every_kawalpemilu_2019_kabupaten_is_on_a_current_code(real_run):
+    for source, key in zip(SOURCES, ("kpu", "data", "rekap"), strict=True):
+        regions = real_run.rows(
+            "select distinct f.region_code, r.level from fact_election_results f "
+            "join dim_region r using (region_code) where source_id = :s and f.region_level = 2",
+            s=source,
+        )
+        assert {level for _, level in regions} == {2}
+        # A kabupaten is missing only where the file has no count for it at all.
+        counts = _kabupaten_counts(key)
+        uncounted = {kpu_id for (kpu_id, _), votes in counts.items() if votes is None}
+        counted = {kpu_id for (kpu_id, _), votes in counts.items() if votes is not None}
+        assert len(regions) == len(counted) == 514 - len(uncounted - counted)
+        # No region value is waiting for a steward: every row is placed or set aside for its numbers.
+        waiting = real_run.scalar(
+            "select count(*) from region_review where source_id = :s", s=source
+        )
+        assert waiting == 0
+    assert len(_kabupaten_counts("rekap")) == 2 * 514
+    rekap = real_run.rows(
+        "select substr(region_code, 1, 2), count(distinct region_code) from fact_election_results "
+        "where source_id = 'kawalpemilu2019_rekap' and region_level = 2 group by 1"
+    )
+    per_province = dict(rekap)
+    assert sum(per_province.values()) == 514
+    # Papua's 29 and Papua Barat's 13 regencies of 2019, on their 2022 provinces.
+    assert per_province["91"] + per_province["93"] + per_province["94"] + per_province["95"] == 29
+    assert per_province["92"] + per_province["96"] == 13
+    assert min(per_province[p] for p in ("93", "94", "95", "96")) > 0
+    merauke = real_run.rows(
+        "select region_code, region_method, region_value from fact_election_results "
+        "where source_id = 'kawalpemilu2019_rekap' and region_value = 'MERAUKE' and candidate = '01'"
+    )
+    assert merauke == [("93.01", "name", "MERAUKE")]
+
+
+def test_official_totals_are_reproduced_exactly(real_run):
+    def total(level: int, pair: str) -> int:
+        return real_run.scalar(
+            "select sum(votes) from fact_election_results where source_id = "
+            "'kawalpemilu2019_rekap' and region_level = :level and candidate = :pair",
+            level=level,
+            pair=pair,
+        )
+
+    assert (total(2, "01"), total(2, "02")) == (85_036_828, 68_442_493)
+    national = json.loads((KP2019 / "0.json").read_text())
+    abroad = national["rekap"]["-99"]
+    assert (
+        (total(1, "01"), total(1, "02")) == (abroad["pas1"], abroad["pas2"]) == (570_534, 207_746)
+    )
+    overseas_rows = real_run.rows(
+        "select distinct region_code from fact_election_results where region_level = 1"
+    )
+    assert overseas_rows == [("99",)]
+    assert {pair: total(1, pair) + total(2, pair) for pair in ("01", "02")} == NATIONAL_RESULT
+    # The kabupaten rows of each province add up to the province's own recap in 0.json.
+    sums = dict(
+        real_run.rows(
+            "select region_value || '|' || candidate, sum(votes) from ("
+            "  select p.name as region_value, f.candidate, f.votes from fact_election_results f"
+            "  join dim_region k on k.region_code = f.region_code"
+            "  join dim_region p on p.region_code = k.province_code"
+            "  where f.source_id = 'kawalpemilu2019_rekap' and f.region_level = 2"
+            ") group by 1"
+        )
+    )
+    west_java = national["rekap"]["26141"]
+    assert (sums["Jawa Barat|01"], sums["Jawa Barat|02"]) == (west_java["pas1"], west_java["pas2"])
+
+
+def test_the_discrepancy_view_lists_where_the_three_counts_differ(real_run):
+    counts = {
+        source: _kabupaten_counts(key)
+        for source, key in zip(SOURCES, ("kpu", "data", "rekap"), strict=True)
+    }
+    ids = {child[1]: child[0] for d in _documents() if d["depth"] == 1 for child in d["children"]}
+    bandung = ids["BANDUNG"]
+    shown = dict(
+        real_run.rows(
+            "select source_a || '>' || source_b || '|' || candidate, difference "
+            "from source_discrepancies where region_code = '32.04'"
+        )
+    )
+    for a, b in (
+        ("kawalpemilu2019_kpu", "kawalpemilu2019_rekap"),
+        ("kawalpemilu2019_rekap", "kawalpemilu2019_relawan"),
+    ):
+        for pair in ("01", "02"):
+            expected = counts[a][(bandung, pair)] - counts[b][(bandung, pair)]
+            key = f"{a}>{b}|{pair}" if f"{a}>{b}|{pair}" in shown else f"{b}>{a}|{pair}"
+            assert abs(shown[key]) == abs(expected) != 0
+    # As many KPU-vs-recap differences as the files hold, among rows both published.
+    published = {
+        (code, pair)
+        for code, pair in real_run.rows(
+            "select source_row, candidate from fact_election_results where source_id = 'kawalpemilu2019_kpu'"
+        )
+    }
+    differing = real_run.scalar(
+        "select count(*) from source_discrepancies where region_level = 2 and "
+        "((source_a = 'kawalpemilu2019_kpu' and source_b = 'kawalpemilu2019_rekap') or "
+        " (source_a = 'kawalpemilu2019_rekap' and source_b = 'kawalpemilu2019_kpu'))"
+    )
+    in_files = sum(
+        1
+        for key, votes in counts["kawalpemilu2019_kpu"].items()
+        if votes is not None and counts["kawalpemilu2019_rekap"][key] != votes
+    )
+    quarantined_kpu = real_run.scalar(
+        "select count(distinct source_row) from quarantine where source_id = 'kawalpemilu2019_kpu'"
+    )
+    assert published and in_files - quarantined_kpu <= differing <= in_files
+    assert differing > 900
+
+
+def test_bps_codes_never_land_on_the_kemendagri_region_with_the_same_digits(real_run):
+    file = pd.read_csv(
+        REAL / "opendata-jabar" / "dpmdes-idm_sts_kejadian_pencemaran_air__des_kel_data.csv",
+        dtype=str,
+    )
+    expected = dict(zip(file.index + 2, file["kemendagri_kode_desa_kelurahan"], strict=True))
+    published = real_run.rows(
+        "select source_row, region_code from fact_region_statistics where source_id = 'jabar_pencemaran_air'"
+    )
+    assert (
+        len(published)
+        + real_run.scalar(
+            "select count(distinct source_row) from quarantine where source_id = 'jabar_pencemaran_air'"
+        )
+        == len(file)
+        == 15_936
+    )
+    wrong = [(row, code) for row, code in published if expected[row] != code]
+    assert wrong == []
+    # The BPS village code, read as a Kemendagri code, would often name another village.
+    bps_as_kemendagri = {
+        f"{c[:2]}.{c[2:4]}.{c[4:6]}.{c[6:10]}" for c in file["bps_kode_desa_kelurahan"].str[:10]
+    }
+    assert bps_as_kemendagri - set(file["kemendagri_kode_desa_kelurahan"])
+    assert not {code for _, code in published} & (bps_as_kemendagri - set(expected.values()))
+
+
+def test_jawa_barat_statistics_join_election_results_kota_and_kabupaten_apart(real_run):
+    joined = real_run.rows(
+        "select s.region_code, r.name, s.value, e.votes from fact_region_statistics s "
+        "join dim_region r using (region_code) "
+        "join fact_election_results e on e.region_code = s.region_code "
+        "  and e.source_id = 'kawalpemilu2019_rekap' and e.candidate = '01' "
+        "where s.source_id = 'jabar_penduduk' and s.year = 2019 and s.category = 'LAKI-LAKI'"
+    )
+    assert len(joined) == 27
+    by_name = {name: (code, value) for code, name, value, _ in joined}
+    population = pd.read_csv(
+        REAL / "opendata-jabar" / "jumlah_penduduk_berdasarkan_jenis_kelamin_data.csv", dtype=str
+    )
+    in_file = population[
+        (population["tahun"] == "2019") & (population["jenis_kelamin"] == "LAKI-LAKI")
+    ]
+    value_of = dict(
+        zip(
+            in_file["nama_kabupaten_kota"].str.strip(),
+            in_file["jumlah_penduduk"].astype(float),
+            strict=True,
+        )
+    )
+    assert by_name["Kabupaten Bandung"] == ("32.04", value_of["KABUPATEN BANDUNG"])
+    assert by_name["Kota Bandung"] == ("32.73", value_of["KOTA BANDUNG"])
+    assert by_name["Kabupaten Bogor"][0] != by_name["Kota Bogor"][0]
+    # 2013's shuffled city codes are set aside, each with both regions named.
+    disagreements = real_run.rows(
+        "select distinct value from quarantine where source_id = 'jabar_penduduk' and reason like '%disagree%'"
+    )
+    assert len(disagreements) == 7
+    assert (
+        real_run.scalar(
+            "select count(*) from fact_region_statistics where source_id = 'jabar_penduduk' and year = 2013"
+        )
+        == 52 - 14
+    )
+
+
+def test_polling_stations_of_2024_per_village(real_run):
+    tps = json.loads((REAL / "kawalpemilu2024-kp24" / "tps.json").read_text())["tps"]
+    codes = {c for (c,) in real_run.rows("select region_code from dim_region where level = 4")}
+    dotted = {k: f"{k[:2]}.{k[2:4]}.{k[4:6]}.{k[6:]}" for k in tps}
+    known = {k for k, d in dotted.items() if d in codes}
+    assert real_run.scalar(
+        "select count(*) from fact_region_statistics where source_id = 'kawalpemilu2024_tps'"
+    ) == len(known)
+    assert real_run.scalar(
+        "select sum(value) from fact_region_statistics where source_id = 'kawalpemilu2024_tps'"
+    ) == sum(tps[k][0] for k in known)
+    assert sum(v[0] for v in tps.values()) == 818_339
+    assert (
+        real_run.scalar(
+            "select count(*) from region_review where source_id = 'kawalpemilu2024_tps'"
+        )
+        == len(tps) - len(known)
+        > 0
+    )
+
+
+def test_unlicensed_files_stay_out_of_the_public_audience(real_run):
+    shared = real_run.settings.warehouse_dir / "shared"
+    for audience, expected_rows in (("public", 0), ("members", None)):
+        engine = sa.create_engine(f"sqlite:///{shared / f'{audience}.sqlite'}")
+        with engine.connect() as connection:
+            facts = (
+                connection.execute(
+                    sa.text("select count(*) from fact_election_results")
+                ).scalar_one()
+                + connection.execute(
+                    sa.text("select count(*) from fact_region_statistics")
+                ).scalar_one()
+            )
+        engine.dispose()
+        if expected_rows == 0:
+            assert facts == 0
+        else:
+            assert facts == real_run.scalar(
+                "select (select count(*) from fact_election_results) + "
+                "(select count(*) from fact_region_statistics)"
+            )
+    exported = sorted(p.name for p in (real_run.settings.warehouse_dir / "open_data").iterdir())
+    assert not [name for name in exported if name.startswith("fact_")]
