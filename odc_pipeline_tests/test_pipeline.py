@@ -38,7 +38,7 @@ def test_table_row_counts(demo_run):
     assert demo_run.rows(
         "select level, count(*) from dim_region group by level order by level"
     ) == [
-        (1, 38),
+        (1, 39),  # 38 provinces and KPU's overseas area 99 Luar Negeri
         (2, 514),
         (3, 7_285),
         (4, 83_762),
