@@ -22,6 +22,21 @@ IDENTIFIER_TYPES = ("NIK", "PHONE")
 _ENOUGH_DIGITS = re.compile(r"(?:\d\D{0,2}){9,}")
 # Region codes (dotted Kemendagri, or BPS digits up to 10) are never personal.
 _REGION_CODE = re.compile(r"^\s*(\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?|\d{2,10})\s*$")
+# A dotted Kemendagri code inside a longer text (a quarantined row's JSON quotes its region).
+_DOTTED_CODE = re.compile(r"\d{2}\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?")
+
+
+def _may_hold_identifier(text: str) -> bool:
+    """Whether some run of 9+ digits in `text` is something other than a dotted region code.
+
+    Every quarantined row's JSON quotes its village code (`32.04.05.2001`, ten digits): without
+    this, every row would go through the detectors, which cost about a millisecond each.
+    """
+    for match in _ENOUGH_DIGITS.finditer(text):
+        run = match.group().rstrip("".join(c for c in match.group() if not c.isdigit()))
+        if not _DOTTED_CODE.fullmatch(run):
+            return True
+    return False
 
 
 def scrub_text(text: object) -> object:
@@ -47,7 +62,7 @@ def scrub_column(values: pd.Series) -> pd.Series:
 
 def scrub_identifiers_text(text: object) -> object:
     """The text with NIKs and phone numbers replaced by placeholders; other text as is."""
-    if not isinstance(text, str) or not _ENOUGH_DIGITS.search(text) or _REGION_CODE.match(text):
+    if not isinstance(text, str) or _REGION_CODE.match(text) or not _may_hold_identifier(text):
         return text
     return mask_pii(text, types=IDENTIFIER_TYPES).text
 

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from odc_pipeline.defs.automation import source_chain, warehouse_keys
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions, warehouse_resource
+from odc_pipeline.defs.execution import execute_without_capture
 from odc_pipeline.registry import RegistryError, load_registry
 from odc_pipeline.reporting import report_path
 from odc_pipeline.settings import Settings, load_settings
@@ -167,10 +168,10 @@ def run_pipeline(
             *warehouse_keys(defs.assets),
         ]
     # Loggers only replace Dagster's default console output when the run config names them.
-    result = defs.resolve_job_def(ALL_ASSETS_JOB).execute_in_process(
+    result = execute_without_capture(
+        defs.resolve_job_def(ALL_ASSETS_JOB),
         run_config={"loggers": {"console": {}}},
         instance=_instance(),
-        raise_on_error=False,
         asset_selection=selection,
     )
     warehouse = warehouse_resource(settings)

@@ -15,6 +15,7 @@ import textwrap
 
 import pytest
 
+from odc_pipeline.privacy import scrub_identifiers_text
 from odc_pipeline.registry import load_registry
 from odc_pipeline.registry.loader import RegistryError
 from odc_pipeline_tests.conftest import make_settings, run_all, write_registry
@@ -180,3 +181,13 @@ def test_only_optional_text_columns_can_be_declared_personal(tmp_path):
     path = write_registry(tmp_path, document, copy_demo_files=False)
     with pytest.raises(RegistryError, match=r"personal columns \['votes'\] cannot be declared"):
         load_registry(path)
+
+
+def test_region_codes_in_a_quarantined_row_are_not_mistaken_for_identifiers():
+    only_codes = '{"region": "32.04.05.2001", "votes": "120", "kecamatan": "32.04.05"}'
+    assert scrub_identifiers_text(only_codes) == only_codes
+    with_phone = '{"region": "32.04.05.2001", "note": "saksi 0857-1234-5678"}'
+    scrubbed = scrub_identifiers_text(with_phone)
+    assert "32.04.05.2001" in scrubbed and "0857" not in scrubbed and "[PHONE_1]" in scrubbed
+    glued = "32.04, 081234567890"
+    assert "081234567890" not in scrub_identifiers_text(glued)

@@ -42,6 +42,7 @@ from odc_pipeline.bench.memory import MemorySampler, peak_rss_bytes
 from odc_pipeline.bench.results import RESULTS_DIR, save
 from odc_pipeline.bench.workload import DEFAULT_ROWS, DEFAULT_SEED, generate
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
+from odc_pipeline.defs.execution import execute_without_capture
 from odc_pipeline.registry import load_registry
 from odc_pipeline.settings import ROLE_PREFIX_VARIABLE, WAREHOUSE_URL_VARIABLE, scratch_settings
 from odc_pipeline.warehouse.publish import make_engine
@@ -108,6 +109,31 @@ def _step_windows(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, 
     return windows
 
 
+#: Set by `--profile`: the measured runs (in their own processes) profile themselves.
+PROFILE_VARIABLE = "ODC_BENCH_PROFILE"
+
+
+@contextmanager
+def _profiled(warehouse_url: str | None):
+    """Profile the block with pyinstrument when PROFILE_VARIABLE names a folder: the call tree
+    goes to profile-pipeline-<warehouse>.html and .txt there."""
+    folder = os.environ.get(PROFILE_VARIABLE)
+    if not folder:
+        yield
+        return
+    from pyinstrument import Profiler
+
+    name = "postgresql" if warehouse_url else "sqlite"
+    profiler = Profiler(interval=0.01)
+    with profiler:
+        yield
+    out = Path(folder) / f"profile-pipeline-{name}"
+    out.with_suffix(".html").write_text(profiler.output_html(), encoding="utf-8")
+    out.with_suffix(".txt").write_text(
+        profiler.output_text(color=False, unicode=False), encoding="utf-8"
+    )
+
+
 def run_pipeline_alone(*args) -> dict:
     """`run_pipeline` in a fresh process: its memory and caches are its own, so a second
     measurement (PostgreSQL after SQLite, 4M rows after 2M) starts from nothing, as a nightly
@@ -134,10 +160,10 @@ def run_pipeline(
     with _environment(**{WAREHOUSE_URL_VARIABLE: warehouse_url, ROLE_PREFIX_VARIABLE: role_prefix}):
         defs = build_definitions(settings, registry)
         instance = dg.DagsterInstance.ephemeral()
-        with MemorySampler() as memory:
+        with MemorySampler() as memory, _profiled(warehouse_url):
             start = time.time()
-            result = defs.resolve_job_def(ALL_ASSETS_JOB).execute_in_process(
-                instance=instance, raise_on_error=False, run_config=QUIET
+            result = execute_without_capture(
+                defs.resolve_job_def(ALL_ASSETS_JOB), instance=instance, run_config=QUIET
             )
             total = time.time() - start
     if not result.success:
@@ -338,24 +364,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="profile with pyinstrument; the call tree goes to bench/profile-pipeline.html",
+        help="profile each measured run with pyinstrument; call trees go to "
+        "bench/profile-pipeline-<warehouse>.html and .txt",
     )
     args = parser.parse_args(argv)
-    measure = lambda: run(  # noqa: E731 - the same call with or without the profiler
+    if args.profile:
+        # The runs are measured in fresh processes: they read this and profile themselves.
+        os.environ[PROFILE_VARIABLE] = str(RESULTS_DIR)
+    run(
         args.rows,
         args.seed,
         [w for w in args.warehouse.split(",") if w],
         args.postgres,
         [int(s) for s in args.scales.split(",") if s],
     )
-    if not args.profile:
-        measure()
-        return 0
-    from pyinstrument import Profiler
-
-    profiler = Profiler(interval=0.01)
-    with profiler:
-        measure()
-    (RESULTS_DIR / "profile-pipeline.html").write_text(profiler.output_html(), encoding="utf-8")
-    print(profiler.output_text(color=False, unicode=False))
+    if args.profile:
+        print(f"profiles: {RESULTS_DIR}/profile-pipeline-*.html and .txt")
     return 0

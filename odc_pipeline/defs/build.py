@@ -7,7 +7,7 @@ import os
 import dagster as dg
 
 from odc_pipeline.defs.automation import PUBLISH_TAG, build_automation
-from odc_pipeline.defs.io_manager import ROW_NUMBERS_LOADER, ParquetIOManager
+from odc_pipeline.defs.io_manager import LAZY_FRAME_LOADER, ROW_NUMBERS_LOADER, ParquetIOManager
 from odc_pipeline.defs.resources import WarehouseResource
 from odc_pipeline.defs.sources import build_source_assets
 from odc_pipeline.defs.warehouse import (
@@ -90,6 +90,7 @@ def build_definitions(
             ROW_NUMBERS_LOADER: ParquetIOManager(
                 base_dir=str(settings.storage_dir), load_columns=[SOURCE_ROW]
             ),
+            LAZY_FRAME_LOADER: ParquetIOManager(base_dir=str(settings.storage_dir), lazy=True),
             "warehouse": warehouse_resource(settings),
         },
         loggers=loggers,

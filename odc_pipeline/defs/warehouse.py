@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from odc_pipeline.defs.io_manager import ROW_NUMBERS_LOADER
+from odc_pipeline.defs.io_manager import LAZY_FRAME_LOADER, ROW_NUMBERS_LOADER
 from odc_pipeline.defs.metadata import frame_metadata, markdown_preview
 from odc_pipeline.defs.resources import WarehouseResource
 from odc_pipeline.defs.sources import (
@@ -116,8 +116,11 @@ def build_warehouse_assets(registry: Registry, warehouse_dir: Path) -> tuple[lis
         inputs[raw_key(entry.id).to_python_identifier()] = dg.AssetIn(
             raw_key(entry.id), input_manager_key=ROW_NUMBERS_LOADER
         )
+        # Each source's frames are loaded when its turn comes (see publish_warehouse).
         for key in (quarantine_key(entry.id), harmonized_key(entry.id)):
-            inputs[key.to_python_identifier()] = dg.AssetIn(key)
+            inputs[key.to_python_identifier()] = dg.AssetIn(
+                key, input_manager_key=LAZY_FRAME_LOADER
+            )
     harmonized = [harmonized_key(e.id) for e in sources]
     quarantined = [quarantine_key(e.id) for e in sources]
     specs = [
@@ -180,26 +183,29 @@ def build_warehouse_assets(registry: Registry, warehouse_dir: Path) -> tuple[lis
     def publish_warehouse(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, **frames: pd.DataFrame
     ):
-        # Each source's frames are let go once its batch is built: the step holds one copy.
-        batches = [
-            build_batch(
-                source_id=entry.id,
-                organization_id=entry.organization,
-                kind=entry.kind,
-                rows_in=len(frames.pop(raw_key(entry.id).to_python_identifier())),
-                harmonized=frames.pop(harmonized_key(entry.id).to_python_identifier()),
-                validation_quarantine=frames.pop(quarantine_key(entry.id).to_python_identifier()),
-                region_specs=entry.region_specs(),
-                hash_salt=warehouse.hash_salt,
-                personal=entry.personal_columns,
-            )
-            for entry in processed_in_run(context, sources)
-        ]
+        def batches():
+            # One source at a time: its frames are loaded here, and its batch is let go once
+            # the publisher has loaded it, so the step never holds every source at once.
+            for entry in processed_in_run(context, sources):
+                harmonized_frame = frames.pop(harmonized_key(entry.id).to_python_identifier())
+                quarantine_frame = frames.pop(quarantine_key(entry.id).to_python_identifier())
+                yield build_batch(
+                    source_id=entry.id,
+                    organization_id=entry.organization,
+                    kind=entry.kind,
+                    rows_in=len(frames.pop(raw_key(entry.id).to_python_identifier())),
+                    harmonized=harmonized_frame(),
+                    validation_quarantine=quarantine_frame(),
+                    region_specs=entry.region_specs(),
+                    hash_salt=warehouse.hash_salt,
+                    personal=entry.personal_columns,
+                )
+
         engine = warehouse.engine()
         summary = publish(
             engine,
             frames["reference"],
-            batches,
+            batches(),
             context.run.run_id,
             catalog_of(registry),
             role_prefix=warehouse.role_prefix,

@@ -16,12 +16,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import (
     Engine,
     MetaData,
@@ -46,6 +47,7 @@ from odc_pipeline.warehouse.loading import (
     create_indexes,
     create_tables,
     ingest_sqlite,
+    sqlite_arrow,
 )
 from odc_pipeline.warehouse.schema import (
     FACT_TABLES,
@@ -183,27 +185,24 @@ def _fill(
     previous: str | None,
     previous_tables: dict[str, set[str]],
     regions: pd.DataFrame | None,
-    batches: list[SourceBatch],
+    batches: Iterable[SourceBatch],
     run_id: str,
     catalog: Catalog | None,
     stage: Stage,
     load: Load,
 ) -> list[dict]:
-    """Fill the new, empty version: carried-forward rows and this run's rows (the bulk of
-    them through `load`); the audit rows, one per source, are returned."""
+    """Fill the new, empty version: this run's rows (the bulk of them through `load`) and the
+    rows carried forward; the audit rows, one per source, are returned.
+
+    `batches` is consumed once, one source at a time, and no batch is kept once loaded: a
+    night of millions of rows never needs every source in memory at once.
+    """
     loaded_at = datetime.now(UTC)
     create_tables(connection)
-    replaced = [b.source_id for b in batches if b.error is None]
-    keep = None if catalog is None else [s.source_id for s in catalog.sources]
-    if previous is not None:
-        stage("carrying forward")
-        _carry_forward(
-            connection, previous, previous_tables, replaced, keep, copy_regions=regions is None
-        )
     if regions is not None:
         stage("loading regions")
         load(connection, dim_region, regions)
-    per_source = []
+    per_source, outcomes = [], []
     for batch in batches:
         if batch.error is None:
             stage(f"loading {batch.source_id}")
@@ -233,11 +232,22 @@ def _fill(
                 "loaded_at": loaded_at,
             }
         )
+        # What the catalogue needs (id, outcome, file hash); the rows are in the tables now.
+        empty = batch.facts.iloc[0:0]
+        outcomes.append(replace(batch, facts=empty, quarantine=empty, review=empty))
+        del batch
+    if previous is not None:
+        stage("carrying forward")
+        replaced = [o.source_id for o in outcomes if o.error is None]
+        keep = None if catalog is None else [s.source_id for s in catalog.sources]
+        _carry_forward(
+            connection, previous, previous_tables, replaced, keep, copy_regions=regions is None
+        )
     if per_source:
         connection.execute(load_audit.insert(), per_source)
     if catalog is not None:
         previous_rows = _previous_sources(connection, previous, previous_tables)
-        write_catalog(connection, catalog, batches, loaded_at, run_id, previous_rows)
+        write_catalog(connection, catalog, outcomes, loaded_at, run_id, previous_rows)
     create_views(connection)
     connection.execute(meta_columns.insert(), dictionary_rows())
     return per_source
@@ -275,7 +285,6 @@ def publish(
     `regions=None` keeps the previous `dim_region`. Without a catalogue no audience is built
     (nothing says who may see what) and every previous source is carried forward.
     """
-    batches = list(batches)
     stage = stage or (lambda _name: None)
     if engine.dialect.name == "sqlite":
         return _publish_sqlite(engine, regions, batches, run_id, catalog, stage)
@@ -287,7 +296,7 @@ def publish(
 def _publish_sqlite(
     engine: Engine,
     regions: pd.DataFrame | None,
-    batches: list[SourceBatch],
+    batches: Iterable[SourceBatch],
     run_id: str,
     catalog: Catalog | None,
     stage: Stage,
@@ -308,7 +317,9 @@ def _publish_sqlite(
         attached = {"previous": target} if previous_tables else {}
         stage("building")
         build_engine = sqlite_files.building_engine(build, attached)
-        bulk: list[tuple[Table, pd.DataFrame]] = []
+        # Each frame is turned into Arrow as it comes (columnar, categories as dictionaries):
+        # far smaller than the pandas frame, which is let go with its batch.
+        bulk: list[tuple[Table, pa.Table]] = []
         try:
             with build_engine.begin() as connection:
                 per_source = _fill(
@@ -320,7 +331,9 @@ def _publish_sqlite(
                     run_id,
                     catalog,
                     stage,
-                    load=lambda _connection, table, frame: bulk.append((table, frame)),
+                    load=lambda _connection, table, frame: bulk.append(
+                        (table, sqlite_arrow(table, frame))
+                    ),
                 )
             # The file is not live yet: it can take several transactions.
             stage("bulk loading")
@@ -381,7 +394,7 @@ def _publish_sqlite(
 def _publish_postgres(
     engine: Engine,
     regions: pd.DataFrame | None,
-    batches: list[SourceBatch],
+    batches: Iterable[SourceBatch],
     run_id: str,
     catalog: Catalog | None,
     role_prefix: str,

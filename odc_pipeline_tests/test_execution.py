@@ -1,0 +1,55 @@
+"""Runs in this process (make run, the benchmarks) keep no step's frames alive."""
+
+from __future__ import annotations
+
+import gc
+
+import dagster as dg
+import pandas as pd
+import sqlalchemy as sa
+
+from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
+from odc_pipeline.defs.execution import execute_without_capture
+from odc_pipeline.registry import load_registry
+from odc_pipeline_tests.conftest import make_settings
+
+
+def _frames_reachable(root: object, depth: int = 3) -> int:
+    """DataFrames reachable from `root` within `depth` references."""
+    seen, layer, found = {id(root)}, [root], 0
+    for _ in range(depth):
+        following = []
+        for obj in layer:
+            for child in gc.get_referents(obj):
+                if id(child) in seen:
+                    continue
+                seen.add(id(child))
+                if isinstance(child, pd.DataFrame):
+                    found += 1
+                else:
+                    following.append(child)
+        layer = following
+    return found
+
+
+def test_a_run_without_capture_holds_no_frames_and_publishes_the_same(tmp_path, demo_run):
+    settings = make_settings(tmp_path)
+    defs = build_definitions(settings, load_registry(settings.registry_path))
+    result = execute_without_capture(
+        defs.resolve_job_def(ALL_ASSETS_JOB), instance=dg.DagsterInstance.ephemeral()
+    )
+    assert result.success
+    # Dagster's execute_in_process (the demo run) keeps every output; this run keeps none.
+    assert _frames_reachable(demo_run.result) > 10
+    assert _frames_reachable(result) == 0
+    engine = sa.create_engine(settings.default_warehouse_url)
+    with engine.connect() as connection:
+        ours = connection.execute(
+            sa.text("select source_id, count(*), sum(votes) from fact_election_results group by 1")
+        ).all()
+    engine.dispose()
+    assert sorted(map(tuple, ours)) == sorted(
+        demo_run.rows(
+            "select source_id, count(*), sum(votes) from fact_election_results group by 1"
+        )
+    )
