@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +57,10 @@ def _field_type(column) -> str:
     return "string"
 
 
-def _write(frame: pd.DataFrame, table, path: Path) -> None:
+_ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}
+
+
+def _csv_ready(frame: pd.DataFrame, table) -> pd.DataFrame:
     """CSV as Frictionless reads it by default: ISO dates and UTC datetimes, safe text cells."""
     out = frame.copy()
     for column in out.columns:
@@ -69,12 +73,29 @@ def _write(frame: pd.DataFrame, table, path: Path) -> None:
             out[column] = _safe_column(out[column])
         elif kind == "integer" and pd.api.types.is_float_dtype(out[column]):
             out[column] = out[column].astype("Int64")  # 5, not 5.0, where a value is missing
-    # Arrow's writer is C++: several times pandas' to_csv on a million rows.
-    arrow_csv.write_csv(
-        pa.Table.from_pandas(out, preserve_index=False),
-        path,
-        arrow_csv.WriteOptions(quoting_style="needed"),
+    return out
+
+
+def _write(chunks: Iterable[pd.DataFrame], table, columns: list[str], path: Path) -> None:
+    """The chunks, one after another, as one CSV with `columns`. Arrow's writer is C++ (several
+    times pandas' to_csv); a schema fixed from the table keeps every chunk's types alike, and
+    writing chunk by chunk keeps one source's rows in memory, not the whole table's."""
+    schema = pa.schema(
+        [(c, _ARROW_TYPES.get(_field_type(table.c[c]), pa.string())) for c in columns]
     )
+    options = arrow_csv.WriteOptions(quoting_style="needed")
+    with arrow_csv.CSVWriter(str(path), schema, write_options=options) as writer:
+        for chunk in chunks:
+            ready = _csv_ready(chunk[columns], table)
+            writer.write_table(pa.Table.from_pandas(ready, schema=schema, preserve_index=False))
+
+
+def _has_rows(engine: Engine, table, source_id: str) -> bool:
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(table.c.source_id).where(table.c.source_id == source_id).limit(1)
+        ).first()
+    return found is not None
 
 
 def export_open_data(engine: Engine, folder: Path) -> Path:
@@ -88,24 +109,29 @@ def export_open_data(engine: Engine, folder: Path) -> Path:
             dim_organization.c.organization_id.in_(sorted(set(sources["organization_id"])))
         ),
     )
-    tables = {
+    whole = {
         "dim_region": (dim_region, read_frame(engine, select(dim_region))),
         "dim_organization": (dim_organization, organizations),
         "dim_source": (dim_source, sources.drop(columns=["location", "status_message"])),
     }
+    # name -> (table, columns, chunks): facts are read and written one public source at a time.
+    tables = {name: (t, list(f.columns), [f]) for name, (t, f) in whole.items()}
     for table in FACT_TABLES.values():
-        rows = read_frame(engine, select(table).where(table.c.source_id.in_(public)))
-        if len(rows):
-            tables[table.name] = (
-                table,
-                rows.drop(
-                    columns=[c for c in rows.columns if c.endswith("_hash") and c != "file_hash"]
-                ),
+        holding = [s for s in public if _has_rows(engine, table, s)]
+        if holding:
+            columns = [
+                c.name
+                for c in table.columns
+                if not (c.name.endswith("_hash") and c.name != "file_hash")
+            ]
+            chunks = (
+                read_frame(engine, select(table).where(table.c.source_id == s)) for s in holding
             )
+            tables[table.name] = (table, columns, chunks)
     resources = []
-    for name, (table, frame) in tables.items():
-        _write(frame, table, folder / f"{name}.csv")
-        columns = {c.name: c for c in table.columns}
+    for name, (table, columns, chunks) in tables.items():
+        _write(chunks, table, columns, folder / f"{name}.csv")
+        described = {c.name: c for c in table.columns}
         resources.append(
             {
                 "name": name,
@@ -118,10 +144,10 @@ def export_open_data(engine: Engine, folder: Path) -> Path:
                     "fields": [
                         {
                             "name": c,
-                            "type": _field_type(columns[c]),
-                            "description": columns[c].comment or "",
+                            "type": _field_type(described[c]),
+                            "description": described[c].comment or "",
                         }
-                        for c in frame.columns
+                        for c in columns
                     ]
                 },
             }
