@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from odc_pipeline.defs.build import build_definitions
 from odc_pipeline.defs.resources import WarehouseResource
@@ -70,3 +71,14 @@ def test_warehouse_url_comes_from_the_environment_through_envvar(monkeypatch, tm
     resource = defs.resources["warehouse"]
     assert isinstance(resource.url, dg.EnvVar)
     assert resource.url.env_var_name == "ODC_WAREHOUSE_URL"
+
+
+def test_the_executor_setting_selects_celery_and_refuses_unknown_names():
+    from odc_pipeline.defs.executors import ExecutorSettingError, executor_from_environment
+
+    assert executor_from_environment({}) is None
+    assert executor_from_environment({"ODC_EXECUTOR": "multiprocess"}) is None
+    celery = executor_from_environment({"ODC_EXECUTOR": "Celery"})
+    assert celery is not None and celery.name == "celery"
+    with pytest.raises(ExecutorSettingError, match="ODC_EXECUTOR='dask' is not an executor"):
+        executor_from_environment({"ODC_EXECUTOR": "dask"})

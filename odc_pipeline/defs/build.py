@@ -7,6 +7,7 @@ import os
 import dagster as dg
 
 from odc_pipeline.defs.automation import PUBLISH_TAG, build_automation
+from odc_pipeline.defs.executors import executor_from_environment
 from odc_pipeline.defs.io_manager import LAZY_FRAME_LOADER, ROW_NUMBERS_LOADER, ParquetIOManager
 from odc_pipeline.defs.resources import WarehouseResource
 from odc_pipeline.defs.sources import build_source_assets
@@ -72,6 +73,7 @@ def build_definitions(
         registry, settings.reference_dir, warehouse_assets, assets
     )
     return dg.Definitions(
+        executor=executor_from_environment(),
         assets=[*assets, *warehouse_assets],
         asset_checks=[*warehouse_checks, *freshness_checks],
         jobs=[

@@ -1,0 +1,288 @@
+"""The same definitions on Dagster's Celery executor: two real workers, RabbitMQ, PostgreSQL.
+
+Each worker is a separate `celery` process; the run is launched by `dagster job execute` with
+the PostgreSQL instance (deploy/dagster-postgres.yaml), so every step's events come back
+through the database, and the test reads them there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from odc_pipeline.settings import PROJECT_ROOT
+from odc_pipeline.warehouse.publish import make_engine
+from odc_pipeline.warehouse.scratch import temporary_database
+from odc_pipeline_tests.conftest import (
+    POSTGRES_ADMIN_URL,
+    demo_registry_document,
+    drop_roles,
+    isolated_environment,
+    write_registry,
+)
+
+BROKER = os.environ.get("ODC_TEST_CELERY_BROKER", "pyamqp://guest:guest@127.0.0.1:5672//")
+BIN = Path(sys.executable).parent
+
+
+def _broker_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5672), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+pytestmark = pytest.mark.skipif(
+    not _broker_up(), reason="RabbitMQ is not listening on 127.0.0.1:5672 (.ci/run starts it)"
+)
+
+
+@dataclass
+class Cluster:
+    env: dict[str, str]
+    workers: dict[str, subprocess.Popen]
+    home: Path
+    #: Times the member's server was asked for the JSN file; with `slow`, the first answer
+    #: takes 20 s (a worker can be killed while it waits).
+    requests: list[float]
+    slow: dict[str, bool]
+
+    def run(self, job: str = "materialize_all", wait: bool = True) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [str(BIN / "dagster"), "job", "execute", "-m", "odc_pipeline.definitions", "-j", job],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        if wait:
+            output, _ = process.communicate(timeout=600)
+            assert process.returncode == 0, output[-3000:]
+        return process
+
+    def instance(self) -> dg.DagsterInstance:
+        return dg.DagsterInstance.from_config(str(self.home))
+
+    def kill(self, name: str) -> None:
+        os.killpg(self.workers[name].pid, signal.SIGKILL)
+
+
+def _worker_steps(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, str]]:
+    """(worker host name, step key) for every step a Celery worker took, from the event log."""
+    taken = []
+    for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
+        metadata = record.dagster_event.engine_event_data.metadata
+        if "Celery worker" in metadata:
+            taken.append((metadata["Celery worker"].text, metadata["step_keys"].text))
+    return taken
+
+
+def _start_worker(name: str, env: dict[str, str], logs: Path) -> subprocess.Popen:
+    log = logs / f"{name}.log"
+    process = subprocess.Popen(
+        [
+            str(BIN / "celery"),
+            "-A",
+            "odc_pipeline.celery_worker",
+            "worker",
+            "-Q",
+            "dagster",
+            "-n",
+            f"{name}@%h",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: killed with its pool child
+    )
+    deadline = time.time() + 60
+    while "ready." not in log.read_text():
+        assert process.poll() is None and time.time() < deadline, log.read_text()[-2000:]
+        time.sleep(0.2)
+    return process
+
+
+def _member_server(requests: list[float], slow: dict[str, bool]) -> HTTPServer:
+    """JSN's file on a web server of its own (threaded: a second request is answered while
+    the first still waits)."""
+    body = (PROJECT_ROOT / "data" / "demo" / "jsn_pilpres2024_kabkota.csv").read_bytes()
+
+    def answer(request: Request) -> Response:
+        requests.append(time.time())
+        if slow["first"] and len(requests) == 1:
+            time.sleep(20)
+        return Response(body, content_type="text/csv")
+
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.expect_request("/jsn.csv").respond_with_handler(answer)
+    server.start()
+    return server
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, monkeypatch) -> Iterator[Cluster]:
+    """Two Celery workers on the machine's RabbitMQ, a PostgreSQL instance and warehouse, and
+    the demo registry with JSN's file served over HTTP."""
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    requests: list[float] = []
+    slow = {"first": False}
+    server = _member_server(requests, slow)
+    document = demo_registry_document()
+    for entry in document["sources"]:
+        if entry["id"] == "jsn_pilpres2024_kabkota":
+            entry["location"] = server.url_for("/jsn.csv")
+    registry = write_registry(tmp_path / "registry", document)
+    try:
+        with (
+            temporary_database(POSTGRES_ADMIN_URL, prefix="odc_dagster") as dagster_url,
+            temporary_database(POSTGRES_ADMIN_URL, prefix="odc_wh") as warehouse_url,
+        ):
+            env = isolated_environment(tmp_path)
+            home = Path(env["DAGSTER_HOME"])
+            shutil.copy(PROJECT_ROOT / "deploy" / "dagster-postgres.yaml", home / "dagster.yaml")
+            env.update(
+                ODC_DAGSTER_PG_URL=sa.engine.make_url(dagster_url)
+                .set(drivername="postgresql+psycopg2")
+                .render_as_string(hide_password=False),
+                ODC_WAREHOUSE_URL=warehouse_url,
+                ODC_EXECUTOR="celery",
+                ODC_CELERY_BROKER=BROKER,
+                ODC_ROLE_PREFIX=prefix,
+                ODC_ALLOWED_HOSTS="127.0.0.1",
+                ODC_SOURCES=str(registry),
+            )
+            # The queue is shared by the whole machine: leave nothing of an earlier test in it.
+            subprocess.run(
+                [
+                    str(BIN / "celery"),
+                    "-A",
+                    "odc_pipeline.celery_worker",
+                    "purge",
+                    "-f",
+                    "-Q",
+                    "dagster",
+                ],
+                env=env,
+                capture_output=True,
+                timeout=60,
+            )
+            monkeypatch.setenv("ODC_DAGSTER_PG_URL", env["ODC_DAGSTER_PG_URL"])
+            workers: dict[str, subprocess.Popen] = {}
+            try:
+                for name in ("w1", "w2"):
+                    workers[name] = _start_worker(name, env, tmp_path)
+                yield Cluster(env, workers, home, requests, slow)
+            finally:
+                for process in workers.values():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(timeout=30)
+    finally:
+        server.clear()
+        server.stop()
+        drop_roles(prefix)  # roles are server-wide; after their database is gone
+
+
+def _warehouse(url: str) -> dict:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            counts = {
+                table: connection.execute(sa.text(f"select count(*) from {table}")).scalar_one()  # noqa: S608 - fixed names
+                for table in (
+                    "dim_region",
+                    "dim_source",
+                    "fact_election_results",
+                    "quarantine",
+                    "region_review",
+                )
+            }
+            totals = dict(
+                connection.execute(
+                    sa.text("select source_id, sum(votes) from fact_election_results group by 1")
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    return {"counts": counts, "totals": totals}
+
+
+def test_two_workers_share_the_run_and_publish_what_one_process_publishes(cluster, demo_run):
+    cluster.run()
+    instance = cluster.instance()
+    try:
+        (run,) = instance.get_runs()
+        assert run.status == dg.DagsterRunStatus.SUCCESS
+        taken = _worker_steps(instance, run.run_id)
+    finally:
+        instance.dispose()
+    hosts = {host.split("@")[0] for host, _ in taken}
+    assert hosts == {"w1", "w2"}
+    assert {step for _, step in taken} >= {
+        "publish_warehouse",
+        "harmonized_jsn_pilpres2024_kabkota",
+    }
+    assert _warehouse(cluster.env["ODC_WAREHOUSE_URL"]) == _warehouse(
+        demo_run.settings.default_warehouse_url
+    )
+
+
+def test_a_worker_killed_mid_step_ends_in_a_retried_success_or_a_clean_failure(cluster, demo_run):
+    # The worker that pulls JSN's file is killed while the server takes its time; the step's
+    # task was not acknowledged, so the broker hands it to the other worker.
+    cluster.slow["first"] = True
+    process = cluster.run(wait=False)
+    instance = cluster.instance()
+    try:
+        victim = None
+        deadline = time.time() + 120
+        while victim is None and time.time() < deadline:
+            for run in instance.get_runs(limit=1):
+                for host, step in _worker_steps(instance, run.run_id):
+                    if step == "pull_jsn_pilpres2024_kabkota":
+                        victim = host.split("@")[0]
+            time.sleep(0.2)
+        assert victim is not None, "the slow pull never started"
+        cluster.kill(victim)
+        output, _ = process.communicate(timeout=600)
+        (run,) = instance.get_runs()
+        taken = _worker_steps(instance, run.run_id)
+    finally:
+        instance.dispose()
+    published = _warehouse(cluster.env["ODC_WAREHOUSE_URL"])
+    expected = _warehouse(demo_run.settings.default_warehouse_url)
+    pullers = [host.split("@")[0] for host, step in taken if step == "pull_jsn_pilpres2024_kabkota"]
+    if run.status == dg.DagsterRunStatus.SUCCESS:
+        # Retried: the other worker pulled the file again, and the night is whole.
+        assert pullers[0] == victim and pullers[-1] != victim
+        assert len(cluster.requests) >= 2
+        assert published == expected
+    else:
+        # A clean failure: the killed source is held back, and what was published is whole.
+        assert run.status == dg.DagsterRunStatus.FAILURE, output[-3000:]
+        assert "jsn_pilpres2024_kabkota" not in published["totals"]
+        others = {k: v for k, v in expected["totals"].items() if k != "jsn_pilpres2024_kabkota"}
+        assert published["totals"] in ({}, others)
