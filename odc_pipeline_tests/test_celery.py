@@ -7,15 +7,13 @@ through the database, and the test reads them there.
 
 from __future__ import annotations
 
-import contextlib
+import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,14 +24,12 @@ import sqlalchemy as sa
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from odc_pipeline.bench.celery import celery_environment, start_worker, stop_workers
 from odc_pipeline.settings import PROJECT_ROOT
 from odc_pipeline.warehouse.publish import make_engine
-from odc_pipeline.warehouse.scratch import temporary_database
 from odc_pipeline_tests.conftest import (
     POSTGRES_ADMIN_URL,
     demo_registry_document,
-    drop_roles,
-    isolated_environment,
     write_registry,
 )
 
@@ -95,36 +91,6 @@ def _worker_steps(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, 
     return taken
 
 
-def _start_worker(name: str, env: dict[str, str], logs: Path) -> subprocess.Popen:
-    log = logs / f"{name}.log"
-    process = subprocess.Popen(
-        [
-            str(BIN / "celery"),
-            "-A",
-            "odc_pipeline.celery_worker",
-            "worker",
-            "-Q",
-            "dagster",
-            "-n",
-            f"{name}@%h",
-            "--concurrency",
-            "1",
-            "--loglevel",
-            "INFO",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: killed with its pool child
-    )
-    deadline = time.time() + 60
-    while "ready." not in log.read_text():
-        assert process.poll() is None and time.time() < deadline, log.read_text()[-2000:]
-        time.sleep(0.2)
-    return process
-
-
 def _member_server(requests: list[float], slow: dict[str, bool]) -> HTTPServer:
     """JSN's file on a web server of its own (threaded: a second request is answered while
     the first still waits)."""
@@ -146,7 +112,6 @@ def _member_server(requests: list[float], slow: dict[str, bool]) -> HTTPServer:
 def cluster(tmp_path: Path, monkeypatch) -> Iterator[Cluster]:
     """Two Celery workers on the machine's RabbitMQ, a PostgreSQL instance and warehouse, and
     the demo registry with JSN's file served over HTTP."""
-    prefix = f"t{uuid.uuid4().hex[:10]}"
     requests: list[float] = []
     slow = {"first": False}
     server = _member_server(requests, slow)
@@ -156,54 +121,19 @@ def cluster(tmp_path: Path, monkeypatch) -> Iterator[Cluster]:
             entry["location"] = server.url_for("/jsn.csv")
     registry = write_registry(tmp_path / "registry", document)
     try:
-        with (
-            temporary_database(POSTGRES_ADMIN_URL, prefix="odc_dagster") as dagster_url,
-            temporary_database(POSTGRES_ADMIN_URL, prefix="odc_wh") as warehouse_url,
-        ):
-            env = isolated_environment(tmp_path)
-            home = Path(env["DAGSTER_HOME"])
-            shutil.copy(PROJECT_ROOT / "deploy" / "dagster-postgres.yaml", home / "dagster.yaml")
-            env.update(
-                ODC_DAGSTER_PG_URL=sa.engine.make_url(dagster_url)
-                .set(drivername="postgresql+psycopg2")
-                .render_as_string(hide_password=False),
-                ODC_WAREHOUSE_URL=warehouse_url,
-                ODC_EXECUTOR="celery",
-                ODC_CELERY_BROKER=BROKER,
-                ODC_ROLE_PREFIX=prefix,
-                ODC_ALLOWED_HOSTS="127.0.0.1",
-                ODC_SOURCES=str(registry),
-            )
-            # The queue is shared by the whole machine: leave nothing of an earlier test in it.
-            subprocess.run(
-                [
-                    str(BIN / "celery"),
-                    "-A",
-                    "odc_pipeline.celery_worker",
-                    "purge",
-                    "-f",
-                    "-Q",
-                    "dagster",
-                ],
-                env=env,
-                capture_output=True,
-                timeout=60,
-            )
+        with celery_environment(tmp_path, registry, POSTGRES_ADMIN_URL, BROKER) as env:
+            env["ODC_ALLOWED_HOSTS"] = "127.0.0.1"
             monkeypatch.setenv("ODC_DAGSTER_PG_URL", env["ODC_DAGSTER_PG_URL"])
             workers: dict[str, subprocess.Popen] = {}
             try:
                 for name in ("w1", "w2"):
-                    workers[name] = _start_worker(name, env, tmp_path)
-                yield Cluster(env, workers, home, requests, slow)
+                    workers[name] = start_worker(name, env, tmp_path)
+                yield Cluster(env, workers, Path(env["DAGSTER_HOME"]), requests, slow)
             finally:
-                for process in workers.values():
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(process.pid, signal.SIGKILL)
-                    process.wait(timeout=30)
+                stop_workers(workers)
     finally:
         server.clear()
         server.stop()
-        drop_roles(prefix)  # roles are server-wide; after their database is gone
 
 
 def _warehouse(url: str) -> dict:
@@ -286,3 +216,17 @@ def test_a_worker_killed_mid_step_ends_in_a_retried_success_or_a_clean_failure(c
         assert "jsn_pilpres2024_kabkota" not in published["totals"]
         others = {k: v for k, v in expected["totals"].items() if k != "jsn_pilpres2024_kabkota"}
         assert published["totals"] in ({}, others)
+
+
+def test_the_benchmark_times_one_worker_against_two(tmp_path):
+    from odc_pipeline.bench import celery as celery_bench
+
+    result = celery_bench.run(
+        2_000, seed=3, postgres_admin=POSTGRES_ADMIN_URL, broker=BROKER, root=tmp_path
+    )
+    saved = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))["celery"]
+    assert {k: saved[k] for k in result} == result
+    assert saved["one_worker_seconds"] > 0 and saved["two_workers_seconds"] > 0
+    ratio = saved["one_worker_seconds"] / saved["two_workers_seconds"]
+    assert abs(saved["speedup"] - ratio) < 0.02
+    assert "One worker / two workers" in (tmp_path / "results-celery.md").read_text("utf-8")

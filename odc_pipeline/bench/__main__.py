@@ -2,7 +2,8 @@
 
 `all` (what `make bench` runs) measures the whole pipeline against its floor on SQLite and
 PostgreSQL with the linearity fit, then each stage benchmark: region matching, validation
-against Great Expectations, PostgreSQL COPY against `to_sql`, and the unchanged night.
+against Great Expectations, PostgreSQL COPY against `to_sql`, the unchanged night, and the
+Celery executor with one worker against two.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ BENCHMARKS = {
     "validation": "odc_pipeline.bench.validation",
     "publish": "odc_pipeline.bench.publish",
     "nightly": "odc_pipeline.bench.nightly",
+    "celery": "odc_pipeline.bench.celery",
 }
 ALL = (
     ("pipeline", ["--scales", "500000,1000000,2000000,4000000"]),
@@ -25,6 +27,7 @@ ALL = (
     ("validation", []),
     ("publish", []),
     ("nightly", []),
+    ("celery", []),
 )
 
 
