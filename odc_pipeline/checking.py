@@ -8,10 +8,14 @@ that did not match and what they might be. Nothing is written anywhere.
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from odc_pipeline.kinds import KINDS
+from odc_pipeline.pulling.bundle import BundleError, matching_files, write_bundle
 from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
 from odc_pipeline.reading.headers import SOURCE_ROW, header_key
 from odc_pipeline.regions import cached_region_tables, harmonize_regions, load_region_list
@@ -132,11 +136,34 @@ def entry_for_file(
         ) from None
 
 
+@contextmanager
+def _readable(path: Path, entry: SourceEntry) -> Iterator[Path]:
+    """The file to read: `path` itself, or for a bundle source (pull.bundle) its folder's
+    matching files gathered as the pull would gather them."""
+    if not path.is_dir():
+        yield path
+        return
+    if not entry.pull.bundle:
+        raise CheckError(f"{path} is a folder; give one file (only bundle sources read folders)")
+    pattern = entry.pull.pattern or f"*.{entry.format}"
+    files = matching_files(path, pattern)
+    if not files:
+        raise CheckError(f"the folder {path} has no file matching {pattern}")
+    with tempfile.TemporaryDirectory() as scratch:
+        bundle = Path(scratch) / "bundle.json"
+        try:
+            write_bundle(files, bundle, entry.pull.max_bytes)
+        except BundleError as error:
+            raise CheckError(str(error)) from None
+        yield bundle
+
+
 def check_file(path: Path, entry: SourceEntry, reference_dir: Path) -> CheckReport:
     """Read, validate and harmonize `path` as `entry` describes; nothing is published."""
     report = CheckReport(file=str(path), source_id=entry.id, kind=entry.kind)
     try:
-        raw = read_source(path, entry.format, entry.read, list(entry.columns))
+        with _readable(path, entry) as readable:
+            raw = read_source(readable, entry.format, entry.read, list(entry.columns))
         outcome = validate_source(raw, entry)
     except SourceReadError as error:
         raise CheckError(f"cannot read {path.name}: {error}") from None

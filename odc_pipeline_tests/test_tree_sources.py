@@ -260,3 +260,19 @@ def test_float_exports_of_whole_numbers_are_read_only_when_unambiguous():
     assert parse_whole_number("2019,0", "id") == (2019, None)
     assert parse_whole_number("2019.0", "id")[0] is None
     assert parse_whole_number("1.000", "en")[0] is None  # one point zero, or a thousand?
+
+
+def test_odc_check_reads_a_bundle_source_from_its_folder(tmp_path, monkeypatch, tables):
+    from odc_pipeline.checking import CheckError, check_file
+
+    monkeypatch.delenv("ODC_TEST_TREE_DIR", raising=False)
+    _write_tree(tmp_path / "files" / "c")
+    path = tmp_path / "sources.yaml"
+    path.write_text(yaml.safe_dump(_registry(tmp_path)))
+    entry = load_registry(path).sources[0]
+    report = check_file(tmp_path / "files" / "c", entry, DATA_DIR / "reference")
+    # Four regions and two pairs read, and the cut-off file set aside as one row.
+    assert (report.rows_in, report.rows_valid) == (9, 8)
+    plain = entry.model_copy(update={"pull": entry.pull.model_copy(update={"bundle": False})})
+    with pytest.raises(CheckError, match="is a folder; give one file"):
+        check_file(tmp_path / "files" / "c", plain, DATA_DIR / "reference")

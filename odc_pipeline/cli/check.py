@@ -29,7 +29,7 @@ def _constants(values: tuple[str, ...]) -> dict[str, str]:
 
 
 @click.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--kind", type=click.Choice(sorted(KINDS)), help="What the file holds.")
 @click.option("--source", "source_id", help="Check it as this registry entry would read it.")
 @click.option("--format", "file_format", type=click.Choice(["csv", "xlsx", "xls", "json", "jsonl"]))
@@ -44,6 +44,8 @@ def _constants(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def check(file, kind, source_id, file_format, level, fixed, as_json) -> None:
     """Read, validate and harmonize FILE exactly as the pipeline would, without publishing.
+
+    FILE may be a folder for a source that pulls a bundle of files (pull.bundle).
 
     Exit code 0: the file would publish cleanly; 1: some rows would be set aside
     (quarantined); 2: the file cannot be read or does not fit.
