@@ -154,7 +154,9 @@ def run_with_workers(registry: Path, workers: int, postgres_admin: str, broker: 
             finally:
                 stop_workers(running)
             if completed.returncode != 0:
-                raise RuntimeError(f"the Celery run failed:\n{completed.stdout[-3000:]}")
+                raise RuntimeError(
+                    f"the Celery run failed:\n{(completed.stdout + completed.stderr)[-4000:]}"
+                )
     return seconds
 
 

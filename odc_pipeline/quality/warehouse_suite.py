@@ -123,8 +123,11 @@ def run_suite(engine: Engine, kind: str, source_ids: list[str], docs_root: Path)
     )
     frame["region_code_in_dim_region"] = frame["region_code_in_dim_region"].astype(bool)
     expected_rows = sum(published_rows_by_source(engine, source_ids).values())
-    gx, context = _context(docs_root)
     name = table.name
+    # One GX project per table: the suites of different tables may run at the same time (steps
+    # in parallel processes, or on Celery workers), and each one starts its project afresh.
+    project = docs_root / name
+    gx, context = _context(project)
     source = next((d for d in context.data_sources.all().values() if d.name == "warehouse"), None)
     source = source or context.data_sources.add_pandas("warehouse")
     asset = next((a for a in source.assets if a.name == name), None) or source.add_dataframe_asset(
@@ -155,7 +158,7 @@ def run_suite(engine: Engine, kind: str, source_ids: list[str], docs_root: Path)
                 observed="" if observed is None else str(observed),
             )
         )
-    index = next(iter(docs_root.rglob("local_site/index.html")), None)
+    index = next(iter(project.rglob("local_site/index.html")), None)
     return SuiteOutcome(
         table=name, success=bool(result.success), outcomes=outcomes, data_docs=index
     )
