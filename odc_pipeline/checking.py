@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from odc_pipeline.kinds import KINDS
-from odc_pipeline.pulling.bundle import BundleError, matching_files, write_bundle
+from odc_pipeline.pulling.bundle import BundleError, bundle_folder
 from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
 from odc_pipeline.reading.headers import SOURCE_ROW, header_key
 from odc_pipeline.regions import cached_region_tables, harmonize_regions, load_region_list
@@ -145,14 +145,10 @@ def _readable(path: Path, entry: SourceEntry) -> Iterator[Path]:
         return
     if not entry.pull.bundle:
         raise CheckError(f"{path} is a folder; give one file (only bundle sources read folders)")
-    pattern = entry.pull.pattern or f"*.{entry.format}"
-    files = matching_files(path, pattern)
-    if not files:
-        raise CheckError(f"the folder {path} has no file matching {pattern}")
     with tempfile.TemporaryDirectory() as scratch:
         bundle = Path(scratch) / "bundle.json"
         try:
-            write_bundle(files, bundle, entry.pull.max_bytes)
+            bundle_folder(path, entry.folder_pattern, bundle, entry.pull.max_bytes)
         except BundleError as error:
             raise CheckError(str(error)) from None
         yield bundle

@@ -12,7 +12,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from odc_pipeline.bench.celery import celery_environment, start_worker, stop_workers
+from odc_pipeline.defs.execution import job_command
 from odc_pipeline.settings import PROJECT_ROOT
 from odc_pipeline.warehouse.publish import make_engine
 from odc_pipeline_tests.conftest import (
@@ -34,7 +34,6 @@ from odc_pipeline_tests.conftest import (
 )
 
 BROKER = os.environ.get("ODC_TEST_CELERY_BROKER", "pyamqp://guest:guest@127.0.0.1:5672//")
-BIN = Path(sys.executable).parent
 
 
 def _broker_up() -> bool:
@@ -62,7 +61,7 @@ class Cluster:
 
     def run(self, job: str = "materialize_all", wait: bool = True) -> subprocess.Popen:
         process = subprocess.Popen(
-            [str(BIN / "dagster"), "job", "execute", "-m", "odc_pipeline.definitions", "-j", job],
+            job_command(job),
             cwd=PROJECT_ROOT,
             env=self.env,
             stdout=subprocess.PIPE,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
@@ -13,6 +12,7 @@ import sqlalchemy as sa
 
 from odc_pipeline.defs.automation import PUBLISH_TAG
 from odc_pipeline.defs.build import build_definitions
+from odc_pipeline.defs.execution import job_command
 from odc_pipeline.settings import PROJECT_ROOT
 from odc_pipeline_tests.conftest import isolated_environment, make_settings
 
@@ -46,15 +46,7 @@ def test_postgres_instance_stores_runs_and_events_in_postgres(tmp_path, postgres
     shutil.copy(DEPLOY / "dagster-postgres.yaml", home / "dagster.yaml")
     env["ODC_DAGSTER_PG_URL"] = dagster_url.render_as_string(hide_password=False)
     completed = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dagster"),
-            "job",
-            "execute",
-            "-m",
-            "odc_pipeline.definitions",
-            "-j",
-            "nightly_pull",
-        ],
+        job_command("nightly_pull"),
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,

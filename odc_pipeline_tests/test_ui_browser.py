@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from odc_pipeline.defs.execution import job_command
 from odc_pipeline.settings import PROJECT_ROOT
 from odc_pipeline_tests.conftest import free_port, isolated_environment
 
@@ -36,15 +37,7 @@ def webserver(tmp_path_factory):
     env = isolated_environment(tmp)
     (Path(env["DAGSTER_HOME"]) / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     executed = subprocess.run(
-        [
-            _bin("dagster"),
-            "job",
-            "execute",
-            "-m",
-            "odc_pipeline.definitions",
-            "-j",
-            "materialize_all",
-        ],
+        job_command("materialize_all"),
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,

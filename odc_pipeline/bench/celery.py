@@ -31,6 +31,8 @@ import sqlalchemy as sa
 from odc_pipeline.bench.pipeline import DEFAULT_POSTGRES, workload_folder
 from odc_pipeline.bench.results import RESULTS_DIR, save
 from odc_pipeline.bench.workload import DEFAULT_SEED
+from odc_pipeline.defs.build import ALL_ASSETS_JOB
+from odc_pipeline.defs.execution import job_command
 from odc_pipeline.defs.executors import BROKER_VARIABLE, DEFAULT_BROKER, EXECUTOR_VARIABLE
 from odc_pipeline.settings import PROJECT_ROOT
 from odc_pipeline.warehouse.scratch import drop_roles, temporary_database
@@ -135,15 +137,7 @@ def run_with_workers(registry: Path, workers: int, postgres_admin: str, broker: 
                     running[f"w{number}"] = start_worker(f"w{number}", env, folder)
                 start = time.time()
                 completed = subprocess.run(
-                    [
-                        str(BIN / "dagster"),
-                        "job",
-                        "execute",
-                        "-m",
-                        "odc_pipeline.definitions",
-                        "-j",
-                        "materialize_all",
-                    ],
+                    job_command(ALL_ASSETS_JOB),
                     cwd=PROJECT_ROOT,
                     env=env,
                     capture_output=True,

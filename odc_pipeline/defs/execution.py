@@ -13,10 +13,19 @@ grows.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
+
+
+def job_command(job: str) -> list[str]:
+    """`dagster job execute` of one job of this code location, with the installed `dagster`:
+    a run in a process of its own, as a server's run coordinator starts one."""
+    dagster = Path(sys.executable).parent / "dagster"
+    return [str(dagster), "job", "execute", "-m", "odc_pipeline.definitions", "-j", job]
 
 
 def execute_without_capture(

@@ -2,8 +2,8 @@
 
 - unset or `multiprocess`: Dagster's default, each step in its own process on this machine.
 - `celery`: each step is a task on a Celery broker (RabbitMQ or Redis), run by whichever
-  worker takes it, on this machine or another (`deploy/celery/`). Workers start with
-  `celery -A odc_pipeline.celery_worker worker -Q dagster`. The broker URL comes from
+  worker takes it, on this machine or another (README, "More than one machine"). Workers
+  start with `celery -A odc_pipeline.celery_worker worker -Q dagster`. The broker URL comes from
   `ODC_CELERY_BROKER` through Dagster's `env` config, so its password is never written into
   a run's configuration.
 

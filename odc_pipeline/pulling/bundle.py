@@ -28,6 +28,18 @@ def matching_files(folder: Path, pattern: str) -> list[Path]:
     )
 
 
+def bundle_folder(folder: Path, pattern: str, target: Path, max_bytes: int) -> int:
+    """Gather the folder's files matching `pattern` into `target`; return how many there were.
+    The pull and `odc check` both gather a bundle source this way."""
+    if not folder.is_dir():
+        raise BundleError(f"pull.bundle needs a folder, but {folder} is not one")
+    files = matching_files(folder, pattern)
+    if not files:
+        raise BundleError(f"the folder {folder} has no file matching {pattern}")
+    write_bundle(files, target, max_bytes)
+    return len(files)
+
+
 def write_bundle(files: list[Path], target: Path, max_bytes: int) -> int:
     """Write the documents of `files` into `target` as one JSON object; return their bytes."""
     total = sum(p.stat().st_size for p in files)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from odc_pipeline.pulling.bundle import BundleError, matching_files, write_bundle
+from odc_pipeline.pulling.bundle import BundleError, bundle_folder, matching_files
 from odc_pipeline.pulling.ckan import CkanError, resource_url
 from odc_pipeline.pulling.http import Download, DownloadError, download, redact_url
 from odc_pipeline.pulling.snapshots import Snapshot, SnapshotStore
@@ -71,7 +71,7 @@ def pull_source(
     if entry.pull.bundle:
         return _pull_bundle(entry, path, store)
     if path.is_dir():
-        pattern = entry.pull.pattern or f"*.{entry.format}"
+        pattern = entry.folder_pattern
         newest = newest_in_folder(path, pattern)
         if newest is None:
             raise PullError(f"the drop folder {path} has no file matching {pattern}")
@@ -90,25 +90,19 @@ def pull_source(
 
 def _pull_bundle(entry: SourceEntry, folder: Path, store: SnapshotStore) -> PullResult:
     """Every matching file of the folder, as one snapshot (see pulling.bundle)."""
-    pattern = entry.pull.pattern or f"*.{entry.format}"
-    if not folder.is_dir():
-        raise PullError(f"pull.bundle needs a folder, but {folder} is not one")
-    files = matching_files(folder, pattern)
-    if not files:
-        raise PullError(f"the folder {folder} has no file matching {pattern}")
+    pattern = entry.folder_pattern
     with tempfile.TemporaryDirectory(dir=_scratch(store)) as scratch:
         target = Path(scratch) / "bundle.json"
         try:
-            write_bundle(files, target, entry.pull.max_bytes)
+            count = bundle_folder(folder, pattern, target, entry.pull.max_bytes)
         except BundleError as error:
             raise PullError(str(error)) from None
-        origin = f"{folder}/{pattern} ({len(files)} files)"
         snapshot = store.add_file(
             entry.id,
             target,
-            origin=origin,
+            origin=f"{folder}/{pattern} ({count} files)",
             suffix=entry.format,
-            name=f"{len(files)} files of {folder.name}/",
+            name=f"{count} files of {folder.name}/",
         )
     return PullResult(snapshot, store.path_of(snapshot))
 

@@ -60,7 +60,7 @@ def _resolve_row(values: tuple, specs: list[Spec], index: RegionIndex, source_id
     score = 100.0
     outcome: Match | None = None
     last_spec: Spec | None = None
-    written = values[-1]
+    written: object = None  # the value of the deepest column that decided
     for text, spec in zip(values, specs, strict=True):
         if _is_blank(text) and spec.blank_means_parent and outcome is not None:
             break  # the row is about the region already found (e.g. votes cast abroad)

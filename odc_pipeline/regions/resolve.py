@@ -83,14 +83,14 @@ def resolve_code(text: str, spec: Spec, parent: str | None, index: RegionIndex) 
     parsed = parse_code(text)
     if not parsed.readings:
         return Miss(parsed.problem or f"{text!r} is not a region code")
+    scopes = index.scopes(parent)
     if len(parsed.readings) == 1:
         # The common case, first and cheaply: one reading, official, at the column's level and
         # inside the parent (millions of village codes per night go this way).
         (reading,) = parsed.readings
         known = index.by_code.get(reading)
-        if known is not None and known[0] == spec.level and _inside(reading, index.scopes(parent)):
+        if known is not None and known[0] == spec.level and _inside(reading, scopes):
             return Match(reading, "code", 100.0, _OFFICIAL_RULES[parsed.repaired])
-    scopes = index.scopes(parent)
     found: dict[str, Match] = {}
     notes: list[str] = []
     for reading in parsed.readings:
@@ -196,8 +196,8 @@ def resolve_name(
             if key.type or spec.level != 2
             else OFFICIAL_RULE + "; the only region of that name"
         )
-        if not key.type and spec.untyped and spec.level == 2:
-            rule = OFFICIAL_RULE + f"; bare names are {spec.untyped} in this source"
+        if assumed:
+            rule = OFFICIAL_RULE + f"; bare names are {assumed} in this source"
         return Match(codes[0], "name", 100.0, rule)
     alias_keys = [key.typed] + ([f"{assumed} {key.base}"] if assumed else [])
     for alias_scope in (source_id, ""):

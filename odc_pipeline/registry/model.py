@@ -323,6 +323,11 @@ class SourceEntry(_Strict):
         ]
 
     @property
+    def folder_pattern(self) -> str:
+        """Which files of a folder location belong to the source (pull.pattern, or by format)."""
+        return self.pull.pattern or f"*.{self.format}"
+
+    @property
     def is_url(self) -> bool:
         return self.location.lower().startswith(("http://", "https://"))
 
