@@ -7,6 +7,7 @@ through the database, and the test reads them there.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -23,7 +24,8 @@ import sqlalchemy as sa
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from odc_pipeline.bench.celery import celery_environment, start_worker, stop_workers
+from odc_pipeline.bench.celery import BIN, celery_environment, start_worker, stop_workers
+from odc_pipeline.defs.build import ALL_ASSETS_JOB
 from odc_pipeline.defs.execution import job_command
 from odc_pipeline.settings import PROJECT_ROOT
 from odc_pipeline.warehouse.publish import make_engine
@@ -229,3 +231,113 @@ def test_the_benchmark_times_one_worker_against_two(tmp_path):
     ratio = saved["one_worker_seconds"] / saved["two_workers_seconds"]
     assert abs(saved["speedup"] - ratio) < 0.02
     assert "One worker / two workers" in (tmp_path / "results-celery.md").read_text("utf-8")
+
+
+def test_a_backfill_of_past_years_fans_out_and_the_night_publishes_every_year(
+    tmp_path, monkeypatch
+):
+    """A real Dagster backfill (the daemon launches one run per year from the queue), its
+    steps spread over both workers; then the night's run for the current year publishes."""
+    from odc_pipeline.defs.automation import YEARS_JOB
+    from odc_pipeline_tests.test_partitions import LDW_DPT, partitioned_registry
+
+    registry = partitioned_registry(tmp_path / "registry")
+    with celery_environment(tmp_path, registry, POSTGRES_ADMIN_URL, BROKER) as env:
+        monkeypatch.setenv("ODC_DAGSTER_PG_URL", env["ODC_DAGSTER_PG_URL"])
+        workers: dict[str, subprocess.Popen] = {}
+        daemon_log = (tmp_path / "daemon.log").open("w")
+        daemon = instance = None
+        try:
+            for name in ("w1", "w2"):
+                workers[name] = start_worker(name, env, tmp_path)
+            daemon = subprocess.Popen(
+                [str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=daemon_log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            instance = dg.DagsterInstance.from_config(env["DAGSTER_HOME"])
+            submitted = subprocess.run(
+                [str(BIN / "dagster"), "job", "backfill", "-w", "workspace.yaml"]
+                + ["-j", YEARS_JOB, "--partitions", "2019,2024", "--noprompt"],
+                cwd=PROJECT_ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert submitted.returncode == 0, submitted.stdout + submitted.stderr
+            runs = _finished_runs(instance, count=2, timeout=420, log=tmp_path / "daemon.log")
+            assert {r.tags["dagster/partition"] for r in runs} == {"2019", "2024"}
+            assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs), [
+                (r.tags["dagster/partition"], r.status) for r in runs
+            ]
+            taken = [step for r in runs for step in _worker_steps(instance, r.run_id)]
+            assert {host.split("@")[0] for host, _ in taken} == {"w1", "w2"}
+            assert sum(step == f"harmonized_{LDW_DPT}" for _, step in taken) == 2
+
+            # The night: the current year only, then every year published.
+            night = subprocess.run(
+                job_command(ALL_ASSETS_JOB, "2024"),
+                cwd=PROJECT_ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            assert night.returncode == 0, (night.stdout + night.stderr)[-3000:]
+            pulls_2019 = instance.fetch_materializations(
+                dg.AssetRecordsFilter(
+                    asset_key=dg.AssetKey(f"pull_{LDW_DPT}"), asset_partitions=["2019"]
+                ),
+                limit=10,
+            ).records
+            assert len(pulls_2019) == 1  # the backfill's; the night did not pull 2019 again
+        finally:
+            if instance is not None:
+                instance.dispose()
+            if daemon is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(daemon.pid, signal.SIGTERM)
+                daemon.wait(timeout=60)
+            daemon_log.close()
+            stop_workers(workers)
+        engine = make_engine(env["ODC_WAREHOUSE_URL"])
+        try:
+            with engine.connect() as connection:
+                years = connection.execute(
+                    sa.text(
+                        "select source_id, year, count(*) from fact_voter_counts "
+                        "group by 1, 2 order by 1, 2"
+                    )
+                ).all()
+        finally:
+            engine.dispose()
+    assert [tuple(r) for r in years] == [
+        ("jsn_dpt_kabkota", 2024, 5),
+        (LDW_DPT, 2019, 27),
+        (LDW_DPT, 2024, 27),
+    ]
+
+
+def _finished_runs(
+    instance: dg.DagsterInstance, count: int, timeout: float, log: Path
+) -> list[dg.DagsterRun]:
+    """The backfill's runs, once `count` of them have finished."""
+    finished = {
+        dg.DagsterRunStatus.SUCCESS,
+        dg.DagsterRunStatus.FAILURE,
+        dg.DagsterRunStatus.CANCELED,
+    }
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        runs = [r for r in instance.get_runs() if "dagster/backfill" in r.tags]
+        if len(runs) >= count and all(r.status in finished for r in runs):
+            return runs
+        time.sleep(1)
+    raise AssertionError(
+        f"the backfill's runs did not finish in {timeout:.0f} s: "
+        f"{[(r.tags.get('dagster/partition'), r.status) for r in runs]}\n" + log.read_text()[-3000:]
+    )

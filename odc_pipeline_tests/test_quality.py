@@ -45,7 +45,7 @@ def test_suite_names_each_broken_expectation(demo_run, tmp_path):
     assert failed == [
         ("expect_column_values_to_be_between", "votes"),
         ("expect_column_values_to_be_in_set", "region_code_in_dim_region"),
-        ("expect_compound_columns_to_be_unique", "source_id,source_row"),
+        ("expect_compound_columns_to_be_unique", "source_id,file_hash,source_row"),
         ("expect_table_row_count_to_equal", None),
     ]
     row_count = next(

@@ -41,8 +41,11 @@ def _constants(values: tuple[str, ...]) -> dict[str, str]:
     help="Level of the region column (without --source).",
 )
 @click.option("--set", "fixed", multiple=True, help="A column the file lacks: election=pemilu.")
+@click.option(
+    "--year", type=int, help="The year of the file, for a --source with one file per year."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def check(file, kind, source_id, file_format, level, fixed, as_json) -> None:
+def check(file, kind, source_id, file_format, level, fixed, year, as_json) -> None:
     """Read, validate and harmonize FILE exactly as the pipeline would, without publishing.
 
     FILE may be a folder for a source that pulls a bundle of files (pull.bundle).
@@ -64,6 +67,7 @@ def check(file, kind, source_id, file_format, level, fixed, as_json) -> None:
                 raise CheckError(f"source {source_id!r} is of kind {entry.kind!r}, not {kind!r}")
             if file_format and file_format != entry.format:
                 entry = entry.model_copy(update={"format": file_format})
+            entry = _for_year(entry, year)
         else:
             if not kind:
                 raise click.UsageError("give --kind (or --source with a registry entry)")
@@ -83,6 +87,18 @@ def check(file, kind, source_id, file_format, level, fixed, as_json) -> None:
     else:
         _print(report)
     sys.exit(EXIT_CLEAN if report.clean else EXIT_QUARANTINE)
+
+
+def _for_year(entry, year: int | None):
+    """A source with one file per year is checked as that year's file (the year fills it)."""
+    if not entry.partitioned:
+        return entry
+    covered = ", ".join(str(y) for y in entry.years)
+    if year is None:
+        raise CheckError(f"source {entry.id!r} keeps one file per year ({covered}): give --year")
+    if year not in entry.years:
+        raise CheckError(f"source {entry.id!r} has no file for {year}; it covers {covered}")
+    return entry.for_year(year)
 
 
 def _print(report) -> None:

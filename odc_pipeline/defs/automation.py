@@ -21,6 +21,7 @@ import dagster as dg
 from sqlalchemy import select
 
 from odc_pipeline.alerts import AlertError, channels_from_environment, send_alert
+from odc_pipeline.defs.partitions import current_year
 from odc_pipeline.defs.pulling import processing_fingerprint, reference_fingerprint
 from odc_pipeline.defs.resources import WarehouseResource
 from odc_pipeline.defs.sources import (
@@ -38,6 +39,8 @@ from odc_pipeline.warehouse.schema import load_audit
 
 PULL_JOB = "nightly_pull"
 PROCESS_JOB = "process_sources"
+#: The sources with one file per year, without publishing: a backfill of past years runs it.
+YEARS_JOB = "backfill_years"
 TIMEZONE = "Asia/Jakarta"
 #: Runs carrying this tag publish the warehouse; the instance lets one run at a time have it.
 PUBLISH_TAG = {"odc/publishes": "warehouse"}
@@ -66,8 +69,17 @@ def source_chain(source_id: str, with_pull: bool = False) -> list[dg.AssetKey]:
     ]
 
 
-def _latest_metadata(instance: dg.DagsterInstance, key: dg.AssetKey) -> dict:
-    event = instance.get_latest_materialization_event(key)
+def _latest_metadata(
+    instance: dg.DagsterInstance, key: dg.AssetKey, partition: str | None = None
+) -> dict:
+    """The metadata of the asset's latest materialization (of that partition, if given)."""
+    if partition is None:
+        event = instance.get_latest_materialization_event(key)
+    else:
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1
+        ).records
+        event = records[0].event_log_entry if records else None
     if event is None or event.asset_materialization is None:
         return {}
     return {k: v.value for k, v in event.asset_materialization.metadata.items()}
@@ -84,14 +96,17 @@ class Redo:
 def sources_to_redo(
     instance: dg.DagsterInstance, registry: Registry, reference_dir: Path
 ) -> dict[str, Redo]:
-    """The sources whose latest pull was not read yet and brings something to redo."""
+    """The sources whose latest pull was not read yet and brings something to redo (for a
+    source with one file per year: the current year's pull)."""
     redo = {}
     reference_digest = None
+    year = current_year(registry)
     for entry in registry.sources:
-        pulled = _latest_metadata(instance, pull_key(entry.id))
+        partition = year if entry.partitioned else None
+        pulled = _latest_metadata(instance, pull_key(entry.id), partition)
         if not pulled:
             continue
-        read = _latest_metadata(instance, raw_key(entry.id))
+        read = _latest_metadata(instance, raw_key(entry.id), partition)
         if read.get("pull_id") == pulled.get("pull_id"):
             continue  # this pull has been read already
         pull_id = str(pulled.get("pull_id"))
@@ -137,14 +152,25 @@ def build_automation(
         description="Read, validate, harmonize and publish (sensors run it for the sources "
         "that changed).",
     )
-    nightly = dg.ScheduleDefinition(
+    year = current_year(registry)
+    partitioned = {e.id for e in registry.sources if e.partitioned}
+
+    def partition_for(source_ids) -> str | None:
+        """The run's year: the current one when a source with one file per year is in it."""
+        return year if partitioned.intersection(source_ids) else None
+
+    @dg.schedule(
         name="nightly_pull",
         job=pull_job,
         cron_schedule=nightly_cron(),
         execution_timezone=TIMEZONE,
-        description="Every night (ODC_NIGHTLY_AT, Asia/Jakarta): pull every source.",
+        description="Every night (ODC_NIGHTLY_AT, Asia/Jakarta): pull every source (the "
+        "current year's file of a source with one file per year; past years by backfill).",
         default_status=dg.DefaultScheduleStatus.RUNNING,
     )
+    def nightly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        return dg.RunRequest(partition_key=year)
+
     always = warehouse_keys(warehouse_assets)
 
     @dg.sensor(
@@ -166,6 +192,7 @@ def build_automation(
             run_key=_run_key({source_id: item.pull_id for source_id, item in redo.items()}),
             asset_selection=keys + always,
             tags={**PUBLISH_TAG, "odc/sources": ",".join(sorted(redo))[:200]},
+            partition_key=partition_for(redo),
         )
 
     drop_entries = [e for e in registry.sources if not e.is_url]
@@ -182,7 +209,10 @@ def build_automation(
         seen = json.loads(context.cursor) if context.cursor else {}
         requests = []
         for entry in drop_entries:
-            state = _file_state(entry, registry.base_dir) or ""
+            if entry.partitioned and int(year) not in entry.years:
+                continue  # no file for the current year: nothing to watch
+            watched = entry.for_year(int(year)) if entry.partitioned else entry
+            state = _file_state(watched, registry.base_dir) or ""
             if seen.get(entry.id) == state:
                 continue
             if entry.id in seen and state:  # the first look only learns what is there
@@ -191,6 +221,7 @@ def build_automation(
                         run_key=f"{entry.id}:{state}",
                         asset_selection=[*source_chain(entry.id, with_pull=True), *always],
                         tags={**PUBLISH_TAG, "odc/sources": entry.id},
+                        partition_key=partition_for([entry.id]),
                     )
                 )
             seen[entry.id] = state
@@ -259,8 +290,18 @@ def build_automation(
         selection=dg.AssetSelection.checks(*freshness),
         description="Evaluate every source's freshness check now.",
     )
+    years_job = dg.define_asset_job(
+        YEARS_JOB,
+        selection=dg.AssetSelection.assets(
+            dg.AssetKey(REFERENCE_ASSET),
+            *(key for source_id in sorted(partitioned) for key in source_chain(source_id, True)),
+        ),
+        description="The sources that keep one file per year: pull, read, validate and "
+        "harmonize one year, without publishing. Launch a backfill of it over past years (one "
+        "run per year, spread over the workers); the next publish includes every year.",
+    )
     return (
-        [pull_job, process_job, freshness_job],
+        [pull_job, process_job, freshness_job, *([years_job] if partitioned else [])],
         [nightly],
         [
             process_changed_sources,

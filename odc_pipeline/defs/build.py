@@ -9,6 +9,7 @@ import dagster as dg
 from odc_pipeline.defs.automation import PUBLISH_TAG, build_automation
 from odc_pipeline.defs.executors import executor_from_environment
 from odc_pipeline.defs.io_manager import LAZY_FRAME_LOADER, ROW_NUMBERS_LOADER, ParquetIOManager
+from odc_pipeline.defs.partitions import year_partitions
 from odc_pipeline.defs.resources import WarehouseResource
 from odc_pipeline.defs.sources import build_source_assets
 from odc_pipeline.defs.warehouse import (
@@ -58,6 +59,7 @@ def build_definitions(
     # instead of taking the whole code location down.
     registry = registry or load_registry(settings.registry_path, check_files=False)
     assets: list = []
+    partitions = year_partitions(registry)
     for entry in registry.sources:
         assets += build_source_assets(
             entry,
@@ -65,6 +67,7 @@ def build_definitions(
             registry.organization_name(entry.organization),
             settings.reference_dir,
             settings.snapshots,
+            partitions,
         )
     warehouse_assets, warehouse_checks = build_warehouse_assets(registry, settings.warehouse_dir)
     warehouse_checks += build_quality_checks(registry, settings.warehouse_dir / "quality")

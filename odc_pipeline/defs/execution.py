@@ -13,6 +13,7 @@ grows.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -20,12 +21,19 @@ from typing import Any
 
 import dagster as dg
 
+#: The run tag that names a run's partition (Dagster's own).
+PARTITION_TAG = "dagster/partition"
 
-def job_command(job: str) -> list[str]:
+
+def job_command(job: str, partition: str | None = None) -> list[str]:
     """`dagster job execute` of one job of this code location, with the installed `dagster`:
-    a run in a process of its own, as a server's run coordinator starts one."""
+    a run in a process of its own, as a server's run coordinator starts one. `partition`
+    is the year, for a registry with sources partitioned by year."""
     dagster = Path(sys.executable).parent / "dagster"
-    return [str(dagster), "job", "execute", "-m", "odc_pipeline.definitions", "-j", job]
+    command = [str(dagster), "job", "execute", "-m", "odc_pipeline.definitions", "-j", job]
+    if partition is not None:
+        command += ["--tags", json.dumps({PARTITION_TAG: partition})]
+    return command
 
 
 def execute_without_capture(
@@ -35,6 +43,7 @@ def execute_without_capture(
     run_config: Mapping[str, Any] | None = None,
     asset_selection: Sequence[dg.AssetKey] | None = None,
     raise_on_error: bool = False,
+    partition_key: str | None = None,
 ) -> dg.ExecuteInProcessResult:
     """`job.execute_in_process(...)`, with output capturing off."""
     try:
@@ -50,10 +59,11 @@ def execute_without_capture(
             instance=instance,
             asset_selection=asset_selection,
             raise_on_error=raise_on_error,
+            partition_key=partition_key,
         )
     run_config, _, asset_selection, resource_defs, _, input_values = type_check_and_normalize_args(
         run_config=run_config,
-        partition_key=None,
+        partition_key=partition_key,
         op_selection=None,
         asset_selection=asset_selection,
         input_values=None,
@@ -73,7 +83,7 @@ def execute_without_capture(
         raise_on_error=raise_on_error,
         run_tags=merge_run_tags(
             job_def=job,
-            partition_key=None,
+            partition_key=partition_key,
             tags=None,
             asset_selection=asset_selection,
             instance=instance,

@@ -12,6 +12,7 @@ import dagster as dg
 import pandas as pd
 
 from odc_pipeline.defs.metadata import frame_metadata, markdown_preview
+from odc_pipeline.defs.partitions import entry_for_partition
 from odc_pipeline.defs.pulling import (
     processing_fingerprint,
     pull_origin,
@@ -22,6 +23,7 @@ from odc_pipeline.defs.source_checks import source_check_results, source_check_s
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.pulling import PullError, SnapshotStore, pull_source
 from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
+from odc_pipeline.reading.headers import PROVENANCE_COLUMNS
 from odc_pipeline.regions import cached_region_tables, harmonize_regions
 from odc_pipeline.regions.tables import ReferenceTableError
 from odc_pipeline.registry.model import SourceEntry
@@ -66,14 +68,23 @@ def _tags(entry: SourceEntry) -> dict[str, str]:
     return {"kind": entry.kind, "sharing": entry.sharing, "format": entry.format}
 
 
+def no_file_frame(entry: SourceEntry) -> pd.DataFrame:
+    """What `raw` holds for a year the source has no file for: no rows, every column, no
+    error (validation and harmonizing pass it through; the publish adds nothing for it)."""
+    columns = [*entry.columns, *PROVENANCE_COLUMNS]
+    return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
+
+
 def build_source_assets(
     entry: SourceEntry,
     base_dir: Path,
     organization_name: str,
     reference_dir: Path,
     snapshot_dir: Path,
+    partitions: dg.PartitionsDefinition | None = None,
 ) -> list[dg.AssetsDefinition]:
-    """The four steps of one source, as Dagster assets."""
+    """The four steps of one source, as Dagster assets (one partition per year with `years`)."""
+    partitions = partitions if entry.partitioned else None
     group = entry.organization
     owners = [f"team:{entry.organization}"]
     tags = _tags(entry)
@@ -81,18 +92,35 @@ def build_source_assets(
     kind = KINDS[entry.kind]
     store = SnapshotStore(snapshot_dir)
 
+    def this_run(context) -> tuple[SourceEntry, str | None]:
+        """The entry for this run's year, and why there is no file, or None when there is."""
+        key = context.partition_key if context.has_partition_key else None
+        located = entry_for_partition(entry, key)
+        if located is not None:
+            return located, None
+        covered = ", ".join(str(y) for y in entry.years)
+        return entry.for_year(int(key)), f"{entry.id} has no file for {key} (it covers {covered})"
+
     @dg.asset(
         key=pull_key(entry.id),
         group_name=group,
         owners=owners,
         tags=tags,
         kinds={"http" if entry.is_url else "file"},
+        partitions_def=partitions,
         description=f"{who}\n\nThe file fetched from {pull_origin(entry)} into the snapshot "
         "store (once per content), or why it could not be.",
     )
     def pulled(context: dg.AssetExecutionContext) -> dg.Output[pd.DataFrame]:
+        located, no_file = this_run(context)
+        if no_file:
+            context.log.info(no_file)
+            nothing = pull_record(entry.id, None, None)
+            return dg.Output(
+                nothing, metadata={"pull_id": str(nothing["pull_id"].iloc[0]), "no_file": no_file}
+            )
         try:
-            result = pull_source(entry, base_dir, store)
+            result = pull_source(located, base_dir, store)
         except PullError as error:
             message = f"Source {entry.id!r} ({entry.organization}): {error}"
             context.log.error(message)
@@ -102,7 +130,7 @@ def build_source_assets(
                 metadata={
                     "pull_id": str(failed["pull_id"].iloc[0]),
                     "source_error": message,
-                    "origin": pull_origin(entry),
+                    "origin": pull_origin(located),
                 },
             )
         snapshot = result.snapshot
@@ -132,9 +160,11 @@ def build_source_assets(
         tags=tags,
         kinds={entry.format, "pandas"},
         ins={"pulled": dg.AssetIn(pull_key(entry.id))},
+        partitions_def=partitions,
         description=f"{who}\n\nThe pulled file as read ({entry.format}), every cell as text.",
     )
     def raw(context: dg.AssetExecutionContext, pulled: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+        located, no_file = this_run(context)
         record = pulled.iloc[0]
         # What the sensor compares with the latest pull to decide whether to redo the source.
         trace = {
@@ -144,6 +174,8 @@ def build_source_assets(
             # server must not record reference tables that have changed since.
             "processed_with": processing_fingerprint(entry, reference_fingerprint(reference_dir)),
         }
+        if no_file:
+            return dg.Output(no_file_frame(entry), metadata={"no_file": no_file, **trace})
         if record["error"] is not None:
             context.log.error(record["error"])
             return dg.Output(
@@ -152,7 +184,7 @@ def build_source_assets(
         path = store.root / record["stored_as"]
         name = record["name"]
         try:
-            frame = read_source(path, entry.format, entry.read, list(entry.columns))
+            frame = read_source(path, located.format, located.read, list(located.columns))
         except SourceReadError as error:
             message = f"Source {entry.id!r} ({entry.organization}): cannot read {name}: {error}"
             context.log.error(message)
@@ -190,23 +222,23 @@ def build_source_assets(
         ins={"raw": dg.AssetIn(raw_key(entry.id))},
         name=f"validate_{entry.id}",
         check_specs=source_check_specs(entry),
+        partitions_def=partitions,
     )
     def validated(context: dg.AssetExecutionContext, raw: pd.DataFrame):
+        located, _ = this_run(context)
         error = source_error(raw)
         outcome = None
         if error is None:
             try:
-                outcome = validate_source(raw, entry)
+                outcome = validate_source(raw, located)
             except MissingColumnsError as missing:
-                error = f"Source {entry.id!r} ({entry.organization}): the column mapping does not fit {_file_name(entry)}: {missing}"
+                error = f"Source {entry.id!r} ({entry.organization}): the column mapping does not fit {_file_name(located)}: {missing}"
         if outcome is None:
             outcome = ValidationOutcome(
                 valid=failed_frame(error), quarantine=empty_quarantine(), rows_in=len(raw)
             )
         elif outcome.error:
-            error = (
-                f"Source {entry.id!r} ({entry.organization}), {_file_name(entry)}: {outcome.error}"
-            )
+            error = f"Source {entry.id!r} ({entry.organization}), {_file_name(located)}: {outcome.error}"
             outcome.valid.attrs[ERROR_ATTR] = error
         if error:
             context.log.error(error)
@@ -242,7 +274,7 @@ def build_source_assets(
                 ),
             },
         )
-        yield from source_check_results(entry, outcome, error)
+        yield from source_check_results(located, outcome, error)
 
     specs = entry.region_specs()
 
@@ -256,12 +288,13 @@ def build_source_assets(
             "validated": dg.AssetIn(validated_key(entry.id)),
             "reference": dg.AssetIn(REFERENCE_ASSET),
         },
+        partitions_def=partitions,
         description=f"{who}\n\nValid rows with the current Kemendagri code of their region, or the reason none was found.",
     )
     def harmonized(
         context: dg.AssetExecutionContext, validated: pd.DataFrame, reference: pd.DataFrame
     ):
-        error = source_error(validated)
+        error = source_error(validated) or source_error(reference)
         if error:
             context.log.warning(f"{entry.id}: not harmonized this run: {error}")
             return dg.Output(failed_frame(error), metadata={"source_error": error})

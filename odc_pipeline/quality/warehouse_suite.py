@@ -67,7 +67,8 @@ def _expectations(gx, kind: str, expected_rows: int) -> list:
     e = gx.expectations
     items = [
         e.ExpectTableRowCountToEqual(value=expected_rows),
-        e.ExpectCompoundColumnsToBeUnique(column_list=["source_id", "source_row"]),
+        # A row is its file and its row number: a source with one file per year repeats numbers.
+        e.ExpectCompoundColumnsToBeUnique(column_list=["source_id", "file_hash", "source_row"]),
         e.ExpectColumnValuesToNotBeNull(column="region_code"),
         e.ExpectColumnValuesToMatchRegex(column="region_code", regex=CODE_PATTERN),
         # Membership in dim_region is computed as a column: a 91,600-value set inside the
@@ -109,6 +110,7 @@ def run_suite(engine: Engine, kind: str, source_ids: list[str], docs_root: Path)
     # Only the columns the expectations look at: the suite's memory is the frame's.
     wanted = [
         "source_id",
+        "file_hash",
         "source_row",
         "region_code",
         "year",

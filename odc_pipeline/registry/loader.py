@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from odc_pipeline.registry.model import Registry
+from odc_pipeline.registry.model import Registry, SourceEntry
 from odc_pipeline.registry.safety import allowed_hosts, allowed_roots, host_problem, path_problem
 
 
@@ -69,22 +69,28 @@ def _cross_checks(registry: Registry, check_files: bool) -> list[str]:
             problems.append(
                 f"{label}: organization {entry.organization!r} is not listed under 'organizations'"
             )
-        if entry.is_url:
-            problem = host_problem(entry.location, allowed_hosts())
-        else:
-            problem = path_problem(
-                entry.location, registry.base_dir, allowed_roots(registry.base_dir)
-            )
-        if problem:
-            problems.append(f"{label}: location: {problem}")
-            continue
         if entry.pull.ckan_resource and not entry.is_url:
             problems.append(f"{label}: pull.ckan_resource needs an http(s) package_show URL")
-        if check_files and not entry.is_url:
-            path = entry.location_path(registry.base_dir)
-            if not path.is_file() and not path.is_dir():
-                problems.append(f"{label}: location: file or folder not found: {path}")
+        for located in entry.located_entries():
+            problems += _location_problems(located, registry, label, check_files)
     return problems
+
+
+def _location_problems(
+    entry: SourceEntry, registry: Registry, label: str, check_files: bool
+) -> list[str]:
+    """Why one file's location may not be used (each year's, for a source with years)."""
+    if entry.is_url:
+        problem = host_problem(entry.location, allowed_hosts())
+    else:
+        problem = path_problem(entry.location, registry.base_dir, allowed_roots(registry.base_dir))
+    if problem:
+        return [f"{label}: location: {problem}"]
+    if check_files and not entry.is_url:
+        path = entry.location_path(registry.base_dir)
+        if not path.is_file() and not path.is_dir():
+            return [f"{label}: location: file or folder not found: {path}"]
+    return []
 
 
 def data_folder(

@@ -22,6 +22,10 @@ CodeSystem = Literal["kemendagri", "bps", "name"]
 SharingLevel = Literal["public", "members", "private"]
 FileFormat = Literal["csv", "xlsx", "xls", "json", "jsonl"]
 
+#: Where a partitioned source's location names the year of each file.
+YEAR_FIELD = "{year}"
+FIRST_YEAR, LAST_YEAR = 1955, 2100
+
 # Ids become Dagster asset keys, group names and SQL values: keep them to a safe alphabet.
 SAFE_ID = r"^[a-z][a-z0-9_]{0,62}$"
 
@@ -231,6 +235,12 @@ class SourceEntry(_Strict):
         "when it is a reporter's ID number): replaced by a salted hash, or dropped without a "
         "salt, before any shared table.",
     )
+    years: list[int] = Field(
+        default_factory=list,
+        description="One file per election year, each a partition in Dagster: `{year}` in the "
+        "location names the file of a year, and the year fills the `year` column unless a "
+        "header is mapped to it. A backfill reads past years; the nightly run the latest.",
+    )
     max_rejected_share: float = Field(
         default=0.5,
         ge=0,
@@ -301,6 +311,29 @@ class SourceEntry(_Strict):
             raise ValueError("pull.bundle gathers the files of a local folder, not a URL")
         return self
 
+    @model_validator(mode="after")
+    def _years_fit_location(self) -> SourceEntry:
+        templated = YEAR_FIELD in self.location
+        if self.years and not templated:
+            raise ValueError(
+                f"years are given but the location has no {YEAR_FIELD} to name each year's file"
+            )
+        if templated and not self.years:
+            raise ValueError(
+                f"the location has {YEAR_FIELD} but no years are given: list the years it covers"
+            )
+        wrong = [y for y in self.years if not FIRST_YEAR <= y <= LAST_YEAR]
+        if wrong:
+            raise ValueError(f"years {wrong} are not election years ({FIRST_YEAR}-{LAST_YEAR})")
+        if len(set(self.years)) != len(self.years):
+            raise ValueError("a year is listed twice under years")
+        if self.years and "year" in self.constants:
+            raise ValueError(
+                "year is given under constants and by years: with years, each file's year "
+                "comes from its partition"
+            )
+        return self
+
     @field_validator("location")
     @classmethod
     def _known_scheme(cls, value: str) -> str:
@@ -314,7 +347,34 @@ class SourceEntry(_Strict):
     @property
     def provided_columns(self) -> set[str]:
         """Canonical columns this source fills: mapped from a header or given as a constant."""
-        return {*self.columns.values(), *self.constants}
+        filled_by_year = (
+            {"year"} if self.years and "year" in KINDS[self.kind].canonical_columns else set()
+        )
+        return {*self.columns.values(), *self.constants, *filled_by_year}
+
+    @property
+    def partitioned(self) -> bool:
+        """One file per year (see `years`)."""
+        return bool(self.years)
+
+    def for_year(self, year: int) -> SourceEntry:
+        """This source as it is for one year: that year's file, and the year as a constant
+        unless a header gives it. Everything downstream of the pull then reads it as any
+        other source."""
+        constants = dict(self.constants)
+        if "year" not in self.columns.values() and "year" in KINDS[self.kind].canonical_columns:
+            constants["year"] = year
+        return self.model_copy(
+            update={
+                "location": self.location.replace(YEAR_FIELD, str(year)),
+                "constants": constants,
+                "years": [],
+            }
+        )
+
+    def located_entries(self) -> list[SourceEntry]:
+        """The entry for each file it names: one per year, or itself."""
+        return [self.for_year(y) for y in self.years] if self.years else [self]
 
     def region_specs(self) -> list[Spec]:
         """The region columns as the harmonizer reads them."""

@@ -38,7 +38,7 @@ ORDER BY p.region_code
 """
 
 _REASONS = """
-SELECT rule, COUNT(DISTINCT source_id || ':' || source_row) AS rows_set_aside, MIN(reason) AS example
+SELECT rule, COUNT(DISTINCT source_id || ':' || file_hash || ':' || source_row) AS rows_set_aside, MIN(reason) AS example
 FROM quarantine WHERE run_id = :run_id
 GROUP BY rule ORDER BY rows_set_aside DESC, rule LIMIT 10
 """

@@ -62,7 +62,8 @@ class SourceBatch:
 
     @property
     def rows_quarantined(self) -> int:
-        return int(self.quarantine["source_row"].nunique())
+        # A row is its file and its row number: a source with one file per year repeats numbers.
+        return len(self.quarantine[["file_hash", "source_row"]].drop_duplicates())
 
 
 def build_batch(

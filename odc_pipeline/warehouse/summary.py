@@ -38,12 +38,16 @@ class SourceSummary:
 
 def run_summary(engine: Engine, run_id: str) -> list[SourceSummary]:
     """Per-source counts of one run, from `load_audit` and `quarantine`."""
-    unmatched = (
-        select(
-            quarantine.c.source_id, func.count(func.distinct(quarantine.c.source_row)).label("n")
-        )
+    # A row is its file and its row number (a source with one file per year repeats numbers).
+    unmatched_rows = (
+        select(quarantine.c.source_id, quarantine.c.file_hash, quarantine.c.source_row)
         .where(and_(quarantine.c.run_id == run_id, quarantine.c.rule == "region_unmatched"))
-        .group_by(quarantine.c.source_id)
+        .distinct()
+        .subquery()
+    )
+    unmatched = (
+        select(unmatched_rows.c.source_id, func.count().label("n"))
+        .group_by(unmatched_rows.c.source_id)
         .subquery()
     )
     query = (

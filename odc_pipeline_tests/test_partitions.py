@@ -1,0 +1,325 @@
+"""Sources with one file per election year: each year a partition, a backfill for past
+years, a nightly run that touches only the current year, and a warehouse with every year."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+
+from odc_pipeline.defs.automation import PROCESS_JOB, PULL_JOB, YEARS_JOB
+from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
+from odc_pipeline.defs.execution import execute_without_capture
+from odc_pipeline.defs.partitions import current_year, past_years
+from odc_pipeline.demo.generate import JABAR
+from odc_pipeline.registry import RegistryError, load_registry
+from odc_pipeline.run import run_pipeline
+from odc_pipeline.settings import PROJECT_ROOT
+from odc_pipeline_tests.conftest import (
+    demo_registry_document,
+    isolated_environment,
+    make_settings,
+    write_registry,
+)
+
+LDW_DPT, JSN_DPT = "ldw_dpt_kabkota", "jsn_dpt_kabkota"
+#: Registered voters per kabupaten/kota relative to 2024's (DPT grows between elections).
+GROWTH = {2019: 0.93, 2024: 1.0}
+
+
+def dpt_entry(source_id: str, organization: str, years: list[int]) -> dict:
+    return {
+        "id": source_id,
+        "organization": organization,
+        "kind": "voter_counts",
+        "description": "Registered voters (DPT) per kabupaten/kota, one file per election.",
+        "format": "csv",
+        "location": f"dpt/{source_id}_{{year}}.csv",
+        "years": years,
+        "columns": {
+            "kode": "region",
+            "laki_laki": "registered_male",
+            "perempuan": "registered_female",
+            "jumlah": "registered_total",
+        },
+        "constants": {"election": "pemilu"},
+        "regions": [{"column": "region", "level": "kabupaten_kota", "system": "kemendagri"}],
+        "licence": "CC-BY-4.0",
+        "sharing": "public",
+    }
+
+
+def write_dpt(path: Path, year: int, regions=JABAR) -> None:
+    """One year's DPT file: every kabupaten/kota of Jawa Barat, male and female."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["kode", "laki_laki", "perempuan", "jumlah"])
+        for code, _, ballots in regions:
+            total = int(ballots * 1.3 * GROWTH[year])
+            male = total // 2
+            writer.writerow([code, male, total - male, total])
+
+
+def partitioned_registry(folder: Path) -> Path:
+    """The demo registry plus LDW's DPT for 2019 and 2024 and JSN's for 2024 only."""
+    document = demo_registry_document()
+    document["sources"] += [
+        dpt_entry(LDW_DPT, "ldw", [2019, 2024]),
+        dpt_entry(JSN_DPT, "jsn", [2024]),
+    ]
+    path = write_registry(folder, document)
+    for year in (2019, 2024):
+        write_dpt(folder / "dpt" / f"{LDW_DPT}_{year}.csv", year)
+    write_dpt(folder / "dpt" / f"{JSN_DPT}_2024.csv", 2024, JABAR[:5])
+    return path
+
+
+class Years:
+    """A partitioned registry, one instance and one warehouse, run step by step."""
+
+    def __init__(self, tmp_path: Path):
+        self.path = partitioned_registry(tmp_path / "registry")
+        self.settings = make_settings(tmp_path, self.path)
+        self.registry = load_registry(self.path)
+        self.defs = build_definitions(self.settings, self.registry)
+        self.instance = dg.DagsterInstance.ephemeral()
+        self.engine = sa.create_engine(
+            self.settings.default_warehouse_url, poolclass=sa.pool.NullPool
+        )
+
+    def run(self, job: str, partition: str | None, selection=None) -> dg.ExecuteInProcessResult:
+        return execute_without_capture(
+            self.defs.resolve_job_def(job),
+            instance=self.instance,
+            partition_key=partition,
+            asset_selection=selection,
+        )
+
+    def rows(self, sql: str, **params) -> list[tuple]:
+        with self.engine.connect() as connection:
+            return [tuple(r) for r in connection.execute(sa.text(sql), params)]
+
+    def pulls(self, source_id: str, partition: str) -> int:
+        return len(
+            self.instance.fetch_materializations(
+                dg.AssetRecordsFilter(
+                    asset_key=dg.AssetKey(f"pull_{source_id}"), asset_partitions=[partition]
+                ),
+                limit=100,
+            ).records
+        )
+
+    def totals_by_year(self) -> dict[tuple[str, int], tuple[int, int]]:
+        return {
+            (source, year): (rows, total)
+            for source, year, rows, total in self.rows(
+                "select source_id, year, count(*), sum(registered_total) from fact_voter_counts "
+                "group by 1, 2"
+            )
+        }
+
+
+def expected_total(year: int, regions=JABAR) -> int:
+    return sum(int(ballots * 1.3 * GROWTH[year]) for _, _, ballots in regions)
+
+
+# --- the registry -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"location": "dpt/ldw.csv"}, "the location has no {year}"),
+        (
+            {"years": [], "constants": {"election": "pemilu", "year": 2024}},
+            "the location has {year} but no years are given",
+        ),
+        ({"constants": {"election": "pemilu", "year": 2024}}, "year is given under constants"),
+        ({"years": [2019, 2019]}, "a year is listed twice"),
+        ({"years": [19]}, "are not election years"),
+    ],
+)
+def test_years_must_fit_the_location(tmp_path, change, message):
+    document = demo_registry_document()
+    document["sources"].append({**dpt_entry(LDW_DPT, "ldw", [2019, 2024]), **change})
+    path = write_registry(tmp_path, document)
+    with pytest.raises(RegistryError, match=message):
+        load_registry(path, check_files=False)
+
+
+def test_each_years_file_is_checked_and_the_year_fills_the_column(tmp_path):
+    path = partitioned_registry(tmp_path)
+    (tmp_path / "dpt" / f"{LDW_DPT}_2019.csv").unlink()
+    with pytest.raises(RegistryError, match=rf"{LDW_DPT}.*not found: .*{LDW_DPT}_2019\.csv"):
+        load_registry(path)
+    entry = load_registry(path, check_files=False).source(LDW_DPT)
+    located = entry.for_year(2019)
+    assert (located.location, located.constants["year"]) == (f"dpt/{LDW_DPT}_2019.csv", 2019)
+    assert [e.location for e in entry.located_entries()] == [
+        f"dpt/{LDW_DPT}_2019.csv",
+        f"dpt/{LDW_DPT}_2024.csv",
+    ]
+
+
+def test_odc_check_reads_one_years_file(tmp_path):
+    path = partitioned_registry(tmp_path)
+    env = {**os.environ, "ODC_SOURCES": str(path)}
+    odc = [str(Path(sys.executable).parent / "odc")]
+    file = tmp_path / "dpt" / f"{LDW_DPT}_2019.csv"
+
+    def check(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*odc, "check", str(file), "--source", LDW_DPT, *args],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    missing = check()
+    assert missing.returncode == 2
+    assert "keeps one file per year (2019, 2024): give --year" in missing.stdout
+    assert "no file for 2014" in check("--year", "2014").stdout
+    good = check("--year", "2019", "--json")
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert '"rows_in": 27' in good.stdout
+
+
+# --- runs ---------------------------------------------------------------------------------
+
+
+def test_partitions_are_the_years_any_source_covers(tmp_path):
+    years = Years(tmp_path)
+    assert (past_years(years.registry), current_year(years.registry)) == (["2019"], "2024")
+    for key in (f"pull_{LDW_DPT}", f"harmonized_{JSN_DPT}"):
+        partitions = years.defs.resolve_assets_def(key).partitions_def
+        assert partitions.get_partition_keys() == ["2019", "2024"]
+    # The demo's own sources and the warehouse keep one file each: not partitioned.
+    assert years.defs.resolve_assets_def("pull_jsn_pilpres2024_kabkota").partitions_def is None
+    assert years.defs.resolve_assets_def("fact_voter_counts").partitions_def is None
+    backfill = years.defs.resolve_job_def(YEARS_JOB)
+    keys = {k.to_user_string() for k in backfill.asset_layer.executable_asset_keys}
+    assert keys == {"region_reference"} | {
+        f"{stage}_{source}"
+        for stage in ("pull", "raw", "validated", "quarantine", "harmonized")
+        for source in (LDW_DPT, JSN_DPT)
+    }
+
+
+def test_a_backfill_then_the_nightly_publish_every_year(tmp_path):
+    years = Years(tmp_path)
+    assert years.run(YEARS_JOB, "2019").success
+    # The backfill publishes nothing by itself.
+    assert not (years.settings.warehouse_dir / "odc.sqlite").exists()
+    result = years.run(ALL_ASSETS_JOB, "2024")
+    assert result.success
+    assert years.totals_by_year() == {
+        (LDW_DPT, 2019): (27, expected_total(2019)),
+        (LDW_DPT, 2024): (27, expected_total(2024)),
+        (JSN_DPT, 2024): (5, expected_total(2024, JABAR[:5])),
+    }
+    audit = dict(
+        (source, (rows_in, published, status))
+        for source, rows_in, published, status in years.rows(
+            "select source_id, rows_in, rows_published, status from load_audit where run_id = :r",
+            r=result.run_id,
+        )
+    )
+    assert audit[LDW_DPT] == (54, 54, "published")
+    assert audit[JSN_DPT] == (5, 5, "published")
+    # JSN has no 2019 file: its 2019 partition is empty, not a failure.
+    no_file = years.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(f"pull_{JSN_DPT}"), asset_partitions=["2019"]),
+        limit=1,
+    ).records[0]
+    metadata = no_file.event_log_entry.asset_materialization.metadata
+    assert metadata["no_file"].value == f"{JSN_DPT} has no file for 2019 (it covers 2024)"
+    checks = {
+        (e.asset_key.to_user_string(), e.check_name): e.passed
+        for e in result.get_asset_check_evaluations()
+    }
+    assert checks[("fact_voter_counts", "great_expectations_suite")] is True
+    assert checks[("load_audit", "load_audit_balances")] is True
+
+
+def test_the_nightly_run_touches_only_the_current_year(tmp_path):
+    years = Years(tmp_path)
+    assert years.run(YEARS_JOB, "2019").success
+    assert years.run(ALL_ASSETS_JOB, "2024").success
+    # Both years' files change on disk; only 2024 is the night's business.
+    folder = years.path.parent / "dpt"
+    for year in (2019, 2024):
+        path = folder / f"{LDW_DPT}_{year}.csv"
+        lines = path.read_text(encoding="utf-8").splitlines()
+        path.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")  # one region fewer
+
+    schedule = years.defs.get_schedule_def("nightly_pull")
+    context = dg.build_schedule_context(
+        instance=years.instance, repository_def=years.defs.get_repository_def()
+    )
+    (request,) = list(schedule.evaluate_tick(context).run_requests)
+    assert request.partition_key == "2024"
+    assert years.run(PULL_JOB, request.partition_key).success
+    assert (years.pulls(LDW_DPT, "2019"), years.pulls(LDW_DPT, "2024")) == (1, 2)
+
+    sensor = years.defs.get_sensor_def("process_changed_sources")
+    request = sensor(dg.build_sensor_context(instance=years.instance, definitions=years.defs))
+    assert isinstance(request, dg.RunRequest), request
+    assert request.partition_key == "2024"
+    selected = {k.to_user_string() for k in request.asset_selection}
+    assert f"raw_{LDW_DPT}" in selected and f"raw_{JSN_DPT}" not in selected
+    assert years.run(PROCESS_JOB, request.partition_key, request.asset_selection).success
+    totals = years.totals_by_year()
+    assert totals[(LDW_DPT, 2024)] == (26, expected_total(2024, JABAR[:-1]))
+    # 2019 keeps the rows of its backfill: the changed 2019 file waits for the next backfill.
+    assert totals[(LDW_DPT, 2019)] == (27, expected_total(2019))
+
+
+def test_a_failed_year_holds_the_whole_source_back(tmp_path):
+    years = Years(tmp_path)
+    assert years.run(YEARS_JOB, "2019").success
+    assert years.run(ALL_ASSETS_JOB, "2024").success
+    before = years.totals_by_year()
+    (years.path.parent / "dpt" / f"{LDW_DPT}_2019.csv").write_bytes(b"")
+    assert years.run(YEARS_JOB, "2019").success
+    result = years.run(ALL_ASSETS_JOB, "2024")
+    ((status, message),) = years.rows(
+        "select status, message from load_audit where run_id = :r and source_id = :s",
+        r=result.run_id,
+        s=LDW_DPT,
+    )
+    assert status == "failed"
+    assert message.startswith("2019: ") and "the file is empty (0 bytes)" in message
+    # Nothing half-published: both years of the last good load stay, JSN is published anew.
+    assert years.totals_by_year() == before
+    assert years.rows(
+        "select status from load_audit where run_id = :r and source_id = :s",
+        r=result.run_id,
+        s=JSN_DPT,
+    ) == [("published",)]
+
+
+def test_make_runs_backfill_past_years_then_publishes(tmp_path, monkeypatch, capsys):
+    path = partitioned_registry(tmp_path / "registry")
+    for name, value in isolated_environment(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("ODC_SOURCES", str(path))
+    assert run_pipeline() == 0
+    out = capsys.readouterr().out
+    assert "Year 2019: the sources that keep one file per year" in out
+    assert "Year 2024: every source, then the warehouse" in out
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'warehouse' / 'odc.sqlite'}")
+    with engine.connect() as connection:
+        years = connection.execute(
+            sa.text("select year, count(*) from fact_voter_counts group by 1 order by 1")
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in years] == [(2019, 27), (2024, 27 + 5)]
