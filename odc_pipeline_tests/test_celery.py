@@ -239,7 +239,7 @@ def test_a_backfill_of_past_years_fans_out_and_the_night_publishes_every_year(
     """A real Dagster backfill (the daemon launches one run per year from the queue), its
     steps spread over both workers; then the night's run for the current year publishes."""
     from odc_pipeline.defs.automation import YEARS_JOB
-    from odc_pipeline_tests.test_partitions import LDW_DPT, partitioned_registry
+    from odc_pipeline_tests.test_partitions import JSN_RESULTS, LDW_DPT, partitioned_registry
 
     registry = partitioned_registry(tmp_path / "registry")
     with celery_environment(tmp_path, registry, POSTGRES_ADMIN_URL, BROKER) as env:
@@ -313,6 +313,13 @@ def test_a_backfill_of_past_years_fans_out_and_the_night_publishes_every_year(
                         "group by 1, 2 order by 1, 2"
                     )
                 ).all()
+                results = connection.execute(
+                    sa.text(
+                        "select year, count(*) from fact_election_results where source_id = :s "
+                        "group by 1 order by 1"
+                    ),
+                    {"s": JSN_RESULTS},
+                ).all()
         finally:
             engine.dispose()
     assert [tuple(r) for r in years] == [
@@ -320,6 +327,7 @@ def test_a_backfill_of_past_years_fans_out_and_the_night_publishes_every_year(
         (LDW_DPT, 2019, 27),
         (LDW_DPT, 2024, 27),
     ]
+    assert [tuple(r) for r in results] == [(2019, 27 * 2), (2024, 27 * 3)]
 
 
 def _finished_runs(

@@ -28,7 +28,9 @@ from odc_pipeline_tests.conftest import (
     write_registry,
 )
 
-LDW_DPT, JSN_DPT = "ldw_dpt_kabkota", "jsn_dpt_kabkota"
+LDW_DPT, JSN_DPT, JSN_RESULTS = "ldw_dpt_kabkota", "jsn_dpt_kabkota", "jsn_pilpres_kabkota"
+#: The presidential pairs on the ballot each year (two in 2019, three in 2024).
+PAIRS = {2019: ("01", "02"), 2024: ("01", "02", "03")}
 #: Registered voters per kabupaten/kota relative to 2024's (DPT grows between elections).
 GROWTH = {2019: 0.93, 2024: 1.0}
 
@@ -67,15 +69,60 @@ def write_dpt(path: Path, year: int, regions=JABAR) -> None:
             writer.writerow([code, male, total - male, total])
 
 
+def results_entry() -> dict:
+    """JSN's presidential results per kabupaten/kota, one file per election."""
+    return {
+        "id": JSN_RESULTS,
+        "organization": "jsn",
+        "kind": "election_results",
+        "format": "csv",
+        "location": f"hasil/{JSN_RESULTS}_{{year}}.csv",
+        "years": [2019, 2024],
+        "columns": {
+            "kode_wilayah": "region",
+            "paslon": "candidate",
+            "suara": "votes",
+            "suara_sah": "valid_ballots",
+        },
+        "constants": {"election": "pemilu", "contest": "presiden"},
+        "regions": [{"column": "region", "level": "kabupaten_kota", "system": "kemendagri"}],
+        "licence": "CC-BY-4.0",
+        "sharing": "public",
+    }
+
+
+def results_votes(year: int, ballots: int) -> list[int]:
+    """Each pair's votes: the first pair a third, the rest shared by the others."""
+    pairs = PAIRS[year]
+    first = ballots // 3
+    others = [(ballots - first) // (len(pairs) - 1)] * (len(pairs) - 1)
+    others[0] += ballots - first - sum(others)
+    return [first, *others]
+
+
+def write_results(path: Path, year: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["kode_wilayah", "paslon", "suara", "suara_sah"])
+        for code, _, ballots in JABAR:
+            valid = int(ballots * GROWTH[year])
+            for pair, votes in zip(PAIRS[year], results_votes(year, valid), strict=True):
+                writer.writerow([code, pair, votes, valid])
+
+
 def partitioned_registry(folder: Path) -> Path:
-    """The demo registry plus LDW's DPT for 2019 and 2024 and JSN's for 2024 only."""
+    """The demo registry plus JSN's results for 2019 and 2024, LDW's DPT for 2019 and 2024,
+    and JSN's DPT for 2024 only."""
     document = demo_registry_document()
     document["sources"] += [
+        results_entry(),
         dpt_entry(LDW_DPT, "ldw", [2019, 2024]),
         dpt_entry(JSN_DPT, "jsn", [2024]),
     ]
     path = write_registry(folder, document)
     for year in (2019, 2024):
+        write_results(folder / "hasil" / f"{JSN_RESULTS}_{year}.csv", year)
         write_dpt(folder / "dpt" / f"{LDW_DPT}_{year}.csv", year)
     write_dpt(folder / "dpt" / f"{JSN_DPT}_2024.csv", 2024, JABAR[:5])
     return path
@@ -124,6 +171,10 @@ class Years:
                 "group by 1, 2"
             )
         }
+
+
+def expected_votes(year: int) -> int:
+    return sum(int(ballots * GROWTH[year]) for _, _, ballots in JABAR)
 
 
 def expected_total(year: int, regions=JABAR) -> int:
@@ -199,7 +250,7 @@ def test_odc_check_reads_one_years_file(tmp_path):
 def test_partitions_are_the_years_any_source_covers(tmp_path):
     years = Years(tmp_path)
     assert (past_years(years.registry), current_year(years.registry)) == (["2019"], "2024")
-    for key in (f"pull_{LDW_DPT}", f"harmonized_{JSN_DPT}"):
+    for key in (f"pull_{LDW_DPT}", f"harmonized_{JSN_DPT}", f"validated_{JSN_RESULTS}"):
         partitions = years.defs.resolve_assets_def(key).partitions_def
         assert partitions.get_partition_keys() == ["2019", "2024"]
     # The demo's own sources and the warehouse keep one file each: not partitioned.
@@ -210,7 +261,7 @@ def test_partitions_are_the_years_any_source_covers(tmp_path):
     assert keys == {"region_reference"} | {
         f"{stage}_{source}"
         for stage in ("pull", "raw", "validated", "quarantine", "harmonized")
-        for source in (LDW_DPT, JSN_DPT)
+        for source in (LDW_DPT, JSN_DPT, JSN_RESULTS)
     }
 
 
@@ -226,6 +277,16 @@ def test_a_backfill_then_the_nightly_publish_every_year(tmp_path):
         (LDW_DPT, 2024): (27, expected_total(2024)),
         (JSN_DPT, 2024): (5, expected_total(2024, JABAR[:5])),
     }
+    # The results of both elections, each with its own ballot, side by side in one table.
+    results = years.rows(
+        "select year, count(distinct candidate), count(*), sum(votes) from fact_election_results "
+        "where source_id = :s group by year order by year",
+        s=JSN_RESULTS,
+    )
+    assert results == [
+        (year, len(PAIRS[year]), 27 * len(PAIRS[year]), expected_votes(year))
+        for year in (2019, 2024)
+    ]
     audit = dict(
         (source, (rows_in, published, status))
         for source, rows_in, published, status in years.rows(
@@ -235,6 +296,7 @@ def test_a_backfill_then_the_nightly_publish_every_year(tmp_path):
     )
     assert audit[LDW_DPT] == (54, 54, "published")
     assert audit[JSN_DPT] == (5, 5, "published")
+    assert audit[JSN_RESULTS] == (135, 135, "published")
     # JSN has no 2019 file: its 2019 partition is empty, not a failure.
     no_file = years.instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=dg.AssetKey(f"pull_{JSN_DPT}"), asset_partitions=["2019"]),
