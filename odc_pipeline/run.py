@@ -16,9 +16,7 @@ from rich.table import Table
 
 from odc_pipeline.defs.automation import source_chain, warehouse_keys
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions, warehouse_resource
-from odc_pipeline.defs.execution import execute_without_capture
-from odc_pipeline.defs.partitions import current_year, past_years
-from odc_pipeline.defs.sources import REFERENCE_ASSET
+from odc_pipeline.defs.every_year import execute_every_year
 from odc_pipeline.registry import RegistryError, load_registry
 from odc_pipeline.reporting import report_path
 from odc_pipeline.settings import Settings, load_settings
@@ -169,40 +167,19 @@ def run_pipeline(
             *(key for s in source_ids for key in source_chain(s, with_pull=True)),
             *warehouse_keys(defs.assets),
         ]
-    job = defs.resolve_job_def(ALL_ASSETS_JOB)
-    instance = _instance()
     # Loggers only replace Dagster's default console output when the run config names them.
-    run_config = {"loggers": {"console": {}}}
-    # Sources with one file per year: the past years first (a backfill, one run per year,
-    # publishing nothing), then the night's run for the latest year publishes every year.
-    for year in past_years(registry):
-        keys = [
-            key
-            for entry in registry.sources
-            if entry.partitioned and (not source_ids or entry.id in source_ids)
-            for key in source_chain(entry.id, with_pull=True)
-        ]
-        if not keys:
-            break
-        keys.append(dg.AssetKey(REFERENCE_ASSET))
-        console.print(f"Year {year}: the sources that keep one file per year")
-        past = execute_without_capture(
-            job, run_config=run_config, instance=instance, asset_selection=keys, partition_key=year
-        )
-        if not past.success:
-            console.print(f"[red]The run for {year} did not finish cleanly; see above.[/red]")
-    current = current_year(registry)
-    if current and selection and not any(registry.source(s).partitioned for s in source_ids):
-        current = None  # no selected source is partitioned: the run is not either
-    if current:
-        console.print(f"Year {current}: every source, then the warehouse")
-    result = execute_without_capture(
-        job,
-        run_config=run_config,
-        instance=instance,
+    past, result = execute_every_year(
+        defs.resolve_job_def(ALL_ASSETS_JOB),
+        registry,
+        instance=_instance(),
+        run_config={"loggers": {"console": {}}},
+        source_ids=source_ids,
         asset_selection=selection,
-        partition_key=current,
+        announce=console.print,
     )
+    for year_run in past:
+        if not year_run.success:
+            console.print("[red]A past year's run did not finish cleanly; see above.[/red]")
     warehouse = warehouse_resource(settings)
     lines = run_summary(warehouse.engine(), result.run_id)
     print_summary(lines, settings, warehouse.display_name)

@@ -17,6 +17,7 @@ import yaml
 from pytest_httpserver import HTTPServer
 
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
+from odc_pipeline.defs.every_year import execute_every_year
 from odc_pipeline.registry import Registry, load_registry
 from odc_pipeline.settings import PROJECT_ROOT, Settings, scratch_settings
 from odc_pipeline.warehouse.scratch import drop_roles as drop_server_roles
@@ -98,11 +99,22 @@ class DemoRun:
             return [tuple(r) for r in connection.execute(sa.text(sql), params)]
 
 
+def execute_capturing(job: dg.JobDefinition, **arguments) -> dg.ExecuteInProcessResult:
+    """Dagster's own in-process execution, outputs kept (some tests read them back)."""
+    return job.execute_in_process(raise_on_error=False, **arguments)
+
+
 def run_all(settings: Settings, registry: Registry | None = None) -> dg.ExecuteInProcessResult:
+    """The whole night as `make run` runs it (past years first); the night's result."""
+    registry = registry or load_registry(settings.registry_path)
     defs = build_definitions(settings, registry)
-    return defs.resolve_job_def(ALL_ASSETS_JOB).execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+    _, night = execute_every_year(
+        defs.resolve_job_def(ALL_ASSETS_JOB),
+        registry,
+        instance=dg.DagsterInstance.ephemeral(),
+        execute=execute_capturing,
     )
+    return night
 
 
 @pytest.fixture(scope="session")

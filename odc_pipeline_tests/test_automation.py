@@ -14,6 +14,7 @@ from aiosmtpd.controller import Controller
 
 from odc_pipeline.defs.automation import PROCESS_JOB, PULL_JOB, nightly_cron
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
+from odc_pipeline.defs.every_year import partition_for_selection
 from odc_pipeline.registry import load_registry
 from odc_pipeline_tests.conftest import (
     demo_registry_document,
@@ -23,6 +24,7 @@ from odc_pipeline_tests.conftest import (
 )
 
 JSN, FPPJB, LDW = "jsn_pilpres2024_kabkota", "fppjb_rekap_pilpres2024", "ldw_suara_pilpres2024"
+LDW_DPT = "ldw_dpt_kabkota"
 
 
 def test_the_nightly_schedule_runs_in_jakarta_time(monkeypatch, tmp_path):
@@ -50,8 +52,16 @@ class Night:
         )
 
     def run(self, job: str, asset_selection=None) -> dg.ExecuteInProcessResult:
-        return self.defs.resolve_job_def(job).execute_in_process(
-            instance=self.instance, asset_selection=asset_selection, raise_on_error=False
+        """Run a job as the schedule or a sensor would: for the current year when it holds a
+        source that keeps one file per year."""
+        job_def = self.defs.resolve_job_def(job)
+        return job_def.execute_in_process(
+            instance=self.instance,
+            asset_selection=asset_selection,
+            raise_on_error=False,
+            partition_key=partition_for_selection(self.registry, asset_selection)
+            if job_def.partitions_def
+            else None,
         )
 
     def sensor(self, name: str, cursor: str | None = None):
@@ -265,8 +275,8 @@ def test_a_source_not_pulled_within_its_interval_fails_its_freshness_check(tmp_p
             if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
         }
 
-    assert outcomes(fresh) == {f"pull_{s}": True for s in (JSN, FPPJB, LDW)}
-    assert outcomes(stale) == {f"pull_{s}": False for s in (JSN, FPPJB, LDW)}
+    assert outcomes(fresh) == {f"pull_{s}": True for s in (JSN, FPPJB, LDW, LDW_DPT)}
+    assert outcomes(stale) == {f"pull_{s}": False for s in (JSN, FPPJB, LDW, LDW_DPT)}
 
 
 def test_materializing_only_the_warehouse_carries_every_source_forward(tmp_path):

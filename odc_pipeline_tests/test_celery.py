@@ -27,9 +27,12 @@ from werkzeug import Request, Response
 from odc_pipeline.bench.celery import BIN, celery_environment, start_worker, stop_workers
 from odc_pipeline.defs.build import ALL_ASSETS_JOB
 from odc_pipeline.defs.execution import job_command
+from odc_pipeline.defs.partitions import current_year
+from odc_pipeline.registry import load_registry
 from odc_pipeline.settings import PROJECT_ROOT
 from odc_pipeline.warehouse.publish import make_engine
 from odc_pipeline_tests.conftest import (
+    DEMO_REGISTRY,
     POSTGRES_ADMIN_URL,
     demo_registry_document,
     write_registry,
@@ -62,8 +65,9 @@ class Cluster:
     slow: dict[str, bool]
 
     def run(self, job: str = "materialize_all", wait: bool = True) -> subprocess.Popen:
+        """The night's run of the demo registry: its current year (LDW's DPT has years)."""
         process = subprocess.Popen(
-            job_command(job),
+            job_command(job, current_year(load_registry(DEMO_REGISTRY))),
             cwd=PROJECT_ROOT,
             env=self.env,
             stdout=subprocess.PIPE,

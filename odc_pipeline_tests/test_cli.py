@@ -150,7 +150,8 @@ def test_run_shows_a_bar_per_source_and_the_summary(cli_run):
     for source in ("jsn_pilpres2024_kabkota", "fppjb_rekap_pilpres2024", "ldw_suara_pilpres2024"):
         assert source in out
     assert "read 81, validated 78, harmonized 78, published" in out
-    assert "Run summary" in out and "138" in out and "125" in out
+    assert "Run summary" in out and "192" in out and "179" in out
+    assert "Year 2019: the sources that keep one file per year" in out
     report = Path(env["ODC_WAREHOUSE_DIR"]) / "reports"
     assert len(list(report.glob("run-*.html"))) == 1
 

@@ -55,8 +55,8 @@ def test_adding_a_yaml_entry_adds_its_assets(tmp_path):
     assert spec.tags["sharing"] == "public"
     assert spec.owners == ["team:jsn"]
     assert (
-        len(keys) == 4 * 5 + 11
-    )  # five stages per source, reference, seven tables, two views, export
+        len(keys) == 5 * 5 + 12
+    )  # five stages per source, reference, eight tables, two views, export
 
 
 def test_warehouse_url_password_never_shows(monkeypatch):

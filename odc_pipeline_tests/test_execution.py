@@ -9,6 +9,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
+from odc_pipeline.defs.every_year import execute_every_year
 from odc_pipeline.defs.execution import execute_without_capture
 from odc_pipeline.registry import load_registry
 from odc_pipeline_tests.conftest import make_settings
@@ -35,8 +36,11 @@ def _frames_reachable(root: object, depth: int = 3) -> int:
 def test_a_run_without_capture_holds_no_frames_and_publishes_the_same(tmp_path, demo_run):
     settings = make_settings(tmp_path)
     defs = build_definitions(settings, load_registry(settings.registry_path))
-    result = execute_without_capture(
-        defs.resolve_job_def(ALL_ASSETS_JOB), instance=dg.DagsterInstance.ephemeral()
+    _, result = execute_every_year(
+        defs.resolve_job_def(ALL_ASSETS_JOB),
+        load_registry(settings.registry_path),
+        instance=dg.DagsterInstance.ephemeral(),
+        execute=execute_without_capture,
     )
     assert result.success
     # Dagster's execute_in_process (the demo run) keeps every output; this run keeps none.

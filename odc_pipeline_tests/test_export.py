@@ -22,6 +22,7 @@ def test_open_data_package_validates_and_holds_only_public_sources(demo_run, tmp
         sources = list(csv.DictReader(handle))
     assert sorted(s["source_id"] for s in sources) == [
         "jsn_pilpres2024_kabkota",
+        "ldw_dpt_kabkota",
         "ldw_suara_pilpres2024",
     ]
     assert "location" not in sources[0]
@@ -31,6 +32,7 @@ def test_open_data_package_validates_and_holds_only_public_sources(demo_run, tmp
         "dim_region",
         "dim_source",
         "fact_election_results",
+        "fact_voter_counts",
     ]
     assert sorted(lic["name"] for lic in package.to_dict()["licenses"]) == ["CC-BY-4.0", "ODbL-1.0"]
 

@@ -13,8 +13,10 @@ import sqlalchemy as sa
 from odc_pipeline.defs.automation import PUBLISH_TAG
 from odc_pipeline.defs.build import build_definitions
 from odc_pipeline.defs.execution import job_command
+from odc_pipeline.defs.partitions import current_year
+from odc_pipeline.registry import load_registry
 from odc_pipeline.settings import PROJECT_ROOT
-from odc_pipeline_tests.conftest import isolated_environment, make_settings
+from odc_pipeline_tests.conftest import DEMO_REGISTRY, isolated_environment, make_settings
 
 DEPLOY = PROJECT_ROOT / "deploy"
 
@@ -46,7 +48,7 @@ def test_postgres_instance_stores_runs_and_events_in_postgres(tmp_path, postgres
     shutil.copy(DEPLOY / "dagster-postgres.yaml", home / "dagster.yaml")
     env["ODC_DAGSTER_PG_URL"] = dagster_url.render_as_string(hide_password=False)
     completed = subprocess.run(
-        job_command("nightly_pull"),
+        job_command("nightly_pull", current_year(load_registry(DEMO_REGISTRY))),
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -67,4 +69,4 @@ def test_postgres_instance_stores_runs_and_events_in_postgres(tmp_path, postgres
     finally:
         engine.dispose()
     assert runs == [("nightly_pull", "SUCCESS")]
-    assert pulls == 3  # one pull per demo source
+    assert pulls == 4  # one pull per demo source (LDW's DPT: the current year's file)

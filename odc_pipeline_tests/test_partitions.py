@@ -22,6 +22,7 @@ from odc_pipeline.registry import RegistryError, load_registry
 from odc_pipeline.run import run_pipeline
 from odc_pipeline.settings import PROJECT_ROOT
 from odc_pipeline_tests.conftest import (
+    DATA_DIR,
     demo_registry_document,
     isolated_environment,
     make_settings,
@@ -112,20 +113,29 @@ def write_results(path: Path, year: int) -> None:
 
 
 def partitioned_registry(folder: Path) -> Path:
-    """The demo registry plus JSN's results for 2019 and 2024, LDW's DPT for 2019 and 2024,
-    and JSN's DPT for 2024 only."""
+    """The demo registry (LDW's DPT for 2019 and 2024 among it) plus JSN's results for 2019
+    and 2024 and JSN's DPT for 2024 only."""
     document = demo_registry_document()
-    document["sources"] += [
-        results_entry(),
-        dpt_entry(LDW_DPT, "ldw", [2019, 2024]),
-        dpt_entry(JSN_DPT, "jsn", [2024]),
-    ]
+    document["sources"] += [results_entry(), dpt_entry(JSN_DPT, "jsn", [2024])]
     path = write_registry(folder, document)
     for year in (2019, 2024):
         write_results(folder / "hasil" / f"{JSN_RESULTS}_{year}.csv", year)
-        write_dpt(folder / "dpt" / f"{LDW_DPT}_{year}.csv", year)
     write_dpt(folder / "dpt" / f"{JSN_DPT}_2024.csv", 2024, JABAR[:5])
     return path
+
+
+def ldw_file(folder: Path, year: int) -> Path:
+    """LDW's DPT file of a year, as the demo ships it (copied beside the registry)."""
+    return folder / "demo" / f"{LDW_DPT}_{year}.csv"
+
+
+def ldw_rows(year: int, folder: Path = DATA_DIR) -> list[tuple[str, int]]:
+    """(code, registered voters) per line of LDW's file: Indonesian thousands, semicolons."""
+    with ldw_file(folder, year).open(encoding="utf-8") as handle:
+        return [
+            (row["kode_wilayah"], int(row["jumlah"].replace(".", "")))
+            for row in csv.DictReader(handle, delimiter=";")
+        ]
 
 
 class Years:
@@ -178,7 +188,13 @@ def expected_votes(year: int) -> int:
 
 
 def expected_total(year: int, regions=JABAR) -> int:
+    """JSN's DPT total, as write_dpt writes it."""
     return sum(int(ballots * 1.3 * GROWTH[year]) for _, _, ballots in regions)
+
+
+def ldw_total(year: int, folder: Path = DATA_DIR, drop_last: bool = False) -> int:
+    rows = ldw_rows(year, folder)
+    return sum(total for _, total in (rows[:-1] if drop_last else rows))
 
 
 # --- the registry -------------------------------------------------------------------------
@@ -199,7 +215,8 @@ def expected_total(year: int, regions=JABAR) -> int:
 )
 def test_years_must_fit_the_location(tmp_path, change, message):
     document = demo_registry_document()
-    document["sources"].append({**dpt_entry(LDW_DPT, "ldw", [2019, 2024]), **change})
+    (entry,) = [e for e in document["sources"] if e["id"] == LDW_DPT]
+    entry.update(change)
     path = write_registry(tmp_path, document)
     with pytest.raises(RegistryError, match=message):
         load_registry(path, check_files=False)
@@ -207,15 +224,15 @@ def test_years_must_fit_the_location(tmp_path, change, message):
 
 def test_each_years_file_is_checked_and_the_year_fills_the_column(tmp_path):
     path = partitioned_registry(tmp_path)
-    (tmp_path / "dpt" / f"{LDW_DPT}_2019.csv").unlink()
+    ldw_file(tmp_path, 2019).unlink()
     with pytest.raises(RegistryError, match=rf"{LDW_DPT}.*not found: .*{LDW_DPT}_2019\.csv"):
         load_registry(path)
     entry = load_registry(path, check_files=False).source(LDW_DPT)
     located = entry.for_year(2019)
-    assert (located.location, located.constants["year"]) == (f"dpt/{LDW_DPT}_2019.csv", 2019)
+    assert (located.location, located.constants["year"]) == (f"demo/{LDW_DPT}_2019.csv", 2019)
     assert [e.location for e in entry.located_entries()] == [
-        f"dpt/{LDW_DPT}_2019.csv",
-        f"dpt/{LDW_DPT}_2024.csv",
+        f"demo/{LDW_DPT}_2019.csv",
+        f"demo/{LDW_DPT}_2024.csv",
     ]
 
 
@@ -223,7 +240,7 @@ def test_odc_check_reads_one_years_file(tmp_path):
     path = partitioned_registry(tmp_path)
     env = {**os.environ, "ODC_SOURCES": str(path)}
     odc = [str(Path(sys.executable).parent / "odc")]
-    file = tmp_path / "dpt" / f"{LDW_DPT}_2019.csv"
+    file = ldw_file(tmp_path, 2019)
 
     def check(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -273,8 +290,8 @@ def test_a_backfill_then_the_nightly_publish_every_year(tmp_path):
     result = years.run(ALL_ASSETS_JOB, "2024")
     assert result.success
     assert years.totals_by_year() == {
-        (LDW_DPT, 2019): (27, expected_total(2019)),
-        (LDW_DPT, 2024): (27, expected_total(2024)),
+        (LDW_DPT, 2019): (27, ldw_total(2019)),
+        (LDW_DPT, 2024): (27, ldw_total(2024)),
         (JSN_DPT, 2024): (5, expected_total(2024, JABAR[:5])),
     }
     # The results of both elections, each with its own ballot, side by side in one table.
@@ -317,9 +334,9 @@ def test_the_nightly_run_touches_only_the_current_year(tmp_path):
     assert years.run(YEARS_JOB, "2019").success
     assert years.run(ALL_ASSETS_JOB, "2024").success
     # Both years' files change on disk; only 2024 is the night's business.
-    folder = years.path.parent / "dpt"
+    folder = years.path.parent
     for year in (2019, 2024):
-        path = folder / f"{LDW_DPT}_{year}.csv"
+        path = ldw_file(folder, year)
         lines = path.read_text(encoding="utf-8").splitlines()
         path.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")  # one region fewer
 
@@ -340,9 +357,9 @@ def test_the_nightly_run_touches_only_the_current_year(tmp_path):
     assert f"raw_{LDW_DPT}" in selected and f"raw_{JSN_DPT}" not in selected
     assert years.run(PROCESS_JOB, request.partition_key, request.asset_selection).success
     totals = years.totals_by_year()
-    assert totals[(LDW_DPT, 2024)] == (26, expected_total(2024, JABAR[:-1]))
+    assert totals[(LDW_DPT, 2024)] == (26, ldw_total(2024, folder))
     # 2019 keeps the rows of its backfill: the changed 2019 file waits for the next backfill.
-    assert totals[(LDW_DPT, 2019)] == (27, expected_total(2019))
+    assert totals[(LDW_DPT, 2019)] == (27, ldw_total(2019))
 
 
 def test_a_failed_year_holds_the_whole_source_back(tmp_path):
@@ -350,7 +367,7 @@ def test_a_failed_year_holds_the_whole_source_back(tmp_path):
     assert years.run(YEARS_JOB, "2019").success
     assert years.run(ALL_ASSETS_JOB, "2024").success
     before = years.totals_by_year()
-    (years.path.parent / "dpt" / f"{LDW_DPT}_2019.csv").write_bytes(b"")
+    ldw_file(years.path.parent, 2019).write_bytes(b"")
     assert years.run(YEARS_JOB, "2019").success
     result = years.run(ALL_ASSETS_JOB, "2024")
     ((status, message),) = years.rows(

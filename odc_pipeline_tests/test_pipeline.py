@@ -6,6 +6,7 @@ import dagster as dg
 import pytest
 
 from odc_pipeline.demo.generate import BAD_ROWS
+from odc_pipeline.kinds import KINDS
 from odc_pipeline.reading.readers import file_sha256
 
 # Rows per demo source: (in, published, quarantined). See odc_pipeline/demo/generate.py.
@@ -13,6 +14,9 @@ EXPECTED = {
     "jsn_pilpres2024_kabkota": (81, 77, 4),
     "fppjb_rekap_pilpres2024": (27, 22, 5),
     "ldw_suara_pilpres2024": (30, 26, 4),
+    # 27 kabupaten/kota in each of two years: the 2019 file from make run's backfill, 2024's
+    # from the night's run.
+    "ldw_dpt_kabkota": (54, 54, 0),
 }
 
 
@@ -24,6 +28,7 @@ def test_run_succeeds_and_the_balance_check_passes(demo_run):
     }
     assert evaluations.pop(("load_audit", "load_audit_balances")) is True
     assert evaluations.pop(("fact_election_results", "great_expectations_suite")) is True
+    assert evaluations.pop(("fact_voter_counts", "great_expectations_suite")) is True
     expected = {
         (f"validated_{source}", check): True
         for source in EXPECTED
@@ -45,7 +50,11 @@ def test_table_row_counts(demo_run):
     ]
     assert demo_run.scalar("select count(*) from fact_election_results") == 125
     assert demo_run.scalar("select count(*) from quarantine") == 13
-    assert demo_run.scalar("select count(*) from load_audit") == 3
+    assert demo_run.scalar("select count(*) from load_audit") == 4
+    assert demo_run.rows("select year, count(*) from fact_voter_counts group by 1 order by 1") == [
+        (2019, 27),
+        (2024, 27),
+    ]
     assert demo_run.scalar("select count(*) from region_review") == 5
 
 
@@ -58,8 +67,10 @@ def test_load_audit_balances_for_every_source(demo_run):
         assert rows_in == published + quarantined, source_id
         assert run_id == demo_run.result.run_id
     for source_id, (_, published, quarantined) in EXPECTED.items():
+        table = KINDS[demo_run.registry.source(source_id).kind].fact_table
         facts = demo_run.scalar(
-            "select count(*) from fact_election_results where source_id = :s", s=source_id
+            f"select count(*) from {table} where source_id = :s",  # noqa: S608 - a kind's table
+            s=source_id,
         )
         kept = demo_run.scalar(
             "select count(distinct source_row) from quarantine where source_id = :s", s=source_id
@@ -129,8 +140,16 @@ def test_fact_rows_carry_their_provenance(demo_run):
             demo_run.result.run_id,
         )
         for e in registry.sources
+        if e.kind == "election_results"
     )
     assert sorted(rows) == expected
+    # A source with one file per year: each year's rows carry that year's file.
+    dpt = demo_run.rows("select distinct year, file_hash from fact_voter_counts order by 1")
+    entry = registry.source("ldw_dpt_kabkota")
+    assert dpt == [
+        (year, file_sha256(entry.for_year(year).location_path(registry.base_dir)))
+        for year in entry.years
+    ]
     assert (
         demo_run.scalar("select count(*) from fact_election_results where source_row is null") == 0
     )

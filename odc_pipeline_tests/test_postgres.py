@@ -38,11 +38,12 @@ def test_full_run_on_postgresql(postgres_url, tmp_path, monkeypatch, demo_run):
         "dim_region": 91_600,
         "fact_election_results": 125,
         "quarantine": 13,
-        "load_audit": 3,
+        "load_audit": 4,
     }
     assert [tuple(r) for r in audit] == [
         ("fppjb_rekap_pilpres2024", 27, 22, 5),
         ("jsn_pilpres2024_kabkota", 81, 77, 4),
+        ("ldw_dpt_kabkota", 54, 54, 0),
         ("ldw_suara_pilpres2024", 30, 26, 4),
     ]
     # The same numbers as the SQLite warehouse of the same demo files.

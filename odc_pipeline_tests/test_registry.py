@@ -19,13 +19,15 @@ def _load_with(tmp_path, change) -> RegistryError:
     return caught.value
 
 
-def test_demo_registry_loads_three_sources_of_three_organisations():
+def test_demo_registry_loads_four_sources_of_three_organisations():
     registry = load_registry(DEMO_REGISTRY)
     assert [s.id for s in registry.sources] == [
         "jsn_pilpres2024_kabkota",
         "fppjb_rekap_pilpres2024",
         "ldw_suara_pilpres2024",
+        "ldw_dpt_kabkota",
     ]
+    assert registry.source("ldw_dpt_kabkota").years == [2019, 2024]
     assert sorted(registry.organizations) == ["fppjb", "jsn", "ldw"]
     fppjb = registry.source("fppjb_rekap_pilpres2024")
     assert fppjb.format == "xlsx"

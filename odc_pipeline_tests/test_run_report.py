@@ -46,7 +46,7 @@ def test_the_publish_step_links_the_report_of_its_run(report):
     assert linked == str(settings.warehouse_dir / "reports" / f"run-{run_id}.html")
     page = Path(linked).read_text(encoding="utf-8")
     assert f"odc-pipeline run {run_id}" in page
-    assert "138 rows in, 124 published, 14 set aside" in page
+    assert "192 rows in, 178 published, 14 set aside" in page
     assert PLANTED not in page and "&lt;script&gt;" in page
     assert page.count("data:image/png;base64,") == 4
 

@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 
 from odc_pipeline.defs.execution import job_command
+from odc_pipeline.defs.partitions import current_year
+from odc_pipeline.registry import load_registry
 from odc_pipeline.settings import PROJECT_ROOT
-from odc_pipeline_tests.conftest import free_port, isolated_environment
+from odc_pipeline_tests.conftest import DEMO_REGISTRY, free_port, isolated_environment
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 #: Screenshots land here (gitignored) so a person can look at what the test saw.
@@ -41,7 +43,11 @@ def webserver(tmp_path_factory):
     in_process = tmp / "in_process.yaml"
     in_process.write_text("execution:\n  config:\n    in_process: {}\n")
     executed = subprocess.run(
-        [*job_command("materialize_all"), "-c", str(in_process)],
+        [
+            *job_command("materialize_all", current_year(load_registry(DEMO_REGISTRY))),
+            "-c",
+            str(in_process),
+        ],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,

@@ -22,7 +22,7 @@ def test_dimensions_describe_organisations_and_sources(demo_run):
         ["ldw", "Lembaga Data Warga"],
     ]
     sources = _frame(demo_run, "select * from dim_source order by source_id").set_index("source_id")
-    assert sources["status"].tolist() == ["current"] * 3
+    assert sources["status"].tolist() == ["current"] * 4
     assert sources.loc["fppjb_rekap_pilpres2024", ["licence", "sharing", "kind"]].tolist() == [
         "CC-BY-SA-4.0",
         "members",
@@ -30,8 +30,10 @@ def test_dimensions_describe_organisations_and_sources(demo_run):
     ]
     assert sources["last_successful_load"].notna().all()
     for entry in demo_run.registry.sources:
+        # A source with one file per year: the latest year's file.
+        latest = entry.located_entries()[-1]
         assert sources.loc[entry.id, "file_hash"] == file_sha256(
-            entry.location_path(demo_run.registry.base_dir)
+            latest.location_path(demo_run.registry.base_dir)
         )
 
 

@@ -57,7 +57,8 @@ def test_webserver_serves_the_asset_graph_grouped_by_organisation(tmp_path):
         assert groups["quarantine_ldw_suara_pilpres2024"] == "ldw"
         assert groups["fact_election_results"] == "warehouse"
         assert groups["pull_ldw_suara_pilpres2024"] == "ldw"
-        assert len(groups) == 26
+        assert groups["pull_ldw_dpt_kabkota"] == "ldw"
+        assert len(groups) == 32
     finally:
         server.terminate()
         server.wait(timeout=30)

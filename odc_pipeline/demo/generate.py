@@ -8,7 +8,9 @@ kabupaten/kota, each the way such members really do, so that merging them is not
   totals row, regions by messy names (`Kab. Bandung`, `KOTA BANDUNG`, `Kab Bandung Barat`),
   vote counts as Indonesian-formatted text (`1.234.567`).
 - Lembaga Data Warga (`ldw`): JSON under a `data` key, undotted 4-digit codes, some stored
-  as numbers.
+  as numbers. LDW also keeps its copy of the voters list (DPT) per kabupaten/kota, one file
+  per election (2019 and 2024): semicolon CSV with Indonesian thousands, the source that
+  shows the years as partitions.
 
 The figures are synthetic (realistic sizes and shares, not official results); the region
 codes and names are real. Each file carries a few deliberately bad rows, listed in
@@ -219,8 +221,23 @@ def write_ldw_json(path: Path, rows: list[dict]) -> None:
     path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
+#: LDW's DPT files, one per election year, and how the register grew since (synthetic).
+DPT_YEARS = {2019: 0.94, 2024: 1.0}
+
+
+def write_ldw_dpt(path: Path, year: int, rng: random.Random) -> None:
+    """Registered voters by sex per kabupaten/kota, as LDW exports them from a spreadsheet."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["kode_wilayah", "nama_wilayah", "laki_laki", "perempuan", "jumlah"])
+        for code, name, valid in JABAR:
+            total = round(valid * 1.27 * DPT_YEARS[year] * rng.uniform(0.98, 1.02))
+            male = round(total * rng.uniform(0.495, 0.505))
+            writer.writerow([code, name, _dotted(male), _dotted(total - male), _dotted(total)])
+
+
 def write_demo(destination: Path) -> list[Path]:
-    """Write the three demo files into `destination` and return their paths."""
+    """Write the demo files into `destination` and return their paths."""
     destination.mkdir(parents=True, exist_ok=True)
     rng = random.Random(SEED)
     truth = _results(rng, JABAR)
@@ -247,6 +264,11 @@ def write_demo(destination: Path) -> list[Path]:
     write_jsn_csv(paths[0], truth)
     write_fppjb_xlsx(paths[1], fppjb)
     write_ldw_json(paths[2], ldw)
+    # Its own generator, so the files above stay as they were before the DPT files existed.
+    dpt_rng = random.Random(SEED + 1)
+    for year in DPT_YEARS:
+        paths.append(destination / f"ldw_dpt_kabkota_{year}.csv")
+        write_ldw_dpt(paths[-1], year, dpt_rng)
     return paths
 
 

@@ -146,14 +146,13 @@ def build_batch(
         "source_row",
         "file_hash",
     ]
-    hashes = (
-        pd.concat([harmonized[FILE_HASH], validation_quarantine["file_hash"]]).dropna().unique()
-    )
+    # One file, or one per year in year order: the last is the latest year's file.
+    hashes = pd.concat([validation_quarantine["file_hash"], harmonized[FILE_HASH]]).dropna()
     return SourceBatch(
         source_id=source_id,
         organization_id=organization_id,
         kind=kind,
-        file_hash=str(hashes[0]) if len(hashes) else None,
+        file_hash=str(hashes.iloc[-1]) if len(hashes) else None,
         rows_in=rows_in,
         facts=facts[fact_columns].reset_index(drop=True),
         quarantine=_scrubbed(concat_quarantine([validation_quarantine, region_quarantine])),

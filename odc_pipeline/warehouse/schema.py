@@ -273,7 +273,12 @@ dim_source = Table(
         comment="When the published rows were loaded",
     ),
     Column("last_successful_run_id", String(64)),
-    Column("file_hash", String(64), comment="SHA-256 of the file the published rows came from"),
+    Column(
+        "file_hash",
+        String(64),
+        comment="SHA-256 of the file the published rows came from (the latest year's, for a "
+        "source with one file per year; each fact row carries its own file's)",
+    ),
     Index("ix_dim_source_organization", "organization_id"),
 )
 

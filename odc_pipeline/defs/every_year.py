@@ -1,0 +1,88 @@
+"""A whole night in this process when some sources keep one file per year: the past years
+first (a backfill, one run per year, publishing nothing), then the current year's run,
+which publishes every year. `make run` and the tests run the job this way; on a server the
+backfill is launched once from the UI (job `backfill_years`) and the schedule does the rest.
+"""
+
+from collections.abc import Callable, Sequence
+
+import dagster as dg
+
+from odc_pipeline.defs.automation import source_chain
+from odc_pipeline.defs.execution import execute_without_capture
+from odc_pipeline.defs.partitions import current_year, past_years
+from odc_pipeline.defs.sources import REFERENCE_ASSET
+from odc_pipeline.registry.model import Registry
+
+#: Runs a job: (job, instance, run_config, asset_selection, partition_key) -> result.
+Execute = Callable[..., dg.ExecuteInProcessResult]
+
+
+def backfill_keys(registry: Registry, source_ids: Sequence[str] | None = None) -> list:
+    """What a past year's run materializes: the sources with years (those named), and the
+    region reference their harmonizing reads."""
+    keys = [
+        key
+        for entry in registry.sources
+        if entry.partitioned and (not source_ids or entry.id in source_ids)
+        for key in source_chain(entry.id, with_pull=True)
+    ]
+    return [*keys, dg.AssetKey(REFERENCE_ASSET)] if keys else []
+
+
+def night_partition(registry: Registry, source_ids: Sequence[str] | None = None) -> str | None:
+    """The current year, when the run holds a source with years; otherwise no partition."""
+    if source_ids and not any(registry.source(s).partitioned for s in source_ids):
+        return None
+    return current_year(registry)
+
+
+def partition_for_selection(
+    registry: Registry, asset_selection: Sequence[dg.AssetKey] | None
+) -> str | None:
+    """The current year, when the selection (None: the whole job) holds an asset of a source
+    with years; otherwise no partition."""
+    if asset_selection is None:
+        return current_year(registry)
+    partitioned = {
+        key for e in registry.sources if e.partitioned for key in source_chain(e.id, True)
+    }
+    return current_year(registry) if partitioned.intersection(asset_selection) else None
+
+
+def execute_every_year(
+    job: dg.JobDefinition,
+    registry: Registry,
+    *,
+    instance: dg.DagsterInstance,
+    run_config: dict | None = None,
+    source_ids: Sequence[str] | None = None,
+    asset_selection: Sequence[dg.AssetKey] | None = None,
+    execute: Execute = execute_without_capture,
+    announce: Callable[[str], None] = lambda _: None,
+) -> tuple[list[dg.ExecuteInProcessResult], dg.ExecuteInProcessResult]:
+    """The past years' runs, then the night's run (the one whose summary counts)."""
+    past = []
+    keys = backfill_keys(registry, source_ids)
+    for year in past_years(registry) if keys else []:
+        announce(f"Year {year}: the sources that keep one file per year")
+        past.append(
+            execute(
+                job,
+                instance=instance,
+                run_config=run_config,
+                asset_selection=keys,
+                partition_key=year,
+            )
+        )
+    year = night_partition(registry, source_ids)
+    if year:
+        announce(f"Year {year}: every source, then the warehouse")
+    night = execute(
+        job,
+        instance=instance,
+        run_config=run_config,
+        asset_selection=asset_selection,
+        partition_key=year,
+    )
+    return past, night
