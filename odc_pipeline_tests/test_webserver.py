@@ -12,7 +12,7 @@ from pathlib import Path
 from odc_pipeline.settings import PROJECT_ROOT
 from odc_pipeline_tests.conftest import free_port, isolated_environment
 
-QUERY = "{ assetNodes { assetKey { path } groupName } }"
+QUERY = "{ assetNodes { assetKey { path } groupName isPartitioned partitionKeys } }"
 
 
 def _post(url: str, payload: dict) -> dict:
@@ -59,6 +59,15 @@ def test_webserver_serves_the_asset_graph_grouped_by_organisation(tmp_path):
         assert groups["pull_ldw_suara_pilpres2024"] == "ldw"
         assert groups["pull_ldw_dpt_kabkota"] == "ldw"
         assert len(groups) == 32
+        # LDW's DPT keeps one file per election: its assets are partitioned by year, the
+        # warehouse and the other sources are not.
+        years = {"/".join(n["assetKey"]["path"]): n["partitionKeys"] for n in nodes}
+        partitioned = {"/".join(n["assetKey"]["path"]) for n in nodes if n["isPartitioned"]}
+        assert partitioned == {
+            f"{stage}_ldw_dpt_kabkota"
+            for stage in ("pull", "raw", "validated", "quarantine", "harmonized")
+        }
+        assert years["harmonized_ldw_dpt_kabkota"] == ["2019", "2024"]
     finally:
         server.terminate()
         server.wait(timeout=30)
