@@ -69,6 +69,30 @@ def source_chain(source_id: str, with_pull: bool = False) -> list[dg.AssetKey]:
     ]
 
 
+def year_chains(registry: Registry, source_ids=None) -> list[dg.AssetKey]:
+    """The assets of the sources with years (of those named, if any are): the partitioned ones."""
+    return [
+        key
+        for entry in registry.sources
+        if entry.partitioned and (not source_ids or entry.id in source_ids)
+        for key in source_chain(entry.id, with_pull=True)
+    ]
+
+
+def backfill_keys(registry: Registry, source_ids=None) -> list[dg.AssetKey]:
+    """What a past year's run materializes: those chains, and the region reference their
+    harmonizing reads."""
+    keys = year_chains(registry, source_ids)
+    return [*keys, dg.AssetKey(REFERENCE_ASSET)] if keys else []
+
+
+def partition_for_sources(registry: Registry, source_ids) -> str | None:
+    """A run's year: the current one when one of its sources keeps one file per year."""
+    if any(registry.source(s).partitioned for s in source_ids):
+        return current_year(registry)
+    return None
+
+
 def _latest_metadata(
     instance: dg.DagsterInstance, key: dg.AssetKey, partition: str | None = None
 ) -> dict:
@@ -153,11 +177,6 @@ def build_automation(
         "that changed).",
     )
     year = current_year(registry)
-    partitioned = {e.id for e in registry.sources if e.partitioned}
-
-    def partition_for(source_ids) -> str | None:
-        """The run's year: the current one when a source with one file per year is in it."""
-        return year if partitioned.intersection(source_ids) else None
 
     @dg.schedule(
         name="nightly_pull",
@@ -192,7 +211,7 @@ def build_automation(
             run_key=_run_key({source_id: item.pull_id for source_id, item in redo.items()}),
             asset_selection=keys + always,
             tags={**PUBLISH_TAG, "odc/sources": ",".join(sorted(redo))[:200]},
-            partition_key=partition_for(redo),
+            partition_key=partition_for_sources(registry, redo),
         )
 
     drop_entries = [e for e in registry.sources if not e.is_url]
@@ -221,7 +240,7 @@ def build_automation(
                         run_key=f"{entry.id}:{state}",
                         asset_selection=[*source_chain(entry.id, with_pull=True), *always],
                         tags={**PUBLISH_TAG, "odc/sources": entry.id},
-                        partition_key=partition_for([entry.id]),
+                        partition_key=partition_for_sources(registry, [entry.id]),
                     )
                 )
             seen[entry.id] = state
@@ -290,18 +309,16 @@ def build_automation(
         selection=dg.AssetSelection.checks(*freshness),
         description="Evaluate every source's freshness check now.",
     )
+    years = backfill_keys(registry)
     years_job = dg.define_asset_job(
         YEARS_JOB,
-        selection=dg.AssetSelection.assets(
-            dg.AssetKey(REFERENCE_ASSET),
-            *(key for source_id in sorted(partitioned) for key in source_chain(source_id, True)),
-        ),
+        selection=dg.AssetSelection.assets(*years),
         description="The sources that keep one file per year: pull, read, validate and "
         "harmonize one year, without publishing. Launch a backfill of it over past years (one "
         "run per year, spread over the workers); the next publish includes every year.",
     )
     return (
-        [pull_job, process_job, freshness_job, *([years_job] if partitioned else [])],
+        [pull_job, process_job, freshness_job, *([years_job] if years else [])],
         [nightly],
         [
             process_changed_sources,

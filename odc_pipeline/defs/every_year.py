@@ -8,33 +8,13 @@ from collections.abc import Callable, Sequence
 
 import dagster as dg
 
-from odc_pipeline.defs.automation import source_chain
+from odc_pipeline.defs.automation import backfill_keys, partition_for_sources, year_chains
 from odc_pipeline.defs.execution import execute_without_capture
 from odc_pipeline.defs.partitions import current_year, past_years
-from odc_pipeline.defs.sources import REFERENCE_ASSET
 from odc_pipeline.registry.model import Registry
 
 #: Runs a job: (job, instance, run_config, asset_selection, partition_key) -> result.
 Execute = Callable[..., dg.ExecuteInProcessResult]
-
-
-def backfill_keys(registry: Registry, source_ids: Sequence[str] | None = None) -> list:
-    """What a past year's run materializes: the sources with years (those named), and the
-    region reference their harmonizing reads."""
-    keys = [
-        key
-        for entry in registry.sources
-        if entry.partitioned and (not source_ids or entry.id in source_ids)
-        for key in source_chain(entry.id, with_pull=True)
-    ]
-    return [*keys, dg.AssetKey(REFERENCE_ASSET)] if keys else []
-
-
-def night_partition(registry: Registry, source_ids: Sequence[str] | None = None) -> str | None:
-    """The current year, when the run holds a source with years; otherwise no partition."""
-    if source_ids and not any(registry.source(s).partitioned for s in source_ids):
-        return None
-    return current_year(registry)
 
 
 def partition_for_selection(
@@ -44,10 +24,8 @@ def partition_for_selection(
     with years; otherwise no partition."""
     if asset_selection is None:
         return current_year(registry)
-    partitioned = {
-        key for e in registry.sources if e.partitioned for key in source_chain(e.id, True)
-    }
-    return current_year(registry) if partitioned.intersection(asset_selection) else None
+    partitioned = set(year_chains(registry)).intersection(asset_selection)
+    return current_year(registry) if partitioned else None
 
 
 def execute_every_year(
@@ -75,7 +53,7 @@ def execute_every_year(
                 partition_key=year,
             )
         )
-    year = night_partition(registry, source_ids)
+    year = partition_for_sources(registry, source_ids) if source_ids else current_year(registry)
     if year:
         announce(f"Year {year}: every source, then the warehouse")
     night = execute(
