@@ -71,18 +71,20 @@ class ParquetIOManager(dg.ConfigurableIOManager):
                 f"(no file under {Path(self.base_dir, *key.path)}); materialize a year first."
             )
         missing = sorted(set(paths) - set(found))
-        if missing and len(paths) > 1 and log is not None:
+        if missing and log is not None:
             log.info(f"{key.to_user_string()}: no materialization yet for {', '.join(missing)}")
-        frames = {p: self._read(path, key, p) for p, path in found.items()}
-        for partition, frame in frames.items():
+        frames = []
+        for partition, path in found.items():
+            frame = self._read(path, key, partition)
             error = source_error(frame)
-            if error:
+            if error:  # no need to read the other years
                 return failed_frame(f"{partition}: {error}")
-        with_rows = [frame for frame in frames.values() if len(frame)]
+            frames.append(frame)
+        with_rows = [frame for frame in frames if len(frame)]
         if len(with_rows) == 1:
             return with_rows[0]
         if not with_rows:
-            return next(iter(frames.values()))
+            return frames[0]
         return pd.concat(with_rows, ignore_index=True)
 
     def _read(self, path: Path, key: dg.AssetKey, partition: str | None = None) -> pd.DataFrame:
