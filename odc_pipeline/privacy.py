@@ -17,24 +17,42 @@ MASKED_TYPES = ("NIK", "PHONE", "EMAIL", "NAME")
 #: What is masked in every other text cell: numbers that identify a person. Names are not
 #: looked for there, as candidates' and regions' names are names too.
 IDENTIFIER_TYPES = ("NIK", "PHONE")
-# A NIK has 16 digits and an Indonesian phone number at least 9, however they are separated:
-# only such cells are handed to the (slower) detectors.
-_ENOUGH_DIGITS = re.compile(r"(?:\d\D{0,2}){9,}")
+# A NIK has 16 digits and an Indonesian phone number at least 9. lokal-id's detectors read
+# digits separated only by spaces, dots, dashes, brackets or a plus sign ("0812-3456-7890",
+# "(021) 555-1234", "+62 812 3456 7890"), never by commas: only cells with such a run of 9 or
+# more digits are handed to the (slower) detectors. A list of row numbers ("rows 131, 1712,
+# 3317", in every duplicate's reason) is not one.
+_ENOUGH_DIGITS = re.compile(r"(?:\d[\s.\-()+]{0,2}){9,}")
 # Region codes (dotted Kemendagri, or BPS digits up to 10) are never personal.
 _REGION_CODE = re.compile(r"^\s*(\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?|\d{2,10})\s*$")
 # A dotted Kemendagri code inside a longer text (a quarantined row's JSON quotes its region).
 _DOTTED_CODE = re.compile(r"\d{2}\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?")
+#: How an Indonesian phone number is written from its first digit: 0812..., 62812..., +62...
+_PHONE_START = ("0", "62")
+_NIK_DIGITS = 16
+
+
+def _may_be_identifier(run: str) -> bool:
+    """Whether a run of 9+ digits could be a NIK or a phone number.
+
+    A dotted region code is neither. Nor is an unbroken run shorter than a NIK that starts
+    the way no phone number does: an undotted village code (`7316021001`) quoted in a
+    quarantined row's JSON, on every row of a source that writes codes without dots.
+    """
+    if _DOTTED_CODE.fullmatch(run):
+        return False
+    return not (run.isdigit() and len(run) < _NIK_DIGITS and not run.startswith(_PHONE_START))
 
 
 def _may_hold_identifier(text: str) -> bool:
-    """Whether some run of 9+ digits in `text` is something other than a dotted region code.
+    """Whether some run of 9+ digits in `text` could be a NIK or a phone number.
 
     Every quarantined row's JSON quotes its village code (`32.04.05.2001`, ten digits): without
     this, every row would go through the detectors, which cost about a millisecond each.
     """
     for match in _ENOUGH_DIGITS.finditer(text):
         run = match.group().rstrip("".join(c for c in match.group() if not c.isdigit()))
-        if not _DOTTED_CODE.fullmatch(run):
+        if _may_be_identifier(run):
             return True
     return False
 

@@ -55,3 +55,34 @@ def test_cells_that_a_spreadsheet_would_run_are_neutralised():
     assert safe_cell("+62 812") == "'+62 812"
     assert safe_cell("Kabupaten Bandung") == "Kabupaten Bandung"
     assert safe_cell(42) == 42
+
+
+def test_exported_text_columns_are_neutralised_once_per_distinct_value():
+    """The export prepares whole Arrow columns: every copy of a formula-like value is fixed,
+    numbers and ordinary text are kept, and integers stay integers where one is missing."""
+    import pyarrow as pa
+
+    from odc_pipeline.warehouse.export import _csv_ready
+    from odc_pipeline.warehouse.schema import fact_election_results
+
+    rows = pa.table(
+        {
+            "candidate": ["=SUM(A1)", "01", "-5", None, "=SUM(A1)", "@x"],
+            "region_value": ["Kab. Bandung"] * 6,
+            "votes": pa.array([1.0, 2.0, None, 4.0, 5.0, 6.0]),
+        }
+    )
+    schema = pa.schema(
+        [("candidate", pa.string()), ("region_value", pa.string()), ("votes", pa.int64())]
+    )
+    ready = _csv_ready(rows, fact_election_results, schema)
+    assert ready.column("candidate").to_pylist() == [
+        "'=SUM(A1)",
+        "01",
+        "-5",
+        None,
+        "'=SUM(A1)",
+        "'@x",
+    ]
+    assert ready.column("region_value").to_pylist() == ["Kab. Bandung"] * 6
+    assert ready.column("votes").to_pylist() == [1, 2, None, 4, 5, 6]

@@ -377,3 +377,43 @@ def test_each_distinct_value_is_resolved_once_and_row_order_is_kept(tables):
     out = _harmonize({"region": values, "n": range(1000)}, KABKOTA_CODE, tables)
     assert out["n"].tolist() == list(range(1000))
     assert out["region_code"].value_counts().to_dict() == {"32.04": 500, "32.73": 500}
+
+
+def test_the_shortcut_for_official_codes_gives_what_the_full_path_gives(reference, tables):
+    """One code column of official codes takes a dictionary lookup instead of the full path:
+    every village code, dotted and undotted, and every odd shape must come out the same."""
+    from odc_pipeline.regions.harmonize import _resolve_all, _resolve_row
+    from odc_pipeline.regions.index import build_index
+
+    villages = reference.loc[reference["level"] == 4, "region_code"].tolist()
+    odd = [
+        " 3204052001",
+        "32.4.5.2001",
+        "3.204052001E9",
+        "3204052001.0",
+        "32.04.05",
+        "320405",
+        "99.99.99.9999",
+        "91.01.01.2001",
+        "32040520011",
+        "",
+        None,
+        float("nan"),
+    ]
+    combos = [(v,) for v in [*villages, *(v.replace(".", "") for v in villages), *odd]]
+    specs = [Spec("desa", 4, "kemendagri")]
+    index = build_index(tables, max_level=0)
+    full = [_resolve_row(combo, specs, index, "s") for combo in combos]
+    assert _resolve_all(combos, specs, index, "s") == full
+    assert all(row[0] == code for row, code in zip(full, villages * 2, strict=False))
+    assert [row[0] for row in full[-len(odd) :]] == [
+        *(["32.04.05.2001"] * 4),  # spaces, lost zeros, a spreadsheet's float: repaired
+        None,
+        None,
+        None,
+        "93.01.01.2001",  # Papua's code before 2022
+        None,
+        None,
+        None,
+        None,
+    ]

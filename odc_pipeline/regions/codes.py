@@ -41,12 +41,26 @@ def _split_undotted(digits: str) -> str | None:
     return ".".join(parts)
 
 
+def official_form(text: object) -> str | None:
+    """The dotted code `text` is when it is written as the official dotted code or as its
+    undotted digits, the shapes of nearly every code; None for every other shape.
+
+    No repair is made here: `parse_code` reads the rest, and gives the same reading for these.
+    """
+    if not isinstance(text, str):
+        return None
+    if _CANONICAL.fullmatch(text):
+        return text
+    return _split_undotted(text) if text.isdigit() else None
+
+
 def parse_code(text: object) -> ParsedCode:
     """Every plausible dotted reading of `text`, or the reason it is not a region code."""
     if text is None:
         return ParsedCode((), "the code is empty")
-    if isinstance(text, str) and _CANONICAL.fullmatch(text):
-        return ParsedCode((text,))
+    official = official_form(text)
+    if official is not None:
+        return ParsedCode((official,))
     value = re.sub(r"\s+", "", str(text))
     if _SCIENTIFIC.match(value):
         number = float(value)

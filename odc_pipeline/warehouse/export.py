@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as arrow_csv
 from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, Numeric, select
 
-from odc_pipeline.warehouse.frames import read_frame
+from odc_pipeline.warehouse.frames import read_arrow, read_frame
 from odc_pipeline.warehouse.schema import FACT_TABLES, dim_organization, dim_region, dim_source
 
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
@@ -34,12 +36,15 @@ def safe_cell(value: object) -> object:
     return value
 
 
-def _safe_column(values: pd.Series) -> pd.Series:
-    """`safe_cell` over a column, once per distinct value: codes and names repeat by the
-    million, and a regular expression per cell was most of the export's time."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    fixed = np.array([safe_cell(u) for u in uniques] + [None], dtype=object)
-    return pd.Series(fixed[codes], index=values.index, dtype=object)
+def _safe_text(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """`safe_cell` over a text column, once per distinct value: codes and names repeat by the
+    million. A column with no value a spreadsheet would run is returned as it is."""
+    encoded = pc.dictionary_encode(values.combine_chunks())
+    distinct = encoded.dictionary
+    if not pc.any(pc.match_substring_regex(distinct, _FORMULA.pattern)).as_py():
+        return values
+    fixed = pa.array([safe_cell(v) for v in distinct.to_pylist()], pa.string())
+    return pa.chunked_array([pc.take(fixed, encoded.indices)])
 
 
 def _field_type(column) -> str:
@@ -58,25 +63,30 @@ def _field_type(column) -> str:
 
 
 _ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}
+_ISO_FORMATS = {"datetime": "%Y-%m-%dT%H:%M:%SZ", "date": "%Y-%m-%d"}
 
 
-def _csv_ready(frame: pd.DataFrame, table) -> pd.DataFrame:
-    """CSV as Frictionless reads it by default: ISO dates and UTC datetimes, safe text cells."""
-    out = frame.copy()
-    for column in out.columns:
-        kind = _field_type(table.c[column])
-        if kind == "datetime":
-            out[column] = pd.to_datetime(out[column], utc=True).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-        elif kind == "date":
-            out[column] = pd.to_datetime(out[column]).dt.strftime("%Y-%m-%d")
+def _iso_text(values: pa.ChunkedArray, kind: str) -> pa.Array:
+    """Dates and datetimes as Frictionless reads them by default: ISO dates, UTC datetimes."""
+    parsed = pd.to_datetime(values.to_pandas(), utc=kind == "datetime")
+    return pa.array(parsed.dt.strftime(_ISO_FORMATS[kind]), pa.string())
+
+
+def _csv_ready(rows: pa.Table, table, schema: pa.Schema) -> pa.Table:
+    """The rows in the package's column types, with dates in ISO form and safe text cells."""
+    columns = []
+    for field in schema:
+        values = rows.column(field.name)
+        kind = _field_type(table.c[field.name])
+        if kind in _ISO_FORMATS:
+            values = _iso_text(values, kind)
         elif kind == "string":
-            out[column] = _safe_column(out[column])
-        elif kind == "integer" and pd.api.types.is_float_dtype(out[column]):
-            out[column] = out[column].astype("Int64")  # 5, not 5.0, where a value is missing
-    return out
+            values = _safe_text(values.cast(pa.string()))
+        columns.append(values.cast(field.type))  # 5, not 5.0, where an integer is missing
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
-def _write(chunks: Iterable[pd.DataFrame], table, columns: list[str], path: Path) -> None:
+def _write(chunks: Iterable[pa.Table], table, columns: list[str], path: Path) -> None:
     """The chunks, one after another, as one CSV with `columns`. Arrow's writer is C++ (several
     times pandas' to_csv); a schema fixed from the table keeps every chunk's types alike, and
     writing chunk by chunk keeps one source's rows in memory, not the whole table's."""
@@ -86,8 +96,19 @@ def _write(chunks: Iterable[pd.DataFrame], table, columns: list[str], path: Path
     options = arrow_csv.WriteOptions(quoting_style="needed")
     with arrow_csv.CSVWriter(str(path), schema, write_options=options) as writer:
         for chunk in chunks:
-            ready = _csv_ready(chunk[columns], table)
-            writer.write_table(pa.Table.from_pandas(ready, schema=schema, preserve_index=False))
+            writer.write_table(_csv_ready(chunk, table, schema))
+
+
+def _read_ahead(reads: list[Callable[[], pa.Table]]) -> Iterator[pa.Table]:
+    """Each read's rows, while the next read runs: the database reads outside the GIL, so
+    reading one source overlaps preparing and writing the one before (two in memory)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = [pool.submit(read) for read in reads[:1]]
+        for position in range(len(reads)):
+            current = pending.pop()
+            if position + 1 < len(reads):
+                pending.append(pool.submit(reads[position + 1]))
+            yield current.result()
 
 
 def _has_rows(engine: Engine, table, source_id: str) -> bool:
@@ -115,7 +136,10 @@ def export_open_data(engine: Engine, folder: Path) -> Path:
         "dim_source": (dim_source, sources.drop(columns=["location", "status_message"])),
     }
     # name -> (table, columns, chunks): facts are read and written one public source at a time.
-    tables = {name: (t, list(f.columns), [f]) for name, (t, f) in whole.items()}
+    tables = {
+        name: (t, list(f.columns), [pa.Table.from_pandas(f, preserve_index=False)])
+        for name, (t, f) in whole.items()
+    }
     for table in FACT_TABLES.values():
         holding = [s for s in public if _has_rows(engine, table, s)]
         if holding:
@@ -124,10 +148,11 @@ def export_open_data(engine: Engine, folder: Path) -> Path:
                 for c in table.columns
                 if not (c.name.endswith("_hash") and c.name != "file_hash")
             ]
-            chunks = (
-                read_frame(engine, select(table).where(table.c.source_id == s)) for s in holding
-            )
-            tables[table.name] = (table, columns, chunks)
+            reads = [
+                partial(read_arrow, engine, select(table).where(table.c.source_id == s))
+                for s in holding
+            ]
+            tables[table.name] = (table, columns, _read_ahead(reads))
     resources = []
     for name, (table, columns, chunks) in tables.items():
         _write(chunks, table, columns, folder / f"{name}.csv")

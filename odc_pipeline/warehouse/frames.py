@@ -79,13 +79,16 @@ def _from_postgres(engine: Engine, statement: Select) -> pa.Table:
     )
 
 
+def read_arrow(engine: Engine, statement: Select) -> pa.Table:
+    """The rows of `statement` as an Arrow table, column by column."""
+    if engine.dialect.name == "sqlite":
+        return _from_sqlite(engine, statement)
+    if engine.dialect.name == "postgresql":
+        return _from_postgres(engine, statement)
+    with engine.connect() as connection:  # pragma: no cover - the warehouse is one of those
+        return pa.Table.from_pandas(pd.read_sql(statement, connection), preserve_index=False)
+
+
 def read_frame(engine: Engine, statement: Select) -> pd.DataFrame:
     """The rows of `statement`, column by column."""
-    if engine.dialect.name == "sqlite":
-        table = _from_sqlite(engine, statement)
-    elif engine.dialect.name == "postgresql":
-        table = _from_postgres(engine, statement)
-    else:  # pragma: no cover - the warehouse runs on SQLite or PostgreSQL
-        with engine.connect() as connection:
-            return pd.read_sql(statement, connection)
-    return table.to_pandas()
+    return read_arrow(engine, statement).to_pandas()
