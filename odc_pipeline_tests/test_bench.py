@@ -122,3 +122,36 @@ def test_linearity_fit_over_two_sizes(tmp_path: Path):
     assert rows[1] > rows[0]
     assert fit["seconds_per_million_rows"] != 0
     assert all(p["microseconds_per_row"] > 0 for p in fit["points"])
+
+
+def test_the_fastest_of_several_runs_is_kept_and_every_run_is_listed():
+    totals = iter([12.0, 9.5, 11.0])
+    fastest, seen = bench_pipeline._fastest(lambda: {"total_seconds": next(totals)}, 3)
+    assert fastest == {"total_seconds": 9.5}
+    assert seen == [12.0, 9.5, 11.0]
+
+
+def test_repeated_measurements_each_start_from_nothing(small_workload: Path, monkeypatch):
+    """Every repeat of the floor loads a new, empty file (loading the same tables twice into
+    one file fails), and every repeat of the pipeline gets a folder no run has used. The
+    pipeline itself is measured for real by the test above; here it only records its folder."""
+    folders: list[Path] = []
+
+    def record(registry_path: Path, scratch: Path, warehouse_url, *_args) -> dict:
+        assert not any(scratch.iterdir()), "a repeat found an earlier run's files"
+        (scratch / "warehouse.sqlite").write_bytes(b"taken")
+        folders.append(scratch)
+        return {"total_seconds": float(len(folders))}
+
+    monkeypatch.setattr(bench_pipeline, "run_pipeline_alone", record)
+    measured = bench_pipeline._one_warehouse(
+        small_workload, "sqlite", bench_pipeline.DEFAULT_POSTGRES, repeat=2
+    )
+    assert len(set(folders)) == 2
+    runs = measured["runs"]
+    assert runs["pipeline_seconds"] == [1.0, 2.0]
+    assert measured["pipeline"] == {"total_seconds": 1.0}
+    assert len(runs["floor_seconds"]) == 2
+    assert measured["floor"]["total_seconds"] == min(runs["floor_seconds"])
+    manifest = json.loads((small_workload.parent / "workload.json").read_text())
+    assert measured["floor"]["rows"] == manifest["total_rows"]

@@ -22,7 +22,7 @@ BENCHMARKS = {
     "celery": "odc_pipeline.bench.celery",
 }
 ALL = (
-    ("pipeline", ["--scales", "500000,1000000,2000000,4000000"]),
+    ("pipeline", ["--repeat", "3", "--scales", "500000,1000000,2000000,4000000"]),
     ("regions", []),
     ("validation", []),
     ("publish", []),
