@@ -177,9 +177,9 @@ def run_pipeline(
         asset_selection=selection,
         announce=console.print,
     )
-    for year_run in past:
+    for year, year_run in past.items():
         if not year_run.success:
-            console.print("[red]A past year's run did not finish cleanly; see above.[/red]")
+            console.print(f"[red]The run for {year} did not finish cleanly; see above.[/red]")
     warehouse = warehouse_resource(settings)
     lines = run_summary(warehouse.engine(), result.run_id)
     print_summary(lines, settings, warehouse.display_name)

@@ -216,7 +216,7 @@ def _audit(url: str, run_id: str) -> tuple[int, int, int]:
 def _fastest(measure: Callable[[], dict], repeat: int) -> tuple[dict, list[float]]:
     """The fastest of `repeat` measurements, and every one's total seconds.
 
-    A shared machine slows some runs by a third or more; the fastest run is the one least
+    A shared machine slows some runs by a fifth or more; the fastest run is the one least
     disturbed, and the list shows how far apart they were."""
     runs = [measure() for _ in range(repeat)]
     return min(runs, key=lambda r: r["total_seconds"]), [r["total_seconds"] for r in runs]

@@ -38,20 +38,18 @@ def execute_every_year(
     asset_selection: Sequence[dg.AssetKey] | None = None,
     execute: Execute = execute_without_capture,
     announce: Callable[[str], None] = lambda _: None,
-) -> tuple[list[dg.ExecuteInProcessResult], dg.ExecuteInProcessResult]:
-    """The past years' runs, then the night's run (the one whose summary counts)."""
-    past = []
+) -> tuple[dict[str, dg.ExecuteInProcessResult], dg.ExecuteInProcessResult]:
+    """The past years' runs, by year, then the night's run (the one whose summary counts)."""
+    past = {}
     keys = backfill_keys(registry, source_ids)
     for year in past_years(registry) if keys else []:
         announce(f"Year {year}: the sources that keep one file per year")
-        past.append(
-            execute(
-                job,
-                instance=instance,
-                run_config=run_config,
-                asset_selection=keys,
-                partition_key=year,
-            )
+        past[year] = execute(
+            job,
+            instance=instance,
+            run_config=run_config,
+            asset_selection=keys,
+            partition_key=year,
         )
     year = partition_for_sources(registry, source_ids) if source_ids else current_year(registry)
     if year:

@@ -148,9 +148,9 @@ def export_open_data(engine: Engine, folder: Path) -> Path:
                 for c in table.columns
                 if not (c.name.endswith("_hash") and c.name != "file_hash")
             ]
+            wanted = select(*(table.c[c] for c in columns))
             reads = [
-                partial(read_arrow, engine, select(table).where(table.c.source_id == s))
-                for s in holding
+                partial(read_arrow, engine, wanted.where(table.c.source_id == s)) for s in holding
             ]
             tables[table.name] = (table, columns, _read_ahead(reads))
     resources = []
