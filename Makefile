@@ -43,8 +43,12 @@ run: $(VENV)/.installed | $(DAGSTER_HOME)
 	$(BIN)/python -m odc_pipeline.run
 
 ## test: install the dev extras (and Debian's chromium and nginx for the UI tests) and run every test
+# Two test processes, one file each at a time: most tests wait on subprocesses, PostgreSQL or
+# a browser, so two halve the wall time on two cores. A file's tests stay in one process (the
+# Celery tests share the machine's broker queue). TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed-dev /usr/bin/chromium /usr/sbin/nginx
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The UI tests drive Debian's Chromium with Playwright and put Debian's nginx in front of the
 # webserver. Installed with apt when run as root (as CI does); otherwise this says what to run.

@@ -221,6 +221,26 @@ def test_query_reads_and_refuses_writes(cli_run, tmp_path):
     assert bad.returncode == 1 and "has no column 'nope'" in bad.stderr
 
 
+def test_query_starts_without_loading_the_pipeline(cli_run):
+    """`odc query` loads only its own command: not Dagster or Great Expectations, which take
+    seconds to import and which a question never needs."""
+    env, _ = cli_run
+    probe = (
+        "import sys\n"
+        "from odc_pipeline.cli import main\n"
+        "main(['query', 'select count(*) as n from dim_region', '--format', 'json'],"
+        " standalone_mode=False)\n"
+        "loaded = [m for m in ('dagster', 'great_expectations') if m in sys.modules]\n"
+        "print(loaded, file=sys.stderr)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert json.loads(completed.stdout) == [{"n": 91600}]
+    assert completed.stderr.strip().splitlines()[-1] == "[]"
+
+
 def test_query_exports_cannot_run_as_formulas(cli_run, tmp_path):
     env, _ = cli_run
     out = _odc(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from rich.console import Console
 
-from odc_pipeline.registry import Registry, RegistryError, load_registry
 from odc_pipeline.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from odc_pipeline.registry import Registry
 
 # Piped output (a file, a CI log) is not cut to 80 columns: ids must stay whole.
 _detected = Console()
@@ -23,6 +27,10 @@ def settings() -> Settings:
 
 def registry(check_files: bool = False) -> Registry:
     """The configured registry; a broken one stops the command with its problems listed."""
+    # Here, not at the top: the registry's models bring the region tables, which `odc query`
+    # and `odc report` never need.
+    from odc_pipeline.registry import RegistryError, load_registry
+
     path = settings().registry_path
     try:
         return load_registry(path, check_files=check_files)
