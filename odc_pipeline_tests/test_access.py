@@ -183,3 +183,28 @@ def test_sqlite_audience_files_hold_only_what_their_audience_may_read(tmp_path):
     full.close()
     assert votes == jsn_votes == summary
     assert regions == 91_600
+
+
+def test_an_organisation_without_private_sources_shares_the_members_file(tmp_path, monkeypatch):
+    """Its file holds exactly what members see, so it is the members file under a second
+    name; the organisation with a private source gets a file of its own. Without hard links
+    (some file systems) each file is a copy holding the same rows."""
+    settings, registry = _private_ldw_registry(tmp_path)
+    assert run_all(settings, registry).success
+    shared = settings.warehouse_dir / SHARED_FOLDER
+    members = shared / "members.sqlite"
+    assert (shared / "private_jsn.sqlite").samefile(members)
+    assert (shared / "private_fppjb.sqlite").samefile(members)
+    assert not (shared / "private_ldw.sqlite").samefile(members)
+    first = members.stat().st_ino
+
+    def no_hard_links(*_args, **_kwargs):
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_hard_links)
+    assert run_all(settings, registry).success
+    assert members.stat().st_ino != first  # renamed over, never written in place
+    for name in ("private_jsn.sqlite", "private_fppjb.sqlite"):
+        assert not (shared / name).samefile(members)
+        found = _file_sources(shared / name)
+        assert found["dim_source"] == found["fact_election_results"] == {JSN, FPPJB}, name

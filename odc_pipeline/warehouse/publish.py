@@ -343,29 +343,32 @@ def _publish_sqlite(
         finally:
             build_engine.dispose()
         audience_builds: list[tuple[Path, Path]] = []
-        if catalog is not None:
-            audiences = audiences_for([o.organization_id for o in catalog.organizations])
-            builds = {
-                a.name: sqlite_files.build_path(sqlite_files.audience_path(target, a))
-                for a in audiences
-            }
-            audience_builds = [
-                (builds[a.name], sqlite_files.audience_path(target, a)) for a in audiences
-            ]
-            # The public and members files are filtered, loaded and indexed inside SQLite,
-            # which releases the GIL: side by side, one per core. Each organisation's file
-            # is then the members file plus its own private rows.
-            steps = (
-                (
-                    [a for a in audiences if a.organization_id is None],
-                    partial(sqlite_files.build_audience_file, build),
-                ),
-                (
-                    [a for a in audiences if a.organization_id is not None],
-                    partial(sqlite_files.derive_private_file, build, builds[MEMBERS.name]),
-                ),
-            )
-            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        # One thread more than cores: the complete file is flushed to disk while the
+        # audience files are built from it.
+        with ThreadPoolExecutor(max_workers=(os.cpu_count() or 1) + 1) as pool:
+            flushed = pool.submit(sqlite_files.flush, build)
+            if catalog is not None:
+                audiences = audiences_for([o.organization_id for o in catalog.organizations])
+                builds = {
+                    a.name: sqlite_files.build_path(sqlite_files.audience_path(target, a))
+                    for a in audiences
+                }
+                audience_builds = [
+                    (builds[a.name], sqlite_files.audience_path(target, a)) for a in audiences
+                ]
+                # The public and members files are filtered, loaded and indexed inside SQLite,
+                # which releases the GIL: side by side, one per core. Each organisation's file
+                # is then the members file, plus its own private rows if it has any.
+                steps = (
+                    (
+                        [a for a in audiences if a.organization_id is None],
+                        partial(sqlite_files.build_audience_file, build),
+                    ),
+                    (
+                        [a for a in audiences if a.organization_id is not None],
+                        partial(sqlite_files.derive_private_file, build, builds[MEMBERS.name]),
+                    ),
+                )
                 for batch, make_file in steps:
                     pending = []
                     for audience in batch:
@@ -373,6 +376,7 @@ def _publish_sqlite(
                         pending.append(pool.submit(make_file, builds[audience.name], audience))
                     for future in pending:
                         future.result()
+            flushed.result()
         stage("swapping")
         sqlite_files.install(build, target)
         for audience_build, destination in audience_builds:

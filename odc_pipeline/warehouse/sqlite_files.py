@@ -95,10 +95,17 @@ def building_engine(path: Path, attached: dict[str, Path] | None = None) -> Engi
     return engine
 
 
-def install(build: Path, target: Path) -> None:
-    """Flush the finished file to disk, then rename it over the live one."""
-    with open(build, "rb+") as handle:
+def flush(path: Path) -> None:
+    """Write a finished file's pages to disk. Done as soon as each file is built, in the
+    builder's thread, so the disk writes one file while the next is being built."""
+    with open(path, "rb+") as handle:
         os.fsync(handle.fileno())
+
+
+def install(build: Path, target: Path) -> None:
+    """Flush the finished file to disk (quick if `flush` did it already), then rename it over
+    the live one."""
+    flush(build)
     os.replace(build, target)
     folder = os.open(target.parent, os.O_RDONLY)
     try:
@@ -147,13 +154,29 @@ def build_audience_file(complete: Path, build: Path, audience: Audience) -> None
             create_views(connection)
     finally:
         engine.dispose()
+    flush(build)
 
 
 def derive_private_file(complete: Path, members: Path, build: Path, audience: Audience) -> None:
-    """An organisation's file: the members file (already built and indexed), copied, plus
-    the organisation's own private sources. What members see is most of the warehouse;
-    copying its file is far cheaper than filtering, loading and indexing it again per member.
+    """An organisation's file: what members see plus the organisation's own private sources.
+
+    An organisation with no private source sees exactly what members see, so its file is the
+    members file under a second name (a hard link): nothing is written. Files are never
+    written in place, only renamed over, so the names part again at the next publish.
+    Otherwise the members file (already built and indexed) is copied and the private rows
+    added: far cheaper than filtering, loading and indexing most of the warehouse again.
     """
+    params = {"organization_id": audience.organization_id}
+    statement = f"SELECT 1 FROM dim_source WHERE {OWN_PRIVATE} LIMIT 1"  # noqa: S608
+    with sqlite3.connect(f"file:{complete}?mode=ro", uri=True) as reader:
+        owns_private = reader.execute(statement, params).fetchone()
+    reader.close()
+    if owns_private is None:
+        try:
+            os.link(members, build)
+            return
+        except OSError:  # a file system without hard links: a copy holds the same
+            pass
     shutil.copyfile(members, build)
     engine = building_engine(build, {"complete": complete})
     try:
@@ -161,7 +184,8 @@ def derive_private_file(complete: Path, members: Path, build: Path, audience: Au
             _copy_rows(
                 connection,
                 [(dim_source, OWN_PRIVATE), *((t, _of_sources(OWN_PRIVATE)) for t in BY_SOURCE)],
-                {"organization_id": audience.organization_id},
+                params,
             )
     finally:
         engine.dispose()
+    flush(build)
