@@ -201,6 +201,11 @@ def test_a_worker_killed_mid_step_ends_in_a_retried_success_or_a_clean_failure(c
                         victim = host.split("@")[0]
             time.sleep(0.2)
         assert victim is not None, "the slow pull never started"
+        # Killed only once its request is at the server: a worker killed before it asks (a
+        # busy machine is slow to get there) would leave one request for the retry to make.
+        while not cluster.requests and time.time() < deadline:
+            time.sleep(0.1)
+        assert cluster.requests, "the slow pull never reached the server"
         cluster.kill(victim)
         output, _ = process.communicate(timeout=600)
         (run,) = instance.get_runs()
