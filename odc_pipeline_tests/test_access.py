@@ -8,6 +8,7 @@ to the bytes of the file.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 
 import psycopg
@@ -16,7 +17,8 @@ import sqlalchemy as sa
 from psycopg import sql
 
 from odc_pipeline.registry import load_registry
-from odc_pipeline.warehouse.sqlite_files import SHARED_FOLDER
+from odc_pipeline.warehouse.audiences import MEMBERS, PUBLIC
+from odc_pipeline.warehouse.sqlite_files import SHARED_FOLDER, cut_audience_files
 from odc_pipeline_tests.conftest import (
     demo_registry_document,
     make_settings,
@@ -208,3 +210,62 @@ def test_an_organisation_without_private_sources_shares_the_members_file(tmp_pat
         assert not (shared / name).samefile(members)
         found = _file_sources(shared / name)
         assert found["dim_source"] == found["fact_election_results"] == {JSN, FPPJB}, name
+
+
+def test_audience_files_are_cut_from_the_complete_file_and_fail_closed(tmp_path):
+    """Audience files are cut from one copy of the complete file, members then public (rows
+    deleted, then compacted into the file): a row whose source the catalogue does not know
+    reaches no audience, deleted rows' bytes are not carried over, the copy is removed, and a
+    table the code has no sharing rule for stops the build instead of being shared whole."""
+    settings, registry = _private_ldw_registry(tmp_path)
+    assert run_all(settings, registry).success
+    complete = tmp_path / "complete.sqlite"
+    shutil.copyfile(settings.default_warehouse_path, complete)
+    ghost = "ghost_source_nobody_registered"
+    with sqlite3.connect(complete) as connection:
+        columns = [r[1] for r in connection.execute("pragma table_info(fact_election_results)")]
+        listed = ", ".join(columns)
+        picked = ", ".join("?" if c == "source_id" else c for c in columns)
+        # A copy of JSN's rows under an unregistered source id (column names from the file).
+        statement = (
+            f"insert into fact_election_results ({listed}) "  # noqa: S608
+            f"select {picked} from fact_election_results where source_id = ?"
+        )
+        connection.execute(statement, (ghost, JSN))
+    connection.close()
+    out = tmp_path / "out"
+    out.mkdir()
+    stages = []
+    cut_audience_files(
+        complete,
+        [(MEMBERS, out / "members.sqlite"), (PUBLIC, out / "public.sqlite")],
+        stages.append,
+    )
+    assert stages == ["building audience members", "building audience public"]
+    for name, sources in {"members.sqlite": {JSN, FPPJB}, "public.sqlite": {JSN}}.items():
+        found = _file_sources(out / name)
+        assert found["fact_election_results"] == sources, name
+        assert found["dim_source"] == sources, name
+        data = (out / name).read_bytes()
+        for hidden in {ghost, JSN, FPPJB, LDW} - sources:
+            assert hidden.encode() not in data, (name, hidden)
+        with sqlite3.connect(out / name) as file:
+            rows = file.execute("select count(*) from fact_election_results").fetchone()[0]
+            indexes = {r[0] for r in file.execute("select name from sqlite_master")}
+        file.close()
+        assert rows == sum(PUBLISHED[s] for s in sources), name
+        assert {"ix_fact_election_results_source", "region_summary"} <= indexes, name
+    assert [p.name for p in tmp_path.iterdir() if ".build-" in p.name] == []
+
+    with pytest.raises(ValueError, match="audience members sees more than public"):
+        cut_audience_files(complete, [(PUBLIC, out / "p2.sqlite"), (MEMBERS, out / "m2.sqlite")])
+    with sqlite3.connect(complete) as connection:
+        connection.execute("create table steward_notes (source_id text, note text)")
+    connection.close()
+    refused = out / "refused.sqlite"
+    with pytest.raises(
+        RuntimeError, match=r"no sharing rule for warehouse tables \['steward_notes'\]"
+    ):
+        cut_audience_files(complete, [(MEMBERS, refused)])
+    assert not refused.exists()
+    assert [p.name for p in tmp_path.iterdir() if ".build-" in p.name] == []

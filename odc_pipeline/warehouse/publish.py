@@ -356,26 +356,24 @@ def _publish_sqlite(
                 audience_builds = [
                     (builds[a.name], sqlite_files.audience_path(target, a)) for a in audiences
                 ]
-                # The public and members files are filtered, loaded and indexed inside SQLite,
-                # which releases the GIL: side by side, one per core. Each organisation's file
-                # is then the members file, plus its own private rows if it has any.
-                steps = (
-                    (
-                        [a for a in audiences if a.organization_id is None],
-                        partial(sqlite_files.build_audience_file, build),
-                    ),
-                    (
-                        [a for a in audiences if a.organization_id is not None],
-                        partial(sqlite_files.derive_private_file, build, builds[MEMBERS.name]),
-                    ),
+                # The members and public files are cut from the complete one, one after the
+                # other on one core (inside SQLite, which releases the GIL). Each organisation's
+                # file is then the members file, plus its own private rows if it has any.
+                shared_levels = sorted(
+                    (a for a in audiences if a.organization_id is None),
+                    key=lambda a: len(a.sharing),
+                    reverse=True,
                 )
-                for batch, make_file in steps:
-                    pending = []
-                    for audience in batch:
-                        stage(f"building audience {audience.name}")
-                        pending.append(pool.submit(make_file, builds[audience.name], audience))
-                    for future in pending:
-                        future.result()
+                sqlite_files.cut_audience_files(
+                    build, [(a, builds[a.name]) for a in shared_levels], stage
+                )
+                derive = partial(sqlite_files.derive_private_file, build, builds[MEMBERS.name])
+                pending = []
+                for audience in (a for a in audiences if a.organization_id is not None):
+                    stage(f"building audience {audience.name}")
+                    pending.append(pool.submit(derive, builds[audience.name], audience))
+                for future in pending:
+                    future.result()
             flushed.result()
         stage("swapping")
         sqlite_files.install(build, target)

@@ -17,8 +17,9 @@ import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from itertools import pairwise
 from pathlib import Path
 
 from sqlalchemy import Engine, Table, create_engine, event, text
@@ -31,9 +32,7 @@ from odc_pipeline.warehouse.audiences import (
     Audience,
     source_condition,
 )
-from odc_pipeline.warehouse.loading import create_indexes, create_tables
 from odc_pipeline.warehouse.schema import dim_source
-from odc_pipeline.warehouse.views import create_views
 
 _BUILD_MARK = ".build-"
 SHARED_FOLDER = "shared"
@@ -134,27 +133,82 @@ def _of_sources(condition: str) -> str:
     return f"source_id IN (SELECT source_id FROM complete.dim_source WHERE {condition})"  # noqa: S608
 
 
-def build_audience_file(complete: Path, build: Path, audience: Audience) -> None:
-    """A file holding only what `audience` may read, copied from a complete warehouse file."""
-    engine = building_engine(build, {"complete": complete})
-    condition = source_condition(audience)
+def cut_audience_files(
+    complete: Path,
+    cuts: list[tuple[Audience, Path]],
+    stage: Callable[[str], None] = lambda _name: None,
+) -> None:
+    """Files holding only what each audience may read, cut from a complete warehouse file,
+    the widest audience first (members, then public).
+
+    The complete file (indexed already) is copied once, beside itself. For each audience in
+    turn, the rows it may not read are deleted from the copy, and the copy is compacted into
+    the audience's file with `VACUUM INTO`, which writes only live rows, table and index pages
+    in order without sorting again. The next, narrower audience is cut from what is left.
+    Measured against filtering every row into a new file and indexing it, two files at a
+    time: a quarter less time, on one core instead of two.
+
+    Deleted rows' bytes stay in the copy's free pages and in its index pages, which are never
+    carried into an audience file. The copy (hidden, in the complete file's folder, never in
+    `shared/`) is removed as soon as the last file is cut.
+    """
+    for (wider, _), (narrower, _) in pairwise(cuts):
+        if not _sees_no_more(narrower, wider):
+            raise ValueError(f"audience {narrower.name} sees more than {wider.name}, cut before it")
+    copy = build_path(complete)
     try:
-        with engine.begin() as connection:
-            create_tables(connection)
-            _copy_rows(
-                connection,
-                [
-                    *((t, None) for t in SHARED_WHOLE),
-                    (dim_source, condition),
-                    *((t, _of_sources(condition)) for t in BY_SOURCE),
-                ],
-                {"organization_id": audience.organization_id},
-            )
-            create_indexes(connection)
-            create_views(connection)
+        shutil.copyfile(complete, copy)
+        with closing(sqlite3.connect(copy, isolation_level=None)) as connection:
+            for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-262144"):
+                connection.execute(f"PRAGMA {pragma}")  # fixed text
+            for audience, build in cuts:
+                stage(f"building audience {audience.name}")
+                _delete_hidden_rows(connection, audience)
+                connection.execute("VACUUM INTO ?", (str(build),))
+                flush(build)
     finally:
-        engine.dispose()
-    flush(build)
+        copy.unlink(missing_ok=True)
+
+
+def _sees_no_more(narrower: Audience, wider: Audience) -> bool:
+    return set(narrower.sharing) <= set(wider.sharing) and narrower.organization_id in (
+        None,
+        wider.organization_id,
+    )
+
+
+def _delete_hidden_rows(connection: sqlite3.Connection, audience: Audience) -> None:
+    """Delete every row `audience` may not read: exactly the complement of the rows it may.
+
+    `IS NOT 1` keeps only rows whose condition is true: a row whose source is unknown (or
+    whose condition is NULL) is deleted, as the audience would never have been given it.
+    """
+    tables = {row[0] for row in connection.execute(_TABLES)}
+    unruled = tables - {t.name for t in (*SHARED_WHOLE, dim_source, *BY_SOURCE)}
+    if unruled:  # fail closed: a new table is shared only once the code says with whom
+        raise RuntimeError(f"no sharing rule for warehouse tables {sorted(unruled)}")
+    condition = source_condition(audience)
+    params = {"organization_id": audience.organization_id}
+    visible = f"source_id IN (SELECT source_id FROM dim_source WHERE {condition})"  # noqa: S608
+    connection.execute("BEGIN")
+    for table in BY_SOURCE:  # before dim_source, which says which sources are visible
+        statement = f"DELETE FROM {_quote(table.name)} WHERE ({visible}) IS NOT 1"  # noqa: S608
+        connection.execute(statement, params)
+    connection.execute(f"DELETE FROM dim_source WHERE ({condition}) IS NOT 1", params)  # noqa: S608
+    connection.execute("COMMIT")
+
+
+#: Every table but SQLite's own counters (never row values; `sqlite_stat4`, which samples
+#: values, is not excluded and so would stop the build).
+_TABLES = (
+    "SELECT name FROM sqlite_master WHERE type = 'table' "
+    "AND name NOT IN ('sqlite_sequence', 'sqlite_stat1')"
+)
+
+
+def _quote(name: str) -> str:
+    """A code table name as an SQLite identifier."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def derive_private_file(complete: Path, members: Path, build: Path, audience: Audience) -> None:
