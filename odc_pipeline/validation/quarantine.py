@@ -8,6 +8,7 @@ whole original row is kept as JSON so the numbers can be recovered once the file
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +52,7 @@ PERSONAL_MASK = "[personal data removed]"
 
 
 def row_as_json(
-    row: pd.Series, personal: tuple[str, ...] = (), free_text: tuple[str, ...] = ()
+    row: Mapping[str, Any], personal: tuple[str, ...] = (), free_text: tuple[str, ...] = ()
 ) -> str:
     """The row's own cells (provenance left out, personal data masked or scrubbed) as JSON."""
     cells = {}
@@ -78,6 +79,14 @@ def _shown_value(
     return scrub_text(shown) if problem.column in free_text else shown
 
 
+def _rows_by_index(original: pd.DataFrame, indexes: list) -> dict[Any, Mapping[str, Any]]:
+    """The rejected rows, each as column -> cell, picked out of the frame in one lookup: a
+    lookup per problem costs more than the rest of the quarantine put together."""
+    if original.index.is_unique:
+        return original.loc[indexes].to_dict(orient="index")
+    return {index: original.loc[index] for index in indexes}
+
+
 def quarantine_frame(
     source_id: str,
     original: pd.DataFrame,
@@ -90,9 +99,13 @@ def quarantine_frame(
         return pd.DataFrame({c: pd.Series(dtype="object") for c in QUARANTINE_COLUMNS}).astype(
             {"source_row": "Int64"}
         )
+    rows = _rows_by_index(original, list(dict.fromkeys(p.index for p in problems)))
+    row_data: dict[Any, str] = {}  # a row with several problems is written out once
     records = []
     for problem in problems:
-        row = original.loc[problem.index]
+        row = rows[problem.index]
+        if problem.index not in row_data:
+            row_data[problem.index] = row_as_json(row, personal, free_text)
         records.append(
             {
                 "source_id": source_id,
@@ -101,7 +114,7 @@ def quarantine_frame(
                 "value": _shown_value(problem, personal, free_text),
                 "rule": problem.rule,
                 "reason": problem.reason,
-                "row_data": row_as_json(row, personal, free_text),
+                "row_data": row_data[problem.index],
                 "file_hash": row[FILE_HASH],
             }
         )
