@@ -109,6 +109,43 @@ def test_json_wrong_records_path_and_broken_json(tmp_path):
         read_source(path, "json", ReadOptions(records_path="data"), ["kode"])
 
 
+def test_json_lines_read_the_same_whichever_parser_takes_a_line(tmp_path):
+    """orjson parses most lines; what it refuses (NaN, an integer past 64 bits, a lone
+    surrogate escape, nesting past its limit) is read by `json`, and broken lines still fail
+    alone with `json`'s message."""
+    lines = [
+        '{"kode": "32.04", "suara": 7, "nama": "Bandung \\u00e9", "x": 1.5e3}',
+        '{"kode": 3204.0, "suara": NaN}',
+        '{"kode": "32.04", "suara": 1180591620717411303424}',
+        '{"kode": "32.04", "nama": "\\ud800"}',
+        '{"kode": "32.04", "suara": ' + "[" * 1100 + "]" * 1100 + "}",
+        '{"kode": "32.04", "suara": 5',
+        "[1, 2]",
+    ]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    frame = read_source(path, "jsonl", ReadOptions(), ["kode"])
+    for line in lines:
+        try:
+            expected = json.loads(line)
+        except (json.JSONDecodeError, RecursionError) as error:
+            with pytest.raises(type(error)):
+                readers._loads(line)
+        else:
+            assert readers._loads(line) == expected
+    assert frame["kode"].tolist()[:4] == ["32.04", "3204", "32.04", "32.04"]
+    assert frame.loc[0, "nama"] == "Bandung \u00e9"
+    assert frame.loc[0, "x"] == "1500"
+    assert frame.loc[1, "suara"] is None  # NaN is a missing number
+    assert frame.loc[2, "suara"] == "1180591620717411303424"
+    assert frame.loc[3, "nama"] == "\ud800"
+    assert frame["_read_error"].tolist()[4:] == [
+        "line 5 nests too deep to read",
+        "line 6 is not valid JSON: Expecting ',' delimiter",
+        "line 7 is list, not an object",
+    ]
+
+
 def test_missing_file_is_a_read_error(tmp_path):
     with pytest.raises(SourceReadError, match="file not found"):
         read_source(tmp_path / "gone.csv", "csv", ReadOptions(), ["kode"])

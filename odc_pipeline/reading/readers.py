@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -383,9 +384,19 @@ def _records_frame(records: list[tuple[int, dict | None, str | None]]) -> pd.Dat
     return frame
 
 
+def _loads(text: str | bytes) -> Any:
+    """`json.loads`, with orjson (about four times faster) tried first. Whatever orjson refuses
+    (NaN, integers past 64 bits, nesting past its limit, UTF-16, broken text) goes to `json`,
+    so every file reads, and fails with the same message, exactly as with `json` alone."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def _read_json(path: Path, options: ReadOptions) -> pd.DataFrame:
     try:
-        document = json.loads(path.read_bytes())
+        document = _loads(path.read_bytes())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SourceReadError(f"not valid JSON (was the file cut off?): {exc}") from exc
     except RecursionError:
@@ -450,7 +461,7 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = _loads(line)
         except json.JSONDecodeError as exc:
             out.append((number, None, f"line {number} is not valid JSON: {exc.msg}"))
             continue
