@@ -79,9 +79,9 @@ def _shown_value(
     return scrub_text(shown) if problem.column in free_text else shown
 
 
-def _rows_by_index(original: pd.DataFrame, indexes: list) -> dict[Any, Mapping[str, Any]]:
-    """The rejected rows, each as column -> cell, picked out of the frame in one lookup: a
-    lookup per problem costs more than the rest of the quarantine put together."""
+def rows_by_index(original: pd.DataFrame, indexes: list) -> dict[Any, Mapping[str, Any]]:
+    """Rows of `original`, each as column -> cell, picked out of the frame in one lookup: a
+    lookup per rejected row costs more than the rest of the quarantine put together."""
     if original.index.is_unique:
         return original.loc[indexes].to_dict(orient="index")
     return {index: original.loc[index] for index in indexes}
@@ -99,7 +99,7 @@ def quarantine_frame(
         return pd.DataFrame({c: pd.Series(dtype="object") for c in QUARANTINE_COLUMNS}).astype(
             {"source_row": "Int64"}
         )
-    rows = _rows_by_index(original, list(dict.fromkeys(p.index for p in problems)))
+    rows = rows_by_index(original, list(dict.fromkeys(p.index for p in problems)))
     row_data: dict[Any, str] = {}  # a row with several problems is written out once
     records = []
     for problem in problems:
@@ -147,4 +147,5 @@ __all__ = [
     "empty_quarantine",
     "quarantine_frame",
     "row_as_json",
+    "rows_by_index",
 ]

@@ -21,7 +21,7 @@ from odc_pipeline.reading.headers import (
 from odc_pipeline.registry.model import SourceEntry
 from odc_pipeline.validation.models import CHECK_COLUMNS, MODELS
 from odc_pipeline.validation.numbers import parse_whole_number_column
-from odc_pipeline.validation.quarantine import Problem, quarantine_frame
+from odc_pipeline.validation.quarantine import Problem, quarantine_frame, rows_by_index
 from odc_pipeline.validation.reasons import reason_for
 from odc_pipeline.validation.values import parse_date, parse_decimal
 
@@ -215,15 +215,16 @@ def _model_problems(typed: pd.DataFrame, entry: SourceEntry) -> list[Problem]:
         cases = errors.failure_cases
     problems: list[Problem] = []
     seen: set[tuple[object, str]] = set()
+    # A schema-level failure has no row (e.g. a dtype); the rows carry their own.
+    cases = cases[cases["index"].notna()]
+    rows = rows_by_index(typed, list(dict.fromkeys(cases["index"])))
     for case in cases.itertuples(index=False):
-        if pd.isna(case.index):
-            continue  # a schema-level failure without a row (e.g. a dtype); the rows carry their own
         rule = str(case.check)
         column = CHECK_COLUMNS.get(rule, case.column)
         if (case.index, rule) in seen:
             continue  # dataframe-wide checks report once per column; one problem per row is enough
         seen.add((case.index, rule))
-        row = typed.loc[case.index].to_dict()
+        row = dict(rows[case.index])
         value = row.get(column)
         value = None if value is None or pd.isna(value) else value
         problems.append(
