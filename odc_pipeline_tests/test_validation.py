@@ -109,3 +109,32 @@ def test_results_per_polling_station_are_keyed_by_station():
     outcome = validate_source(_station_rows(["001", "002"]).drop(columns="tps"), plain)
     assert len(outcome.valid) == 0
     assert sorted(outcome.quarantine["source_row"]) == [2, 3]
+
+
+def test_a_file_pasted_twice_into_itself_sets_every_copy_aside_with_short_reasons():
+    """Each row of the demo file appears twice, and one row 30 times: every copy is set aside
+    as a duplicate, each pair names its two rows, and the big group names its first 20 rows
+    and how many more (every row of a group carries the reason, so a full list would grow
+    with the square of the group)."""
+    outcome, raw = _validate("jsn_pilpres2024_kabkota")
+    doubled = pd.concat(
+        [raw, raw.assign(_source_row=raw["_source_row"] + 1000)]
+        + [raw.iloc[[0]].assign(_source_row=2000 + n) for n in range(28)],
+        ignore_index=True,
+    )
+    again, _ = _validate("jsn_pilpres2024_kabkota", doubled)
+    duplicates = again.quarantine[again.quarantine["rule"] == "duplicate_key"]
+    first_row = int(raw["_source_row"].iloc[0])
+    assert set(duplicates["source_row"]) == set(doubled["_source_row"])
+    assert len(again.valid) == 0
+    pair = duplicates[duplicates["source_row"] == 1047]["reason"].tolist()
+    assert pair == [
+        "rows 47, 1047 have the same election, year, contest, candidate, region; keep one row "
+        "per region and remove or correct the others"
+    ]
+    big = set(duplicates[duplicates["source_row"] == first_row]["reason"])
+    group = sorted([first_row, first_row + 1000, *range(2000, 2028)])
+    assert big == {
+        f"rows {', '.join(map(str, group[:20]))} and 10 more have the same election, year, "
+        "contest, candidate, region; keep one row per region and remove or correct the others"
+    }

@@ -149,23 +149,34 @@ def _duplicate_problems(frame: pd.DataFrame, entry: SourceEntry, skip: set) -> l
     duplicated = candidates[candidates.duplicated(keep=False)]
     if duplicated.empty:
         return []
-    rows = frame.loc[duplicated.index, SOURCE_ROW]
-    groups = duplicated.assign(_row=rows).groupby(key, dropna=False, sort=False)["_row"].apply(list)
-    problems = []
-    for group_rows in groups:
-        listed = ", ".join(str(r) for r in sorted(group_rows))
-        for index in duplicated.index[rows.isin(group_rows).to_numpy()]:
-            problems.append(
-                Problem(
-                    index,
-                    ", ".join(key),
-                    None,
-                    "duplicate_key",
-                    f"rows {listed} have the same {', '.join(key)}; keep one row per {key[-1]} "
-                    "and remove or correct the others",
-                )
-            )
-    return problems
+    # Each duplicated row's group, numbered once: matching rows to groups group by group
+    # grew with the square of the duplicates (a file pasted twice into itself).
+    group_of = duplicated.groupby(key, dropna=False, sort=False).ngroup().to_numpy()
+    rows = frame.loc[duplicated.index, SOURCE_ROW].to_numpy()
+    members: dict[int, list] = {}
+    for group, row in zip(group_of.tolist(), rows.tolist(), strict=True):
+        members.setdefault(group, []).append(row)
+    reasons = {
+        group: f"rows {_listed_rows(sorted(group_rows))} have the same {', '.join(key)}; "
+        f"keep one row per {key[-1]} and remove or correct the others"
+        for group, group_rows in members.items()
+    }
+    return [
+        Problem(index, ", ".join(key), None, "duplicate_key", reasons[group])
+        for index, group in zip(duplicated.index, group_of.tolist(), strict=True)
+    ]
+
+
+#: Row numbers named in one duplicate's reason; a bigger group is summed up after them.
+_LISTED_ROWS = 20
+
+
+def _listed_rows(rows: list) -> str:
+    """ "2, 7", or for a large group "2, 7, ... (20 numbers) and 1,234 more": every row of the
+    group carries the reason, so listing thousands in each would grow with their square."""
+    listed = ", ".join(str(r) for r in rows[:_LISTED_ROWS])
+    more = len(rows) - _LISTED_ROWS
+    return f"{listed} and {more:,} more" if more > 0 else listed
 
 
 def _parse_values(frame: pd.DataFrame, entry: SourceEntry) -> tuple[pd.DataFrame, list[Problem]]:
