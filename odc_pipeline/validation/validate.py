@@ -172,8 +172,9 @@ _LISTED_ROWS = 20
 
 
 def _listed_rows(rows: list) -> str:
-    """ "2, 7", or for a large group "2, 7, ... (20 numbers) and 1,234 more": every row of the
-    group carries the reason, so listing thousands in each would grow with their square."""
+    """The group's row numbers ("2, 7"); of a large group the first 20 and "and 1,234 more":
+    every row of the group carries the reason, so listing thousands in each would grow with
+    their square."""
     listed = ", ".join(str(r) for r in rows[:_LISTED_ROWS])
     more = len(rows) - _LISTED_ROWS
     return f"{listed} and {more:,} more" if more > 0 else listed
