@@ -23,6 +23,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from sqlalchemy import Engine, Table, create_engine, event, text
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.pool import NullPool
 
 from odc_pipeline.warehouse.audiences import (
@@ -35,6 +36,8 @@ from odc_pipeline.warehouse.audiences import (
 from odc_pipeline.warehouse.schema import dim_source
 
 _BUILD_MARK = ".build-"
+#: SQLAlchemy's SQLite dialect, for quoting the code's table names on a plain sqlite3 connection.
+_SQLITE = sqlite_dialect.dialect()
 SHARED_FOLDER = "shared"
 
 
@@ -74,6 +77,22 @@ def leave_wal_mode(target: Path) -> None:
         connection.close()
 
 
+#: A file being built: no journal, no fsync per statement (it is not live yet, and is thrown
+#: away if the run dies), a 256 MiB cache, sorts in memory on two cores (index builds).
+_BUILDING_PRAGMAS = (
+    "journal_mode=OFF",
+    "synchronous=OFF",
+    "cache_size=-262144",
+    "temp_store=MEMORY",
+    "threads=2",
+)
+
+
+def _set_building_pragmas(cursor: sqlite3.Cursor | sqlite3.Connection) -> None:
+    for pragma in _BUILDING_PRAGMAS:
+        cursor.execute(f"PRAGMA {pragma}")  # fixed text
+
+
 def building_engine(path: Path, attached: dict[str, Path] | None = None) -> Engine:
     """An engine on a file being built: no journal, no fsync per statement (the file is not
     live yet, and is thrown away if the run dies), with other files attached read-only by use."""
@@ -82,11 +101,7 @@ def building_engine(path: Path, attached: dict[str, Path] | None = None) -> Engi
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=OFF")
-        cursor.execute("PRAGMA synchronous=OFF")
-        cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB
-        cursor.execute("PRAGMA temp_store=MEMORY")
-        cursor.execute("PRAGMA threads=2")  # index builds sort on two cores
+        _set_building_pragmas(cursor)
         for alias, other in (attached or {}).items():
             cursor.execute(f"ATTACH DATABASE ? AS {alias}", (str(other),))  # alias: code constant
         cursor.close()
@@ -159,8 +174,7 @@ def cut_audience_files(
     try:
         shutil.copyfile(complete, copy)
         with closing(sqlite3.connect(copy, isolation_level=None)) as connection:
-            for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-262144"):
-                connection.execute(f"PRAGMA {pragma}")  # fixed text
+            _set_building_pragmas(connection)
             for audience, build in cuts:
                 stage(f"building audience {audience.name}")
                 _delete_hidden_rows(connection, audience)
@@ -192,7 +206,8 @@ def _delete_hidden_rows(connection: sqlite3.Connection, audience: Audience) -> N
     visible = f"source_id IN (SELECT source_id FROM dim_source WHERE {condition})"  # noqa: S608
     connection.execute("BEGIN")
     for table in BY_SOURCE:  # before dim_source, which says which sources are visible
-        statement = f"DELETE FROM {_quote(table.name)} WHERE ({visible}) IS NOT 1"  # noqa: S608
+        name = _SQLITE.identifier_preparer.quote(table.name)
+        statement = f"DELETE FROM {name} WHERE ({visible}) IS NOT 1"  # noqa: S608
         connection.execute(statement, params)
     connection.execute(f"DELETE FROM dim_source WHERE ({condition}) IS NOT 1", params)  # noqa: S608
     connection.execute("COMMIT")
@@ -204,11 +219,6 @@ _TABLES = (
     "SELECT name FROM sqlite_master WHERE type = 'table' "
     "AND name NOT IN ('sqlite_sequence', 'sqlite_stat1')"
 )
-
-
-def _quote(name: str) -> str:
-    """A code table name as an SQLite identifier."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def derive_private_file(complete: Path, members: Path, build: Path, audience: Audience) -> None:
