@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+from contextlib import closing
 
 import psycopg
 import pytest
@@ -185,6 +186,12 @@ def test_sqlite_audience_files_hold_only_what_their_audience_may_read(tmp_path):
     full.close()
     assert votes == jsn_votes == summary
     assert regions == 91_600
+    # Every file is whole, kept in rollback-journal mode, and built with 16 KiB pages.
+    for path in (settings.default_warehouse_path, *shared.iterdir()):
+        with closing(sqlite3.connect(path)) as connection:
+            assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",), path
+            assert connection.execute("PRAGMA journal_mode").fetchone() == ("delete",), path
+            assert connection.execute("PRAGMA page_size").fetchone() == (16384,), path
 
 
 def test_an_organisation_without_private_sources_shares_the_members_file(tmp_path, monkeypatch):

@@ -79,7 +79,11 @@ def leave_wal_mode(target: Path) -> None:
 
 #: A file being built: no journal, no fsync per statement (it is not live yet, and is thrown
 #: away if the run dies), a 256 MiB cache, sorts in memory on two cores (index builds).
+#: Pages of 16 KiB instead of SQLite's 4 KiB (it takes effect only on a new, empty file):
+#: a quarter as many pages to fill, index and copy; measured at 2M rows, the SQLite publish
+#: took 15.0-16.6 s instead of 17.3-19.4 s, and 64 KiB pages were no faster than 16 KiB.
 _BUILDING_PRAGMAS = (
+    "page_size=16384",
     "journal_mode=OFF",
     "synchronous=OFF",
     "cache_size=-262144",
