@@ -362,6 +362,19 @@ def test_the_nightly_run_touches_only_the_current_year(tmp_path):
     assert totals[(LDW_DPT, 2019)] == (27, ldw_total(2019))
 
 
+def test_a_run_without_a_year_says_how_to_name_one(tmp_path):
+    """`dagster job execute` without a partition: the source with years fails with a message
+    giving the command line that works, not a traceback."""
+    years = Years(tmp_path)
+    result = years.run(ALL_ASSETS_JOB, None, [dg.AssetKey(f"pull_{LDW_DPT}")])
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert failure.step_key == f"pull_{LDW_DPT}"
+    description = failure.step_failure_data.user_failure_data.description
+    assert description.startswith(f"source '{LDW_DPT}' keeps one file per year (2019, 2024)")
+    assert """add --tags '{"dagster/partition": "2024"}' to `dagster job execute`""" in description
+
+
 def test_a_failed_year_holds_the_whole_source_back(tmp_path):
     years = Years(tmp_path)
     assert years.run(YEARS_JOB, "2019").success

@@ -9,6 +9,7 @@ an error. The warehouse is not partitioned: it publishes every year a source has
 
 import dagster as dg
 
+from odc_pipeline.defs.execution import PARTITION_TAG
 from odc_pipeline.registry.model import Registry, SourceEntry
 
 
@@ -30,13 +31,23 @@ def past_years(registry: Registry) -> list[str]:
     return partitions.get_partition_keys()[:-1] if partitions else []
 
 
-def entry_for_partition(entry: SourceEntry, partition_key: str | None) -> SourceEntry | None:
-    """The entry as it is for this run's partition; None when it does not cover that year."""
+def entry_for_partition(
+    entry: SourceEntry, partition_key: str | None, latest: str | None = None
+) -> SourceEntry | None:
+    """The entry as it is for this run's partition; None when it does not cover that year.
+
+    A run without a year (a job started without a partition) fails with a message saying how
+    to name one; `latest`, the nightly run's year, is the example it gives."""
     if not entry.partitioned:
         return entry
     if partition_key is None:
-        raise ValueError(
-            f"source {entry.id!r} keeps one file per year: run it for a year (a partition)"
+        latest = latest or str(max(entry.years))
+        raise dg.Failure(
+            description=f"source {entry.id!r} keeps one file per year "
+            f"({', '.join(str(y) for y in entry.years)}), so a run must name its year: in the "
+            "UI, choose the year (partition) in the Materialize dialog; on the command line, "
+            f'add --tags \'{{"{PARTITION_TAG}": "{latest}"}}\' to `dagster job execute`. '
+            "The latest year's run publishes every year already materialized."
         )
     year = int(partition_key)
     return entry.for_year(year) if year in entry.years else None

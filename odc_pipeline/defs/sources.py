@@ -85,6 +85,7 @@ def build_source_assets(
 ) -> list[dg.AssetsDefinition]:
     """The four steps of one source, as Dagster assets (one partition per year with `years`)."""
     partitions = partitions if entry.partitioned else None
+    latest = partitions.get_partition_keys()[-1] if partitions else None
     group = entry.organization
     owners = [f"team:{entry.organization}"]
     tags = _tags(entry)
@@ -95,7 +96,7 @@ def build_source_assets(
     def this_run(context) -> tuple[SourceEntry, str | None]:
         """The entry for this run's year, and why there is no file, or None when there is."""
         key = context.partition_key if context.has_partition_key else None
-        located = entry_for_partition(entry, key)
+        located = entry_for_partition(entry, key, latest)
         if located is not None:
             return located, None
         covered = ", ".join(str(y) for y in entry.years)
