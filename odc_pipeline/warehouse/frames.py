@@ -89,6 +89,17 @@ def read_arrow(engine: Engine, statement: Select) -> pa.Table:
         return pa.Table.from_pandas(pd.read_sql(statement, connection), preserve_index=False)
 
 
+def release_unused_memory() -> None:
+    """Hand the memory Arrow has freed back to the system.
+
+    Arrow's allocator keeps freed blocks for reuse, and they still count as the process's
+    resident memory. After a step lets go of a whole night's columns (the publisher's bulk
+    load, a quality suite's table), the next one would otherwise start from that high-water
+    mark: at 4M rows in one process, 0.9 GiB more during the audience files and 1 GiB more
+    during the open data export."""
+    pa.default_memory_pool().release_unused()
+
+
 def read_frame(engine: Engine, statement: Select) -> pd.DataFrame:
     """The rows of `statement`, column by column."""
     return read_arrow(engine, statement).to_pandas()

@@ -42,6 +42,7 @@ from odc_pipeline.warehouse.audiences import MEMBERS, audiences_for
 from odc_pipeline.warehouse.batches import SourceBatch
 from odc_pipeline.warehouse.catalog import Catalog, write_catalog
 from odc_pipeline.warehouse.dictionary import dictionary_rows
+from odc_pipeline.warehouse.frames import release_unused_memory
 from odc_pipeline.warehouse.loading import (
     copy_frame,
     create_indexes,
@@ -338,6 +339,10 @@ def _publish_sqlite(
             # The file is not live yet: it can take several transactions.
             stage("bulk loading")
             ingest_sqlite(build, bulk)
+            # The rows are in the file: let their Arrow copy go before indexing and cutting,
+            # which need memory of their own (at 4M rows, 0.9 GiB was held to the end).
+            bulk.clear()
+            release_unused_memory()
             with build_engine.begin() as connection:
                 table_rows = _finish(connection, stage)
         finally:
