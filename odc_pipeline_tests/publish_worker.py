@@ -17,7 +17,8 @@ from odc_pipeline.regions.reference import load_reference
 from odc_pipeline.validation.quarantine import empty_quarantine
 from odc_pipeline.warehouse.batches import SourceBatch
 from odc_pipeline.warehouse.catalog import Catalog, OrganizationInfo, SourceInfo
-from odc_pipeline.warehouse.publish import make_engine, publish
+from odc_pipeline.warehouse.engine import make_engine
+from odc_pipeline.warehouse.publish import publish
 
 CATALOG = Catalog(
     organizations=[OrganizationInfo("org_a", "Organisation A")],

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from odc_pipeline.warehouse.publish import BUILD_SCHEMA, CORE_SCHEMA, make_engine
+from odc_pipeline.warehouse.engine import CORE_SCHEMA, make_engine
+from odc_pipeline.warehouse.publish import BUILD_SCHEMA
 from odc_pipeline.warehouse.sqlite_files import SHARED_FOLDER
 
 FIRST_ROWS = 30_000

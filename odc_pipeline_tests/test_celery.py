@@ -30,7 +30,7 @@ from odc_pipeline.defs.execution import job_command
 from odc_pipeline.defs.partitions import current_year
 from odc_pipeline.registry import load_registry
 from odc_pipeline.settings import PROJECT_ROOT
-from odc_pipeline.warehouse.publish import make_engine
+from odc_pipeline.warehouse.engine import make_engine
 from odc_pipeline_tests.conftest import (
     DEMO_REGISTRY,
     POSTGRES_ADMIN_URL,

@@ -223,14 +223,17 @@ def test_query_reads_and_refuses_writes(cli_run, tmp_path):
 
 def test_query_starts_without_loading_the_pipeline(cli_run):
     """`odc query` loads only its own command: not Dagster or Great Expectations, which take
-    seconds to import and which a question never needs."""
+    seconds to import, nor the publisher and the open data export, which a question never
+    needs."""
     env, _ = cli_run
     probe = (
         "import sys\n"
         "from odc_pipeline.cli import main\n"
         "main(['query', 'select count(*) as n from dim_region', '--format', 'json'],"
         " standalone_mode=False)\n"
-        "loaded = [m for m in ('dagster', 'great_expectations') if m in sys.modules]\n"
+        "heavy = ('dagster', 'great_expectations', 'odc_pipeline.warehouse.publish',"
+        " 'odc_pipeline.warehouse.export')\n"
+        "loaded = [m for m in heavy if m in sys.modules]\n"
         "print(loaded, file=sys.stderr)\n"
     )
     completed = subprocess.run(

@@ -6,7 +6,8 @@ import csv
 
 import frictionless
 
-from odc_pipeline.warehouse.export import export_open_data, safe_cell
+from odc_pipeline.warehouse.cells import safe_cell
+from odc_pipeline.warehouse.export import export_open_data
 
 
 def test_open_data_package_validates_and_holds_only_public_sources(demo_run, tmp_path):

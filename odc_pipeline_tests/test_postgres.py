@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from odc_pipeline.defs.build import build_definitions
-from odc_pipeline.warehouse.publish import make_engine
+from odc_pipeline.warehouse.engine import make_engine
 from odc_pipeline_tests.conftest import make_settings, run_all
 
 

@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from odc_pipeline.regions.reference import load_reference
-from odc_pipeline.warehouse.publish import WarehouseSchemaError, make_engine, publish
+from odc_pipeline.warehouse.engine import make_engine
+from odc_pipeline.warehouse.publish import WarehouseSchemaError, publish
 from odc_pipeline_tests.publish_worker import CATALOG, batch
 
 

@@ -45,7 +45,7 @@ from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.defs.execution import execute_without_capture
 from odc_pipeline.registry import load_registry
 from odc_pipeline.settings import ROLE_PREFIX_VARIABLE, WAREHOUSE_URL_VARIABLE, scratch_settings
-from odc_pipeline.warehouse.publish import make_engine
+from odc_pipeline.warehouse.engine import make_engine
 from odc_pipeline.warehouse.scratch import drop_roles, temporary_database
 from odc_pipeline.warehouse.summary import run_summary
 

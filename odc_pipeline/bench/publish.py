@@ -23,7 +23,8 @@ from odc_pipeline.bench.results import save
 from odc_pipeline.regions import load_reference
 from odc_pipeline.validation.quarantine import empty_quarantine
 from odc_pipeline.warehouse.batches import SourceBatch
-from odc_pipeline.warehouse.publish import make_engine, publish
+from odc_pipeline.warehouse.engine import make_engine
+from odc_pipeline.warehouse.publish import publish
 from odc_pipeline.warehouse.scratch import temporary_database
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

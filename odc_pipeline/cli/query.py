@@ -12,7 +12,7 @@ from rich.table import Table
 
 from odc_pipeline.cli.common import console, settings
 from odc_pipeline.settings import warehouse_url_from_environment
-from odc_pipeline.warehouse.export import safe_cell
+from odc_pipeline.warehouse.cells import safe_cell
 from odc_pipeline.warehouse.readonly import QueryRefused, run_query, table_query
 
 

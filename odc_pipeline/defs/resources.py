@@ -6,7 +6,7 @@ import dagster as dg
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from odc_pipeline.warehouse.publish import make_engine
+from odc_pipeline.warehouse.engine import make_engine
 
 
 class WarehouseResource(dg.ConfigurableResource):

@@ -195,7 +195,7 @@ def import_decisions(path: Path, reference_dir: Path, reference: pd.DataFrame) -
 def main(argv: list[str]) -> int:
     from odc_pipeline.regions.reference import load_reference
     from odc_pipeline.settings import load_settings, warehouse_url_from_environment
-    from odc_pipeline.warehouse.publish import make_engine
+    from odc_pipeline.warehouse.engine import make_engine
 
     if len(argv) != 3 or argv[1] not in ("export", "import"):
         print(__doc__)

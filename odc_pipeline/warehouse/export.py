@@ -9,7 +9,6 @@ prefixed with a `'`, so an opened CSV shows them as text.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -21,19 +20,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as arrow_csv
 from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, Numeric, select
 
+from odc_pipeline.warehouse.cells import FORMULA, safe_cell
 from odc_pipeline.warehouse.frames import read_arrow, read_frame
 from odc_pipeline.warehouse.schema import FACT_TABLES, dim_organization, dim_region, dim_source
 
-_FORMULA = re.compile(r"^[=+\-@\t\r]")
-_NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)*%?$")
 PACKAGE_NAME = "odc-pipeline-open-data"
-
-
-def safe_cell(value: object) -> object:
-    """A text cell a spreadsheet would evaluate gets a leading apostrophe; numbers are kept."""
-    if isinstance(value, str) and _FORMULA.match(value) and not _NUMBER.match(value):
-        return "'" + value
-    return value
 
 
 def _safe_text(values: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -41,7 +32,7 @@ def _safe_text(values: pa.ChunkedArray) -> pa.ChunkedArray:
     million. A column with no value a spreadsheet would run is returned as it is."""
     encoded = pc.dictionary_encode(values.combine_chunks())
     distinct = encoded.dictionary
-    if not pc.any(pc.match_substring_regex(distinct, _FORMULA.pattern)).as_py():
+    if not pc.any(pc.match_substring_regex(distinct, FORMULA.pattern)).as_py():
         return values
     fixed = pa.array([safe_cell(v) for v in distinct.to_pylist()], pa.string())
     return pa.chunked_array([pc.take(fixed, encoded.indices)])

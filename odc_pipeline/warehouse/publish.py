@@ -28,8 +28,6 @@ from sqlalchemy import (
     MetaData,
     Table,
     bindparam,
-    create_engine,
-    event,
     func,
     inspect,
     select,
@@ -42,6 +40,7 @@ from odc_pipeline.warehouse.audiences import MEMBERS, audiences_for
 from odc_pipeline.warehouse.batches import SourceBatch
 from odc_pipeline.warehouse.catalog import Catalog, write_catalog
 from odc_pipeline.warehouse.dictionary import dictionary_rows
+from odc_pipeline.warehouse.engine import CORE_SCHEMA
 from odc_pipeline.warehouse.frames import release_unused_memory
 from odc_pipeline.warehouse.loading import (
     copy_frame,
@@ -63,8 +62,7 @@ from odc_pipeline.warehouse.schema import (
 )
 from odc_pipeline.warehouse.views import create_views
 
-#: PostgreSQL schemas: the live version, the one being built, and the one just replaced.
-CORE_SCHEMA = "odc_warehouse"
+#: PostgreSQL schemas: the one being built and the one just replaced (the live one: CORE_SCHEMA).
 BUILD_SCHEMA = "odc_build"
 RETIRED_SCHEMA = "odc_retired"
 #: Key of the advisory lock that keeps two publishers of one database from overlapping.
@@ -73,21 +71,6 @@ _PUBLISH_LOCK_KEY = 7_201_926_011
 Stage = Callable[[str], None]
 #: Appends a frame to a table of the version being built.
 Load = Callable[[Connection, Table, pd.DataFrame], None]
-
-
-def make_engine(url: str) -> Engine:
-    """An engine on the live warehouse. On PostgreSQL, names resolve in the warehouse schema."""
-    engine = create_engine(url)
-    if engine.dialect.name == "postgresql":
-
-        @event.listens_for(engine, "connect", insert=True)
-        def _search_path(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
-            autocommit = dbapi_connection.autocommit
-            dbapi_connection.autocommit = True
-            dbapi_connection.execute(f"SET search_path TO {CORE_SCHEMA}, public")
-            dbapi_connection.autocommit = autocommit
-
-    return engine
 
 
 @dataclass(frozen=True)

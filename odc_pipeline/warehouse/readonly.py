@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from odc_pipeline.warehouse.publish import make_engine
+from odc_pipeline.warehouse.engine import make_engine
 from odc_pipeline.warehouse.schema import metadata
 from odc_pipeline.warehouse.views import VIEWS
 

@@ -1,0 +1,27 @@
+"""The engine every reader of the warehouse uses, apart from the publisher's machinery.
+
+Kept in a module of its own so that a reader (`odc query`, the Dagster resource, the review
+export) does not import the publisher, its loaders and their dependencies just to connect.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, create_engine, event
+
+#: The PostgreSQL schema holding the live version of the warehouse.
+CORE_SCHEMA = "odc_warehouse"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine on the live warehouse. On PostgreSQL, names resolve in the warehouse schema."""
+    engine = create_engine(url)
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "connect", insert=True)
+        def _search_path(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True
+            dbapi_connection.execute(f"SET search_path TO {CORE_SCHEMA}, public")
+            dbapi_connection.autocommit = autocommit
+
+    return engine
