@@ -375,6 +375,30 @@ def test_a_run_without_a_year_says_how_to_name_one(tmp_path):
     assert """add --tags '{"dagster/partition": "2024"}' to `dagster job execute`""" in description
 
 
+def test_review_examples_name_the_year_of_their_file(tmp_path):
+    """Each year's file numbers its rows from 1: a steward told "row 3" must know which
+    file to open."""
+    years = Years(tmp_path)
+    folder = years.path.parent / "hasil"
+    for year, number in ((2019, 4), (2024, 6)):  # line numbers, the header being line 1
+        path = folder / f"{JSN_RESULTS}_{year}.csv"
+        lines = path.read_text(encoding="utf-8").splitlines()
+        line = lines[number - 1]
+        lines[number - 1] = "32.98" + line[line.index(",") :]  # no such kabupaten
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert years.run(YEARS_JOB, "2019").success
+    assert years.run(ALL_ASSETS_JOB, "2024").success
+    review = years.rows(
+        "select value, rows, example_rows from region_review where source_id = :s", s=JSN_RESULTS
+    )
+    assert review == [("32.98", 2, "4 (2019), 6 (2024)")]
+    # A source with one file keeps bare row numbers.
+    single = years.rows(
+        "select example_rows from region_review where source_id <> :s", s=JSN_RESULTS
+    )
+    assert single and all("(" not in examples for (examples,) in single)
+
+
 def test_a_failed_year_holds_the_whole_source_back(tmp_path):
     years = Years(tmp_path)
     assert years.run(YEARS_JOB, "2019").success

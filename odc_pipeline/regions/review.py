@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from odc_pipeline.reading.headers import SOURCE_ROW
+from odc_pipeline.reading.headers import FILE_HASH, SOURCE_ROW
 from odc_pipeline.regions.reference import LEVEL_NAMES
 from odc_pipeline.regions.resolve import Spec
 from odc_pipeline.regions.tables import ALIAS_COLUMNS, ALIASES_FILE
@@ -55,11 +55,13 @@ def review_items(harmonized: pd.DataFrame, source_id: str, specs: list[Spec]) ->
     frame = frame.loc[frame["region_code"].isna() | (frame["region_method"] == "fuzzy")]
     if frame.empty:
         return pd.DataFrame(columns=REVIEW_COLUMNS)
+    several_files = FILE_HASH in harmonized and harmonized[FILE_HASH].nunique() > 1
+    frame = _with_row_labels(frame, several_files)
     keys = ["_column", "region_value", "region_parent_code", "_status", "region_code"]
     grouped = frame.groupby(keys, dropna=False, sort=True, observed=True)
     items = grouped.agg(
         rows=(SOURCE_ROW, "size"),
-        first_rows=(SOURCE_ROW, lambda rows: ", ".join(str(r) for r in sorted(rows)[:EXAMPLES])),
+        first_rows=("_row_label", lambda labels: ", ".join(labels.iloc[:EXAMPLES])),
         reason=("region_problem", "first"),
         suggestions=("region_suggestions", "first"),
         score=("region_score", "first"),
@@ -83,6 +85,21 @@ def review_items(harmonized: pd.DataFrame, source_id: str, specs: list[Spec]) ->
     ).astype(
         {"parent_code": object, "matched_code": object, "reason": object, "suggestions": object}
     )
+
+
+def _with_row_labels(frame: pd.DataFrame, several_files: bool) -> pd.DataFrame:
+    """Each row's number as a steward looks it up, in the order examples are listed.
+
+    A source with one file per year numbers each file's rows from 1, so there a bare number
+    would not say which file to open: the label names the year, "3 (2019)"."""
+    if several_files and "year" in frame:
+        ordered = frame.sort_values(["year", SOURCE_ROW], kind="stable")
+        years = ordered["year"].astype("string").fillna("year unknown")
+        labels = ordered[SOURCE_ROW].astype(str) + " (" + years + ")"
+    else:
+        ordered = frame.sort_values(SOURCE_ROW, kind="stable")
+        labels = ordered[SOURCE_ROW].astype(str)
+    return ordered.assign(_row_label=labels.astype(object))
 
 
 def write_review_csv(items: pd.DataFrame, path: Path) -> int:
