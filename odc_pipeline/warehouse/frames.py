@@ -93,10 +93,9 @@ def release_unused_memory() -> None:
     """Hand the memory Arrow has freed back to the system.
 
     Arrow's allocator keeps freed blocks for reuse, and they still count as the process's
-    resident memory. After a step lets go of a whole night's columns (the publisher's bulk
-    load, a quality suite's table), the next one would otherwise start from that high-water
-    mark: at 4M rows in one process, 0.9 GiB more during the audience files and 1 GiB more
-    during the open data export."""
+    resident memory. Once the publisher has let go of a whole night's columns, what follows
+    (indexing, cutting the audience files) would otherwise start from that high-water mark:
+    at 4M rows, 0.9 GiB more held while the audience files were cut."""
     pa.default_memory_pool().release_unused()
 
 
