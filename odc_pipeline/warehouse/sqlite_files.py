@@ -136,20 +136,19 @@ def audience_path(warehouse: Path, audience: Audience) -> Path:
     return warehouse.parent / SHARED_FOLDER / audience.file_name
 
 
-def _copy_rows(connection, tables: list[tuple[Table, str | None]], params: dict) -> None:
+def _copy_rows(connection, tables: list[tuple[Table, str]], params: dict) -> None:
     """Rows of the attached complete file into this one, table by table, each filtered by
     its condition on the complete file's columns (fixed text; the organisation id is bound)."""
     for table, condition in tables:
         name = connection.dialect.identifier_preparer.quote(table.name)
-        statement = f"INSERT INTO {name} SELECT * FROM complete.{name}"  # noqa: S608 - code's table names
-        if condition:
-            statement += f" WHERE {condition}"
-        connection.execute(text(statement), params if condition else {})
+        statement = f"INSERT INTO {name} SELECT * FROM complete.{name} WHERE {condition}"  # noqa: S608 - code's table names
+        connection.execute(text(statement), params)
 
 
-def _of_sources(condition: str) -> str:
-    """Rows whose source meets `condition` on `dim_source`."""
-    return f"source_id IN (SELECT source_id FROM complete.dim_source WHERE {condition})"  # noqa: S608
+def _of_sources(condition: str, schema: str = "complete") -> str:
+    """Rows whose source meets `condition` on `dim_source` of `schema` (the attached complete
+    file, or `main`, the file itself)."""
+    return f"source_id IN (SELECT source_id FROM {schema}.dim_source WHERE {condition})"  # noqa: S608
 
 
 def cut_audience_files(
@@ -207,7 +206,7 @@ def _delete_hidden_rows(connection: sqlite3.Connection, audience: Audience) -> N
         raise RuntimeError(f"no sharing rule for warehouse tables {sorted(unruled)}")
     condition = source_condition(audience)
     params = {"organization_id": audience.organization_id}
-    visible = f"source_id IN (SELECT source_id FROM dim_source WHERE {condition})"  # noqa: S608
+    visible = _of_sources(condition, schema="main")
     connection.execute("BEGIN")
     for table in BY_SOURCE:  # before dim_source, which says which sources are visible
         name = _SQLITE.identifier_preparer.quote(table.name)
