@@ -34,6 +34,13 @@ class Settings:
         return self.snapshot_dir or self.data_dir / "snapshots"
 
     @property
+    def cache_dir(self) -> Path:
+        """What a run can rebuild but need not, such as the official region list as Parquet.
+        Inside the storage folder (a name no asset can take), so it moves and is shared
+        with it."""
+        return self.storage_dir / "odc-cache"
+
+    @property
     def reference_dir(self) -> Path:
         """Aliases, historic codes and crosswalks: steward decisions kept as data."""
         return self.data_dir / "reference"

