@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from odc_pipeline.pulling import PullError, SnapshotStore, pull_source
 from odc_pipeline.reading import SourceReadError, read_source
+from odc_pipeline.reading.readers import _json_depth
 from odc_pipeline.registry import load_registry
 from odc_pipeline.registry.model import ReadOptions, SourceEntry
 from odc_pipeline_tests.conftest import (
@@ -131,3 +132,19 @@ def test_a_source_over_a_limit_fails_alone(tmp_path):
     assert "over this source's limit of 10 (read.max_rows)" in audit["jsn_pilpres2024_kabkota"]
     assert audit["fppjb_rekap_pilpres2024"] == "published"
     assert audit["ldw_suara_pilpres2024"] == "published"
+
+
+@pytest.mark.parametrize(
+    ("document", "depth"),
+    [
+        (5, 0),
+        ("text", 0),
+        ([], 1),
+        ({"a": 1, "b": "x"}, 1),
+        ([{"a": 1}, {"b": 2}], 2),
+        ([{"a": 1}, {"b": {"c": [1, [2]]}}, []], 5),
+        ({"x": [], "y": {"z": {}}}, 3),
+    ],
+)
+def test_json_depth_counts_the_deepest_branch(document, depth):
+    assert _json_depth(document) == depth
