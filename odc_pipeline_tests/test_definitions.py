@@ -76,9 +76,35 @@ def test_warehouse_url_comes_from_the_environment_through_envvar(monkeypatch, tm
 def test_the_executor_setting_selects_celery_and_refuses_unknown_names():
     from odc_pipeline.defs.executors import ExecutorSettingError, executor_from_environment
 
-    assert executor_from_environment({}) is None
-    assert executor_from_environment({"ODC_EXECUTOR": "multiprocess"}) is None
+    for default in ({}, {"ODC_EXECUTOR": "multiprocess"}):
+        assert executor_from_environment(default).name == "multi_or_in_process_executor"
     celery = executor_from_environment({"ODC_EXECUTOR": "Celery"})
     assert celery is not None and celery.name == "celery"
     with pytest.raises(ExecutorSettingError, match="ODC_EXECUTOR='dask' is not an executor"):
         executor_from_environment({"ODC_EXECUTOR": "dask"})
+
+
+def test_steps_are_forked_from_a_server_that_imported_the_code_once(tmp_path):
+    """By default a run's steps start from a forkserver that preloaded the code location and
+    the heavy libraries; a run's config can still ask for in-process or spawned steps."""
+    import importlib
+
+    from odc_pipeline.defs.build import ALL_ASSETS_JOB
+    from odc_pipeline.defs.executors import PRELOAD_MODULES
+
+    job = build_definitions(make_settings(tmp_path)).resolve_job_def(ALL_ASSETS_JOB)
+
+    def execution(run_config: dict) -> dict:
+        resolved = dg.validate_run_config(job, run_config)["execution"]
+        return resolved["multi_or_in_process_executor"]
+
+    assert execution({})["multiprocess"]["start_method"] == {
+        "forkserver": {"preload_modules": list(PRELOAD_MODULES)}
+    }
+    spawn = {"multiprocess": {"start_method": {"spawn": {}}, "max_concurrent": 1}}
+    chosen = execution({"execution": {"config": spawn}})["multiprocess"]
+    assert (chosen["start_method"], chosen["max_concurrent"]) == ({"spawn": {}}, 1)
+    assert "multiprocess" not in execution({"execution": {"config": {"in_process": {}}}})
+    # The forkserver skips a module it cannot import, silently: each must import.
+    for module in PRELOAD_MODULES:
+        importlib.import_module(module)

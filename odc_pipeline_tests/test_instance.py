@@ -3,6 +3,7 @@ each with one publishing run at a time; the PostgreSQL one used for real."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,7 +12,7 @@ import dagster as dg
 import sqlalchemy as sa
 
 from odc_pipeline.defs.automation import PUBLISH_TAG
-from odc_pipeline.defs.build import build_definitions
+from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.defs.execution import job_command
 from odc_pipeline.defs.partitions import current_year
 from odc_pipeline.registry import load_registry
@@ -70,3 +71,43 @@ def test_postgres_instance_stores_runs_and_events_in_postgres(tmp_path, postgres
         engine.dispose()
     assert runs == [("nightly_pull", "SUCCESS")]
     assert pulls == 4  # one pull per demo source (LDW's DPT: the current year's file)
+
+
+def test_the_night_runs_on_the_default_executor_with_steps_forked_from_the_server(tmp_path):
+    """The whole nightly job as a server runs it: a run process, its steps in processes
+    forked from one that preloaded the code location (see defs/executors.py)."""
+    env = isolated_environment(tmp_path)
+    completed = subprocess.run(
+        job_command(ALL_ASSETS_JOB, current_year(load_registry(DEMO_REGISTRY))),
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    log = completed.stderr
+    assert "Executing steps using multiprocess executor" in log
+    assert "STEP_FAILURE" not in log
+    steps = set(re.findall(r'Finished execution of step "([^"]+)"', log))
+    assert {"publish_warehouse", "open_data_package", "harmonized_ldw_dpt_kabkota"} <= steps
+    warehouse = Path(env["ODC_WAREHOUSE_DIR"])
+    engine = sa.create_engine(f"sqlite:///{warehouse / 'odc.sqlite'}")
+    try:
+        with engine.connect() as connection:
+            audit = dict(
+                connection.execute(
+                    sa.text("select source_id, rows_published + rows_quarantined from load_audit")
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    # `make run` publishes 192 rows of both years; this run is 2024's alone, so LDW's voters
+    # list has its 2024 file only (27 of its 54 rows).
+    assert audit == {
+        "fppjb_rekap_pilpres2024": 27,
+        "jsn_pilpres2024_kabkota": 81,
+        "ldw_dpt_kabkota": 27,
+        "ldw_suara_pilpres2024": 30,
+    }
+    assert (warehouse / "shared" / "public.sqlite").exists()
