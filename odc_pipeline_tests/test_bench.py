@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -155,3 +156,39 @@ def test_repeated_measurements_each_start_from_nothing(small_workload: Path, mon
     assert measured["floor"]["total_seconds"] == min(runs["floor_seconds"])
     manifest = json.loads((small_workload.parent / "workload.json").read_text())
     assert measured["floor"]["rows"] == manifest["total_rows"]
+
+
+def test_the_executor_benchmark_runs_the_night_as_a_server_does(tmp_path: Path):
+    """One real night of the demo registry on the project's default executor, timed from
+    launch to exit, its steps read from the run's event log."""
+    from odc_pipeline.bench import executor as bench_executor
+    from odc_pipeline_tests.conftest import DEMO_REGISTRY
+
+    night = bench_executor.run_night(DEMO_REGISTRY, "forkserver")
+    # The demo's 2024 night: 4 sources x 4 steps, the region list, the publish, its balance
+    # check, 2 quality suites, the open data package and 4 freshness checks.
+    assert night["steps"] == 26
+    assert night["step_seconds"] > 0
+    # At most one step per core at a time (the executor's default max_concurrent).
+    assert night["seconds"] >= night["step_seconds"] / (os.cpu_count() or 1)
+
+
+def test_the_executor_benchmark_keeps_the_fastest_night_of_each_start_method(
+    small_workload: Path, tmp_path: Path, monkeypatch
+):
+    from odc_pipeline.bench import executor as bench_executor
+
+    folder = tmp_path / f"workload-{SMALL}-3"
+    folder.symlink_to(small_workload.parent, target_is_directory=True)
+    seconds = iter([90.0, 30.0, 80.0, 40.0])  # spawn, forkserver, spawn, forkserver
+    monkeypatch.setattr(
+        bench_executor,
+        "run_night",
+        lambda registry, method: {"seconds": next(seconds), "steps": 58, "step_seconds": 1.0},
+    )
+    result = bench_executor.run(SMALL, 3, repeat=2, root=tmp_path)
+    assert result["runs_seconds"] == {"spawn": [90.0, 80.0], "forkserver": [30.0, 40.0]}
+    assert result["forkserver_over_spawn"] == 0.38  # 30 / 80
+    saved = json.loads((tmp_path / "results.json").read_text())["executor"]
+    assert saved["start_methods"]["spawn"]["seconds"] == 80.0
+    assert "forkserver / spawn: **0.38x**" in (tmp_path / "results-executor.md").read_text()

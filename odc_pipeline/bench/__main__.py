@@ -2,8 +2,9 @@
 
 `all` (what `make bench` runs) measures the whole pipeline against its floor on SQLite and
 PostgreSQL with the linearity fit, then each stage benchmark: region matching, validation
-against Great Expectations, PostgreSQL COPY against `to_sql`, the unchanged night, and the
-Celery executor with one worker against two.
+against Great Expectations, PostgreSQL COPY against `to_sql`, the unchanged night, the night on
+the multiprocess executor with step processes forked against spawned, and the Celery executor
+with one worker against two.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ BENCHMARKS = {
     "validation": "odc_pipeline.bench.validation",
     "publish": "odc_pipeline.bench.publish",
     "nightly": "odc_pipeline.bench.nightly",
+    "executor": "odc_pipeline.bench.executor",
     "celery": "odc_pipeline.bench.celery",
 }
 ALL = (
@@ -27,6 +29,7 @@ ALL = (
     ("validation", []),
     ("publish", []),
     ("nightly", []),
+    ("executor", ["--repeat", "2"]),
     ("celery", []),
 )
 

@@ -94,7 +94,7 @@ def _environment(**values: str | None) -> Iterator[None]:
         yield
 
 
-def _step_windows(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, float, float]]:
+def step_windows(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, float, float]]:
     """(step key, start, end) of every step of the run, from its event log."""
     starts: dict[str, float] = {}
     windows = []
@@ -171,7 +171,7 @@ def run_pipeline(
         raise RuntimeError(f"the benchmark run failed in steps {failed}")
     seconds: dict[str, float] = defaultdict(float)
     peaks: dict[str, int] = defaultdict(int)
-    for step, begin, end in _step_windows(instance, result.run_id):
+    for step, begin, end in step_windows(instance, result.run_id):
         stage = stage_of(step)
         seconds[stage] += end - begin
         peaks[stage] = max(peaks[stage], memory.peak_between(begin, end))

@@ -1,0 +1,137 @@
+"""The night as a server runs it: step processes forked from the preloading server (the
+project's default) against step processes spawned afresh (Dagster's own default).
+
+    python -m odc_pipeline.bench executor [--rows 2000000] [--seed 7] [--repeat 1]
+
+`bench pipeline` runs every step in its own process to measure the stages alone. A server
+runs `materialize_all` with `dagster job execute` (or the daemon's equivalent): a run process,
+and a process per step from Dagster's multiprocess executor, two at a time on two cores. Each
+measurement here is that command, on the SQLite warehouse and Dagster's SQLite storage under
+a scratch folder, timed from launch to exit; the step count and the steps' own seconds come
+from the run's event log. Both start methods are measured in the same session, so their
+ratio holds whatever the machine's speed that day.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from unittest import mock
+
+import dagster as dg
+import yaml
+
+from odc_pipeline.bench.pipeline import QUIET, step_windows, workload_folder
+from odc_pipeline.bench.results import RESULTS_DIR, save
+from odc_pipeline.bench.workload import DEFAULT_ROWS, DEFAULT_SEED
+from odc_pipeline.defs.build import ALL_ASSETS_JOB
+from odc_pipeline.defs.execution import job_command
+from odc_pipeline.defs.partitions import current_year
+from odc_pipeline.registry import load_registry
+from odc_pipeline.settings import PROJECT_ROOT
+
+#: Run config of each measured start method; `forkserver` adds nothing to the project's default.
+START_METHODS = {
+    "spawn": {"execution": {"config": {"multiprocess": {"start_method": {"spawn": {}}}}}},
+    "forkserver": {},
+}
+
+
+def run_night(registry: Path, start_method: str) -> dict:
+    """One `materialize_all` on the multiprocess executor; seconds from launch to exit."""
+    with tempfile.TemporaryDirectory(prefix="odc-executor-") as scratch:
+        folder = Path(scratch)
+        home = folder / "dagster_home"
+        home.mkdir()
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+        config = folder / "run_config.yaml"
+        config.write_text(yaml.safe_dump({**QUIET, **START_METHODS[start_method]}))
+        env = {
+            **os.environ,
+            "DAGSTER_HOME": str(home),
+            "ODC_SOURCES": str(registry),
+            "ODC_STORAGE_DIR": str(folder / "storage"),
+            "ODC_WAREHOUSE_DIR": str(folder / "warehouse"),
+            "ODC_SNAPSHOT_DIR": str(folder / "snapshots"),
+        }
+        env.pop("ODC_WAREHOUSE_URL", None)
+        env.pop("ODC_EXECUTOR", None)
+        command = [
+            *job_command(ALL_ASSETS_JOB, current_year(load_registry(registry))),
+            "-c",
+            str(config),
+        ]
+        start = time.time()
+        completed = subprocess.run(
+            command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=3600
+        )
+        seconds = time.time() - start
+        if completed.returncode != 0:
+            raise RuntimeError(
+                f"the {start_method} run failed:\n{(completed.stdout + completed.stderr)[-4000:]}"
+            )
+        with (
+            mock.patch.dict(os.environ, {"DAGSTER_HOME": str(home)}),
+            dg.DagsterInstance.get() as instance,
+        ):
+            (run,) = instance.get_runs()
+            windows = step_windows(instance, run.run_id)
+    return {
+        "seconds": round(seconds, 2),
+        "steps": len(windows),
+        "step_seconds": round(sum(end - begin for _, begin, end in windows), 2),
+    }
+
+
+def run(rows: int, seed: int, repeat: int = 1, root: Path = RESULTS_DIR) -> dict:
+    """Measure both start methods (alternating, the fastest of `repeat` each) and save."""
+    registry = workload_folder(rows, seed, root) / "sources.yaml"
+    measured: dict[str, list[dict]] = {method: [] for method in START_METHODS}
+    for _ in range(repeat):
+        for method in START_METHODS:
+            measured[method].append(run_night(registry, method))
+    fastest = {m: min(runs, key=lambda r: r["seconds"]) for m, runs in measured.items()}
+    manifest = json.loads((registry.parent / "workload.json").read_text(encoding="utf-8"))
+    result = {
+        "rows": manifest["total_rows"],
+        "seed": seed,
+        "cpus": os.cpu_count(),
+        "start_methods": fastest,
+        "runs_seconds": {m: [r["seconds"] for r in runs] for m, runs in measured.items()},
+        "forkserver_over_spawn": round(
+            fastest["forkserver"]["seconds"] / fastest["spawn"]["seconds"], 2
+        ),
+    }
+    lines = [
+        f"# The night on the multiprocess executor ({result['rows']:,} rows, seed {seed}, "
+        f"{result['cpus']} cores)",
+        "",
+        "| step processes | seconds, launch to exit | steps | steps' own seconds |",
+        "|---|---:|---:|---:|",
+        *(
+            f"| {m} | {r['seconds']} | {r['steps']} | {r['step_seconds']} |"
+            for m, r in fastest.items()
+        ),
+        "",
+        f"forkserver / spawn: **{result['forkserver_over_spawn']}x** (fastest of {repeat} each; "
+        f"runs: {json.dumps(result['runs_seconds'])})",
+    ]
+    text = "\n".join(lines)
+    save("executor", result, text, root)
+    print(text)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m odc_pipeline.bench executor")
+    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args(argv)
+    run(args.rows, args.seed, args.repeat)
+    return 0
