@@ -3,9 +3,9 @@ project's default) against step processes spawned afresh (Dagster's own default)
 
     python -m odc_pipeline.bench executor [--rows 2000000] [--seed 7] [--repeat 1]
 
-`bench pipeline` runs every step in its own process to measure the stages alone. A server
-runs `materialize_all` with `dagster job execute` (or the daemon's equivalent): a run process,
-and a process per step from Dagster's multiprocess executor, two at a time on two cores. Each
+`bench pipeline` runs every step in one process, to time the stages alone. A server runs
+`materialize_all` with `dagster job execute` (or the daemon's equivalent): a run process, and
+a process per step from Dagster's multiprocess executor, two at a time on two cores. Each
 measurement here is that command, on the SQLite warehouse and Dagster's SQLite storage under
 a scratch folder, timed from launch to exit; the step count and the steps' own seconds come
 from the run's event log. Both start methods are measured in the same session, so their
