@@ -35,7 +35,7 @@ DEFAULT_BACKEND = "rpc://"
 #: steps import when they run (Great Expectations for the quality suites, the ADBC driver and
 #: Parquet for the publisher). Without it, Dagster spawns a fresh interpreter per step, which
 #: imports them all again: about 2 s of a core per step; the 26 steps of the demo night took
-#: 59-63 s that way against 20-24 s with this.
+#: 59-65 s that way against 20-24 s with this.
 PRELOAD_MODULES = (
     "odc_pipeline.definitions",
     "great_expectations",
