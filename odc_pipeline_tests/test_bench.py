@@ -171,6 +171,8 @@ def test_the_executor_benchmark_runs_the_night_as_a_server_does(tmp_path: Path):
     assert night["step_seconds"] > 0
     # At most one step per core at a time (the executor's default max_concurrent).
     assert night["seconds"] >= night["step_seconds"] / (os.cpu_count() or 1)
+    # The run process, the forkserver and the steps: Dagster and pandas alone are 0.2 GiB.
+    assert 0.2 <= night["peak_pss_gib"] < 3
 
 
 def test_the_executor_benchmark_keeps_the_fastest_night_of_each_start_method(
@@ -184,7 +186,12 @@ def test_the_executor_benchmark_keeps_the_fastest_night_of_each_start_method(
     monkeypatch.setattr(
         bench_executor,
         "run_night",
-        lambda registry, method: {"seconds": next(seconds), "steps": 58, "step_seconds": 1.0},
+        lambda registry, method: {
+            "seconds": next(seconds),
+            "steps": 58,
+            "step_seconds": 1.0,
+            "peak_pss_gib": 1.5,
+        },
     )
     result = bench_executor.run(SMALL, 3, repeat=2, root=tmp_path)
     assert result["runs_seconds"] == {"spawn": [90.0, 80.0], "forkserver": [30.0, 40.0]}
@@ -192,3 +199,34 @@ def test_the_executor_benchmark_keeps_the_fastest_night_of_each_start_method(
     saved = json.loads((tmp_path / "results.json").read_text())["executor"]
     assert saved["start_methods"]["spawn"]["seconds"] == 80.0
     assert "forkserver / spawn: **0.38x**" in (tmp_path / "results-executor.md").read_text()
+
+
+def test_a_process_trees_memory_counts_its_children(tmp_path: Path):
+    """What `bench executor` samples: a child holding 200 MB shows in its parent's tree."""
+    import subprocess
+    import sys
+    import time
+
+    from odc_pipeline.bench.memory import _descendants, tree_pss_bytes
+
+    before = tree_pss_bytes(os.getpid())
+    ready = tmp_path / "ready"
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import pathlib, sys, time; block = bytearray(200 * 2**20); "
+            "pathlib.Path(sys.argv[1]).touch(); time.sleep(60)",
+            str(ready),
+        ]
+    )
+    try:
+        while not ready.exists():
+            assert child.poll() is None
+            time.sleep(0.01)
+        assert child.pid in _descendants(os.getpid())
+        assert tree_pss_bytes(os.getpid()) - before >= 180 * 2**20
+        assert tree_pss_bytes(child.pid) >= 200 * 2**20
+    finally:
+        child.kill()
+        child.wait()

@@ -8,7 +8,8 @@ project's default) against step processes spawned afresh (Dagster's own default)
 a process per step from Dagster's multiprocess executor, two at a time on two cores. Each
 measurement here is that command, on the SQLite warehouse and Dagster's SQLite storage under
 a scratch folder, timed from launch to exit; the step count and the steps' own seconds come
-from the run's event log. Both start methods are measured in the same session, so their
+from the run's event log. Memory is the peak, over samples every quarter second, of the whole
+process tree's proportional set size (run process, forkserver, steps): shared pages once. Both start methods are measured in the same session, so their
 ratio holds whatever the machine's speed that day.
 """
 
@@ -26,7 +27,8 @@ from unittest import mock
 import dagster as dg
 import yaml
 
-from odc_pipeline.bench.pipeline import QUIET, step_windows, workload_folder
+from odc_pipeline.bench.memory import MemorySampler, tree_pss_bytes
+from odc_pipeline.bench.pipeline import GIB, QUIET, step_windows, workload_folder
 from odc_pipeline.bench.results import RESULTS_DIR, save
 from odc_pipeline.bench.workload import DEFAULT_ROWS, DEFAULT_SEED
 from odc_pipeline.defs.build import ALL_ASSETS_JOB
@@ -36,6 +38,8 @@ from odc_pipeline.registry import load_registry
 from odc_pipeline.settings import PROJECT_ROOT
 
 #: Run config of each measured start method; `forkserver` adds nothing to the project's default.
+#: How often the process tree's memory is read: each read opens every process's smaps_rollup.
+SAMPLE_SECONDS = 0.25
 START_METHODS = {
     "spawn": {"execution": {"config": {"multiprocess": {"start_method": {"spawn": {}}}}}},
     "forkserver": {},
@@ -67,14 +71,23 @@ def run_night(registry: Path, start_method: str) -> dict:
             str(config),
         ]
         start = time.time()
-        completed = subprocess.run(
-            command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=3600
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
+        with MemorySampler(SAMPLE_SECONDS, lambda: tree_pss_bytes(process.pid)) as memory:
+            try:
+                output, _ = process.communicate(timeout=3600)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                raise
         seconds = time.time() - start
-        if completed.returncode != 0:
-            raise RuntimeError(
-                f"the {start_method} run failed:\n{(completed.stdout + completed.stderr)[-4000:]}"
-            )
+        if process.returncode != 0:
+            raise RuntimeError(f"the {start_method} run failed:\n{output[-4000:]}")
         with (
             mock.patch.dict(os.environ, {"DAGSTER_HOME": str(home)}),
             dg.DagsterInstance.get() as instance,
@@ -85,6 +98,7 @@ def run_night(registry: Path, start_method: str) -> dict:
         "seconds": round(seconds, 2),
         "steps": len(windows),
         "step_seconds": round(sum(end - begin for _, begin, end in windows), 2),
+        "peak_pss_gib": round(max((b for _, b in memory.samples), default=0) / GIB, 2),
     }
 
 
@@ -111,10 +125,10 @@ def run(rows: int, seed: int, repeat: int = 1, root: Path = RESULTS_DIR) -> dict
         f"# The night on the multiprocess executor ({result['rows']:,} rows, seed {seed}, "
         f"{result['cpus']} cores)",
         "",
-        "| step processes | seconds, launch to exit | steps | steps' own seconds |",
-        "|---|---:|---:|---:|",
+        "| step processes | seconds, launch to exit | steps | steps' own seconds | peak memory GiB |",
+        "|---|---:|---:|---:|---:|",
         *(
-            f"| {m} | {r['seconds']} | {r['steps']} | {r['step_seconds']} |"
+            f"| {m} | {r['seconds']} | {r['steps']} | {r['step_seconds']} | {r['peak_pss_gib']} |"
             for m, r in fastest.items()
         ),
         "",
