@@ -66,6 +66,23 @@ def scratch_settings(folder: Path, registry_path: Path) -> Settings:
     )
 
 
+def scratch_environment(folder: Path, registry_path: Path | None = None) -> dict[str, str]:
+    """This process's environment for a `dagster` subprocess that writes only under `folder`
+    (its Dagster home, storage, warehouse and snapshots) into the SQLite warehouse: the
+    environment counterpart of `scratch_settings`, for tests and benchmarks."""
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(folder / "dagster_home"),
+        "ODC_STORAGE_DIR": str(folder / "storage"),
+        "ODC_WAREHOUSE_DIR": str(folder / "warehouse"),
+        "ODC_SNAPSHOT_DIR": str(folder / "snapshots"),
+    }
+    if registry_path is not None:
+        env["ODC_SOURCES"] = str(registry_path)
+    env.pop(WAREHOUSE_URL_VARIABLE, None)
+    return env
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read `ODC_DATA_DIR`, `ODC_SOURCES`, `ODC_WAREHOUSE_DIR`, `ODC_STORAGE_DIR` and
     `ODC_SNAPSHOT_DIR`."""

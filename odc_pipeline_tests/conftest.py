@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,8 +19,10 @@ from pytest_httpserver import HTTPServer
 
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.defs.every_year import execute_every_year
+from odc_pipeline.defs.execution import job_command
+from odc_pipeline.defs.partitions import current_year
 from odc_pipeline.registry import Registry, load_registry
-from odc_pipeline.settings import PROJECT_ROOT, Settings, scratch_settings
+from odc_pipeline.settings import PROJECT_ROOT, Settings, scratch_environment, scratch_settings
 from odc_pipeline.warehouse.scratch import drop_roles as drop_server_roles
 from odc_pipeline.warehouse.scratch import temporary_database
 
@@ -51,15 +54,22 @@ def local_http_server() -> Iterator[HTTPServer]:
 def isolated_environment(tmp: Path) -> dict[str, str]:
     """Environment for a subprocess that writes only under `tmp` and uses the SQLite warehouse."""
     (tmp / "dagster_home").mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(tmp / "dagster_home"),
-        "ODC_STORAGE_DIR": str(tmp / "storage"),
-        "ODC_WAREHOUSE_DIR": str(tmp / "warehouse"),
-        "ODC_SNAPSHOT_DIR": str(tmp / "snapshots"),
-    }
-    env.pop("ODC_WAREHOUSE_URL", None)
-    return env
+    return scratch_environment(tmp)
+
+
+def execute_demo_job(job: str, env: dict[str, str], *options: str) -> subprocess.CompletedProcess:
+    """`dagster job execute` of `job` for the demo registry's current year (LDW's DPT has
+    years), in a process of its own as a server runs it; it must succeed."""
+    completed = subprocess.run(
+        [*job_command(job, current_year(load_registry(DEMO_REGISTRY))), *options],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    return completed
 
 
 def make_settings(tmp: Path, registry_path: Path = DEMO_REGISTRY) -> Settings:

@@ -4,7 +4,6 @@ each with one publishing run at a time; the PostgreSQL one used for real."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import dagster as dg
@@ -12,11 +11,8 @@ import sqlalchemy as sa
 
 from odc_pipeline.defs.automation import PUBLISH_TAG
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
-from odc_pipeline.defs.execution import job_command
-from odc_pipeline.defs.partitions import current_year
-from odc_pipeline.registry import load_registry
 from odc_pipeline.settings import PROJECT_ROOT
-from odc_pipeline_tests.conftest import DEMO_REGISTRY, isolated_environment, make_settings
+from odc_pipeline_tests.conftest import execute_demo_job, isolated_environment, make_settings
 
 DEPLOY = PROJECT_ROOT / "deploy"
 
@@ -47,15 +43,7 @@ def test_postgres_instance_stores_runs_and_events_in_postgres(tmp_path, postgres
     home = Path(env["DAGSTER_HOME"])
     shutil.copy(DEPLOY / "dagster-postgres.yaml", home / "dagster.yaml")
     env["ODC_DAGSTER_PG_URL"] = dagster_url.render_as_string(hide_password=False)
-    completed = subprocess.run(
-        job_command("nightly_pull", current_year(load_registry(DEMO_REGISTRY))),
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert completed.returncode == 0, completed.stderr[-2000:]
+    execute_demo_job("nightly_pull", env)
     assert not list(home.rglob("*.db")), "no SQLite storage when PostgreSQL is configured"
     engine = sa.create_engine(postgres_url)
     try:
@@ -72,26 +60,15 @@ def test_postgres_instance_stores_runs_and_events_in_postgres(tmp_path, postgres
     assert pulls == 4  # one pull per demo source (LDW's DPT: the current year's file)
 
 
-def test_the_night_runs_on_the_default_executor_with_steps_forked_from_the_server(
-    tmp_path, monkeypatch
-):
+def test_the_night_runs_on_the_default_executor_with_steps_forked_from_the_server(tmp_path):
     """The whole nightly job as a server runs it: a run process, its steps in processes
     forked from one that preloaded the code location (see defs/executors.py)."""
     env = isolated_environment(tmp_path)
-    completed = subprocess.run(
-        job_command(ALL_ASSETS_JOB, current_year(load_registry(DEMO_REGISTRY))),
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert completed.returncode == 0, completed.stderr[-2000:]
+    completed = execute_demo_job(ALL_ASSETS_JOB, env)
     assert "Executing steps using multiprocess executor" in completed.stderr
     # Steps are read from the run's event log, not the terminal: a step's last lines may not
     # reach the terminal (Dagster's compute-log mirror, dagster-io/dagster#23336).
-    monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
-    with dg.DagsterInstance.get() as instance:
+    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
         (run,) = instance.get_runs()
         steps = {s.step_key: s.status.value for s in instance.get_run_step_stats(run.run_id)}
     assert run.status == dg.DagsterRunStatus.SUCCESS

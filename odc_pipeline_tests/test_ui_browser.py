@@ -16,11 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from odc_pipeline.defs.execution import job_command
-from odc_pipeline.defs.partitions import current_year
-from odc_pipeline.registry import load_registry
 from odc_pipeline.settings import PROJECT_ROOT
-from odc_pipeline_tests.conftest import DEMO_REGISTRY, free_port, isolated_environment
+from odc_pipeline_tests.conftest import execute_demo_job, free_port, isolated_environment
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 #: Screenshots land here (gitignored) so a person can look at what the test saw.
@@ -42,19 +39,7 @@ def webserver(tmp_path_factory):
     # is the same, without starting a Python process per step (test_instance runs those).
     in_process = tmp / "in_process.yaml"
     in_process.write_text("execution:\n  config:\n    in_process: {}\n")
-    executed = subprocess.run(
-        [
-            *job_command("materialize_all", current_year(load_registry(DEMO_REGISTRY))),
-            "-c",
-            str(in_process),
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert executed.returncode == 0, executed.stderr[-2000:]
+    execute_demo_job("materialize_all", env, "-c", str(in_process))
     port = free_port()
     server = subprocess.Popen(
         [_bin("dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"],

@@ -34,7 +34,7 @@ from odc_pipeline.bench.workload import DEFAULT_SEED
 from odc_pipeline.defs.build import ALL_ASSETS_JOB
 from odc_pipeline.defs.execution import job_command
 from odc_pipeline.defs.executors import BROKER_VARIABLE, DEFAULT_BROKER, EXECUTOR_VARIABLE
-from odc_pipeline.settings import PROJECT_ROOT
+from odc_pipeline.settings import PROJECT_ROOT, scratch_environment
 from odc_pipeline.warehouse.scratch import drop_roles, temporary_database
 
 BIN = Path(sys.executable).parent
@@ -106,12 +106,7 @@ def celery_environment(
             home.mkdir(parents=True, exist_ok=True)
             shutil.copy(PROJECT_ROOT / "deploy" / "dagster-postgres.yaml", home / "dagster.yaml")
             env = {
-                **os.environ,
-                "DAGSTER_HOME": str(home),
-                "ODC_STORAGE_DIR": str(folder / "storage"),
-                "ODC_WAREHOUSE_DIR": str(folder / "warehouse"),
-                "ODC_SNAPSHOT_DIR": str(folder / "snapshots"),
-                "ODC_SOURCES": str(registry),
+                **scratch_environment(folder, registry),
                 "ODC_DAGSTER_PG_URL": sa.engine.make_url(dagster_url)
                 .set(drivername="postgresql+psycopg2")
                 .render_as_string(hide_password=False),

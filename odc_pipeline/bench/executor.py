@@ -22,7 +22,6 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from unittest import mock
 
 import dagster as dg
 import yaml
@@ -33,9 +32,10 @@ from odc_pipeline.bench.results import RESULTS_DIR, save
 from odc_pipeline.bench.workload import DEFAULT_ROWS, DEFAULT_SEED
 from odc_pipeline.defs.build import ALL_ASSETS_JOB
 from odc_pipeline.defs.execution import job_command
+from odc_pipeline.defs.executors import EXECUTOR_VARIABLE
 from odc_pipeline.defs.partitions import current_year
 from odc_pipeline.registry import load_registry
-from odc_pipeline.settings import PROJECT_ROOT
+from odc_pipeline.settings import PROJECT_ROOT, scratch_environment
 
 #: Run config of each measured start method; `forkserver` adds nothing to the project's default.
 #: How often the process tree's memory is read: each read opens every process's smaps_rollup.
@@ -50,21 +50,13 @@ def run_night(registry: Path, start_method: str) -> dict:
     """One `materialize_all` on the multiprocess executor; seconds from launch to exit."""
     with tempfile.TemporaryDirectory(prefix="odc-executor-") as scratch:
         folder = Path(scratch)
-        home = folder / "dagster_home"
+        env = scratch_environment(folder, registry)
+        env.pop(EXECUTOR_VARIABLE, None)
+        home = Path(env["DAGSTER_HOME"])
         home.mkdir()
         (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
         config = folder / "run_config.yaml"
         config.write_text(yaml.safe_dump({**QUIET, **START_METHODS[start_method]}))
-        env = {
-            **os.environ,
-            "DAGSTER_HOME": str(home),
-            "ODC_SOURCES": str(registry),
-            "ODC_STORAGE_DIR": str(folder / "storage"),
-            "ODC_WAREHOUSE_DIR": str(folder / "warehouse"),
-            "ODC_SNAPSHOT_DIR": str(folder / "snapshots"),
-        }
-        env.pop("ODC_WAREHOUSE_URL", None)
-        env.pop("ODC_EXECUTOR", None)
         command = [
             *job_command(ALL_ASSETS_JOB, current_year(load_registry(registry))),
             "-c",
@@ -88,10 +80,7 @@ def run_night(registry: Path, start_method: str) -> dict:
         seconds = time.time() - start
         if process.returncode != 0:
             raise RuntimeError(f"the {start_method} run failed:\n{output[-4000:]}")
-        with (
-            mock.patch.dict(os.environ, {"DAGSTER_HOME": str(home)}),
-            dg.DagsterInstance.get() as instance,
-        ):
+        with dg.DagsterInstance.from_config(str(home)) as instance:
             (run,) = instance.get_runs()
             windows = step_windows(instance, run.run_id)
     return {
