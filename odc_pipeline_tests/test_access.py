@@ -12,14 +12,18 @@ import shutil
 import sqlite3
 from contextlib import closing
 
+import pandas as pd
 import psycopg
+import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 from psycopg import sql
 
 from odc_pipeline.registry import load_registry
 from odc_pipeline.warehouse.audiences import MEMBERS, PUBLIC
-from odc_pipeline.warehouse.sqlite_files import SHARED_FOLDER, cut_audience_files
+from odc_pipeline.warehouse.schema import fact_election_results
+from odc_pipeline.warehouse.sqlite_files import SHARED_FOLDER
+from odc_pipeline.warehouse.sqlite_layers import Layer, build_files
 from odc_pipeline_tests.conftest import (
     demo_registry_document,
     make_settings,
@@ -196,8 +200,9 @@ def test_sqlite_audience_files_hold_only_what_their_audience_may_read(tmp_path):
 
 def test_an_organisation_without_private_sources_shares_the_members_file(tmp_path, monkeypatch):
     """Its file holds exactly what members see, so it is the members file under a second
-    name; the organisation with a private source gets a file of its own. Without hard links
-    (some file systems) each file is a copy holding the same rows."""
+    name; the organisation with a private source gets a file of its own, never a second name
+    for the complete file, which analysts work in. Without hard links (some file systems)
+    each file is a copy holding the same rows."""
     settings, registry = _private_ldw_registry(tmp_path)
     assert run_all(settings, registry).success
     shared = settings.warehouse_dir / SHARED_FOLDER
@@ -205,6 +210,7 @@ def test_an_organisation_without_private_sources_shares_the_members_file(tmp_pat
     assert (shared / "private_jsn.sqlite").samefile(members)
     assert (shared / "private_fppjb.sqlite").samefile(members)
     assert not (shared / "private_ldw.sqlite").samefile(members)
+    assert not (shared / "private_ldw.sqlite").samefile(settings.default_warehouse_path)
     first = members.stat().st_ino
 
     def no_hard_links(*_args, **_kwargs):
@@ -217,62 +223,135 @@ def test_an_organisation_without_private_sources_shares_the_members_file(tmp_pat
         assert not (shared / name).samefile(members)
         found = _file_sources(shared / name)
         assert found["dim_source"] == found["fact_election_results"] == {JSN, FPPJB}, name
+    ldw = _file_sources(shared / "private_ldw.sqlite")
+    assert ldw["fact_election_results"] == ldw["dim_source"] == {JSN, FPPJB, LDW}
 
 
-def test_audience_files_are_cut_from_the_complete_file_and_fail_closed(tmp_path):
-    """Audience files are cut from one copy of the complete file, members then public (rows
-    deleted, then compacted into the file): a row whose source the catalogue does not know
-    reaches no audience, deleted rows' bytes are not carried over, the copy is removed, and a
-    table the code has no sharing rule for stops the build instead of being shared whole."""
-    settings, registry = _private_ldw_registry(tmp_path)
-    assert run_all(settings, registry).success
-    complete = tmp_path / "complete.sqlite"
-    shutil.copyfile(settings.default_warehouse_path, complete)
-    ghost = "ghost_source_nobody_registered"
-    with sqlite3.connect(complete) as connection:
+def test_each_organisation_file_holds_its_own_private_rows_and_the_complete_file_is_apart(tmp_path):
+    """Two organisations with private sources: neither file is the complete one, each holds
+    its own private rows and not the other's, down to the bytes. With no private source at
+    all, the complete file still is a file of its own."""
+    document = demo_registry_document()
+    document["sources"] = [e for e in document["sources"] if e["kind"] == "election_results"]
+    for entry in document["sources"]:
+        if entry["id"] in (LDW, FPPJB):
+            entry["sharing"] = "private"
+    settings = make_settings(tmp_path, write_registry(tmp_path / "registry", document))
+    assert run_all(settings, load_registry(settings.registry_path)).success
+    shared = settings.warehouse_dir / SHARED_FOLDER
+    complete = settings.default_warehouse_path
+    assert _file_sources(complete)["fact_election_results"] == {JSN, FPPJB, LDW}
+    for name, own, other in (("private_ldw", LDW, FPPJB), ("private_fppjb", FPPJB, LDW)):
+        path = shared / f"{name}.sqlite"
+        assert not path.samefile(complete), name
+        found = _file_sources(path)
+        assert found["fact_election_results"] == found["dim_source"] == {JSN, own}, name
+        assert other.encode() not in path.read_bytes(), name
+    assert (shared / "private_jsn.sqlite").samefile(shared / "members.sqlite")
+
+    settings = make_settings(tmp_path / "none_private")
+    assert run_all(settings).success
+    members = settings.warehouse_dir / SHARED_FOLDER / "members.sqlite"
+    assert not settings.default_warehouse_path.samefile(members)
+    assert _file_sources(members) == _file_sources(settings.default_warehouse_path)
+
+
+def _fact_rows(path, where: str, params: tuple, source_id: str | None = None) -> pa.Table:
+    """Fact rows of a warehouse file as Arrow, optionally relabelled with another source."""
+    with closing(sqlite3.connect(path)) as connection:
+        statement = f"select * from fact_election_results where {where}"  # noqa: S608
+        frame = pd.read_sql(statement, connection, params=params)
+    if source_id is not None:
+        frame["source_id"] = source_id
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _relabel_facts(path, source_id: str, as_source: str) -> None:
+    """Copy one source's fact rows under another source id, in place (names from the file)."""
+    with closing(sqlite3.connect(path)) as connection:
         columns = [r[1] for r in connection.execute("pragma table_info(fact_election_results)")]
         listed = ", ".join(columns)
         picked = ", ".join("?" if c == "source_id" else c for c in columns)
-        # A copy of JSN's rows under an unregistered source id (column names from the file).
-        statement = (
+        connection.execute(
             f"insert into fact_election_results ({listed}) "  # noqa: S608
-            f"select {picked} from fact_election_results where source_id = ?"
+            f"select {picked} from fact_election_results where source_id = ?",
+            (as_source, source_id),
         )
-        connection.execute(statement, (ghost, JSN))
-    connection.close()
+        connection.commit()
+
+
+def test_each_layer_holds_only_its_audiences_rows_and_the_build_fails_closed(tmp_path):
+    """The members and public files are loaded with only their rows (staged rows and Arrow
+    rows alike, a table mixing sources split row by row); the complete file is the members
+    file plus every other row, those of sources the catalogue does not know included, which
+    reach no audience; hidden rows' bytes are in no audience file; a table the code has no
+    sharing rule for stops the build instead of being shared whole."""
+    settings, registry = _private_ldw_registry(tmp_path)
+    assert run_all(settings, registry).success
+    staged = tmp_path / "staged.sqlite"
+    shutil.copyfile(settings.default_warehouse_path, staged)
+    ghost_bulk, ghost_staged = "ghost_in_arrow_rows", "ghost_in_staged_rows"
+    # The bulk: public and members sources' facts with an unknown source's, in one table.
+    mixed = pa.concat_tables(
+        [
+            _fact_rows(staged, "source_id in (?, ?)", (JSN, FPPJB)),
+            _fact_rows(staged, "source_id = ?", (JSN,), source_id=ghost_bulk),
+        ]
+    )
+    private_rows = _fact_rows(staged, "source_id = ?", (LDW,))
+    # The staged file keeps the private source's facts and an unknown source's.
+    with closing(sqlite3.connect(staged)) as connection:
+        connection.execute("delete from fact_election_results where source_id != ?", (LDW,))
+        connection.commit()
+    _relabel_facts(staged, LDW, ghost_staged)
+    bulk = [(fact_election_results, mixed)]
     out = tmp_path / "out"
     out.mkdir()
-    stages = []
-    cut_audience_files(
-        complete,
-        [(MEMBERS, out / "members.sqlite"), (PUBLIC, out / "public.sqlite")],
-        stages.append,
-    )
-    assert stages == ["building audience members", "building audience public"]
-    for name, sources in {"members.sqlite": {JSN, FPPJB}, "public.sqlite": {JSN}}.items():
-        found = _file_sources(out / name)
-        assert found["fact_election_results"] == sources, name
-        assert found["dim_source"] == sources, name
-        data = (out / name).read_bytes()
-        for hidden in {ghost, JSN, FPPJB, LDW} - sources:
-            assert hidden.encode() not in data, (name, hidden)
-        with sqlite3.connect(out / name) as file:
-            rows = file.execute("select count(*) from fact_election_results").fetchone()[0]
-            indexes = {r[0] for r in file.execute("select name from sqlite_master")}
-        file.close()
-        assert rows == sum(PUBLISHED[s] for s in sources), name
-        assert {"ix_fact_election_results_source", "region_summary"} <= indexes, name
-    assert [p.name for p in tmp_path.iterdir() if ".build-" in p.name] == []
+    complete = out / "complete.sqlite"
+    layers = [Layer(out / "members.sqlite", MEMBERS), Layer(out / "public.sqlite", PUBLIC)]
+    stages: list[str] = []
+    build_files(staged, bulk, complete, layers, stages.append)
 
+    assert stages[0] == "bulk loading"
+    assert sorted(stages[1:3]) == ["building audience members", "building audience public"]
+    assert stages[3:] == ["indexing", "building the complete file"]
+    assert bulk == []  # let go once loaded
+    everyone = {JSN, FPPJB, LDW, ghost_bulk, ghost_staged}
+    for path, sources in {
+        layers[0].path: {JSN, FPPJB},
+        layers[1].path: {JSN},
+        complete: everyone,
+    }.items():
+        found = _file_sources(path)
+        assert found["fact_election_results"] == sources, path.name
+        assert found["dim_source"] == sources & {JSN, FPPJB, LDW}, path.name
+        data = path.read_bytes()
+        for hidden in everyone - sources:
+            assert hidden.encode() not in data, (path.name, hidden)
+        with closing(sqlite3.connect(path)) as file:
+            rows = file.execute("select count(*) from fact_election_results").fetchone()[0]
+            names = {r[0] for r in file.execute("select name from sqlite_master")}
+            regions = file.execute("select count(*) from dim_region").fetchone()[0]
+            assert file.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        ghosts = {ghost_bulk: PUBLISHED[JSN], ghost_staged: PUBLISHED[LDW]}
+        assert rows == sum({**PUBLISHED, **ghosts}[s] for s in sources), path.name
+        assert {"ix_fact_election_results_source", "region_summary"} <= names, path.name
+        assert regions == 91_600, path.name
+    assert private_rows.num_rows == PUBLISHED[LDW]
+
+    # Nobody to share with: one file, every row, indexed.
+    alone = out / "alone.sqlite"
+    build_files(staged, [(fact_election_results, mixed)], alone, [], stages.append)
+    assert _file_sources(alone)["fact_election_results"] == everyone
     with pytest.raises(ValueError, match="audience members sees more than public"):
-        cut_audience_files(complete, [(PUBLIC, out / "p2.sqlite"), (MEMBERS, out / "m2.sqlite")])
-    with sqlite3.connect(complete) as connection:
+        build_files(staged, [], out / "c2.sqlite", layers[::-1], stages.append)
+    with closing(sqlite3.connect(staged)) as connection:
         connection.execute("create table steward_notes (source_id text, note text)")
-    connection.close()
+        connection.commit()
     refused = out / "refused.sqlite"
     with pytest.raises(
         RuntimeError, match=r"no sharing rule for warehouse tables \['steward_notes'\]"
     ):
-        cut_audience_files(complete, [(MEMBERS, refused)])
+        build_files(staged, [], refused, [Layer(out / "m3.sqlite", MEMBERS)], stages.append)
     assert not refused.exists()
-    assert [p.name for p in tmp_path.iterdir() if ".build-" in p.name] == []
+    assert not (out / "m3.sqlite").exists()

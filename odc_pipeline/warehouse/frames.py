@@ -95,7 +95,7 @@ def release_unused_memory() -> None:
     Arrow's allocator keeps freed blocks for reuse, and they still count as the process's
     resident memory. Once the publisher has let go of a whole night's columns, what follows
     (indexing, cutting the audience files) would otherwise start from that high-water mark:
-    at 4M rows, 0.9 GiB more held while the audience files were cut."""
+    at 4M rows, 0.9 GiB more held while the files were indexed and copied."""
     pa.default_memory_pool().release_unused()
 
 

@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from odc_pipeline.warehouse import sqlite_files
+from odc_pipeline.warehouse import sqlite_files, sqlite_layers
 from odc_pipeline.warehouse.audiences import MEMBERS, audiences_for
 from odc_pipeline.warehouse.batches import SourceBatch
 from odc_pipeline.warehouse.catalog import Catalog, write_catalog
@@ -46,7 +46,6 @@ from odc_pipeline.warehouse.loading import (
     copy_frame,
     create_indexes,
     create_tables,
-    ingest_sqlite,
     sqlite_arrow,
 )
 from odc_pipeline.warehouse.schema import (
@@ -241,6 +240,11 @@ def _finish(connection: Connection, stage: Stage) -> dict[str, int]:
     """Index the full tables, and count what the new version holds."""
     stage("indexing")
     create_indexes(connection)
+    return _count_rows(connection)
+
+
+def _count_rows(connection: Connection) -> dict[str, int]:
+    """Rows per table of the version being built, for the publish summary."""
     return {
         table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
         for table in (
@@ -298,70 +302,80 @@ def _publish_sqlite(
             previous_tables = _check_columns(inspect(engine), None, str(target))
             engine.dispose()
         build = sqlite_files.build_path(target)
+        audiences = (
+            audiences_for([o.organization_id for o in catalog.organizations]) if catalog else []
+        )
+        builds = {
+            a.name: sqlite_files.build_path(sqlite_files.audience_path(target, a))
+            for a in audiences
+        }
+        audience_builds = [
+            (builds[a.name], sqlite_files.audience_path(target, a)) for a in audiences
+        ]
+        # What the publisher writes with SQL (carried forward, audit, catalogue) goes to a
+        # staged file every layer reads its share of; the bulk of the rows is collected as
+        # Arrow (columnar, categories as dictionaries: far smaller than the pandas frame,
+        # which is let go with its batch).
+        staged = sqlite_files.build_path(target)
         attached = {"previous": target} if previous_tables else {}
         stage("building")
-        build_engine = sqlite_files.building_engine(build, attached)
-        # Each frame is turned into Arrow as it comes (columnar, categories as dictionaries):
-        # far smaller than the pandas frame, which is let go with its batch.
+        staged_engine = sqlite_files.building_engine(staged, attached)
         bulk: list[tuple[Table, pa.Table]] = []
         try:
-            with build_engine.begin() as connection:
-                per_source = _fill(
-                    connection,
-                    "previous" if previous_tables else None,
-                    previous_tables,
-                    regions,
-                    batches,
-                    run_id,
-                    catalog,
-                    stage,
-                    load=lambda _connection, table, frame: bulk.append(
-                        (table, sqlite_arrow(table, frame))
-                    ),
-                )
-            # The file is not live yet: it can take several transactions.
-            stage("bulk loading")
-            ingest_sqlite(build, bulk)
-            # The rows are in the file: let their Arrow copy go before indexing and cutting,
-            # which need memory of their own (at 4M rows, 0.9 GiB was held to the end).
-            bulk.clear()
-            release_unused_memory()
-            with build_engine.begin() as connection:
-                table_rows = _finish(connection, stage)
+            try:
+                with staged_engine.begin() as connection:
+                    per_source = _fill(
+                        connection,
+                        "previous" if previous_tables else None,
+                        previous_tables,
+                        regions,
+                        batches,
+                        run_id,
+                        catalog,
+                        stage,
+                        load=lambda _connection, table, frame: bulk.append(
+                            (table, sqlite_arrow(table, frame))
+                        ),
+                    )
+            finally:
+                staged_engine.dispose()
+            # The members and public files are loaded side by side, each with only its rows;
+            # the complete file is the members file plus what members may not read.
+            shared_levels = sorted(
+                (a for a in audiences if a.organization_id is None),
+                key=lambda a: len(a.sharing),
+                reverse=True,
+            )
+            hidden = sqlite_layers.build_files(
+                staged,
+                bulk,
+                build,
+                [sqlite_layers.Layer(builds[a.name], a) for a in shared_levels],
+                stage,
+                release=release_unused_memory,
+            )
         finally:
-            build_engine.dispose()
-        audience_builds: list[tuple[Path, Path]] = []
+            staged.unlink(missing_ok=True)
+        counting = sqlite_files.building_engine(build)
+        try:
+            with counting.connect() as connection:
+                table_rows = _count_rows(connection)
+        finally:
+            counting.dispose()
         # One thread more than cores: the complete file is flushed to disk while the
-        # audience files are built from it.
+        # organisations' files are made: each the members file, plus its own private rows
+        # if it has any.
         with ThreadPoolExecutor(max_workers=(os.cpu_count() or 1) + 1) as pool:
             flushed = pool.submit(sqlite_files.flush, build)
-            if catalog is not None:
-                audiences = audiences_for([o.organization_id for o in catalog.organizations])
-                builds = {
-                    a.name: sqlite_files.build_path(sqlite_files.audience_path(target, a))
-                    for a in audiences
-                }
-                audience_builds = [
-                    (builds[a.name], sqlite_files.audience_path(target, a)) for a in audiences
-                ]
-                # The members and public files are cut from the complete one, one after the
-                # other on one core (inside SQLite, which releases the GIL). Each organisation's
-                # file is then the members file, plus its own private rows if it has any.
-                shared_levels = sorted(
-                    (a for a in audiences if a.organization_id is None),
-                    key=lambda a: len(a.sharing),
-                    reverse=True,
-                )
-                sqlite_files.cut_audience_files(
-                    build, [(a, builds[a.name]) for a in shared_levels], stage
-                )
-                derive = partial(sqlite_files.derive_private_file, build, builds[MEMBERS.name])
-                pending = []
-                for audience in (a for a in audiences if a.organization_id is not None):
-                    stage(f"building audience {audience.name}")
-                    pending.append(pool.submit(derive, builds[audience.name], audience))
-                for future in pending:
-                    future.result()
+            derive = partial(
+                sqlite_layers.derive_private_file, build, builds.get(MEMBERS.name), hidden=hidden
+            )
+            pending = []
+            for audience in (a for a in audiences if a.organization_id is not None):
+                stage(f"building audience {audience.name}")
+                pending.append(pool.submit(derive, builds[audience.name], audience))
+            for future in pending:
+                future.result()
             flushed.result()
         stage("swapping")
         sqlite_files.install(build, target)

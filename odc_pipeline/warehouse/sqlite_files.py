@@ -14,30 +14,18 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
-from itertools import pairwise
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, Table, create_engine, event, text
-from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.pool import NullPool
 
-from odc_pipeline.warehouse.audiences import (
-    BY_SOURCE,
-    OWN_PRIVATE,
-    SHARED_WHOLE,
-    Audience,
-    source_condition,
-)
-from odc_pipeline.warehouse.schema import dim_source
+from odc_pipeline.warehouse.audiences import Audience
 
 _BUILD_MARK = ".build-"
-#: SQLAlchemy's SQLite dialect, for quoting the code's table names on a plain sqlite3 connection.
-_SQLITE = sqlite_dialect.dialect()
 SHARED_FOLDER = "shared"
 
 
@@ -136,123 +124,17 @@ def audience_path(warehouse: Path, audience: Audience) -> Path:
     return warehouse.parent / SHARED_FOLDER / audience.file_name
 
 
-def _copy_rows(connection, tables: list[tuple[Table, str]], params: dict) -> None:
-    """Rows of the attached complete file into this one, table by table, each filtered by
-    its condition on the complete file's columns (fixed text; the organisation id is bound)."""
+def copy_rows(
+    connection, tables: list[tuple[Table, str]], params: dict, schema: str = "complete"
+) -> None:
+    """Rows of an attached file into this one, table by table, each filtered by its condition
+    on the attached file's columns (fixed text; the organisation id is bound)."""
     for table, condition in tables:
         name = connection.dialect.identifier_preparer.quote(table.name)
-        statement = f"INSERT INTO {name} SELECT * FROM complete.{name} WHERE {condition}"  # noqa: S608 - code's table names
+        statement = f"INSERT INTO {name} SELECT * FROM {schema}.{name} WHERE {condition}"  # noqa: S608 - code's table names
         connection.execute(text(statement), params)
 
 
-def _of_sources(condition: str, schema: str = "complete") -> str:
-    """Rows whose source meets `condition` on `dim_source` of `schema` (the attached complete
-    file, or `main`, the file itself)."""
+def of_sources(condition: str, schema: str = "complete") -> str:
+    """Rows whose source meets `condition` on `dim_source` of `schema` (an attached file)."""
     return f"source_id IN (SELECT source_id FROM {schema}.dim_source WHERE {condition})"  # noqa: S608
-
-
-def cut_audience_files(
-    complete: Path,
-    cuts: list[tuple[Audience, Path]],
-    stage: Callable[[str], None] = lambda _name: None,
-) -> None:
-    """Files holding only what each audience may read, cut from a complete warehouse file,
-    the widest audience first (members, then public).
-
-    The complete file (indexed already) is copied once, beside itself. For each audience in
-    turn, the rows it may not read are deleted from the copy, and the copy is compacted into
-    the audience's file with `VACUUM INTO`, which writes only live rows, table and index pages
-    in order without sorting again. The next, narrower audience is cut from what is left.
-    Measured against filtering every row into a new file and indexing it, two files at a
-    time: a quarter less time, on one core instead of two.
-
-    Deleted rows' bytes stay in the copy's free pages and in its index pages, which are never
-    carried into an audience file. The copy (hidden, in the complete file's folder, never in
-    `shared/`) is removed as soon as the last file is cut.
-    """
-    for (wider, _), (narrower, _) in pairwise(cuts):
-        if not _sees_no_more(narrower, wider):
-            raise ValueError(f"audience {narrower.name} sees more than {wider.name}, cut before it")
-    copy = build_path(complete)
-    try:
-        shutil.copyfile(complete, copy)
-        with closing(sqlite3.connect(copy, isolation_level=None)) as connection:
-            _set_building_pragmas(connection)
-            for audience, build in cuts:
-                stage(f"building audience {audience.name}")
-                _delete_hidden_rows(connection, audience)
-                connection.execute("VACUUM INTO ?", (str(build),))
-                flush(build)
-    finally:
-        copy.unlink(missing_ok=True)
-
-
-def _sees_no_more(narrower: Audience, wider: Audience) -> bool:
-    return set(narrower.sharing) <= set(wider.sharing) and narrower.organization_id in (
-        None,
-        wider.organization_id,
-    )
-
-
-def _delete_hidden_rows(connection: sqlite3.Connection, audience: Audience) -> None:
-    """Delete every row `audience` may not read: exactly the complement of the rows it may.
-
-    `IS NOT 1` keeps only rows whose condition is true: a row whose source is unknown (or
-    whose condition is NULL) is deleted, as the audience would never have been given it.
-    """
-    tables = {row[0] for row in connection.execute(_TABLES)}
-    unruled = tables - {t.name for t in (*SHARED_WHOLE, dim_source, *BY_SOURCE)}
-    if unruled:  # fail closed: a new table is shared only once the code says with whom
-        raise RuntimeError(f"no sharing rule for warehouse tables {sorted(unruled)}")
-    condition = source_condition(audience)
-    params = {"organization_id": audience.organization_id}
-    visible = _of_sources(condition, schema="main")
-    connection.execute("BEGIN")
-    for table in BY_SOURCE:  # before dim_source, which says which sources are visible
-        name = _SQLITE.identifier_preparer.quote(table.name)
-        statement = f"DELETE FROM {name} WHERE ({visible}) IS NOT 1"  # noqa: S608
-        connection.execute(statement, params)
-    connection.execute(f"DELETE FROM dim_source WHERE ({condition}) IS NOT 1", params)  # noqa: S608
-    connection.execute("COMMIT")
-
-
-#: Every table but SQLite's own counters (never row values; `sqlite_stat4`, which samples
-#: values, is not excluded and so would stop the build).
-_TABLES = (
-    "SELECT name FROM sqlite_master WHERE type = 'table' "
-    "AND name NOT IN ('sqlite_sequence', 'sqlite_stat1')"
-)
-
-
-def derive_private_file(complete: Path, members: Path, build: Path, audience: Audience) -> None:
-    """An organisation's file: what members see plus the organisation's own private sources.
-
-    An organisation with no private source sees exactly what members see, so its file is the
-    members file under a second name (a hard link): nothing is written. Files are never
-    written in place, only renamed over, so the names part again at the next publish.
-    Otherwise the members file (already built and indexed) is copied and the private rows
-    added: far cheaper than filtering, loading and indexing most of the warehouse again.
-    """
-    params = {"organization_id": audience.organization_id}
-    statement = f"SELECT 1 FROM dim_source WHERE {OWN_PRIVATE} LIMIT 1"  # noqa: S608
-    with sqlite3.connect(f"file:{complete}?mode=ro", uri=True) as reader:
-        owns_private = reader.execute(statement, params).fetchone()
-    reader.close()
-    if owns_private is None:
-        try:
-            os.link(members, build)
-            return
-        except OSError:  # a file system without hard links: a copy holds the same
-            pass
-    shutil.copyfile(members, build)
-    engine = building_engine(build, {"complete": complete})
-    try:
-        with engine.begin() as connection:
-            _copy_rows(
-                connection,
-                [(dim_source, OWN_PRIVATE), *((t, _of_sources(OWN_PRIVATE)) for t in BY_SOURCE)],
-                params,
-            )
-    finally:
-        engine.dispose()
-    flush(build)
