@@ -355,3 +355,36 @@ def test_each_layer_holds_only_its_audiences_rows_and_the_build_fails_closed(tmp
         build_files(staged, [], refused, [Layer(out / "m3.sqlite", MEMBERS)], stages.append)
     assert not refused.exists()
     assert not (out / "m3.sqlite").exists()
+
+
+def test_a_held_back_private_source_stays_in_the_complete_and_its_organisations_file_only(
+    tmp_path,
+):
+    """Rows carried forward from the previous version (the source's file vanished) follow
+    the same sharing rule as fresh ones: the complete file and the owner's file keep the
+    private source's last good load, the shared files never hold a byte of it."""
+    settings, registry = _private_ldw_registry(tmp_path)
+    first = run_all(settings, registry)
+    assert first.success
+    (tmp_path / "registry" / "demo" / "ldw_suara_pilpres2024.json").unlink()
+    second = run_all(settings, registry)
+    assert second.success
+    shared = settings.warehouse_dir / SHARED_FOLDER
+    with closing(sqlite3.connect(settings.default_warehouse_path)) as connection:
+        kept = connection.execute(
+            "select count(*), min(run_id), max(run_id) from fact_election_results "
+            "where source_id = ?",
+            (LDW,),
+        ).fetchone()
+        audit = connection.execute(
+            "select run_id, status from load_audit where source_id = ? order by loaded_at",
+            (LDW,),
+        ).fetchall()
+    assert kept == (PUBLISHED[LDW], first.run_id, first.run_id)
+    assert audit == [(first.run_id, "published"), (second.run_id, "failed")]
+    ldw = _file_sources(shared / "private_ldw.sqlite")
+    assert ldw["fact_election_results"] == ldw["load_audit"] == {JSN, FPPJB, LDW}
+    for name in ("members.sqlite", "public.sqlite", "private_jsn.sqlite"):
+        found = _file_sources(shared / name)
+        assert LDW not in found["fact_election_results"] | found["load_audit"], name
+        assert LDW.encode() not in (shared / name).read_bytes(), name
