@@ -183,10 +183,13 @@ def build_warehouse_assets(registry: Registry, warehouse_dir: Path) -> tuple[lis
     def publish_warehouse(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, **frames: pd.DataFrame
     ):
+        # Worked out here: the batches are prepared in the publisher's worker thread.
+        processed = processed_in_run(context, sources)
+
         def batches():
             # One source at a time: its frames are loaded here, and its batch is let go once
             # the publisher has loaded it, so the step never holds every source at once.
-            for entry in processed_in_run(context, sources):
+            for entry in processed:
                 harmonized_frame = frames.pop(harmonized_key(entry.id).to_python_identifier())
                 quarantine_frame = frames.pop(quarantine_key(entry.id).to_python_identifier())
                 yield build_batch(

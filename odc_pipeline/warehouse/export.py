@@ -9,17 +9,16 @@ prefixed with a `'`, so an opened CSV shows them as text.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from functools import partial
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as arrow_csv
-from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, Numeric, select
+from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, Numeric, Select, select
 
+from odc_pipeline.warehouse.ahead import ahead
 from odc_pipeline.warehouse.cells import FORMULA, safe_cell
 from odc_pipeline.warehouse.frames import read_arrow, read_frame
 from odc_pipeline.warehouse.schema import FACT_TABLES, dim_organization, dim_region, dim_source
@@ -90,16 +89,10 @@ def _write(chunks: Iterable[pa.Table], table, columns: list[str], path: Path) ->
             writer.write_table(_csv_ready(chunk, table, schema))
 
 
-def _read_ahead(reads: list[Callable[[], pa.Table]]) -> Iterator[pa.Table]:
-    """Each read's rows, while the next read runs: the database reads outside the GIL, so
-    reading one source overlaps preparing and writing the one before (two in memory)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = [pool.submit(read) for read in reads[:1]]
-        for position in range(len(reads)):
-            current = pending.pop()
-            if position + 1 < len(reads):
-                pending.append(pool.submit(reads[position + 1]))
-            yield current.result()
+def _by_source(engine: Engine, table, wanted: Select, source_ids: list[str]) -> Iterator[pa.Table]:
+    """The rows of `wanted` from `table`, one source after another (each read when asked for)."""
+    for source_id in source_ids:
+        yield read_arrow(engine, wanted.where(table.c.source_id == source_id))
 
 
 def _has_rows(engine: Engine, table, source_id: str) -> bool:
@@ -140,10 +133,9 @@ def export_open_data(engine: Engine, folder: Path) -> Path:
                 if not (c.name.endswith("_hash") and c.name != "file_hash")
             ]
             wanted = select(*(table.c[c] for c in columns))
-            reads = [
-                partial(read_arrow, engine, wanted.where(table.c.source_id == s)) for s in holding
-            ]
-            tables[table.name] = (table, columns, _read_ahead(reads))
+            # Each source is read (the database works outside the GIL) while the one before
+            # it is prepared and written: two sources in memory, never the whole table.
+            tables[table.name] = (table, columns, ahead(_by_source(engine, table, wanted, holding)))
     resources = []
     for name, (table, columns, chunks) in tables.items():
         _write(chunks, table, columns, folder / f"{name}.csv")

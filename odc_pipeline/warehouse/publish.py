@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from odc_pipeline.warehouse import sqlite_files, sqlite_layers
+from odc_pipeline.warehouse.ahead import ahead
 from odc_pipeline.warehouse.audiences import MEMBERS, audiences_for
 from odc_pipeline.warehouse.batches import SourceBatch
 from odc_pipeline.warehouse.catalog import Catalog, write_catalog
@@ -274,6 +275,8 @@ def publish(
     (nothing says who may see what) and every previous source is carried forward.
     """
     stage = stage or (lambda _name: None)
+    # The next source's batch is prepared while this one is loaded.
+    batches = ahead(batches)
     if engine.dialect.name == "sqlite":
         return _publish_sqlite(engine, regions, batches, run_id, catalog, stage)
     if engine.dialect.name == "postgresql":
