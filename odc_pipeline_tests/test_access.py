@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import threading
 from contextlib import closing
 
 import pandas as pd
@@ -23,7 +24,7 @@ from odc_pipeline.registry import load_registry
 from odc_pipeline.warehouse.audiences import MEMBERS, PUBLIC
 from odc_pipeline.warehouse.schema import fact_election_results
 from odc_pipeline.warehouse.sqlite_files import SHARED_FOLDER
-from odc_pipeline.warehouse.sqlite_layers import Layer, build_files
+from odc_pipeline.warehouse.sqlite_layers import Layer, LayeredBuild, build_files
 from odc_pipeline_tests.conftest import (
     demo_registry_document,
     make_settings,
@@ -312,9 +313,13 @@ def test_each_layer_holds_only_its_audiences_rows_and_the_build_fails_closed(tmp
     stages: list[str] = []
     build_files(staged, bulk, complete, layers, stages.append)
 
-    assert stages[0] == "bulk loading"
-    assert sorted(stages[1:3]) == ["building audience members", "building audience public"]
-    assert stages[3:] == ["indexing", "building the complete file"]
+    assert stages == [
+        "building audience members",
+        "building audience public",
+        "bulk loading",
+        "indexing",
+        "building the complete file",
+    ]
     assert bulk == []  # let go once loaded
     everyone = {JSN, FPPJB, LDW, ghost_bulk, ghost_staged}
     for path, sources in {
@@ -388,3 +393,22 @@ def test_a_held_back_private_source_stays_in_the_complete_and_its_organisations_
         found = _file_sources(shared / name)
         assert LDW not in found["fact_election_results"] | found["load_audit"], name
         assert LDW.encode() not in (shared / name).read_bytes(), name
+
+
+def test_a_file_that_fails_to_load_stops_the_build_and_leaves_no_loader_running(tmp_path):
+    """A loader thread's error (rows the table cannot take) reaches the publisher, and
+    abandoning the build stops every loader instead of leaving one waiting."""
+    settings, registry = _private_ldw_registry(tmp_path)
+    assert run_all(settings, registry).success
+    out = tmp_path / "out"
+    out.mkdir()
+    layers = [Layer(out / "members.sqlite", MEMBERS), Layer(out / "public.sqlite", PUBLIC)]
+    sources = [(JSN, "public", "jsn"), (FPPJB, "members", "fppjb")]
+    before = threading.active_count()
+    build = LayeredBuild(out / "complete.sqlite", layers, sources, lambda _name: None)
+    odd = pa.table({"source_id": [JSN], "no_such_column": [1]})
+    with pytest.raises(Exception, match="no_such_column"):
+        build.add(fact_election_results, odd)
+        build.finish(tmp_path / "unused.sqlite")
+    build.abandon()
+    assert threading.active_count() == before

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import queue
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -118,14 +120,50 @@ def ingest_sqlite(path: Path, loads: list[tuple[Table, pa.Table]]) -> None:
     """Append Arrow tables (see `sqlite_arrow`) to tables of a SQLite file through ADBC: bound
     in C, about four times faster than Python's executemany. The file must not be open for
     writing."""
-    import adbc_driver_sqlite.dbapi as adbc
+    loader = BackgroundIngest(path)
+    loader.put(loads)
+    loader.close()
 
-    with adbc.connect(str(path)) as connection:
-        with connection.cursor() as cursor:
-            for table, arrow in loads:
-                if arrow.num_rows:
-                    cursor.adbc_ingest(table.name, arrow, mode="append")
-        connection.commit()
+
+class BackgroundIngest:
+    """Appends Arrow tables to one SQLite file through ADBC (as `ingest_sqlite`), in a thread
+    of its own, as they are put: the file loads while its caller prepares the next rows. The
+    file must not be open for writing elsewhere until `close`."""
+
+    def __init__(self, path: Path) -> None:
+        self._queue: queue.Queue[tuple[Table, pa.Table] | None] = queue.Queue()
+        self._error: BaseException | None = None
+        # A daemon: a caller that dies without `close` does not keep the process alive.
+        self._thread = threading.Thread(target=self._run, args=(path,), name="ingest", daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        import adbc_driver_sqlite.dbapi as adbc
+
+        try:
+            with adbc.connect(str(path)) as connection, connection.cursor() as cursor:
+                while (item := self._queue.get()) is not None:
+                    table, rows = item
+                    if rows.num_rows:
+                        cursor.adbc_ingest(table.name, rows, mode="append")
+                connection.commit()
+        except BaseException as exc:  # handed to the publisher's thread by `put` or `close`
+            self._error = exc
+            while self._queue.get() is not None:  # let `close` through
+                pass
+
+    def put(self, rows: list[tuple[Table, pa.Table]]) -> None:
+        if self._error is not None:
+            raise self._error
+        for item in rows:
+            self._queue.put(item)
+
+    def close(self) -> None:
+        """Wait until every table is in and committed; raise what went wrong, if anything."""
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def copy_frame(connection: Connection, table: Table, frame: pd.DataFrame) -> None:

@@ -22,7 +22,6 @@ from functools import partial
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 from sqlalchemy import (
     Engine,
     MetaData,
@@ -322,9 +321,28 @@ def _publish_sqlite(
         staged = sqlite_files.build_path(target)
         attached = {"previous": target} if previous_tables else {}
         stage("building")
-        staged_engine = sqlite_files.building_engine(staged, attached)
-        bulk: list[tuple[Table, pa.Table]] = []
+        # The members and public files are created at once and load each source's rows as
+        # it comes, each file only the rows its audience may read; the complete file is then
+        # the members file plus what members may not read (`sqlite_layers`).
+        shared_levels = sorted(
+            (a for a in audiences if a.organization_id is None),
+            key=lambda a: len(a.sharing),
+            reverse=True,
+        )
+        sources = (
+            [(s.source_id, s.sharing, s.organization_id) for s in catalog.sources]
+            if catalog
+            else []
+        )
+        layered = sqlite_layers.LayeredBuild(
+            build, [sqlite_layers.Layer(builds[a.name], a) for a in shared_levels], sources, stage
+        )
         try:
+            # What the publisher writes with SQL (carried forward, audit, catalogue) goes to a
+            # staged file every file reads its share of; the bulk of the rows goes to the
+            # files as Arrow (columnar, categories as dictionaries: far smaller than the
+            # pandas frame, which is let go with its batch).
+            staged_engine = sqlite_files.building_engine(staged, attached)
             try:
                 with staged_engine.begin() as connection:
                     per_source = _fill(
@@ -336,27 +354,16 @@ def _publish_sqlite(
                         run_id,
                         catalog,
                         stage,
-                        load=lambda _connection, table, frame: bulk.append(
-                            (table, sqlite_arrow(table, frame))
+                        load=lambda _connection, table, frame: layered.add(
+                            table, sqlite_arrow(table, frame)
                         ),
                     )
             finally:
                 staged_engine.dispose()
-            # The members and public files are loaded side by side, each with only its rows;
-            # the complete file is the members file plus what members may not read.
-            shared_levels = sorted(
-                (a for a in audiences if a.organization_id is None),
-                key=lambda a: len(a.sharing),
-                reverse=True,
-            )
-            hidden = sqlite_layers.build_files(
-                staged,
-                bulk,
-                build,
-                [sqlite_layers.Layer(builds[a.name], a) for a in shared_levels],
-                stage,
-                release=release_unused_memory,
-            )
+            hidden = layered.finish(staged, release=release_unused_memory)
+        except BaseException:
+            layered.abandon()
+            raise
         finally:
             staged.unlink(missing_ok=True)
         counting = sqlite_files.building_engine(build)
