@@ -183,7 +183,9 @@ def _listed_rows(rows: list) -> str:
 def _parse_values(frame: pd.DataFrame, entry: SourceEntry) -> tuple[pd.DataFrame, list[Problem]]:
     """Turn the kind's typed columns from text into numbers and dates, cell by cell problems."""
     problems: list[Problem] = []
-    typed = frame.copy()
+    # Columns are replaced, never changed in place: pandas' copy-on-write keeps `frame` as it
+    # was without copying every column first.
+    typed = frame.copy(deep=False)
     kind = KINDS[entry.kind]
     locale = entry.read.locale
     for column in kind.integer_columns:
@@ -252,7 +254,9 @@ def validate_source(raw: pd.DataFrame, entry: SourceEntry) -> ValidationOutcome:
     # A totals row is set aside whole; its cells are not checked as if it were a region.
     problems += _cell_problems(frame, entry)
     totals = list({p.index for p in problems if p.rule in WHOLE_ROW_RULES})
-    typed, number_problems = _parse_values(frame.drop(index=totals), entry)
+    # `drop` copies every column, even when there is nothing to drop.
+    checked = frame.drop(index=totals) if totals else frame
+    typed, number_problems = _parse_values(checked, entry)
     problems += number_problems
     # A cell that could not be parsed is empty in `typed`; pandera would call it empty too.
     # One complaint per cell is enough, and the first one says what was really wrong.
