@@ -7,8 +7,9 @@ from the previous version, so their last good load stays published. Tables are l
 without indexes and indexed once full. A publish that fails or is killed at any point leaves
 the previous version readable and intact; readers never see a mix of the two.
 
-Each audience (public, members, one per organisation) then gets its own copy: a file under
-`shared/` on SQLite, a schema of filtered views with its own role on PostgreSQL.
+Each audience (public, members, one per organisation) gets its own copy: on SQLite a file
+under `shared/` loaded with only its rows (`sqlite_layers`), on PostgreSQL a schema of
+filtered views with its own role.
 """
 
 from __future__ import annotations
@@ -314,58 +315,31 @@ def _publish_sqlite(
         audience_builds = [
             (builds[a.name], sqlite_files.audience_path(target, a)) for a in audiences
         ]
-        # What the publisher writes with SQL (carried forward, audit, catalogue) goes to a
-        # staged file every layer reads its share of; the bulk of the rows is collected as
-        # Arrow (columnar, categories as dictionaries: far smaller than the pandas frame,
-        # which is let go with its batch).
-        staged = sqlite_files.build_path(target)
-        attached = {"previous": target} if previous_tables else {}
         stage("building")
-        # The members and public files are created at once and load each source's rows as
-        # it comes, each file only the rows its audience may read; the complete file is then
-        # the members file plus what members may not read (`sqlite_layers`).
         shared_levels = sorted(
             (a for a in audiences if a.organization_id is None),
             key=lambda a: len(a.sharing),
             reverse=True,
         )
-        sources = (
+        layered = sqlite_layers.LayeredBuild(
+            build,
+            [sqlite_layers.Layer(builds[a.name], a) for a in shared_levels],
             [(s.source_id, s.sharing, s.organization_id) for s in catalog.sources]
             if catalog
-            else []
+            else [],
+            stage,
         )
-        layered = sqlite_layers.LayeredBuild(
-            build, [sqlite_layers.Layer(builds[a.name], a) for a in shared_levels], sources, stage
+        per_source, hidden = _fill_layers(
+            layered,
+            sqlite_files.build_path(target),
+            target if previous_tables else None,
+            previous_tables,
+            regions,
+            batches,
+            run_id,
+            catalog,
+            stage,
         )
-        try:
-            # What the publisher writes with SQL (carried forward, audit, catalogue) goes to a
-            # staged file every file reads its share of; the bulk of the rows goes to the
-            # files as Arrow (columnar, categories as dictionaries: far smaller than the
-            # pandas frame, which is let go with its batch).
-            staged_engine = sqlite_files.building_engine(staged, attached)
-            try:
-                with staged_engine.begin() as connection:
-                    per_source = _fill(
-                        connection,
-                        "previous" if previous_tables else None,
-                        previous_tables,
-                        regions,
-                        batches,
-                        run_id,
-                        catalog,
-                        stage,
-                        load=lambda _connection, table, frame: layered.add(
-                            table, sqlite_arrow(table, frame)
-                        ),
-                    )
-            finally:
-                staged_engine.dispose()
-            hidden = layered.finish(staged, release=release_unused_memory)
-        except BaseException:
-            layered.abandon()
-            raise
-        finally:
-            staged.unlink(missing_ok=True)
         counting = sqlite_files.building_engine(build)
         try:
             with counting.connect() as connection:
@@ -403,6 +377,56 @@ def _publish_sqlite(
         per_source=per_source,
         audiences={d.stem: str(d) for _, d in audience_builds},
     )
+
+
+def _fill_layers(
+    layered: sqlite_layers.LayeredBuild,
+    staged: Path,
+    previous_file: Path | None,
+    previous_tables: dict[str, set[str]],
+    regions: pd.DataFrame | None,
+    batches: Iterable[SourceBatch],
+    run_id: str,
+    catalog: Catalog | None,
+    stage: Stage,
+) -> tuple[list[dict], frozenset[str]]:
+    """Fill the SQLite files of a `LayeredBuild`: the members and public files, created at
+    once, load each source's rows as it comes, each file only what its audience may read,
+    and the complete file is then the members file plus what members may not read.
+
+    What the publisher writes with SQL (carried forward, audit, catalogue) goes to a staged
+    file, removed afterwards, which every file reads its share of; the bulk of the rows goes
+    to the files as Arrow (columnar, categories as dictionaries: far smaller than the pandas
+    frame, which is let go with its batch). The audit rows and the sources only the complete
+    file holds are returned.
+    """
+    try:
+        engine = sqlite_files.building_engine(
+            staged, {"previous": previous_file} if previous_file else {}
+        )
+        try:
+            with engine.begin() as connection:
+                per_source = _fill(
+                    connection,
+                    "previous" if previous_file else None,
+                    previous_tables,
+                    regions,
+                    batches,
+                    run_id,
+                    catalog,
+                    stage,
+                    load=lambda _connection, table, frame: layered.add(
+                        table, sqlite_arrow(table, frame)
+                    ),
+                )
+        finally:
+            engine.dispose()
+        return per_source, layered.finish(staged, release=release_unused_memory)
+    except BaseException:
+        layered.abandon()
+        raise
+    finally:
+        staged.unlink(missing_ok=True)
 
 
 def _publish_postgres(
