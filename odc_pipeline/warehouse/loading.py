@@ -23,6 +23,8 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from odc_pipeline.warehouse.schema import metadata
 
 _COPY_CHUNK = 100_000
+#: Arrow tables to append to warehouse tables (see `sqlite_arrow`).
+Bulk = list[tuple[Table, pa.Table]]
 
 
 def create_tables(connection: Connection) -> None:
@@ -116,7 +118,7 @@ def sqlite_arrow(table: Table, frame: pd.DataFrame) -> pa.Table:
     return arrow
 
 
-def ingest_sqlite(path: Path, loads: list[tuple[Table, pa.Table]]) -> None:
+def ingest_sqlite(path: Path, loads: Bulk) -> None:
     """Append Arrow tables (see `sqlite_arrow`) to tables of a SQLite file through ADBC: bound
     in C, about four times faster than Python's executemany. The file must not be open for
     writing."""
@@ -152,7 +154,7 @@ class BackgroundIngest:
             while self._queue.get() is not None:  # let `close` through
                 pass
 
-    def put(self, rows: list[tuple[Table, pa.Table]]) -> None:
+    def put(self, rows: Bulk) -> None:
         if self._error is not None:
             raise self._error
         for item in rows:

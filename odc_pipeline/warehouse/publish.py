@@ -329,16 +329,22 @@ def _publish_sqlite(
             else [],
             stage,
         )
+        attached = {"previous": target} if previous_tables else {}
         per_source, hidden = _fill_layers(
             layered,
             sqlite_files.build_path(target),
-            target if previous_tables else None,
-            previous_tables,
-            regions,
-            batches,
-            run_id,
-            catalog,
-            stage,
+            attached,
+            lambda connection, load: _fill(
+                connection,
+                "previous" if attached else None,
+                previous_tables,
+                regions,
+                batches,
+                run_id,
+                catalog,
+                stage,
+                load,
+            ),
         )
         counting = sqlite_files.building_engine(build)
         try:
@@ -382,40 +388,27 @@ def _publish_sqlite(
 def _fill_layers(
     layered: sqlite_layers.LayeredBuild,
     staged: Path,
-    previous_file: Path | None,
-    previous_tables: dict[str, set[str]],
-    regions: pd.DataFrame | None,
-    batches: Iterable[SourceBatch],
-    run_id: str,
-    catalog: Catalog | None,
-    stage: Stage,
+    attached: dict[str, Path],
+    fill: Callable[[Connection, Load], list[dict]],
 ) -> tuple[list[dict], frozenset[str]]:
     """Fill the SQLite files of a `LayeredBuild`: the members and public files, created at
     once, load each source's rows as it comes, each file only what its audience may read,
     and the complete file is then the members file plus what members may not read.
 
-    What the publisher writes with SQL (carried forward, audit, catalogue) goes to a staged
-    file, removed afterwards, which every file reads its share of; the bulk of the rows goes
-    to the files as Arrow (columnar, categories as dictionaries: far smaller than the pandas
-    frame, which is let go with its batch). The audit rows and the sources only the complete
-    file holds are returned.
+    `fill` is `_fill` on the staged file's connection (the previous version attached as in
+    `attached`), given where the bulk rows go. What the publisher writes with SQL (carried
+    forward, audit, catalogue) goes to that staged file, removed afterwards, which every
+    file reads its share of; the bulk of the rows goes to the files as Arrow (columnar,
+    categories as dictionaries: far smaller than the pandas frame, which is let go with its
+    batch). The audit rows and the sources only the complete file holds are returned.
     """
     try:
-        engine = sqlite_files.building_engine(
-            staged, {"previous": previous_file} if previous_file else {}
-        )
+        engine = sqlite_files.building_engine(staged, attached)
         try:
             with engine.begin() as connection:
-                per_source = _fill(
+                per_source = fill(
                     connection,
-                    "previous" if previous_file else None,
-                    previous_tables,
-                    regions,
-                    batches,
-                    run_id,
-                    catalog,
-                    stage,
-                    load=lambda _connection, table, frame: layered.add(
+                    lambda _connection, table, frame: layered.add(
                         table, sqlite_arrow(table, frame)
                     ),
                 )

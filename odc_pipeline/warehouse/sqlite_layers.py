@@ -47,6 +47,7 @@ from odc_pipeline.warehouse.audiences import (
 )
 from odc_pipeline.warehouse.loading import (
     BackgroundIngest,
+    Bulk,
     create_indexes,
     create_tables,
     ingest_sqlite,
@@ -56,8 +57,6 @@ from odc_pipeline.warehouse.sqlite_files import building_engine, copy_rows, flus
 from odc_pipeline.warehouse.views import create_views
 
 Stage = Callable[[str], None]
-#: The run's bulk rows: Arrow tables to append to warehouse tables.
-Bulk = list[tuple[Table, pa.Table]]
 #: The staged file, attached to every file being filled under this name.
 _STAGED = "staged"
 #: Every table but SQLite's own counters (never row values; `sqlite_stat4`, which samples
@@ -194,35 +193,25 @@ def _index(layer: Layer) -> None:
         engine.dispose()
 
 
-def _hidden_sources(staged: Path, widest: Layer, rows: Bulk) -> frozenset[str]:
-    """Sources with rows the widest layer may not read (staged or bulk)."""
+def _add_complement(staged: Path, widest: Layer, complete: Path, rows: Bulk) -> frozenset[str]:
+    """Turn a copy of the widest layer into the complete file: add the rows it lacks (to
+    tables indexed already: these are the few private rows). The sources of those rows,
+    staged or bulk, are returned."""
     tables = _staged_rows(widest, complement=True)
     union = " UNION ".join(
         f"SELECT source_id FROM {_STAGED}.{t.name} WHERE {condition}"  # noqa: S608 - code's names
         for t, condition in tables
     )
-    engine = building_engine(Path(":memory:"), {_STAGED: staged})
-    try:
-        with engine.connect() as connection:
-            staged_ids = set(connection.execute(text(union), widest.params).scalars())
-    finally:
-        engine.dispose()
-    bulk_ids = {s for _, part in rows for s in pc.unique(part["source_id"]).to_pylist()}
-    return frozenset(staged_ids | bulk_ids)
-
-
-def _add_complement(staged: Path, widest: Layer, complete: Path, rows: Bulk) -> None:
-    """Turn a copy of the widest layer into the complete file: add the rows it lacks (to
-    tables indexed already: these are the few private rows)."""
     engine = building_engine(complete, {_STAGED: staged})
     try:
         with engine.begin() as connection:
-            copy_rows(
-                connection, _staged_rows(widest, complement=True), widest.params, schema=_STAGED
-            )
+            staged_ids = set(connection.execute(text(union), widest.params).scalars())
+            copy_rows(connection, tables, widest.params, schema=_STAGED)
     finally:
         engine.dispose()
     ingest_sqlite(complete, rows)
+    bulk_ids = {s for _, part in rows for s in pc.unique(part["source_id"]).to_pylist()}
+    return frozenset(staged_ids | bulk_ids)
 
 
 def same_file(existing: Path, new: Path) -> None:
@@ -321,12 +310,10 @@ class LayeredBuild:
             indexed = pool.submit(lambda: [_index(layer) for layer in self._shared[1:]])
             self._stage("building the complete file")
             widest = self._shared[0]
-            hidden = _hidden_sources(staged, widest, self._rest)
             # Never a second name for a shared file: analysts work in the complete file,
             # and a table one of them adds there must not appear in a file others read.
             shutil.copyfile(widest.path, self._complete)
-            if hidden:
-                _add_complement(staged, widest, self._complete, self._rest)
+            hidden = _add_complement(staged, widest, self._complete, self._rest)
             self._rest = []
             indexed.result()
         return hidden
@@ -341,7 +328,7 @@ def build_files(
 ) -> frozenset[str]:
     """`LayeredBuild` over rows at hand: the staged file complete, the bulk rows in a list
     (emptied as they are handed over)."""
-    check_sharing_rules(staged)
+    check_sharing_rules(staged)  # before any file exists; `finish` checks again
     build = LayeredBuild(complete, shared, _staged_sources(staged), stage)
     try:
         while bulk:
