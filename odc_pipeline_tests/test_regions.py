@@ -405,6 +405,11 @@ def test_the_shortcut_for_official_codes_gives_what_the_full_path_gives(referenc
     index = build_index(tables, max_level=0)
     full = [_resolve_row(combo, specs, index, "s") for combo in combos]
     assert _resolve_all(combos, specs, index, "s") == full
+    # A column that is not all text (a number a JSON source wrote bare) takes the same path.
+    mixed = [*combos[:50], (3204052001,), (32.04,)]
+    assert _resolve_all(mixed, specs, index, "s") == [
+        _resolve_row(combo, specs, index, "s") for combo in mixed
+    ]
     assert all(row[0] == code for row, code in zip(full, villages * 2, strict=False))
     assert [row[0] for row in full[-len(odd) :]] == [
         *(["32.04.05.2001"] * 4),  # spaces, lost zeros, a spreadsheet's float: repaired
@@ -417,3 +422,45 @@ def test_the_shortcut_for_official_codes_gives_what_the_full_path_gives(referenc
         None,
         None,
     ]
+
+
+def test_official_forms_in_arrow_agree_with_official_form_one_by_one():
+    """The Arrow reading of many codes at once is `official_form` for every ASCII text; digits
+    of other scripts, which no official code holds, are left to the full path (None)."""
+    from odc_pipeline.regions.codes import official_form, official_forms
+
+    texts = [
+        "32",
+        "3204",
+        "320405",
+        "3204052001",
+        "32.04",
+        "32.04.05",
+        "32.04.05.2001",
+        "32.4",
+        "320",
+        "32040520011",
+        "32.04.05.20011",
+        " 3204",
+        "3204\n",
+        "32.04.",
+        "",
+        "Kota Bogor",
+        None,
+        float("nan"),
+    ]
+    assert official_forms(texts) == [official_form(t) for t in texts]
+    assert official_forms(texts)[:7] == [
+        "32",
+        "32.04",
+        "32.04.05",
+        "32.04.05.2001",
+        "32.04",
+        "32.04.05",
+        "32.04.05.2001",
+    ]
+    # Fullwidth and Arabic-Indic digits: Python's \d takes them, Arrow's does not.
+    assert official_form("\uff13\uff12") == "\uff13\uff12"
+    assert official_forms(["\uff13\uff12", "\u0663\u0662\u0660\u0664"]) == [None, None]
+    # Not all text: one by one, as before.
+    assert official_forms([3204, "3204"]) == [None, "32.04"]

@@ -13,6 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 SEGMENT_WIDTHS = (2, 2, 2, 4)
 _UNDOTTED_LEVEL = {2: 1, 4: 2, 6: 3, 10: 4}
 _DOTTED = re.compile(r"^\d{1,2}(?:\.\d{1,2}){0,2}(?:\.\d{1,4})?$")
@@ -52,6 +55,34 @@ def official_form(text: object) -> str | None:
     if _CANONICAL.fullmatch(text):
         return text
     return _split_undotted(text) if text.isdigit() else None
+
+
+#: Undotted codes of each length that has a level, and their dotted form (RE2 syntax).
+_UNDOTTED_TO_DOTTED = (
+    (r"^(\d{2})(\d{2})(\d{2})(\d{4})$", r"\1.\2.\3.\4"),
+    (r"^(\d{2})(\d{2})(\d{2})$", r"\1.\2.\3"),
+    (r"^(\d{2})(\d{2})$", r"\1.\2"),
+)
+
+
+def official_forms(texts: list) -> list[str | None]:
+    """`official_form` of many texts at once, in Arrow: a village-level source holds some
+    83,000 distinct codes, and a Python call for each was most of the time spent on them.
+
+    Arrow's `\\d` is ASCII only, so digits from other scripts (which `official_form` would
+    pass on, and which no official code holds) give None here; a list that is not all text
+    takes `official_form` one by one.
+    """
+    try:
+        array = pa.array(texts, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return [official_form(text) for text in texts]
+    # The three patterns match digit strings of different lengths, and a dotted text matches
+    # none of them, so applying them one after the other rewrites each text at most once.
+    for pattern, replacement in _UNDOTTED_TO_DOTTED:
+        array = pc.replace_substring_regex(array, pattern=pattern, replacement=replacement)
+    official = pc.match_substring_regex(array, "^" + _CANONICAL.pattern + "$")
+    return pc.if_else(official, array, None).to_pylist()
 
 
 def parse_code(text: object) -> ParsedCode:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from odc_pipeline.regions.codes import official_form
+from odc_pipeline.regions.codes import official_forms
 from odc_pipeline.regions.index import OFFICIAL_RULE, RegionIndex, build_index
 from odc_pipeline.regions.resolve import Match, Spec, resolve_code, resolve_name
 from odc_pipeline.regions.tables import RegionTables
@@ -117,14 +117,13 @@ def _resolve_all(
     if len(specs) != 1 or specs[0].system != "kemendagri":
         return [_resolve_row(combo, specs, index, source_id) for combo in combos]
     level = specs[0].level
+    by_code = index.by_code
     resolved = []
-    for combo in combos:
-        (text,) = combo
-        code = official_form(text)
-        known = index.by_code.get(code) if code is not None else None
+    for combo, code in zip(combos, official_forms([text for (text,) in combos]), strict=True):
+        known = by_code.get(code)  # None for None
         if known is not None and known[0] == level:
             resolved.append(
-                (code, level, "code", 100.0, OFFICIAL_RULE, text, None, None, None, known[1])
+                (code, level, "code", 100.0, OFFICIAL_RULE, combo[0], None, None, None, known[1])
             )
         else:
             resolved.append(_resolve_row(combo, specs, index, source_id))
@@ -137,6 +136,11 @@ def _distinct_keys(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray,
     Factorizing each column and combining the integer codes is much cheaper than hashing
     tuples of strings or merging frames: this is what keeps millions of rows cheap.
     """
+    if len(columns) == 1:
+        # One column: its factorization already numbers the values in order of first
+        # appearance, which is what the combination would be numbered by below.
+        codes, uniques = pd.factorize(frame[columns[0]], use_na_sentinel=False)
+        return codes.astype(np.int64, copy=False), [(v,) for v in np.asarray(uniques, dtype=object)]
     combined = np.zeros(len(frame), dtype=np.int64)
     uniques_per_column = []
     for column in columns:
@@ -173,8 +177,10 @@ def harmonize_regions(
     inverse, combos = _distinct_keys(frame, [s.column for s in ordered])
     resolved = _resolve_all(combos, ordered, index, source_id)
     out = frame.drop(columns=[c for c in REGION_OUTPUT_COLUMNS if c in frame.columns])
-    for position, column in enumerate(REGION_OUTPUT_COLUMNS):
-        out[column] = _spread([r[position] for r in resolved], inverse, column)
+    # One pass turns the rows of results into columns (empty when the frame is).
+    per_column = list(zip(*resolved, strict=True)) or [()] * len(REGION_OUTPUT_COLUMNS)
+    for column, per_combo in zip(REGION_OUTPUT_COLUMNS, per_column, strict=True):
+        out[column] = _spread(list(per_combo), inverse, column)
     return out
 
 
