@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
+import pyarrow as pa
 import sqlalchemy as sa
 
 from odc_pipeline.quality.warehouse_suite import run_suite
@@ -53,4 +55,83 @@ def test_suite_names_each_broken_expectation(demo_run, tmp_path):
     )
     assert row_count.observed == "126"
     assert outcome.data_docs is not None and outcome.data_docs.exists()
+    engine.dispose()
+
+
+def _numbers_table(path, rows: int, first: int = 0):
+    """A real SQLite file with `rows` rows numbered from `first`; `label` is empty in the
+    second half only, so that half alone would be read as integers."""
+    metadata = sa.MetaData()
+    table = sa.Table(
+        "numbers",
+        metadata,
+        sa.Column("n", sa.Integer, nullable=False),
+        sa.Column("label", sa.String(16)),
+        sa.Column("share", sa.Float),
+    )
+    engine = sa.create_engine(f"sqlite:///{path}")
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            table.insert(),
+            [
+                {"n": first + n, "label": f"0{n}" if n < rows // 2 else None, "share": n / 7}
+                for n in range(rows)
+            ],
+        )
+        gaps = [first + 3, first + 4, first + 5]
+        connection.execute(table.delete().where(table.c.n.in_(gaps)))  # gaps in rowid
+    return engine, table
+
+
+def test_a_big_table_is_read_as_two_halves_at_once_and_makes_the_whole(tmp_path, monkeypatch):
+    from odc_pipeline.warehouse import frames
+
+    engine, table = _numbers_table(tmp_path / "w.sqlite", 1_000)
+    fetched = []
+    fetch = frames._fetch_sqlite
+    monkeypatch.setattr(frames, "_fetch_sqlite", lambda *a: fetched.append(a[1]) or fetch(*a))
+    monkeypatch.setattr(frames, "SPLIT_READ_ROWS", 100)
+    rows = frames.read_columns(engine, table, ["n", "label", "share"])
+    assert len(fetched) == 2 and all("rowid" in query for query in fetched)
+    assert rows.schema.types == [pa.int64(), pa.string(), pa.float64()]
+    assert rows.column("n").to_pylist() == [n for n in range(1_000) if n not in (3, 4, 5)]
+    assert rows.column("label").to_pylist() == [
+        f"0{n}" if n < 500 else None for n in range(1_000) if n not in (3, 4, 5)
+    ]
+    # Below the threshold, one read.
+    fetched.clear()
+    monkeypatch.setattr(frames, "SPLIT_READ_ROWS", 5_000)
+    assert frames.read_columns(engine, table, ["n"]).num_rows == 997
+    assert len(fetched) == 1 and "rowid" not in fetched[0]
+    engine.dispose()
+
+
+def test_a_file_swapped_in_while_the_halves_open_is_read_whole(tmp_path, monkeypatch):
+    """The publisher replaces the file by renaming a new one over it: two connections opened
+    across that moment would read halves of two different nights."""
+    import adbc_driver_sqlite.dbapi as adbc
+
+    from odc_pipeline.warehouse import frames
+
+    path = tmp_path / "w.sqlite"
+    engine, table = _numbers_table(path, 1_000)
+    newer, _ = _numbers_table(tmp_path / "newer.sqlite", 600, first=10_000)
+    newer.dispose()
+    connect = adbc.connect
+    opened = []
+
+    def publish_after_the_first_connection(*args, **kwargs):
+        connection = connect(*args, **kwargs)
+        opened.append(connection)
+        if len(opened) == 1:
+            os.replace(tmp_path / "newer.sqlite", path)
+        return connection
+
+    monkeypatch.setattr(adbc, "connect", publish_after_the_first_connection)
+    monkeypatch.setattr(frames, "SPLIT_READ_ROWS", 100)
+    rows = frames.read_columns(engine, table, ["n"])
+    assert rows.column("n").to_pylist() == [
+        10_000 + n for n in range(600) if n not in (3, 4, 5)
+    ]
     engine.dispose()

@@ -13,6 +13,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow.compute as pc
 from sqlalchemy import Engine, select
 
 from odc_pipeline.validation.models import (
@@ -20,7 +21,7 @@ from odc_pipeline.validation.models import (
     INCIDENT_CATEGORIES,
     LAST_PLAUSIBLE_YEAR,
 )
-from odc_pipeline.warehouse.frames import read_frame
+from odc_pipeline.warehouse.frames import read_arrow, read_columns
 from odc_pipeline.warehouse.schema import FACT_TABLES, dim_region
 from odc_pipeline.warehouse.summary import published_rows_by_source
 
@@ -105,8 +106,6 @@ def _context(docs_root: Path):
 def run_suite(engine: Engine, kind: str, source_ids: list[str], docs_root: Path) -> SuiteOutcome:
     """Validate one fact table as published, and rebuild the Data Docs."""
     table = FACT_TABLES[kind]
-    # The database answers membership in dim_region with its index, in one pass.
-    known = table.c.region_code.in_(select(dim_region.c.region_code))
     # Only the columns the expectations look at: the suite's memory is the frame's.
     wanted = [
         "source_id",
@@ -119,11 +118,13 @@ def run_suite(engine: Engine, kind: str, source_ids: list[str], docs_root: Path)
         *(column for column, _, _ in RANGES[kind]),
         *(["category"] if kind == "incident_reports" else []),
     ]
-    frame = read_frame(
-        engine,
-        select(*(table.c[c] for c in wanted), known.label("region_code_in_dim_region")),
-    )
-    frame["region_code_in_dim_region"] = frame["region_code_in_dim_region"].astype(bool)
+    rows = read_columns(engine, table, wanted)
+    # Membership in dim_region is one hash lookup per row in Arrow; asked of the database
+    # (`IN (SELECT ...)`), it was an index search per row: 0.4 s of 1.6 s reading 1.6M rows.
+    official = read_arrow(engine, select(dim_region.c.region_code)).column("region_code")
+    in_dim_region = pc.fill_null(pc.is_in(rows.column("region_code"), value_set=official), False)
+    frame = rows.append_column("region_code_in_dim_region", in_dim_region).to_pandas()
+    del rows
     expected_rows = sum(published_rows_by_source(engine, source_ids).values())
     name = table.name
     # One GX project per table: the suites of different tables may run at the same time (steps

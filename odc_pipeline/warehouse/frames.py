@@ -10,11 +10,24 @@ quoted by psycopg (PostgreSQL's COPY takes no parameters).
 from __future__ import annotations
 
 import io
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as arrow_csv
-from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    Table,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.sql import Select
 
 _ONE_BATCH = 1_000_000_000
@@ -35,20 +48,28 @@ def _arrow_type(column) -> pa.DataType:
     return pa.string()
 
 
-def _from_sqlite(engine: Engine, statement: Select) -> pa.Table:
-    import adbc_driver_sqlite.dbapi as adbc
-
+def _sqlite_query(engine: Engine, statement: Select) -> tuple[str, list]:
     compiled = statement.compile(
         dialect=engine.dialect, compile_kwargs={"render_postcompile": True}
     )
-    params = [compiled.params[name] for name in compiled.positiontup or []]
-    with adbc.connect(engine.url.database) as connection, connection.cursor() as cursor:
+    return str(compiled), [compiled.params[name] for name in compiled.positiontup or []]
+
+
+def _fetch_sqlite(connection, query: str, params: list) -> pa.Table:
+    with connection.cursor() as cursor:
         # The driver guesses each column's type from its first batch; a column empty in the
         # first thousand rows (station_number of a village-level source) would be guessed
         # wrong. One batch lets it see every value first.
         cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(_ONE_BATCH)})
-        cursor.execute(str(compiled), params or None)
+        cursor.execute(query, params or None)
         return cursor.fetch_arrow_table()
+
+
+def _from_sqlite(engine: Engine, statement: Select) -> pa.Table:
+    import adbc_driver_sqlite.dbapi as adbc
+
+    with adbc.connect(engine.url.database) as connection:
+        return _fetch_sqlite(connection, *_sqlite_query(engine, statement))
 
 
 def _from_postgres(engine: Engine, statement: Select) -> pa.Table:
@@ -87,6 +108,57 @@ def read_arrow(engine: Engine, statement: Select) -> pa.Table:
         return _from_postgres(engine, statement)
     with engine.connect() as connection:  # pragma: no cover - the warehouse is one of those
         return pa.Table.from_pandas(pd.read_sql(statement, connection), preserve_index=False)
+
+
+#: A table with fewer rows is read on one connection: a second would cost more than it saves.
+SPLIT_READ_ROWS = 200_000
+
+
+def _inode(path: str) -> tuple[int, int]:
+    status = os.stat(path)
+    return status.st_dev, status.st_ino
+
+
+def _halves_from_sqlite(engine: Engine, table: Table, statement: Select) -> pa.Table | None:
+    """`statement` over `table` read as two halves of its rowids, on two connections at once:
+    SQLite reads outside the GIL, so on two cores the read takes about half as long (0.70 s
+    against 1.25 s for 1.45M election results). None when the table is small, or when the
+    publisher swapped the file in while the connections opened (the halves could then come
+    from two different nights); the caller reads it whole then."""
+    import adbc_driver_sqlite.dbapi as adbc
+
+    path = engine.url.database
+    before = _inode(path)
+    with adbc.connect(path) as first, adbc.connect(path) as second:
+        if _inode(path) != before:
+            return None
+        rowid = literal_column("rowid")
+        with first.cursor() as cursor:
+            cursor.execute(str(select(func.max(rowid)).select_from(table)))
+            (highest,) = cursor.fetchone()
+        if highest is None or highest < SPLIT_READ_ROWS:
+            return None
+        middle = highest // 2
+        halves = [
+            (first, *_sqlite_query(engine, statement.where(rowid <= middle))),
+            (second, *_sqlite_query(engine, statement.where(rowid > middle))),
+        ]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            parts = list(pool.map(lambda half: _fetch_sqlite(*half), halves))
+    # Each half guessed its own types (a column empty in one half reads as int64 there).
+    schema = pa.schema([(c.name, _arrow_type(c)) for c in statement.selected_columns])
+    return pa.concat_tables(part.cast(schema) for part in parts)
+
+
+def read_columns(engine: Engine, table: Table, columns: list[str]) -> pa.Table:
+    """Whole columns of one table, every row, in rowid order on SQLite; the quality checks
+    read each fact table this way after every publish."""
+    statement = select(*(table.c[c] for c in columns))
+    if engine.dialect.name == "sqlite":
+        halves = _halves_from_sqlite(engine, table, statement)
+        if halves is not None:
+            return halves
+    return read_arrow(engine, statement)
 
 
 def release_unused_memory() -> None:
