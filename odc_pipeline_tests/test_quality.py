@@ -104,6 +104,12 @@ def test_a_big_table_is_read_as_two_halves_at_once_and_makes_the_whole(tmp_path,
     monkeypatch.setattr(frames, "SPLIT_READ_ROWS", 5_000)
     assert frames.read_columns(engine, table, ["n"]).num_rows == 997
     assert len(fetched) == 1 and "rowid" not in fetched[0]
+    # An empty table reads in its declared types too (the driver alone would say int64).
+    with engine.begin() as connection:
+        connection.execute(table.delete())
+    empty = frames.read_columns(engine, table, ["n", "label", "share"])
+    assert empty.num_rows == 0
+    assert empty.schema.types == [pa.int64(), pa.string(), pa.float64()]
     engine.dispose()
 
 
@@ -131,7 +137,5 @@ def test_a_file_swapped_in_while_the_halves_open_is_read_whole(tmp_path, monkeyp
     monkeypatch.setattr(adbc, "connect", publish_after_the_first_connection)
     monkeypatch.setattr(frames, "SPLIT_READ_ROWS", 100)
     rows = frames.read_columns(engine, table, ["n"])
-    assert rows.column("n").to_pylist() == [
-        10_000 + n for n in range(600) if n not in (3, 4, 5)
-    ]
+    assert rows.column("n").to_pylist() == [10_000 + n for n in range(600) if n not in (3, 4, 5)]
     engine.dispose()

@@ -145,20 +145,25 @@ def _halves_from_sqlite(engine: Engine, table: Table, statement: Select) -> pa.T
         ]
         with ThreadPoolExecutor(max_workers=2) as pool:
             parts = list(pool.map(lambda half: _fetch_sqlite(*half), halves))
-    # Each half guessed its own types (a column empty in one half reads as int64 there).
-    schema = pa.schema([(c.name, _arrow_type(c)) for c in statement.selected_columns])
-    return pa.concat_tables(part.cast(schema) for part in parts)
+    return pa.concat_tables(_declared(part, statement) for part in parts)
+
+
+def _declared(rows: pa.Table, statement: Select) -> pa.Table:
+    """The rows in the column types the schema declares. SQLite's driver guesses a type from
+    the values, and a column without any (an empty table, or a half where it is empty) reads
+    as int64."""
+    return rows.cast(pa.schema([(c.name, _arrow_type(c)) for c in statement.selected_columns]))
 
 
 def read_columns(engine: Engine, table: Table, columns: list[str]) -> pa.Table:
-    """Whole columns of one table, every row, in rowid order on SQLite; the quality checks
-    read each fact table this way after every publish."""
+    """Whole columns of one table, every row (in rowid order on SQLite), in their declared
+    types; the quality checks read each fact table this way after every publish."""
     statement = select(*(table.c[c] for c in columns))
     if engine.dialect.name == "sqlite":
         halves = _halves_from_sqlite(engine, table, statement)
         if halves is not None:
             return halves
-    return read_arrow(engine, statement)
+    return _declared(read_arrow(engine, statement), statement)
 
 
 def release_unused_memory() -> None:
