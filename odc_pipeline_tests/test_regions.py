@@ -464,3 +464,33 @@ def test_official_forms_in_arrow_agree_with_official_form_one_by_one():
     assert official_forms(["\uff13\uff12", "\u0663\u0662\u0660\u0664"]) == [None, None]
     # Not all text: one by one, as before.
     assert official_forms([3204, "3204"]) == [None, "32.04"]
+
+
+def test_region_tables_are_reused_while_the_reference_and_files_are_unchanged(reference, tmp_path):
+    """Every harmonize step asks for the tables with a reference frame read anew: equal content
+    reuses the tables built before; one changed name or an edited alias file builds them again."""
+    import os
+    import shutil
+
+    from odc_pipeline.regions.tables import cached_region_tables
+
+    folder = tmp_path / "reference"
+    shutil.copytree(DATA_DIR / "reference", folder)
+    reread = pd.read_parquet(_round_trip(reference, tmp_path))
+    first = cached_region_tables(reference, folder)
+    assert cached_region_tables(reread, folder) is first
+    renamed = reread.copy()
+    renamed.loc[renamed.index[-1], "name"] = "Desa Lain"
+    changed = cached_region_tables(renamed, folder)
+    assert changed is not first
+    assert changed.reference["name"].iloc[-1] == "Desa Lain"
+    aliases = folder / "region_aliases.csv"
+    aliases.write_text(aliases.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    os.utime(aliases, ns=(0, 10**18))
+    assert cached_region_tables(renamed, folder) is not changed
+
+
+def _round_trip(frame: pd.DataFrame, folder) -> str:
+    path = folder / "reference.parquet"
+    frame.to_parquet(path, index=False)
+    return str(path)

