@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 
 import pytest
@@ -164,6 +165,25 @@ def test_incident_reports(kinds_run):
         "category 'serangan_fajar' is not one of: politik_uang, intimidasi"
     )
     assert reasons[2].startswith("rows 2, 7 have the same report_id, region")
+
+
+def test_quality_suite_flags_a_category_outside_the_list(kinds_run, tmp_path):
+    """The incident suite checks categories as the suite receives them (as pandas
+    categories): a published row edited to an unknown category is named, with its count."""
+    from odc_pipeline.quality.warehouse_suite import run_suite
+
+    _, engine = kinds_run
+    copy = tmp_path / "odc.sqlite"
+    shutil.copy(engine.url.database, copy)
+    edited = sa.create_engine(f"sqlite:///{copy}", poolclass=sa.pool.NullPool)
+    passing = run_suite(edited, "incident_reports", ["pantau_insiden"], tmp_path / "docs")
+    assert passing.success
+    with edited.begin() as connection:
+        connection.execute(sa.text("update fact_incident_reports set category = 'serangan_fajar'"))
+    outcome = run_suite(edited, "incident_reports", ["pantau_insiden"], tmp_path / "docs")
+    failed = [(o.expectation, o.column, o.unexpected) for o in outcome.outcomes if not o.success]
+    assert failed == [("expect_column_values_to_be_in_set", "category", 1)]
+    edited.dispose()
 
 
 def test_reporter_contacts_never_reach_the_warehouse(kinds_run):

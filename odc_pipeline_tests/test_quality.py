@@ -50,6 +50,14 @@ def test_suite_names_each_broken_expectation(demo_run, tmp_path):
         ("expect_compound_columns_to_be_unique", "source_id,file_hash,source_row"),
         ("expect_table_row_count_to_equal", None),
     ]
+    unexpected = {o.column: o.unexpected for o in outcome.outcomes if not o.success}
+    # Both rows of the repeated source row, the one unknown code, the one negative count.
+    assert unexpected == {
+        "votes": 1,
+        "region_code_in_dim_region": 1,
+        "source_id,file_hash,source_row": 2,
+        None: None,
+    }
     row_count = next(
         o for o in outcome.outcomes if o.expectation == "expect_table_row_count_to_equal"
     )
