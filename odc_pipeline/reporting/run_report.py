@@ -37,6 +37,27 @@ GROUP BY p.region_code, p.name
 ORDER BY p.region_code
 """
 
+# The same on SQLite, asked per kabupaten of the region_code index every fact table has: is
+# there a row of this run with a code under it? On a night that published everything, the
+# first row found answers (9 ms against 0.86 s scanning 1.45M rows); a run that published
+# nothing there looks at that kabupaten's rows only. Only where text compares as bytes
+# (SQLite's default): a code under 32.04 then sorts between "32.04" and "32.04/", and a
+# locale's collation on PostgreSQL may not keep punctuation in that order.
+_COVERAGE_BY_INDEX = """
+SELECT p.region_code AS province_code, p.name AS province,
+       COUNT(k.region_code) AS kabkota,
+       COUNT(CASE WHEN EXISTS (
+           SELECT 1 FROM {table} f
+           WHERE f.region_code >= k.region_code AND f.region_code < k.region_code || '/'
+             AND SUBSTR(f.region_code, 1, 5) = k.region_code AND f.run_id = :run_id
+       ) THEN 1 END) AS reported
+FROM dim_region p
+JOIN dim_region k ON k.parent_code = p.region_code AND k.level = 2
+WHERE p.level = 1
+GROUP BY p.region_code, p.name
+ORDER BY p.region_code
+"""
+
 _REASONS = """
 SELECT rule, COUNT(DISTINCT source_id || ':' || file_hash || ':' || source_row) AS rows_set_aside, MIN(reason) AS example
 FROM quarantine WHERE run_id = :run_id
@@ -119,6 +140,24 @@ def _fact_tables(engine: Engine, run_id: str) -> list[str]:
     return used
 
 
+def province_coverage(engine: Engine, run_id: str) -> pd.DataFrame | None:
+    """Per province: its kabupaten/kota, and how many of them have rows this run published
+    in some fact table (the most any one table reaches). None if the run published none."""
+    query = _COVERAGE_BY_INDEX if engine.dialect.name == "sqlite" else _COVERAGE
+    coverage = None
+    with engine.connect() as connection:
+        for table in _fact_tables(engine, run_id):
+            part = pd.read_sql(
+                text(query.format(table=table)), connection, params={"run_id": run_id}
+            )
+            coverage = (
+                part
+                if coverage is None
+                else coverage.assign(reported=coverage["reported"].combine(part["reported"], max))
+            )
+    return coverage
+
+
 def report_path(warehouse_dir: Path, run_id: str) -> Path:
     """Where a run's report is: `<warehouse_dir>/reports/run-<run_id>.html`."""
     return warehouse_dir / REPORT_FOLDER / f"run-{run_id}.html"
@@ -154,16 +193,7 @@ def write_run_report(engine: Engine, run_id: str, warehouse_dir: Path) -> Path:
     )
     with engine.connect() as connection:
         reasons = pd.read_sql(text(_REASONS), connection, params={"run_id": run_id})
-        coverage = None
-        for table in _fact_tables(engine, run_id):
-            part = pd.read_sql(
-                text(_COVERAGE.format(table=table)), connection, params={"run_id": run_id}
-            )
-            coverage = (
-                part
-                if coverage is None
-                else coverage.assign(reported=coverage["reported"].combine(part["reported"], max))
-            )
+    coverage = province_coverage(engine, run_id)
     sections = [
         f"<h1>odc-pipeline run {escape(run_id)}</h1>",
         f"<p>{len(summary)} sources; {int(summary['rows in'].sum()):,} rows in, "
