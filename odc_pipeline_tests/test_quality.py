@@ -147,3 +147,63 @@ def test_a_file_swapped_in_while_the_halves_open_is_read_whole(tmp_path, monkeyp
     rows = frames.read_columns(engine, table, ["n"])
     assert rows.column("n").to_pylist() == [10_000 + n for n in range(600) if n not in (3, 4, 5)]
     engine.dispose()
+
+
+def test_some_rows_are_read_as_two_halves_of_the_range_they_span(tmp_path, monkeypatch):
+    """One source's rows (the open data export reads a source at a time): the halves split
+    the rowids that source spans, and rows of another source inside that span stay out."""
+    import datetime
+
+    from odc_pipeline.warehouse import frames
+
+    metadata = sa.MetaData()
+    table = sa.Table(
+        "reports",
+        metadata,
+        sa.Column("source_id", sa.String(16), nullable=False),
+        sa.Column("n", sa.Integer, nullable=False),
+        sa.Column("date", sa.Date),
+    )
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'w.sqlite'}")
+    metadata.create_all(engine)
+    day = datetime.date(2024, 2, 14)
+    # b before and after a; a with one row of c in the middle of its span.
+    rows = [("b", n, None) for n in range(50)]
+    rows += [("a", n, day + datetime.timedelta(days=n % 3)) for n in range(400)]
+    rows.insert(250, ("c", -1, day))
+    rows += [("b", n, None) for n in range(50, 80)]
+    with engine.begin() as connection:
+        connection.execute(
+            table.insert(), [{"source_id": s, "n": n, "date": d} for s, n, d in rows]
+        )
+    fetched = []
+    fetch = frames._fetch_sqlite
+    monkeypatch.setattr(frames, "_fetch_sqlite", lambda *a: fetched.append(a[1]) or fetch(*a))
+    monkeypatch.setattr(frames, "SPLIT_READ_ROWS", 100)
+    statement = sa.select(table.c.n, table.c.date).where(table.c.source_id == "a")
+    read = frames.read_table_rows(engine, table, statement)
+    assert len(fetched) == 2 and all("rowid" in query for query in fetched)
+    assert read.schema.types == [pa.int64(), pa.date32()]
+    assert read.column("n").to_pylist() == list(range(400))
+    assert read.column("date").to_pylist() == [
+        day + datetime.timedelta(days=n % 3) for n in range(400)
+    ]
+    # b spans a's rows too (read in halves, a's left out) and has no dates at all.
+    fetched.clear()
+    b_rows = frames.read_table_rows(
+        engine, table, sa.select(table.c.n, table.c.date).where(table.c.source_id == "b")
+    )
+    assert len(fetched) == 2
+    assert b_rows.column("n").to_pylist() == list(range(80))
+    assert b_rows.column("date").type == pa.date32() and b_rows.column("date").null_count == 80
+    # A source spanning fewer rowids than the threshold: one read; none at all: empty, typed.
+    fetched.clear()
+    c_rows = frames.read_table_rows(
+        engine, table, sa.select(table.c.n).where(table.c.source_id == "c")
+    )
+    assert c_rows.column("n").to_pylist() == [-1] and len(fetched) == 1
+    nothing = frames.read_table_rows(
+        engine, table, sa.select(table.c.n, table.c.date).where(table.c.source_id == "z")
+    )
+    assert nothing.num_rows == 0 and nothing.schema.types == [pa.int64(), pa.date32()]
+    engine.dispose()

@@ -20,7 +20,7 @@ from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, Numeric,
 
 from odc_pipeline.warehouse.ahead import ahead
 from odc_pipeline.warehouse.cells import FORMULA, safe_cell
-from odc_pipeline.warehouse.frames import read_arrow, read_frame
+from odc_pipeline.warehouse.frames import read_frame, read_table_rows
 from odc_pipeline.warehouse.schema import FACT_TABLES, dim_organization, dim_region, dim_source
 
 PACKAGE_NAME = "odc-pipeline-open-data"
@@ -90,9 +90,10 @@ def _write(chunks: Iterable[pa.Table], table, columns: list[str], path: Path) ->
 
 
 def _by_source(engine: Engine, table, wanted: Select, source_ids: list[str]) -> Iterator[pa.Table]:
-    """The rows of `wanted` from `table`, one source after another (each read when asked for)."""
+    """The rows of `wanted` from `table`, one source after another (each read when asked for;
+    a large source in two halves at once)."""
     for source_id in source_ids:
-        yield read_arrow(engine, wanted.where(table.c.source_id == source_id))
+        yield read_table_rows(engine, table, wanted.where(table.c.source_id == source_id))
 
 
 def _has_rows(engine: Engine, table, source_id: str) -> bool:
