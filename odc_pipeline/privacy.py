@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from lokal.samaran import mask_pii
 
 #: What is masked: national ID numbers (NIK), phone numbers, e-mail addresses, people's names.
@@ -27,6 +29,19 @@ _ENOUGH_DIGITS = re.compile(r"(?:\d[\s.\-()+]{0,2}){9,}")
 _REGION_CODE = re.compile(r"^\s*(\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?|\d{2,10})\s*$")
 # A dotted Kemendagri code inside a longer text (a quarantined row's JSON quotes its region).
 _DOTTED_CODE = re.compile(r"\d{2}\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?")
+# The two cheap tests once more, for RE2 over a column's distinct texts at once (Arrow), so
+# that only texts passing both reach the Python ones: a column's texts are nearly all names
+# and region codes. RE2's \d and \s are ASCII where Python's are Unicode, so each is
+# written out to err the safe way. The first lets through every text the Python test would:
+# \p{Nd} is what Python's \d is, and the separators include every character Python's \s
+# takes (Unicode spaces, and the controls Python counts as whitespace). The second, in
+# ASCII, only calls a region code what the Python pattern calls one too.
+DIGIT_ANY_SCRIPT = r"\p{Nd}"
+SEPARATOR_ANY_SCRIPT = r"[\t\n\v\f\r\x1c-\x1f\x85\p{Z}.\-()+]"
+_ENOUGH_DIGITS_ANY_SCRIPT = rf"(?:{DIGIT_ANY_SCRIPT}{SEPARATOR_ANY_SCRIPT}{{0,2}}){{9,}}"
+_REGION_CODE_ASCII = (
+    r"^[ \t\n\r\f\v]*(?:\d{2}(?:\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?)?|\d{2,10})[ \t\n\r\f\v]*$"
+)
 #: How an Indonesian phone number is written from its first digit: 0812..., 62812..., +62...
 _PHONE_START = ("0", "62")
 _NIK_DIGITS = 16
@@ -64,9 +79,12 @@ def scrub_text(text: object) -> object:
     return mask_pii(text, types=MASKED_TYPES).text
 
 
-def _each_distinct(values: pd.Series, scrub) -> pd.Series:
-    """Apply `scrub` to each distinct text once (texts repeat) and map the changed ones back."""
+def _each_distinct(values: pd.Series, scrub, might_change=None) -> pd.Series:
+    """Apply `scrub` to each distinct text once (texts repeat) and map the changed ones back;
+    `might_change`, if given, first narrows the distinct texts to those `scrub` could change."""
     texts = [t for t in values.dropna().unique() if isinstance(t, str)]
+    if might_change is not None:
+        texts = might_change(texts)
     changed = {t: m for t in texts if (m := scrub(t)) != t}
     if not changed:
         return values
@@ -85,8 +103,23 @@ def scrub_identifiers_text(text: object) -> object:
     return mask_pii(text, types=IDENTIFIER_TYPES).text
 
 
+def _might_hold_identifier(texts: list[str]) -> list[str]:
+    """The texts `scrub_identifiers_text` could change: those with nine digits or more that
+    are not a region code, by the RE2 tests above (no text it would change is left out), in
+    one pass over all of them. A source's 83,000 village codes and names took 0.5 s through
+    the Python tests one by one, and nearly all of them end here."""
+    if not texts:
+        return texts
+    column = pa.array(texts, pa.string())
+    could = pc.and_not(
+        pc.match_substring_regex(column, _ENOUGH_DIGITS_ANY_SCRIPT),
+        pc.match_substring_regex(column, _REGION_CODE_ASCII),
+    )
+    return column.filter(could).to_pylist()
+
+
 def scrub_identifiers(values: pd.Series) -> pd.Series:
     """NIKs and phone numbers masked in any text column."""
     if values.dtype != object and not pd.api.types.is_string_dtype(values):
         return values
-    return _each_distinct(values, scrub_identifiers_text)
+    return _each_distinct(values, scrub_identifiers_text, _might_hold_identifier)

@@ -248,3 +248,76 @@ def test_row_numbers_and_undotted_region_codes_are_not_handed_to_the_detectors(m
     for suspicious in ('{"region": "6281234567", "x": 1}', "ref 1234567890123456"):
         scrub_identifiers_text(suspicious)
     assert len(handed) == 2
+
+
+def _goes_to_the_detectors(text: str) -> bool:
+    """What `scrub_identifiers_text` hands on past its own cheap tests."""
+    return not privacy._REGION_CODE.match(text) and privacy._may_hold_identifier(text)
+
+
+def test_the_column_wide_test_keeps_every_text_the_python_tests_would_hand_on():
+    """RE2 (Arrow) reads \\d and \\s as ASCII where Python reads them as Unicode: texts with
+    other scripts' digits or other spaces must still reach the detectors."""
+    import random
+
+    tricky = [
+        "0812-3456-7890",
+        "０８１２３４５６７８９０",  # fullwidth digits
+        "٠٨١٢٣٤٥٦٧٨٩٠",  # Arabic-Indic digits
+        "0812\u00a03456\u00a07890",  # no-break spaces
+        "0812\u20093456\u20097890",
+        "32.04.05.2001\n",  # a region code before a newline: Python's $ matches there
+        "\u00a032.04\u00a0",
+        "NIK 3201011508950001",
+        "rows 131, 1712, 3317",
+        "32.04.05.2001",
+        "7316021001",
+        "Kabupaten Bandung",
+    ]
+    import sys
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # Each character class holds every character Python's does.
+    every = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    digits = [c for c in every if re.fullmatch(r"\d", c)]
+    spaces = [c for c in every if re.fullmatch(r"\s", c)]
+    assert len(digits) > 600 and len(spaces) > 20
+    for chars, pattern in (
+        (digits, privacy.DIGIT_ANY_SCRIPT),
+        (spaces, privacy.SEPARATOR_ANY_SCRIPT),
+    ):
+        assert pc.all(pc.match_substring_regex(pa.array(chars), f"^{pattern}$")).as_py()
+    rng = random.Random(8)
+    alphabet = "0123456789" * 4 + "٣３" + "".join(spaces) + ".-()+,/xA"
+    generated = ["".join(rng.choices(alphabet, k=rng.randint(1, 30))) for _ in range(20_000)]
+    texts = list(dict.fromkeys(tricky + generated))
+    kept = set(privacy._might_hold_identifier(texts))
+    missed = [t for t in texts if _goes_to_the_detectors(t) and t not in kept]
+    assert missed == []
+    assert sum(map(_goes_to_the_detectors, texts)) > 1_000  # the sample reaches the detectors
+    # What a column is made of does not get through.
+    for plain in ("32.04.05.2001", "7316021001", "Kabupaten Bandung", "rows 131, 1712, 3317"):
+        assert plain not in kept
+    assert {"０８１２３４５６７８９０", "٠٨١٢٣٤٥٦٧٨٩٠", "0812\u00a03456\u00a07890"} <= kept
+
+
+def test_a_column_is_scrubbed_as_each_text_alone_would_be():
+    import pandas as pd
+
+    texts = [
+        "Kabupaten Bandung",
+        "32.04.05.2001",
+        "saksi 0857-1234-5678",
+        None,
+        "NIK 3201011508950001",
+        "saksi 0857-1234-5678",
+        "7316021001",
+    ]
+    for dtype in ("str", object, "category"):
+        column = pd.Series(texts, dtype=dtype)
+        scrubbed = privacy.scrub_identifiers(column)
+        expected = [None if t is None else scrub_identifiers_text(t) for t in texts]
+        assert [None if pd.isna(v) else v for v in scrubbed] == expected, dtype
+        assert "0857" not in str(list(scrubbed)) and "3201011508950001" not in str(list(scrubbed))
