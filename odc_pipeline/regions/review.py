@@ -48,13 +48,16 @@ def review_items(harmonized: pd.DataFrame, source_id: str, specs: list[Spec]) ->
     """Distinct values to decide (no region) or confirm (fuzzy match), with counts and examples."""
     by_column = {s.column: s for s in specs}
     deepest = max(specs, key=lambda s: s.level)
-    frame = harmonized.assign(
-        _column=harmonized["region_problem_column"].astype(object).fillna(deepest.column),
-        _status=harmonized["region_code"].isna().map({True: "decide", False: "confirm"}),
-    )
-    frame = frame.loc[frame["region_code"].isna() | (frame["region_method"] == "fuzzy")]
+    # The few rows to list first, then their labels: worked out over every row of an
+    # 800,000-row source, the labels took 0.3 s for a few hundred rows kept.
+    unmatched = harmonized["region_code"].isna()
+    frame = harmonized.loc[unmatched | (harmonized["region_method"] == "fuzzy")]
     if frame.empty:
         return pd.DataFrame(columns=REVIEW_COLUMNS)
+    frame = frame.assign(
+        _column=frame["region_problem_column"].astype(object).fillna(deepest.column),
+        _status=frame["region_code"].isna().map({True: "decide", False: "confirm"}),
+    )
     several_files = FILE_HASH in harmonized and harmonized[FILE_HASH].nunique() > 1
     frame = _with_row_labels(frame, several_files)
     keys = ["_column", "region_value", "region_parent_code", "_status", "region_code"]
