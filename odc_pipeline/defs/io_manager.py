@@ -44,7 +44,10 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write beside and rename, so a crash never leaves a half-written file for the next step.
         partial = path.with_suffix(".parquet.partial")
-        obj.to_parquet(partial, index=False)
+        # No min/max statistics per column chunk: the next step reads every row, so they
+        # are never used, and computing them cost time: the 2M-row night's 41 files were
+        # written in 2.1-2.5 s instead of 2.5-3.3 s (3 runs each), the same size, read as fast.
+        obj.to_parquet(partial, index=False, write_statistics=False)
         os.replace(partial, path)
         context.add_output_metadata({"path": dg.MetadataValue.path(str(path))})
 
