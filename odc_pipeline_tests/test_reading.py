@@ -202,3 +202,20 @@ def test_column_reader_and_line_reader_agree(tmp_path, monkeypatch, text):
     monkeypatch.setattr(readers, "_read_csv_columns", lambda *args: None)
     slow = read_source(path, "csv", ReadOptions(), ["kode"])
     pd.testing.assert_frame_equal(fast, slow)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        [" 12 ", 7, None, "", "  tiga ratus ", 10**30, -5, "０１", "\u00a0\u00a0"],
+        ["120", True, None, "x"],  # a bool takes the full path: "true"
+        [1, 2.0, 2.5, None],
+        ["  a  ", None, " "],
+        [3, None, 0],
+    ],
+)
+def test_json_columns_read_as_each_cell_alone_would(column):
+    """The shortcuts for whole columns give what `cell_text` gives cell by cell."""
+    from odc_pipeline.reading.readers import _column_text, cell_text
+
+    assert _column_text(column) == [cell_text(value) for value in column]

@@ -21,6 +21,7 @@ import json
 import math
 import zipfile
 from datetime import date, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -357,13 +358,19 @@ def _read_xls(path: Path, options: ReadOptions, wanted: set[str]) -> pd.DataFram
 
 
 def _column_text(values: list) -> list:
-    """`cell_text` over one column; columns of only text or only whole numbers (nearly all)
-    take a shortcut without a call per cell."""
+    """`cell_text` over one column; columns of only text and whole numbers (nearly all, a
+    count column with a few words typed into it too) take a shortcut without a call per
+    cell. The types are exact: a bool, a float or anything else takes the full path."""
     kinds = set(map(type, values)) - {type(None)}
     if kinds == {str}:
         return [None if v is None else (v.strip() or None) for v in values]
     if kinds == {int}:
         return [None if v is None else str(v) for v in values]
+    if kinds == {str, int}:
+        return [
+            None if v is None else (v.strip() or None) if v.__class__ is str else str(v)
+            for v in values
+        ]
     return [cell_text(v) for v in values]
 
 
@@ -499,12 +506,15 @@ def _json_depth(document: object) -> int:
     deepest, level = 0, [document] if isinstance(document, dict | list) else []
     while level:
         deepest += 1
-        below: list = []
-        for node in level:
-            for child in node.values() if isinstance(node, dict) else node:
-                if isinstance(child, dict | list):
-                    below.append(child)
-        level = below
+        children = list(
+            chain.from_iterable(node.values() if isinstance(node, dict) else node for node in level)
+        )
+        # Which types the level holds is worked out in C; a level of flat records' values
+        # (numbers and text) ends the count without a test per value.
+        if any(issubclass(kind, dict | list) for kind in set(map(type, children))):
+            level = [child for child in children if isinstance(child, dict | list)]
+        else:
+            level = []
     return deepest
 
 
