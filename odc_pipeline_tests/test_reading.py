@@ -15,6 +15,7 @@ from odc_pipeline.reading import (
     read_source,
     readers,
 )
+from odc_pipeline.reading.headers import SOURCE_ROW
 from odc_pipeline.reading.readers import file_sha256
 from odc_pipeline.registry import ReadOptions
 from odc_pipeline_tests.conftest import DATA_DIR
@@ -193,12 +194,16 @@ def test_empty_csv_cells_are_none(tmp_path):
         "kode,suara\n32.04,1\n\n32.73,2\n",  # a blank line: line-by-line reader
         'kode,suara\n32.04,"1\n2"\n32.73,2\n',  # a value spanning lines: line-by-line reader
         "kode,suara\n32.04,1,9\n32.73,2\n",  # a ragged row: line-by-line reader
+        "kode,suara\n32.04,1\n,\n 32.73 , 2 \n , \n",  # lines of delimiters only: not rows
     ],
 )
 def test_column_reader_and_line_reader_agree(tmp_path, monkeypatch, text):
     path = tmp_path / "file.csv"
     path.write_text(text, encoding="utf-8")
     fast = read_source(path, "csv", ReadOptions(), ["kode"])
+    if text.endswith(" , \n"):  # the column reader took it, and left the blank lines out
+        columns = readers._read_csv_columns(text, ",", ReadOptions(), {"kode"})
+        assert columns is not None and columns[SOURCE_ROW].tolist() == [2, 4]
     monkeypatch.setattr(readers, "_read_csv_columns", lambda *args: None)
     slow = read_source(path, "csv", ReadOptions(), ["kode"])
     pd.testing.assert_frame_equal(fast, slow)

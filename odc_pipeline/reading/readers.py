@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -228,17 +229,28 @@ def _read_csv_columns(text: str, delimiter: str, options: ReadOptions, wanted: s
         return None
     if table.num_rows != lines - 1 or table.num_rows == 0:
         return None  # blank lines or values spanning lines: numbers would shift
-    columns = {}
-    for name, column in zip(header, table.columns, strict=True):
+    cells = []
+    for column in table.columns:
         trimmed = pc.utf8_trim_whitespace(column)
-        empty_as_null = pc.if_else(pc.equal(trimmed, ""), None, trimmed)
-        columns[name] = empty_as_null.to_numpy(zero_copy_only=False)
-    frame = pd.DataFrame(columns, dtype=object)
-    frame[SOURCE_ROW] = np.arange(2, table.num_rows + 2, dtype="int64")
+        cells.append(pc.if_else(pc.equal(trimmed, ""), None, trimmed))
+    numbers = np.arange(2, table.num_rows + 2, dtype="int64")
+    # A line of delimiters only (`;;`) is not a row, as in the line-by-line reader. Found
+    # in Arrow, before the cells become Python strings (0.2 s over pandas for 800,000 rows).
+    blank = functools.reduce(pc.and_, (pc.is_null(values) for values in cells))
+    if pc.any(blank).as_py():
+        kept = pc.invert(blank)
+        cells = [values.filter(kept) for values in cells]
+        numbers = numbers[kept.to_numpy(zero_copy_only=False)]
+    frame = pd.DataFrame(
+        {
+            name: values.to_numpy(zero_copy_only=False)
+            for name, values in zip(header, cells, strict=True)
+        },
+        dtype=object,
+    )
+    frame[SOURCE_ROW] = numbers
     frame[READ_ERROR] = None
-    # A line of delimiters only (`;;`) is not a row, as in the line-by-line reader.
-    blank = frame[header].isna().all(axis=1)
-    return frame.loc[~blank].reset_index(drop=True) if blank.any() else frame
+    return frame
 
 
 def _read_csv(path: Path, options: ReadOptions, wanted: set[str]) -> pd.DataFrame:
