@@ -379,6 +379,22 @@ def test_each_distinct_value_is_resolved_once_and_row_order_is_kept(tables):
     assert out["region_code"].value_counts().to_dict() == {"32.04": 500, "32.73": 500}
 
 
+def test_a_source_without_rows_gets_every_region_column_typed(tables):
+    from odc_pipeline.regions.harmonize import REGION_OUTPUT_COLUMNS
+
+    full = _harmonize({"region": ["3204", "Kab. Antah"], "n": [1, 2]}, KABKOTA_CODE, tables)
+    empty = harmonize_regions(full.iloc[0:0][["region", "n"]], KABKOTA_CODE, tables)
+    assert len(empty) == 0
+    assert list(empty.columns) == ["region", "n", *REGION_OUTPUT_COLUMNS]
+    assert {c: str(empty[c].dtype) for c in ("region_level", "region_score")} == {
+        "region_level": "Int8",
+        "region_score": "Float64",
+    }
+    assert full["region_code"].tolist()[0] == "32.04" and pd.isna(full["region_code"][1])
+    assert pd.isna(full["region_problem_column"][0])
+    assert full["region_problem_column"][1] == "region"
+
+
 def test_the_shortcut_for_official_codes_gives_what_the_full_path_gives(reference, tables):
     """One code column of official codes takes a dictionary lookup instead of the full path:
     every village code, dotted and undotted, and every odd shape must come out the same."""
