@@ -57,3 +57,34 @@ def test_a_run_without_capture_holds_no_frames_and_publishes_the_same(tmp_path, 
             "select source_id, count(*), sum(votes) from fact_election_results group by 1"
         )
     )
+
+
+def test_objects_made_before_a_run_are_frozen_during_it_and_handed_back_after():
+    """The collector skips what existed before the run while it goes (see
+    `objects_before_the_run_frozen`), and can collect it again once the run is over, also
+    when a step fails."""
+    seen: list[int] = []
+
+    @dg.op
+    def count_frozen() -> None:
+        seen.append(gc.get_freeze_count())
+
+    @dg.op
+    def fail() -> None:
+        raise RuntimeError("a step that fails")
+
+    @dg.job
+    def counting():
+        count_frozen()
+
+    @dg.job
+    def failing():
+        fail()
+
+    before = gc.get_freeze_count()
+    instance = dg.DagsterInstance.ephemeral()
+    assert execute_without_capture(counting, instance=instance).success
+    assert seen[0] > before + 1000  # modules, Dagster, this test's objects
+    assert gc.get_freeze_count() == before
+    assert not execute_without_capture(failing, instance=instance).success
+    assert gc.get_freeze_count() == before

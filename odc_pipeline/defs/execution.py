@@ -13,9 +13,11 @@ grows.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,24 @@ def job_command(job: str, partition: str | None = None) -> list[str]:
     return command
 
 
+@contextmanager
+def objects_before_the_run_frozen() -> Iterator[None]:
+    """The objects made before the run (modules, Dagster's machinery, the definitions) set
+    aside from the garbage collector while the run goes, and handed back after it.
+
+    The collector's full passes walk every object it tracks. A night makes hundreds of
+    thousands of containers (JSON records, per-region results) that set off a dozen or so
+    full passes, each walking again the half million objects there before the run: 2.3 s
+    of a 41 s night at 2M rows. Frozen, those are skipped. Unfrozen at the end, any garbage
+    among them can still be collected, so a process that runs many jobs (the tests) does
+    not keep it for ever."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def execute_without_capture(
     job: dg.JobDefinition,
     *,
@@ -54,13 +74,14 @@ def execute_without_capture(
             type_check_and_normalize_args,
         )
     except ImportError:  # pragma: no cover - only with a Dagster that moved them
-        return job.execute_in_process(
-            run_config=run_config,
-            instance=instance,
-            asset_selection=asset_selection,
-            raise_on_error=raise_on_error,
-            partition_key=partition_key,
-        )
+        with objects_before_the_run_frozen():
+            return job.execute_in_process(
+                run_config=run_config,
+                instance=instance,
+                asset_selection=asset_selection,
+                raise_on_error=raise_on_error,
+                partition_key=partition_key,
+            )
     run_config, _, asset_selection, resource_defs, _, input_values = type_check_and_normalize_args(
         run_config=run_config,
         partition_key=partition_key,
@@ -75,19 +96,20 @@ def execute_without_capture(
         op_selection=None,
         asset_selection=asset_selection,
     )
-    return core_execute_in_process(
-        job=InMemoryJob(job_def=ephemeral),
-        run_config=run_config,
-        instance=instance,
-        output_capturing_enabled=False,
-        raise_on_error=raise_on_error,
-        run_tags=merge_run_tags(
-            job_def=job,
-            partition_key=partition_key,
-            tags=None,
-            asset_selection=asset_selection,
-            instance=instance,
+    with objects_before_the_run_frozen():
+        return core_execute_in_process(
+            job=InMemoryJob(job_def=ephemeral),
             run_config=run_config,
-        ),
-        asset_selection=frozenset(asset_selection),
-    )
+            instance=instance,
+            output_capturing_enabled=False,
+            raise_on_error=raise_on_error,
+            run_tags=merge_run_tags(
+                job_def=job,
+                partition_key=partition_key,
+                tags=None,
+                asset_selection=asset_selection,
+                instance=instance,
+                run_config=run_config,
+            ),
+            asset_selection=frozenset(asset_selection),
+        )
