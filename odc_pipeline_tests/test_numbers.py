@@ -63,6 +63,26 @@ def test_column_parse_keeps_index_and_marks_bad_cells():
     assert list(numbers.index) == [10, 11, 12, 13, 14]
 
 
+def test_large_whole_numbers_keep_every_digit_or_are_reported():
+    """Whole numbers stay integers: through floats the first would lose its last digit, and
+    the last would come out as -9,223,372,036,854,775,808 with no complaint."""
+    values = pd.Series(
+        ["9007199254740993", "9.223.372.036.854.775.807", "-9223372036854775808", "1" + "0" * 19],
+        index=[5, 6, 7, 8],
+        dtype=object,
+    )
+    numbers, problems = parse_whole_number_column(values)
+    assert numbers.dtype == "Int64" and list(numbers.index) == [5, 6, 7, 8]
+    assert numbers.tolist()[:3] == [9007199254740993, 9223372036854775807, -9223372036854775808]
+    assert numbers.isna().tolist() == [False, False, False, True]
+    assert problems.tolist()[:3] == [None, None, None]
+    assert problems[8] == (
+        "'10000000000000000000' is beyond what the warehouse can store (whole numbers from "
+        "-9,223,372,036,854,775,808 to 9,223,372,036,854,775,807)"
+    )
+    assert parse_whole_number("-" + "9" * 20)[0] is None
+
+
 @pytest.mark.parametrize(
     ("text", "locale", "expected"),
     [

@@ -25,10 +25,24 @@ _THOUSANDS = {"id": ".", "en": ","}
 _ZERO_FRACTION = {"en": re.compile(r"^([+-]?\d+)\.0$"), "id": re.compile(r"^([+-]?\d+),0$")}
 
 WHOLE_NUMBER_HINT = "a whole number such as 1234567, 1.234.567 or 1,234,567"
+#: The warehouse stores whole numbers in 64 bits (BIGINT); a larger one is reported, never
+#: wrapped around or rounded.
+_LARGEST = int(np.iinfo(np.int64).max)
+_SMALLEST = int(np.iinfo(np.int64).min)
 
 
 def parse_whole_number(text: str | None, locale: str = "id") -> tuple[int | None, str | None]:
     """Return (value, None), (None, None) for a missing marker, or (None, what is wrong)."""
+    value, problem = _parse_whole_number(text, locale)
+    if value is not None and not _SMALLEST <= value <= _LARGEST:
+        return None, (
+            f"{str(text).strip()!r} is beyond what the warehouse can store (whole numbers from "
+            f"{_SMALLEST:,} to {_LARGEST:,})"
+        )
+    return value, problem
+
+
+def _parse_whole_number(text: str | None, locale: str) -> tuple[int | None, str | None]:
     if text is None:
         return None, None
     value = str(text).strip()
@@ -64,10 +78,12 @@ def parse_whole_number_column(values: pd.Series, locale: str = "id") -> tuple[pd
     """
     codes, distinct = pd.factorize(values, use_na_sentinel=True)
     parsed = [parse_whole_number(text, locale) for text in distinct]
-    numbers = np.array([np.nan if v is None else v for v, _ in parsed] + [np.nan], dtype=float)
+    # Whole numbers stay integers all the way (through floats, 9,007,199,254,740,993 would
+    # lose its last digit). Code -1 (a missing cell) picks the trailing missing entry.
+    numbers = np.array([0 if v is None else v for v, _ in parsed] + [0], dtype=np.int64)
+    missing = np.array([v is None for v, _ in parsed] + [True], dtype=bool)
     problems = np.array([p for _, p in parsed] + [None], dtype=object)
-    # code -1 (a missing cell) picks the trailing NaN / None
-    as_numbers = pd.array(numbers[codes], dtype="Float64").astype("Int64")
+    as_numbers = pd.arrays.IntegerArray(numbers[codes], missing[codes])
     return pd.Series(as_numbers, index=values.index), pd.Series(
         problems[codes], index=values.index, dtype=object
     )
