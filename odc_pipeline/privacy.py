@@ -25,8 +25,10 @@ IDENTIFIER_TYPES = ("NIK", "PHONE")
 # more digits are handed to the (slower) detectors. A list of row numbers ("rows 131, 1712,
 # 3317", in every duplicate's reason) is not one.
 _ENOUGH_DIGITS = re.compile(r"(?:\d[\s.\-()+]{0,2}){9,}")
-# Region codes (dotted Kemendagri, or BPS digits up to 10) are never personal.
-_REGION_CODE = re.compile(r"^\s*(\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?|\d{2,10})\s*$")
+# Region codes (dotted Kemendagri, or BPS digits up to 10) are never personal. The code's
+# shape is written once, for this Python pattern and its RE2 twin below.
+_REGION_CODE_SHAPE = r"\d{2}(?:\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?)?|\d{2,10}"
+_REGION_CODE = re.compile(rf"^\s*(?:{_REGION_CODE_SHAPE})\s*$")
 # A dotted Kemendagri code inside a longer text (a quarantined row's JSON quotes its region).
 _DOTTED_CODE = re.compile(r"\d{2}\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?")
 # The two cheap tests once more, for RE2 over a column's distinct texts at once (Arrow), so
@@ -39,9 +41,7 @@ _DOTTED_CODE = re.compile(r"\d{2}\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?")
 DIGIT_ANY_SCRIPT = r"\p{Nd}"
 SEPARATOR_ANY_SCRIPT = r"[\t\n\v\f\r\x1c-\x1f\x85\p{Z}.\-()+]"
 _ENOUGH_DIGITS_ANY_SCRIPT = rf"(?:{DIGIT_ANY_SCRIPT}{SEPARATOR_ANY_SCRIPT}{{0,2}}){{9,}}"
-_REGION_CODE_ASCII = (
-    r"^[ \t\n\r\f\v]*(?:\d{2}(?:\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?)?|\d{2,10})[ \t\n\r\f\v]*$"
-)
+_REGION_CODE_ASCII = rf"^[ \t\n\r\f\v]*(?:{_REGION_CODE_SHAPE})[ \t\n\r\f\v]*$"
 #: How an Indonesian phone number is written from its first digit: 0812..., 62812..., +62...
 _PHONE_START = ("0", "62")
 _NIK_DIGITS = 16
