@@ -143,17 +143,18 @@ def _split_from_sqlite(engine: Engine, table: Table, statement: Select) -> pa.Ta
     run). The statement may select some rows (one source): the halves are of the range
     they span. Fewer rowids than SPLIT_READ_ROWS are read whole on the first connection.
     If the publisher swapped the file in while the connections opened, the halves could
-    come from two different nights: the rows are then read whole, anew."""
+    come from two different nights: the rows are then read whole, anew. Every path returns
+    the declared column types."""
     import adbc_driver_sqlite.dbapi as adbc
 
     path = engine.url.database
     before = _inode(path)
     with adbc.connect(path) as first, adbc.connect(path) as second:
         if _inode(path) != before:
-            return _from_sqlite(engine, statement)
+            return _declared(_from_sqlite(engine, statement), statement)
         low, high = _rowid_bounds(engine, first, table, statement)
         if high is None or high - low < SPLIT_READ_ROWS:
-            return _fetch_sqlite(first, *_sqlite_query(engine, statement))
+            return _declared(_fetch_sqlite(first, *_sqlite_query(engine, statement)), statement)
         middle = (low + high) // 2
         rowid = literal_column("rowid")
         halves = [
@@ -188,7 +189,7 @@ def read_table_rows(engine: Engine, table: Table, statement: Select) -> pa.Table
     """The rows `statement` selects from `table` (in rowid order on SQLite, read in two
     halves at once when there are many), in their declared types."""
     if engine.dialect.name == "sqlite":
-        return _declared(_split_from_sqlite(engine, table, statement), statement)
+        return _split_from_sqlite(engine, table, statement)
     return _declared(read_arrow(engine, statement), statement)
 
 
