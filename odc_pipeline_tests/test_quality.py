@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
+import weakref
 
 import pyarrow as pa
 import sqlalchemy as sa
@@ -64,6 +66,32 @@ def test_suite_names_each_broken_expectation(demo_run, tmp_path):
     assert row_count.observed == "126"
     assert outcome.data_docs is not None and outcome.data_docs.exists()
     engine.dispose()
+
+
+def test_suite_lets_go_of_the_frame_it_validated(demo_run, tmp_path, monkeypatch):
+    """Great Expectations holds the validated frame in reference cycles and as its current
+    project; the suite frees it before returning, not at some later garbage collection."""
+    from odc_pipeline.quality import warehouse_suite
+
+    made = []
+
+    def remembered(engine, kind):
+        frame = _suite_frame(engine, kind)
+        made.append(weakref.ref(frame))
+        return frame
+
+    _suite_frame = warehouse_suite._suite_frame
+    monkeypatch.setattr(warehouse_suite, "_suite_frame", remembered)
+    engine = sa.create_engine(f"sqlite:///{demo_run.settings.default_warehouse_path}")
+    gc.collect()
+    gc.disable()  # only the suite's own collection may free it
+    try:
+        outcome = run_suite(engine, "election_results", DEMO_SOURCES, tmp_path / "docs")
+        assert outcome.success
+        assert len(made) == 1 and made[0]() is None
+    finally:
+        gc.enable()
+        engine.dispose()
 
 
 def _numbers_table(path, rows: int, first: int = 0):
