@@ -8,7 +8,7 @@ import dagster as dg
 
 from odc_pipeline.defs.automation import PUBLISH_TAG, build_automation
 from odc_pipeline.defs.executors import executor_from_environment
-from odc_pipeline.defs.io_manager import LAZY_FRAME_LOADER, ROW_NUMBERS_LOADER, ParquetIOManager
+from odc_pipeline.defs.io_manager import LAZY_FRAME_LOADER, ROW_NUMBERS_LOADER, ArrowFileIOManager
 from odc_pipeline.defs.partitions import year_partitions
 from odc_pipeline.defs.resources import WarehouseResource
 from odc_pipeline.defs.sources import build_source_assets
@@ -91,11 +91,11 @@ def build_definitions(
         schedules=schedules,
         sensors=sensors,
         resources={
-            "io_manager": ParquetIOManager(base_dir=str(settings.storage_dir)),
-            ROW_NUMBERS_LOADER: ParquetIOManager(
+            "io_manager": ArrowFileIOManager(base_dir=str(settings.storage_dir)),
+            ROW_NUMBERS_LOADER: ArrowFileIOManager(
                 base_dir=str(settings.storage_dir), load_columns=[SOURCE_ROW]
             ),
-            LAZY_FRAME_LOADER: ParquetIOManager(base_dir=str(settings.storage_dir), lazy=True),
+            LAZY_FRAME_LOADER: ArrowFileIOManager(base_dir=str(settings.storage_dir), lazy=True),
             "warehouse": warehouse_resource(settings),
         },
         loggers=loggers,

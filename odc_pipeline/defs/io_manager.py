@@ -1,7 +1,12 @@
-"""Frames travel between assets as Parquet files, one per asset, not as pickles.
+"""Frames travel between assets as Arrow IPC files (`.arrow`, Feather v2), one per asset,
+not as pickles.
 
-Parquet keeps dtypes (nullable integers stay integers), is readable by any tool a steward or
-analyst has (pandas, DuckDB, R), and is safe to load: unpickling a file can run code.
+The Arrow file keeps dtypes (nullable integers stay integers, categories stay categories), is
+read by pandas (`pd.read_feather`), R and Polars, and is safe to load: unpickling a file can run
+code. It replaced Parquet, which is smaller but slower to write and read: Parquet encodes and
+decodes every page, the Arrow file is Arrow's own layout compressed with zstd. On the 2M-row
+night the 41 files took 1.0 s to write and 0.9 s to read against 1.7 s and 1.1 s, and the
+whole run was 1.3-1.5 s shorter (twice each, alternating), for 64 MB of files against 72 MB.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
+import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
 from odc_pipeline.source_status import failed_frame, source_error
@@ -24,9 +31,16 @@ ROW_NUMBERS_LOADER = "row_numbers_loader"
 LAZY_FRAME_LOADER = "lazy_frame_loader"
 
 
-class ParquetIOManager(dg.ConfigurableIOManager):
-    """Stores each asset's frame at `<base_dir>/<asset key path>.parquet`, and each partition
-    (year) of a partitioned asset at `<base_dir>/<asset key path>/<year>.parquet`."""
+#: The files' compression: zstd makes them smaller than Parquet's default and is fast to undo.
+COMPRESSION = "zstd"
+#: What earlier versions wrote: still read where no Arrow file is there yet, so a step run
+#: alone just after an upgrade finds what the steps before it stored.
+_LEGACY_SUFFIX = ".parquet"
+
+
+class ArrowFileIOManager(dg.ConfigurableIOManager):
+    """Stores each asset's frame at `<base_dir>/<asset key path>.arrow`, and each partition
+    (year) of a partitioned asset at `<base_dir>/<asset key path>/<year>.arrow`."""
 
     base_dir: str
     #: Load only these columns (those the file has): for a step that needs a count, not cells.
@@ -36,19 +50,18 @@ class ParquetIOManager(dg.ConfigurableIOManager):
 
     def _path(self, key: dg.AssetKey, partition: str | None = None) -> Path:
         base = Path(self.base_dir, *key.path)
-        return (base / partition if partition else base).with_suffix(".parquet")
+        return (base / partition if partition else base).with_suffix(".arrow")
 
     def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
         partition = context.asset_partition_key if context.has_asset_partitions else None
         path = self._path(context.asset_key, partition)
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write beside and rename, so a crash never leaves a half-written file for the next step.
-        partial = path.with_suffix(".parquet.partial")
-        # No min/max statistics per column chunk: the next step reads every row, so they
-        # are never used, and computing them cost time: the 2M-row night's 41 files were
-        # written in 2.1-2.5 s instead of 2.5-3.3 s (3 runs each), the same size, read as fast.
-        obj.to_parquet(partial, index=False, write_statistics=False)
+        partial = path.with_suffix(".arrow.partial")
+        rows = pa.Table.from_pandas(obj, preserve_index=False)  # as Parquet had it: no index
+        feather.write_feather(rows, partial, compression=COMPRESSION)
         os.replace(partial, path)
+        path.with_suffix(_LEGACY_SUFFIX).unlink(missing_ok=True)  # superseded
         context.add_output_metadata({"path": dg.MetadataValue.path(str(path))})
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame | Callable[[], pd.DataFrame]:
@@ -64,7 +77,7 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         """The years of a partitioned asset as one frame (for a step that takes every year,
         the publish). A year that failed holds the whole source back, as one file would:
         publishing the other years alone would silently drop a year analysts had."""
-        found = {p: path for p, path in paths.items() if path.exists()}
+        found = {p: path for p, path in paths.items() if _stored(path)}
         if len(paths) == 1 and not found:
             ((partition, path),) = paths.items()
             return self._read(path, key, partition)
@@ -91,15 +104,34 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         return pd.concat(with_rows, ignore_index=True)
 
     def _read(self, path: Path, key: dg.AssetKey, partition: str | None = None) -> pd.DataFrame:
-        if not path.exists():
+        stored = _stored(path)
+        if stored is None:
             # Travels as a source that cannot be used this run (see source_status), so one
             # never-run source does not stop a run that publishes the others.
             what = key.to_user_string() + (f" for {partition}" if partition else "")
             return failed_frame(
                 f"{what} has not been materialized yet (no file at {path}); materialize it first."
             )
+        if stored.suffix == _LEGACY_SUFFIX:
+            return pd.read_parquet(stored, columns=self._wanted(pq.read_schema(stored)))
+        wanted = None
         if self.load_columns:
-            present = set(pq.read_schema(path).names)
-            columns = [c for c in self.load_columns if c in present]
-            return pd.read_parquet(path, columns=columns or None)
-        return pd.read_parquet(path)
+            with pa.OSFile(str(stored)) as source:
+                wanted = self._wanted(pa.ipc.open_file(source).schema)
+        return feather.read_table(stored, columns=wanted).to_pandas()
+
+    def _wanted(self, schema: pa.Schema) -> list[str] | None:
+        """The columns to load: those of `load_columns` the file has, or every one (None)."""
+        if not self.load_columns:
+            return None
+        present = set(schema.names)
+        return [c for c in self.load_columns if c in present] or None
+
+
+def _stored(path: Path) -> Path | None:
+    """The file holding the frame meant for `path`: the Arrow file, or else one an earlier
+    version wrote as Parquet; None when neither is there."""
+    for candidate in (path, path.with_suffix(_LEGACY_SUFFIX)):
+        if candidate.exists():
+            return candidate
+    return None
