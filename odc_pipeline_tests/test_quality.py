@@ -68,9 +68,10 @@ def test_suite_names_each_broken_expectation(demo_run, tmp_path):
     engine.dispose()
 
 
-def test_suite_lets_go_of_the_frame_it_validated(demo_run, tmp_path, monkeypatch):
+def test_suite_lets_go_of_a_long_frame_it_validated(demo_run, tmp_path, monkeypatch):
     """Great Expectations holds the validated frame in reference cycles and as its current
-    project; the suite frees it before returning, not at some later garbage collection."""
+    project; after a long table the suite frees it before returning, not at some later
+    garbage collection. A short one is left to the collector (a collection costs more)."""
     from odc_pipeline.quality import warehouse_suite
 
     made = []
@@ -86,9 +87,13 @@ def test_suite_lets_go_of_the_frame_it_validated(demo_run, tmp_path, monkeypatch
     gc.collect()
     gc.disable()  # only the suite's own collection may free it
     try:
-        outcome = run_suite(engine, "election_results", DEMO_SOURCES, tmp_path / "docs")
-        assert outcome.success
-        assert len(made) == 1 and made[0]() is None
+        assert run_suite(engine, "election_results", DEMO_SOURCES, tmp_path / "a").success
+        first = made[0]()
+        assert first is not None and 0 < len(first) < warehouse_suite.COLLECT_AFTER_ROWS
+        monkeypatch.setattr(warehouse_suite, "COLLECT_AFTER_ROWS", len(first))  # now long
+        del first
+        assert run_suite(engine, "election_results", DEMO_SOURCES, tmp_path / "b").success
+        assert len(made) == 2 and made[1]() is None
     finally:
         gc.enable()
         engine.dispose()
