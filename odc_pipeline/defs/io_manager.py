@@ -112,18 +112,22 @@ class ArrowFileIOManager(dg.ConfigurableIOManager):
             return failed_frame(
                 f"{what} has not been materialized yet (no file at {path}); materialize it first."
             )
-        if stored.suffix == _LEGACY_SUFFIX:
-            return pd.read_parquet(stored, columns=self._wanted(pq.read_schema(stored)))
-        wanted = None
-        if self.load_columns:
-            with pa.OSFile(str(stored)) as source:
-                wanted = self._wanted(pa.ipc.open_file(source).schema)
+        legacy = stored.suffix == _LEGACY_SUFFIX
+        wanted = self._wanted(stored, legacy)
+        if legacy:
+            return pd.read_parquet(stored, columns=wanted)
         return feather.read_table(stored, columns=wanted).to_pandas()
 
-    def _wanted(self, schema: pa.Schema) -> list[str] | None:
-        """The columns to load: those of `load_columns` the file has, or every one (None)."""
+    def _wanted(self, stored: Path, legacy: bool) -> list[str] | None:
+        """The columns to load: those of `load_columns` the file has, or every one (None).
+        Only the file's schema (its footer) is read, and only when columns are asked for."""
         if not self.load_columns:
             return None
+        if legacy:
+            schema = pq.read_schema(stored)
+        else:
+            with pa.OSFile(str(stored)) as source:
+                schema = pa.ipc.open_file(source).schema
         present = set(schema.names)
         return [c for c in self.load_columns if c in present] or None
 
