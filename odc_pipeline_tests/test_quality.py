@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import shutil
 import weakref
 
@@ -240,3 +241,65 @@ def test_some_rows_are_read_as_two_halves_of_the_range_they_span(tmp_path, monke
     )
     assert nothing.num_rows == 0 and nothing.schema.types == [pa.int64(), pa.date32()]
     engine.dispose()
+
+
+def _docs_pages(root) -> dict[str, str]:
+    """A suite's Data Docs pages by kind, with what differs from one build to the next (times,
+    ids) written as placeholders."""
+    site = root / "fact_election_results" / "gx" / "uncommitted" / "data_docs" / "local_site"
+    (validation,) = (site / "validations" / "fact_election_results").rglob("*.html")
+    pages = {
+        "index": site / "index.html",
+        "suite": site / "expectations" / "fact_election_results.html",
+        "validation": validation,
+    }
+    varying = re.compile(
+        r"\d{8}T\d{6}\.\d+Z|[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}"
+        r"|\d{4}-\d{2}-\d{2}[T ][\d:.]+(?: UTC|\+00:00|Z)?|\d{10}\.\d+"
+    )
+    return {
+        kind: varying.sub("~", path.read_text(encoding="utf-8")) for kind, path in pages.items()
+    }
+
+
+def test_data_docs_templates_are_compiled_once_per_process(demo_run, tmp_path, monkeypatch):
+    """Every view of every suite's Data Docs shares the process's compiled templates: a second
+    suite compiles none, and the pages are the ones GX's own views make (the project's custom
+    styles included)."""
+    import jinja2
+    import yaml
+
+    from odc_pipeline.quality import docs_views
+
+    compiled = []
+    compile_template = jinja2.Environment.compile
+
+    def counted(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return compile_template(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    engine = sa.create_engine(f"sqlite:///{demo_run.settings.default_warehouse_path}")
+    try:
+        with monkeypatch.context() as gx_views:
+            gx_views.setattr(docs_views, "with_shared_template_code", lambda site: site)
+            run_suite(engine, "election_results", DEMO_SOURCES, tmp_path / "gx")
+        run_suite(engine, "election_results", DEMO_SOURCES, tmp_path / "ours")
+        first = len(compiled)
+        # The next night's suite, in the same project folder (made afresh).
+        outcome = run_suite(engine, "election_results", DEMO_SOURCES, tmp_path / "ours")
+    finally:
+        engine.dispose()
+    assert first > 0 and compiled[first:] == []
+    project = tmp_path / "ours" / "fact_election_results" / "gx"
+    site = yaml.safe_load((project / "great_expectations.yml").read_text())["data_docs_sites"]
+    views = {
+        site["local_site"]["site_index_builder"]["view"]["class_name"],
+        *(s["view"]["class_name"] for s in site["local_site"]["site_section_builders"].values()),
+    }
+    assert views == {"IndexPageView", "PageView"}
+    ours, theirs = _docs_pages(tmp_path / "ours"), _docs_pages(tmp_path / "gx")
+    assert ours == theirs
+    assert all(".ge-index-page-site-name-title" in page for page in ours.values())  # custom styles
+    assert "region_code_in_dim_region" in ours["validation"]
+    assert outcome.data_docs is not None and outcome.data_docs.exists()

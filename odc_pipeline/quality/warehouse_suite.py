@@ -119,12 +119,16 @@ def _context(docs_root: Path):
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    from odc_pipeline.quality.docs_views import with_shared_template_code
+
     # A fresh project each time: GX's stored data sources cannot be reused across processes
     # for in-memory frames, and the Data Docs should show this publish, not a history.
     shutil.rmtree(docs_root / "gx", ignore_errors=True)
     docs_root.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(docs_root))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    for name, site in context.list_data_docs_sites().items():
+        context.update_data_docs_site(name, with_shared_template_code(site))
     return gx, context
 
 
