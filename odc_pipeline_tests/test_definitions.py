@@ -88,6 +88,7 @@ def test_steps_are_forked_from_a_server_that_imported_the_code_once(tmp_path):
     """By default a run's steps start from a forkserver that preloaded the code location and
     the heavy libraries; a run's config can still ask for in-process or spawned steps."""
     import importlib
+    import importlib.util
 
     from odc_pipeline.defs.build import ALL_ASSETS_JOB
     from odc_pipeline.defs.executors import PRELOAD_MODULES
@@ -105,6 +106,38 @@ def test_steps_are_forked_from_a_server_that_imported_the_code_once(tmp_path):
     chosen = execution({"execution": {"config": spawn}})["multiprocess"]
     assert (chosen["start_method"], chosen["max_concurrent"]) == ({"spawn": {}}, 1)
     assert "multiprocess" not in execution({"execution": {"config": {"in_process": {}}}})
-    # The forkserver skips a module it cannot import, silently: each must import.
-    for module in PRELOAD_MODULES:
+    # The forkserver skips a module it cannot import, silently: each must import (the last
+    # only in the server, as it freezes the importing process's objects; see the next test).
+    *imported, freezing = PRELOAD_MODULES
+    assert freezing == "odc_pipeline.defs.freeze_preloaded"
+    assert importlib.util.find_spec(freezing) is not None
+    for module in imported:
         importlib.import_module(module)
+
+
+_FORKED_STEP = """
+import gc, multiprocessing, sys
+from odc_pipeline.defs.executors import PRELOAD_MODULES
+context = multiprocessing.get_context("forkserver")
+context.set_forkserver_preload(list(PRELOAD_MODULES))
+with context.Pool(1) as pool:
+    child = pool.apply(gc.get_freeze_count)
+print(gc.get_freeze_count(), child, "great_expectations" in sys.modules)
+"""
+
+
+def test_the_step_server_freezes_what_it_preloaded():
+    """A process forked from the step server (as Dagster's steps are) starts with the server's
+    preloaded objects frozen, out of its garbage collector's way; the process that asked for
+    the server froze nothing of its own."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _FORKED_STEP], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    parent, child, parent_has_gx = done.stdout.split()
+    assert int(parent) == 0 and parent_has_gx == "False"
+    # Dagster, pandas and Great Expectations alone are far more than 100,000 objects.
+    assert int(child) > 100_000

@@ -39,13 +39,16 @@ DEFAULT_BACKEND = "rpc://"
 #: Each step process also opens the Dagster instance, whose storage classes import Alembic
 #: and Dagster's SQL storage: 0.17-0.2 s per step when not preloaded, 0.05 s when they are
 #: (an internal module of Dagster: the test imports every name here, so an upgrade that
-#: moves it fails CI instead of silently slowing every step).
+#: moves it fails CI instead of silently slowing every step). The server then freezes what it
+#: imported for the garbage collector, so that no step's collector walks it.
 PRELOAD_MODULES = (
     "odc_pipeline.definitions",
     "great_expectations",
     "adbc_driver_sqlite.dbapi",
     "pyarrow.parquet",
     "dagster._core.storage.base_storage",
+    # Last: freezes what the modules above made (see its docstring).
+    "odc_pipeline.defs.freeze_preloaded",
 )
 
 
