@@ -1,9 +1,9 @@
 """A source that cannot be used this run travels as an empty frame that says why.
 
 A missing column or an unreadable file must stop *that* source, not the night: its assets
-still produce a (empty) frame carrying the reason in `DataFrame.attrs` (kept by Parquet), the
-source's asset checks fail with the reason, and the publisher keeps the source's last good
-data, recording the failure in `load_audit`.
+still produce a (empty) frame carrying the reason in `DataFrame.attrs` (kept in the Arrow
+file), the source's asset checks fail with the reason, and the publisher keeps the source's
+last good data, recording the failure in `load_audit`.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 `JobDefinition.execute_in_process` captures each output value for `output_for_node`, so the
 frames of every step of a night (millions of rows, several copies per source) stay alive
 until the run ends: measured, more than 2 GiB of a 2-million-row night. Our outputs live in
-Parquet through the IO manager and nobody reads them back from the result, so `make run` and
-the benchmarks run the same steps with capturing off.
+Arrow files through the IO manager and nobody reads them back from the result, so `make run`
+and the benchmarks run the same steps with capturing off.
 
 This reaches into Dagster's execution module (the public method only differs by that one
 flag); if a future Dagster moves it, the public method is used instead and only memory use

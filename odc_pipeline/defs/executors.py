@@ -10,9 +10,9 @@
   `ODC_CELERY_BROKER` through Dagster's `env` config, so its password is never written into
   a run's configuration.
 
-Intermediate Parquet must then be on a path every worker sees (`ODC_STORAGE_DIR`), and runs,
-events and schedules in PostgreSQL (`deploy/dagster-postgres.yaml`): every worker writes its
-steps' events there.
+The files steps hand each other must then be on a path every worker sees
+(`ODC_STORAGE_DIR`), and runs, events and schedules in PostgreSQL
+(`deploy/dagster-postgres.yaml`): every worker writes its steps' events there.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ DEFAULT_BROKER = "pyamqp://guest:guest@127.0.0.1:5672//"
 DEFAULT_BACKEND = "rpc://"
 #: What the step processes' server imports once per run: the code location, and the libraries
 #: steps import when they run (Great Expectations for the quality suites, the ADBC driver and
-#: Parquet for the publisher). Without it, Dagster spawns a fresh interpreter per step, which
+#: Arrow for the publisher). Without it, Dagster spawns a fresh interpreter per step, which
 #: imports them all again: about 2 s of a core per step; the 26 steps of the demo night took
 #: 59-65 s that way against 20-24 s with this.
 #: Each step process also opens the Dagster instance, whose storage classes import Alembic
@@ -45,7 +45,7 @@ PRELOAD_MODULES = (
     "odc_pipeline.definitions",
     "great_expectations",
     "adbc_driver_sqlite.dbapi",
-    "pyarrow.parquet",
+    "pyarrow.feather",
     "dagster._core.storage.base_storage",
     # Last: freezes what the modules above made (see its docstring).
     "odc_pipeline.defs.freeze_preloaded",

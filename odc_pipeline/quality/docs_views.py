@@ -5,7 +5,7 @@ every template it renders from its source: one build of a suite's Data Docs comp
 templates 58 times (the page, its sections, the content blocks; once per view), and every
 suite builds its own docs. Measured over the four suites of a 2M-row night in one process
 (three runs each): the docs took 1.4-1.6 s, with shared compiled templates 0.5 s; one suite
-in a step process of its own, 0.25-0.41 s against 0.16-0.23 s.
+in a step process of its own, 0.16-0.23 s against 0.25-0.41 s.
 
 These views are GX's own, named in the Data Docs site's configuration (`view:` of the index
 builder and of each section, GX's documented way to override a view), with one change: their
