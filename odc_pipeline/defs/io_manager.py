@@ -77,7 +77,7 @@ class ArrowFileIOManager(dg.ConfigurableIOManager):
         """The years of a partitioned asset as one frame (for a step that takes every year,
         the publish). A year that failed holds the whole source back, as one file would:
         publishing the other years alone would silently drop a year analysts had."""
-        found = {p: path for p, path in paths.items() if _stored(path)}
+        found = {p: stored for p, path in paths.items() if (stored := _stored(path))}
         if len(paths) == 1 and not found:
             ((partition, path),) = paths.items()
             return self._read(path, key, partition)
@@ -90,8 +90,8 @@ class ArrowFileIOManager(dg.ConfigurableIOManager):
         if missing and log is not None:
             log.info(f"{key.to_user_string()}: no materialization yet for {', '.join(missing)}")
         frames = []
-        for partition, path in found.items():
-            frame = self._read(path, key, partition)
+        for partition, stored in found.items():
+            frame = self._load(stored)
             error = source_error(frame)
             if error:  # no need to read the other years
                 return failed_frame(f"{partition}: {error}")
@@ -112,6 +112,10 @@ class ArrowFileIOManager(dg.ConfigurableIOManager):
             return failed_frame(
                 f"{what} has not been materialized yet (no file at {path}); materialize it first."
             )
+        return self._load(stored)
+
+    def _load(self, stored: Path) -> pd.DataFrame:
+        """The frame in `stored`, a file `_stored` found (Arrow, or an earlier Parquet one)."""
         legacy = stored.suffix == _LEGACY_SUFFIX
         wanted = self._wanted(stored, legacy)
         if legacy:
