@@ -141,3 +141,67 @@ def test_the_step_server_freezes_what_it_preloaded():
     assert int(parent) == 0 and parent_has_gx == "False"
     # Dagster, pandas and Great Expectations alone are far more than 100,000 objects.
     assert int(child) > 100_000
+
+
+_WARMED_STEP = """
+import json, multiprocessing, sys
+from odc_pipeline.defs.executors import PRELOAD_MODULES
+
+def arrive():
+    # What a step process finds on arrival, then what Dagster's way to its step (the job
+    # from the code pointer, its run config checked) builds anew, counted.
+    found = {m: m in sys.modules for m in ("odc_pipeline.defs.warm_preloaded", "upath")}
+    import dagster._core.definitions.job_definition as job_definition
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+    from dagster._core.system_config.objects import ResolvedRunConfig
+
+    schemas = []
+    build = job_definition._create_run_config_schema
+    job_definition._create_run_config_schema = lambda job: schemas.append(job.name) or build(job)
+    repository = ReconstructableRepository.for_module("odc_pipeline.definitions", "defs")
+    job = repository.get_reconstructable_job("materialize_all").get_definition()
+    ResolvedRunConfig.build(job, {})
+    built = list(schemas)
+    from odc_pipeline.defs.warm_preloaded import WARMED_JOBS  # resolves them here if cold
+
+    return json.dumps({**found, "schemas": built, "same": job is WARMED_JOBS[job.name]})
+
+if __name__ == "__main__":
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(sys.argv[1:]))
+    with context.Pool(1) as pool:
+        print(pool.apply(arrive))
+"""
+
+
+def test_the_step_server_resolves_the_jobs_before_any_step(tmp_path):
+    """A step process forked from the server finds the code location's jobs resolved, with
+    their run config schema, and the modules Dagster imports on its way to a step already
+    imported: Dagster's own path to the step builds nothing again. Without the warming
+    module in the server's list, the same path builds the job and its schema in the step."""
+    import json
+    import subprocess
+    import sys
+
+    from odc_pipeline.defs.executors import PRELOAD_MODULES
+
+    script = tmp_path / "warmed_step.py"
+    script.write_text(_WARMED_STEP, encoding="utf-8")
+
+    def arrival(modules) -> dict:
+        done = subprocess.run(
+            [sys.executable, str(script), *modules], capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return json.loads(done.stdout.splitlines()[-1])
+
+    warmed = arrival(PRELOAD_MODULES)
+    assert warmed == {
+        "odc_pipeline.defs.warm_preloaded": True,
+        "upath": True,
+        "schemas": [],
+        "same": True,
+    }
+    cold = arrival([m for m in PRELOAD_MODULES if m != "odc_pipeline.defs.warm_preloaded"])
+    assert cold["odc_pipeline.defs.warm_preloaded"] is False
+    assert cold["schemas"] == ["materialize_all"]

@@ -39,14 +39,25 @@ DEFAULT_BACKEND = "rpc://"
 #: Each step process also opens the Dagster instance, whose storage classes import Alembic
 #: and Dagster's SQL storage: 0.17-0.2 s per step when not preloaded, 0.05 s when they are
 #: (an internal module of Dagster: the test imports every name here, so an upgrade that
-#: moves it fails CI instead of silently slowing every step). The server then freezes what it
-#: imported for the garbage collector, so that no step's collector walks it.
+#: moves it fails CI instead of silently slowing every step). So do the modules Dagster
+#: imports in each step process on its way to the step (universal_pathlib for its state
+#: storage, the compute log manager, config and code-pointer helpers, pandera's pandas
+#: backends), found with py-spy over the 2M-row night. The server then resolves the jobs
+#: once (`warm_preloaded`), and freezes what it made for the garbage collector, so that no
+#: step's collector walks it.
 PRELOAD_MODULES = (
     "odc_pipeline.definitions",
     "great_expectations",
     "adbc_driver_sqlite.dbapi",
     "pyarrow.feather",
     "dagster._core.storage.base_storage",
+    "dagster._core.storage.local_compute_log_manager",
+    "dagster._core.system_config.composite_descent",
+    "dagster._core.workspace.autodiscovery",
+    "dagster._utils.test.definitions",
+    "upath.implementations.local",
+    "pandera.backends.pandas.register",
+    "odc_pipeline.defs.warm_preloaded",
     # Last: freezes what the modules above made (see its docstring).
     "odc_pipeline.defs.freeze_preloaded",
 )
