@@ -145,7 +145,6 @@ def test_the_step_server_freezes_what_it_preloaded():
 
 _WARMED_STEP = """
 import json, multiprocessing, sys
-from odc_pipeline.defs.executors import PRELOAD_MODULES
 
 def arrive():
     # What a step process finds on arrival, then what Dagster's way to its step (the job
