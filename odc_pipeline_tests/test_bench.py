@@ -108,9 +108,23 @@ def test_pipeline_benchmark_on_sqlite_and_postgresql(small_workload: Path, tmp_p
         assert measured["pipeline_over_floor"] == round(
             pipeline["total_seconds"] / floor["total_seconds"], 2
         )
+        # CPU counts every thread of the measuring process: never zero, and the ratio is
+        # the one the table prints.
+        assert pipeline["cpu_seconds"] > 0 and floor["cpu_seconds"] > 0
+        assert measured["cpu_over_floor_cpu"] == round(
+            pipeline["cpu_seconds"] / floor["cpu_seconds"], 2
+        )
         assert saved["warehouses"][kind]["pipeline"]["rows_in"] == pipeline["rows_in"]
     table = (tmp_path / "results-pipeline.md").read_text()
     assert "| harmonize |" in table and "pipeline / floor" in table
+    sqlite = result["warehouses"]["sqlite"]
+    assert (
+        f"pipeline {sqlite['pipeline']['cpu_seconds']} s "
+        f"({round(sqlite['pipeline']['cpu_seconds'] / sqlite['pipeline']['total_seconds'], 2)} "
+        "cores busy on average)"
+    ) in table
+    assert f"pipeline / floor in CPU = {sqlite['cpu_over_floor_cpu']}x." in table
+    assert table.count("The server's own CPU is not counted.") == 1
 
 
 def test_linearity_fit_over_two_sizes(tmp_path: Path):
@@ -142,7 +156,7 @@ def test_repeated_measurements_each_start_from_nothing(small_workload: Path, mon
         assert not any(scratch.iterdir()), "a repeat found an earlier run's files"
         (scratch / "warehouse.sqlite").write_bytes(b"taken")
         folders.append(scratch)
-        return {"total_seconds": float(len(folders))}
+        return {"total_seconds": float(len(folders)), "cpu_seconds": 1.5}
 
     monkeypatch.setattr(bench_pipeline, "run_pipeline_alone", record)
     measured = bench_pipeline._one_warehouse(
@@ -151,7 +165,7 @@ def test_repeated_measurements_each_start_from_nothing(small_workload: Path, mon
     assert len(set(folders)) == 2
     runs = measured["runs"]
     assert runs["pipeline_seconds"] == [1.0, 2.0]
-    assert measured["pipeline"] == {"total_seconds": 1.0}
+    assert measured["pipeline"] == {"total_seconds": 1.0, "cpu_seconds": 1.5}
     assert len(runs["floor_seconds"]) == 2
     assert measured["floor"]["total_seconds"] == min(runs["floor_seconds"])
     manifest = json.loads((small_workload.parent / "workload.json").read_text())

@@ -13,6 +13,8 @@ read by the fastest reader the project has (Arrow for CSV and JSON Lines, the st
 for JSON, openpyxl for XLSX) and bulk-loaded as it was read (ADBC on SQLite, COPY on
 PostgreSQL), and nothing else. `pipeline / floor` is the price of everything the pipeline adds:
 checking every cell, harmonizing every region, provenance, quarantine, indexes and audiences.
+Both also report the CPU seconds of the measuring process, every thread counted: on a 2-core
+machine, CPU over wall says how much of the second core the work used.
 
 With `--scales`, the SQLite pipeline is also run at each size and the cost per row fitted:
 seconds = a + b x rows; linear when the seconds per row stay flat.
@@ -161,11 +163,13 @@ def run_pipeline(
         defs = build_definitions(settings, registry)
         instance = dg.DagsterInstance.ephemeral()
         with MemorySampler() as memory, _profiled(warehouse_url):
+            cpu_start = time.process_time()
             start = time.time()
             result = execute_without_capture(
                 defs.resolve_job_def(ALL_ASSETS_JOB), instance=instance, run_config=QUIET
             )
             total = time.time() - start
+            cpu_seconds = time.process_time() - cpu_start
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
         raise RuntimeError(f"the benchmark run failed in steps {failed}")
@@ -190,6 +194,8 @@ def run_pipeline(
     return {
         "stages": stages,
         "total_seconds": round(total, 2),
+        # Every thread of this process; a PostgreSQL server's own work is not in it.
+        "cpu_seconds": round(cpu_seconds, 2),
         "overhead_seconds": round(total - sum(seconds.values()), 2),
         "rows_in": rows_in,
         "rows_published": published,
@@ -258,6 +264,7 @@ def _one_warehouse(registry_path: Path, kind: str, postgres_admin: str, repeat: 
         "pipeline": pipeline,
         "floor": floor,
         "pipeline_over_floor": round(pipeline["total_seconds"] / floor["total_seconds"], 2),
+        "cpu_over_floor_cpu": round(pipeline["cpu_seconds"] / floor["cpu_seconds"], 2),
         "runs": {"pipeline_seconds": pipeline_totals, "floor_seconds": floor_totals},
     }
 
@@ -301,6 +308,11 @@ def linearity(
     }
 
 
+def _cores_busy(measured: dict) -> float:
+    """CPU seconds over wall seconds: how many of the machine's cores the work kept busy."""
+    return round(measured["cpu_seconds"] / measured["total_seconds"], 2)
+
+
 def markdown(result: dict) -> str:
     lines = [
         f"# Whole pipeline: {result['rows']:,} rows in {result['sources']} sources (seed {result['seed']})",
@@ -331,6 +343,13 @@ def markdown(result: dict) -> str:
             f"Rows in {pipeline['rows_in']:,}, published {pipeline['rows_published']:,}, "
             f"quarantined {pipeline['rows_quarantined']:,}. "
             f"**pipeline / floor = {measured['pipeline_over_floor']}x**",
+            "",
+        ]
+        lines += [
+            f"CPU of the measuring process, every thread: pipeline {pipeline['cpu_seconds']} s "
+            f"({_cores_busy(pipeline)} cores busy on average), floor {floor['cpu_seconds']} s "
+            f"({_cores_busy(floor)}); pipeline / floor in CPU = {measured['cpu_over_floor_cpu']}x."
+            + (" The server's own CPU is not counted." if kind == "postgres" else ""),
             "",
         ]
         runs = measured.get("runs", {})
