@@ -109,21 +109,22 @@ def test_pipeline_benchmark_on_sqlite_and_postgresql(small_workload: Path, tmp_p
             pipeline["total_seconds"] / floor["total_seconds"], 2
         )
         # CPU counts every thread of the measuring process: never zero, and the ratio is
-        # the one the table prints.
+        # the one the table prints. The stages' CPU is part of the run's.
         assert pipeline["cpu_seconds"] > 0 and floor["cpu_seconds"] > 0
+        stage_cpu = [s["cpu_seconds"] for s in pipeline["stages"].values()]
+        assert pipeline["stages"]["publish"]["cpu_seconds"] > 0
+        assert sum(stage_cpu) <= pipeline["cpu_seconds"] + 0.05
         assert measured["cpu_over_floor_cpu"] == round(
             pipeline["cpu_seconds"] / floor["cpu_seconds"], 2
         )
         assert saved["warehouses"][kind]["pipeline"]["rows_in"] == pipeline["rows_in"]
     table = (tmp_path / "results-pipeline.md").read_text()
     assert "| harmonize |" in table and "pipeline / floor" in table
-    sqlite = result["warehouses"]["sqlite"]
-    assert (
-        f"pipeline {sqlite['pipeline']['cpu_seconds']} s "
-        f"({round(sqlite['pipeline']['cpu_seconds'] / sqlite['pipeline']['total_seconds'], 2)} "
-        "cores busy on average)"
-    ) in table
-    assert f"pipeline / floor in CPU = {sqlite['cpu_over_floor_cpu']}x." in table
+    sqlite = result["warehouses"]["sqlite"]["pipeline"]
+    busy = round(sqlite["cpu_seconds"] / sqlite["total_seconds"], 2)
+    assert f"| **{sqlite['total_seconds']}** | {sqlite['cpu_seconds']} ({busy}) |" in table
+    ratio = result["warehouses"]["sqlite"]["cpu_over_floor_cpu"]
+    assert f"pipeline / floor in CPU = {ratio}x" in table
     assert table.count("The server's own CPU is not counted.") == 1
 
 
@@ -244,3 +245,23 @@ def test_a_process_trees_memory_counts_its_children(tmp_path: Path):
     finally:
         child.kill()
         child.wait()
+
+
+def test_cpu_sampler_reads_a_stages_cpu_seconds_off_its_wall_clock_window():
+    """A busy loop of 0.3 CPU seconds between two wall-clock moments reads as about 0.3 s;
+    a window while the process sleeps reads as nearly nothing."""
+    import time
+
+    from odc_pipeline.bench.cpu import CpuSampler
+
+    with CpuSampler(interval=0.01) as cpu:
+        begin = time.time()
+        spent = time.process_time() + 0.3
+        while time.process_time() < spent:
+            pass
+        busy_end = time.time()
+        time.sleep(0.3)
+        idle_end = time.time()
+    assert 0.25 <= cpu.seconds_between(begin, busy_end) <= 0.45
+    assert cpu.seconds_between(busy_end, idle_end) < 0.1
+    assert CpuSampler().seconds_between(0, 1) == 0.0

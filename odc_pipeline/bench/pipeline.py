@@ -39,6 +39,7 @@ from unittest import mock
 import dagster as dg
 import numpy as np
 
+from odc_pipeline.bench.cpu import CpuSampler
 from odc_pipeline.bench.floor import measure_floor
 from odc_pipeline.bench.memory import MemorySampler, peak_rss_bytes
 from odc_pipeline.bench.results import RESULTS_DIR, save
@@ -162,7 +163,7 @@ def run_pipeline(
     with _environment(**{WAREHOUSE_URL_VARIABLE: warehouse_url, ROLE_PREFIX_VARIABLE: role_prefix}):
         defs = build_definitions(settings, registry)
         instance = dg.DagsterInstance.ephemeral()
-        with MemorySampler() as memory, _profiled(warehouse_url):
+        with MemorySampler() as memory, CpuSampler() as cpu, _profiled(warehouse_url):
             cpu_start = time.process_time()
             start = time.time()
             result = execute_without_capture(
@@ -174,10 +175,12 @@ def run_pipeline(
         failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
         raise RuntimeError(f"the benchmark run failed in steps {failed}")
     seconds: dict[str, float] = defaultdict(float)
+    cpu_by_stage: dict[str, float] = defaultdict(float)
     peaks: dict[str, int] = defaultdict(int)
     for step, begin, end in step_windows(instance, result.run_id):
         stage = stage_of(step)
         seconds[stage] += end - begin
+        cpu_by_stage[stage] += cpu.seconds_between(begin, end)
         peaks[stage] = max(peaks[stage], memory.peak_between(begin, end))
     rows_in, published, quarantined = _audit(
         warehouse_url or settings.default_warehouse_url, result.run_id
@@ -185,6 +188,7 @@ def run_pipeline(
     stages = {
         stage: {
             "seconds": round(seconds[stage], 2),
+            "cpu_seconds": round(cpu_by_stage[stage], 2),
             "rows_per_second": round(rows_in / seconds[stage]) if seconds[stage] else None,
             "peak_rss_gib": round(peaks[stage] / GIB, 2),
             "share_of_total": round(seconds[stage] / total, 3),
@@ -308,9 +312,10 @@ def linearity(
     }
 
 
-def _cores_busy(measured: dict) -> float:
-    """CPU seconds over wall seconds: how many of the machine's cores the work kept busy."""
-    return round(measured["cpu_seconds"] / measured["total_seconds"], 2)
+def _cpu_cell(cpu_seconds: float, wall_seconds: float) -> str:
+    """CPU seconds, and over wall seconds how many of the machine's cores the work kept busy."""
+    busy = round(cpu_seconds / wall_seconds, 2) if wall_seconds else 0.0
+    return f"{cpu_seconds} ({busy})"
 
 
 def markdown(result: dict) -> str:
@@ -323,22 +328,28 @@ def markdown(result: dict) -> str:
         lines += [
             f"## {kind}",
             "",
-            "| stage | seconds | rows/s | peak RSS GiB | share |",
-            "|---|---:|---:|---:|---:|",
+            "| stage | seconds | CPU s (cores busy) | rows/s | peak RSS GiB | share |",
+            "|---|---:|---:|---:|---:|---:|",
         ]
         for stage, figures in pipeline["stages"].items():
             rate = figures["rows_per_second"]
             lines.append(
-                f"| {stage} | {figures['seconds']} | {f'{rate:,}' if rate else '-'} "
+                f"| {stage} | {figures['seconds']} "
+                f"| {_cpu_cell(figures['cpu_seconds'], figures['seconds'])} "
+                f"| {f'{rate:,}' if rate else '-'} "
                 f"| {figures['peak_rss_gib']} | {figures['share_of_total']:.0%} |"
             )
         lines += [
-            f"| Dagster between steps | {pipeline['overhead_seconds']} | | | |",
-            f"| **pipeline** | **{pipeline['total_seconds']}** | {pipeline['rows_per_second']:,} "
+            f"| Dagster between steps | {pipeline['overhead_seconds']} | | | | |",
+            f"| **pipeline** | **{pipeline['total_seconds']}** "
+            f"| {_cpu_cell(pipeline['cpu_seconds'], pipeline['total_seconds'])} "
+            f"| {pipeline['rows_per_second']:,} "
             f"| {pipeline['peak_rss_gib']} | |",
-            f"| floor: read | {floor['read_seconds']} | | | |",
-            f"| floor: bulk load | {floor['load_seconds']} | | | |",
-            f"| **floor** | **{floor['total_seconds']}** | {floor['rows_per_second']:,} | | |",
+            f"| floor: read | {floor['read_seconds']} | | | | |",
+            f"| floor: bulk load | {floor['load_seconds']} | | | | |",
+            f"| **floor** | **{floor['total_seconds']}** "
+            f"| {_cpu_cell(floor['cpu_seconds'], floor['total_seconds'])} "
+            f"| {floor['rows_per_second']:,} | | |",
             "",
             f"Rows in {pipeline['rows_in']:,}, published {pipeline['rows_published']:,}, "
             f"quarantined {pipeline['rows_quarantined']:,}. "
@@ -346,9 +357,9 @@ def markdown(result: dict) -> str:
             "",
         ]
         lines += [
-            f"CPU of the measuring process, every thread: pipeline {pipeline['cpu_seconds']} s "
-            f"({_cores_busy(pipeline)} cores busy on average), floor {floor['cpu_seconds']} s "
-            f"({_cores_busy(floor)}); pipeline / floor in CPU = {measured['cpu_over_floor_cpu']}x."
+            "CPU s: of the measuring process, every thread counted; in brackets, CPU over wall, "
+            "the cores kept busy on average. "
+            f"**pipeline / floor in CPU = {measured['cpu_over_floor_cpu']}x**."
             + (" The server's own CPU is not counted." if kind == "postgres" else ""),
             "",
         ]
