@@ -89,8 +89,8 @@ def _load_postgres(url: str, tables: dict[str, pa.Table]) -> None:
 
 def measure_floor(registry_path: Path, warehouse_url: str) -> dict:
     """Seconds to read every file of the registry, and to bulk-load what was read; and the
-    CPU seconds of this process meanwhile, every thread counted (Arrow's reader uses both
-    cores), so that the pipeline's use of the machine can be set against the floor's."""
+    CPU seconds of this process meanwhile, every thread counted (Arrow's reader runs on
+    several threads), so that the pipeline's use of the machine can be set against the floor's."""
     registry = load_registry(registry_path)
     cpu_start = time.process_time()
     start = time.perf_counter()

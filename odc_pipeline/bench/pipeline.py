@@ -13,8 +13,9 @@ read by the fastest reader the project has (Arrow for CSV and JSON Lines, the st
 for JSON, openpyxl for XLSX) and bulk-loaded as it was read (ADBC on SQLite, COPY on
 PostgreSQL), and nothing else. `pipeline / floor` is the price of everything the pipeline adds:
 checking every cell, harmonizing every region, provenance, quarantine, indexes and audiences.
-Both also report the CPU seconds of the measuring process, every thread counted: on a 2-core
-machine, CPU over wall says how much of the second core the work used.
+Each stage, the pipeline and the floor also report the CPU seconds of the measuring process,
+every thread counted: on a 2-core machine, CPU over wall says how much of the second core the
+work used.
 
 With `--scales`, the SQLite pipeline is also run at each size and the cost per row fitted:
 seconds = a + b x rows; linear when the seconds per row stay flat.
