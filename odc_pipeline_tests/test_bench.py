@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from odc_pipeline.bench import pipeline as bench_pipeline
+from odc_pipeline.bench.cpu import CpuSampler
 from odc_pipeline.bench.workload import PLANS, _grid, generate
 from odc_pipeline.registry import load_registry
 
@@ -250,10 +252,6 @@ def test_a_process_trees_memory_counts_its_children(tmp_path: Path):
 def test_cpu_sampler_reads_a_stages_cpu_seconds_off_its_wall_clock_window():
     """A busy loop of 0.3 CPU seconds between two wall-clock moments reads as about 0.3 s;
     a window while the process sleeps reads as nearly nothing."""
-    import time
-
-    from odc_pipeline.bench.cpu import CpuSampler
-
     with CpuSampler(interval=0.01) as cpu:
         begin = time.time()
         spent = time.process_time() + 0.3
