@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
 
-.PHONY: run test lint format ui validate demo clean bench lock
+.PHONY: run test test-fast lint format ui validate demo clean bench lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ TEST_WORKERS ?= 2
 test: $(VENV)/.installed-dev /usr/bin/chromium /usr/sbin/nginx
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
+## test-fast: the tests that need no PostgreSQL, browser, broker or subprocess
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow"
+
 # The UI tests drive Debian's Chromium with Playwright and put Debian's nginx in front of the
 # webserver. Installed with apt when run as root (as CI does); otherwise this says what to run.
 /usr/bin/chromium /usr/sbin/nginx:
@@ -61,21 +65,20 @@ test: $(VENV)/.installed-dev /usr/bin/chromium /usr/sbin/nginx
 
 ## lint: ruff over the code and the tests
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check odc_pipeline odc_pipeline_tests
-	$(BIN)/ruff format --check odc_pipeline odc_pipeline_tests
+	$(BIN)/ruff check odc_pipeline odc_pipeline_tests benchmarks
+	$(BIN)/ruff format --check odc_pipeline odc_pipeline_tests benchmarks
 
 format: $(VENV)/.installed-dev
-	$(BIN)/ruff check --fix odc_pipeline odc_pipeline_tests
-	$(BIN)/ruff format odc_pipeline odc_pipeline_tests
+	$(BIN)/ruff check --fix odc_pipeline odc_pipeline_tests benchmarks
+	$(BIN)/ruff format odc_pipeline odc_pipeline_tests benchmarks
 
 ## ui: the Dagster UI on http://127.0.0.1:3000 over the same definitions (loopback only)
 ui: $(VENV)/.installed | $(DAGSTER_HOME)
 	$(BIN)/dagster dev -w workspace.yaml -h $(UI_HOST) -p $(UI_PORT)
 
-## bench: the whole pipeline against its floor (SQLite, PostgreSQL, 0.5M-4M rows), then each
-## stage benchmark; results in bench/results.json and bench/results-*.md (about 40 minutes)
+## bench: the benchmarks in benchmarks/ (see docs/performance.md); results in bench/
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m odc_pipeline.bench all
+	$(BIN)/python -m benchmarks all
 
 ## validate: check that the Dagster definitions load
 validate: $(VENV)/.installed

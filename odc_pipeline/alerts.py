@@ -11,13 +11,14 @@ message names the run, the source and the reason, never a credential.
 
 from __future__ import annotations
 
-import os
 import smtplib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 import requests
+
+from odc_pipeline.settings import read
 
 _TIMEOUT = 10
 
@@ -48,18 +49,20 @@ class AlertChannels:
 
 
 def channels_from_environment(environ: Mapping[str, str] | None = None) -> AlertChannels:
-    env = os.environ if environ is None else environ
+    def value(name: str) -> str | None:
+        return read(name, environ) or None
+
     return AlertChannels(
-        webhook_url=env.get("ODC_ALERT_WEBHOOK_URL") or None,
-        smtp_host=env.get("ODC_SMTP_HOST") or None,
-        smtp_port=int(env.get("ODC_SMTP_PORT") or 25),
-        email_from=env.get("ODC_ALERT_EMAIL_FROM") or None,
+        webhook_url=value("ODC_ALERT_WEBHOOK_URL"),
+        smtp_host=value("ODC_SMTP_HOST"),
+        smtp_port=int(read("ODC_SMTP_PORT", environ)),
+        email_from=value("ODC_ALERT_EMAIL_FROM"),
         email_to=tuple(
-            a.strip() for a in (env.get("ODC_ALERT_EMAIL_TO") or "").split(",") if a.strip()
+            a.strip() for a in read("ODC_ALERT_EMAIL_TO", environ).split(",") if a.strip()
         ),
-        smtp_user=env.get("ODC_SMTP_USER") or None,
-        smtp_password=env.get("ODC_SMTP_PASSWORD") or None,
-        smtp_starttls=(env.get("ODC_SMTP_STARTTLS") or "0") in ("1", "true", "yes"),
+        smtp_user=value("ODC_SMTP_USER"),
+        smtp_password=value("ODC_SMTP_PASSWORD"),
+        smtp_starttls=read("ODC_SMTP_STARTTLS", environ).lower() in ("1", "true", "yes"),
     )
 
 

@@ -5,24 +5,12 @@ whole URL from `ODC_CELERY_BROKER` (default: the machine's RabbitMQ), the same v
 executor uses, so a worker and the runs that feed it cannot disagree.
 """
 
-import os
-
 from dagster_celery.make_app import make_app
 from dagster_celery.tasks import create_task
 
-from odc_pipeline.defs.executors import (
-    BACKEND_VARIABLE,
-    BROKER_VARIABLE,
-    DEFAULT_BACKEND,
-    DEFAULT_BROKER,
-)
+from odc_pipeline.settings import celery_backend, celery_broker
 
-app = make_app(
-    {
-        "broker": os.environ.get(BROKER_VARIABLE, DEFAULT_BROKER),
-        "backend": os.environ.get(BACKEND_VARIABLE, DEFAULT_BACKEND),
-    }
-)
+app = make_app({"broker": celery_broker(), "backend": celery_backend()})
 # Acknowledge a task only once its step has run: a worker killed mid-step leaves the task on
 # the broker for another worker instead of losing it.
 app.conf.task_acks_late = True

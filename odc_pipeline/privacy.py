@@ -106,8 +106,8 @@ def scrub_identifiers_text(text: object) -> object:
 def _might_hold_identifier(texts: list[str]) -> list[str]:
     """The texts `scrub_identifiers_text` could change: those with nine digits or more that
     are not a region code, by the RE2 tests above (no text it would change is left out), in
-    one pass over all of them. A source's 83,000 village codes and names took 0.5 s through
-    the Python tests one by one, and nearly all of them end here."""
+    one pass over all of them rather than the Python tests one by one: nearly all of a
+    source's codes and names end here."""
     if not texts:
         return texts
     column = pa.array(texts, pa.string())

@@ -1,4 +1,4 @@
-"""`make run`: materialize every asset in-process, show progress, then a summary.
+"""`make run`: materialize every asset in this process, show progress, then a summary.
 
 `python -m odc_pipeline.run` runs the same definitions the Dagster UI shows. When
 `DAGSTER_HOME` is set (the Makefile sets it), the run is recorded there and appears in the UI.
@@ -7,19 +7,22 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import dagster as dg
 from rich.console import Console
 from rich.table import Table
 
 from odc_pipeline.defs.automation import source_chain, warehouse_keys
-from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions, warehouse_resource
+from odc_pipeline.defs.build import build_definitions
 from odc_pipeline.defs.every_year import execute_every_year
+from odc_pipeline.defs.execution import TERMINAL_LOG, execute_here
 from odc_pipeline.registry import RegistryError, load_registry
 from odc_pipeline.reporting import report_path
-from odc_pipeline.settings import Settings, load_settings
+from odc_pipeline.settings import Settings, dagster_home_is_set, load_settings
+from odc_pipeline.warehouse.engine import make_engine
 from odc_pipeline.warehouse.summary import SourceSummary, run_summary
 
 # Wide enough for the summary table when output goes to a file or CI log, not a terminal.
@@ -62,22 +65,19 @@ def _failure_text(event) -> str:
     return data.error.message.strip() if data.error else ""
 
 
-@dg.logger(description="Concise progress for a terminal")
-def progress_logger(_init_context) -> logging.Logger:
-    log = logging.getLogger("odc_pipeline.progress")
-    log.setLevel(logging.DEBUG)  # Dagster's step events arrive at DEBUG
-    log.propagate = False
-    if not log.handlers:
-        log.addHandler(_ProgressHandler())
-    return log
+@contextmanager
+def reporting_to(handler: logging.Handler) -> Iterator[None]:
+    """The runs started in this process report their events to `handler` meanwhile."""
+    log = logging.getLogger(TERMINAL_LOG)
+    log.addHandler(handler)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
 
 
 def _instance() -> dg.DagsterInstance:
-    return (
-        dg.DagsterInstance.get()
-        if os.environ.get("DAGSTER_HOME")
-        else dg.DagsterInstance.ephemeral()
-    )
+    return dg.DagsterInstance.get() if dagster_home_is_set() else dg.DagsterInstance.ephemeral()
 
 
 def print_summary(lines: list[SourceSummary], settings: Settings, warehouse_display: str) -> None:
@@ -138,8 +138,7 @@ def print_summary(lines: list[SourceSummary], settings: Settings, warehouse_disp
 
 
 def run_pipeline(
-    source_ids: list[str] | None = None,
-    logger: dg.LoggerDefinition = progress_logger,
+    source_ids: list[str] | None = None, handler: logging.Handler | None = None
 ) -> int:
     """Materialize every asset (or the named sources and the warehouse) and print a summary.
 
@@ -160,29 +159,31 @@ def run_pipeline(
         )
         return 2
     console.print(f"Registry: {settings.registry_path} ({len(registry.sources)} sources)")
-    defs = build_definitions(settings, registry, loggers={"console": logger})
     selection = None
     if source_ids:
+        defs = build_definitions(settings, registry, in_process=True)
         selection = [
             *(key for s in source_ids for key in source_chain(s, with_pull=True)),
             *warehouse_keys(defs.assets),
         ]
-    # Loggers only replace Dagster's default console output when the run config names them.
-    past, result = execute_every_year(
-        defs.resolve_job_def(ALL_ASSETS_JOB),
-        registry,
-        instance=_instance(),
-        run_config={"loggers": {"console": {}}},
-        source_ids=source_ids,
-        asset_selection=selection,
-        announce=console.print,
-    )
+    instance = _instance()
+    with reporting_to(handler or _ProgressHandler()):
+        past, result = execute_every_year(
+            registry,
+            lambda **run: execute_here(instance=instance, **run),
+            source_ids=source_ids,
+            asset_selection=selection,
+            announce=console.print,
+        )
     for year, year_run in past.items():
         if not year_run.success:
             console.print(f"[red]The run for {year} did not finish cleanly; see above.[/red]")
-    warehouse = warehouse_resource(settings)
-    lines = run_summary(warehouse.engine(), result.run_id)
-    print_summary(lines, settings, warehouse.display_name)
+    engine = make_engine(settings.warehouse)
+    try:
+        lines = run_summary(engine, result.run_id)
+    finally:
+        engine.dispose()
+    print_summary(lines, settings, engine.url.render_as_string(hide_password=True))
     report = report_path(settings.warehouse_dir, result.run_id)
     if report.exists():
         console.print(f"Run report: {report}")

@@ -1,21 +1,142 @@
-"""Where things live, read once from the environment.
+"""Every setting the pipeline takes from the environment, read here and nowhere else.
 
-Every path has a default inside the project checkout, so `make run` works with no settings at
-all; each can be moved by one environment variable so a server keeps data outside the code.
-Secrets are not read here: the warehouse URL reaches Dagster through `dagster.EnvVar`.
+Each variable is declared once in `VARIABLES`, with its default and what it does; the table
+in docs/settings.md is generated from it (`python -m odc_pipeline.settings`). Every path has
+a default inside the project checkout, so `make run` works with no settings at all; each can
+be moved by one variable so a server keeps data outside the code. Secrets (the warehouse
+URL, which may hold a password, the hashing salt, mail and broker passwords) are read only
+where they are used: Dagster resources take them through `dagster.EnvVar`, so they never
+enter a run's stored configuration, a log or metadata.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    meaning: str
+    #: The value used when the variable is unset or empty.
+    default: str = ""
+    secret: bool = False
+    #: How the docs show a default that depends on other settings (a folder's).
+    shown_default: str = ""
+
+
+VARIABLES = (
+    Variable(
+        "ODC_DATA_DIR",
+        "Folder of the registry, reference tables and, by default, everything the pipeline writes",
+        shown_default="data/",
+    ),
+    Variable("ODC_SOURCES", "The source registry", shown_default="$ODC_DATA_DIR/sources.yaml"),
+    Variable(
+        "ODC_WAREHOUSE_DIR",
+        "Where the embedded warehouse, its audience files, quality reports and the open data package are written",
+        shown_default="$ODC_DATA_DIR/warehouse",
+    ),
+    Variable(
+        "ODC_STORAGE_DIR",
+        "Where steps hand each other their frames (Arrow files); on several machines, a folder every worker sees",
+        shown_default="$ODC_DATA_DIR/storage",
+    ),
+    Variable(
+        "ODC_SNAPSHOT_DIR",
+        "Every pulled file, once per content, with the manifest of pulls",
+        shown_default="$ODC_DATA_DIR/snapshots",
+    ),
+    Variable(
+        "ODC_WAREHOUSE_URL",
+        "The warehouse database as a SQLAlchemy URL, e.g. postgresql+psycopg://user:password@host/db; unset: the SQLite file odc.sqlite in ODC_WAREHOUSE_DIR",
+        secret=True,
+    ),
+    Variable(
+        "ODC_ROLE_PREFIX",
+        "Prefix of the PostgreSQL reader roles (<prefix>_analyst, <prefix>_member, <prefix>_org_<organisation>)",
+        "odc",
+    ),
+    Variable(
+        "ODC_HASH_SALT",
+        "Salt for the hash under which personal values (reporters' contacts) are published; unset: nothing of them is kept",
+        secret=True,
+    ),
+    Variable(
+        "ODC_EXECUTOR",
+        "How a server runs a job's steps: multiprocess (each step a process on this machine) or celery",
+        "multiprocess",
+    ),
+    Variable(
+        "ODC_CELERY_BROKER",
+        "The Celery broker URL (RabbitMQ or Redis) for ODC_EXECUTOR=celery and its workers",
+        "pyamqp://guest:guest@127.0.0.1:5672//",
+        secret=True,
+    ),
+    Variable("ODC_CELERY_BACKEND", "Where Celery keeps task results", "rpc://"),
+    Variable("ODC_NIGHTLY_AT", "When the nightly pull starts, HH:MM in Asia/Jakarta", "02:00"),
+    Variable(
+        "ODC_ALLOWED_DATA_DIRS",
+        "Folders (separated by the system's path separator) a registry location may name, beside the registry's own folder",
+    ),
+    Variable(
+        "ODC_ALLOWED_HOSTS",
+        "Comma-separated hosts on a private network that http(s) locations may name (public hosts are always allowed)",
+    ),
+    Variable(
+        "ODC_ALERT_WEBHOOK_URL",
+        "A Slack, Mattermost or Rocket.Chat incoming webhook that is told of failed runs and held-back sources",
+        secret=True,
+    ),
+    Variable("ODC_SMTP_HOST", "Mail server for alerts by e-mail"),
+    Variable("ODC_SMTP_PORT", "Its port", "25"),
+    Variable("ODC_SMTP_USER", "Its user, if it asks for one"),
+    Variable("ODC_SMTP_PASSWORD", "Its password", secret=True),
+    Variable("ODC_SMTP_STARTTLS", "1: use STARTTLS"),
+    Variable("ODC_ALERT_EMAIL_FROM", "Sender of alert e-mails"),
+    Variable("ODC_ALERT_EMAIL_TO", "Comma-separated recipients of alert e-mails"),
+    Variable(
+        "DAGSTER_HOME",
+        "Dagster's instance folder (runs, events, schedules); `make` sets it to .dagster/. Unset for `python -m odc_pipeline.run`: the run is kept in memory only",
+    ),
+    Variable(
+        "ODC_DAGSTER_PG_URL",
+        "Read by deploy/dagster-postgres.yaml: Dagster's own runs and events in PostgreSQL",
+        secret=True,
+    ),
+)
+_DECLARED = {variable.name: variable for variable in VARIABLES}
+#: A variable a registry names (a source's pull.credentials_env, a data_folder.variable).
+REGISTRY_VARIABLE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+
 WAREHOUSE_URL_VARIABLE = "ODC_WAREHOUSE_URL"
 HASH_SALT_VARIABLE = "ODC_HASH_SALT"
 ROLE_PREFIX_VARIABLE = "ODC_ROLE_PREFIX"
+EXECUTOR_VARIABLE = "ODC_EXECUTOR"
+CELERY_BROKER_VARIABLE = "ODC_CELERY_BROKER"
+
+
+def read(name: str, environ: Mapping[str, str] | None = None) -> str:
+    """The value of a declared variable, stripped, or its default; a name `VARIABLES` does
+    not declare is a programming error."""
+    variable = _DECLARED[name]
+    env = os.environ if environ is None else environ
+    return env.get(name, "").strip() or variable.default
+
+
+def named_by_registry(name: str, environ: Mapping[str, str] | None = None) -> str:
+    """The value of a variable the registry names (a credential, a data folder), or ''."""
+    if not REGISTRY_VARIABLE.match(name):
+        raise ValueError(f"{name!r} is not an environment variable name")
+    env = os.environ if environ is None else environ
+    return env.get(name, "").strip()
 
 
 @dataclass(frozen=True)
@@ -28,6 +149,9 @@ class Settings:
     storage_dir: Path
     #: Every pulled file, once per content, with the manifest of pulls (never cleaned by a run).
     snapshot_dir: Path | None = None
+    #: ODC_WAREHOUSE_URL, or None for the embedded SQLite file. Never logged: it may hold a
+    #: password (Dagster takes it through EnvVar).
+    warehouse_url: str | None = None
 
     @property
     def snapshots(self) -> Path:
@@ -53,62 +177,88 @@ class Settings:
     def default_warehouse_url(self) -> str:
         return f"sqlite:///{self.default_warehouse_path}"
 
-
-def scratch_settings(folder: Path, registry_path: Path) -> Settings:
-    """Settings that read the project's reference tables but write only under `folder`:
-    for tests and benchmarks, which must never touch the checkout's warehouse."""
-    return Settings(
-        data_dir=PROJECT_ROOT / "data",
-        registry_path=registry_path,
-        warehouse_dir=folder / "warehouse",
-        storage_dir=folder / "storage",
-        snapshot_dir=folder / "snapshots",
-    )
+    @property
+    def warehouse(self) -> str:
+        """The warehouse's URL: ODC_WAREHOUSE_URL, or the embedded SQLite file."""
+        return self.warehouse_url or self.default_warehouse_url
 
 
-def scratch_environment(folder: Path, registry_path: Path | None = None) -> dict[str, str]:
-    """This process's environment for a `dagster` subprocess that writes only under `folder`
-    (its Dagster home, storage, warehouse and snapshots) into the SQLite warehouse: the
-    environment counterpart of `scratch_settings`, for tests and benchmarks."""
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(folder / "dagster_home"),
-        "ODC_STORAGE_DIR": str(folder / "storage"),
-        "ODC_WAREHOUSE_DIR": str(folder / "warehouse"),
-        "ODC_SNAPSHOT_DIR": str(folder / "snapshots"),
-    }
-    if registry_path is not None:
-        env["ODC_SOURCES"] = str(registry_path)
-    env.pop(WAREHOUSE_URL_VARIABLE, None)
-    return env
-
-
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    """Read `ODC_DATA_DIR`, `ODC_SOURCES`, `ODC_WAREHOUSE_DIR`, `ODC_STORAGE_DIR` and
-    `ODC_SNAPSHOT_DIR`."""
-    env = os.environ if environ is None else environ
-    data_dir = Path(env.get("ODC_DATA_DIR", PROJECT_ROOT / "data")).resolve()
-    registry = Path(env.get("ODC_SOURCES", data_dir / "sources.yaml"))
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """The paths and the warehouse the environment names, or their defaults."""
+    data_dir = Path(read("ODC_DATA_DIR", environ) or PROJECT_ROOT / "data").resolve()
+    registry = Path(read("ODC_SOURCES", environ) or data_dir / "sources.yaml")
     if not registry.is_absolute():
         registry = (PROJECT_ROOT / registry).resolve()
-    warehouse_dir = Path(env.get("ODC_WAREHOUSE_DIR", data_dir / "warehouse")).resolve()
-    storage_dir = Path(env.get("ODC_STORAGE_DIR", data_dir / "storage")).resolve()
-    snapshot_dir = Path(env.get("ODC_SNAPSHOT_DIR", data_dir / "snapshots")).resolve()
+
+    def folder(name: str, default: str) -> Path:
+        return Path(read(name, environ) or data_dir / default).resolve()
+
     return Settings(
         data_dir=data_dir,
         registry_path=registry,
-        warehouse_dir=warehouse_dir,
-        storage_dir=storage_dir,
-        snapshot_dir=snapshot_dir,
+        warehouse_dir=folder("ODC_WAREHOUSE_DIR", "warehouse"),
+        storage_dir=folder("ODC_STORAGE_DIR", "storage"),
+        snapshot_dir=folder("ODC_SNAPSHOT_DIR", "snapshots"),
+        warehouse_url=read(WAREHOUSE_URL_VARIABLE, environ) or None,
     )
 
 
-def role_prefix_from_environment() -> str:
+def role_prefix() -> str:
     """Prefix of the PostgreSQL reader roles (`odc` gives odc_analyst, odc_member, ...)."""
-    return os.environ.get(ROLE_PREFIX_VARIABLE, "").strip() or "odc"
+    return read(ROLE_PREFIX_VARIABLE)
 
 
-def warehouse_url_from_environment() -> str | None:
-    """The configured warehouse URL, or None to use the embedded SQLite file."""
-    value = os.environ.get(WAREHOUSE_URL_VARIABLE, "").strip()
-    return value or None
+def hash_salt_is_set() -> bool:
+    """Whether a salt is configured (its value is taken through EnvVar, not here)."""
+    return bool(read(HASH_SALT_VARIABLE))
+
+
+def executor_name(environ: Mapping[str, str] | None = None) -> str:
+    return read(EXECUTOR_VARIABLE, environ).lower()
+
+
+def celery_broker() -> str:
+    """For the workers (`celery_worker`); the executor takes it through Dagster's `env`."""
+    return read(CELERY_BROKER_VARIABLE)
+
+
+def celery_backend(environ: Mapping[str, str] | None = None) -> str:
+    return read("ODC_CELERY_BACKEND", environ)
+
+
+def dagster_home_is_set() -> bool:
+    return bool(read("DAGSTER_HOME"))
+
+
+def no_usage_statistics() -> None:
+    """Great Expectations sends no usage statistics from this machine (and often there is no
+    network to send them to), unless the operator asked for them."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+
+def markdown() -> str:
+    """The table of docs/settings.md."""
+    lines = [
+        "# Settings",
+        "",
+        "Every setting comes from an environment variable; all are optional. Generated by",
+        "`python -m odc_pipeline.settings` from `odc_pipeline/settings.py`; do not edit by hand.",
+        "",
+        "| variable | default | what it does | secret |",
+        "|---|---|---|---|",
+    ]
+    for variable in VARIABLES:
+        shown = variable.shown_default or variable.default
+        default = f"`{shown}`" if shown else ""
+        secret = "yes" if variable.secret else ""
+        lines.append(f"| `{variable.name}` | {default} | {variable.meaning} | {secret} |")
+    lines += [
+        "",
+        "A registry can name further variables: a source's `pull.credentials_env` (the",
+        "credential sent to its server) and a `data_folder.variable` (where its files are).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(markdown())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -22,15 +21,24 @@ from odc_pipeline.defs.every_year import execute_every_year
 from odc_pipeline.defs.execution import job_command
 from odc_pipeline.defs.partitions import current_year
 from odc_pipeline.registry import Registry, load_registry
-from odc_pipeline.settings import PROJECT_ROOT, Settings, scratch_environment, scratch_settings
-from odc_pipeline.warehouse.scratch import drop_roles as drop_server_roles
-from odc_pipeline.warehouse.scratch import temporary_database
+from odc_pipeline.settings import PROJECT_ROOT, Settings
+from odc_pipeline_tests.scratch import (
+    POSTGRES_ADMIN_URL,
+    scratch_environment,
+    scratch_settings,
+    temporary_database,
+)
+from odc_pipeline_tests.scratch import drop_roles as drop_server_roles
 
 DATA_DIR = PROJECT_ROOT / "data"
 DEMO_REGISTRY = DATA_DIR / "sources.yaml"
-POSTGRES_ADMIN_URL = os.environ.get(
-    "ODC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses the live PostgreSQL server is slow (left out by `make test-fast`)."""
+    for item in items:
+        if "postgres_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 def free_port() -> int:
@@ -115,14 +123,13 @@ def execute_capturing(job: dg.JobDefinition, **arguments) -> dg.ExecuteInProcess
 
 
 def run_all(settings: Settings, registry: Registry | None = None) -> dg.ExecuteInProcessResult:
-    """The whole night as `make run` runs it (past years first); the night's result."""
+    """The whole night as `make run` runs it (past years first), outputs kept so tests can
+    read them back; the night's result."""
     registry = registry or load_registry(settings.registry_path)
-    defs = build_definitions(settings, registry)
+    job = build_definitions(settings, registry).resolve_job_def(ALL_ASSETS_JOB)
+    instance = dg.DagsterInstance.ephemeral()
     _, night = execute_every_year(
-        defs.resolve_job_def(ALL_ASSETS_JOB),
-        registry,
-        instance=dg.DagsterInstance.ephemeral(),
-        execute=execute_capturing,
+        registry, lambda **run: execute_capturing(job, instance=instance, **run)
     )
     return night
 
@@ -159,4 +166,4 @@ def postgres_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def drop_roles(prefix: str) -> None:
     """Drop the test's reader roles (and any login users a test made under the prefix)."""
-    drop_server_roles(POSTGRES_ADMIN_URL, prefix)
+    drop_server_roles(prefix, POSTGRES_ADMIN_URL)

@@ -12,13 +12,13 @@ import time
 
 import pandas as pd
 
-from odc_pipeline.bench.publish import fact_frame
 from odc_pipeline.regions.reference import load_reference
 from odc_pipeline.validation.quarantine import empty_quarantine
 from odc_pipeline.warehouse.batches import SourceBatch
 from odc_pipeline.warehouse.catalog import Catalog, OrganizationInfo, SourceInfo
 from odc_pipeline.warehouse.engine import make_engine
 from odc_pipeline.warehouse.publish import publish
+from odc_pipeline_tests.scratch import fact_frame
 
 CATALOG = Catalog(
     organizations=[OrganizationInfo("org_a", "Organisation A")],

@@ -10,21 +10,19 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import threading
 from contextlib import closing
 
 import pandas as pd
 import psycopg
-import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 from psycopg import sql
 
 from odc_pipeline.registry import load_registry
 from odc_pipeline.warehouse.audiences import MEMBERS, PUBLIC
-from odc_pipeline.warehouse.schema import fact_election_results
-from odc_pipeline.warehouse.sqlite_files import SHARED_FOLDER
-from odc_pipeline.warehouse.sqlite_layers import Layer, LayeredBuild, build_files
+from odc_pipeline.warehouse.engine import make_engine
+from odc_pipeline.warehouse.publish import publish
+from odc_pipeline.warehouse.publish_sqlite import SHARED_FOLDER, cut_audiences
 from odc_pipeline_tests.conftest import (
     demo_registry_document,
     make_settings,
@@ -199,6 +197,7 @@ def test_sqlite_audience_files_hold_only_what_their_audience_may_read(tmp_path):
             assert connection.execute("PRAGMA page_size").fetchone() == (16384,), path
 
 
+@pytest.mark.slow
 def test_an_organisation_without_private_sources_shares_the_members_file(tmp_path, monkeypatch):
     """Its file holds exactly what members see, so it is the members file under a second
     name; the organisation with a private source gets a file of its own, never a second name
@@ -228,6 +227,7 @@ def test_an_organisation_without_private_sources_shares_the_members_file(tmp_pat
     assert ldw["fact_election_results"] == ldw["dim_source"] == {JSN, FPPJB, LDW}
 
 
+@pytest.mark.slow
 def test_each_organisation_file_holds_its_own_private_rows_and_the_complete_file_is_apart(tmp_path):
     """Two organisations with private sources: neither file is the complete one, each holds
     its own private rows and not the other's, down to the bytes. With no private source at
@@ -248,23 +248,13 @@ def test_each_organisation_file_holds_its_own_private_rows_and_the_complete_file
         found = _file_sources(path)
         assert found["fact_election_results"] == found["dim_source"] == {JSN, own}, name
         assert other.encode() not in path.read_bytes(), name
-    assert (shared / "private_jsn.sqlite").samefile(shared / "members.sqlite")
+    assert _file_sources(shared / "private_jsn.sqlite") == _file_sources(shared / "members.sqlite")
 
     settings = make_settings(tmp_path / "none_private")
     assert run_all(settings).success
     members = settings.warehouse_dir / SHARED_FOLDER / "members.sqlite"
     assert not settings.default_warehouse_path.samefile(members)
     assert _file_sources(members) == _file_sources(settings.default_warehouse_path)
-
-
-def _fact_rows(path, where: str, params: tuple, source_id: str | None = None) -> pa.Table:
-    """Fact rows of a warehouse file as Arrow, optionally relabelled with another source."""
-    with closing(sqlite3.connect(path)) as connection:
-        statement = f"select * from fact_election_results where {where}"  # noqa: S608
-        frame = pd.read_sql(statement, connection, params=params)
-    if source_id is not None:
-        frame["source_id"] = source_id
-    return pa.Table.from_pandas(frame, preserve_index=False)
 
 
 def _relabel_facts(path, source_id: str, as_source: str) -> None:
@@ -281,87 +271,48 @@ def _relabel_facts(path, source_id: str, as_source: str) -> None:
         connection.commit()
 
 
-def test_each_layer_holds_only_its_audiences_rows_and_the_build_fails_closed(tmp_path):
-    """The members and public files are loaded with only their rows (staged rows and Arrow
-    rows alike, a table mixing sources split row by row); the complete file is the members
-    file plus every other row, those of sources the catalogue does not know included, which
-    reach no audience; hidden rows' bytes are in no audience file; a table the code has no
-    sharing rule for stops the build instead of being shared whole."""
+def test_an_audience_file_holds_only_its_rows_and_nothing_unruled(tmp_path):
+    """An audience's file is made from the complete file with only the rows it may read:
+    rows of a source the catalogue does not know reach no audience, hidden rows' bytes are
+    in no audience file, and a table the code has no sharing rule for is not shared."""
     settings, registry = _private_ldw_registry(tmp_path)
     assert run_all(settings, registry).success
-    staged = tmp_path / "staged.sqlite"
-    shutil.copyfile(settings.default_warehouse_path, staged)
-    ghost_bulk, ghost_staged = "ghost_in_arrow_rows", "ghost_in_staged_rows"
-    # The bulk: public and members sources' facts with an unknown source's, in one table.
-    mixed = pa.concat_tables(
-        [
-            _fact_rows(staged, "source_id in (?, ?)", (JSN, FPPJB)),
-            _fact_rows(staged, "source_id = ?", (JSN,), source_id=ghost_bulk),
-        ]
-    )
-    private_rows = _fact_rows(staged, "source_id = ?", (LDW,))
-    # The staged file keeps the private source's facts and an unknown source's.
-    with closing(sqlite3.connect(staged)) as connection:
-        connection.execute("delete from fact_election_results where source_id != ?", (LDW,))
+    complete = tmp_path / "complete.sqlite"
+    shutil.copyfile(settings.default_warehouse_path, complete)
+    ghost = "ghost_source"
+    _relabel_facts(complete, JSN, ghost)
+    with closing(sqlite3.connect(complete)) as connection:
+        connection.execute("create table steward_notes (source_id text, note text)")
+        connection.execute("insert into steward_notes values (?, 'secret_note')", (JSN,))
         connection.commit()
-    _relabel_facts(staged, LDW, ghost_staged)
-    bulk = [(fact_election_results, mixed)]
-    out = tmp_path / "out"
-    out.mkdir()
-    complete = out / "complete.sqlite"
-    layers = [Layer(out / "members.sqlite", MEMBERS), Layer(out / "public.sqlite", PUBLIC)]
+    everyone = {JSN, FPPJB, LDW, ghost}
     stages: list[str] = []
-    build_files(staged, bulk, complete, layers, stages.append)
-
-    assert stages == [
-        "building audience members",
-        "building audience public",
-        "bulk loading",
-        "indexing",
-        "building the complete file",
-    ]
-    assert bulk == []  # let go once loaded
-    everyone = {JSN, FPPJB, LDW, ghost_bulk, ghost_staged}
-    for path, sources in {
-        layers[0].path: {JSN, FPPJB},
-        layers[1].path: {JSN},
-        complete: everyone,
-    }.items():
+    cut = [(a, tmp_path / a.file_name) for a in (MEMBERS, PUBLIC)]
+    with pytest.raises(ValueError, match="audience members sees more than public"):
+        cut_audiences(complete, cut[::-1], stages.append)
+    cut_audiences(complete, cut, stages.append)
+    assert stages == ["building audience members", "building audience public"]
+    assert sorted(p.name for p in tmp_path.glob("*.cut")) == []
+    for audience, sources in ((MEMBERS, {JSN, FPPJB}), (PUBLIC, {JSN})):
+        path = tmp_path / audience.file_name
         found = _file_sources(path)
-        assert found["fact_election_results"] == sources, path.name
-        assert found["dim_source"] == sources & {JSN, FPPJB, LDW}, path.name
+        assert found["fact_election_results"] == found["dim_source"] == sources, audience.name
         data = path.read_bytes()
         for hidden in everyone - sources:
-            assert hidden.encode() not in data, (path.name, hidden)
+            assert hidden.encode() not in data, (audience.name, hidden)
+        assert b"secret_note" not in data
         with closing(sqlite3.connect(path)) as file:
             rows = file.execute("select count(*) from fact_election_results").fetchone()[0]
             names = {r[0] for r in file.execute("select name from sqlite_master")}
             regions = file.execute("select count(*) from dim_region").fetchone()[0]
             assert file.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        ghosts = {ghost_bulk: PUBLISHED[JSN], ghost_staged: PUBLISHED[LDW]}
-        assert rows == sum({**PUBLISHED, **ghosts}[s] for s in sources), path.name
-        assert {"ix_fact_election_results_source", "region_summary"} <= names, path.name
-        assert regions == 91_600, path.name
-    assert private_rows.num_rows == PUBLISHED[LDW]
-
-    # Nobody to share with: one file, every row, indexed.
-    alone = out / "alone.sqlite"
-    build_files(staged, [(fact_election_results, mixed)], alone, [], stages.append)
-    assert _file_sources(alone)["fact_election_results"] == everyone
-    with pytest.raises(ValueError, match="audience members sees more than public"):
-        build_files(staged, [], out / "c2.sqlite", layers[::-1], stages.append)
-    with closing(sqlite3.connect(staged)) as connection:
-        connection.execute("create table steward_notes (source_id text, note text)")
-        connection.commit()
-    refused = out / "refused.sqlite"
-    with pytest.raises(
-        RuntimeError, match=r"no sharing rule for warehouse tables \['steward_notes'\]"
-    ):
-        build_files(staged, [], refused, [Layer(out / "m3.sqlite", MEMBERS)], stages.append)
-    assert not refused.exists()
-    assert not (out / "m3.sqlite").exists()
+        assert rows == sum(PUBLISHED[s] for s in sources), audience.name
+        assert {"ix_fact_election_results_source", "region_summary"} <= names, audience.name
+        assert "steward_notes" not in names
+        assert regions == 91_600, audience.name
 
 
+@pytest.mark.slow
 def test_a_held_back_private_source_stays_in_the_complete_and_its_organisations_file_only(
     tmp_path,
 ):
@@ -395,20 +346,19 @@ def test_a_held_back_private_source_stays_in_the_complete_and_its_organisations_
         assert LDW.encode() not in (shared / name).read_bytes(), name
 
 
-def test_a_file_that_fails_to_load_stops_the_build_and_leaves_no_loader_running(tmp_path):
-    """A loader thread's error (rows the table cannot take) reaches the publisher, and
-    abandoning the build stops every loader instead of leaving one waiting."""
+def test_rows_a_table_cannot_take_stop_the_publish_and_leave_the_live_version(tmp_path):
+    """A batch with a column its table does not have fails the publish: the live files stay
+    as they were and no half-built file is left behind."""
     settings, registry = _private_ldw_registry(tmp_path)
     assert run_all(settings, registry).success
-    out = tmp_path / "out"
-    out.mkdir()
-    layers = [Layer(out / "members.sqlite", MEMBERS), Layer(out / "public.sqlite", PUBLIC)]
-    sources = [(JSN, "public", "jsn"), (FPPJB, "members", "fppjb")]
-    before = threading.active_count()
-    build = LayeredBuild(out / "complete.sqlite", layers, sources, lambda _name: None)
-    odd = pa.table({"source_id": [JSN], "no_such_column": [1]})
-    with pytest.raises(Exception, match="no_such_column"):
-        build.add(fact_election_results, odd)
-        build.finish(tmp_path / "unused.sqlite")
-    build.abandon()
-    assert threading.active_count() == before
+    before = _file_sources(settings.default_warehouse_path)
+    odd = pd.DataFrame({"no_such_column": [1]})
+    from odc_pipeline.warehouse.batches import SourceBatch
+
+    batch = SourceBatch(JSN, "jsn", "election_results", "0" * 64, 1, odd, odd, odd)
+    engine = make_engine(settings.default_warehouse_url)
+    with pytest.raises(ValueError, match=r"columns \['no_such_column'\] are not in table"):
+        publish(engine, None, [batch], "run_odd")
+    engine.dispose()
+    assert _file_sources(settings.default_warehouse_path) == before
+    assert list(settings.warehouse_dir.rglob(".*build-*")) == []

@@ -16,8 +16,11 @@ import pytest
 import sqlalchemy as sa
 
 from odc_pipeline.warehouse.engine import CORE_SCHEMA, make_engine
-from odc_pipeline.warehouse.publish import BUILD_SCHEMA
-from odc_pipeline.warehouse.sqlite_files import SHARED_FOLDER
+from odc_pipeline.warehouse.publish_postgres import BUILD_SCHEMA
+from odc_pipeline.warehouse.publish_sqlite import SHARED_FOLDER
+
+#: Slow: killed publishers run in subprocesses, on SQLite and PostgreSQL.
+pytestmark = pytest.mark.slow
 
 FIRST_ROWS = 30_000
 #: Big enough that loading takes a noticeable while, small enough for the suite.
@@ -99,7 +102,7 @@ def _state(url: str) -> dict:
         engine.dispose()
 
 
-@pytest.mark.parametrize("stage", ["bulk loading", "indexing", "building audience public"])
+@pytest.mark.parametrize("stage", ["loading results_a", "indexing", "building audience public"])
 def test_sqlite_publisher_killed_mid_way_leaves_the_previous_version(tmp_path, stage):
     database = tmp_path / "warehouse.sqlite"
     url = f"sqlite:///{database}"

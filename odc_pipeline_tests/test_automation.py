@@ -86,6 +86,7 @@ class Night:
         return len(self.instance.fetch_materializations(dg.AssetKey(key), limit=100).records)
 
 
+@pytest.mark.slow
 def test_only_sources_whose_bytes_changed_are_redone(tmp_path):
     night = Night(tmp_path)
     assert night.run(ALL_ASSETS_JOB).success
@@ -285,6 +286,7 @@ def test_a_source_not_pulled_within_its_interval_fails_its_freshness_check(tmp_p
     assert outcomes(stale) == {f"pull_{s}": False for s in (JSN, FPPJB, LDW, LDW_DPT)}
 
 
+@pytest.mark.slow
 def test_materializing_only_the_warehouse_carries_every_source_forward(tmp_path):
     night = Night(tmp_path)
     assert night.run(ALL_ASSETS_JOB).success

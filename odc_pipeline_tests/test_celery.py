@@ -8,7 +8,6 @@ through the database, and the test reads them there.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import socket
@@ -24,13 +23,18 @@ import sqlalchemy as sa
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from odc_pipeline.bench.celery import BIN, celery_environment, start_worker, stop_workers
 from odc_pipeline.defs.build import ALL_ASSETS_JOB
 from odc_pipeline.defs.execution import job_command
 from odc_pipeline.defs.partitions import current_year
 from odc_pipeline.registry import load_registry
 from odc_pipeline.settings import PROJECT_ROOT
 from odc_pipeline.warehouse.engine import make_engine
+from odc_pipeline_tests.celery_workers import (
+    BIN,
+    celery_environment,
+    start_worker,
+    stop_workers,
+)
 from odc_pipeline_tests.conftest import (
     DEMO_REGISTRY,
     POSTGRES_ADMIN_URL,
@@ -49,9 +53,12 @@ def _broker_up() -> bool:
         return False
 
 
-pytestmark = pytest.mark.skipif(
-    not _broker_up(), reason="RabbitMQ is not listening on 127.0.0.1:5672 (.ci/run starts it)"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not _broker_up(), reason="RabbitMQ is not listening on 127.0.0.1:5672 (.ci/run starts it)"
+    ),
+]
 
 
 @dataclass
@@ -226,20 +233,6 @@ def test_a_worker_killed_mid_step_ends_in_a_retried_success_or_a_clean_failure(c
         assert "jsn_pilpres2024_kabkota" not in published["totals"]
         others = {k: v for k, v in expected["totals"].items() if k != "jsn_pilpres2024_kabkota"}
         assert published["totals"] in ({}, others)
-
-
-def test_the_benchmark_times_one_worker_against_two(tmp_path):
-    from odc_pipeline.bench import celery as celery_bench
-
-    result = celery_bench.run(
-        2_000, seed=3, postgres_admin=POSTGRES_ADMIN_URL, broker=BROKER, root=tmp_path
-    )
-    saved = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))["celery"]
-    assert {k: saved[k] for k in result} == result
-    assert saved["one_worker_seconds"] > 0 and saved["two_workers_seconds"] > 0
-    ratio = saved["one_worker_seconds"] / saved["two_workers_seconds"]
-    assert abs(saved["speedup"] - ratio) < 0.02
-    assert "One worker / two workers" in (tmp_path / "results-celery.md").read_text("utf-8")
 
 
 def test_a_backfill_of_past_years_fans_out_and_the_night_publishes_every_year(

@@ -19,6 +19,9 @@ from odc_pipeline.cli import main
 from odc_pipeline_tests.conftest import DEMO_REGISTRY, isolated_environment
 from odc_pipeline_tests.test_corpus import BASE, CASES, FILES
 
+#: Slow: the installed `odc` script in subprocesses.
+pytestmark = pytest.mark.slow
+
 ODC = str(Path(sys.executable).parent / "odc")
 DEMO = DEMO_REGISTRY.parent / "demo"
 

@@ -1,4 +1,4 @@
-"""Runs in this process (make run, the benchmarks) keep no step's frames alive."""
+"""Runs in this process (make run, odc run, the benchmarks) keep no step's frames alive."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.defs.every_year import execute_every_year
-from odc_pipeline.defs.execution import execute_without_capture
+from odc_pipeline.defs.execution import execute_here
 from odc_pipeline.registry import load_registry
 from odc_pipeline_tests.conftest import make_settings
+from odc_pipeline_tests.scratch import scratch_environment
 
 
 def _frames_reachable(root: object, depth: int = 3) -> int:
@@ -33,14 +33,20 @@ def _frames_reachable(root: object, depth: int = 3) -> int:
     return found
 
 
-def test_a_run_without_capture_holds_no_frames_and_publishes_the_same(tmp_path, demo_run):
+def test_a_run_in_this_process_holds_no_frames_and_publishes_the_same(
+    tmp_path, demo_run, monkeypatch
+):
+    """`make run`'s way (`execute_here`: the job rebuilt from the environment and run with
+    Dagster's public `execute_job`) keeps no step's output in memory."""
     settings = make_settings(tmp_path)
-    defs = build_definitions(settings, load_registry(settings.registry_path))
+    for name, value in scratch_environment(tmp_path, settings.registry_path).items():
+        if name.startswith("ODC_"):
+            monkeypatch.setenv(name, value)
+    monkeypatch.delenv("ODC_WAREHOUSE_URL", raising=False)
+    instance = dg.DagsterInstance.ephemeral()
     _, result = execute_every_year(
-        defs.resolve_job_def(ALL_ASSETS_JOB),
         load_registry(settings.registry_path),
-        instance=dg.DagsterInstance.ephemeral(),
-        execute=execute_without_capture,
+        lambda **run: execute_here(instance=instance, **run),
     )
     assert result.success
     # Dagster's execute_in_process (the demo run) keeps every output; this run keeps none.
@@ -57,34 +63,3 @@ def test_a_run_without_capture_holds_no_frames_and_publishes_the_same(tmp_path, 
             "select source_id, count(*), sum(votes) from fact_election_results group by 1"
         )
     )
-
-
-def test_objects_made_before_a_run_are_frozen_during_it_and_handed_back_after():
-    """The collector skips what existed before the run while it goes (see
-    `objects_before_the_run_frozen`), and can collect it again once the run is over, also
-    when a step fails."""
-    seen: list[int] = []
-
-    @dg.op
-    def count_frozen() -> None:
-        seen.append(gc.get_freeze_count())
-
-    @dg.op
-    def fail() -> None:
-        raise RuntimeError("a step that fails")
-
-    @dg.job
-    def counting():
-        count_frozen()
-
-    @dg.job
-    def failing():
-        fail()
-
-    before = gc.get_freeze_count()
-    instance = dg.DagsterInstance.ephemeral()
-    assert execute_without_capture(counting, instance=instance).success
-    assert seen[0] > before + 1000  # modules, Dagster, this test's objects
-    assert gc.get_freeze_count() == before
-    assert not execute_without_capture(failing, instance=instance).success
-    assert gc.get_freeze_count() == before

@@ -38,24 +38,6 @@ def test_open_data_package_validates_and_holds_only_public_sources(demo_run, tmp
     assert sorted(lic["name"] for lic in package.to_dict()["licenses"]) == ["CC-BY-4.0", "ODbL-1.0"]
 
 
-def test_a_source_read_in_two_halves_exports_the_same_files(demo_run, tmp_path, monkeypatch):
-    """A large source is read in two halves at once; the files are byte for byte those of
-    one read per source."""
-    from odc_pipeline.warehouse import frames
-
-    whole = export_open_data(demo_run.engine, tmp_path / "whole").parent
-    fetched = []
-    fetch = frames._fetch_sqlite
-    monkeypatch.setattr(frames, "_fetch_sqlite", lambda *a: fetched.append(a[1]) or fetch(*a))
-    monkeypatch.setattr(frames, "SPLIT_READ_ROWS", 10)
-    halves = export_open_data(demo_run.engine, tmp_path / "halves").parent
-    assert sum("rowid" in query for query in fetched) >= 4  # two sources, two halves each
-    names = sorted(p.name for p in whole.iterdir())
-    assert names == sorted(p.name for p in halves.iterdir()) and len(names) == 6
-    for name in names:
-        assert (whole / name).read_bytes() == (halves / name).read_bytes(), name
-
-
 def test_the_run_writes_the_package(demo_run):
     event = next(
         e
@@ -82,7 +64,9 @@ def test_exported_text_columns_are_neutralised_once_per_distinct_value():
     import pyarrow as pa
 
     from odc_pipeline.warehouse.export import _csv_ready
-    from odc_pipeline.warehouse.schema import fact_election_results
+    from odc_pipeline.warehouse.schema import fact_tables
+
+    fact_election_results = fact_tables()["election_results"]
 
     rows = pa.table(
         {

@@ -7,12 +7,16 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
+import pytest
 import sqlalchemy as sa
 
 from odc_pipeline.defs.automation import PUBLISH_TAG
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.settings import PROJECT_ROOT
 from odc_pipeline_tests.conftest import execute_demo_job, isolated_environment, make_settings
+
+#: Slow: `dagster job execute` in a subprocess, Dagster's storage on PostgreSQL.
+pytestmark = pytest.mark.slow
 
 DEPLOY = PROJECT_ROOT / "deploy"
 

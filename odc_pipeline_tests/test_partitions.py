@@ -15,7 +15,6 @@ import sqlalchemy as sa
 
 from odc_pipeline.defs.automation import PROCESS_JOB, PULL_JOB, YEARS_JOB
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
-from odc_pipeline.defs.execution import execute_without_capture
 from odc_pipeline.defs.partitions import current_year, past_years
 from odc_pipeline.demo.generate import JABAR
 from odc_pipeline.registry import RegistryError, load_registry
@@ -152,11 +151,11 @@ class Years:
         )
 
     def run(self, job: str, partition: str | None, selection=None) -> dg.ExecuteInProcessResult:
-        return execute_without_capture(
-            self.defs.resolve_job_def(job),
+        return self.defs.resolve_job_def(job).execute_in_process(
             instance=self.instance,
             partition_key=partition,
             asset_selection=selection,
+            raise_on_error=False,
         )
 
     def rows(self, sql: str, **params) -> list[tuple]:
@@ -236,6 +235,7 @@ def test_each_years_file_is_checked_and_the_year_fills_the_column(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_odc_check_reads_one_years_file(tmp_path):
     path = partitioned_registry(tmp_path)
     env = {**os.environ, "ODC_SOURCES": str(path)}
@@ -282,6 +282,7 @@ def test_partitions_are_the_years_any_source_covers(tmp_path):
     }
 
 
+@pytest.mark.slow
 def test_a_backfill_then_the_nightly_publish_every_year(tmp_path):
     years = Years(tmp_path)
     assert years.run(YEARS_JOB, "2019").success
@@ -329,6 +330,7 @@ def test_a_backfill_then_the_nightly_publish_every_year(tmp_path):
     assert checks[("load_audit", "load_audit_balances")] is True
 
 
+@pytest.mark.slow
 def test_the_nightly_run_touches_only_the_current_year(tmp_path):
     years = Years(tmp_path)
     assert years.run(YEARS_JOB, "2019").success
@@ -375,6 +377,7 @@ def test_a_run_without_a_year_says_how_to_name_one(tmp_path):
     assert """add --tags '{"dagster/partition": "2024"}' to `dagster job execute`""" in description
 
 
+@pytest.mark.slow
 def test_review_examples_name_the_year_of_their_file(tmp_path):
     """Each year's file numbers its rows from 1: a steward told "row 3" must know which
     file to open."""
@@ -399,6 +402,7 @@ def test_review_examples_name_the_year_of_their_file(tmp_path):
     assert single and all("(" not in examples for (examples,) in single)
 
 
+@pytest.mark.slow
 def test_a_failed_year_holds_the_whole_source_back(tmp_path):
     years = Years(tmp_path)
     assert years.run(YEARS_JOB, "2019").success
@@ -423,6 +427,7 @@ def test_a_failed_year_holds_the_whole_source_back(tmp_path):
     ) == [("published",)]
 
 
+@pytest.mark.slow
 def test_make_runs_backfill_past_years_then_publishes(tmp_path, monkeypatch, capsys):
     path = partitioned_registry(tmp_path / "registry")
     for name, value in isolated_environment(tmp_path).items():

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from odc_pipeline.defs.build import build_definitions
 from odc_pipeline.warehouse.engine import make_engine
 from odc_pipeline_tests.conftest import make_settings, run_all
+
+#: Slow: the live PostgreSQL server.
+pytestmark = pytest.mark.slow
 
 
 def test_full_run_on_postgresql(postgres_url, tmp_path, monkeypatch, demo_run):

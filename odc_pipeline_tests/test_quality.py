@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
-import re
 import shutil
 import weakref
 
@@ -126,27 +124,18 @@ def _numbers_table(path, rows: int, first: int = 0):
     return engine, table
 
 
-def test_a_big_table_is_read_as_two_halves_at_once_and_makes_the_whole(tmp_path, monkeypatch):
+def test_columns_are_read_in_their_declared_types(tmp_path):
+    """A column empty in the first rows, or in every row, still reads in the type the
+    schema declares (the driver alone would guess from the values it sees)."""
     from odc_pipeline.warehouse import frames
 
     engine, table = _numbers_table(tmp_path / "w.sqlite", 1_000)
-    fetched = []
-    fetch = frames._fetch_sqlite
-    monkeypatch.setattr(frames, "_fetch_sqlite", lambda *a: fetched.append(a[1]) or fetch(*a))
-    monkeypatch.setattr(frames, "SPLIT_READ_ROWS", 100)
     rows = frames.read_columns(engine, table, ["n", "label", "share"])
-    assert len(fetched) == 2 and all("rowid" in query for query in fetched)
     assert rows.schema.types == [pa.int64(), pa.string(), pa.float64()]
     assert rows.column("n").to_pylist() == [n for n in range(1_000) if n not in (3, 4, 5)]
     assert rows.column("label").to_pylist() == [
         f"0{n}" if n < 500 else None for n in range(1_000) if n not in (3, 4, 5)
     ]
-    # Below the threshold, one read.
-    fetched.clear()
-    monkeypatch.setattr(frames, "SPLIT_READ_ROWS", 5_000)
-    assert frames.read_columns(engine, table, ["n"]).num_rows == 997
-    assert len(fetched) == 1 and "rowid" not in fetched[0]
-    # An empty table reads in its declared types too (the driver alone would say int64).
     with engine.begin() as connection:
         connection.execute(table.delete())
     empty = frames.read_columns(engine, table, ["n", "label", "share"])
@@ -155,37 +144,9 @@ def test_a_big_table_is_read_as_two_halves_at_once_and_makes_the_whole(tmp_path,
     engine.dispose()
 
 
-def test_a_file_swapped_in_while_the_halves_open_is_read_whole(tmp_path, monkeypatch):
-    """The publisher replaces the file by renaming a new one over it: two connections opened
-    across that moment would read halves of two different nights."""
-    import adbc_driver_sqlite.dbapi as adbc
-
-    from odc_pipeline.warehouse import frames
-
-    path = tmp_path / "w.sqlite"
-    engine, table = _numbers_table(path, 1_000)
-    newer, _ = _numbers_table(tmp_path / "newer.sqlite", 600, first=10_000)
-    newer.dispose()
-    connect = adbc.connect
-    opened = []
-
-    def publish_after_the_first_connection(*args, **kwargs):
-        connection = connect(*args, **kwargs)
-        opened.append(connection)
-        if len(opened) == 1:
-            os.replace(tmp_path / "newer.sqlite", path)
-        return connection
-
-    monkeypatch.setattr(adbc, "connect", publish_after_the_first_connection)
-    monkeypatch.setattr(frames, "SPLIT_READ_ROWS", 100)
-    rows = frames.read_columns(engine, table, ["n"])
-    assert rows.column("n").to_pylist() == [10_000 + n for n in range(600) if n not in (3, 4, 5)]
-    engine.dispose()
-
-
-def test_some_rows_are_read_as_two_halves_of_the_range_they_span(tmp_path, monkeypatch):
-    """One source's rows (the open data export reads a source at a time): the halves split
-    the rowids that source spans, and rows of another source inside that span stay out."""
+def test_one_sources_rows_are_read_with_their_dates(tmp_path):
+    """The open data export reads a source at a time: only its rows, dates as dates, and a
+    source without any date still gets a date column."""
     import datetime
 
     from odc_pipeline.warehouse import frames
@@ -201,105 +162,27 @@ def test_some_rows_are_read_as_two_halves_of_the_range_they_span(tmp_path, monke
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'w.sqlite'}")
     metadata.create_all(engine)
     day = datetime.date(2024, 2, 14)
-    # b before and after a; a with one row of c in the middle of its span.
     rows = [("b", n, None) for n in range(50)]
     rows += [("a", n, day + datetime.timedelta(days=n % 3)) for n in range(400)]
     rows.insert(250, ("c", -1, day))
-    rows += [("b", n, None) for n in range(50, 80)]
     with engine.begin() as connection:
         connection.execute(
             table.insert(), [{"source_id": s, "n": n, "date": d} for s, n, d in rows]
         )
-    fetched = []
-    fetch = frames._fetch_sqlite
-    monkeypatch.setattr(frames, "_fetch_sqlite", lambda *a: fetched.append(a[1]) or fetch(*a))
-    monkeypatch.setattr(frames, "SPLIT_READ_ROWS", 100)
-    statement = sa.select(table.c.n, table.c.date).where(table.c.source_id == "a")
-    read = frames.read_table_rows(engine, table, statement)
-    assert len(fetched) == 2 and all("rowid" in query for query in fetched)
+    read = frames.read_rows(
+        engine, sa.select(table.c.n, table.c.date).where(table.c.source_id == "a")
+    )
     assert read.schema.types == [pa.int64(), pa.date32()]
     assert read.column("n").to_pylist() == list(range(400))
     assert read.column("date").to_pylist() == [
         day + datetime.timedelta(days=n % 3) for n in range(400)
     ]
-    # b spans a's rows too (read in halves, a's left out) and has no dates at all.
-    fetched.clear()
-    b_rows = frames.read_table_rows(
-        engine, table, sa.select(table.c.n, table.c.date).where(table.c.source_id == "b")
+    b_rows = frames.read_rows(
+        engine, sa.select(table.c.n, table.c.date).where(table.c.source_id == "b")
     )
-    assert len(fetched) == 2
-    assert b_rows.column("n").to_pylist() == list(range(80))
-    assert b_rows.column("date").type == pa.date32() and b_rows.column("date").null_count == 80
-    # A source spanning fewer rowids than the threshold: one read; none at all: empty, typed.
-    fetched.clear()
-    c_rows = frames.read_table_rows(
-        engine, table, sa.select(table.c.n).where(table.c.source_id == "c")
-    )
-    assert c_rows.column("n").to_pylist() == [-1] and len(fetched) == 1
-    nothing = frames.read_table_rows(
-        engine, table, sa.select(table.c.n, table.c.date).where(table.c.source_id == "z")
+    assert b_rows.column("date").type == pa.date32() and b_rows.column("date").null_count == 50
+    nothing = frames.read_rows(
+        engine, sa.select(table.c.n, table.c.date).where(table.c.source_id == "z")
     )
     assert nothing.num_rows == 0 and nothing.schema.types == [pa.int64(), pa.date32()]
     engine.dispose()
-
-
-def _docs_pages(root) -> dict[str, str]:
-    """A suite's Data Docs pages by kind, with what differs from one build to the next (times,
-    ids) written as placeholders."""
-    site = root / "fact_election_results" / "gx" / "uncommitted" / "data_docs" / "local_site"
-    (validation,) = (site / "validations" / "fact_election_results").rglob("*.html")
-    pages = {
-        "index": site / "index.html",
-        "suite": site / "expectations" / "fact_election_results.html",
-        "validation": validation,
-    }
-    varying = re.compile(
-        r"\d{8}T\d{6}\.\d+Z|[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}"
-        r"|\d{4}-\d{2}-\d{2}[T ][\d:.]+(?: UTC|\+00:00|Z)?|\d{10}\.\d+"
-    )
-    return {
-        kind: varying.sub("~", path.read_text(encoding="utf-8")) for kind, path in pages.items()
-    }
-
-
-def test_data_docs_templates_are_compiled_once_per_process(demo_run, tmp_path, monkeypatch):
-    """Every view of every suite's Data Docs shares the process's compiled templates: a second
-    suite compiles none, and the pages are the ones GX's own views make (the project's custom
-    styles included)."""
-    import jinja2
-    import yaml
-
-    from odc_pipeline.quality import docs_views
-
-    compiled = []
-    compile_template = jinja2.Environment.compile
-
-    def counted(self, source, name=None, filename=None, raw=False, defer_init=False):
-        compiled.append(name)
-        return compile_template(self, source, name, filename, raw, defer_init)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", counted)
-    engine = sa.create_engine(f"sqlite:///{demo_run.settings.default_warehouse_path}")
-    try:
-        with monkeypatch.context() as gx_views:
-            gx_views.setattr(docs_views, "with_shared_template_code", lambda site: site)
-            run_suite(engine, "election_results", DEMO_SOURCES, tmp_path / "gx")
-        run_suite(engine, "election_results", DEMO_SOURCES, tmp_path / "ours")
-        first = len(compiled)
-        # The next night's suite, in the same project folder (made afresh).
-        outcome = run_suite(engine, "election_results", DEMO_SOURCES, tmp_path / "ours")
-    finally:
-        engine.dispose()
-    assert first > 0 and compiled[first:] == []
-    project = tmp_path / "ours" / "fact_election_results" / "gx"
-    site = yaml.safe_load((project / "great_expectations.yml").read_text())["data_docs_sites"]
-    views = {
-        site["local_site"]["site_index_builder"]["view"]["class_name"],
-        *(s["view"]["class_name"] for s in site["local_site"]["site_section_builders"].values()),
-    }
-    assert views == {"IndexPageView", "PageView"}
-    ours, theirs = _docs_pages(tmp_path / "ours"), _docs_pages(tmp_path / "gx")
-    assert ours == theirs
-    assert all(".ge-index-page-site-name-title" in page for page in ours.values())  # custom styles
-    assert "region_code_in_dim_region" in ours["validation"]
-    assert outcome.data_docs is not None and outcome.data_docs.exists()

@@ -7,9 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from odc_pipeline.bench.region_eval import EvalItem
-from odc_pipeline.bench.regions import evaluate
-from odc_pipeline.regions import Spec, load_reference, load_region_tables
+from odc_pipeline.regions import load_reference, load_region_tables
 from odc_pipeline.settings import PROJECT_ROOT
 from odc_pipeline_tests.conftest import DATA_DIR
 
@@ -58,24 +56,3 @@ def test_bps_crosswalk_agrees_with_the_bridging_scrape(tables):
             disagreements.append((bps, ours.get(bps), expected))
     assert len(bridging) == 514
     assert disagreements == []
-
-
-def test_evaluation_counts_wrong_matches_and_kota_kabupaten_confusions(tables):
-    spec = (Spec("k", 2, "name"),)
-    items = [
-        EvalItem("names", ("Kota Bandung",), spec, "32.73"),
-        EvalItem("names", ("Kab. Bandung",), spec, "32.73"),  # a wrong label: the matcher is right
-        EvalItem("names", ("Bandung",), spec, None),
-        EvalItem("names", ("Kab. Bandung Timur",), spec, "32.04"),
-    ]
-    result = evaluate(items, tables)["categories"]["names"]
-    assert (
-        result["items"],
-        result["matched"],
-        result["correct"],
-        result["wrong"],
-        result["review"],
-    ) == (4, 2, 1, 1, 2)
-    assert result["kota_kabupaten_confusions"] == 1
-    assert result["precision"] == 0.5
-    assert result["recall"] == pytest.approx(1 / 3)

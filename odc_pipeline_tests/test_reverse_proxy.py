@@ -21,6 +21,9 @@ from odc_pipeline.settings import PROJECT_ROOT
 from odc_pipeline_tests.conftest import free_port, isolated_environment
 from odc_pipeline_tests.test_webserver import QUERY
 
+#: Slow: nginx and the webserver in subprocesses.
+pytestmark = pytest.mark.slow
+
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PASSWORD = "correct horse battery staple"
 

@@ -37,6 +37,7 @@ def _fill(path, decisions: dict[str, tuple[str, str]]) -> None:
         writer.writerows(rows)
 
 
+@pytest.mark.slow
 def test_review_export_decide_import_and_rerun(tmp_path):
     folder = tmp_path / "data"
     path = write_registry(folder, demo_registry_document())

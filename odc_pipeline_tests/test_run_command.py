@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 
+import pytest
+import sqlalchemy as sa
+
 from odc_pipeline.settings import PROJECT_ROOT
+from odc_pipeline.warehouse.engine import make_engine
 from odc_pipeline_tests.conftest import isolated_environment
+
+#: Slow: `make run`'s command in a subprocess.
+pytestmark = pytest.mark.slow
 
 
 def test_run_command_prints_summary_and_where_the_warehouse_is(tmp_path):
@@ -61,3 +69,65 @@ def test_run_command_explains_a_broken_registry(tmp_path):
     assert completed.returncode == 2
     assert "source #1 ('x'): organization: is required but missing" in completed.stdout
     assert "Traceback" not in completed.stdout + completed.stderr
+
+
+def _readme_warehouse_url() -> str:
+    """The PostgreSQL URL the README tells a newcomer to export before `make run`."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    (url,) = re.findall(r"^export ODC_WAREHOUSE_URL=(\S+)$", readme, flags=re.MULTILINE)
+    return url
+
+
+def _make_run(tmp_path, warehouse_url: str) -> subprocess.CompletedProcess:
+    """`make run` as the README gives it, with `ODC_WAREHOUSE_URL` exported; everything else
+    it writes goes under `tmp_path`."""
+    env = {**isolated_environment(tmp_path), "COLUMNS": "160"}
+    env["ODC_WAREHOUSE_URL"] = warehouse_url
+    return subprocess.run(
+        ["make", "--no-print-directory", "run"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def test_make_run_publishes_to_the_postgresql_the_readme_names(tmp_path, postgres_url):
+    readme_url = sa.engine.make_url(_readme_warehouse_url())
+    ours = sa.engine.make_url(postgres_url)
+    # The README's URL, with the test's own database in place of `odc`.
+    url = readme_url.set(database=ours.database).render_as_string(hide_password=False)
+    assert readme_url.drivername == ours.drivername == "postgresql+psycopg"
+    completed = _make_run(tmp_path, url)
+    output = completed.stdout
+    assert completed.returncode == 0, output[-3000:] + completed.stderr[-3000:]
+    assert "Traceback" not in output + completed.stderr
+    assert f"Warehouse: {url}" in output
+    assert "Readers query the schemas of their audience: public_data" in output
+    summary_line = next(line for line in output.splitlines() if "│ ldw_dpt_kabkota " in line)
+    assert [cell.strip() for cell in summary_line.split("│")[1:-1]][2:6] == [
+        "published",
+        "54",
+        "54",
+        "0",
+    ]
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        facts = connection.execute(sa.text("select count(*) from fact_election_results"))
+        assert facts.scalar_one() == 125
+    engine.dispose()
+    assert not (tmp_path / "warehouse" / "odc.sqlite").exists()
+
+
+def test_make_run_publishes_to_a_sqlite_url(tmp_path):
+    database = tmp_path / "elsewhere" / "mine.sqlite"
+    database.parent.mkdir()
+    completed = _make_run(tmp_path, f"sqlite:///{database}")
+    output = completed.stdout
+    assert completed.returncode == 0, output[-3000:] + completed.stderr[-3000:]
+    assert "Traceback" not in output + completed.stderr
+    assert f"Warehouse: sqlite:///{database}" in output
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("select count(*) from fact_election_results").fetchone() == (125,)
+    assert (database.parent / "shared" / "public.sqlite").exists()

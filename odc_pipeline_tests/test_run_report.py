@@ -54,6 +54,7 @@ def test_the_publish_step_links_the_report_of_its_run(report):
     assert page.count("data:image/png;base64,") == 4
 
 
+@pytest.mark.slow
 def test_the_report_renders_in_chromium(report):
     from playwright.sync_api import sync_playwright
 

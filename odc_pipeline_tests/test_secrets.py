@@ -19,6 +19,9 @@ from odc_pipeline_tests.conftest import (
     write_registry,
 )
 
+#: Slow: a run with PostgreSQL and its printed logs.
+pytestmark = pytest.mark.slow
+
 PASSWORD = "Pg-S3cret-7c1d"
 SALT = "Salt-S3cret-91ab"
 TOKEN = "Tok-S3cret-44ef"
@@ -61,11 +64,10 @@ def test_known_secrets_appear_in_no_output(
     home = tmp_path / "dagster_home"
     home.mkdir()
     instance = dg.DagsterInstance.local_temp(tempdir=str(home))
+    job = defs.resolve_job_def(ALL_ASSETS_JOB)
     _, result = execute_every_year(
-        defs.resolve_job_def(ALL_ASSETS_JOB),
         load_registry(path, check_files=False),
-        instance=instance,
-        execute=execute_capturing,
+        lambda **run: execute_capturing(job, instance=instance, **run),
     )
     assert result.success
     assert any(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 import sqlalchemy as sa
 
 from odc_pipeline.registry import load_registry
@@ -35,6 +36,7 @@ def _audit(engine, run_id: str) -> dict[str, tuple]:
     return {r[0]: tuple(r[1:]) for r in rows}
 
 
+@pytest.mark.slow
 def test_a_file_that_vanished_is_held_back_and_its_last_good_load_stays(tmp_path):
     path = write_registry(tmp_path, demo_registry_document())
     registry = load_registry(path)

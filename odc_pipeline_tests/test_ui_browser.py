@@ -19,6 +19,9 @@ import pytest
 from odc_pipeline.settings import PROJECT_ROOT
 from odc_pipeline_tests.conftest import execute_demo_job, free_port, isolated_environment
 
+#: Slow: the webserver and Chromium.
+pytestmark = pytest.mark.slow
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 #: Screenshots land here (gitignored) so a person can look at what the test saw.
 SCREENSHOTS = PROJECT_ROOT / "odc_pipeline_tests" / "screenshots"

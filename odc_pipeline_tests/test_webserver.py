@@ -9,8 +9,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from odc_pipeline.settings import PROJECT_ROOT
 from odc_pipeline_tests.conftest import free_port, isolated_environment
+
+#: Slow: the webserver in a subprocess.
+pytestmark = pytest.mark.slow
 
 QUERY = "{ assetNodes { assetKey { path } groupName isPartitioned partitionKeys } }"
 

@@ -38,5 +38,5 @@ def main() -> None:
     """odc-pipeline: check files before sharing them, fix regions, run the pipeline and query
     the combined warehouse of election data shared by member organisations.
 
-    Settings come from the environment (ODC_SOURCES, ODC_WAREHOUSE_URL, ...; see README).
+    Settings come from the environment (ODC_SOURCES, ODC_WAREHOUSE_URL, ...; see docs/settings.md).
     """

@@ -11,7 +11,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from odc_pipeline.cli.common import console, settings
-from odc_pipeline.settings import warehouse_url_from_environment
 from odc_pipeline.warehouse.cells import safe_cell
 from odc_pipeline.warehouse.readonly import QueryRefused, run_query, table_query
 
@@ -38,7 +37,7 @@ def query(sql, table, where, limit, out_format, output) -> None:
     """
     if bool(sql) == bool(table):
         raise click.UsageError("give either SQL or --table")
-    url = warehouse_url_from_environment() or settings().default_warehouse_url
+    url = settings().warehouse
     try:
         if table:
             sql, params = table_query(table, list(where), limit)

@@ -8,7 +8,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from odc_pipeline.cli.common import console, settings
 from odc_pipeline.reporting import write_run_report
-from odc_pipeline.settings import warehouse_url_from_environment
 from odc_pipeline.warehouse.readonly import QueryRefused, read_only_engine
 from odc_pipeline.warehouse.schema import load_audit
 
@@ -19,7 +18,7 @@ def report(run_id: str | None) -> None:
     """Write the run report of RUN_ID (default: the latest run) and print where it is."""
     config = settings()
     try:  # the report only reads: the same read-only connection as `odc query`
-        engine = read_only_engine(warehouse_url_from_environment() or config.default_warehouse_url)
+        engine = read_only_engine(config.warehouse)
     except QueryRefused as error:
         raise click.ClickException(str(error)) from None
     try:

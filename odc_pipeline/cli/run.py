@@ -6,7 +6,6 @@ import logging
 import sys
 
 import click
-import dagster as dg
 from rich.progress import BarColumn, Progress, TextColumn
 
 from odc_pipeline.run import console, run_pipeline
@@ -70,16 +69,6 @@ def run(source_ids: tuple[str, ...]) -> None:
         TextColumn("{task.fields[detail]}"),
         console=console,
     )
-    handler = _SourceBars(progress)
-
-    @dg.logger(description="A progress bar per source")
-    def bars(_init_context) -> logging.Logger:
-        log = logging.getLogger("odc_pipeline.bars")
-        log.setLevel(logging.DEBUG)
-        log.propagate = False
-        log.handlers = [handler]
-        return log
-
     with progress:
-        code = run_pipeline(list(source_ids) or None, logger=bars)
+        code = run_pipeline(list(source_ids) or None, handler=_SourceBars(progress))
     sys.exit(code)

@@ -11,7 +11,6 @@
 
 import hashlib
 import json
-import os
 import warnings
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,6 +34,7 @@ from odc_pipeline.defs.sources import (
 from odc_pipeline.pulling.pull import newest_in_folder
 from odc_pipeline.registry import Registry
 from odc_pipeline.registry.model import SourceEntry
+from odc_pipeline.settings import read
 from odc_pipeline.warehouse.schema import load_audit
 
 PULL_JOB = "nightly_pull"
@@ -48,7 +48,7 @@ PUBLISH_TAG = {"odc/publishes": "warehouse"}
 
 def nightly_cron(at: str | None = None) -> str:
     """`HH:MM` (ODC_NIGHTLY_AT, Asia/Jakarta) as a cron expression."""
-    value = (at or os.environ.get("ODC_NIGHTLY_AT") or "02:00").strip()
+    value = (at or read("ODC_NIGHTLY_AT")).strip()
     try:
         hours, minutes = (int(part) for part in value.split(":"))
     except ValueError:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
 from odc_pipeline.defs.automation import PUBLISH_TAG, build_automation
+from odc_pipeline.defs.execution import TERMINAL_LOGGER, terminal_logger
 from odc_pipeline.defs.executors import executor_from_environment
 from odc_pipeline.defs.io_manager import LAZY_FRAME_LOADER, ROW_NUMBERS_LOADER, ArrowFileIOManager
 from odc_pipeline.defs.partitions import year_partitions
@@ -23,9 +22,9 @@ from odc_pipeline.settings import (
     HASH_SALT_VARIABLE,
     WAREHOUSE_URL_VARIABLE,
     Settings,
+    hash_salt_is_set,
     load_settings,
-    role_prefix_from_environment,
-    warehouse_url_from_environment,
+    role_prefix,
 )
 
 ALL_ASSETS_JOB = "materialize_all"
@@ -37,12 +36,10 @@ def warehouse_resource(settings: Settings) -> WarehouseResource:
     EnvVar keeps the URL, which may carry a password, and the hashing salt out of Dagster's
     stored run config, logs and metadata.
     """
-    salt = dg.EnvVar(HASH_SALT_VARIABLE) if os.environ.get(HASH_SALT_VARIABLE) else None
-    if warehouse_url_from_environment():
+    salt = dg.EnvVar(HASH_SALT_VARIABLE) if hash_salt_is_set() else None
+    if settings.warehouse_url:
         return WarehouseResource(
-            url=dg.EnvVar(WAREHOUSE_URL_VARIABLE),
-            hash_salt=salt,
-            role_prefix=role_prefix_from_environment(),
+            url=dg.EnvVar(WAREHOUSE_URL_VARIABLE), hash_salt=salt, role_prefix=role_prefix()
         )
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
     return WarehouseResource(url=settings.default_warehouse_url, hash_salt=salt)
@@ -51,9 +48,10 @@ def warehouse_resource(settings: Settings) -> WarehouseResource:
 def build_definitions(
     settings: Settings | None = None,
     registry: Registry | None = None,
-    loggers: dict[str, dg.LoggerDefinition] | None = None,
+    in_process: bool = False,
 ) -> dg.Definitions:
-    """Every asset, check and resource for one registry."""
+    """Every asset, check and resource for one registry. `in_process`: every step of a run
+    in the process that runs it (`make run`), whatever executor the environment names."""
     settings = settings or load_settings()
     # Files are checked when a source runs, so one missing file fails that source alone
     # instead of taking the whole code location down.
@@ -76,7 +74,7 @@ def build_definitions(
         registry, settings.reference_dir, warehouse_assets, assets
     )
     return dg.Definitions(
-        executor=executor_from_environment(),
+        executor=dg.in_process_executor if in_process else executor_from_environment(),
         assets=[*assets, *warehouse_assets],
         asset_checks=[*warehouse_checks, *freshness_checks],
         jobs=[
@@ -98,5 +96,6 @@ def build_definitions(
             LAZY_FRAME_LOADER: ArrowFileIOManager(base_dir=str(settings.storage_dir), lazy=True),
             "warehouse": warehouse_resource(settings),
         },
-        loggers=loggers,
+        # Dagster's own console logger, and the one `make run` and `odc run` listen to.
+        loggers={"console": dg.colored_console_logger, TERMINAL_LOGGER: terminal_logger},
     )

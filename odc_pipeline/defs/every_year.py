@@ -9,12 +9,13 @@ from collections.abc import Callable, Sequence
 import dagster as dg
 
 from odc_pipeline.defs.automation import backfill_keys, partition_for_sources, year_chains
-from odc_pipeline.defs.execution import execute_without_capture
 from odc_pipeline.defs.partitions import current_year, past_years
 from odc_pipeline.registry.model import Registry
 
-#: Runs a job: (job, instance, run_config, asset_selection, partition_key) -> result.
-Execute = Callable[..., dg.ExecuteInProcessResult]
+#: The result of one run: in this process (`execute_job`) or captured (`execute_in_process`).
+Result = dg.JobExecutionResult | dg.ExecuteInProcessResult
+#: Runs the job once: (asset_selection=..., partition_key=...) -> its result.
+Execute = Callable[..., Result]
 
 
 def partition_for_selection(
@@ -29,36 +30,21 @@ def partition_for_selection(
 
 
 def execute_every_year(
-    job: dg.JobDefinition,
     registry: Registry,
+    execute: Execute,
     *,
-    instance: dg.DagsterInstance,
-    run_config: dict | None = None,
     source_ids: Sequence[str] | None = None,
     asset_selection: Sequence[dg.AssetKey] | None = None,
-    execute: Execute = execute_without_capture,
     announce: Callable[[str], None] = lambda _: None,
-) -> tuple[dict[str, dg.ExecuteInProcessResult], dg.ExecuteInProcessResult]:
+) -> tuple[dict[str, Result], Result]:
     """The past years' runs, by year, then the night's run (the one whose summary counts)."""
     past = {}
     keys = backfill_keys(registry, source_ids)
     for year in past_years(registry) if keys else []:
         announce(f"Year {year}: the sources that keep one file per year")
-        past[year] = execute(
-            job,
-            instance=instance,
-            run_config=run_config,
-            asset_selection=keys,
-            partition_key=year,
-        )
+        past[year] = execute(asset_selection=keys, partition_key=year)
     year = partition_for_sources(registry, source_ids) if source_ids else current_year(registry)
     if year:
         announce(f"Year {year}: every source, then the warehouse")
-    night = execute(
-        job,
-        instance=instance,
-        run_config=run_config,
-        asset_selection=asset_selection,
-        partition_key=year,
-    )
+    night = execute(asset_selection=asset_selection, partition_key=year)
     return past, night

@@ -1,30 +1,39 @@
-"""Run a job in this process without keeping every step's output in memory.
+"""Running a job of this code location: in this process (`make run`, `odc run`), or as a
+server does, with `dagster job execute` in a process of its own.
 
-`JobDefinition.execute_in_process` captures each output value for `output_for_node`, so the
-frames of every step of a night (millions of rows, several copies per source) stay alive
-until the run ends: measured, more than 2 GiB of a 2-million-row night. Our outputs live in
-Arrow files through the IO manager and nobody reads them back from the result, so `make run`
-and the benchmarks run the same steps with capturing off.
-
-This reaches into Dagster's execution module (the public method only differs by that one
-flag); if a future Dagster moves it, the public method is used instead and only memory use
-grows.
+In this process the job is executed with `dagster.execute_job`, which hands frames between
+steps through the IO manager only: unlike `execute_in_process`, it keeps no step's output in
+memory, so a night of millions of rows holds one step's frames at a time. The job is
+rebuilt from the environment's settings by `in_process_job` (a `dagster.reconstructable`
+target), with the in-process executor whatever `ODC_EXECUTOR` says.
 """
 
 from __future__ import annotations
 
-import gc
 import json
+import logging
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
 
 #: The run tag that names a run's partition (Dagster's own).
 PARTITION_TAG = "dagster/partition"
+#: The logger a run in this process reports to (see `terminal_logger`).
+TERMINAL_LOGGER = "terminal"
+#: The Python logger behind it: whoever watches the run attaches a handler to it.
+TERMINAL_LOG = "odc_pipeline.terminal"
+
+
+@dg.logger(
+    description="Hands a run's events to whoever runs it in this process (make run, odc run)"
+)
+def terminal_logger(_init_context) -> logging.Logger:
+    log = logging.getLogger(TERMINAL_LOG)
+    log.setLevel(logging.DEBUG)  # Dagster's step events arrive at DEBUG
+    log.propagate = False
+    return log
 
 
 def job_command(job: str, partition: str | None = None) -> list[str]:
@@ -38,78 +47,27 @@ def job_command(job: str, partition: str | None = None) -> list[str]:
     return command
 
 
-@contextmanager
-def objects_before_the_run_frozen() -> Iterator[None]:
-    """The objects made before the run (modules, Dagster's machinery, the definitions) set
-    aside from the garbage collector while the run goes, and handed back after it.
+def in_process_job() -> dg.JobDefinition:
+    """Every asset of the registry the environment names, run step after step in this
+    process (the target `execute_here` reconstructs)."""
+    from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 
-    The collector's full passes walk every object it tracks. A night makes hundreds of
-    thousands of containers (JSON records, per-region results) that set off a dozen or so
-    full passes, each walking again the half million objects there before the run: 2.3 s
-    of a 41 s night at 2M rows. Frozen, those are skipped. Unfrozen at the end, any garbage
-    among them can still be collected, so a process that runs many jobs (the tests) does
-    not keep it for ever."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
+    return build_definitions(in_process=True).resolve_job_def(ALL_ASSETS_JOB)
 
 
-def execute_without_capture(
-    job: dg.JobDefinition,
+def execute_here(
     *,
     instance: dg.DagsterInstance,
-    run_config: Mapping[str, Any] | None = None,
+    run_config: dict | None = None,
     asset_selection: Sequence[dg.AssetKey] | None = None,
-    raise_on_error: bool = False,
     partition_key: str | None = None,
-) -> dg.ExecuteInProcessResult:
-    """`job.execute_in_process(...)`, with output capturing off."""
-    try:
-        from dagster._core.definitions.job_base import InMemoryJob
-        from dagster._core.execution.execute_in_process import (
-            core_execute_in_process,
-            merge_run_tags,
-            type_check_and_normalize_args,
-        )
-    except ImportError:  # pragma: no cover - only with a Dagster that moved them
-        with objects_before_the_run_frozen():
-            return job.execute_in_process(
-                run_config=run_config,
-                instance=instance,
-                asset_selection=asset_selection,
-                raise_on_error=raise_on_error,
-                partition_key=partition_key,
-            )
-    run_config, _, asset_selection, resource_defs, _, input_values = type_check_and_normalize_args(
-        run_config=run_config,
-        partition_key=partition_key,
-        op_selection=None,
-        asset_selection=asset_selection,
-        input_values=None,
-        resources=None,
+) -> dg.JobExecutionResult:
+    """Run `in_process_job` in this process, reporting to the terminal logger."""
+    config = {"loggers": {TERMINAL_LOGGER: {}}, **(run_config or {})}
+    return dg.execute_job(
+        dg.reconstructable(in_process_job),
+        instance=instance,
+        run_config=config,
+        tags={PARTITION_TAG: partition_key} if partition_key else None,
+        asset_selection=list(asset_selection) if asset_selection else None,
     )
-    ephemeral = job.as_ephemeral_job(
-        resource_defs=resource_defs,
-        input_values=input_values,
-        op_selection=None,
-        asset_selection=asset_selection,
-    )
-    with objects_before_the_run_frozen():
-        return core_execute_in_process(
-            job=InMemoryJob(job_def=ephemeral),
-            run_config=run_config,
-            instance=instance,
-            output_capturing_enabled=False,
-            raise_on_error=raise_on_error,
-            run_tags=merge_run_tags(
-                job_def=job,
-                partition_key=partition_key,
-                tags=None,
-                asset_selection=asset_selection,
-                instance=instance,
-                run_config=run_config,
-            ),
-            asset_selection=frozenset(asset_selection),
-        )

@@ -3,10 +3,8 @@ not as pickles.
 
 The Arrow file keeps dtypes (nullable integers stay integers, categories stay categories), is
 read by pandas (`pd.read_feather`), R and Polars, and is safe to load: unpickling a file can run
-code. It replaced Parquet, which is smaller but slower to write and read: Parquet encodes and
-decodes every page, the Arrow file is Arrow's own layout compressed with zstd. On the 2M-row
-night the 41 files took 1.0 s to write and 0.9 s to read against 1.7 s and 1.1 s, and the
-whole run was 1.3-1.5 s shorter (three alternating pairs), for 64 MB of files against 72 MB.
+code. It replaced Parquet, which encodes and decodes every page; the Arrow file is Arrow's own
+layout compressed with zstd, quicker to write and read.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from odc_pipeline.defs.sources import (
     quarantine_key,
     raw_key,
 )
+from odc_pipeline.kinds import KINDS
 from odc_pipeline.quality.warehouse_suite import run_suite
 from odc_pipeline.regions.reference import load_region_list
 from odc_pipeline.registry.model import Registry
@@ -27,10 +28,10 @@ from odc_pipeline.warehouse.catalog import Catalog, OrganizationInfo, SourceInfo
 from odc_pipeline.warehouse.export import export_open_data
 from odc_pipeline.warehouse.publish import publish
 from odc_pipeline.warehouse.schema import (
-    FACT_TABLES,
     dim_organization,
     dim_region,
     dim_source,
+    fact_tables,
     load_audit,
     quarantine,
     region_review,
@@ -132,10 +133,10 @@ def build_warehouse_assets(registry: Registry, warehouse_dir: Path) -> tuple[lis
         *[
             _table_spec(
                 table,
-                f"Published {kind.replace('_', ' ')}: one row per source row, with provenance.",
+                f"{KINDS[kind].description} One row per source row, with provenance.",
                 [harmonized_key(e.id) for e in sources if e.kind == kind],
             )
-            for kind, table in FACT_TABLES.items()
+            for kind, table in fact_tables().items()
             if any(e.kind == kind for e in sources)
         ],
         _table_spec(
@@ -183,7 +184,6 @@ def build_warehouse_assets(registry: Registry, warehouse_dir: Path) -> tuple[lis
     def publish_warehouse(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, **frames: pd.DataFrame
     ):
-        # Worked out here: the batches are prepared in the publisher's worker thread.
         processed = processed_in_run(context, sources)
 
         def batches():
@@ -288,7 +288,7 @@ def processed_in_run(context, sources: list) -> list:
 def build_quality_checks(registry: Registry, docs_root) -> list[dg.AssetChecksDefinition]:
     """A Great Expectations suite on each fact table in use, run after every publish."""
     checks = []
-    for kind, table in FACT_TABLES.items():
+    for kind, table in fact_tables().items():
         source_ids = [e.id for e in registry.sources if e.kind == kind]
         if not source_ids:
             continue
@@ -336,7 +336,7 @@ def build_open_data_asset(registry: Registry, folder) -> dg.AssetsDefinition:
     """The public part of the warehouse as CSV + datapackage.json, after every publish."""
     facts = [
         dg.AssetKey(table.name)
-        for kind, table in FACT_TABLES.items()
+        for kind, table in fact_tables().items()
         if any(e.kind == kind for e in registry.sources)
     ]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import os
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -16,6 +15,7 @@ from odc_pipeline.pulling.http import Download, DownloadError, download, redact_
 from odc_pipeline.pulling.snapshots import Snapshot, SnapshotStore
 from odc_pipeline.registry.model import PullOptions, SourceEntry
 from odc_pipeline.registry.safety import allowed_hosts, allowed_roots, path_problem
+from odc_pipeline.settings import named_by_registry
 
 
 class PullError(RuntimeError):
@@ -31,11 +31,11 @@ class PullResult:
     not_modified: bool = False
 
 
-def _credentials(options: PullOptions, environ: Mapping[str, str]) -> dict[str, str]:
+def _credentials(options: PullOptions, environ: Mapping[str, str] | None) -> dict[str, str]:
     """The Authorization header from the environment variable the registry names."""
     if not options.credentials_env:
         return {}
-    value = environ.get(options.credentials_env, "")
+    value = named_by_registry(options.credentials_env, environ)
     if not value:
         raise PullError(
             f"the environment variable {options.credentials_env} (pull.credentials_env) is not "
@@ -61,7 +61,6 @@ def pull_source(
     sleep: Callable[[float], None] = time.sleep,
 ) -> PullResult:
     """Fetch the entry's current file into the snapshot store (once per distinct content)."""
-    environ = os.environ if environ is None else environ
     if entry.is_url:
         return _pull_url(entry, store, environ, sleep)
     problem = path_problem(entry.location, base_dir, allowed_roots(base_dir, environ))
@@ -110,7 +109,7 @@ def _pull_bundle(entry: SourceEntry, folder: Path, store: SnapshotStore) -> Pull
 def _pull_url(
     entry: SourceEntry,
     store: SnapshotStore,
-    environ: Mapping[str, str],
+    environ: Mapping[str, str] | None,
     sleep: Callable[[float], None],
 ) -> PullResult:
     options = entry.pull

@@ -2,14 +2,14 @@
 
 It checks what an analyst relies on: the table holds exactly the rows `load_audit` says were
 published, each source row appears once, every region code is well formed and present in
-`dim_region`, and the numbers are in their ranges. Results are rendered as Data Docs (HTML)
-under the warehouse folder so a steward can read them without any tool.
+`dim_region`, and every value meets its kind's declaration (ranges, allowed values, and the
+relations between columns such as votes within valid ballots). Results are rendered as Data
+Docs (HTML) under the warehouse folder so a steward can read them without any tool.
 """
 
 from __future__ import annotations
 
 import gc
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,47 +19,35 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Engine
 
-from odc_pipeline.validation.models import (
-    FIRST_ELECTION_YEAR,
-    INCIDENT_CATEGORIES,
-    LAST_PLAUSIBLE_YEAR,
-)
+from odc_pipeline.kinds import KINDS, DatasetKind
+from odc_pipeline.settings import no_usage_statistics
 from odc_pipeline.warehouse.frames import read_columns
-from odc_pipeline.warehouse.schema import FACT_TABLES, dim_region
+from odc_pipeline.warehouse.schema import dim_region, fact_table
 from odc_pipeline.warehouse.summary import published_rows_by_source
 
-# No usage statistics leave the machine (and there is no network to send them to).
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+no_usage_statistics()
 
-#: Text columns with a handful of distinct values per table (ten sources, their files, the
-#: incident categories), handed to the suite as categories. Great Expectations filters the
-#: whole frame for each expectation it checks; filtering a column of 1.45M strings copies them
-#: every time, a column of category codes copies small integers: about a third of the
-#: validation's time on the election results. `region_code` stays text: its 83,000 values
-#: would be turned back into strings for the pattern check.
-FEW_VALUED_TEXT = ("source_id", "file_hash", "category")
+#: Text columns with a handful of distinct values per table (the sources, their files, a
+#: closed vocabulary), handed to the suite as categories: Great Expectations filters the
+#: whole frame for each expectation, and a column of category codes is far cheaper to filter
+#: than one of strings. `region_code` stays text: its 83,000 values would be turned back
+#: into strings for the pattern check.
+FEW_VALUED_TEXT = ("source_id", "file_hash")
 #: How much Great Expectations works out about the failures: counts and up to 20 example
 #: values (what the steward reads in the metadata and Data Docs), not the index and query of
 #: every failing row ("SUMMARY", its default), which it computes even when nothing fails.
 RESULT_FORMAT = "BASIC"
 
 CODE_PATTERN = r"^\d{2}(?:\.\d{2}){0,2}(?:\.\d{4})?$"
-# Non-negative counts per kind, with an upper bound where the law sets one.
-RANGES: dict[str, list[tuple[str, int | None, int | None]]] = {
-    "election_results": [
-        ("votes", 0, None),
-        ("valid_ballots", 0, None),
-        ("invalid_ballots", 0, None),
-    ],
-    "voter_counts": [
-        ("registered_male", 0, None),
-        ("registered_female", 0, None),
-        ("registered_total", 0, None),
-    ],
-    "polling_stations": [("registered_voters", 0, 1000)],
-    "incident_reports": [],
-    "region_statistics": [],
-}
+#: Columns every fact table has, that the common expectations look at.
+COMMON_COLUMNS = (
+    "source_id",
+    "file_hash",
+    "source_row",
+    "region_code",
+    "region_level",
+    "region_score",
+)
 
 
 @dataclass(frozen=True)
@@ -79,7 +67,26 @@ class SuiteOutcome:
     data_docs: Path | None
 
 
-def _expectations(gx, kind: str, expected_rows: int) -> list:
+def _relation_column(name: str) -> str:
+    """The computed column saying, per row, whether a relation holds."""
+    return f"{name}_holds"
+
+
+def _checked_columns(kind: DatasetKind) -> list[str]:
+    """The kind's columns whose values the suite checks: a range, allowed values, or a part
+    in a relation."""
+    in_relations = {c for relation in kind.relations for c in relation.columns}
+    return [
+        column.name
+        for column in kind.columns
+        if column.minimum is not None
+        or column.maximum is not None
+        or column.allowed
+        or column.name in in_relations
+    ]
+
+
+def _expectations(gx, kind: DatasetKind, expected_rows: int) -> list:
     e = gx.expectations
     items = [
         e.ExpectTableRowCountToEqual(value=expected_rows),
@@ -90,17 +97,27 @@ def _expectations(gx, kind: str, expected_rows: int) -> list:
         # Membership in dim_region is computed as a column: a 91,600-value set inside the
         # suite would make every Data Docs page megabytes long.
         e.ExpectColumnValuesToBeInSet(column="region_code_in_dim_region", value_set=[True]),
-        e.ExpectColumnValuesToBeBetween(
-            column="year", min_value=FIRST_ELECTION_YEAR, max_value=LAST_PLAUSIBLE_YEAR
-        ),
         e.ExpectColumnValuesToBeBetween(column="region_level", min_value=1, max_value=4),
         e.ExpectColumnValuesToBeBetween(column="region_score", min_value=0, max_value=100),
     ]
-    for column, low, high in RANGES[kind]:
-        items.append(e.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high))
-    if kind == "incident_reports":
+    for column in kind.columns:
+        if column.minimum is not None or column.maximum is not None:
+            items.append(
+                e.ExpectColumnValuesToBeBetween(
+                    column=column.name, min_value=column.minimum, max_value=column.maximum
+                )
+            )
+        if column.allowed:
+            items.append(
+                e.ExpectColumnValuesToBeInSet(column=column.name, value_set=list(column.allowed))
+            )
+    for relation in kind.relations:
         items.append(
-            e.ExpectColumnValuesToBeInSet(column="category", value_set=list(INCIDENT_CATEGORIES))
+            e.ExpectColumnValuesToBeInSet(
+                column=_relation_column(relation.name),
+                value_set=[True],
+                meta={"notes": relation.description},
+            )
         )
     return items
 
@@ -119,70 +136,60 @@ def _context(docs_root: Path):
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    from odc_pipeline.quality.docs_views import with_shared_template_code
-
     # A fresh project each time: GX's stored data sources cannot be reused across processes
     # for in-memory frames, and the Data Docs should show this publish, not a history.
     shutil.rmtree(docs_root / "gx", ignore_errors=True)
     docs_root.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(docs_root))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    for name, site in context.list_data_docs_sites().items():
-        context.update_data_docs_site(name, with_shared_template_code(site))
     return gx, context
 
 
-def _suite_frame(engine: Engine, kind: str) -> pd.DataFrame:
+def _suite_frame(engine: Engine, kind: DatasetKind) -> pd.DataFrame:
     """The columns the expectations look at (only those: the suite's memory is the frame's),
-    with the few-valued text as categories and membership in dim_region as a column."""
-    table = FACT_TABLES[kind]
-    wanted = [
-        "source_id",
-        "file_hash",
-        "source_row",
-        "region_code",
-        "year",
-        "region_level",
-        "region_score",
-        *(column for column, _, _ in RANGES[kind]),
-        *(["category"] if kind == "incident_reports" else []),
-    ]
-    rows = read_columns(engine, table, wanted)
-    # Membership in dim_region is one hash lookup per row in Arrow; asked of the database
-    # (`IN (SELECT ...)`), it was an index search per row: 0.4 s of 1.6 s reading 1.6M rows.
+    with the few-valued text as categories, membership in dim_region and each relation as
+    a column of its own."""
+    table = fact_table(kind)
+    checked = _checked_columns(kind)
+    rows = read_columns(engine, table, [*COMMON_COLUMNS, *checked])
+    # Membership in dim_region is one hash lookup per row in Arrow, not an index search per
+    # row in the database.
     official = read_columns(engine, dim_region, ["region_code"]).column("region_code")
     in_dim_region = pc.fill_null(pc.is_in(rows.column("region_code"), value_set=official), False)
     rows = rows.append_column("region_code_in_dim_region", in_dim_region)
-    return _as_categories(rows, FEW_VALUED_TEXT).to_pandas()
+    few_valued = (*FEW_VALUED_TEXT, *(c.name for c in kind.columns if c.allowed))
+    frame = _as_categories(rows, few_valued).to_pandas(date_as_object=False)
+    for relation in kind.relations:
+        values = frame[list(relation.columns)].astype(
+            {c: "float64" for c in relation.columns if c in kind.integer_columns}
+        )
+        frame[_relation_column(relation.name)] = relation.holds(values).to_numpy(dtype=bool)
+    return frame
 
 
 def run_suite(engine: Engine, kind: str, source_ids: list[str], docs_root: Path) -> SuiteOutcome:
     """Validate one fact table as published, and rebuild the Data Docs."""
     rows = 0
     try:
-        outcome, rows = _validate(engine, kind, source_ids, docs_root)
+        outcome, rows = _validate(engine, KINDS[kind], source_ids, docs_root)
         return outcome
     finally:
         _let_go_of_the_frame(collect=rows >= COLLECT_AFTER_ROWS)
 
 
-#: A validated frame this long is freed by a garbage collection when its suite ends (see
-#: `_let_go_of_the_frame`); a shorter one is left to the collector's own pace. A collection
-#: walks every object of the process, 0.15-0.2 s in a 2M-row night run in one process, and
-#: that is worth it for the election results' 1.45M rows (0.5 GiB of the night's peak), not
-#: for a table of 200,000.
+#: A validated frame this long is freed by a garbage collection when its suite ends; a
+#: shorter one is left to the collector's own pace (a collection walks every object of the
+#: process, which is worth it for a table of millions of rows, not for a small one).
 COLLECT_AFTER_ROWS = 500_000
 
 
 def _let_go_of_the_frame(collect: bool) -> None:
-    """Free the frame the suite validated, now rather than at some later step.
+    """Free the frame the suite validated now, rather than at some later step.
 
     Great Expectations keeps the last context it made as "the project", and its context, data
-    source and batch refer to each other in cycles that hold the validated frame: without
-    this, the frame outlived the suite until the next suite replaced the project and the
-    garbage collector's next full pass found the cycle. In a process that runs every step
-    (`make run`, the benchmark) that pass came after the open data export, so the election
-    results' frame (0.5 GiB at 2M rows) was still held at the night's peak.
+    source and batch refer to each other in cycles that hold the validated frame. Without
+    this, in a process that runs every step (`make run`, the benchmark) the largest table's
+    frame outlived its suite into the steps after it.
     """
     from great_expectations.data_context import set_context
 
@@ -192,12 +199,12 @@ def _let_go_of_the_frame(collect: bool) -> None:
 
 
 def _validate(
-    engine: Engine, kind: str, source_ids: list[str], docs_root: Path
+    engine: Engine, kind: DatasetKind, source_ids: list[str], docs_root: Path
 ) -> tuple[SuiteOutcome, int]:
-    """The suite's outcome and how many rows it validated."""
+    """The suite's outcome, and how many rows it validated."""
     frame = _suite_frame(engine, kind)
     expected_rows = sum(published_rows_by_source(engine, source_ids).values())
-    name = FACT_TABLES[kind].name
+    name = kind.fact_table
     # One GX project per table: the suites of different tables may run at the same time (steps
     # in parallel processes, or on Celery workers), and each one starts its project afresh.
     project = docs_root / name

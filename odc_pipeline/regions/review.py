@@ -48,8 +48,8 @@ def review_items(harmonized: pd.DataFrame, source_id: str, specs: list[Spec]) ->
     """Distinct values to decide (no region) or confirm (fuzzy match), with counts and examples."""
     by_column = {s.column: s for s in specs}
     deepest = max(specs, key=lambda s: s.level)
-    # The few rows to list first, then their labels: worked out over every row of an
-    # 800,000-row source, the labels took 0.3 s for a few hundred rows kept.
+    # The few rows to list first, then their labels: not labels for every row of a large
+    # source, to keep a few hundred of them.
     unmatched = harmonized["region_code"].isna()
     frame = harmonized.loc[unmatched | (harmonized["region_method"] == "fuzzy")]
     if frame.empty:
@@ -214,7 +214,7 @@ def import_decisions(path: Path, reference_dir: Path, reference: pd.DataFrame) -
 
 def main(argv: list[str]) -> int:
     from odc_pipeline.regions.reference import load_reference
-    from odc_pipeline.settings import load_settings, warehouse_url_from_environment
+    from odc_pipeline.settings import load_settings
     from odc_pipeline.warehouse.engine import make_engine
 
     if len(argv) != 3 or argv[1] not in ("export", "import"):
@@ -223,7 +223,7 @@ def main(argv: list[str]) -> int:
     settings = load_settings()
     path = Path(argv[2])
     if argv[1] == "export":
-        engine = make_engine(warehouse_url_from_environment() or settings.default_warehouse_url)
+        engine = make_engine(settings.warehouse)
         items = pd.read_sql_table("region_review", engine)
         count = write_review_csv(items, path)
         print(

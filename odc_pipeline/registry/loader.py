@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,6 +12,7 @@ from pydantic import ValidationError
 
 from odc_pipeline.registry.model import Registry, SourceEntry
 from odc_pipeline.registry.safety import allowed_hosts, allowed_roots, host_problem, path_problem
+from odc_pipeline.settings import named_by_registry
 
 
 class RegistryError(ValueError):
@@ -98,8 +98,7 @@ def data_folder(
 ) -> Path:
     """The folder a registry's locations are read from: the environment variable's value, or
     the default beside the registry file."""
-    env = os.environ if environ is None else environ
-    value = env.get(variable, "").strip()
+    value = named_by_registry(variable, environ)
     return Path(value).resolve() if value else (registry_path.resolve().parent / default).resolve()
 
 

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from odc_pipeline.settings import read
+
 ALLOWED_DIRS_VARIABLE = "ODC_ALLOWED_DATA_DIRS"
 ALLOWED_HOSTS_VARIABLE = "ODC_ALLOWED_HOSTS"
 _INTERNAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
@@ -23,14 +25,14 @@ _INTERNAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
 
 def allowed_roots(base_dir: Path, environ: Mapping[str, str] | None = None) -> list[Path]:
     """The registry's own folder and the folders listed in ODC_ALLOWED_DATA_DIRS."""
-    env = os.environ if environ is None else environ
-    extra = [Path(p) for p in env.get(ALLOWED_DIRS_VARIABLE, "").split(os.pathsep) if p.strip()]
+    listed = read(ALLOWED_DIRS_VARIABLE, environ)
+    extra = [Path(p) for p in listed.split(os.pathsep) if p.strip()]
     return [root.resolve() for root in (base_dir, *extra)]
 
 
 def allowed_hosts(environ: Mapping[str, str] | None = None) -> set[str]:
-    env = os.environ if environ is None else environ
-    return {h.strip().lower() for h in env.get(ALLOWED_HOSTS_VARIABLE, "").split(",") if h.strip()}
+    listed = read(ALLOWED_HOSTS_VARIABLE, environ)
+    return {h.strip().lower() for h in listed.split(",") if h.strip()}
 
 
 def path_problem(location: str, base_dir: Path, roots: list[Path]) -> str | None:

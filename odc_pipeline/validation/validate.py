@@ -19,10 +19,10 @@ from odc_pipeline.reading.headers import (
     apply_column_mapping,
 )
 from odc_pipeline.registry.model import SourceEntry
-from odc_pipeline.validation.models import CHECK_COLUMNS, MODELS
 from odc_pipeline.validation.numbers import parse_whole_number_column
 from odc_pipeline.validation.quarantine import Problem, quarantine_frame, rows_by_index
 from odc_pipeline.validation.reasons import reason_for
+from odc_pipeline.validation.schemas import schema_for
 from odc_pipeline.validation.values import parse_date, parse_decimal
 
 
@@ -221,12 +221,16 @@ def _parse_values(frame: pd.DataFrame, entry: SourceEntry) -> tuple[pd.DataFrame
     return typed, problems
 
 
-def _model_problems(typed: pd.DataFrame, entry: SourceEntry) -> list[Problem]:
+def _schema_problems(typed: pd.DataFrame, entry: SourceEntry) -> list[Problem]:
+    """What the kind's pandera schema finds, one problem per row and rule."""
     try:
-        MODELS[entry.kind].validate(typed, lazy=True)
+        schema_for(entry.kind).validate(typed, lazy=True)
         return []
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
+    kind = KINDS[entry.kind]
+    # A relation is reported on the column its declaration names for the steward.
+    relation_columns = {r.name: r.column for r in kind.relations}
     problems: list[Problem] = []
     seen: set[tuple[object, str]] = set()
     # A schema-level failure has no row (e.g. a dtype); the rows carry their own.
@@ -234,15 +238,15 @@ def _model_problems(typed: pd.DataFrame, entry: SourceEntry) -> list[Problem]:
     rows = rows_by_index(typed, list(dict.fromkeys(cases["index"])))
     for case in cases.itertuples(index=False):
         rule = str(case.check)
-        column = CHECK_COLUMNS.get(rule, case.column)
+        column = relation_columns.get(rule, case.column)
         if (case.index, rule) in seen:
-            continue  # dataframe-wide checks report once per column; one problem per row is enough
+            continue  # relations report once per column; one problem per row is enough
         seen.add((case.index, rule))
         row = dict(rows[case.index])
         value = row.get(column)
         value = None if value is None or pd.isna(value) else value
         problems.append(
-            Problem(case.index, column, value, rule, reason_for(rule, column, value, row))
+            Problem(case.index, column, value, rule, reason_for(rule, column, value, row, kind))
         )
     return problems
 
@@ -261,7 +265,7 @@ def validate_source(raw: pd.DataFrame, entry: SourceEntry) -> ValidationOutcome:
     # A cell that could not be parsed is empty in `typed`; pandera would call it empty too.
     # One complaint per cell is enough, and the first one says what was really wrong.
     reported = {(p.index, p.column) for p in problems}
-    problems += [p for p in _model_problems(typed, entry) if (p.index, p.column) not in reported]
+    problems += [p for p in _schema_problems(typed, entry) if (p.index, p.column) not in reported]
     problems += _duplicate_problems(frame, entry, skip=set(totals))
     rejected = {p.index for p in problems}
     valid = typed.loc[~typed.index.isin(rejected)].reset_index(drop=True)

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from sqlalchemy import Table
 
 from odc_pipeline.warehouse.schema import (
-    FACT_TABLES,
     dim_organization,
     dim_region,
+    fact_tables,
     load_audit,
     meta_columns,
     quarantine,
@@ -30,8 +30,12 @@ from odc_pipeline.warehouse.schema import (
 
 #: Tables every audience sees whole.
 SHARED_WHOLE: tuple[Table, ...] = (dim_region, dim_organization, meta_columns)
-#: Tables whose rows belong to a source, filtered by that source's sharing level.
-BY_SOURCE: tuple[Table, ...] = (*FACT_TABLES.values(), quarantine, region_review, load_audit)
+
+
+def by_source_tables() -> tuple[Table, ...]:
+    """Tables whose rows belong to a source, filtered by that source's sharing level."""
+    return (*fact_tables().values(), quarantine, region_review, load_audit)
+
 
 #: PostgreSQL identifiers are cut at 63 bytes; longer ones would silently collide.
 _MAX_IDENTIFIER = 63
@@ -96,3 +100,11 @@ def source_condition(audience: Audience) -> str:
     if audience.organization_id is not None:
         condition = f"({condition} OR ({OWN_PRIVATE}))"
     return condition
+
+
+def sees_no_more(narrower: Audience, wider: Audience) -> bool:
+    """Whether `narrower` may read nothing `wider` may not."""
+    return set(narrower.sharing) <= set(wider.sharing) and narrower.organization_id in (
+        None,
+        wider.organization_id,
+    )

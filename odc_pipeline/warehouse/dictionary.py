@@ -1,8 +1,10 @@
 """The data dictionary: every published table and column, described once.
 
-Descriptions come from the table definitions (`comment=`) and, for columns that mean the same
-in every table (`year`, `source_id`, ...), from `SHARED_DESCRIPTIONS` below. Published as the
-`meta_columns` table with each run, and as `docs/data_dictionary.md`:
+Columns of a kind's fact table are described by the kind's declaration (with their unit and
+the values they may hold); other columns by their table definition (`comment=`) or, for
+columns that mean the same in every table (`source_id`, `run_id`, ...), by
+`SHARED_DESCRIPTIONS` below. Published as the `meta_columns` table with each run, and as
+`docs/data_dictionary.md`:
 
     python -m odc_pipeline.warehouse.dictionary > docs/data_dictionary.md
 """
@@ -11,7 +13,8 @@ from __future__ import annotations
 
 import sys
 
-from odc_pipeline.warehouse.schema import metadata
+from odc_pipeline.kinds import KINDS
+from odc_pipeline.warehouse.schema import meta_columns, warehouse_tables
 
 SHARED_DESCRIPTIONS = {
     "organization_id": "Member organisation (dim_organization)",
@@ -19,26 +22,15 @@ SHARED_DESCRIPTIONS = {
     "run_id": "Dagster run that wrote the row",
     "file_hash": "SHA-256 of the file the row was read from",
     "source_row": "Row number in the original file (spreadsheet row, CSV line, JSON record)",
-    "year": "Year of the election (for statistics: the year measured)",
     "region_level": "1 provinsi, 2 kabupaten/kota, 3 kecamatan, 4 desa/kelurahan",
     "province_code": "Kemendagri code of the province the region lies in",
     "name": "Name",
     "website": "Website",
-    "kind": "Dataset kind: election_results, voter_counts, polling_stations, incident_reports, "
-    "region_statistics",
-    "description": "Free text: the dataset's description (dim_source) or the incident as reported",
+    "description": "The dataset's description",
     "format": "File format: csv, xlsx, xls, json, jsonl",
     "location": "Where the file is read from (path relative to the registry, or URL)",
     "licence": "Licence under which the member shares the dataset",
     "last_successful_run_id": "Run that published the rows now in the warehouse",
-    "votes": "Votes for the party or candidate",
-    "invalid_ballots": "Invalid ballots in the region, when the source gives them",
-    "registered_voters": "Registered voters (DPT) of the polling station",
-    "registered_male": "Registered male voters",
-    "registered_female": "Registered female voters",
-    "date": "Date of the incident",
-    "category": "Incident category (see the incident_reports model)",
-    "report_id": "The reporting organisation's own id for the report",
     "rows_in": "Data rows read from the file",
     "rows_published": "Rows published to the fact table",
     "rows_quarantined": "Rows set aside in quarantine",
@@ -50,26 +42,55 @@ SHARED_DESCRIPTIONS = {
     "score": "Fuzzy score of the match to confirm",
 }
 
-META_COLUMNS = ["table_name", "column_name", "data_type", "nullable", "description"]
+META_COLUMNS = [column.name for column in meta_columns.columns]
+
+
+def _kind_description() -> str:
+    return "Dataset kind: " + ", ".join(KINDS)
 
 
 def dictionary_rows() -> list[dict]:
     """One row per column of every published table."""
     rows = []
-    for table in sorted(metadata.sorted_tables, key=lambda t: t.name):
-        if table.name == "meta_columns":
+    for table in sorted(warehouse_tables(), key=lambda t: t.name):
+        if table is meta_columns:
             continue
         for column in table.columns:
+            declared = column.info.get("declared")
+            shared = _kind_description() if column.name == "kind" else None
             rows.append(
                 {
                     "table_name": table.name,
                     "column_name": column.name,
                     "data_type": str(column.type),
                     "nullable": bool(column.nullable),
-                    "description": column.comment or SHARED_DESCRIPTIONS.get(column.name, ""),
+                    "description": column.comment
+                    or shared
+                    or SHARED_DESCRIPTIONS.get(column.name, ""),
+                    "unit": declared.unit if declared else None,
+                    "valid_values": declared.expected if declared else None,
                 }
             )
     return rows
+
+
+def _kinds_section() -> list[str]:
+    """Each kind's fact table, the key that makes a row unique, and its rules over columns."""
+    lines = [
+        "",
+        "## Dataset kinds",
+        "",
+        "| kind | fact table | what it holds | one row per | rules over several columns |",
+        "|---|---|---|---|---|",
+    ]
+    for kind in KINDS.values():
+        key = ", ".join([*kind.natural_key, *(f"{c} (if given)" for c in kind.optional_key)])
+        rules = "; ".join(f"`{r.name}`: {r.description}" for r in kind.relations)
+        lines.append(
+            f"| `{kind.name}` | `{kind.fact_table}` | {kind.description} "
+            f"| {key}, region | {rules} |"
+        )
+    return lines
 
 
 def markdown() -> str:
@@ -77,6 +98,9 @@ def markdown() -> str:
         "# Data dictionary",
         "",
         "Generated by `python -m odc_pipeline.warehouse.dictionary`; do not edit by hand.",
+        "The columns of each `fact_*` table come from its kind's declaration",
+        "(`odc_pipeline/kinds/declared.py`).",
+        *_kinds_section(),
     ]
     current = None
     for row in dictionary_rows():
@@ -86,11 +110,12 @@ def markdown() -> str:
                 "",
                 f"## {current}",
                 "",
-                "| column | type | may be empty | description |",
-                "|---|---|---|---|",
+                "| column | type | may be empty | description | unit | valid values |",
+                "|---|---|---|---|---|---|",
             ]
         lines.append(
-            f"| `{row['column_name']}` | {row['data_type']} | {'yes' if row['nullable'] else 'no'} | {row['description']} |"
+            f"| `{row['column_name']}` | {row['data_type']} | {'yes' if row['nullable'] else 'no'} "
+            f"| {row['description']} | {row['unit'] or ''} | {row['valid_values'] or ''} |"
         )
     return "\n".join(lines) + "\n"
 

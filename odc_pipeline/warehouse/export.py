@@ -18,10 +18,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as arrow_csv
 from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, Numeric, Select, select
 
-from odc_pipeline.warehouse.ahead import ahead
 from odc_pipeline.warehouse.cells import FORMULA, safe_cell
-from odc_pipeline.warehouse.frames import read_frame, read_table_rows
-from odc_pipeline.warehouse.schema import FACT_TABLES, dim_organization, dim_region, dim_source
+from odc_pipeline.warehouse.frames import read_frame, read_rows
+from odc_pipeline.warehouse.schema import dim_organization, dim_region, dim_source, fact_tables
 
 PACKAGE_NAME = "odc-pipeline-open-data"
 
@@ -90,10 +89,9 @@ def _write(chunks: Iterable[pa.Table], table, columns: list[str], path: Path) ->
 
 
 def _by_source(engine: Engine, table, wanted: Select, source_ids: list[str]) -> Iterator[pa.Table]:
-    """The rows of `wanted` from `table`, one source after another (each read when asked for;
-    a large source in two halves at once)."""
+    """The rows of `wanted` from `table`, one source after another, each read when asked for."""
     for source_id in source_ids:
-        yield read_table_rows(engine, table, wanted.where(table.c.source_id == source_id))
+        yield read_rows(engine, wanted.where(table.c.source_id == source_id))
 
 
 def _has_rows(engine: Engine, table, source_id: str) -> bool:
@@ -125,18 +123,14 @@ def export_open_data(engine: Engine, folder: Path) -> Path:
         name: (t, list(f.columns), [pa.Table.from_pandas(f, preserve_index=False)])
         for name, (t, f) in whole.items()
     }
-    for table in FACT_TABLES.values():
+    for table in fact_tables().values():
         holding = [s for s in public if _has_rows(engine, table, s)]
         if holding:
-            columns = [
-                c.name
-                for c in table.columns
-                if not (c.name.endswith("_hash") and c.name != "file_hash")
-            ]
+            # Not even the salted hash of a personal value leaves the warehouse.
+            columns = [c.name for c in table.columns if not c.info.get("personal")]
             wanted = select(*(table.c[c] for c in columns))
-            # Each source is read (the database works outside the GIL) while the one before
-            # it is prepared and written: two sources in memory, never the whole table.
-            tables[table.name] = (table, columns, ahead(_by_source(engine, table, wanted, holding)))
+            # One source's rows in memory at a time, never the whole table's.
+            tables[table.name] = (table, columns, _by_source(engine, table, wanted, holding))
     resources = []
     for name, (table, columns, chunks) in tables.items():
         _write(chunks, table, columns, folder / f"{name}.csv")

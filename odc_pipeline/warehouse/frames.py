@@ -10,8 +10,6 @@ quoted by psycopg (PostgreSQL's COPY takes no parameters).
 from __future__ import annotations
 
 import io
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import pyarrow as pa
@@ -24,8 +22,6 @@ from sqlalchemy import (
     Float,
     Integer,
     Table,
-    func,
-    literal_column,
     select,
 )
 from sqlalchemy.sql import Select
@@ -110,63 +106,6 @@ def read_arrow(engine: Engine, statement: Select) -> pa.Table:
         return pa.Table.from_pandas(pd.read_sql(statement, connection), preserve_index=False)
 
 
-#: A table with fewer rows is read on one connection: a second would cost more than it saves.
-SPLIT_READ_ROWS = 200_000
-
-
-def _inode(path: str) -> tuple[int, int]:
-    status = os.stat(path)
-    return status.st_dev, status.st_ino
-
-
-def _rowid_bounds(engine: Engine, connection, table: Table, statement: Select) -> tuple:
-    """The lowest and highest rowid of the rows `statement` selects from `table`, (None,
-    None) if none. Two scalar subqueries: SQLite finds each from one end of an index (or of
-    the table), where `min(), max()` in one query would walk every matching entry."""
-    rowid = literal_column("rowid")
-    ends = []
-    for end in (func.min, func.max):
-        bound = select(end(rowid)).select_from(table)
-        if statement.whereclause is not None:
-            bound = bound.where(statement.whereclause)
-        ends.append(bound.scalar_subquery())
-    with connection.cursor() as cursor:
-        cursor.execute(*_sqlite_query(engine, select(*ends)))
-        return cursor.fetchone()
-
-
-def _split_from_sqlite(engine: Engine, table: Table, statement: Select) -> pa.Table:
-    """`statement` over `table` read as two halves of its rowid range, on two connections at
-    once: SQLite reads outside the GIL, so on two cores the read takes about half as long
-    (0.70 s against 1.25 s for 1.45M election results; 0.8-1.1 s against 1.4-1.8 s for one
-    source's 794,000 rows, which the publisher loads together, so their rowids are one
-    run). The statement may select some rows (one source): the halves are of the range
-    they span. Fewer rowids than SPLIT_READ_ROWS are read whole on the first connection.
-    If the publisher swapped the file in while the connections opened, the halves could
-    come from two different nights: the rows are then read whole, anew. Every path returns
-    the declared column types."""
-    import adbc_driver_sqlite.dbapi as adbc
-
-    path = engine.url.database
-    before = _inode(path)
-    with adbc.connect(path) as first, adbc.connect(path) as second:
-        if _inode(path) != before:
-            return _declared(_from_sqlite(engine, statement), statement)
-        low, high = _rowid_bounds(engine, first, table, statement)
-        if high is None or high - low < SPLIT_READ_ROWS:
-            return _declared(_fetch_sqlite(first, *_sqlite_query(engine, statement)), statement)
-        middle = (low + high) // 2
-        rowid = literal_column("rowid")
-        halves = [
-            (first, *_sqlite_query(engine, statement.where(rowid <= middle))),
-            (second, *_sqlite_query(engine, statement.where(rowid > middle))),
-        ]
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            parts = list(pool.map(lambda half: _fetch_sqlite(*half), halves))
-    # Each half guessed its own types: both are cast to the declared ones to be joined.
-    return pa.concat_tables(_declared(part, statement) for part in parts)
-
-
 def _declared_types(statement: Select) -> dict[str, pa.DataType]:
     return {c.name: _arrow_type(c) for c in statement.selected_columns}
 
@@ -185,18 +124,15 @@ def _declared(rows: pa.Table, statement: Select) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def read_table_rows(engine: Engine, table: Table, statement: Select) -> pa.Table:
-    """The rows `statement` selects from `table` (in rowid order on SQLite, read in two
-    halves at once when there are many), in their declared types."""
-    if engine.dialect.name == "sqlite":
-        return _split_from_sqlite(engine, table, statement)
+def read_rows(engine: Engine, statement: Select) -> pa.Table:
+    """The rows of `statement`, in the column types the schema declares."""
     return _declared(read_arrow(engine, statement), statement)
 
 
 def read_columns(engine: Engine, table: Table, columns: list[str]) -> pa.Table:
     """Whole columns of one table, every row, in their declared types; the quality checks
     read each fact table this way after every publish."""
-    return read_table_rows(engine, table, select(*(table.c[c] for c in columns)))
+    return read_rows(engine, select(*(table.c[c] for c in columns)))
 
 
 def release_unused_memory() -> None:
@@ -204,8 +140,7 @@ def release_unused_memory() -> None:
 
     Arrow's allocator keeps freed blocks for reuse, and they still count as the process's
     resident memory. Once the publisher has let go of a whole night's columns, what follows
-    (indexing, cutting the audience files) would otherwise start from that high-water mark:
-    at 4M rows, 0.9 GiB more held while the files were indexed and copied."""
+    (indexing, building the audience files) would otherwise start from that high-water mark."""
     pa.default_memory_pool().release_unused()
 
 

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import queue
-import threading
-from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -20,24 +17,37 @@ from sqlalchemy import Date, DateTime, Integer, Table
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from odc_pipeline.warehouse.schema import metadata
+from odc_pipeline.warehouse.schema import warehouse_tables
 
 _COPY_CHUNK = 100_000
-#: Arrow tables to append to warehouse tables (see `sqlite_arrow`).
-Bulk = list[tuple[Table, pa.Table]]
 
 
 def create_tables(connection: Connection) -> None:
     """Every warehouse table, empty and without secondary indexes (see `create_indexes`)."""
-    for table in metadata.sorted_tables:
+    for table in warehouse_tables():
         connection.execute(CreateTable(table))
 
 
 def create_indexes(connection: Connection) -> None:
     """The indexes analysts join and filter on, built once the rows are in."""
-    for table in metadata.sorted_tables:
+    for table in warehouse_tables():
         for index in table.indexes:
             connection.execute(CreateIndex(index))
+
+
+def _prepared(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """Refuse unknown columns; dates as dates whatever the frame held."""
+    unknown = [c for c in frame.columns if c not in table.c]
+    if unknown:
+        raise ValueError(f"columns {unknown} are not in table {table.name}")
+    dates = [
+        c
+        for c in frame.columns
+        if isinstance(table.c[c].type, Date) and not isinstance(table.c[c].type, DateTime)
+    ]
+    if dates:
+        frame = frame.assign(**{c: pd.to_datetime(frame[c]).dt.date for c in dates})
+    return frame
 
 
 def _arrow(table: Table, frame: pd.DataFrame) -> pa.Table | None:
@@ -53,8 +63,23 @@ def _arrow(table: Table, frame: pd.DataFrame) -> pa.Table | None:
         return None
 
 
+def sqlite_rows(table: Table, frame: pd.DataFrame) -> pa.Table:
+    """A frame as the Arrow table `ingest_sqlite` appends to `table`."""
+    arrow = _arrow(table, _prepared(table, frame))
+    if arrow is None:
+        raise ValueError(f"rows for {table.name} mix types in one column")
+    return arrow
+
+
+def ingest_sqlite(cursor, table: Table, frame: pd.DataFrame) -> None:
+    """Append a frame's rows to a table of a SQLite file through an ADBC cursor: bound in C,
+    not one Python call per row."""
+    if len(frame):
+        cursor.adbc_ingest(table.name, sqlite_rows(table, frame), mode="append")
+
+
 def _csv_chunks(table: Table, frame: pd.DataFrame):
-    """CSV text in chunks: Arrow's writer (multi-threaded C++), pandas' for odd columns."""
+    """CSV text in chunks: Arrow's writer, pandas' for columns Arrow cannot type."""
     arrow = _arrow(table, frame)
     for start in range(0, len(frame), _COPY_CHUNK):
         if arrow is not None:
@@ -75,14 +100,18 @@ def _csv_chunks(table: Table, frame: pd.DataFrame):
             )
 
 
-def _copy_postgres(connection: Connection, table: Table, frame: pd.DataFrame) -> None:
-    """Bulk-load with COPY (CSV) on the transaction's own connection: one stream, no inserts.
+def copy_frame(connection: Connection, table: Table, frame: pd.DataFrame) -> None:
+    """Append a frame's rows to a PostgreSQL table with COPY (CSV), in the connection's
+    transaction: one stream, no inserts.
 
-    The table name is left unqualified so that it lands in the schema the publisher is
-    building (its `search_path`). The server parses one chunk while the next is written.
+    The table name is left unqualified so that the rows land in the schema the publisher is
+    building (its `search_path`).
     """
+    if frame.empty:
+        return
     from psycopg import sql
 
+    frame = _prepared(table, frame)
     names = sql.SQL(", ").join(sql.Identifier(c) for c in frame.columns)
     # Readers never keep empty strings (an empty cell is None), so an empty field is NULL
     # whether pandas quoted it or not.
@@ -93,83 +122,3 @@ def _copy_postgres(connection: Connection, table: Table, frame: pd.DataFrame) ->
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         for chunk in _csv_chunks(table, frame):
             copy.write(chunk)
-
-
-def _prepared(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
-    """Refuse unknown columns; dates as dates whatever the frame held."""
-    unknown = [c for c in frame.columns if c not in table.c]
-    if unknown:
-        raise ValueError(f"columns {unknown} are not in table {table.name}")
-    dates = [
-        c
-        for c in frame.columns
-        if isinstance(table.c[c].type, Date) and not isinstance(table.c[c].type, DateTime)
-    ]
-    if dates:
-        frame = frame.assign(**{c: pd.to_datetime(frame[c]).dt.date for c in dates})
-    return frame
-
-
-def sqlite_arrow(table: Table, frame: pd.DataFrame) -> pa.Table:
-    """A frame as the Arrow table `ingest_sqlite` appends to `table`."""
-    arrow = _arrow(table, _prepared(table, frame))
-    if arrow is None:
-        raise ValueError(f"rows for {table.name} mix types in one column")
-    return arrow
-
-
-def ingest_sqlite(path: Path, loads: Bulk) -> None:
-    """Append Arrow tables (see `sqlite_arrow`) to tables of a SQLite file through ADBC: bound
-    in C, about four times faster than Python's executemany. The file must not be open for
-    writing."""
-    loader = BackgroundIngest(path)
-    loader.put(loads)
-    loader.close()
-
-
-class BackgroundIngest:
-    """Appends Arrow tables to one SQLite file through ADBC (as `ingest_sqlite`), in a thread
-    of its own, as they are put: the file loads while its caller prepares the next rows. The
-    file must not be open for writing elsewhere until `close`."""
-
-    def __init__(self, path: Path) -> None:
-        self._queue: queue.Queue[tuple[Table, pa.Table] | None] = queue.Queue()
-        self._error: BaseException | None = None
-        # A daemon: a caller that dies without `close` does not keep the process alive.
-        self._thread = threading.Thread(target=self._run, args=(path,), name="ingest", daemon=True)
-        self._thread.start()
-
-    def _run(self, path: Path) -> None:
-        import adbc_driver_sqlite.dbapi as adbc
-
-        try:
-            with adbc.connect(str(path)) as connection, connection.cursor() as cursor:
-                while (item := self._queue.get()) is not None:
-                    table, rows = item
-                    if rows.num_rows:
-                        cursor.adbc_ingest(table.name, rows, mode="append")
-                connection.commit()
-        except BaseException as exc:  # handed to the publisher's thread by `put` or `close`
-            self._error = exc
-            while self._queue.get() is not None:  # let `close` through
-                pass
-
-    def put(self, rows: Bulk) -> None:
-        if self._error is not None:
-            raise self._error
-        for item in rows:
-            self._queue.put(item)
-
-    def close(self) -> None:
-        """Wait until every table is in and committed; raise what went wrong, if anything."""
-        self._queue.put(None)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-
-def copy_frame(connection: Connection, table: Table, frame: pd.DataFrame) -> None:
-    """Append a frame's rows to a PostgreSQL table with COPY, in the connection's transaction."""
-    if frame.empty:
-        return
-    _copy_postgres(connection, table, _prepared(table, frame))

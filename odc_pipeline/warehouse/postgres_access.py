@@ -19,9 +19,9 @@ from psycopg import sql
 from sqlalchemy.engine import Connection
 
 from odc_pipeline.warehouse.audiences import (
-    BY_SOURCE,
     SHARED_WHOLE,
     Audience,
+    by_source_tables,
     source_condition,
 )
 from odc_pipeline.warehouse.schema import dim_source
@@ -64,7 +64,7 @@ def _ensure_role(raw, name: str, member_of: str | None) -> None:
         except Exception as error:  # psycopg.errors.InsufficientPrivilege and kin
             raise AccessSetupError(
                 f"could not create the reader role {name!r}: {error}. Publish as a user with "
-                "CREATEROLE once, or create the roles listed in the README by hand."
+                "CREATEROLE once, or create the roles listed in docs/warehouse.md by hand."
             ) from error
     if member_of:
         raw.execute(
@@ -115,7 +115,7 @@ def create_audience_schemas(
             + sql.SQL(rendered)
             + sql.SQL(")")
         ).as_string(raw)
-        for table in BY_SOURCE:
+        for table in by_source_tables():
             raw.execute(_view(audience.schema, core, table.name, sources_seen))
         # The analyst views, over this audience's own rows.
         raw.execute(sql.SQL("SET LOCAL search_path TO {}").format(schema))

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from odc_pipeline.warehouse.engine import make_engine
-from odc_pipeline.warehouse.schema import metadata
+from odc_pipeline.warehouse.schema import warehouse_tables
 from odc_pipeline.warehouse.views import VIEWS
 
 _READING = re.compile(r"^\s*(select|with|explain|values)\b", re.IGNORECASE)
@@ -63,7 +63,7 @@ def run_query(url: str, sql: str, params: dict | None = None) -> pd.DataFrame:
 
 def table_query(table: str, where: list[str], limit: int | None) -> tuple[str, dict]:
     """SELECT * FROM a known table or view, filtered by column=value pairs (values bound)."""
-    known = {t.name: [c.name for c in t.columns] for t in metadata.sorted_tables}
+    known = {t.name: [c.name for c in t.columns] for t in warehouse_tables()}
     if table not in known and table not in VIEWS:
         raise QueryRefused(
             f"no table {table!r}; tables: {', '.join(sorted(known))}; views: {', '.join(VIEWS)}"

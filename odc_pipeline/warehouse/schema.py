@@ -22,6 +22,9 @@ from sqlalchemy import (
     Text,
 )
 
+from odc_pipeline.kinds import KINDS, DatasetKind
+from odc_pipeline.kinds import Column as KindColumn
+
 metadata = MetaData()
 
 dim_region = Table(
@@ -96,106 +99,82 @@ def _region_columns() -> list[Column]:
     ]
 
 
-def _fact_table(
-    name: str,
-    *columns,
-    indexes: dict[str, tuple[str, ...]] | None = None,
-    per_election: bool = True,
-) -> Table:
-    """A fact table: the kind's own columns, then region and provenance columns and indexes.
+def _sql_type(column: KindColumn):
+    """The SQL type of a declared column. Whole numbers take the smallest integer type their
+    declared range fits: counts without an upper bound are 64-bit."""
+    if column.type == "text":
+        return String(column.max_length) if column.max_length else Text
+    if column.type == "decimal":
+        return Float
+    if column.type == "date":
+        return Date
+    high = column.maximum
+    if high is not None and high <= 32_767:
+        return SmallInteger
+    if high is not None and high <= 2_147_483_647:
+        return Integer
+    return BigInteger
 
-    Statistics about regions belong to a year, not to an election: `per_election=False`.
-    """
-    election = [
-        Column("election", Text, nullable=False, comment="Election, e.g. pemilu or pilkada")
-    ]
+
+def _kind_column(column: KindColumn) -> Column:
+    """The fact table's column for a declared one. A personal value is never stored: its
+    salted hash is, under `<name>_hash`."""
+    if column.personal:
+        return Column(
+            column.published_name,
+            String(64),
+            comment=f"Salted SHA-256 (ODC_HASH_SALT) of {column.name}, {column.description}; "
+            "the value itself is never stored",
+            info={"personal": True},
+        )
+    return Column(
+        column.name,
+        _sql_type(column),
+        nullable=column.nullable,
+        comment=column.description,
+        info={"declared": column},
+    )
+
+
+def _build_fact_table(kind: DatasetKind) -> Table:
+    """A kind's fact table: its declared columns, then region and provenance columns, and
+    indexes on region, source and what the declaration asks for."""
+    name = kind.fact_table
+    indexes = kind.indexes
     return Table(
         name,
         metadata,
-        *(election if per_election else []),
-        Column("year", SmallInteger, nullable=False),
-        *columns,
+        *(_kind_column(column) for column in kind.columns),
         *_region_columns(),
         *_provenance_columns(),
         # A kind whose own index starts with region_code needs no second one: every join
         # to dim_region can use the longer one, and each index costs time at every publish.
         *(
             [Index(f"ix_{name}_region", "region_code")]
-            if not any(cols[0] == "region_code" for cols in (indexes or {}).values())
+            if not any(cols[0] == "region_code" for cols in indexes.values())
             else []
         ),
         Index(f"ix_{name}_source", "source_id"),
-        *(Index(f"ix_{name}_{suffix}", *cols) for suffix, cols in (indexes or {}).items()),
+        *(Index(f"ix_{name}_{suffix}", *cols) for suffix, cols in indexes.items()),
+        info={"kind": kind},
     )
 
 
-fact_election_results = _fact_table(
-    "fact_election_results",
-    Column("contest", String(32), nullable=False, comment="presiden, dpr, dpd, dprd_provinsi, ..."),
-    Column(
-        "candidate",
-        Text,
-        nullable=False,
-        comment="Party or candidate (pair) as the source names it",
-    ),
-    Column("votes", BigInteger, nullable=False),
-    Column(
-        "valid_ballots",
-        BigInteger,
-        comment="Valid ballots in the region, when the source gives them",
-    ),
-    Column("invalid_ballots", BigInteger),
-    Column(
-        "station_number",
-        String(16),
-        comment="Polling station (TPS) number, when the source reports per station",
-    ),
-    # The discrepancy view joins on the whole natural key; region first, as it is the most selective.
-    indexes={"key": ("region_code", "candidate", "election", "year", "contest")},
-)
+def fact_table(kind: DatasetKind) -> Table:
+    """The fact table of a kind, made from its declaration the first time it is asked for
+    (and again if the declaration under that name changed)."""
+    existing = metadata.tables.get(kind.fact_table)
+    if existing is not None and existing.info.get("kind") is kind:
+        return existing
+    if existing is not None:
+        metadata.remove(existing)
+    return _build_fact_table(kind)
 
-fact_voter_counts = _fact_table(
-    "fact_voter_counts",
-    Column("registered_male", BigInteger, nullable=False),
-    Column("registered_female", BigInteger, nullable=False),
-    Column(
-        "registered_total", BigInteger, comment="As the source gives it (checked = male + female)"
-    ),
-)
 
-fact_polling_stations = _fact_table(
-    "fact_polling_stations",
-    Column("station_number", String(16), nullable=False, comment="TPS number as written, e.g. 001"),
-    Column("registered_voters", Integer, nullable=False),
-)
+def fact_tables() -> dict[str, Table]:
+    """The fact table of every declared kind, by kind name."""
+    return {name: fact_table(kind) for name, kind in KINDS.items()}
 
-fact_incident_reports = _fact_table(
-    "fact_incident_reports",
-    Column("date", Date, nullable=False),
-    Column("category", String(32), nullable=False),
-    Column("description", Text, nullable=False),
-    Column("report_id", Text),
-    Column(
-        "reporter_contact_hash",
-        String(64),
-        comment="Salted SHA-256 of the reporter's contact (ODC_HASH_SALT); the contact itself is never stored",
-    ),
-    indexes={"date": ("date",), "category": ("category",)},
-)
-
-fact_region_statistics = _fact_table(
-    "fact_region_statistics",
-    Column("indicator", Text, nullable=False, comment="What is measured, e.g. jumlah_penduduk"),
-    Column(
-        "category",
-        Text,
-        comment="The part of the region's population measured (e.g. LAKI-LAKI), or a status",
-    ),
-    Column("value", Float, nullable=False, comment="The figure, in `unit`"),
-    Column("unit", Text, comment="As the source gives it, e.g. JIWA or RIBU JIWA"),
-    indexes={"key": ("region_code", "indicator", "year")},
-    per_election=False,
-)
 
 quarantine = Table(
     "quarantine",
@@ -311,12 +290,24 @@ meta_columns = Table(
     Column("data_type", String(32), nullable=False, comment="SQL type"),
     Column("nullable", Boolean, nullable=False, comment="Whether the column may be empty"),
     Column("description", Text, nullable=False, comment="What the column holds"),
+    Column("unit", Text, comment="What one unit of the value is, where it is a quantity"),
+    Column(
+        "valid_values",
+        Text,
+        comment="The values the column may hold (a range or a list), where they are declared",
+    ),
 )
 
-FACT_TABLES: dict[str, Table] = {
-    "election_results": fact_election_results,
-    "voter_counts": fact_voter_counts,
-    "polling_stations": fact_polling_stations,
-    "incident_reports": fact_incident_reports,
-    "region_statistics": fact_region_statistics,
-}
+
+def warehouse_tables() -> list[Table]:
+    """Every published table, in the order a version of the warehouse is created."""
+    return [
+        dim_region,
+        dim_organization,
+        dim_source,
+        *fact_tables().values(),
+        quarantine,
+        region_review,
+        load_audit,
+        meta_columns,
+    ]

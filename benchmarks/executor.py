@@ -1,7 +1,7 @@
 """The night as a server runs it: step processes forked from the preloading server (the
 project's default) against step processes spawned afresh (Dagster's own default).
 
-    python -m odc_pipeline.bench executor [--rows 2000000] [--seed 7] [--repeat 1]
+    python -m benchmarks executor [--rows 2000000] [--seed 7] [--repeat 1]
 
 `bench pipeline` runs every step in one process, to time the stages alone. A server runs
 `materialize_all` with `dagster job execute` (or the daemon's equivalent): a run process, and
@@ -18,28 +18,25 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import dagster as dg
 import yaml
 
-from odc_pipeline.bench.memory import MemorySampler, tree_pss_bytes
-from odc_pipeline.bench.pipeline import GIB, QUIET, step_windows, workload_folder
-from odc_pipeline.bench.results import RESULTS_DIR, save
-from odc_pipeline.bench.workload import DEFAULT_ROWS, DEFAULT_SEED
+from benchmarks.memory import run_measured
+from benchmarks.pipeline import GIB, QUIET, step_windows, workload_folder
+from benchmarks.results import RESULTS_DIR, save
+from benchmarks.workload import DEFAULT_ROWS, DEFAULT_SEED
 from odc_pipeline.defs.build import ALL_ASSETS_JOB
 from odc_pipeline.defs.execution import job_command
 from odc_pipeline.defs.executors import EXECUTOR_VARIABLE
 from odc_pipeline.defs.partitions import current_year
 from odc_pipeline.registry import load_registry
-from odc_pipeline.settings import PROJECT_ROOT, scratch_environment
+from odc_pipeline.settings import PROJECT_ROOT
+from odc_pipeline_tests.scratch import scratch_environment
 
 #: Run config of each measured start method; `forkserver` adds nothing to the project's default.
-#: How often the process tree's memory is read: each read opens every process's smaps_rollup.
-SAMPLE_SECONDS = 0.25
 START_METHODS = {
     "spawn": {"execution": {"config": {"multiprocess": {"start_method": {"spawn": {}}}}}},
     "forkserver": {},
@@ -62,41 +59,32 @@ def run_night(registry: Path, start_method: str) -> dict:
             "-c",
             str(config),
         ]
-        start = time.time()
-        process = subprocess.Popen(
-            command,
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        with MemorySampler(SAMPLE_SECONDS, lambda: tree_pss_bytes(process.pid)) as memory:
-            try:
-                output, _ = process.communicate(timeout=3600)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                raise
-        seconds = time.time() - start
-        if process.returncode != 0:
-            raise RuntimeError(f"the {start_method} run failed:\n{output[-4000:]}")
+        night = run_measured(command, PROJECT_ROOT, env)
+        if night["returncode"] != 0:
+            raise RuntimeError(f"the {start_method} run failed:\n{night['output'][-4000:]}")
         with dg.DagsterInstance.from_config(str(home)) as instance:
             (run,) = instance.get_runs()
             windows = step_windows(instance, run.run_id)
     return {
-        "seconds": round(seconds, 2),
+        "seconds": round(night["seconds"], 2),
         "steps": len(windows),
         "step_seconds": round(sum(end - begin for _, begin, end in windows), 2),
-        "peak_pss_gib": round(max((b for _, b in memory.samples), default=0) / GIB, 2),
+        "peak_pss_gib": round(night["peak_pss_bytes"] / GIB, 2),
     }
 
 
-def run(rows: int, seed: int, repeat: int = 1, root: Path = RESULTS_DIR) -> dict:
-    """Measure both start methods (alternating, the fastest of `repeat` each) and save."""
+def run(
+    rows: int,
+    seed: int,
+    repeat: int = 1,
+    root: Path = RESULTS_DIR,
+    methods: tuple[str, ...] = tuple(START_METHODS),
+) -> dict:
+    """Measure the start methods (alternating, the fastest of `repeat` each) and save."""
     registry = workload_folder(rows, seed, root) / "sources.yaml"
-    measured: dict[str, list[dict]] = {method: [] for method in START_METHODS}
+    measured: dict[str, list[dict]] = {method: [] for method in methods}
     for _ in range(repeat):
-        for method in START_METHODS:
+        for method in methods:
             measured[method].append(run_night(registry, method))
     fastest = {m: min(runs, key=lambda r: r["seconds"]) for m, runs in measured.items()}
     manifest = json.loads((registry.parent / "workload.json").read_text(encoding="utf-8"))
@@ -106,10 +94,11 @@ def run(rows: int, seed: int, repeat: int = 1, root: Path = RESULTS_DIR) -> dict
         "cpus": os.cpu_count(),
         "start_methods": fastest,
         "runs_seconds": {m: [r["seconds"] for r in runs] for m, runs in measured.items()},
-        "forkserver_over_spawn": round(
-            fastest["forkserver"]["seconds"] / fastest["spawn"]["seconds"], 2
-        ),
     }
+    both = len(fastest) == len(START_METHODS)
+    if both:
+        ratio = fastest["forkserver"]["seconds"] / fastest["spawn"]["seconds"]
+        result["forkserver_over_spawn"] = round(ratio, 2)
     lines = [
         f"# The night on the multiprocess executor ({result['rows']:,} rows, seed {seed}, "
         f"{result['cpus']} cores)",
@@ -121,8 +110,8 @@ def run(rows: int, seed: int, repeat: int = 1, root: Path = RESULTS_DIR) -> dict
             for m, r in fastest.items()
         ),
         "",
-        f"forkserver / spawn: **{result['forkserver_over_spawn']}x** (fastest of {repeat} each; "
-        f"runs: {json.dumps(result['runs_seconds'])})",
+        (f"forkserver / spawn: **{result['forkserver_over_spawn']}x** " if both else "")
+        + f"(fastest of {repeat} each; runs: {json.dumps(result['runs_seconds'])})",
     ]
     text = "\n".join(lines)
     save("executor", result, text, root)
@@ -131,10 +120,14 @@ def run(rows: int, seed: int, repeat: int = 1, root: Path = RESULTS_DIR) -> dict
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m odc_pipeline.bench executor")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks executor")
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--start-methods", default=",".join(START_METHODS), help="comma-separated: spawn,forkserver"
+    )
     args = parser.parse_args(argv)
-    run(args.rows, args.seed, args.repeat)
+    methods = tuple(m for m in args.start_methods.split(",") if m)
+    run(args.rows, args.seed, args.repeat, methods=methods)
     return 0

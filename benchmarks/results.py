@@ -1,15 +1,20 @@
-"""Write benchmark results to `bench/results.json` (merged by benchmark) and a Markdown table."""
+"""Write benchmark results to `bench/results.json` (merged by benchmark) and a Markdown table.
+
+`ODC_BENCH_RESULTS` moves the folder (the tests run the benchmarks small, into a folder of
+their own); the generated workloads are kept there too.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
 from odc_pipeline.settings import PROJECT_ROOT
 
-RESULTS_DIR = PROJECT_ROOT / "bench"
+RESULTS_DIR = Path(os.environ.get("ODC_BENCH_RESULTS") or PROJECT_ROOT / "bench")
 
 
 def save(name: str, result: dict, markdown: str, folder: Path = RESULTS_DIR) -> Path:
@@ -32,6 +37,4 @@ def save(name: str, result: dict, markdown: str, folder: Path = RESULTS_DIR) -> 
 
 
 def _cpus() -> int:
-    import os
-
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

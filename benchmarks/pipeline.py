@@ -1,6 +1,6 @@
 """The whole nightly pipeline over the generated workload, stage by stage, against a floor.
 
-    python -m odc_pipeline.bench pipeline [--rows 2000000] [--seed 7] [--warehouse sqlite,postgres]
+    python -m benchmarks pipeline [--rows 2000000] [--seed 7] [--warehouse sqlite,postgres]
                                           [--scales 500000,1000000,2000000,4000000]
 
 For each warehouse, the `materialize_all` job runs in this process over the workload of
@@ -40,18 +40,21 @@ from unittest import mock
 import dagster as dg
 import numpy as np
 
-from odc_pipeline.bench.cpu import CpuSampler
-from odc_pipeline.bench.floor import measure_floor
-from odc_pipeline.bench.memory import MemorySampler, peak_rss_bytes
-from odc_pipeline.bench.results import RESULTS_DIR, save
-from odc_pipeline.bench.workload import DEFAULT_ROWS, DEFAULT_SEED, generate
-from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
-from odc_pipeline.defs.execution import execute_without_capture
-from odc_pipeline.registry import load_registry
-from odc_pipeline.settings import ROLE_PREFIX_VARIABLE, WAREHOUSE_URL_VARIABLE, scratch_settings
+from benchmarks.cpu import CpuSampler
+from benchmarks.floor import measure_floor
+from benchmarks.memory import MemorySampler, peak_rss_bytes
+from benchmarks.results import RESULTS_DIR, save
+from benchmarks.workload import DEFAULT_ROWS, DEFAULT_SEED, generate
+from odc_pipeline.defs.execution import execute_here
+from odc_pipeline.settings import ROLE_PREFIX_VARIABLE, WAREHOUSE_URL_VARIABLE
 from odc_pipeline.warehouse.engine import make_engine
-from odc_pipeline.warehouse.scratch import drop_roles, temporary_database
 from odc_pipeline.warehouse.summary import run_summary
+from odc_pipeline_tests.scratch import (
+    drop_roles,
+    scratch_environment,
+    scratch_settings,
+    temporary_database,
+)
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 STAGES = ("pull", "read", "validate", "harmonize", "publish", "quality checks")
@@ -159,17 +162,21 @@ def run_pipeline(
 ) -> dict:
     """One full night over the workload; seconds, rows/s and peak memory per stage."""
     settings = scratch_settings(scratch, registry_path)
-    registry = load_registry(registry_path)
     gc.collect()
-    with _environment(**{WAREHOUSE_URL_VARIABLE: warehouse_url, ROLE_PREFIX_VARIABLE: role_prefix}):
-        defs = build_definitions(settings, registry)
+    scratch_env = scratch_environment(scratch, registry_path)
+    paths = {
+        k: scratch_env[k]
+        for k in ("ODC_SOURCES", "ODC_WAREHOUSE_DIR", "ODC_STORAGE_DIR", "ODC_SNAPSHOT_DIR")
+    }
+    with _environment(
+        **paths, **{WAREHOUSE_URL_VARIABLE: warehouse_url, ROLE_PREFIX_VARIABLE: role_prefix}
+    ):
+        # As `make run` runs it: the job rebuilt from these settings, in this process.
         instance = dg.DagsterInstance.ephemeral()
         with MemorySampler() as memory, CpuSampler() as cpu, _profiled(warehouse_url):
             cpu_start = time.process_time()
             start = time.time()
-            result = execute_without_capture(
-                defs.resolve_job_def(ALL_ASSETS_JOB), instance=instance, run_config=QUIET
-            )
+            result = execute_here(instance=instance, run_config=QUIET)
             total = time.time() - start
             cpu_seconds = time.process_time() - cpu_start
     if not result.success:
@@ -261,7 +268,7 @@ def _one_warehouse(registry_path: Path, kind: str, postgres_admin: str, repeat: 
                             registry_path, Path(tempfile.mkdtemp(dir=scratch)), url, prefix
                         )
                 finally:
-                    drop_roles(postgres_admin, prefix)
+                    drop_roles(prefix, postgres_admin)
 
         floor, floor_totals = _fastest(floor_once, repeat)
         pipeline, pipeline_totals = _fastest(pipeline_once, repeat)
@@ -422,7 +429,7 @@ def run(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m odc_pipeline.bench pipeline")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks pipeline")
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--warehouse", default="sqlite,postgres")

@@ -1,6 +1,6 @@
 """Region matching benchmark: quality on a labelled set, and throughput on millions of rows.
 
-    python -m odc_pipeline.bench regions [--rows N] [--real DIR]
+    python -m benchmarks regions [--rows N] [--real DIR]
 
 Quality: precision (automatic matches that are right) and recall (labelled regions matched
 automatically) per category, the share sent to review, and Kota/Kabupaten confusions.
@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from odc_pipeline.bench.region_eval import EvalItem, real_items, synthetic_items
-from odc_pipeline.bench.results import save
+from benchmarks.region_eval import EvalItem, real_items, synthetic_items
+from benchmarks.results import save
 from odc_pipeline.regions import harmonize_regions, load_reference, load_region_tables
 from odc_pipeline.regions.harmonize import _resolve_row
 from odc_pipeline.regions.index import build_index, name_key_for_level
@@ -200,7 +200,7 @@ def run(rows: int, distinct: int, naive_rows: int, real_dir: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m odc_pipeline.bench regions")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks regions")
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--distinct", type=int, default=20_000)
     parser.add_argument("--naive-rows", type=int, default=100_000)

@@ -1,4 +1,4 @@
-"""`python -m odc_pipeline.bench NAME [options]`: run one benchmark and save its results.
+"""`python -m benchmarks NAME [options]`: run one benchmark and save its results.
 
 `all` (what `make bench` runs) measures the whole pipeline against its floor on SQLite and
 PostgreSQL with the linearity fit, then each stage benchmark: region matching, validation
@@ -14,14 +14,15 @@ import sys
 
 #: Name -> module whose `main(argv)` runs it.
 BENCHMARKS = {
-    "generate": "odc_pipeline.bench.workload",
-    "pipeline": "odc_pipeline.bench.pipeline",
-    "regions": "odc_pipeline.bench.regions",
-    "validation": "odc_pipeline.bench.validation",
-    "publish": "odc_pipeline.bench.publish",
-    "nightly": "odc_pipeline.bench.nightly",
-    "executor": "odc_pipeline.bench.executor",
-    "celery": "odc_pipeline.bench.celery",
+    "generate": "benchmarks.workload",
+    "pipeline": "benchmarks.pipeline",
+    "regions": "benchmarks.regions",
+    "validation": "benchmarks.validation",
+    "publish": "benchmarks.publish",
+    "nightly": "benchmarks.nightly",
+    "executor": "benchmarks.executor",
+    "celery": "benchmarks.celery",
+    "against": "benchmarks.against",
 }
 ALL = (
     ("pipeline", ["--repeat", "3", "--scales", "500000,1000000,2000000,4000000"]),
@@ -43,7 +44,7 @@ def main(argv: list[str]) -> int:
         failures = [name for name, args in ALL if _run(name, args) != 0]
         return 1 if failures else 0
     if len(argv) < 2 or argv[1] not in BENCHMARKS:
-        print(f"usage: python -m odc_pipeline.bench {{all,{','.join(BENCHMARKS)}}} [options]")
+        print(f"usage: python -m benchmarks {{all,{','.join(BENCHMARKS)}}} [options]")
         return 2
     return _run(argv[1], argv[2:])
 

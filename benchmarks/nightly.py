@@ -1,6 +1,6 @@
 """A night with new files against a night with nothing new.
 
-    python -m odc_pipeline.bench nightly [--rows N]
+    python -m benchmarks nightly [--rows N]
 
 Three sources (CSV, village-level results, N rows in all) are pulled, read, validated,
 harmonized and published once (the full night). Then a second night pulls them again, finds
@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from odc_pipeline.bench.results import save
+from benchmarks.results import save
 from odc_pipeline.defs.automation import PULL_JOB
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.regions import load_reference
 from odc_pipeline.registry import load_registry
-from odc_pipeline.settings import scratch_settings
+from odc_pipeline_tests.scratch import scratch_settings
 
 ORGANIZATIONS = ("alpha", "beta", "gamma")
 
@@ -109,7 +109,7 @@ def run(rows: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m odc_pipeline.bench nightly")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks nightly")
     parser.add_argument("--rows", type=int, default=300_000)
     args = parser.parse_args(argv)
     run(args.rows)

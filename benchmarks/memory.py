@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import resource
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -97,3 +98,24 @@ class MemorySampler:
         """Highest sample taken in [start, end] (wall-clock seconds), or 0."""
         inside = [rss for at, rss in self.samples if start <= at <= end]
         return max(inside, default=0)
+
+
+def run_measured(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 3600) -> dict:
+    """Run `command` to its end: seconds from launch to exit, the peak proportional set size
+    of its whole process tree (sampled every quarter second), its output and exit code."""
+    start = time.time()
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    with MemorySampler(0.25, lambda: tree_pss_bytes(process.pid)) as memory:
+        try:
+            output, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    return {
+        "seconds": time.time() - start,
+        "peak_pss_bytes": max((b for _, b in memory.samples), default=0),
+        "output": output,
+        "returncode": process.returncode,
+    }

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from odc_pipeline.bench.memory import MemorySampler
+from benchmarks.memory import MemorySampler
 
 
 class CpuSampler(MemorySampler):

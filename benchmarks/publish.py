@@ -1,6 +1,6 @@
 """Publishing benchmark: N fact rows into SQLite and PostgreSQL, against `DataFrame.to_sql`.
 
-    python -m odc_pipeline.bench publish [--rows N] [--postgres URL]
+    python -m benchmarks publish [--rows N] [--postgres URL]
 
 For each engine, in the same run: the project's whole publish of one source with N
 election-result rows (a new version built beside the live one, loaded with COPY on PostgreSQL
@@ -16,44 +16,17 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from odc_pipeline.bench.results import save
+from benchmarks.results import save
 from odc_pipeline.regions import load_reference
 from odc_pipeline.validation.quarantine import empty_quarantine
 from odc_pipeline.warehouse.batches import SourceBatch
 from odc_pipeline.warehouse.engine import make_engine
 from odc_pipeline.warehouse.publish import publish
-from odc_pipeline.warehouse.scratch import temporary_database
+from odc_pipeline_tests.scratch import fact_frame, temporary_database
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
-
-def fact_frame(rows: int, seed: int = 3) -> pd.DataFrame:
-    """Election results at village level, with the columns the fact table holds."""
-    reference = load_reference()
-    villages = reference.loc[reference["level"] == 4, "region_code"].to_numpy()
-    rng = np.random.default_rng(seed)
-    return pd.DataFrame(
-        {
-            "election": "pemilu",
-            "year": 2024,
-            "contest": "presiden",
-            "candidate": np.tile(np.array(["01", "02", "03"], dtype=object), rows // 3 + 1)[:rows],
-            "votes": rng.integers(0, 300, size=rows),
-            "valid_ballots": rng.integers(300, 600, size=rows),
-            "invalid_ballots": rng.integers(0, 10, size=rows),
-            "region_code": villages[rng.integers(0, len(villages), size=rows)],
-            "region_level": 4,
-            "region_value": "x",
-            "region_method": "code",
-            "region_score": 100.0,
-            "region_rule": "bench",
-            "source_row": np.arange(2, rows + 2),
-            "file_hash": "0" * 64,
-        }
-    )
 
 
 def _measure(url: str, facts: pd.DataFrame, regions: pd.DataFrame) -> dict:
@@ -113,7 +86,7 @@ def run(rows: int, postgres_admin: str | None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m odc_pipeline.bench publish")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks publish")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument(
         "--postgres", default=DEFAULT_POSTGRES, help="admin URL; empty to skip PostgreSQL"

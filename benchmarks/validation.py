@@ -1,6 +1,6 @@
 """Validation benchmark: the election-results path on N rows, against Great Expectations.
 
-    python -m odc_pipeline.bench validation [--rows N]
+    python -m benchmarks validation [--rows N]
 
 Measures, on the same synthetic frame in the same run: the whole validate step (text cells →
 typed, checked rows plus quarantine), the pandera model alone on the typed frame, and an
@@ -16,9 +16,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from odc_pipeline.bench.results import save
+from benchmarks.results import save
+from odc_pipeline.kinds import CONTESTS
 from odc_pipeline.registry.model import SourceEntry
-from odc_pipeline.validation.models import CONTESTS, ElectionResultsModel
+from odc_pipeline.validation.schemas import schema_for
 from odc_pipeline.validation.validate import validate_source
 
 ENTRY = SourceEntry.model_validate(
@@ -126,7 +127,7 @@ def run(rows: int) -> dict:
     validate_seconds = time.perf_counter() - start
     typed = outcome.valid
     start = time.perf_counter()
-    ElectionResultsModel.validate(typed, lazy=True)
+    schema_for("election_results").validate(typed, lazy=True)
     pandera_seconds = time.perf_counter() - start
     gx_seconds, gx_success = _gx_suite(typed)
     result = {
@@ -161,7 +162,7 @@ def run(rows: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m odc_pipeline.bench validation")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks validation")
     parser.add_argument("--rows", type=int, default=1_000_000)
     run(parser.parse_args(argv).rows)
     return 0

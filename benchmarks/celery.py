@@ -1,0 +1,105 @@
+"""One Celery worker against two, on the benchmark workload.
+
+    python -m benchmarks celery [--rows N] [--seed S]
+
+Each measurement starts its workers as separate `celery` processes (one task at a time each),
+a fresh PostgreSQL database for Dagster's storage and one for the warehouse, launches
+`materialize_all` with `dagster job execute` under ODC_EXECUTOR=celery, and times the run from
+launch to end. Sources are independent branches, so two workers can run two of them at once;
+on a 2-core machine the coordinator, the workers and PostgreSQL share the cores, so the gain
+is reported as measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.pipeline import DEFAULT_POSTGRES, workload_folder
+from benchmarks.results import RESULTS_DIR, save
+from benchmarks.workload import DEFAULT_SEED
+from odc_pipeline.defs.build import ALL_ASSETS_JOB
+from odc_pipeline.defs.execution import job_command
+from odc_pipeline.settings import PROJECT_ROOT, celery_broker
+from odc_pipeline_tests.celery_workers import celery_environment, start_worker, stop_workers
+
+DEFAULT_ROWS = 500_000
+
+
+def run_with_workers(registry: Path, workers: int, postgres_admin: str, broker: str) -> float:
+    """Seconds from launching `materialize_all` to its end, with `workers` workers."""
+    with tempfile.TemporaryDirectory(prefix="odc-celery-") as scratch:
+        folder = Path(scratch)
+        with celery_environment(folder, registry, postgres_admin, broker) as env:
+            running = {}
+            try:
+                for number in range(1, workers + 1):
+                    running[f"w{number}"] = start_worker(f"w{number}", env, folder)
+                start = time.time()
+                completed = subprocess.run(
+                    job_command(ALL_ASSETS_JOB),
+                    cwd=PROJECT_ROOT,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=3600,
+                )
+                seconds = time.time() - start
+            finally:
+                stop_workers(running)
+            if completed.returncode != 0:
+                raise RuntimeError(
+                    f"the Celery run failed:\n{(completed.stdout + completed.stderr)[-4000:]}"
+                )
+    return seconds
+
+
+def run(
+    rows: int,
+    seed: int,
+    postgres_admin: str = DEFAULT_POSTGRES,
+    broker: str = "",
+    root: Path = RESULTS_DIR,
+) -> dict:
+    registry = workload_folder(rows, seed, root) / "sources.yaml"
+    broker = broker or celery_broker()
+    one = run_with_workers(registry, 1, postgres_admin, broker)
+    two = run_with_workers(registry, 2, postgres_admin, broker)
+    result = {
+        "rows": rows,
+        "seed": seed,
+        "one_worker_seconds": round(one, 2),
+        "two_workers_seconds": round(two, 2),
+        "speedup": round(one / two, 2),
+    }
+    text = "\n".join(
+        [
+            f"# Celery executor: one worker against two ({rows:,} rows, seed {seed})",
+            "",
+            "| workers | seconds |",
+            "|---:|---:|",
+            f"| 1 | {one:.1f} |",
+            f"| 2 | {two:.1f} |",
+            "",
+            f"One worker / two workers: **{one / two:.2f}x** (on {os.cpu_count()} cores; the "
+            "coordinator, the workers and PostgreSQL share them).",
+        ]
+    )
+    save("celery", result, text, root)
+    print(text)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks celery")
+    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="admin URL")
+    parser.add_argument("--broker", default=celery_broker())
+    args = parser.parse_args(argv)
+    run(args.rows, args.seed, args.postgres, args.broker)
+    return 0

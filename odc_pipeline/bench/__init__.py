@@ -1,1 +1,0 @@
-"""Benchmarks: `python -m odc_pipeline.bench <name>` (or `make bench`), results in bench/."""

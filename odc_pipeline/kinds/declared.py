@@ -1,0 +1,224 @@
+"""The dataset kinds the club shares, each declared once.
+
+A source names its kind in the registry. From the declaration below come the columns its
+mapping may target and how their cells are parsed, the pandera schema its rows must meet
+(`odc_pipeline.validation.schemas`), the fact table they are published to
+(`odc_pipeline.warehouse.schema`), the Great Expectations suite run on that table
+(`odc_pipeline.quality.expectations`) and the data dictionary
+(`odc_pipeline.warehouse.dictionary`). Adding a kind is one declaration here, added to
+`KINDS`, and its tests.
+"""
+
+from __future__ import annotations
+
+from odc_pipeline.kinds.declaration import (
+    AtMost,
+    Column,
+    DatasetKind,
+    InElectionPeriod,
+    SumOf,
+)
+
+FIRST_ELECTION_YEAR = 1955
+LAST_PLAUSIBLE_YEAR = 2100
+
+#: Contests of Indonesian general and regional elections, as the warehouse spells them.
+CONTESTS = (
+    "presiden",
+    "dpr",
+    "dpd",
+    "dprd_provinsi",
+    "dprd_kabupaten_kota",
+    "gubernur",
+    "bupati",
+    "walikota",
+)
+
+#: Categories of incident the club reports on, as the warehouse spells them.
+INCIDENT_CATEGORIES = (
+    "politik_uang",
+    "intimidasi",
+    "kekerasan",
+    "netralitas_asn",
+    "kampanye_di_luar_jadwal",
+    "kampanye_hitam",
+    "pelanggaran_administrasi",
+    "manipulasi_suara",
+    "lainnya",
+)
+
+ELECTION = Column("election", "text", "Election, e.g. pemilu or pilkada")
+YEAR = Column(
+    "year",
+    "integer",
+    "Year of the election (for statistics: the year measured)",
+    minimum=FIRST_ELECTION_YEAR,
+    maximum=LAST_PLAUSIBLE_YEAR,
+)
+
+
+def _count(name: str, description: str, unit: str, required: bool = True) -> Column:
+    """A whole number of something counted: never negative."""
+    return Column(name, "integer", description, required=required, unit=unit, minimum=0)
+
+
+ELECTION_RESULTS = DatasetKind(
+    name="election_results",
+    description="Votes per party or candidate per region, with the region's valid and invalid ballots.",
+    columns=(
+        ELECTION,
+        YEAR,
+        Column(
+            "contest",
+            "text",
+            "The race: president, a parliament (DPR, DPD, DPRD) or a regional head",
+            allowed=CONTESTS,
+            max_length=32,
+        ),
+        Column("candidate", "text", "Party or candidate (pair) as the source names it"),
+        _count("votes", "Votes for the party or candidate", "votes"),
+        _count(
+            "valid_ballots",
+            "Valid ballots in the region, when the source gives them",
+            "ballots",
+            required=False,
+        ),
+        _count(
+            "invalid_ballots",
+            "Invalid ballots in the region, when the source gives them",
+            "ballots",
+            required=False,
+        ),
+        Column(
+            "station_number",
+            "text",
+            "Polling station (TPS) number, when the source reports per station",
+            required=False,
+            max_length=16,
+        ),
+    ),
+    natural_key=("election", "year", "contest", "candidate"),
+    optional_key=("station_number",),
+    relations=(
+        AtMost(
+            "votes_within_valid_ballots",
+            "votes",
+            limit="valid_ballots",
+            words=("votes", "the region's valid ballots"),
+        ),
+    ),
+    # The discrepancy view joins on the whole natural key; region first, the most selective.
+    indexes={"key": ("region_code", "candidate", "election", "year", "contest")},
+)
+
+VOTER_COUNTS = DatasetKind(
+    name="voter_counts",
+    description="Registered voters (DPT) per region, by sex.",
+    columns=(
+        ELECTION,
+        YEAR,
+        _count("registered_male", "Registered male voters", "voters"),
+        _count("registered_female", "Registered female voters", "voters"),
+        _count(
+            "registered_total",
+            "As the source gives it (checked = male + female)",
+            "voters",
+            required=False,
+        ),
+    ),
+    natural_key=("election", "year"),
+    relations=(
+        SumOf(
+            "total_is_male_plus_female",
+            "registered_total",
+            parts=("registered_male", "registered_female"),
+        ),
+    ),
+)
+
+POLLING_STATIONS = DatasetKind(
+    name="polling_stations",
+    description="Polling stations (TPS) per village with their registered voters.",
+    columns=(
+        ELECTION,
+        YEAR,
+        Column("station_number", "text", "TPS number as written, e.g. 001", max_length=16),
+        Column(
+            "registered_voters",
+            "integer",
+            "Registered voters (DPT) of the polling station",
+            unit="voters",
+            minimum=0,
+            # A station serves a few hundred voters by law; a thousand is a typing error.
+            maximum=1000,
+        ),
+    ),
+    natural_key=("election", "year", "station_number"),
+)
+
+INCIDENT_REPORTS = DatasetKind(
+    name="incident_reports",
+    description="Reported election violations and incidents, with the reporter's contact as personal data.",
+    columns=(
+        ELECTION,
+        YEAR,
+        Column("date", "date", "Date of the incident"),
+        Column(
+            "category",
+            "text",
+            "Incident category",
+            allowed=INCIDENT_CATEGORIES,
+            max_length=32,
+        ),
+        Column("description", "text", "The incident as reported", free_text=True),
+        Column(
+            "report_id",
+            "text",
+            "The reporting organisation's own id for the report",
+            required=False,
+        ),
+        Column(
+            "reporter_contact",
+            "text",
+            "The reporter's phone or e-mail",
+            required=False,
+            personal=True,
+        ),
+    ),
+    natural_key=("report_id",),
+    relations=(InElectionPeriod("date_in_election_period", "date"),),
+    indexes={"date": ("date",), "category": ("category",)},
+)
+
+REGION_STATISTICS = DatasetKind(
+    name="region_statistics",
+    description="A statistic about a region in a year (population, poverty, a village index), "
+    "published to be joined to election results by region code.",
+    columns=(
+        YEAR,
+        Column("indicator", "text", "What is measured, e.g. jumlah_penduduk"),
+        Column(
+            "category",
+            "text",
+            "The part of the region's population measured (e.g. LAKI-LAKI), or a status",
+            required=False,
+        ),
+        Column("value", "decimal", "The figure, in `unit`"),
+        Column("unit", "text", "As the source gives it, e.g. JIWA or RIBU JIWA", required=False),
+    ),
+    natural_key=("indicator", "year"),
+    optional_key=("category",),
+    indexes={"key": ("region_code", "indicator", "year")},
+)
+
+#: Every kind by name. Everything derived from a kind looks it up here when it runs.
+KINDS: dict[str, DatasetKind] = {
+    kind.name: kind
+    for kind in (
+        ELECTION_RESULTS,
+        VOTER_COUNTS,
+        POLLING_STATIONS,
+        INCIDENT_REPORTS,
+        REGION_STATISTICS,
+    )
+}

@@ -1,0 +1,342 @@
+"""Publishing the embedded SQLite warehouse: build beside, bulk load, index after, rename.
+
+1. A new file is created next to the live one (`.odc.sqlite.build-…`), with every table and
+   no secondary index.
+2. This run's rows are bulk-loaded into it through ADBC, one source at a time.
+3. With the live file attached, the rows of sources this run did not replace are copied
+   forward, then the audit, catalogue, views and data dictionary are written, and the
+   tables indexed.
+4. Each audience gets a file of its own under `shared/`, cut from a copy of the complete
+   file: the rows it may not read are deleted, and the rest compacted into its file
+   (`VACUUM INTO`), so none of the deleted rows' bytes reach it (`cut_audiences`).
+5. Every file is flushed to disk and renamed over the live one (`os.replace`, atomic on
+   POSIX).
+
+A run that fails or is killed at any point leaves hidden `.build-` files, which the next run
+removes, and the live files untouched; a reader holding a live file open keeps reading that
+version until it reconnects, and nobody ever sees a mix. Files are kept in rollback-journal
+mode (not WAL): they are never written in place, and a `-wal` file beside a renamed database
+could be taken for the new file's.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing, contextmanager
+from functools import partial
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.pool import NullPool
+
+from odc_pipeline.warehouse.audiences import (
+    MEMBERS,
+    OWN_PRIVATE,
+    SHARED_WHOLE,
+    Audience,
+    audiences_for,
+    by_source_tables,
+    sees_no_more,
+    source_condition,
+)
+from odc_pipeline.warehouse.batches import SourceBatch
+from odc_pipeline.warehouse.catalog import Catalog
+from odc_pipeline.warehouse.frames import release_unused_memory
+from odc_pipeline.warehouse.loading import create_tables, ingest_sqlite
+from odc_pipeline.warehouse.publish import (
+    PublishSummary,
+    Stage,
+    complete_version,
+    load_run,
+    previous_columns,
+)
+from odc_pipeline.warehouse.schema import dim_source
+
+SHARED_FOLDER = "shared"
+_BUILD_MARK = ".build-"
+#: The tables of a file (SQLite's own bookkeeping tables left out).
+_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+#: A file being built: no journal, no fsync per statement (it is not live yet, and is thrown
+#: away if the run dies), a 256 MiB cache, sorts in memory (index builds). Pages of 16 KiB
+#: (set before the new file's first table): fewer pages to fill, index and copy.
+_BUILDING_PRAGMAS = (
+    "page_size=16384",
+    "journal_mode=OFF",
+    "synchronous=OFF",
+    "cache_size=-262144",
+    "temp_store=MEMORY",
+)
+
+
+def publish_sqlite(
+    engine: Engine,
+    regions: pd.DataFrame | None,
+    batches: Iterable[SourceBatch],
+    run_id: str,
+    catalog: Catalog | None,
+    stage: Stage,
+) -> PublishSummary:
+    """Build the complete file and every audience's beside the live ones, then rename each
+    over its live file (see the module's docstring)."""
+    target = Path(engine.url.database).resolve()
+    shared = target.parent / SHARED_FOLDER
+    shared.mkdir(parents=True, exist_ok=True)
+    engine.dispose()  # pooled connections would keep reading the old file
+    with _publish_lock(target):
+        for folder in (target.parent, shared):
+            remove_leftovers(folder)
+        previous_tables: dict[str, set[str]] = {}
+        if target.exists():
+            _leave_wal_mode(target)
+            previous_tables = previous_columns(inspect(engine), None, str(target))
+            engine.dispose()
+        audiences = (
+            audiences_for([o.organization_id for o in catalog.organizations]) if catalog else []
+        )
+        destinations = [target, *(shared / a.file_name for a in audiences)]
+        builds = {destination: _build_path(destination) for destination in destinations}
+        try:
+            stage("building")
+            complete = builds[target]
+            loaded, table_rows = _build_complete(
+                complete,
+                target if previous_tables else None,
+                previous_tables,
+                regions,
+                batches,
+                run_id,
+                catalog,
+                stage,
+            )
+
+            _build_audiences(complete, audiences, lambda a: builds[shared / a.file_name], stage)
+            stage("swapping")
+            for destination, build in builds.items():
+                _install(build, destination)
+        except BaseException:
+            for build in builds.values():
+                build.unlink(missing_ok=True)
+            raise
+        if catalog is not None:
+            for stale in set(shared.glob("private_*.sqlite")) - set(destinations):
+                stale.unlink()  # an organisation that left the registry
+    engine.dispose()
+    stage("published")
+    return PublishSummary(
+        run_id=run_id,
+        table_rows=table_rows,
+        per_source=loaded.per_source,
+        audiences={d.stem: str(d) for d in destinations[1:]},
+    )
+
+
+def _build_complete(
+    build: Path,
+    previous: Path | None,
+    previous_tables: dict[str, set[str]],
+    regions: pd.DataFrame | None,
+    batches: Iterable[SourceBatch],
+    run_id: str,
+    catalog: Catalog | None,
+    stage: Stage,
+):
+    """The complete file: every row this run loads and carries forward, indexed."""
+    with _building(build) as connection:
+        create_tables(connection)
+    import adbc_driver_sqlite.dbapi as adbc
+
+    with adbc.connect(str(build)) as bulk, bulk.cursor() as cursor:
+        loaded = load_run(regions, batches, run_id, partial(ingest_sqlite, cursor), stage)
+        bulk.commit()
+    release_unused_memory()
+    with _building(build, {"previous": previous} if previous else None) as connection:
+        table_rows = complete_version(
+            connection,
+            loaded,
+            "previous" if previous else None,
+            previous_tables,
+            run_id,
+            catalog,
+            regions_loaded=regions is not None,
+            stage=stage,
+        )
+    return loaded, table_rows
+
+
+def _build_audiences(
+    complete: Path, audiences: list[Audience], build_of: Callable[[Audience], Path], stage: Stage
+) -> None:
+    """Every audience's file: the file already built that holds exactly its rows (a copy of
+    the complete file, or a second name for the members file), or else cut from the complete
+    file. The shared levels come first, widest first (members
+    before public), so that the public file is cut from what members keep, and an
+    organisation's file can be a copy of the members file."""
+    levels = sorted(
+        (a for a in audiences if a.organization_id is None),
+        key=lambda a: len(a.sharing),
+        reverse=True,
+    )
+    organisations = [a for a in audiences if a.organization_id is not None]
+
+    def copied(audience: Audience) -> bool:
+        same = _same_rows_as(complete, build_of(MEMBERS), audience)
+        if same is not None:
+            stage(f"building audience {audience.name}")
+            if same == complete:
+                # Never a second name for the complete file: analysts work in it, and a
+                # table one of them adds there must not appear in a file others read.
+                shutil.copyfile(same, build_of(audience))
+            else:
+                _same_file(same, build_of(audience))
+        return same is not None
+
+    cut_audiences(complete, [(a, build_of(a)) for a in levels if not copied(a)], stage)
+    for audience in organisations:
+        if not copied(audience):
+            cut_audiences(complete, [(audience, build_of(audience))], stage)
+
+
+def _same_rows_as(complete: Path, members: Path, audience: Audience) -> Path | None:
+    """The file already built that holds exactly the rows `audience` may read, if there is
+    one: the complete file, for an audience that may read every source in it (members, when
+    no source is private; the organisation whose private sources are the only ones); the
+    members file, for an organisation without private sources. Every row the publisher
+    writes is of a source in `dim_source`."""
+    hidden = f"SELECT 1 FROM dim_source WHERE ({source_condition(audience)}) IS NOT 1"  # noqa: S608
+    if not _found(complete, hidden, audience):
+        return complete
+    own = f"SELECT 1 FROM dim_source WHERE {OWN_PRIVATE}"  # noqa: S608
+    if audience.organization_id is not None and not _found(complete, own, audience):
+        return members
+    return None
+
+
+def _same_file(existing: Path, new: Path) -> None:
+    """`new` holding exactly what `existing` holds: a second name for the same file (a hard
+    link), nothing written. Files are never written in place, only renamed over, so the two
+    names part at the next publish. Where there are no hard links, a copy."""
+    try:
+        os.link(existing, new)
+    except OSError:
+        shutil.copyfile(existing, new)
+
+
+def _found(complete: Path, statement: str, audience: Audience) -> bool:
+    with closing(sqlite3.connect(f"file:{complete}?mode=ro", uri=True)) as reader:
+        found = reader.execute(statement, {"organization_id": audience.organization_id})
+        return found.fetchone() is not None
+
+
+def cut_audiences(complete: Path, audiences: list[tuple[Audience, Path]], stage: Stage) -> None:
+    """Each audience's file, cut from a copy of the complete file: the rows the audience may
+    not read are deleted from the copy, and what is left is compacted into the audience's
+    file (`VACUUM INTO` writes the live rows only, so no deleted row's bytes reach it). The
+    copy they stay in is removed. Audiences come widest first, each seeing no more than the
+    one before: the next one is cut from what the one before kept.
+
+    Reference tables stay whole, `dim_source` keeps the sources the audience may read, and
+    every other table the rows of those sources: a row whose source is unknown reaches no
+    audience. A table the code has no sharing rule for is dropped, never shared whole."""
+    for (wider, _), (narrower, _) in zip(audiences, audiences[1:], strict=False):
+        if not sees_no_more(narrower, wider):
+            raise ValueError(f"audience {narrower.name} sees more than {wider.name}")
+    if not audiences:
+        return
+    cut = audiences[0][1].with_name(f"{audiences[0][1].name}.cut")  # removed if a run dies
+    shutil.copyfile(complete, cut)
+    try:
+        ruled = {t.name for t in (*SHARED_WHOLE, dim_source, *by_source_tables())}
+        for audience, build in audiences:
+            stage(f"building audience {audience.name}")
+            visible = f"({source_condition(audience)}) IS 1"
+            hidden_rows = f"source_id NOT IN (SELECT source_id FROM dim_source WHERE {visible})"  # noqa: S608
+            params = {"organization_id": audience.organization_id}
+            with _building(cut) as connection:
+                quote = connection.dialect.identifier_preparer.quote
+                tables = connection.execute(text(_TABLES)).scalars().all()
+                for name in sorted(set(tables) - ruled):
+                    connection.execute(text(f"DROP TABLE {quote(name)}"))
+                for table in by_source_tables():
+                    statement = f"DELETE FROM {quote(table.name)} WHERE {hidden_rows}"  # noqa: S608
+                    connection.execute(text(statement), params)
+                # Last: the deletions above read which sources are visible from it.
+                statement = f"DELETE FROM dim_source WHERE NOT {visible}"  # noqa: S608 - code's text
+                connection.execute(text(statement), params)
+            with closing(sqlite3.connect(cut)) as connection:
+                connection.execute("VACUUM INTO ?", (str(build),))
+    finally:
+        cut.unlink(missing_ok=True)
+
+
+@contextmanager
+def _building(path: Path, attached: dict[str, Path] | None = None):
+    """A transaction on a file being built (see `_BUILDING_PRAGMAS`), with other files
+    attached under the given names."""
+    engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
+        cursor = dbapi_connection.cursor()
+        for pragma in _BUILDING_PRAGMAS:
+            cursor.execute(f"PRAGMA {pragma}")  # fixed text
+        for alias, other in (attached or {}).items():
+            cursor.execute(f"ATTACH DATABASE ? AS {alias}", (str(other),))  # alias: code's own
+        cursor.close()
+
+    try:
+        with engine.begin() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _publish_lock(target: Path) -> Iterator[None]:
+    """One publisher at a time per warehouse file; a second one waits for the first."""
+    with open(target.with_name(f".{target.name}.lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build_path(target: Path) -> Path:
+    """Where the next version of `target` is built: hidden, in the same folder (same disk)."""
+    return target.with_name(f".{target.name}{_BUILD_MARK}{uuid.uuid4().hex[:12]}")
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Half-built files of killed runs (only ever called while holding the publish lock)."""
+    removed = []
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.name.startswith(".") and _BUILD_MARK in path.name:
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
+
+
+def _leave_wal_mode(target: Path) -> None:
+    """Checkpoint a live file an older version left in WAL mode, so no `-wal` outlives it."""
+    if Path(f"{target}-wal").exists():
+        with closing(sqlite3.connect(target)) as connection:
+            connection.execute("PRAGMA journal_mode=DELETE")
+
+
+def _install(build: Path, target: Path) -> None:
+    """Flush the finished file to disk, then rename it over the live one."""
+    with open(build, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(build, target)
+    folder = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
