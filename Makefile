@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
 
-.PHONY: run test test-fast lint format ui validate demo clean bench lock
+.PHONY: run test test-fast lint format ui validate demo clean bench lock audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,12 +65,17 @@ test-fast: $(VENV)/.installed-dev
 
 ## lint: ruff over the code and the tests
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check odc_pipeline odc_pipeline_tests benchmarks
-	$(BIN)/ruff format --check odc_pipeline odc_pipeline_tests benchmarks
+	$(BIN)/ruff check odc_pipeline odc_pipeline_tests benchmarks tools
+	$(BIN)/ruff format --check odc_pipeline odc_pipeline_tests benchmarks tools
 
 format: $(VENV)/.installed-dev
-	$(BIN)/ruff check --fix odc_pipeline odc_pipeline_tests benchmarks
-	$(BIN)/ruff format odc_pipeline odc_pipeline_tests benchmarks
+	$(BIN)/ruff check --fix odc_pipeline odc_pipeline_tests benchmarks tools
+	$(BIN)/ruff format odc_pipeline odc_pipeline_tests benchmarks tools
+
+## audit: every pin of constraints.txt against known vulnerabilities (docs/operations.md)
+# pip-audit against PyPI where it answers; otherwise the dated advisory copy in ../shared.
+audit: $(VENV)/.installed-dev
+	$(BIN)/python -m tools.audit
 
 ## ui: the Dagster UI on http://127.0.0.1:3000 over the same definitions (loopback only)
 ui: $(VENV)/.installed | $(DAGSTER_HOME)

@@ -17,6 +17,7 @@ from pathlib import Path
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.pulling.bundle import BundleError, bundle_folder
 from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
+from odc_pipeline.reading.encodings import READ_NOTES
 from odc_pipeline.reading.headers import SOURCE_ROW, header_key
 from odc_pipeline.regions import cached_region_tables, harmonize_regions, load_region_list
 from odc_pipeline.regions.review import review_items
@@ -69,6 +70,8 @@ class CheckReport:
     problems: list[RuleProblems] = field(default_factory=list)
     unmatched_regions: list[UnmatchedRegion] = field(default_factory=list)
     held_back: str | None = None
+    #: How the file was read, where the steward should look (lines in another encoding).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def match_rate(self) -> float:
@@ -76,7 +79,8 @@ class CheckReport:
 
     @property
     def clean(self) -> bool:
-        return self.rows_quarantined == 0 and self.held_back is None
+        """Nothing set aside, nothing held back and nothing to look at."""
+        return self.rows_quarantined == 0 and self.held_back is None and not self.notes
 
     def as_dict(self) -> dict:
         return {**asdict(self), "match_rate": round(self.match_rate, 4), "clean": self.clean}
@@ -165,6 +169,7 @@ def check_file(path: Path, entry: SourceEntry, reference_dir: Path) -> CheckRepo
         raise CheckError(f"cannot read {path.name}: {error}") from None
     except MissingColumnsError as error:
         raise CheckError(f"the column mapping does not fit {path.name}: {error}") from None
+    report.notes = list(raw.attrs.get(READ_NOTES, []))
     report.rows_in = outcome.rows_in
     report.rows_valid = len(outcome.valid)
     report.held_back = outcome.error

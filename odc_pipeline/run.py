@@ -2,6 +2,11 @@
 
 `python -m odc_pipeline.run` runs the same definitions the Dagster UI shows. When
 `DAGSTER_HOME` is set (the Makefile sets it), the run is recorded there and appears in the UI.
+
+A failed step is two lines here: the step and what went wrong underneath (a Failure's own
+words, else the innermost error's class and message, such as `sqlite3.OperationalError:
+database or disk is full`), then where the traceback is. Nothing printed here is longer than
+`TERMINAL_LIMIT`: a message may quote a file's content.
 """
 
 from __future__ import annotations
@@ -13,12 +18,15 @@ from contextlib import contextmanager
 
 import dagster as dg
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from odc_pipeline.defs.automation import source_chain, warehouse_keys
 from odc_pipeline.defs.build import build_definitions
 from odc_pipeline.defs.every_year import execute_every_year
 from odc_pipeline.defs.execution import TERMINAL_LOG, execute_here
+from odc_pipeline.quoting import capped
 from odc_pipeline.registry import RegistryError, load_registry
 from odc_pipeline.reporting import report_path
 from odc_pipeline.settings import Settings, dagster_home_is_set, load_settings
@@ -34,6 +42,13 @@ EXAMPLE_QUERY = (
 console = Console(highlight=False, width=max(Console().width, 120))
 
 
+#: Characters of one message printed here; the full text is in the run's event log.
+TERMINAL_LIMIT = 500
+
+#: How a log line of each level is marked.
+_MARKS = {logging.ERROR: "[red]✗[/red]", logging.WARNING: "[yellow]![/yellow]"}
+
+
 class _ProgressHandler(logging.Handler):
     """Prints the lines a person follows: steps starting, what each step did, failures."""
 
@@ -43,26 +58,67 @@ class _ProgressHandler(logging.Handler):
         step = meta.get("step_key") or ""
         if event is None:
             if record.levelno >= logging.INFO and step:
-                console.print(f"  [green]✓[/green] {meta.get('orig_message', record.getMessage())}")
+                mark = next((m for level, m in _MARKS.items() if record.levelno >= level), None)
+                message = meta.get("orig_message", record.getMessage())
+                console.print(f"  {mark or '[green]✓[/green]'} {_shown(message)}")
             return
         if event.event_type_value == "STEP_START":
             console.print(f"[bold]▶ {step}[/bold]")
         elif event.event_type_value == "STEP_FAILURE":
-            console.print(f"  [red]✗ {step} failed:[/red] {_failure_text(event)}")
+            console.print(f"  {step_failure_lines(step, event, meta.get('run_id'))}")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data
             mark = "[green]✓[/green]" if data.passed else "[red]✗[/red]"
-            console.print(f"  {mark} check {data.check_name}: {data.description or ''}")
+            console.print(f"  {mark} check {data.check_name}: {_shown(data.description or '')}")
 
 
-def _failure_text(event) -> str:
-    """The steward-facing line of a step failure: a Failure's description, else the error."""
+def _shown(text: str) -> str:
+    """Text for the terminal: capped, and never read as rich markup (a file's `[b]`)."""
+    return escape(capped(text, TERMINAL_LIMIT))
+
+
+def step_failure_lines(step: str, event: dg.DagsterEvent, run_id: str | None) -> str:
+    """A failed step in two lines: what went wrong underneath, then where the rest is (the
+    steward cannot act on "Error occurred while executing op"; the traceback is for later)."""
+    if dagster_home_is_set():
+        where = f"Dagster UI (make ui) → Runs → {run_id}" if run_id else "the Dagster UI"
+    else:
+        where = "not kept: DAGSTER_HOME is not set (make run sets it for the Dagster UI)"
+    return (
+        f"[red]✗ {step} failed:[/red] {_shown(_failure_text(event))}\n"
+        f"    [dim]full error and traceback: {where}[/dim]"
+    )
+
+
+def _failure_text(event: dg.DagsterEvent) -> str:
+    """A Failure's description, else the innermost error's class and message (its first
+    line: the rest, such as the SQL a database error quotes, is in the event log)."""
     data = event.step_failure_data
     if data is None:
         return ""
     if data.user_failure_data and data.user_failure_data.description:
         return data.user_failure_data.description
-    return data.error.message.strip() if data.error else ""
+    error = data.error
+    if error is None:
+        return ""
+    while error.cause is not None:
+        error = error.cause
+    lines = [line for line in error.message.splitlines() if line.strip()]
+    return lines[0].strip() if lines else error.cls_name
+
+
+def _exception_text(error: BaseException) -> str:
+    """The innermost cause of a live exception, as `_failure_text` shows a step's."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    kind = type(error)
+    name = (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
+    first = next((line for line in str(error).splitlines() if line.strip()), "")
+    return f"{name}: {first.strip()}" if first else name
 
 
 @contextmanager
@@ -89,12 +145,12 @@ def print_summary(lines: list[SourceSummary], settings: Settings, warehouse_disp
         table.add_row(
             line.source_id,
             line.organization_id,
-            line.status if line.status == "published" else f"[red]{line.status}[/red]",
+            "[red]held back[/red]" if line.held_back else line.status,
             f"{line.rows_in:,}",
             f"{line.rows_published:,}",
             f"{line.rows_quarantined:,}",
-            f"{line.region_match_rate:.1%}" if line.status == "published" else "",
-            "yes" if line.balanced else "[red]NO[/red]",
+            "" if line.held_back else f"{line.region_match_rate:.1%}",
+            line.balance if line.balance == "yes" else f"[red]{line.balance}[/red]",
         )
     table.add_row(
         "[bold]total[/bold]",
@@ -111,7 +167,7 @@ def print_summary(lines: list[SourceSummary], settings: Settings, warehouse_disp
         if line.message:
             console.print(
                 f"[red]{line.source_id} was held back[/red] (its last good load stays published): "
-                f"{line.message}",
+                f"{_shown(line.message)}",
                 soft_wrap=True,
             )
     console.print(f"Warehouse: [bold]{warehouse_display}[/bold]")
@@ -178,19 +234,31 @@ def run_pipeline(
     for year, year_run in past.items():
         if not year_run.success:
             console.print(f"[red]The run for {year} did not finish cleanly; see above.[/red]")
-    engine = make_engine(settings.warehouse)
-    try:
-        lines = run_summary(engine, result.run_id)
-    finally:
-        engine.dispose()
-    print_summary(lines, settings, engine.url.render_as_string(hide_password=True))
+    lines = _summary(settings, result.run_id)
     report = report_path(settings.warehouse_dir, result.run_id)
     if report.exists():
         console.print(f"Run report: {report}")
     if not result.success:
         console.print("[red]The run did not finish cleanly; see the failures above.[/red]")
         return 1
-    return 1 if any(line.status != "published" for line in lines) else 0
+    return 1 if lines is None or any(line.status != "published" for line in lines) else 0
+
+
+def _summary(settings: Settings, run_id: str) -> list[SourceSummary] | None:
+    """Print the run's summary; None when the warehouse cannot be read, which a run that
+    failed before its first publish leaves behind (the cause is printed, not a traceback)."""
+    engine = make_engine(settings.warehouse)
+    try:
+        lines = run_summary(engine, run_id)
+    except SQLAlchemyError as error:
+        console.print(
+            f"[red]No summary: the warehouse cannot be read:[/red] {_shown(_exception_text(error))}"
+        )
+        return None
+    finally:
+        engine.dispose()
+    print_summary(lines, settings, engine.url.render_as_string(hide_password=True))
+    return lines
 
 
 def main() -> int:

@@ -11,6 +11,7 @@ enter a run's stored configuration, a log or metadata.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import sys
@@ -60,8 +61,13 @@ VARIABLES = (
         secret=True,
     ),
     Variable(
+        "ODC_QUERY_URL",
+        "The warehouse as `odc query` reads it, as a SQLAlchemy URL; on PostgreSQL a reader's login, never a superuser or the publisher. Unset: the warehouse itself, on PostgreSQL as the login <prefix>_query without a password",
+        secret=True,
+    ),
+    Variable(
         "ODC_ROLE_PREFIX",
-        "Prefix of the PostgreSQL reader roles (<prefix>_analyst, <prefix>_member, <prefix>_org_<organisation>)",
+        "Prefix of the PostgreSQL reader roles (<prefix>_analyst, <prefix>_member, <prefix>_org_<organisation>) and of the login <prefix>_query",
         "odc",
     ),
     Variable(
@@ -119,6 +125,7 @@ REGISTRY_VARIABLE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 WAREHOUSE_URL_VARIABLE = "ODC_WAREHOUSE_URL"
 HASH_SALT_VARIABLE = "ODC_HASH_SALT"
 ROLE_PREFIX_VARIABLE = "ODC_ROLE_PREFIX"
+QUERY_URL_VARIABLE = "ODC_QUERY_URL"
 EXECUTOR_VARIABLE = "ODC_EXECUTOR"
 CELERY_BROKER_VARIABLE = "ODC_CELERY_BROKER"
 
@@ -206,6 +213,20 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 def role_prefix() -> str:
     """Prefix of the PostgreSQL reader roles (`odc` gives odc_analyst, odc_member, ...)."""
     return read(ROLE_PREFIX_VARIABLE)
+
+
+def query_url() -> str | None:
+    """ODC_QUERY_URL, or None: `odc query` then reads the warehouse (on PostgreSQL as the
+    login <prefix>_query). Never logged: it may hold a password."""
+    return read(QUERY_URL_VARIABLE) or None
+
+
+def settings_digest(environ: Mapping[str, str] | None = None) -> str:
+    """A short digest of every `ODC_` variable set: tells apart runs under different
+    settings without writing any value (one may be a password) where it is stored."""
+    environ = os.environ if environ is None else environ
+    pairs = sorted((k, v) for k, v in environ.items() if k.startswith("ODC_"))
+    return hashlib.sha256(repr(pairs).encode()).hexdigest()[:16]
 
 
 def hash_salt_is_set() -> bool:

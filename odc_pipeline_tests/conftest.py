@@ -117,6 +117,36 @@ class DemoRun:
             return [tuple(r) for r in connection.execute(sa.text(sql), params)]
 
 
+def logged_text(result: dg.ExecuteInProcessResult) -> str:
+    """Every message and metadata value of a run, as a Dagster UI user could read them."""
+    logged = []
+    for event in result.all_events:
+        logged.append(str(event.message or ""))
+        data = event.event_specific_data
+        for holder in (getattr(data, "materialization", None), data):
+            metadata = getattr(holder, "metadata", None) or {}
+            logged += [str(getattr(value, "value", value)) for value in metadata.values()]
+    return "\n".join(logged)
+
+
+def results_entry(location: str, **changes) -> dict:
+    """A CSV of kabupaten/kota results as members write them (kode_wilayah, paslon, suara):
+    the registry entry many tests need, with `changes` on top."""
+    return {
+        "id": "jsn_hasil",
+        "organization": "jsn",
+        "kind": "election_results",
+        "format": "csv",
+        "location": location,
+        "columns": {"kode_wilayah": "region", "paslon": "candidate", "suara": "votes"},
+        "constants": {"election": "pemilu", "year": 2024, "contest": "presiden"},
+        "regions": [{"column": "region", "level": "kabupaten_kota", "system": "kemendagri"}],
+        "licence": "CC-BY-4.0",
+        "sharing": "public",
+        **changes,
+    }
+
+
 def execute_capturing(job: dg.JobDefinition, **arguments) -> dg.ExecuteInProcessResult:
     """Dagster's own in-process execution, outputs kept (some tests read them back)."""
     return job.execute_in_process(raise_on_error=False, **arguments)

@@ -198,33 +198,38 @@ def test_sqlite_audience_files_hold_only_what_their_audience_may_read(tmp_path):
 
 
 @pytest.mark.slow
-def test_an_organisation_without_private_sources_shares_the_members_file(tmp_path, monkeypatch):
-    """Its file holds exactly what members see, so it is the members file under a second
-    name; the organisation with a private source gets a file of its own, never a second name
-    for the complete file, which analysts work in. Without hard links (some file systems)
-    each file is a copy holding the same rows."""
+def test_every_audience_has_a_file_of_its_own(tmp_path):
+    """An organisation without private sources reads what members read, in a file of its
+    own: a table someone creates in one organisation's file appears in no other file, and
+    the next publish gives each audience a new file again."""
     settings, registry = _private_ldw_registry(tmp_path)
     assert run_all(settings, registry).success
     shared = settings.warehouse_dir / SHARED_FOLDER
     members = shared / "members.sqlite"
-    assert (shared / "private_jsn.sqlite").samefile(members)
-    assert (shared / "private_fppjb.sqlite").samefile(members)
-    assert not (shared / "private_ldw.sqlite").samefile(members)
-    assert not (shared / "private_ldw.sqlite").samefile(settings.default_warehouse_path)
-    first = members.stat().st_ino
-
-    def no_hard_links(*_args, **_kwargs):
-        raise OSError(1, "Operation not permitted")
-
-    monkeypatch.setattr(os, "link", no_hard_links)
-    assert run_all(settings, registry).success
-    assert members.stat().st_ino != first  # renamed over, never written in place
+    files = [settings.default_warehouse_path, *sorted(shared.iterdir())]
+    inodes = {path.resolve().stat().st_ino for path in files}
+    assert len(inodes) == len(files) == 6  # odc, members, public and three organisations
     for name in ("private_jsn.sqlite", "private_fppjb.sqlite"):
-        assert not (shared / name).samefile(members)
         found = _file_sources(shared / name)
+        assert found == _file_sources(members), name
         assert found["dim_source"] == found["fact_election_results"] == {JSN, FPPJB}, name
     ldw = _file_sources(shared / "private_ldw.sqlite")
     assert ldw["fact_election_results"] == ldw["dim_source"] == {JSN, FPPJB, LDW}
+
+    with closing(sqlite3.connect(shared / "private_jsn.sqlite")) as connection:
+        connection.execute("create table catatan_jsn (teks text)")
+        connection.commit()
+    for path in files:
+        if path.name != "private_jsn.sqlite":
+            assert "catatan_jsn" not in _table_names(path), path.name
+
+    assert run_all(settings, registry).success
+    assert not inodes & {path.resolve().stat().st_ino for path in files}
+
+
+def _table_names(path) -> set[str]:
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+        return {row[0] for row in connection.execute("select name from sqlite_master")}
 
 
 @pytest.mark.slow

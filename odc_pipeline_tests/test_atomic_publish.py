@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from odc_pipeline.warehouse.engine import CORE_SCHEMA, make_engine
 from odc_pipeline.warehouse.publish_postgres import BUILD_SCHEMA
 from odc_pipeline.warehouse.publish_sqlite import SHARED_FOLDER
+from odc_pipeline.warehouse.versions import BUILDING_MARK
 
 #: Slow: killed publishers run in subprocesses, on SQLite and PostgreSQL.
 pytestmark = pytest.mark.slow
@@ -102,7 +104,9 @@ def _state(url: str) -> dict:
         engine.dispose()
 
 
-@pytest.mark.parametrize("stage", ["loading results_a", "indexing", "building audience public"])
+@pytest.mark.parametrize(
+    "stage", ["loading results_a", "indexing", "building audience public", "swapping"]
+)
 def test_sqlite_publisher_killed_mid_way_leaves_the_previous_version(tmp_path, stage):
     database = tmp_path / "warehouse.sqlite"
     url = f"sqlite:///{database}"
@@ -113,8 +117,8 @@ def test_sqlite_publisher_killed_mid_way_leaves_the_previous_version(tmp_path, s
     assert before["facts"][:3] == (FIRST_ROWS, "run_one", "run_one")
 
     seen = _kill_at(url, "run_two", SECOND_ROWS, stage)
-    assert "swapping" not in seen
-    leftovers = [p.name for p in tmp_path.rglob(".*build-*")]
+    assert "published" not in seen
+    leftovers = [p.name for p in tmp_path.rglob(f"{BUILDING_MARK}*")]
     assert leftovers, "the killed run left its half-built file beside the live one"
 
     assert _state(url) == before
@@ -128,7 +132,7 @@ def test_sqlite_publisher_killed_mid_way_leaves_the_previous_version(tmp_path, s
     after = _state(url)
     assert after["facts"][:3] == (FIRST_ROWS, "run_three", "run_three")
     assert after["audit_runs"] == ["run_one", "run_three"]
-    assert [p.name for p in tmp_path.rglob(".*build-*")] == []
+    assert [p.name for p in tmp_path.rglob(f"{BUILDING_MARK}*")] == []
 
 
 @pytest.mark.parametrize("stage", ["loading results_a", "indexing", "swapping"])
@@ -249,6 +253,35 @@ def test_postgres_switch_waits_for_a_reader_inside_a_transaction(postgres_url):
     finally:
         engine.dispose()
     assert first == (FIRST_ROWS, 1, "run_a", "run_a")
+
+
+def test_the_complete_file_and_every_audience_switch_as_one(tmp_path):
+    """The names readers open are links through one pointer: whichever a reader opens, it
+    is of the same version as the others. A folder an older release published (real files)
+    is turned into links by the first publish."""
+    database = tmp_path / "warehouse.sqlite"
+    url = f"sqlite:///{database}"
+    # An older release's layout: a real file and a real folder of audience files.
+    (tmp_path / SHARED_FOLDER).mkdir()
+    (tmp_path / SHARED_FOLDER / "public.sqlite").write_bytes(b"old")
+    database.write_bytes(b"")
+    _publish_and_wait(url, "run_one", FIRST_ROWS)
+    for run in ("run_two", "run_three"):
+        pointer = tmp_path / ".warehouse.sqlite.current"
+        version = pointer.resolve()
+        assert database.is_symlink() and (tmp_path / SHARED_FOLDER).is_symlink()
+        assert database.resolve() == version / "warehouse.sqlite"
+        assert (tmp_path / SHARED_FOLDER / "public.sqlite").resolve().parent == (
+            version / SHARED_FOLDER
+        )
+        # Only the live version is kept.
+        assert [p.resolve() for p in version.parent.iterdir()] == [version]
+        _publish_and_wait(url, run, FIRST_ROWS)
+        assert pointer.resolve() != version
+    with closing(sqlite3.connect(tmp_path / SHARED_FOLDER / "public.sqlite")) as public:
+        assert public.execute("select max(run_id) from fact_election_results").fetchone() == (
+            "run_three",
+        )
 
 
 def test_killed_publish_files_are_hidden_and_removed(tmp_path):

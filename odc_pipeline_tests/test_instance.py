@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import sqlalchemy as sa
+import yaml
 
 from odc_pipeline.defs.automation import PUBLISH_TAG
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
@@ -39,6 +40,24 @@ def test_one_machine_instance_lets_one_publishing_run_at_a_time(tmp_path, monkey
     for job in ("materialize_all", "process_sources"):
         assert PUBLISH_TAG.items() <= defs.resolve_job_def(job).tags.items()
     assert "odc/publishes" not in defs.resolve_job_def("nightly_pull").tags
+
+
+def test_both_instances_monitor_runs_so_a_dead_publish_frees_the_queue(tmp_path, monkeypatch):
+    """The daemon's run monitoring fails a run whose process died unreported (see
+    test_run_monitoring.py), with settings the default run launcher accepts."""
+    sections = [
+        yaml.safe_load((DEPLOY / name).read_text(encoding="utf-8"))["run_monitoring"]
+        for name in ("dagster.yaml", "dagster-postgres.yaml")
+    ]
+    assert sections[0] == sections[1]
+    instance = _instance(tmp_path / "home", "dagster.yaml", monkeypatch)
+    try:
+        assert instance.run_monitoring_enabled
+        assert "MONITORING" in instance.get_required_daemon_types()
+        assert instance.run_monitoring_max_resume_run_attempts == 0  # cannot resume a run
+        assert 0 < instance.run_monitoring_max_runtime_seconds <= 6 * 3600
+    finally:
+        instance.dispose()
 
 
 def test_postgres_instance_stores_runs_and_events_in_postgres(tmp_path, postgres_url, monkeypatch):

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from odc_pipeline.registry import load_registry
-from odc_pipeline_tests.conftest import make_settings, run_all, write_registry
+from odc_pipeline_tests.conftest import logged_text, make_settings, run_all, write_registry
 
 PHONE = "0812-3456-7890"
 
@@ -219,14 +219,7 @@ def test_reporter_contacts_never_reach_the_warehouse(kinds_run):
 
 def test_personal_data_stays_out_of_the_dagster_event_log(kinds_run):
     result, _ = kinds_run
-    logged = []
-    for event in result.all_events:
-        logged.append(str(event.message or ""))
-        data = event.event_specific_data
-        for source in (getattr(data, "materialization", None), data):
-            metadata = getattr(source, "metadata", None) or {}
-            logged += [str(getattr(v, "value", v)) for v in metadata.values()]
-    text = "\n".join(logged)
+    text = logged_text(result)
     assert "Joko Susilo" not in text  # the raw preview would show it without scrubbing
     for planted in (PHONE, "3204051708900001", "0857-1234-5678", "0813 1111 2222"):
         assert planted not in text, planted

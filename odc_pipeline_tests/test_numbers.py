@@ -7,7 +7,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from odc_pipeline.validation.numbers import parse_whole_number, parse_whole_number_column
+from odc_pipeline.validation.numbers import (
+    WHOLE_NUMBER_HINT,
+    parse_whole_number,
+    parse_whole_number_column,
+)
 from odc_pipeline.validation.values import parse_date, parse_decimal, parse_percentage
 
 
@@ -142,3 +146,11 @@ def test_impossible_and_month_first_dates_are_explained():
         parse_date("17 Apirl 2019")[1]
         == "'17 Apirl 2019': 'apirl' is not a month name (Januari … Desember)"
     )
+
+
+def test_a_number_thousands_of_digits_long_is_refused_not_crashed():
+    # Python refuses to convert more than 4,300 digits; the cell limit allows 5,000.
+    value, problem = parse_whole_number("9" * 4_500)
+    assert value is None
+    assert problem.startswith("'99999999")
+    assert problem.endswith(f"(4,500 characters) is not {WHOLE_NUMBER_HINT}: it is far too long")

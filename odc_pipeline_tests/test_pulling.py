@@ -13,25 +13,14 @@ from werkzeug import Request, Response
 
 from odc_pipeline.pulling import PullError, SnapshotStore, pull_source
 from odc_pipeline.registry.model import SourceEntry
+from odc_pipeline_tests.conftest import results_entry
 
 CSV = b"kode_wilayah,paslon,suara\n32.04,01,100\n32.04,02,200\n"
 TOKEN = "s3cret-token-value"
 
 
 def _entry(location: str, **pull) -> SourceEntry:
-    return SourceEntry(
-        id="jsn_hasil",
-        organization="jsn",
-        kind="election_results",
-        format="csv",
-        location=location,
-        columns={"kode_wilayah": "region", "paslon": "candidate", "suara": "votes"},
-        constants={"election": "pemilu", "year": 2024, "contest": "presiden"},
-        regions=[{"column": "region", "level": "kabupaten_kota", "system": "kemendagri"}],
-        licence="CC-BY-4.0",
-        sharing="public",
-        pull={"retries": 2, "timeout_seconds": 2, **pull},
-    )
+    return SourceEntry(**results_entry(location, pull={"retries": 2, "timeout_seconds": 2, **pull}))
 
 
 @pytest.fixture

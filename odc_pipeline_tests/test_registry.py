@@ -184,3 +184,60 @@ def test_a_symlink_in_the_registry_folder_pointing_out_is_refused(tmp_path, monk
         load_registry(path)
     monkeypatch.setenv("ODC_ALLOWED_DATA_DIRS", str(tmp_path))
     assert load_registry(path).source("jsn_pilpres2024_kabkota")
+
+
+def _demo_text(tmp_path, text: str):
+    """`text` as the registry, beside a copy of the demo files its locations point to."""
+    path = write_registry(tmp_path, {})
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _demo_text_with(tmp_path, old: str, new: str):
+    """The demo registry as text with one edit (written as a steward would, not re-dumped)."""
+    text = DEMO_REGISTRY.read_text(encoding="utf-8")
+    assert old in text
+    return _demo_text(tmp_path, text.replace(old, new, 1))
+
+
+def test_a_key_written_twice_is_refused_with_both_line_numbers(tmp_path):
+    # The first entry is public; a second `sharing` line further down would silently win.
+    path = _demo_text_with(
+        tmp_path, "    sharing: public\n", "    sharing: private\n    sharing: public\n"
+    )
+    with pytest.raises(RegistryError) as caught:
+        load_registry(path)
+    lines = DEMO_REGISTRY.read_text(encoding="utf-8").splitlines()
+    first = lines.index("    sharing: public") + 1
+    assert caught.value.problems == [
+        f"line {first + 1}: the key 'sharing' is written twice in the same entry (first on "
+        f"line {first}); keep the one you mean and delete the other"
+    ]
+
+
+def test_a_merged_key_may_still_be_overridden(tmp_path):
+    document = demo_registry_document()
+    text = DEMO_REGISTRY.read_text(encoding="utf-8").replace(
+        "sources:\n",
+        "x-defaults: &defaults\n  licence: CC-BY-4.0\n  sharing: members\n\nsources:\n",
+        1,
+    )
+    text = text.replace(
+        "    licence: CC-BY-4.0\n    sharing: public\n",
+        "    <<: *defaults\n    sharing: public\n",
+        1,
+    )
+    registry = load_registry(_demo_text(tmp_path, text))
+    first = registry.sources[0]
+    assert first.id == document["sources"][0]["id"]
+    assert (first.sharing, first.licence) == ("public", "CC-BY-4.0")
+
+
+def test_a_tab_in_the_registry_names_the_line_without_pyyamls_stream_name(tmp_path):
+    path = _demo_text_with(tmp_path, "    sharing: public\n", "\tsharing: public\n")
+    with pytest.raises(RegistryError) as caught:
+        load_registry(path)
+    (problem,) = caught.value.problems
+    assert problem.startswith("not valid YAML at line ")
+    assert problem.endswith("a TAB character; indent with spaces, not TAB characters")
+    assert "<unicode string>" not in problem

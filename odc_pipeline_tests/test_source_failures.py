@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from odc_pipeline.registry import load_registry
+from odc_pipeline.warehouse.summary import run_summary
 from odc_pipeline_tests.conftest import (
     demo_registry_document,
     make_settings,
@@ -22,6 +23,11 @@ def _checks(result, source_id: str) -> dict[str, tuple[bool, str]]:
         for e in result.get_asset_check_evaluations()
         if e.asset_key.to_user_string() == f"validated_{source_id}"
     }
+
+
+def _check_metadata(result, check_name: str) -> dict[str, str]:
+    (evaluation,) = [e for e in result.get_asset_check_evaluations() if e.check_name == check_name]
+    return {key: str(value.value) for key, value in evaluation.metadata.items()}
 
 
 def _audit(engine, run_id: str) -> dict[str, tuple]:
@@ -124,6 +130,13 @@ def test_too_many_rejected_rows_hold_the_file_back(tmp_path):
     status, rows_in, published, quarantined, message = _audit(engine, result.run_id)[
         "ldw_suara_pilpres2024"
     ]
+    (line,) = [
+        s for s in run_summary(engine, result.run_id) if s.source_id == "ldw_suara_pilpres2024"
+    ]
     engine.dispose()
     assert (status, rows_in, published) == ("failed", 30, 0)
     assert "(max_rejected_share)" in message
+    # The summary and the audit check say held back, with the file's row count, not balanced.
+    assert line.balance == "held back (30 rows in the file)"
+    audit_check = _check_metadata(result, "load_audit_balances")["ldw_suara_pilpres2024"]
+    assert audit_check.endswith("balanced: held back (30 rows in the file)")

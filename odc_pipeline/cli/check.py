@@ -108,6 +108,8 @@ def _print(report) -> None:
         f"would set aside {report.rows_quarantined:,}; regions matched {report.match_rate:.1%} "
         f"of valid rows"
     )
+    for note in report.notes:
+        console.print(f"[yellow]Note:[/yellow] {escape(note)}")
     if report.held_back:
         console.print(f"[red]The whole file would be held back:[/red] {escape(report.held_back)}")
     if report.problems:

@@ -11,8 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from odc_pipeline.cli.common import console, settings
+from odc_pipeline.settings import query_url, role_prefix
 from odc_pipeline.warehouse.cells import safe_cell
-from odc_pipeline.warehouse.readonly import QueryRefused, run_query, table_query
+from odc_pipeline.warehouse.readonly import QueryRefused, question_url, run_query, table_query
 
 
 @click.command()
@@ -34,11 +35,14 @@ def query(sql, table, where, limit, out_format, output) -> None:
     \b
     odc query "select source_id, count(*) from fact_election_results group by 1"
     odc query --table quarantine --where source_id=jsn_pilpres2024_kabkota --format csv
+
+    On PostgreSQL the question runs as the reader login <prefix>_query (what members see),
+    or the login ODC_QUERY_URL names; never as the publisher.
     """
     if bool(sql) == bool(table):
         raise click.UsageError("give either SQL or --table")
-    url = settings().warehouse
     try:
+        url = question_url(settings().warehouse, query_url(), role_prefix())
         if table:
             sql, params = table_query(table, list(where), limit)
         else:

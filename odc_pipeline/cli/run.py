@@ -8,7 +8,7 @@ import sys
 import click
 from rich.progress import BarColumn, Progress, TextColumn
 
-from odc_pipeline.run import console, run_pipeline
+from odc_pipeline.run import console, run_pipeline, step_failure_lines
 
 #: The stages a source goes through, and the asset that closes each one.
 STAGES = (("raw_", "read"), ("validated_", "validated"), ("harmonized_", "harmonized"))
@@ -51,7 +51,7 @@ class _SourceBars(logging.Handler):
                     )
         elif event.event_type_value == "STEP_FAILURE":
             step = meta.get("step_key") or ""
-            console.print(f"[red]✗ {step} failed[/red]")
+            console.print(step_failure_lines(step, event, meta.get("run_id")))
 
 
 @click.command()

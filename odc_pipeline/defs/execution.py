@@ -4,8 +4,8 @@ server does, with `dagster job execute` in a process of its own.
 In this process the job is executed with `dagster.execute_job`, which hands frames between
 steps through the IO manager only: unlike `execute_in_process`, it keeps no step's output in
 memory, so a night of millions of rows holds one step's frames at a time. The job is
-rebuilt from the environment's settings by `in_process_job` (a `dagster.reconstructable`
-target), with the in-process executor whatever `ODC_EXECUTOR` says.
+rebuilt from the environment's settings by `in_process_job` (a reconstructable target),
+with the in-process executor whatever `ODC_EXECUTOR` says.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
+
+from odc_pipeline.settings import settings_digest
 
 #: The run tag that names a run's partition (Dagster's own).
 PARTITION_TAG = "dagster/partition"
@@ -47,9 +49,13 @@ def job_command(job: str, partition: str | None = None) -> list[str]:
     return command
 
 
-def in_process_job() -> dg.JobDefinition:
+def in_process_job(settings_key: str = "") -> dg.JobDefinition:
     """Every asset of the registry the environment names, run step after step in this
-    process (the target `execute_here` reconstructs)."""
+    process (the target `execute_here` reconstructs). `settings_key` is not read: it tells
+    Dagster's cache which environment the job was built for: Dagster keeps a
+    reconstructed job and hands it to the next run of an equal target in this process, so
+    a run under other settings (another registry or warehouse, as in tests) would run the
+    last one's."""
     from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 
     return build_definitions(in_process=True).resolve_job_def(ALL_ASSETS_JOB)
@@ -64,8 +70,13 @@ def execute_here(
 ) -> dg.JobExecutionResult:
     """Run `in_process_job` in this process, reporting to the terminal logger."""
     config = {"loggers": {TERMINAL_LOGGER: {}}, **(run_config or {})}
+    job = dg.build_reconstructable_job(
+        __name__,
+        in_process_job.__name__,
+        reconstructable_kwargs={"settings_key": settings_digest()},
+    )
     return dg.execute_job(
-        dg.reconstructable(in_process_job),
+        job,
         instance=instance,
         run_config=config,
         tags={PARTITION_TAG: partition_key} if partition_key else None,

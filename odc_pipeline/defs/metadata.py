@@ -37,14 +37,19 @@ def table_schema(frame: pd.DataFrame) -> dg.TableSchema:
 
 
 def frame_metadata(
-    frame: pd.DataFrame, personal: tuple[str, ...] = (), free_text: tuple[str, ...] = ()
+    frame: pd.DataFrame,
+    personal: tuple[str, ...] = (),
+    free_text: tuple[str, ...] = (),
+    shown: list[str] | None = None,
 ) -> dict[str, object]:
     """Row count, preview and schema of a frame, in the keys Dagster's UI knows.
 
-    The preview lands in Dagster's event log, which every UI user can read: personal columns
-    are masked and free text scrubbed in it, as in the warehouse.
+    The preview lands in Dagster's event log, which every UI user can read: only the `shown`
+    columns (all, if not given) appear in it, personal columns masked and free text
+    scrubbed, as in the warehouse.
     """
-    head = frame.head(PREVIEW_ROWS).copy()
+    head = frame.head(PREVIEW_ROWS)
+    head = (head if shown is None else head[shown]).copy()
     for column in personal:
         if column in head.columns:
             head[column] = head[column].map(

@@ -23,7 +23,8 @@ from odc_pipeline.defs.source_checks import source_check_results, source_check_s
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.pulling import PullError, SnapshotStore, pull_source
 from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
-from odc_pipeline.reading.headers import PROVENANCE_COLUMNS
+from odc_pipeline.reading.encodings import READ_NOTES
+from odc_pipeline.reading.headers import PROVENANCE_COLUMNS, header_key, shareable_headers
 from odc_pipeline.regions import cached_region_tables, harmonize_regions
 from odc_pipeline.regions.tables import ReferenceTableError
 from odc_pipeline.registry.model import SourceEntry
@@ -56,12 +57,15 @@ def harmonized_key(source_id: str) -> dg.AssetKey:
     return dg.AssetKey(f"harmonized_{source_id}")
 
 
-def _private_headers(entry: SourceEntry) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The file's own headers of the kind's personal and free-text columns."""
+def _raw_metadata(frame: pd.DataFrame, entry: SourceEntry) -> dict[str, object]:
+    """Count, schema and a preview of the file as read: its mapped, non-personal columns only
+    (the rest of a file, such as a candidate's home address, never reaches the event log),
+    with free text scrubbed."""
+    shown = shareable_headers(frame, entry.columns, entry.personal_columns)
     kind = KINDS[entry.kind]
-    personal = tuple(h for h, c in entry.columns.items() if c in entry.personal_columns)
-    free_text = tuple(h for h, c in entry.columns.items() if c in kind.free_text_columns)
-    return personal, free_text
+    free_text = {header_key(h) for h, c in entry.columns.items() if c in kind.free_text_columns}
+    scrubbed = tuple(h for h in shown if header_key(h) in free_text)
+    return frame_metadata(frame, free_text=scrubbed, shown=shown)
 
 
 def _tags(entry: SourceEntry) -> dict[str, str]:
@@ -140,6 +144,8 @@ def build_source_assets(
             f"{entry.id}: {'not modified' if result.not_modified else 'pulled'} "
             f"{snapshot.size:,} bytes ({'changed' if snapshot.changed else 'unchanged'})"
         )
+        for warning in result.warnings:  # the pull worked, but the store needs a look
+            context.log.warning(f"Source {entry.id!r} ({entry.organization}): {warning}")
         return dg.Output(
             result_record,
             data_version=dg.DataVersion(snapshot.sha256),
@@ -151,6 +157,7 @@ def build_source_assets(
                 "changed": snapshot.changed,
                 "not_modified": result.not_modified,
                 "snapshot": dg.MetadataValue.path(str(result.path)),
+                **({"store_warnings": "\n\n".join(result.warnings)} if result.warnings else {}),
             },
         )
 
@@ -191,10 +198,14 @@ def build_source_assets(
             context.log.error(message)
             return dg.Output(failed_frame(message), metadata={"source_error": message, **trace})
         context.log.info(f"{entry.id}: read {len(frame):,} rows from {name}")
+        notes = frame.attrs.get(READ_NOTES, [])
+        for note in notes:
+            context.log.warning(f"Source {entry.id!r} ({entry.organization}), {name}: {note}")
         return dg.Output(
             frame,
             metadata={
-                **frame_metadata(frame, *_private_headers(entry)),
+                **_raw_metadata(frame, entry),
+                **({"read_notes": dg.MetadataValue.md("\n".join(notes))} if notes else {}),
                 "file_hash": str(record["sha256"]),
                 "origin": str(record["origin"]),
                 **trace,

@@ -4,6 +4,7 @@ All warehouse tables are materialized by one step so they are published in one t
 a reader never sees new facts next to an old quarantine.
 """
 
+import logging
 from pathlib import Path
 
 import dagster as dg
@@ -204,16 +205,28 @@ def build_warehouse_assets(registry: Registry, warehouse_dir: Path) -> tuple[lis
                     personal=entry.personal_columns,
                 )
 
+        class RunLog(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                context.log.warning(record.getMessage())
+
+        # The publisher's warnings (a switch that waited for a reader, a step left to the next
+        # publish once the new version was live) belong in the run's log, where stewards look.
+        publisher_log = logging.getLogger("odc_pipeline.warehouse")
+        run_log = RunLog(logging.WARNING)
+        publisher_log.addHandler(run_log)
         engine = warehouse.engine()
-        summary = publish(
-            engine,
-            frames["reference"],
-            batches(),
-            context.run.run_id,
-            catalog_of(registry),
-            role_prefix=warehouse.role_prefix,
-            stage=lambda name: context.log.debug(f"publish: {name}"),
-        )
+        try:
+            summary = publish(
+                engine,
+                frames["reference"],
+                batches(),
+                context.run.run_id,
+                catalog_of(registry),
+                role_prefix=warehouse.role_prefix,
+                stage=lambda name: context.log.debug(f"publish: {name}"),
+            )
+        finally:
+            publisher_log.removeHandler(run_log)
         # A run that selects only the warehouse (in the UI) processes no source: no audit rows.
         per_source = pd.DataFrame(summary.per_source).drop(
             columns=["loaded_at", "file_hash"], errors="ignore"
@@ -267,7 +280,8 @@ def build_warehouse_assets(registry: Registry, warehouse_dir: Path) -> tuple[lis
             ),
             metadata={
                 s.source_id: dg.MetadataValue.text(
-                    f"in {s.rows_in}, published {s.rows_published}, quarantined {s.rows_quarantined}"
+                    f"in {s.rows_in}, published {s.rows_published}, quarantined "
+                    f"{s.rows_quarantined}; balanced: {s.balance}"
                 )
                 for s in lines
             },

@@ -6,13 +6,13 @@ import base64
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from odc_pipeline.pulling.bundle import BundleError, bundle_folder, matching_files
 from odc_pipeline.pulling.ckan import CkanError, resource_url
 from odc_pipeline.pulling.http import Download, DownloadError, download, redact_url
-from odc_pipeline.pulling.snapshots import Snapshot, SnapshotStore
+from odc_pipeline.pulling.snapshots import Snapshot, SnapshotError, SnapshotStore, Warn
 from odc_pipeline.registry.model import PullOptions, SourceEntry
 from odc_pipeline.registry.safety import allowed_hosts, allowed_roots, path_problem
 from odc_pipeline.settings import named_by_registry
@@ -29,6 +29,9 @@ class PullResult:
     path: Path
     #: The server said 304 Not Modified: nothing was downloaded.
     not_modified: bool = False
+    #: What the steward should know although the pull worked (a damaged stored file
+    #: replaced, unreadable manifest lines skipped), each once.
+    warnings: tuple[str, ...] = ()
 
 
 def _credentials(options: PullOptions, environ: Mapping[str, str] | None) -> dict[str, str]:
@@ -60,15 +63,35 @@ def pull_source(
     environ: Mapping[str, str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> PullResult:
-    """Fetch the entry's current file into the snapshot store (once per distinct content)."""
+    """Fetch the entry's current file into the snapshot store (once per distinct content).
+
+    A store that cannot take the file (a full disk, a file that kept changing while it was
+    copied) fails this pull alone, as a `PullError`, like a source that cannot be reached.
+    """
+    warnings: list[str] = []
+    try:
+        result = _pull(entry, base_dir, store, environ, sleep, warnings.append)
+    except SnapshotError as error:
+        raise PullError(str(error)) from None
+    return replace(result, warnings=tuple(dict.fromkeys(warnings)))
+
+
+def _pull(
+    entry: SourceEntry,
+    base_dir: Path,
+    store: SnapshotStore,
+    environ: Mapping[str, str] | None,
+    sleep: Callable[[float], None],
+    warn: Warn,
+) -> PullResult:
     if entry.is_url:
-        return _pull_url(entry, store, environ, sleep)
+        return _pull_url(entry, store, environ, sleep, warn)
     problem = path_problem(entry.location, base_dir, allowed_roots(base_dir, environ))
     if problem:
         raise PullError(problem)
     path = entry.location_path(base_dir)
     if entry.pull.bundle:
-        return _pull_bundle(entry, path, store)
+        return _pull_bundle(entry, path, store, warn)
     if path.is_dir():
         pattern = entry.folder_pattern
         newest = newest_in_folder(path, pattern)
@@ -83,11 +106,13 @@ def pull_source(
             f"{path.name} is {size:,} bytes, over this source's limit of "
             f"{entry.pull.max_bytes:,} (pull.max_bytes in the registry)"
         )
-    snapshot = store.add_file(entry.id, path, origin=str(path), suffix=entry.format)
+    snapshot = store.add_file(
+        entry.id, path, origin=str(path), suffix=entry.format, warn=warn, sleep=sleep
+    )
     return PullResult(snapshot, store.path_of(snapshot))
 
 
-def _pull_bundle(entry: SourceEntry, folder: Path, store: SnapshotStore) -> PullResult:
+def _pull_bundle(entry: SourceEntry, folder: Path, store: SnapshotStore, warn: Warn) -> PullResult:
     """Every matching file of the folder, as one snapshot (see pulling.bundle)."""
     pattern = entry.folder_pattern
     with tempfile.TemporaryDirectory(dir=_scratch(store)) as scratch:
@@ -102,6 +127,7 @@ def _pull_bundle(entry: SourceEntry, folder: Path, store: SnapshotStore) -> Pull
             origin=f"{folder}/{pattern} ({count} files)",
             suffix=entry.format,
             name=f"{count} files of {folder.name}/",
+            warn=warn,
         )
     return PullResult(snapshot, store.path_of(snapshot))
 
@@ -111,6 +137,7 @@ def _pull_url(
     store: SnapshotStore,
     environ: Mapping[str, str] | None,
     sleep: Callable[[float], None],
+    warn: Warn,
 ) -> PullResult:
     options = entry.pull
     headers = _credentials(options, environ)
@@ -123,7 +150,9 @@ def _pull_url(
         "secret_headers": set(headers),
         "sleep": sleep,
     }
-    previous = store.latest(entry.id)
+    previous = store.latest(entry.id, warn)
+    if previous is not None and not store.intact(previous):
+        previous = None  # its stored copy is damaged: download the file again, unconditionally
     with tempfile.TemporaryDirectory(dir=_scratch(store)) as scratch:
         url, name = entry.location, Path(entry.location.split("?")[0]).name or entry.id
         try:
@@ -145,7 +174,7 @@ def _pull_url(
         except (DownloadError, CkanError) as error:
             raise PullError(str(error)) from None
         if result.not_modified and previous is not None:
-            snapshot = store.record_unchanged(entry.id, previous, result.headers)
+            snapshot = store.record_unchanged(entry.id, previous, result.headers, warn)
             return PullResult(snapshot, store.path_of(snapshot), not_modified=True)
         snapshot = store.add_file(
             entry.id,
@@ -154,6 +183,7 @@ def _pull_url(
             suffix=entry.format,
             headers=result.headers,
             name=name,
+            warn=warn,
         )
     return PullResult(snapshot, store.path_of(snapshot))
 

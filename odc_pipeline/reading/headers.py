@@ -10,6 +10,8 @@ import re
 
 import pandas as pd
 
+from odc_pipeline.quoting import quoted
+
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
 #: Columns the readers add; they are carried through every stage untouched.
@@ -25,6 +27,16 @@ def header_key(header: object) -> str:
     return _NOT_ALNUM.sub(" ", str(header).casefold()).strip()
 
 
+_LISTED_COLUMNS = 30
+
+
+def _listed(headers: list[str]) -> str:
+    """The file's headers for a message: each quoted short, the first few dozen only."""
+    shown = ", ".join(quoted(h) for h in headers[:_LISTED_COLUMNS])
+    more = len(headers) - _LISTED_COLUMNS
+    return shown + (f" and {more:,} more" if more > 0 else "")
+
+
 class MissingColumnsError(ValueError):
     """Headers named in the registry are absent from the file."""
 
@@ -33,8 +45,22 @@ class MissingColumnsError(ValueError):
         self.found = found
         super().__init__(
             f"the file has no column {', '.join(repr(m) for m in missing)} named in the registry's "
-            f"column mapping; the file's columns are: {', '.join(repr(f) for f in found)}"
+            f"column mapping; the file's columns are: {_listed(found)}"
         )
+
+
+def shareable_headers(
+    frame: pd.DataFrame, mapping: dict[str, str], personal: tuple[str, ...] | list[str]
+) -> list[str]:
+    """The file's headers that may be shown to anyone who reads the run's log.
+
+    A file carries more than the registry maps: KPU's candidate list has spouses' names,
+    birth dates and home addresses beside the columns a steward maps. Only mapped headers
+    whose column is not personal are shown (with `_source_row`, so a row can be found).
+    """
+    wanted = {header_key(h) for h, canonical in mapping.items() if canonical not in personal}
+    shown = [c for c in frame.columns if c not in PROVENANCE_COLUMNS and header_key(c) in wanted]
+    return ([SOURCE_ROW] if SOURCE_ROW in frame.columns else []) + shown
 
 
 def apply_column_mapping(frame: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:

@@ -19,9 +19,8 @@ import functools
 import hashlib
 import io
 import json
-import math
 import zipfile
-from datetime import date, datetime
+from collections import Counter
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as arrow_csv
 
+from odc_pipeline.quoting import quoted
+from odc_pipeline.reading.cells import cell_text
+from odc_pipeline.reading.csv_records import CsvSyntaxError, split_records
+from odc_pipeline.reading.encodings import READ_NOTES, MixedEncodingError, decode_by_line
 from odc_pipeline.reading.headers import FILE_HASH, READ_ERROR, SOURCE_ROW, header_key
 from odc_pipeline.reading.tree import tree_records
 from odc_pipeline.reading.unpivot import UnpivotError, unpivot
@@ -57,30 +60,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def cell_text(value: Any) -> str | None:
-    """A cell as text; integral floats lose the `.0` a spreadsheet or JSON encoder added."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime):
-        return (
-            value.date().isoformat()
-            if value.time() == datetime.min.time()
-            else value.isoformat(sep=" ")
-        )
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    text = str(value).strip()
-    return text or None
-
-
 def _text_frame(rows: list[list], headers: list[str | None]) -> pd.DataFrame:
     """Rows of text cells, their row number and read error; object dtype keeps None as None."""
     frame = pd.DataFrame(rows, columns=[*headers, SOURCE_ROW, READ_ERROR], dtype=object)
@@ -88,7 +67,8 @@ def _text_frame(rows: list[list], headers: list[str | None]) -> pd.DataFrame:
     return frame
 
 
-def _decode(data: bytes, encoding: str | None) -> str:
+def _decode(data: bytes, encoding: str | None, notes: list[str] | None = None) -> str:
+    """The file's text; how it was decoded, where a steward should know, goes into `notes`."""
     if data.startswith(b"PK\x03\x04"):
         raise SourceReadError("this is a ZIP/XLSX file, not CSV text; set format: xlsx")
     if encoding:
@@ -108,11 +88,12 @@ def _decode(data: bytes, encoding: str | None) -> str:
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise SourceReadError(
-            "the file is neither UTF-8 nor Windows-1252 text; set read.encoding"
-        ) from None
+        text, found = decode_by_line(data.removeprefix(codecs.BOM_UTF8))
+    except MixedEncodingError as error:
+        raise SourceReadError(str(error)) from None
+    if notes is not None:
+        notes.extend(found)
+    return text
 
 
 def _find_header_row(rows: list[list[str | None]], wanted: set[str]) -> int:
@@ -126,7 +107,7 @@ def _find_header_row(rows: list[list[str | None]], wanted: set[str]) -> int:
         found = next((row for row in rows if any(row)), [])
         raise SourceReadError(
             f"no header row found in the first {_HEADER_SCAN_ROWS} rows: none of the column names "
-            f"in the registry's mapping appears (first row: {[v for v in found if v][:8]}); "
+            f"in the registry's mapping appears (first row: {', '.join(quoted(v) for v in [v for v in found if v][:8])}); "
             "check the mapping, the delimiter, or set read.header_row"
         )
     return best
@@ -154,8 +135,14 @@ def _table(
     options: ReadOptions,
     wanted: set[str],
     strict_width: bool,
+    errors: dict[int, str] | None = None,
 ):
-    """Header detection and row assembly shared by CSV and spreadsheets."""
+    """Header detection and row assembly shared by CSV and spreadsheets.
+
+    `errors` are reasons a reader found for some lines (by line number); such a line is kept
+    as a row that validation sets aside with that reason.
+    """
+    errors = errors or {}
     if not any(any(cell is not None for cell in row) for row in rows):
         raise SourceReadError("the file is empty")
     index = options.header_row - 1 if options.header_row else _find_header_row(rows, wanted)
@@ -165,23 +152,25 @@ def _table(
         header = _merged_header(header, rows[index + 1] if index + 1 < len(rows) else [])
         body_start += 1
     keep = [i for i, name in enumerate(header) if name]
+    _check_width(len(keep), options)
     names = [header[i] for i in keep]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
+    duplicates = sorted(name for name, count in Counter(names).items() if count > 1)
     if duplicates:
         raise SourceReadError(f"the header has the same column name twice: {duplicates}")
+    kept = set(keep)
     records = []
     for row, number in zip(rows[body_start:], numbers[body_start:], strict=True):
         values = [row[i] if i < len(row) else None for i in keep]
-        extra = [v for i, v in enumerate(row) if i not in set(keep) and v is not None]
+        extra = [v for i, v in enumerate(row) if i not in kept and v is not None]
         if not any(v is not None for v in values) and not extra:
             continue  # blank line: not a row
-        error = None
-        if strict_width and len(row) > len(header) and extra:
+        error = errors.get(number)
+        if error is None and strict_width and len(row) > len(header) and extra:
             error = (
                 f"this line has {len(row)} fields but the header has {len(header)}: a value "
                 "holds the delimiter without quotes, or a column is missing from the header"
             )
-        elif strict_width and len(row) < len(keep):
+        elif error is None and strict_width and len(row) < len(keep):
             error = (
                 f"this line has {len(row)} fields but the header has {len(header)}: the line is "
                 "incomplete (was the file cut off?)"
@@ -196,28 +185,37 @@ def _table(
 
 
 def _read_csv_columns(text: str, delimiter: str, options: ReadOptions, wanted: set[str]):
-    """The common case, read column by column with Arrow: the header on line 1, one line per
-    row, every row as wide as the header. Anything else (title lines above the header, blank
-    lines, values spanning lines, ragged rows) returns None and goes to the line-by-line
-    reader, whose row numbers and messages are exact in every case.
+    """The common case, read column by column with Arrow: the header on one line (title
+    lines above it are fine, one line each), one line per row, every row as wide as the
+    header. Anything else (blank lines, values spanning lines, ragged rows) returns None and
+    goes to the line-by-line reader, whose row numbers and messages are exact in every case.
     """
-    if options.header_rows != 1 or options.header_row not in (None, 1):
+    if options.header_rows != 1:
         return None
     head = [
         [cell_text(c) for c in row]
         for row in csv.reader(io.StringIO(text[:65536], newline=""), delimiter=delimiter)
     ][:_HEADER_SCAN_ROWS]
-    header = head[0] if head else []
-    if not header or _find_header_row(head, wanted) != 0:
+    if not head:
         return None
+    try:
+        index = _find_header_row(head, wanted)
+    except SourceReadError:
+        return None  # the line-by-line reader says why
+    if options.header_row not in (None, index + 1) or head[:index] != [
+        [cell_text(c) for c in line.split(delimiter)] for line in text.splitlines()[:index]
+    ]:
+        return None  # a title that is not one line per record: numbers would shift
+    header = head[index]
     if None in header or len(set(header)) != len(header):
         return None
+    _check_width(len(header), options)
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     try:
         table = arrow_csv.read_csv(
             io.BytesIO(text.encode("utf-8")),
             read_options=arrow_csv.ReadOptions(
-                skip_rows=1, column_names=[f"c{i}" for i in range(len(header))]
+                skip_rows=index + 1, column_names=[f"c{i}" for i in range(len(header))]
             ),
             parse_options=arrow_csv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
             convert_options=arrow_csv.ConvertOptions(
@@ -227,13 +225,13 @@ def _read_csv_columns(text: str, delimiter: str, options: ReadOptions, wanted: s
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
-    if table.num_rows != lines - 1 or table.num_rows == 0:
+    if table.num_rows != lines - index - 1 or table.num_rows == 0:
         return None  # blank lines or values spanning lines: numbers would shift
     cells = []
     for column in table.columns:
         trimmed = pc.utf8_trim_whitespace(column)
         cells.append(pc.if_else(pc.equal(trimmed, ""), None, trimmed))
-    numbers = np.arange(2, table.num_rows + 2, dtype="int64")
+    numbers = np.arange(index + 2, table.num_rows + index + 2, dtype="int64")
     # A line of delimiters only (`;;`) is not a row, as in the line-by-line reader. Found
     # in Arrow, before the cells become Python strings.
     blank = functools.reduce(pc.and_, (pc.is_null(values) for values in cells))
@@ -253,8 +251,8 @@ def _read_csv_columns(text: str, delimiter: str, options: ReadOptions, wanted: s
     return frame
 
 
-def _read_csv(path: Path, options: ReadOptions, wanted: set[str]) -> pd.DataFrame:
-    text = _decode(path.read_bytes(), options.encoding)
+def _read_csv(path: Path, options: ReadOptions, wanted: set[str], notes: list[str]) -> pd.DataFrame:
+    text = _decode(path.read_bytes(), options.encoding, notes)
     if not text.strip():
         raise SourceReadError("the file is empty")
     delimiter = options.delimiter
@@ -266,18 +264,13 @@ def _read_csv(path: Path, options: ReadOptions, wanted: set[str]) -> pd.DataFram
     fast = _read_csv_columns(text, delimiter, options, wanted)
     if fast is not None:
         return fast
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows, numbers, line = [], [], 1
     try:
-        for row in reader:
-            rows.append([cell_text(cell) for cell in row])
-            numbers.append(line)  # the line the row starts on, as an editor shows it
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        raise SourceReadError(
-            f"not a readable CSV file near line {reader.line_num}: {exc}"
-        ) from None
-    return _table(rows, numbers, options, wanted, strict_width=True)
+        records = split_records(text, delimiter)
+    except CsvSyntaxError as error:
+        raise SourceReadError(str(error)) from None
+    return _table(
+        records.rows, records.numbers, options, wanted, strict_width=True, errors=records.errors
+    )
 
 
 def _xml_attack(error: BaseException | None) -> bool:
@@ -473,8 +466,8 @@ def _keyed_records(records: object, options: ReadOptions) -> list:
     return out
 
 
-def _read_jsonl(path: Path) -> pd.DataFrame:
-    text = _decode(path.read_bytes(), None)
+def _read_jsonl(path: Path, notes: list[str]) -> pd.DataFrame:
+    text = _decode(path.read_bytes(), None, notes)
     out = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -494,14 +487,18 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
     return _records_frame(out)
 
 
-def _check_size(frame: pd.DataFrame, options: ReadOptions) -> None:
-    """Refuse a file bigger than its source's limits (a broken export, or a hostile one)."""
-    columns = [c for c in frame.columns if c not in (SOURCE_ROW, READ_ERROR)]
-    if len(columns) > options.max_columns:
+def _check_width(columns: int, options: ReadOptions) -> None:
+    """Refuse a header wider than the source's limit, before any work that grows with it."""
+    if columns > options.max_columns:
         raise SourceReadError(
-            f"the file has {len(columns):,} columns, over this source's limit of "
+            f"the file has {columns:,} columns, over this source's limit of "
             f"{options.max_columns:,} (read.max_columns)"
         )
+
+
+def _check_size(frame: pd.DataFrame, options: ReadOptions) -> None:
+    """Refuse a file bigger than its source's limits (a broken export, or a hostile one)."""
+    _check_width(len([c for c in frame.columns if c not in (SOURCE_ROW, READ_ERROR)]), options)
     if len(frame) > options.max_rows:
         raise SourceReadError(
             f"the file has {len(frame):,} data rows, over this source's limit of "
@@ -532,21 +529,26 @@ def _json_depth(document: object) -> int:
 def read_source(
     path: Path, file_format: str, options: ReadOptions, mapped_headers: list[str]
 ) -> pd.DataFrame:
-    """Read one file into text cells plus `_source_row`, `_read_error` and `_file_hash`."""
+    """Read one file into text cells plus `_source_row`, `_read_error` and `_file_hash`.
+
+    What a steward should know about how the file was read (lines in another encoding) is
+    in `frame.attrs[READ_NOTES]`.
+    """
     if not path.is_file():
         raise SourceReadError(f"file not found: {path}")
     if path.stat().st_size == 0:
         raise SourceReadError("the file is empty (0 bytes)")
     wanted = {header_key(h) for h in mapped_headers}
     readers = {
-        "csv": lambda: _read_csv(path, options, wanted),
+        "csv": lambda: _read_csv(path, options, wanted, notes),
         "xlsx": lambda: _read_xlsx(path, options, wanted),
         "xls": lambda: _read_xls(path, options, wanted),
         "json": lambda: _read_json(path, options),
-        "jsonl": lambda: _read_jsonl(path),
+        "jsonl": lambda: _read_jsonl(path, notes),
     }
     if file_format not in readers:
         raise SourceReadError(f"no reader for format {file_format!r}")
+    notes: list[str] = []
     frame = readers[file_format]()
     if options.unpivot is not None:
         try:
@@ -555,4 +557,6 @@ def read_source(
             raise SourceReadError(str(error)) from None
     _check_size(frame, options)
     frame[FILE_HASH] = file_sha256(path)
-    return frame.reset_index(drop=True)
+    frame = frame.reset_index(drop=True)
+    frame.attrs[READ_NOTES] = notes
+    return frame

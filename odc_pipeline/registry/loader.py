@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from odc_pipeline.registry.model import Registry, SourceEntry
 from odc_pipeline.registry.safety import allowed_hosts, allowed_roots, host_problem, path_problem
+from odc_pipeline.registry.strict_yaml import DuplicateKeys, YamlSyntaxError, load_strict
 from odc_pipeline.settings import named_by_registry
 
 
@@ -110,11 +110,13 @@ def load_registry(path: Path, *, check_files: bool = True) -> Registry:
     """
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_strict(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RegistryError(path, ["the registry file does not exist"]) from None
-    except yaml.YAMLError as exc:
-        raise RegistryError(path, [f"not valid YAML: {exc}"]) from None
+    except YamlSyntaxError as exc:
+        raise RegistryError(path, [f"not valid YAML at {exc}"]) from None
+    except DuplicateKeys as exc:
+        raise RegistryError(path, exc.problems) from None
     if not isinstance(raw, dict) or not isinstance(raw.get("sources"), list):
         raise RegistryError(path, ["expected a mapping with 'organizations' and a list 'sources'"])
     # Top-level keys starting with "x-" only hold YAML anchors that entries reuse (`<<: *name`).

@@ -171,7 +171,7 @@ def write_run_report(engine: Engine, run_id: str, warehouse_dir: Path) -> Path:
             {
                 "source": s.source_id,
                 "organisation": s.organization_id,
-                "status": s.status,
+                "status": "held back" if s.held_back else s.status,
                 "rows in": s.rows_in,
                 "published": s.rows_published,
                 "quarantined": s.rows_quarantined,

@@ -14,6 +14,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from odc_pipeline.quoting import quoted
+
 MISSING_MARKERS = frozenset({"", "-", "–", "—", "n/a", "na", "null", "none", "nan"})
 
 _PLAIN = re.compile(r"^[+-]?\d+$")
@@ -29,6 +31,9 @@ WHOLE_NUMBER_HINT = "a whole number such as 1234567, 1.234.567 or 1,234,567"
 #: wrapped around or rounded.
 _LARGEST = int(np.iinfo(np.int64).max)
 _SMALLEST = int(np.iinfo(np.int64).min)
+#: The longest way to write a whole number the warehouse can store: 19 digits, a sign and
+#: six thousands separators, and room for a zero fraction (`,0`).
+_LONGEST_WRITTEN = 30
 
 
 def parse_whole_number(text: str | None, locale: str = "id") -> tuple[int | None, str | None]:
@@ -48,6 +53,9 @@ def _parse_whole_number(text: str | None, locale: str) -> tuple[int | None, str 
     value = str(text).strip()
     if value.casefold() in MISSING_MARKERS:
         return None, None
+    if len(value) > _LONGEST_WRITTEN:
+        # Never handed to `int`: past 4,300 digits Python refuses to convert at all.
+        return None, f"{quoted(value)} is not {WHOLE_NUMBER_HINT}: it is far too long"
     if _PLAIN.match(value):
         return int(value), None
     zero_fraction = _ZERO_FRACTION[locale].match(value)

@@ -3,6 +3,8 @@
 A rejected row is never dropped: its problems are listed with the row number a steward sees
 in the original file, the column, the value, the rule and a plain-language reason, and the
 whole original row is kept as JSON so the numbers can be recovered once the file is fixed.
+The reason is a message (the UI, the held-back alert and the terminal quote it), so a value
+it quotes is cut short there; the value and the row stay whole.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from odc_pipeline.privacy import scrub_text
+from odc_pipeline.quoting import with_value_quoted
 from odc_pipeline.reading.headers import FILE_HASH, PROVENANCE_COLUMNS, SOURCE_ROW
 
 QUARANTINE_COLUMNS = [
@@ -113,7 +116,9 @@ def quarantine_frame(
                 "column_name": problem.column,
                 "value": _shown_value(problem, personal, free_text),
                 "rule": problem.rule,
-                "reason": problem.reason,
+                # Reasons are written in many places with `{value!r}`; one cut here keeps
+                # every one of them short, whatever cell it quotes.
+                "reason": with_value_quoted(problem.reason, problem.value),
                 "row_data": row_data[problem.index],
                 "file_hash": row[FILE_HASH],
             }

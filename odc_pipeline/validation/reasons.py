@@ -1,7 +1,8 @@
 """Plain-language reasons for every rule, so a steward knows what to fix without reading code.
 
 The rules of a kind's columns and relations come from its declaration, and so do their
-reasons: what was found, and what the declaration expected.
+reasons: what was found, and what the declaration expected. What was found is quoted short
+(`quoted`): a reason is a message, and the whole cell stays in the row's `row_data`.
 """
 
 from __future__ import annotations
@@ -9,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from odc_pipeline.kinds import DatasetKind
+from odc_pipeline.quoting import quoted
 
 
 def reason_for(
     rule: str, column: str | None, value: Any, row: dict[str, Any], kind: DatasetKind | None = None
 ) -> str:
     """Explain one failed rule for one cell: what was found and what was expected."""
-    shown = "empty" if value is None else repr(value)
+    shown = "empty" if value is None else quoted(value)
     if rule == "not_nullable":
         return f"{column} is empty; every row needs a value for {column}"
     if rule == "region_missing":

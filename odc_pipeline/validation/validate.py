@@ -19,6 +19,7 @@ from odc_pipeline.reading.headers import (
     apply_column_mapping,
 )
 from odc_pipeline.registry.model import SourceEntry
+from odc_pipeline.validation.lookalike import lookalike_cells, lookalike_reason
 from odc_pipeline.validation.numbers import parse_whole_number_column
 from odc_pipeline.validation.quarantine import Problem, quarantine_frame, rows_by_index
 from odc_pipeline.validation.reasons import reason_for
@@ -62,15 +63,30 @@ WHOLE_ROW_RULES = ("totals_row", "unreadable_row")
 
 
 def _cell_problems(frame: pd.DataFrame, entry: SourceEntry) -> list[Problem]:
-    """Cells no rule of any kind can accept: far too long, or a spreadsheet formula.
+    """Cells no rule of any kind can accept: far too long, a spreadsheet formula, or digits
+    that only look like 0-9 (see `lookalike`).
 
     A formula such as `=HYPERLINK(...)` is what an export left instead of a value, and opened
     in a spreadsheet again it would run: it is never published.
     """
     problems: list[Problem] = []
     limit = entry.read.max_cell_chars
+    # Free text keeps what was written; a personal value is never quoted in a reason.
+    as_written = {*KINDS[entry.kind].free_text_columns, *entry.personal_columns}
     for column in [c for c in frame.columns if c not in PROVENANCE_COLUMNS]:
         texts = frame[column].dropna().astype(str)
+        if column not in as_written:
+            for index, name in lookalike_cells(texts).items():
+                text = texts[index]
+                problems.append(
+                    Problem(
+                        index,
+                        column,
+                        text,
+                        "lookalike_digits",
+                        lookalike_reason(column, text, name),
+                    )
+                )
         for index, text in texts[texts.str.len() > limit].items():
             shown = text[:40] + "…"
             problems.append(

@@ -4,10 +4,14 @@
 Only rows of sources shared as `public` are written, personal columns are left out, and text
 cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` followed by text) are
 prefixed with a `'`, so an opened CSV shows them as text.
+
+Each export is a whole new version of the folder, switched in at once (`versions`):
+readers never see a half-written file, and nothing an earlier version held stays behind.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -21,8 +25,10 @@ from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, Numeric,
 from odc_pipeline.warehouse.cells import FORMULA, safe_cell
 from odc_pipeline.warehouse.frames import read_frame, read_rows
 from odc_pipeline.warehouse.schema import dim_organization, dim_region, dim_source, fact_tables
+from odc_pipeline.warehouse.versions import new_version
 
 PACKAGE_NAME = "odc-pipeline-open-data"
+DESCRIPTOR = "datapackage.json"
 
 
 def _safe_text(values: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -103,8 +109,11 @@ def _has_rows(engine: Engine, table, source_id: str) -> bool:
 
 
 def export_open_data(engine: Engine, folder: Path) -> Path:
-    """Write the public tables and their datapackage.json into `folder`; returns the descriptor."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write the public tables and their datapackage.json as a new version of `folder`, which
+    readers only ever see whole: a version cut by a kill or a full disk never goes live, and
+    each version holds only what the warehouse's `dim_source` shares as public today, so a
+    table without public rows has no file and a file of an earlier version never lingers.
+    Returns the descriptor's path through the live `folder`."""
     sources = read_frame(engine, select(dim_source).where(dim_source.c.sharing == "public"))
     public = sorted(set(sources["source_id"]))
     organizations = read_frame(
@@ -122,6 +131,7 @@ def export_open_data(engine: Engine, folder: Path) -> Path:
     tables = {
         name: (t, list(f.columns), [pa.Table.from_pandas(f, preserve_index=False)])
         for name, (t, f) in whole.items()
+        if len(f)
     }
     for table in fact_tables().values():
         holding = [s for s in public if _has_rows(engine, table, s)]
@@ -131,41 +141,55 @@ def export_open_data(engine: Engine, folder: Path) -> Path:
             wanted = select(*(table.c[c] for c in columns))
             # One source's rows in memory at a time, never the whole table's.
             tables[table.name] = (table, columns, _by_source(engine, table, wanted, holding))
-    resources = []
-    for name, (table, columns, chunks) in tables.items():
-        _write(chunks, table, columns, folder / f"{name}.csv")
-        described = {c.name: c for c in table.columns}
-        resources.append(
-            {
-                "name": name,
-                "path": f"{name}.csv",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "description": (table.comment or name),
-                "schema": {
-                    "fields": [
-                        {
-                            "name": c,
-                            "type": _field_type(described[c]),
-                            "description": described[c].comment or "",
-                        }
-                        for c in columns
-                    ]
-                },
-            }
+    # The version before stays for a reader still uploading it file by file.
+    with new_version(folder, keep_previous=True) as building:
+        resources = []
+        for name, (table, columns, chunks) in tables.items():
+            path = building / f"{name}.csv"
+            _write(chunks, table, columns, path)
+            resources.append(_resource(name, table, columns, path))
+        licences = sorted(set(sources["licence"]))
+        descriptor = {
+            "name": PACKAGE_NAME,
+            "title": "Combined election data of the member organisations (public part)",
+            "licenses": [{"name": licence} for licence in licences],
+            "sources": [
+                {"title": f"{row.organization_id}: {row.source_id}", "path": row.source_id}
+                for row in sources.itertuples(index=False)
+            ],
+            "resources": resources,
+        }
+        (building / DESCRIPTOR).write_text(
+            json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-    licences = sorted(set(sources["licence"]))
-    descriptor = {
-        "name": PACKAGE_NAME,
-        "title": "Combined election data of the member organisations (public part)",
-        "licenses": [{"name": licence} for licence in licences],
-        "sources": [
-            {"title": f"{row.organization_id}: {row.source_id}", "path": row.source_id}
-            for row in sources.itertuples(index=False)
-        ],
-        "resources": resources,
+    return folder / DESCRIPTOR
+
+
+def _resource(name: str, table, columns: list[str], path: Path) -> dict:
+    """The descriptor of one written CSV. Its size and SHA-256 let any reader (and
+    `frictionless validate`) tell a complete file from a cut or swapped one."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    described = {c.name: c for c in table.columns}
+    return {
+        "name": name,
+        "path": path.name,
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "bytes": path.stat().st_size,
+        "hash": f"sha256:{digest.hexdigest()}",
+        "description": (table.comment or name),
+        "schema": {
+            "fields": [
+                {
+                    "name": c,
+                    "type": _field_type(described[c]),
+                    "description": described[c].comment or "",
+                }
+                for c in columns
+            ]
+        },
     }
-    path = folder / "datapackage.json"
-    path.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path

@@ -9,6 +9,11 @@ out, not even with a function that leaks its arguments.
 Audience schemas are dropped and rebuilt inside the publishing transaction, so grants always
 match the registry of the run that published. Roles are created once (NOLOGIN group roles); an
 operator creates login users and grants them a group role.
+
+One login is created too: `<prefix>_query`, a member of `<prefix>_member`, which `odc query`
+connects as (`readonly.run_query`). It is created without a password: with password
+authentication it cannot log in until an operator gives it one, and where the server trusts
+local connections anyone could already log in as any role, so it opens nothing new.
 """
 
 from __future__ import annotations
@@ -56,11 +61,18 @@ def drop_audience_schemas(connection: Connection) -> None:
         raw.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
 
 
-def _ensure_role(raw, name: str, member_of: str | None) -> None:
+def query_login(prefix: str) -> str:
+    """The login `odc query` reads the warehouse as: the members' view, never the publisher's."""
+    return f"{check_role_prefix(prefix)}_query"
+
+
+def _ensure_role(raw, name: str, member_of: str | None, login: bool = False) -> None:
     exists = raw.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name]).fetchone()
     if not exists:
+        # An existing role keeps what an operator gave it (a password, other groups).
+        create = sql.SQL("CREATE ROLE {} LOGIN" if login else "CREATE ROLE {} NOLOGIN")
         try:
-            raw.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(name)))
+            raw.execute(create.format(sql.Identifier(name)))
         except Exception as error:  # psycopg.errors.InsufficientPrivilege and kin
             raise AccessSetupError(
                 f"could not create the reader role {name!r}: {error}. Publish as a user with "
@@ -92,6 +104,7 @@ def create_audience_schemas(
     _ensure_role(raw, analyst, None)
     _ensure_role(raw, member, None)
     raw.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(analyst), sql.Identifier(member)))
+    _ensure_role(raw, query_login(prefix), member, login=True)
     for audience in audiences:
         role = audience.role(prefix)
         if audience.organization_id is not None:

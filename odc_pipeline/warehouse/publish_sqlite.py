@@ -1,32 +1,30 @@
-"""Publishing the embedded SQLite warehouse: build beside, bulk load, index after, rename.
+"""Publishing the embedded SQLite warehouse: build beside, bulk load, index after, switch.
 
-1. A new file is created next to the live one (`.odc.sqlite.build-…`), with every table and
-   no secondary index.
+1. A new version folder is made beside the live one (hidden, see `versions`), and the
+   complete file created in it with every table and no secondary index.
 2. This run's rows are bulk-loaded into it through ADBC, one source at a time.
 3. With the live file attached, the rows of sources this run did not replace are copied
    forward, then the audit, catalogue, views and data dictionary are written, and the
    tables indexed.
-4. Each audience gets a file of its own under `shared/`, cut from a copy of the complete
+4. Each audience gets a file of its own under the version's `shared/`: a copy of a file
+   already built that holds exactly its rows, or else cut from a copy of the complete
    file: the rows it may not read are deleted, and the rest compacted into its file
    (`VACUUM INTO`), so none of the deleted rows' bytes reach it (`cut_audiences`).
-5. Every file is flushed to disk and renamed over the live one (`os.replace`, atomic on
-   POSIX).
+5. Every file is flushed to disk and the version made live with one rename, so the
+   complete file and every audience's switch together.
 
-A run that fails or is killed at any point leaves hidden `.build-` files, which the next run
-removes, and the live files untouched; a reader holding a live file open keeps reading that
-version until it reconnects, and nobody ever sees a mix. Files are kept in rollback-journal
-mode (not WAL): they are never written in place, and a `-wal` file beside a renamed database
-could be taken for the new file's.
+A run that fails or is killed at any point leaves a hidden version folder, which the next
+run removes, and the live files untouched; a reader holding a live file open keeps reading
+that version until it reconnects, and nobody ever sees a mix. Files are kept in
+rollback-journal mode (not WAL): they are never written in place by the publisher.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import sqlite3
-import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextlib import closing, contextmanager
 from functools import partial
 from pathlib import Path
@@ -57,6 +55,7 @@ from odc_pipeline.warehouse.publish import (
     previous_columns,
 )
 from odc_pipeline.warehouse.schema import dim_source
+from odc_pipeline.warehouse.versions import held_lock, new_version
 
 SHARED_FOLDER = "shared"
 _BUILD_MARK = ".build-"
@@ -82,15 +81,14 @@ def publish_sqlite(
     catalog: Catalog | None,
     stage: Stage,
 ) -> PublishSummary:
-    """Build the complete file and every audience's beside the live ones, then rename each
-    over its live file (see the module's docstring)."""
-    target = Path(engine.url.database).resolve()
-    shared = target.parent / SHARED_FOLDER
-    shared.mkdir(parents=True, exist_ok=True)
+    """Build the complete file and every audience's in a new version folder, then switch
+    the set as one (see the module's docstring)."""
+    # Not `resolve()`: the live name is a link into the current version's folder.
+    target = Path(os.path.abspath(engine.url.database))
+    pointer = target.with_name(f".{target.name}.current")
     engine.dispose()  # pooled connections would keep reading the old file
-    with _publish_lock(target):
-        for folder in (target.parent, shared):
-            remove_leftovers(folder)
+    with held_lock(target):  # one publisher at a time per warehouse file
+        remove_build_files(target.parent)
         previous_tables: dict[str, set[str]] = {}
         if target.exists():
             _leave_wal_mode(target)
@@ -99,11 +97,10 @@ def publish_sqlite(
         audiences = (
             audiences_for([o.organization_id for o in catalog.organizations]) if catalog else []
         )
-        destinations = [target, *(shared / a.file_name for a in audiences)]
-        builds = {destination: _build_path(destination) for destination in destinations}
-        try:
+        with new_version(pointer, (target.name, SHARED_FOLDER)) as build:
+            (build / SHARED_FOLDER).mkdir()
             stage("building")
-            complete = builds[target]
+            complete = build / target.name
             loaded, table_rows = _build_complete(
                 complete,
                 target if previous_tables else None,
@@ -114,25 +111,20 @@ def publish_sqlite(
                 catalog,
                 stage,
             )
-
-            _build_audiences(complete, audiences, lambda a: builds[shared / a.file_name], stage)
+            _build_audiences(
+                complete, audiences, lambda a: build / SHARED_FOLDER / a.file_name, stage
+            )
             stage("swapping")
-            for destination, build in builds.items():
-                _install(build, destination)
-        except BaseException:
-            for build in builds.values():
-                build.unlink(missing_ok=True)
-            raise
-        if catalog is not None:
-            for stale in set(shared.glob("private_*.sqlite")) - set(destinations):
-                stale.unlink()  # an organisation that left the registry
     engine.dispose()
     stage("published")
     return PublishSummary(
         run_id=run_id,
         table_rows=table_rows,
         per_source=loaded.per_source,
-        audiences={d.stem: str(d) for d in destinations[1:]},
+        audiences={
+            a.file_name.removesuffix(".sqlite"): str(target.parent / SHARED_FOLDER / a.file_name)
+            for a in audiences
+        },
     )
 
 
@@ -188,12 +180,9 @@ def _build_audiences(
         same = _same_rows_as(complete, build_of(MEMBERS), audience)
         if same is not None:
             stage(f"building audience {audience.name}")
-            if same == complete:
-                # Never a second name for the complete file: analysts work in it, and a
-                # table one of them adds there must not appear in a file others read.
-                shutil.copyfile(same, build_of(audience))
-            else:
-                _same_file(same, build_of(audience))
+            # A copy, never a second name: a table someone adds to one audience's file must
+            # not appear in another's.
+            shutil.copyfile(same, build_of(audience))
         return same is not None
 
     cut_audiences(complete, [(a, build_of(a)) for a in levels if not copied(a)], stage)
@@ -215,16 +204,6 @@ def _same_rows_as(complete: Path, members: Path, audience: Audience) -> Path | N
     if audience.organization_id is not None and not _found(complete, own, audience):
         return members
     return None
-
-
-def _same_file(existing: Path, new: Path) -> None:
-    """`new` holding exactly what `existing` holds: a second name for the same file (a hard
-    link), nothing written. Files are never written in place, only renamed over, so the two
-    names part at the next publish. Where there are no hard links, a copy."""
-    try:
-        os.link(existing, new)
-    except OSError:
-        shutil.copyfile(existing, new)
 
 
 def _found(complete: Path, statement: str, audience: Audience) -> bool:
@@ -296,30 +275,14 @@ def _building(path: Path, attached: dict[str, Path] | None = None):
         engine.dispose()
 
 
-@contextmanager
-def _publish_lock(target: Path) -> Iterator[None]:
-    """One publisher at a time per warehouse file; a second one waits for the first."""
-    with open(target.with_name(f".{target.name}.lock"), "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _build_path(target: Path) -> Path:
-    """Where the next version of `target` is built: hidden, in the same folder (same disk)."""
-    return target.with_name(f".{target.name}{_BUILD_MARK}{uuid.uuid4().hex[:12]}")
-
-
-def remove_leftovers(folder: Path) -> list[Path]:
-    """Half-built files of killed runs (only ever called while holding the publish lock)."""
+def remove_build_files(folder: Path) -> list[Path]:
+    """Half-built files an older release's killed runs left beside the live file (only ever
+    called while holding the publish lock)."""
     removed = []
-    if folder.is_dir():
-        for path in folder.iterdir():
-            if path.name.startswith(".") and _BUILD_MARK in path.name:
-                path.unlink(missing_ok=True)
-                removed.append(path)
+    for path in folder.iterdir() if folder.is_dir() else ():
+        if path.is_file() and path.name.startswith(".") and _BUILD_MARK in path.name:
+            path.unlink(missing_ok=True)
+            removed.append(path)
     return removed
 
 
@@ -328,15 +291,3 @@ def _leave_wal_mode(target: Path) -> None:
     if Path(f"{target}-wal").exists():
         with closing(sqlite3.connect(target)) as connection:
             connection.execute("PRAGMA journal_mode=DELETE")
-
-
-def _install(build: Path, target: Path) -> None:
-    """Flush the finished file to disk, then rename it over the live one."""
-    with open(build, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(build, target)
-    folder = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)

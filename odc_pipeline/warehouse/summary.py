@@ -23,6 +23,20 @@ class SourceSummary:
     message: str | None = None
 
     @property
+    def held_back(self) -> bool:
+        """The source published nothing this run; its last good load stays."""
+        return self.status != "published"
+
+    @property
+    def balance(self) -> str:
+        """The balance as a steward reads it: `yes`, `NO`, or held back with its row count
+        (a held-back file is not "balanced": none of its rows went anywhere this run)."""
+        if self.held_back:
+            rows = f"{self.rows_in:,} row{'' if self.rows_in == 1 else 's'}"
+            return f"held back ({rows} in the file)" if self.rows_in else "held back (unread)"
+        return "yes" if self.balanced else "NO"
+
+    @property
     def balanced(self) -> bool:
         """Every row published or quarantined; a held-back source publishes nothing by design."""
         if self.status != "published":
