@@ -43,7 +43,7 @@ console = Console(highlight=False, width=max(Console().width, 120))
 
 
 #: Characters of one message printed here; the full text is in the run's event log.
-TERMINAL_LIMIT = 500
+TERMINAL_LIMIT = 1_000
 
 #: How a log line of each level is marked.
 _MARKS = {logging.ERROR: "[red]✗[/red]", logging.WARNING: "[yellow]![/yellow]"}
@@ -91,8 +91,8 @@ def step_failure_lines(step: str, event: dg.DagsterEvent, run_id: str | None) ->
 
 
 def _failure_text(event: dg.DagsterEvent) -> str:
-    """A Failure's description, else the innermost error's class and message (its first
-    line: the rest, such as the SQL a database error quotes, is in the event log)."""
+    """A Failure's description, else the error's message (its first line: the rest, such as
+    the SQL a database error quotes, is in the event log)."""
     data = event.step_failure_data
     if data is None:
         return ""
@@ -101,10 +101,17 @@ def _failure_text(event: dg.DagsterEvent) -> str:
     error = data.error
     if error is None:
         return ""
-    while error.cause is not None:
+    # Below Dagster's own wrappers is the error the step raised: the project's own errors
+    # are written for stewards and shown as they are (their class name left out); a
+    # library's error is shown down to its innermost cause, the one that names the problem.
+    while error.cause is not None and error.cls_name.startswith("Dagster"):
+        error = error.cause
+    ours = error.message.startswith("odc_pipeline.")
+    while not ours and error.cause is not None:
         error = error.cause
     lines = [line for line in error.message.splitlines() if line.strip()]
-    return lines[0].strip() if lines else error.cls_name
+    first = lines[0].strip() if lines else error.cls_name
+    return first.split(": ", 1)[-1] if ours else first
 
 
 def _exception_text(error: BaseException) -> str:
@@ -137,6 +144,12 @@ def _instance() -> dg.DagsterInstance:
 
 
 def print_summary(lines: list[SourceSummary], settings: Settings, warehouse_display: str) -> None:
+    if not lines:
+        console.print(
+            "[red]Nothing was published in this run[/red]: the warehouse keeps the version it "
+            f"had ({warehouse_display}). The cause is above."
+        )
+        return
     table = Table(title="Run summary")
     headers = ("source", "organisation", "status", "rows in", "published", "quarantined")
     for header in (*headers, "regions matched", "balanced"):

@@ -12,11 +12,17 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import yaml
 from click.testing import CliRunner
 
 from odc_pipeline.cli import main
-from odc_pipeline_tests.conftest import DEMO_REGISTRY, isolated_environment
+from odc_pipeline_tests.conftest import (
+    DEMO_REGISTRY,
+    demo_registry_document,
+    isolated_environment,
+    write_registry,
+)
 from odc_pipeline_tests.test_corpus import BASE, CASES, FILES
 
 #: Slow: the installed `odc` script in subprocesses.
@@ -424,3 +430,31 @@ def test_report_of_the_latest_run_and_without_a_warehouse(cli_run, tmp_path):
     empty = _odc("report", env={**env, "ODC_WAREHOUSE_DIR": str(tmp_path / "none")})
     assert empty.returncode == 1
     assert "no warehouse at" in empty.stderr and "Traceback" not in empty.stderr
+
+
+def test_run_with_one_source_that_cannot_be_pulled_publishes_the_others(tmp_path):
+    """A drop folder with no file yet: that source is held back with its reason, and the
+    progress display, which has no row count to show for it, fails nothing."""
+    document = demo_registry_document()
+    document["sources"][0]["location"] = "drops/jsn/"
+    path = write_registry(tmp_path / "registry", document)
+    (tmp_path / "registry" / "drops" / "jsn").mkdir(parents=True)
+    env = {**isolated_environment(tmp_path), "ODC_SOURCES": str(path)}
+    completed = _odc("run", env=env)
+    out = " ".join(completed.stdout.split())
+    assert completed.returncode == 1, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert "jsn_pilpres2024_kabkota was held back" in out
+    assert "has no file matching" in out
+    assert "Traceback" not in completed.stdout + completed.stderr
+    engine = sa.create_engine(f"sqlite:///{Path(env['ODC_WAREHOUSE_DIR']) / 'odc.sqlite'}")
+    with engine.connect() as connection:
+        statuses = dict(
+            connection.execute(sa.text("select source_id, status from load_audit")).all()
+        )
+    engine.dispose()
+    assert statuses == {
+        "jsn_pilpres2024_kabkota": "failed",
+        "fppjb_rekap_pilpres2024": "published",
+        "ldw_suara_pilpres2024": "published",
+        "ldw_dpt_kabkota": "published",
+    }

@@ -90,14 +90,15 @@ def test_a_step_that_fails_underneath_says_why_and_where_the_rest_is(
         code, out = entry_point(capsys)
     text = _flat(out)
     assert code == 1, out[-3000:]
-    assert "publish_warehouse failed: sqlite3.OperationalError: database or disk is full" in text
+    assert f"publish_warehouse failed: the disk of the warehouse folder {warehouse} is full" in text
+    assert "nothing was published and the previous version stays live" in text
     with dg.DagsterInstance.from_config(str(tmp_path / "dagster_home")) as instance:
         (run,) = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]))
     assert f"full error and traceback: Dagster UI (make ui) → Runs → {run.run_id}" in text
     assert "Error occurred while executing op" not in text
     assert "Traceback" not in out and "[SQL:" not in out
     # Nothing was ever published, so there is no summary; its cause is said, not thrown.
-    assert "No summary: the warehouse cannot be read: sqlite3.OperationalError" in text
+    assert "No summary: the warehouse cannot be read" in text
 
 
 def test_quoted_values_are_cut_and_say_how_long_they_were():

@@ -213,3 +213,19 @@ def test_title_lines_above_the_header_keep_every_row_and_its_line(tmp_path, titl
     assert frame[SOURCE_ROW].tolist() == list(range(first, first + 50))
     assert frame["suara"].iloc[-1] == "1050"
     assert frame[READ_ERROR].isna().all()
+
+
+def test_a_stray_quote_on_the_last_line_is_named_as_such(tmp_path):
+    path, lines = _results_csv(tmp_path, 10, {11: '32.10,"01,1010'})
+    frame = read_source(path, "csv", ReadOptions(), ["kode_wilayah", "paslon", "suara"])
+    assert len(frame) == 10
+    (reason,) = frame.loc[frame[READ_ERROR].notna(), READ_ERROR]
+    assert reason.startswith('a quote (") opened on line 11 is not closed before the end of')
+
+
+def test_a_stray_quote_in_the_header_still_finds_the_header_and_every_row(tmp_path):
+    path, lines = _results_csv(tmp_path, 30, {1: 'kode_wilayah,"paslon,suara'})
+    frame = read_source(path, "csv", ReadOptions(), ["kode_wilayah", "paslon", "suara"])
+    assert len(frame) == len(lines) - 1 == 30
+    assert frame[READ_ERROR].isna().all()
+    assert frame.loc[0, "suara"] == "1001"

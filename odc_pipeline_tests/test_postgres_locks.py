@@ -33,6 +33,7 @@ from odc_pipeline.warehouse.publish_postgres import (
     SwitchBlockedError,
     SwitchLostError,
 )
+from odc_pipeline.warehouse.summary import run_summary
 from odc_pipeline_tests.conftest import execute_capturing, make_settings
 from odc_pipeline_tests.publish_worker import CATALOG, batch
 
@@ -270,41 +271,37 @@ def test_the_switch_goes_through_once_the_reader_commits_during_the_retries(
 
 
 class _EndSwitchConnection:
-    """Terminates the publishing connection as soon as it is handed back after the switch
-    committed: whatever the publisher does next on it finds it gone."""
+    """Terminates the publisher's connection once the switch has committed, as the first
+    statement after it (dropping the previous version's tables) starts: that statement finds
+    the connection gone. (The engine replaces a connection ended while pooled, so ending it
+    any earlier would leave nothing to fail.)"""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.switch_pid: int | None = None
+        self.switched = False
         self.terminated: list[int] = []
 
     def before_execute(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        if "RENAME TO" in statement and statement.rstrip().endswith(CORE_SCHEMA):
-            self.switch_pid = cursor.connection.info.backend_pid
-
-    def checkin(self, dbapi_connection, _record) -> None:
-        if self.switch_pid is None or not isinstance(dbapi_connection, psycopg.Connection):
+        if not isinstance(cursor.connection, psycopg.Connection):
             return  # also Dagster's own SQLite storage, in a run
-        if dbapi_connection.info.backend_pid == self.switch_pid:
-            self.switch_pid = None
-            _terminate(self.url, dbapi_connection.info.backend_pid)
-            self.terminated.append(dbapi_connection.info.backend_pid)
+        if "RENAME TO" in statement and statement.rstrip().endswith(CORE_SCHEMA):
+            self.switched = True
+        elif self.switched and "DROP SCHEMA" in statement and RETIRED_SCHEMA in statement:
+            self.switched = False
+            pid = cursor.connection.info.backend_pid
+            _terminate(self.url, pid)
+            self.terminated.append(pid)
 
 
 @contextmanager
 def _ending_switch_connections(url: str, target) -> Iterator[_EndSwitchConnection]:
-    """`target`: an engine, or the Engine and Pool classes (every engine of a Dagster run)."""
+    """`target`: an engine, or the Engine class (every engine of a Dagster run)."""
     hook = _EndSwitchConnection(url)
-    engine_target, pool_target = (
-        (target, target.pool) if isinstance(target, sa.Engine) else (sa.Engine, sa.pool.Pool)
-    )
-    sa.event.listen(engine_target, "before_cursor_execute", hook.before_execute)
-    sa.event.listen(pool_target, "checkin", hook.checkin)
+    sa.event.listen(target, "before_cursor_execute", hook.before_execute)
     try:
         yield hook
     finally:
-        sa.event.remove(engine_target, "before_cursor_execute", hook.before_execute)
-        sa.event.remove(pool_target, "checkin", hook.checkin)
+        sa.event.remove(target, "before_cursor_execute", hook.before_execute)
 
 
 def test_a_connection_ended_after_the_switch_committed_is_a_warning_not_a_failure(
@@ -427,3 +424,25 @@ def test_in_a_run_the_checks_and_export_follow_a_switch_whose_connection_ended(
     assert any(
         m.startswith("the new version is live, but the previous version's tables") for m in messages
     )
+
+
+def test_readers_of_the_engine_reconnect_after_its_connections_were_ended(postgres_url):
+    """What follows a publish (the run's summary and report) reads with the engine the
+    publish used; a connection the server ended meanwhile is replaced, not reused dead."""
+    engine = make_engine(_publisher_url(postgres_url))
+    try:
+        _publish(postgres_url, "run_a", first=True, engine=engine)
+        with psycopg.connect(_libpq(postgres_url), autocommit=True) as admin:
+            pids = [
+                row[0]
+                for row in admin.execute(
+                    "select pid from pg_stat_activity where application_name = %s", [PUBLISHER]
+                )
+            ]
+        assert pids, "the publish left no pooled connection to end"
+        for pid in pids:
+            _terminate(postgres_url, pid)
+        lines = run_summary(engine, "run_a")
+    finally:
+        engine.dispose()
+    assert [(line.source_id, line.rows_published) for line in lines] == [("results_a", ROWS)]

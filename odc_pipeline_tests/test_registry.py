@@ -241,3 +241,26 @@ def test_a_tab_in_the_registry_names_the_line_without_pyyamls_stream_name(tmp_pa
     assert problem.startswith("not valid YAML at line ")
     assert problem.endswith("a TAB character; indent with spaces, not TAB characters")
     assert "<unicode string>" not in problem
+
+
+def test_two_spellings_of_one_header_are_refused(tmp_path):
+    def spell_twice(document):
+        document["sources"][0]["columns"]["SUARA"] = "invalid_ballots"
+        del document["sources"][0]["columns"]["suara_tidak_sah"]
+
+    error = _load_with(tmp_path, spell_twice)
+    assert error.problems == [
+        "source #1 ('jsn_pilpres2024_kabkota'): the headers ['suara', 'SUARA'] are one header "
+        "of the file (headers are matched ignoring case, spaces and punctuation); keep one"
+    ]
+
+
+def test_two_headers_for_one_column_are_named(tmp_path):
+    def map_twice(document):
+        document["sources"][0]["columns"]["nama_wilayah"] = "votes"
+
+    error = _load_with(tmp_path, map_twice)
+    assert error.problems == [
+        "source #1 ('jsn_pilpres2024_kabkota'): the headers ['suara', 'nama_wilayah'] are all "
+        "mapped to the column 'votes'; map one"
+    ]

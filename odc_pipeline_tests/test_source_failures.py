@@ -140,3 +140,35 @@ def test_too_many_rejected_rows_hold_the_file_back(tmp_path):
     assert line.balance == "held back (30 rows in the file)"
     audit_check = _check_metadata(result, "load_audit_balances")["ldw_suara_pilpres2024"]
     assert audit_check.endswith("balanced: held back (30 rows in the file)")
+
+
+def test_an_unforeseen_error_in_one_source_holds_back_that_source_only(tmp_path, monkeypatch):
+    from odc_pipeline.defs import sources as source_steps
+
+    real = source_steps.validate_source
+
+    def broken_for_ldw(raw, entry):
+        if entry.id == "ldw_suara_pilpres2024":
+            return {}["votes"]  # a KeyError, as a mapping the code did not foresee gave
+        return real(raw, entry)
+
+    monkeypatch.setattr(source_steps, "validate_source", broken_for_ldw)
+    path = write_registry(tmp_path, demo_registry_document())
+    result = run_all(make_settings(tmp_path, path), load_registry(path))
+    assert result.success
+    engine = sa.create_engine(make_settings(tmp_path, path).default_warehouse_url)
+    audit = _audit(engine, result.run_id)
+    engine.dispose()
+    status, rows_in, published, _, message = audit["ldw_suara_pilpres2024"]
+    assert (status, published) == ("failed", 0)
+    assert message.startswith(
+        "Source 'ldw_suara_pilpres2024' (ldw): the validate step stopped on a problem it cannot "
+        "explain (KeyError: \"'votes'\" at test_source_failures.py:"
+    )
+    assert message.endswith("send this message and the run id to the maintainers.")
+    others = {source: row[0] for source, row in audit.items() if source != "ldw_suara_pilpres2024"}
+    assert others == {
+        "jsn_pilpres2024_kabkota": "published",
+        "fppjb_rekap_pilpres2024": "published",
+        "ldw_dpt_kabkota": "published",
+    }

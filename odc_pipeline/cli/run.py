@@ -30,6 +30,13 @@ class _SourceBars(logging.Handler):
         return self.tasks[source]
 
     def emit(self, record: logging.LogRecord) -> None:
+        """Show the event; a display that cannot show it never fails the run's step."""
+        try:
+            self._show(record)
+        except Exception as error:  # the record reaches the event log regardless
+            console.print(f"[dim](the progress display skipped an event: {error})[/dim]")
+
+    def _show(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
         event = meta.get("dagster_event")
         if event is None:
@@ -42,7 +49,8 @@ class _SourceBars(logging.Handler):
                 if name.startswith(prefix):
                     source = name.removeprefix(prefix)
                     task = self._task(source)
-                    self.counts[source].append(f"{label} {rows.value if rows else '?':,}")
+                    count = f"{rows.value:,}" if rows is not None else "?"
+                    self.counts[source].append(f"{label} {count}")
                     self.progress.update(task, advance=1, detail=", ".join(self.counts[source]))
             if name == "load_audit":
                 for source, task in self.tasks.items():

@@ -5,6 +5,7 @@ Adding a dataset is a YAML entry: this module turns every entry into the same ch
 assets, grouped under its organisation, with tags a steward can filter on in the UI.
 """
 
+import traceback
 import warnings
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from odc_pipeline.defs.pulling import (
 from odc_pipeline.defs.source_checks import source_check_results, source_check_specs
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.pulling import PullError, SnapshotStore, pull_source
+from odc_pipeline.quoting import quoted
 from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
 from odc_pipeline.reading.encodings import READ_NOTES
 from odc_pipeline.reading.headers import PROVENANCE_COLUMNS, header_key, shareable_headers
@@ -197,6 +199,10 @@ def build_source_assets(
             message = f"Source {entry.id!r} ({entry.organization}): cannot read {name}: {error}"
             context.log.error(message)
             return dg.Output(failed_frame(message), metadata={"source_error": message, **trace})
+        except Exception as error:  # a source that fails fails alone
+            message = _unexpected(entry, "read", error)
+            context.log.error(message)
+            return dg.Output(failed_frame(message), metadata={"source_error": message, **trace})
         context.log.info(f"{entry.id}: read {len(frame):,} rows from {name}")
         notes = frame.attrs.get(READ_NOTES, [])
         for note in notes:
@@ -245,6 +251,8 @@ def build_source_assets(
                 outcome = validate_source(raw, located)
             except MissingColumnsError as missing:
                 error = f"Source {entry.id!r} ({entry.organization}): the column mapping does not fit {_file_name(located)}: {missing}"
+            except Exception as unexpected:  # a source that fails fails alone
+                error = _unexpected(entry, "validate", unexpected)
         if outcome is None:
             outcome = ValidationOutcome(
                 valid=failed_frame(error), quarantine=empty_quarantine(), rows_in=len(raw)
@@ -316,7 +324,12 @@ def build_source_assets(
             message = f"Source {entry.id!r}: a region table under data/reference/ is invalid: {table_error}"
             context.log.error(message)
             return dg.Output(failed_frame(message), metadata={"source_error": message})
-        frame = harmonize_regions(validated, specs, tables, source_id=entry.id)
+        try:
+            frame = harmonize_regions(validated, specs, tables, source_id=entry.id)
+        except Exception as unexpected:  # a source that fails fails alone
+            message = _unexpected(entry, "harmonize", unexpected)
+            context.log.error(message)
+            return dg.Output(failed_frame(message), metadata={"source_error": message})
         matched = int(frame["region_code"].notna().sum())
         rate = matched / len(frame) if len(frame) else 1.0
         unmatched = frame.loc[
@@ -338,6 +351,21 @@ def build_source_assets(
         )
 
     return [pulled, raw, validated, harmonized]
+
+
+def _unexpected(entry: SourceEntry, step: str, error: Exception) -> str:
+    """A problem the code does not foresee, in words a steward can pass on: this source is
+    held back alone (its last good load stays) and the night goes on for the others. Where
+    it was raised (file and line) is for the maintainers; no value of the file is quoted
+    beyond the capped message."""
+    where = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+    place = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
+    return (
+        f"Source {entry.id!r} ({entry.organization}): the {step} step stopped on a problem it "
+        f"cannot explain ({type(error).__name__}: {quoted(str(error))}{place}); this source is "
+        "held back and its last good load stays, the other sources go on. Please send this "
+        "message and the run id to the maintainers."
+    )
 
 
 def _file_name(entry: SourceEntry) -> str:

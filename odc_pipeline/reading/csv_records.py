@@ -49,6 +49,11 @@ def _looks_like_records(row: list[str], delimiter: str, width: int) -> bool:
 
 
 def _stray_quote(line: int, last: int) -> str:
+    if last == line:
+        return (
+            f'a quote (") opened on line {line} is not closed before the end of the file; '
+            "this line is set aside. Remove the stray quote, or close it"
+        )
     return (
         f'a quote (") opened on line {line} is not closed before line {last}, so every line '
         "in between would have been read as one value; this line is set aside and the lines "
@@ -60,7 +65,9 @@ def split_records(text: str, delimiter: str) -> CsvRecords:
     """Every record of `text`, by the CSV rules, except where a stray quote would swallow lines."""
     lines = list(io.StringIO(text, newline=""))
     found = CsvRecords()
-    width = 0  # the widest one-line record so far: what a record looks like in this file
+    # What a record looks like in this file: the widest one-line record so far, and before
+    # any, the first line as its delimiters split it (a stray quote may be in the header).
+    width = lines[0].count(delimiter) + 1 if lines else 0
     position = 0  # lines before this one are read
     while position < len(lines):
         reader = csv.reader(islice(lines, position, None), delimiter=delimiter)
@@ -69,6 +76,11 @@ def split_records(text: str, delimiter: str) -> CsvRecords:
             for row in reader:
                 first, last = position + consumed + 1, position + reader.line_num
                 if last > first and _looks_like_records(row, delimiter, width):
+                    stray = (first, last)
+                    break
+                if last == first and any("\n" in cell or "\r" in cell for cell in row):
+                    # A value of one line holding its line's end: its quote was still open
+                    # when the file ended.
                     stray = (first, last)
                     break
                 found.rows.append([cell_text(cell) for cell in row])

@@ -279,8 +279,26 @@ class SourceEntry(_Strict):
         unmapped = [c for c in region_columns if c not in self.columns.values()]
         if unmapped:
             raise ValueError(f"region columns {unmapped} are not targets of the column mapping")
-        if len(set(self.columns.values())) != len(self.columns):
-            raise ValueError("two headers are mapped to the same column")
+        by_column: dict[str, list[str]] = {}
+        for header, column in self.columns.items():
+            by_column.setdefault(column, []).append(header)
+        for column, headers in by_column.items():
+            if len(headers) > 1:
+                raise ValueError(
+                    f"the headers {headers} are all mapped to the column {column!r}; map one"
+                )
+        # Here, not at the top: the reading package imports this module.
+        from odc_pipeline.reading.headers import header_key
+
+        by_key: dict[str, list[str]] = {}
+        for header in self.columns:
+            by_key.setdefault(header_key(header), []).append(header)
+        for headers in by_key.values():
+            if len(headers) > 1:
+                raise ValueError(
+                    f"the headers {headers} are one header of the file (headers are matched "
+                    "ignoring case, spaces and punctuation); keep one"
+                )
         return self
 
     @model_validator(mode="after")

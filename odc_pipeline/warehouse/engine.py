@@ -13,8 +13,12 @@ CORE_SCHEMA = "odc_warehouse"
 
 
 def make_engine(url: str) -> Engine:
-    """An engine on the live warehouse. On PostgreSQL, names resolve in the warehouse schema."""
-    engine = create_engine(url)
+    """An engine on the live warehouse. On PostgreSQL, names resolve in the warehouse schema.
+
+    A pooled connection is checked before use (`pool_pre_ping`): one the server ended (a
+    restart, an administrator, a publish whose connection was cut) is replaced, so the
+    reads after a publish do not fail on the publish's dead connection."""
+    engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "postgresql":
 
         @event.listens_for(engine, "connect", insert=True)

@@ -21,10 +21,11 @@ rollback-journal mode (not WAL): they are never written in place by the publishe
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from functools import partial
 from pathlib import Path
@@ -97,7 +98,10 @@ def publish_sqlite(
         audiences = (
             audiences_for([o.organization_id for o in catalog.organizations]) if catalog else []
         )
-        with new_version(pointer, (target.name, SHARED_FOLDER)) as build:
+        with (
+            _disk_full_explained(target.parent),
+            new_version(pointer, (target.name, SHARED_FOLDER)) as build,
+        ):
             (build / SHARED_FOLDER).mkdir()
             stage("building")
             complete = build / target.name
@@ -273,6 +277,38 @@ def _building(path: Path, attached: dict[str, Path] | None = None):
             yield connection
     finally:
         engine.dispose()
+
+
+class WarehouseDiskFull(RuntimeError):
+    """The new version did not fit on the warehouse's disk; the previous one stays live."""
+
+
+@contextmanager
+def _disk_full_explained(folder: Path) -> Iterator[None]:
+    """SQLite's "database or disk is full" (or the system's ENOSPC) in a steward's words:
+    which folder, that nothing changed, and what to do."""
+    try:
+        yield
+    except Exception as error:  # SQLite's, wrapped by SQLAlchemy or ADBC, or the system's
+        if not _disk_full(error):
+            raise
+        free = shutil.disk_usage(folder).free / 2**20
+        raise WarehouseDiskFull(
+            f"the disk of the warehouse folder {folder} is full ({free:,.0f} MiB free): the "
+            "new version did not fit, nothing was published and the previous version stays "
+            "live. Free space there (a new version needs about as much as the current "
+            "warehouse and its shared/ files together) and run again",
+        ) from error
+
+
+def _disk_full(error: BaseException | None) -> bool:
+    while error is not None:
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            return True
+        if "database or disk is full" in str(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def remove_build_files(folder: Path) -> list[Path]:

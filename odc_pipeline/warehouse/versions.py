@@ -159,7 +159,8 @@ def _flush_entry(folder: Path) -> None:
 def held_lock(live: Path) -> Iterator[None]:
     """One writer at a time of `live` (a lock file beside it); a second one waits for the
     first, so it never removes a version the first one is still building."""
-    with open(live.with_name(f".{live.name}.lock"), "a") as handle:
+    hidden = live.name if live.name.startswith(".") else f".{live.name}"
+    with open(live.with_name(f"{hidden}.lock"), "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
