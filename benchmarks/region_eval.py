@@ -43,6 +43,33 @@ def _typo(rng: random.Random, text: str) -> str:
     return text[:i] + text[j] + text[i] + text[j + 1 :] if text[j].isalpha() else text
 
 
+_COMPASS_ABBREVIATIONS = {
+    "Selatan": "Sel.",
+    "Utara": "Utr.",
+    "Timur": "Tim.",
+    "Barat": "Bar.",
+    "Tengah": "Tng.",
+    "Pusat": "Pst.",
+}
+
+
+def _older_spellings(name: str, kind: str, base: str) -> list[str]:
+    """How old lists and members write a kabupaten/kota: `Kodya`/`Kotamadya` for a city, a
+    compass word abbreviated at the end, `Administrasi` kept in Jakarta's types or written
+    bare (KPU), and a long one-word name split in two (`Sawah Lunto`)."""
+    short = "Kab." if kind == "kabupaten" else "Kota"
+    variants = [f"Kodya {base}", f"Kotamadya {base.upper()}"] if kind == "kota" else []
+    *head, last = base.split(" ")
+    if head and last in _COMPASS_ABBREVIATIONS:
+        variants.append(f"{short} {' '.join(head)} {_COMPASS_ABBREVIATIONS[last]}")
+    if " Administrasi " in name:
+        variants += [f"{short} Administrasi {base}", f"ADMINISTRASI {base.upper()}"]
+    if " " not in base and len(base) >= 9:
+        middle = len(base) // 2
+        variants.append(f"{short} {base[:middle]} {base[middle:]}")
+    return variants
+
+
 def synthetic_items(tables: RegionTables, seed: int = 7) -> list[EvalItem]:
     rng = random.Random(seed)
     ref = tables.reference
@@ -84,6 +111,10 @@ def synthetic_items(tables: RegionTables, seed: int = 7) -> list[EvalItem]:
         for variant in (code, digits, f"{digits}.0", f" {code} "):
             items.append(EvalItem("kabupaten/kota code", (variant,), regency_code, code))
         items.append(EvalItem("typo", (_typo(rng, f"{short} {base}"),), regency, code))
+        for variant in _older_spellings(name, kind, base):
+            items.append(
+                EvalItem("old or abbreviated kabupaten/kota name", (variant,), regency, code)
+            )
     level3 = ref.loc[ref["level"] == 3].sample(600, random_state=seed)
     for code, name, parent in level3[["region_code", "name", "parent_code"]].itertuples(
         index=False
@@ -96,6 +127,18 @@ def synthetic_items(tables: RegionTables, seed: int = 7) -> list[EvalItem]:
         items.append(
             EvalItem(
                 "kecamatan code", (code.replace(".", ""),), (Spec("c", 3, "kemendagri"),), code
+            )
+        )
+    # Kecamatan whose official name starts with a level or type word (Kampung Laut, Kota
+    # Bahagia): the word is part of the name, not to be dropped.
+    worded = ref.loc[(ref["level"] == 3) & ref["name"].str.match(r"(Kampung|Kota|Desa) ")]
+    for code, name, parent in worded[["region_code", "name", "parent_code"]].itertuples(
+        index=False
+    ):
+        specs = (Spec("k", 2, "name"), Spec("c", 3, "name"))
+        items.append(
+            EvalItem(
+                "kecamatan named with a level word", (names[parent], f"Kec. {name}"), specs, code
             )
         )
     level4 = ref.loc[ref["level"] == 4].sample(600, random_state=seed)

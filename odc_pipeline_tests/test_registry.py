@@ -264,3 +264,15 @@ def test_two_headers_for_one_column_are_named(tmp_path):
         "source #1 ('jsn_pilpres2024_kabkota'): the headers ['suara', 'nama_wilayah'] are all "
         "mapped to the column 'votes'; map one"
     ]
+
+
+def test_a_constant_in_lookalike_digits_is_refused(tmp_path):
+    def year_in_arabic_indic(document):
+        document["sources"][0]["constants"]["year"] = "٢٠٢٤"
+
+    error = _load_with(tmp_path, year_in_arabic_indic)
+    assert error.problems == [
+        "source #1 ('jsn_pilpres2024_kabkota'): constants: the constant year: '٢٠٢٤' is written "
+        "with ARABIC-INDIC digits, which look like 0-9 but are other characters; retype it "
+        "with the digits 0-9"
+    ]

@@ -81,8 +81,11 @@ def build_index(tables: RegionTables, max_level: int) -> RegionIndex:
             continue
         scopes = (None, parent) if parent and level <= 2 else (parent,)
         for scope in scopes:
-            index.by_name[(level, scope, key.type, key.base)].append(code)
-            index.by_base[(level, scope, key.base)].append(code)
+            # An official name that starts with a level word (Desa Baru, Kampung Laut) is
+            # found as written and without that word (`Ds. Baru`).
+            for base in key.bases:
+                index.by_name[(level, scope, key.type, base)].append(code)
+                index.by_base[(level, scope, base)].append(code)
             index.pool[(level, scope)].append(Candidate(code, key))
     aliases = tables.aliases
     for alias, level, code, source_id, note in zip(

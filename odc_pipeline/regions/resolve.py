@@ -14,6 +14,7 @@ from rapidfuzz import fuzz, process
 
 from odc_pipeline.regions.codes import bps_digits, parse_code
 from odc_pipeline.regions.index import OFFICIAL_RULE, RegionIndex, name_key_for_level
+from odc_pipeline.regions.names import NameKey
 from odc_pipeline.regions.reference import LEVEL_LABELS
 
 _OFFICIAL_RULES = {False: OFFICIAL_RULE, True: OFFICIAL_RULE + "; leading zeros restored"}
@@ -158,6 +159,35 @@ def _fuzzy(
     return Miss("", suggestions)
 
 
+def _named(
+    index: RegionIndex, level: int, scopes, key: NameKey, region_type: str | None, any_type: bool
+) -> list[str]:
+    """The regions carrying the name at `level` inside `scopes`, of `region_type` (or of any
+    type). The name as written is tried before the name without its level word, so `Kampung
+    Laut` is the kecamatan of that name. Names are compared without spaces (`Sawah Lunto` is
+    Sawahlunto); where that makes several regions of one type alike, the one spelled exactly
+    so wins (spacing never decides between a Kabupaten and a Kota)."""
+    for reading, base in zip(key.readings, key.bases, strict=True):
+        if any_type:
+            found = {c for s in scopes for c in index.by_base.get((level, s, base), [])}
+        else:
+            found = {
+                c for s in scopes for c in index.by_name.get((level, s, region_type, base), [])
+            }
+        if len(found) > 1 and len({index.types[c] for c in found}) == 1:
+            exact = {c for c in found if _literal(index.names[c], level) == reading}
+            if len(exact) == 1:
+                return sorted(exact)
+        if found:
+            return sorted(found)
+    return []
+
+
+def _literal(name: str, level: int) -> str:
+    official = name_key_for_level(name, level)
+    return official.readings[0] if official else ""
+
+
 def resolve_name(
     text: str, spec: Spec, parent: str | None, index: RegionIndex, source_id: str = ""
 ) -> Match | Miss:
@@ -168,20 +198,13 @@ def resolve_name(
     where = f" inside {index.names[parent]}" if parent else ""
     label = LEVEL_LABELS[spec.level]
     region_type = key.type or (spec.untyped if spec.level == 2 else None)
-    codes: list[str] = []
-    for scope in scopes:
-        if region_type or spec.level != 2:
-            codes += index.by_name.get((spec.level, scope, region_type, key.base), [])
-        else:
-            codes += index.by_base.get((spec.level, scope, key.base), [])
-    codes = sorted(set(codes))
+    any_type = not region_type and spec.level == 2
+    codes = _named(index, spec.level, scopes, key, region_type, any_type)
     assumed = region_type if not key.type else None  # the source's reading of a bare name
     if not codes and assumed:
         # No kabupaten of that name: the bare name can only mean the one region that has it
         # (KPU writes DKI's cities bare too: JAKARTA PUSAT is Kota Administrasi Jakarta Pusat).
-        others = sorted(
-            {c for s in scopes for c in index.by_base.get((spec.level, s, key.base), [])}
-        )
+        others = _named(index, spec.level, scopes, key, None, any_type=True)
         if len(others) == 1:
             return Match(
                 others[0],

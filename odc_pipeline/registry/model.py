@@ -249,6 +249,21 @@ class SourceEntry(_Strict):
         "whole (its last good load stays published): such a file is more likely misread than bad.",
     )
 
+    @field_validator("constants")
+    @classmethod
+    def _plain_digits(cls, value: dict[str, str | int]) -> dict[str, str | int]:
+        # Here, not at the top: the validation package imports this module.
+        from odc_pipeline.validation.lookalike import digits_name
+
+        for column, constant in value.items():
+            name = digits_name(str(constant))
+            if name is not None:
+                raise ValueError(
+                    f"the constant {column}: {constant!r} is written with {name} digits, which "
+                    "look like 0-9 but are other characters; retype it with the digits 0-9"
+                )
+        return value
+
     @field_validator("kind")
     @classmethod
     def _known_kind(cls, value: str) -> str:

@@ -1,0 +1,1 @@
+"""Rules of Indonesian legislative elections, as plain functions: who gets the seats."""
