@@ -27,6 +27,14 @@ def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
     return shown if len(shown) <= limit else f"{shown[:limit]}… ({len(shown):,} characters)"
 
 
+def first_of(items: list[str], limit: int) -> str:
+    """The first `limit` items, comma-separated, then how many more: a list in a message
+    (row numbers, lines, headers) whose length the file decides."""
+    shown = ", ".join(items[:limit])
+    more = len(items) - limit
+    return f"{shown} and {more:,} more" if more > 0 else shown
+
+
 def capped(message: str, limit: int = MESSAGE_LIMIT) -> str:
     """The message, its first `limit` characters if longer, and then its length."""
     if len(message) <= limit:

@@ -29,10 +29,11 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
+from odc_pipeline.digests import CHUNK, file_sha256
+from odc_pipeline.quoting import first_of
+
 #: Response headers worth keeping: they say what the server thought it sent.
 KEPT_HEADERS = ("etag", "last-modified", "content-type", "content-length", "content-disposition")
-#: Bytes read and written at a time: large files are never held in memory whole.
-CHUNK = 1 << 20
 #: Seconds to wait before each new read of a file that changed while it was copied: a sync
 #: client usually finishes a file within a few seconds. One more read than waits.
 COPY_WAITS = (1.0, 2.0)
@@ -107,14 +108,6 @@ def _parse(line: bytes) -> Snapshot | None:
     return Snapshot(**known)
 
 
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _identity(path: Path) -> tuple[int, ...] | None:
     """What changes when a file is rewritten in place or replaced: its inode, size, and
     times (the change time too, which a sync client that restores the mtime cannot hide)."""
@@ -127,10 +120,8 @@ def _identity(path: Path) -> tuple[int, ...] | None:
 
 def _line_list(numbers: tuple[int, ...]) -> str:
     """`line 7`, `lines 3, 7`, or the first few `and 12 more`."""
-    shown = ", ".join(str(n) for n in numbers[:SHOWN_LINES])
-    more = len(numbers) - SHOWN_LINES
-    tail = f" and {more} more" if more > 0 else ""
-    return f"{'line' if len(numbers) == 1 else 'lines'} {shown}{tail}"
+    shown = first_of([str(n) for n in numbers], SHOWN_LINES)
+    return f"{'line' if len(numbers) == 1 else 'lines'} {shown}"
 
 
 class SnapshotStore:
@@ -181,7 +172,7 @@ class SnapshotStore:
     def intact(self, snapshot: Snapshot) -> bool:
         """Whether the snapshot's stored file is there and its bytes still hash to its name."""
         path = self.path_of(snapshot)
-        return path.is_file() and _sha256_of(path) == snapshot.sha256
+        return path.is_file() and file_sha256(path) == snapshot.sha256
 
     def add_file(
         self,
@@ -290,7 +281,7 @@ class SnapshotStore:
         by the fresh copy, and `warn` is told: runs that read it may have used wrong bytes.
         """
         if target.is_file():
-            if target.stat().st_size == size and _sha256_of(target) == sha:
+            if target.stat().st_size == size and file_sha256(target) == sha:
                 return
             if warn is not None:
                 warn(

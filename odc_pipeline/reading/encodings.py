@@ -9,6 +9,8 @@ are read as Windows-1252; the lines read that way are listed in the file's read 
 
 from __future__ import annotations
 
+from odc_pipeline.quoting import first_of
+
 #: Notes on how a file was read, under this key of the frame's `attrs`, for the steward.
 READ_NOTES = "read_notes"
 _SHOWN_LINES = 10
@@ -19,9 +21,7 @@ class MixedEncodingError(ValueError):
 
 
 def _lines_text(numbers: list[int]) -> str:
-    shown = ", ".join(str(n) for n in numbers[:_SHOWN_LINES])
-    more = len(numbers) - _SHOWN_LINES
-    return shown + (f" and {more:,} more" if more > 0 else "")
+    return first_of([str(n) for n in numbers], _SHOWN_LINES)
 
 
 def decode_by_line(data: bytes) -> tuple[str, list[str]]:

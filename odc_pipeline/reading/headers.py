@@ -10,7 +10,7 @@ import re
 
 import pandas as pd
 
-from odc_pipeline.quoting import quoted
+from odc_pipeline.quoting import first_of, quoted
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -32,9 +32,9 @@ _LISTED_COLUMNS = 30
 
 def _listed(headers: list[str]) -> str:
     """The file's headers for a message: each quoted short, the first few dozen only."""
-    shown = ", ".join(quoted(h) for h in headers[:_LISTED_COLUMNS])
-    more = len(headers) - _LISTED_COLUMNS
-    return shown + (f" and {more:,} more" if more > 0 else "")
+    return first_of(
+        [quoted(h) for h in headers[:_LISTED_COLUMNS]] + headers[_LISTED_COLUMNS:], _LISTED_COLUMNS
+    )
 
 
 class MissingColumnsError(ValueError):

@@ -16,7 +16,6 @@ from __future__ import annotations
 import codecs
 import csv
 import functools
-import hashlib
 import io
 import json
 import zipfile
@@ -32,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as arrow_csv
 
+from odc_pipeline.digests import file_sha256
 from odc_pipeline.quoting import quoted
 from odc_pipeline.reading.cells import cell_text
 from odc_pipeline.reading.csv_records import CsvSyntaxError, split_records
@@ -50,14 +50,6 @@ MAX_COMPRESSION_RATIO = 200
 
 class SourceReadError(ValueError):
     """The file cannot be read at all; the message says why in a steward's words."""
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _text_frame(rows: list[list], headers: list[str | None]) -> pd.DataFrame:

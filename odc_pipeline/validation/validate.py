@@ -12,6 +12,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from odc_pipeline.kinds import KINDS
+from odc_pipeline.quoting import first_of
 from odc_pipeline.reading.headers import (
     PROVENANCE_COLUMNS,
     READ_ERROR,
@@ -191,9 +192,7 @@ def _listed_rows(rows: list) -> str:
     """The group's row numbers ("2, 7"); of a large group the first 20 and "and 1,234 more":
     every row of the group carries the reason, so listing thousands in each would grow with
     their square."""
-    listed = ", ".join(str(r) for r in rows[:_LISTED_ROWS])
-    more = len(rows) - _LISTED_ROWS
-    return f"{listed} and {more:,} more" if more > 0 else listed
+    return first_of([str(r) for r in rows], _LISTED_ROWS)
 
 
 def _parse_values(frame: pd.DataFrame, entry: SourceEntry) -> tuple[pd.DataFrame, list[Problem]]:

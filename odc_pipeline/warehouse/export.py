@@ -11,7 +11,6 @@ readers never see a half-written file, and nothing an earlier version held stays
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as arrow_csv
 from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, Numeric, Select, select
 
+from odc_pipeline.digests import file_sha256
 from odc_pipeline.warehouse.cells import FORMULA, safe_cell
 from odc_pipeline.warehouse.frames import read_frame, read_rows
 from odc_pipeline.warehouse.schema import dim_organization, dim_region, dim_source, fact_tables
@@ -168,10 +168,6 @@ def export_open_data(engine: Engine, folder: Path) -> Path:
 def _resource(name: str, table, columns: list[str], path: Path) -> dict:
     """The descriptor of one written CSV. Its size and SHA-256 let any reader (and
     `frictionless validate`) tell a complete file from a cut or swapped one."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
     described = {c.name: c for c in table.columns}
     return {
         "name": name,
@@ -180,7 +176,7 @@ def _resource(name: str, table, columns: list[str], path: Path) -> dict:
         "mediatype": "text/csv",
         "encoding": "utf-8",
         "bytes": path.stat().st_size,
-        "hash": f"sha256:{digest.hexdigest()}",
+        "hash": f"sha256:{file_sha256(path)}",
         "description": (table.comment or name),
         "schema": {
             "fields": [
