@@ -458,3 +458,20 @@ def test_run_with_one_source_that_cannot_be_pulled_publishes_the_others(tmp_path
         "ldw_suara_pilpres2024": "published",
         "ldw_dpt_kabkota": "published",
     }
+
+
+def test_contestants_match_and_review_export_through_odc(cli_run, tmp_path):
+    env, _ = cli_run
+    matched = _odc("contestants", "match", "Paslon 01", "--year", "2024", "--subject", "pair")
+    assert matched.returncode == 0
+    assert matched.stdout.strip() == "Paslon 01 → paslon_2024_01 (by number)"
+    undecided = _odc("contestants", "match", "Partai Demokrasi Indonesia", "--year", "2019")
+    assert undecided.returncode == 1
+    assert "is not a party of 2019" in undecided.stdout
+    assert "closest: pdip (3 PDI-P" in undecided.stdout
+    queue = tmp_path / "parties.csv"
+    exported = _odc("contestants", "review", "export", str(queue), env=env)
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.startswith("wrote ")
+    header = queue.read_text(encoding="utf-8").splitlines()[0]
+    assert header.endswith("reason,suggestions,decision_id,scope")

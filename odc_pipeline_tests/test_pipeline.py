@@ -35,6 +35,10 @@ def test_run_succeeds_and_the_balance_check_passes(demo_run):
         for check in ("file_usable", "quarantine_share", "no_duplicate_keys")
     }
     expected |= {(f"pull_{source}", "freshness_check"): True for source in EXPECTED}
+    expected |= {
+        ("election_reference", "ballot_numbers_without_gaps"): True,
+        ("election_reference", "every_election_has_pairs"): True,
+    }
     assert evaluations == expected
 
 

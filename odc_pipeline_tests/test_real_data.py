@@ -295,3 +295,193 @@ def test_unlicensed_files_stay_out_of_the_public_audience(real_run):
             )
     exported = sorted(p.name for p in (real_run.settings.warehouse_dir / "open_data").iterdir())
     assert not [name for name in exported if name.startswith("fact_")]
+
+
+# --- The 2014 legislative election (Perludem's API Pemilu files) --------------------------
+
+PERLUDEM = REAL / "perludem-api-pemilu-2014"
+#: The withheld columns of the candidate list (PROVENANCE.md calls them personal).
+PERSONAL_HEADERS = (
+    "tempat_lahir",
+    "tanggal_lahir",
+    "status_perkawinan",
+    "nama_pasangan",
+    "kelurahan_tinggal",
+    "kecamatan_tinggal",
+    "foto_url",
+)
+
+
+def _candidates() -> pd.DataFrame:
+    return pd.read_csv(PERLUDEM / "calon-dpr.csv", dtype=str, keep_default_na=False)
+
+
+def _party_of_ballot_2014() -> dict[str, str]:
+    """2014 ballot number -> party_id, from the committed reference file read plainly."""
+    ballots = pd.read_csv(PROJECT_ROOT / "data" / "reference" / "party_ballots.csv", dtype=str)
+    ballots = ballots.loc[ballots["year"] == "2014"]
+    return dict(zip(ballots["ballot_number"], ballots["party_id"], strict=True))
+
+
+def test_the_2014_dpr_candidates_dapil_and_seats_are_published_whole(real_run):
+    candidates = _candidates()
+    dapil = pd.read_csv(PERLUDEM / "data_dapil.csv", dtype=str)
+    assert len(candidates) == 6_606 == real_run.scalar("select count(*) from dim_candidate")
+    assert (
+        candidates["id_dapil"].nunique()
+        == 77
+        == real_run.scalar("select count(distinct dapil) from dim_candidate")
+    )
+    assert real_run.scalar("select count(*) from dim_dapil") == len(dapil) == 77
+    assert (
+        real_run.scalar("select sum(seats) from dim_dapil")
+        == dapil["jumlah_kursi"].astype(int).sum()
+        == 560
+    )
+    elected = candidates["terpilih"] == "true"
+    assert (
+        real_run.scalar("select count(*) from dim_candidate where elected") == elected.sum() == 560
+    )
+
+
+def test_elected_members_per_party_match_the_file_and_the_official_result(real_run):
+    candidates = _candidates()
+    by_ballot = _party_of_ballot_2014()
+    expected = (
+        candidates.loc[candidates["terpilih"] == "true", "id_partai"]
+        .map(by_ballot)
+        .value_counts()
+        .to_dict()
+    )
+    published = dict(
+        real_run.rows("select party_id, sum(elected) from dim_candidate group by party_id")
+    )
+    assert {p: n for p, n in published.items() if n} == expected
+    official = {"pdip": 109, "golkar": 91, "gerindra": 73, "demokrat": 61, "pan": 49,
+                "pkb": 47, "pks": 40, "ppp": 39, "nasdem": 35, "hanura": 16, "pbb": 0, "pkpi": 0}  # fmt: skip
+    assert published == official
+    # Every candidate's party was decided (the file writes "PARTAI NasDem", "PDI Perjuangan"…).
+    assert real_run.scalar("select count(*) from dim_candidate where party_id is null") == 0
+
+
+def test_women_on_the_2014_lists_and_the_lists_that_break_the_rule(real_run):
+    candidates = _candidates()
+    women = candidates["jenis_kelamin"] == "P"
+    assert women.sum() == 2_467
+    assert (women & (candidates["terpilih"] == "true")).sum() == 97
+    assert real_run.rows(
+        "select sum(women), sum(women_elected), count(*) from women_representation"
+    ) == [(2_467, 97, candidates.groupby(["id_dapil", "id_partai"]).ngroups)]
+    # The rule, computed plainly: 30% women, and a woman in positions 1-3, 4-6, …
+    breaking = 0
+    for _, one_list in candidates.groupby(["id_dapil", "id_partai"]):
+        ordered = one_list.assign(position=one_list["urutan"].astype(int)).sort_values("position")
+        is_woman = (ordered["jenis_kelamin"] == "P").tolist()
+        share_ok = sum(is_woman) * 10 >= 3 * len(is_woman)
+        groups_ok = all(any(is_woman[i : i + 3]) for i in range(0, len(is_woman) // 3 * 3, 3))
+        breaking += not (share_ok and groups_ok)
+    assert breaking > 0
+    assert (
+        real_run.scalar("select count(*) from women_representation where not meets_rule")
+        == breaking
+    )
+
+
+def test_seats_per_dapil_follow_the_2014_rule_and_keep_every_dapils_total(real_run):
+    totals = real_run.rows(
+        "select s.dapil, sum(s.seats), d.seats from dapil_seats s "
+        "join dim_dapil d on d.dapil = s.dapil group by s.dapil, d.seats"
+    )
+    assert len(totals) == 77
+    assert all(computed == seats for _, computed, seats in totals)
+    # Below the 3.5% threshold nationally, no seat (PBB, PKPI in 2014).
+    assert real_run.rows(
+        "select distinct party_id from dapil_seats where not qualifies order by 1"
+    ) == [("pbb",), ("pkpi",)]
+    assert real_run.scalar("select sum(seats) from dapil_seats where not qualifies") == 0
+
+
+def test_every_2014_kabupaten_kota_lands_in_the_bridge_on_todays_codes(real_run):
+    listed = pd.read_csv(PERLUDEM / "data_wilayah.csv", dtype=str)
+    assert len(listed) == 497
+    assert real_run.scalar("select count(distinct region_code) from bridge_dapil_region") == 497
+    assert (
+        real_run.scalar(
+            "select count(*) from bridge_dapil_region b join dim_region r using (region_code) "
+            "where r.level = 2"
+        )
+        == 497
+    )
+    # Regencies of 2014 Papua now in the provinces of 2022 (93 to 96), in their 2014 dapil.
+    papua = real_run.rows(
+        "select substr(region_code, 1, 2), count(*) from dapil_regions "
+        "where dapil_code = '9101-00-0000' group by 1 order by 1"
+    )
+    assert [code for code, _ in papua] == ["91", "93", "94", "95"]
+    # Renamed since (Kab. Pontianak is Mempawah) and written otherwise (Kota Sawah Lunto).
+    names = dict(real_run.rows("select region_value, region_code from bridge_dapil_region"))
+    assert names["Kab. Pontianak"] == "61.02"
+    assert names["Kota Sawah Lunto"] == "13.73"
+
+
+def test_kawalpemilu_2019_pairs_and_party_keys_are_the_2019_contestants(real_run):
+    totals = dict(
+        real_run.rows(
+            "select candidate_id, sum(votes) from fact_election_results "
+            "where source_id = 'kawalpemilu2019_rekap' group by candidate_id"
+        )
+    )
+    assert totals == {
+        "paslon_2019_01": NATIONAL_RESULT["01"],
+        "paslon_2019_02": NATIONAL_RESULT["02"],
+    }
+    standing_2019 = {
+        row[0] for row in real_run.rows("select party_id from dim_party_ballot where year = 2019")
+    }
+    keyed = real_run.rows("select 1")  # the party keys are reference data:
+    keys = pd.read_csv(PROJECT_ROOT / "data" / "reference" / "contestant_keys.csv", dtype=str)
+    party_keys = keys.loc[(keys["subject"] == "party") & (keys["year"] == "2019")]
+    assert keyed and len(party_keys) == len(standing_2019) == 20
+    assert set(party_keys["contestant_id"]) == standing_2019
+
+
+def test_perludems_party_list_names_the_2014_parties_by_number_and_name(real_run):
+    from odc_pipeline.elections.contestants import cached_contestant_index
+
+    index = cached_contestant_index(PROJECT_ROOT / "data" / "reference")
+    parties = pd.read_csv(PERLUDEM / "parties.csv", dtype=str)
+    for row in parties.itertuples():
+        by_number = index.match(row.id, "party", 2014).contestant_id
+        assert by_number is not None
+        assert index.match(row.nama, "party", 2014).contestant_id == by_number
+        assert index.match(row.nama_lengkap, "party", 2014).contestant_id == by_number
+
+
+def test_no_private_detail_of_a_candidate_is_published_anywhere(real_run):
+    candidates = _candidates()
+    # A spouse who stood too (or shares a candidate's name) is named as a candidate: public.
+    # "TIDAK ADA" (none) is a placeholder, not a name; other sources use it too.
+    spouses = {s for s in candidates["nama_pasangan"] if len(s.strip()) > 3} - {
+        *candidates["nama"],
+        "TIDAK ADA",
+    }
+    assert len(spouses) > 1_000
+    addresses = set(candidates["kecamatan_tinggal"]) - set(candidates["nama_dapil"])
+    warehouse = real_run.settings.warehouse_dir
+    files = [warehouse / "odc.sqlite", *sorted((warehouse / "shared").glob("*.sqlite"))]
+    for path in files:
+        engine = sa.create_engine(f"sqlite:///{path}")
+        with engine.connect() as connection:
+            for table in sa.inspect(connection).get_table_names():
+                columns = [c["name"] for c in sa.inspect(connection).get_columns(table)]
+                assert not {"spouse", "birth_date", "home_address", "photo_url"} & set(columns)
+                rows = connection.execute(sa.text(f'select * from "{table}"')).fetchall()  # noqa: S608
+                cells = {str(v) for row in rows for v in row if isinstance(v, str)}
+                assert not cells & spouses, f"{path.name}:{table}"
+                assert not any("apipemilu-caleg" in c and "/foto/" in c for c in cells)
+        engine.dispose()
+    for path in (warehouse / "open_data").rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert not any(spouse in text for spouse in list(spouses)[:500]), path.name
+    assert addresses  # the file does hold home addresses the tables must not

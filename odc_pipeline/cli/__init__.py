@@ -3,6 +3,8 @@
 odc check FILE --kind KIND [--source ID]   what would happen to a file, before sharing it
 odc regions match VALUE                    what the harmonizer makes of a region, and why
 odc regions review export|import FILE      the review queue as a spreadsheet
+odc contestants match VALUE --year Y        which party or presidential pair a value names
+odc contestants review export|import FILE  their review queue, the same way
 odc run [--source ID ...]                  materialize now, with progress and a summary
 odc sources list|add|test                  the registry
 odc query "SQL" | --table T                read-only questions to the warehouse
@@ -18,7 +20,7 @@ import click
 #: Each command lives in the module of its name. A command's module (and what it imports:
 #: Dagster for `run`, the region tables for `regions`) loads only when that command runs,
 #: so `odc query` answers in a fraction of the time `odc run` needs to start.
-COMMANDS = ("check", "query", "regions", "report", "run", "sources")
+COMMANDS = ("check", "contestants", "query", "regions", "report", "run", "sources")
 
 
 class _Commands(click.Group):

@@ -20,6 +20,7 @@ import dagster as dg
 from sqlalchemy import select
 
 from odc_pipeline.alerts import AlertError, channels_from_environment, send_alert
+from odc_pipeline.defs.election_reference import ELECTION_REFERENCE_ASSET
 from odc_pipeline.defs.partitions import current_year
 from odc_pipeline.defs.pulling import processing_fingerprint, reference_fingerprint
 from odc_pipeline.defs.resources import WarehouseResource
@@ -146,8 +147,8 @@ def sources_to_redo(
 
 
 def warehouse_keys(defs_assets: list[dg.AssetsDefinition]) -> list[dg.AssetKey]:
-    """The region reference, the publish step's tables and the export: every run needs them."""
-    keys = [dg.AssetKey(REFERENCE_ASSET)]
+    """The reference tables, the publish step's tables and the export: every run needs them."""
+    keys = [dg.AssetKey(REFERENCE_ASSET), dg.AssetKey(ELECTION_REFERENCE_ASSET)]
     for assets_def in defs_assets:
         if assets_def.node_def.name in ("publish_warehouse", "open_data_package"):
             keys += list(assets_def.keys)

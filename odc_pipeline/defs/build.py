@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from odc_pipeline.defs.automation import PUBLISH_TAG, build_automation
+from odc_pipeline.defs.election_reference import build_election_reference
 from odc_pipeline.defs.execution import TERMINAL_LOGGER, terminal_logger
 from odc_pipeline.defs.executors import executor_from_environment
 from odc_pipeline.defs.io_manager import LAZY_FRAME_LOADER, ROW_NUMBERS_LOADER, ArrowFileIOManager
@@ -67,7 +68,12 @@ def build_definitions(
             settings.snapshots,
             partitions,
         )
-    warehouse_assets, warehouse_checks = build_warehouse_assets(registry, settings.warehouse_dir)
+    election_reference, reference_checks = build_election_reference(settings.reference_dir)
+    warehouse_assets, warehouse_checks = build_warehouse_assets(
+        registry, settings.warehouse_dir, settings.reference_dir
+    )
+    warehouse_assets.append(election_reference)
+    warehouse_checks += reference_checks
     warehouse_checks += build_quality_checks(registry, settings.warehouse_dir / "quality")
     warehouse_assets.append(build_open_data_asset(registry, settings.warehouse_dir / "open_data"))
     jobs, schedules, sensors, freshness_checks = build_automation(

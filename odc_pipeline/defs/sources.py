@@ -21,6 +21,10 @@ from odc_pipeline.defs.pulling import (
     reference_fingerprint,
 )
 from odc_pipeline.defs.source_checks import source_check_results, source_check_specs
+from odc_pipeline.elections.contestants import cached_contestant_index
+from odc_pipeline.elections.harmonize import harmonize_contestants
+from odc_pipeline.elections.reference import ElectionReferenceError
+from odc_pipeline.elections.review import contestant_review_items
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.pulling import PullError, SnapshotStore, pull_source
 from odc_pipeline.quoting import quoted
@@ -320,12 +324,21 @@ def build_source_assets(
             return dg.Output(failed_frame(error), metadata={"source_error": error})
         try:
             tables = cached_region_tables(reference, reference_dir)
-        except ReferenceTableError as table_error:
-            message = f"Source {entry.id!r}: a region table under data/reference/ is invalid: {table_error}"
+            contestants = cached_contestant_index(reference_dir) if kind.contestants else None
+        except (ReferenceTableError, ElectionReferenceError) as table_error:
+            message = f"Source {entry.id!r}: a reference table under data/reference/ is invalid: {table_error}"
             context.log.error(message)
             return dg.Output(failed_frame(message), metadata={"source_error": message})
         try:
             frame = harmonize_regions(validated, specs, tables, source_id=entry.id)
+            if contestants is not None:
+                frame = harmonize_contestants(
+                    frame,
+                    [c for c in kind.contestants if c in frame.columns],
+                    contestants,
+                    entry.contestants,
+                    source_id=entry.id,
+                )
         except Exception as unexpected:  # a source that fails fails alone
             message = _unexpected(entry, "harmonize", unexpected)
             context.log.error(message)
@@ -339,6 +352,13 @@ def build_source_assets(
         context.log.info(
             f"{entry.id}: regions matched for {matched:,} of {len(frame):,} rows ({rate:.1%})"
         )
+        undecided = contestant_review_items(frame, entry.id)
+        if len(undecided):
+            context.log.warning(
+                f"{entry.id}: {int(undecided['rows'].sum()):,} rows name a party or pair no "
+                f"rule decided ({len(undecided)} values); they are published as written and "
+                "listed in contestant_review"
+            )
         return dg.Output(
             frame,
             metadata={
@@ -347,6 +367,16 @@ def build_source_assets(
                 "rows_unmatched": len(frame) - matched,
                 "match_rate": dg.MetadataValue.float(round(rate, 4)),
                 "unmatched_regions": markdown_preview(unmatched, rows=25),
+                **(
+                    {
+                        "undecided_contestants": markdown_preview(
+                            undecided[["column_name", "year", "value", "rows", "suggestions"]],
+                            rows=25,
+                        )
+                    }
+                    if len(undecided)
+                    else {}
+                ),
             },
         )
 

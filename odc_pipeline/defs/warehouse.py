@@ -10,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from odc_pipeline.defs.election_reference import ELECTION_REFERENCE_ASSET
 from odc_pipeline.defs.io_manager import LAZY_FRAME_LOADER, ROW_NUMBERS_LOADER
 from odc_pipeline.defs.metadata import frame_metadata, markdown_preview
 from odc_pipeline.defs.resources import WarehouseResource
@@ -19,6 +20,8 @@ from odc_pipeline.defs.sources import (
     quarantine_key,
     raw_key,
 )
+from odc_pipeline.elections.contestants import cached_contestant_index
+from odc_pipeline.elections.tables import dimension_frames
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.quality.warehouse_suite import run_suite
 from odc_pipeline.regions.reference import load_region_list
@@ -29,7 +32,12 @@ from odc_pipeline.warehouse.catalog import Catalog, OrganizationInfo, SourceInfo
 from odc_pipeline.warehouse.export import export_open_data
 from odc_pipeline.warehouse.publish import publish
 from odc_pipeline.warehouse.schema import (
+    contestant_review,
+    dim_election,
     dim_organization,
+    dim_pair,
+    dim_party,
+    dim_party_ballot,
     dim_region,
     dim_source,
     fact_tables,
@@ -64,9 +72,16 @@ def region_reference() -> dg.Output[pd.DataFrame]:
     )
 
 
-def catalog_of(registry: Registry) -> Catalog:
-    """The registry's organisations and sources, as the warehouse describes them."""
+def catalog_of(registry: Registry, reference_dir: Path | None = None) -> Catalog:
+    """The registry's organisations and sources, as the warehouse describes them, and the
+    election reference tables of `reference_dir`."""
+    dimensions = (
+        dimension_frames(cached_contestant_index(reference_dir).tables)
+        if reference_dir is not None
+        else {}
+    )
     return Catalog(
+        dimensions=dimensions,
         organizations=[
             OrganizationInfo(key, org.name, org.website)
             for key, org in registry.organizations.items()
@@ -108,7 +123,9 @@ def _table_spec(table, description: str, deps: list[dg.AssetKey]) -> dg.AssetSpe
     )
 
 
-def build_warehouse_assets(registry: Registry, warehouse_dir: Path) -> tuple[list, list]:
+def build_warehouse_assets(
+    registry: Registry, warehouse_dir: Path, reference_dir: Path
+) -> tuple[list, list]:
     """The publish step over every source of the registry, and its balance check."""
     sources = registry.sources
     inputs: dict[str, dg.AssetIn] = {"reference": dg.AssetIn(REFERENCE_ASSET)}
@@ -146,6 +163,15 @@ def build_warehouse_assets(registry: Registry, warehouse_dir: Path) -> tuple[lis
             quarantined + harmonized,
         ),
         _table_spec(dim_organization, "Member organisations.", []),
+        *(
+            _table_spec(table, description, [dg.AssetKey(ELECTION_REFERENCE_ASSET)])
+            for table, description in (
+                (dim_election, "General elections with their voting days and contests."),
+                (dim_party, "Every party with a stable party_id, its names and aliases."),
+                (dim_party_ballot, "Each party's ballot number and name in each election."),
+                (dim_pair, "Presidential pairs of each election with their ballot numbers."),
+            )
+        ),
         _table_spec(
             dim_source,
             "Every registered dataset: licence, sharing level, status (current or stale), last good load.",
@@ -171,7 +197,14 @@ def build_warehouse_assets(registry: Registry, warehouse_dir: Path) -> tuple[lis
         _table_spec(
             region_review,
             "Region values to decide or confirm, once per spelling, with counts, examples and "
-            "suggestions. Export: python -m odc_pipeline.regions.review export FILE.csv",
+            "suggestions. Export: odc regions review export FILE.csv",
+            harmonized,
+        ),
+        _table_spec(
+            contestant_review,
+            "Party and presidential pair values no rule decided, once per spelling and "
+            "election, with counts, examples and suggestions. Export: odc contestants review "
+            "export FILE.csv",
             harmonized,
         ),
         _table_spec(
@@ -221,7 +254,7 @@ def build_warehouse_assets(registry: Registry, warehouse_dir: Path) -> tuple[lis
                 frames["reference"],
                 batches(),
                 context.run.run_id,
-                catalog_of(registry),
+                catalog_of(registry, reference_dir),
                 role_prefix=warehouse.role_prefix,
                 stage=lambda name: context.log.debug(f"publish: {name}"),
             )

@@ -15,8 +15,9 @@ from typing import Literal
 import pandas as pd
 
 #: How a column's cells are read and stored: text as written, whole numbers (Indonesian or
-#: English thousands), decimals (the source's locale), or dates (Indonesian month names).
-ColumnType = Literal["text", "integer", "decimal", "date"]
+#: English thousands), decimals (the source's locale), dates (Indonesian month names), or
+#: yes/no (true/false, ya/tidak, 1/0).
+ColumnType = Literal["text", "integer", "decimal", "date", "boolean"]
 
 
 @dataclass(frozen=True)
@@ -43,14 +44,24 @@ class Column:
     personal: bool = False
     #: Free text people type into: scrubbed of NIK, phone numbers, e-mails and names.
     free_text: bool = False
+    #: Personal data that is never stored at all, not even hashed (a candidate's spouse or
+    #: home address): declared so a source can name it and every step knows to drop it.
+    withheld: bool = False
+
+    def __post_init__(self) -> None:
+        if self.withheld and (self.required or not self.personal):
+            raise ValueError(f"column {self.name!r}: a withheld column is personal and optional")
 
     @property
     def nullable(self) -> bool:
         return not self.required
 
     @property
-    def published_name(self) -> str:
-        """The fact table's column: a personal column is published as its salted hash."""
+    def published_name(self) -> str | None:
+        """The fact table's column: a personal column is published as its salted hash, a
+        withheld one not at all."""
+        if self.withheld:
+            return None
         return f"{self.name}_hash" if self.personal else self.name
 
     @property
@@ -191,19 +202,25 @@ class DatasetKind:
     relations: tuple[Relation, ...] = ()
     #: Indexes of the fact table beyond region and source: name suffix -> columns.
     indexes: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    #: Columns naming parties or pairs ("candidate", "party"): harmonized to party_id and
+    #: candidate_id (see odc_pipeline.elections.harmonize).
+    contestants: tuple[str, ...] = ()
+    #: The published table, when it is a dimension rather than `fact_<name>`.
+    table: str | None = None
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
         unknown = {
             *(set(self.natural_key) | set(self.optional_key)) - set(names),
             *(c for r in self.relations for c in r.columns if c not in names),
+            *(c for c in self.contestants if c not in names),
         }
         if unknown or len(set(names)) != len(names):
             raise ValueError(f"kind {self.name!r}: unknown or repeated columns {sorted(unknown)}")
 
     @property
     def fact_table(self) -> str:
-        return f"fact_{self.name}"
+        return self.table or f"fact_{self.name}"
 
     @property
     def per_election(self) -> bool:
@@ -245,8 +262,16 @@ class DatasetKind:
         return self._of_type("date")
 
     @property
+    def boolean_columns(self) -> tuple[str, ...]:
+        return self._of_type("boolean")
+
+    @property
     def personal_columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.personal)
+
+    @property
+    def withheld_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.withheld)
 
     @property
     def free_text_columns(self) -> tuple[str, ...]:

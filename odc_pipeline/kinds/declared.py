@@ -57,6 +57,17 @@ YEAR = Column(
 )
 
 
+def _contest(
+    description: str = "The race: president, a parliament (DPR, DPD, DPRD) or a regional head",
+) -> Column:
+    return Column("contest", "text", description, allowed=CONTESTS, max_length=32)
+
+
+def _withheld(name: str, description: str) -> Column:
+    """A candidate's private detail: read so it can be named, never stored."""
+    return Column(name, "text", description, required=False, personal=True, withheld=True)
+
+
 def _count(name: str, description: str, unit: str, required: bool = True) -> Column:
     """A whole number of something counted: never negative."""
     return Column(name, "integer", description, required=required, unit=unit, minimum=0)
@@ -68,14 +79,15 @@ ELECTION_RESULTS = DatasetKind(
     columns=(
         ELECTION,
         YEAR,
-        Column(
-            "contest",
-            "text",
-            "The race: president, a parliament (DPR, DPD, DPRD) or a regional head",
-            allowed=CONTESTS,
-            max_length=32,
-        ),
+        _contest(),
         Column("candidate", "text", "Party or candidate (pair) as the source names it"),
+        Column(
+            "party",
+            "text",
+            "The candidate's party as the source names it, where a source gives candidates "
+            "and parties apart",
+            required=False,
+        ),
         _count("votes", "Votes for the party or candidate", "votes"),
         _count(
             "valid_ballots",
@@ -109,6 +121,7 @@ ELECTION_RESULTS = DatasetKind(
     ),
     # The discrepancy view joins on the whole natural key; region first, the most selective.
     indexes={"key": ("region_code", "candidate", "election", "year", "contest")},
+    contestants=("candidate", "party"),
 )
 
 VOTER_COUNTS = DatasetKind(
@@ -211,6 +224,101 @@ REGION_STATISTICS = DatasetKind(
     indexes={"key": ("region_code", "indicator", "year")},
 )
 
+_DAPIL = Column(
+    "dapil", "text", "Electoral district (dapil) code as the source writes it", max_length=32
+)
+
+CANDIDATE_LISTS = DatasetKind(
+    name="candidate_lists",
+    table="dim_candidate",
+    description="The official list of legislative candidates (DCT): who stood where for which "
+    "party, with their votes and whether they were elected. Candidates' private details are "
+    "read but never stored.",
+    columns=(
+        ELECTION,
+        YEAR,
+        _contest("The parliament: dpr, dpd, dprd_provinsi or dprd_kabupaten_kota"),
+        _DAPIL,
+        Column("party", "text", "Party as the source names it (none for DPD)", required=False),
+        Column(
+            "list_position",
+            "integer",
+            "Position on the party's list in the dapil",
+            required=False,
+            minimum=1,
+            maximum=120,
+        ),
+        Column(
+            "candidate_ref",
+            "text",
+            "The publisher's id of the candidate (KPU's), when the source gives one",
+            required=False,
+            max_length=64,
+        ),
+        Column("name", "text", "The candidate's name as on the ballot (public)"),
+        Column("sex", "text", "L (laki-laki, man) or P (perempuan, woman)", allowed=("L", "P")),
+        _count("votes", "The candidate's valid votes", "votes", required=False),
+        Column("elected", "boolean", "Whether the candidate won a seat", required=False),
+        _withheld("birth_place", "Place of birth"),
+        _withheld("birth_date", "Date of birth"),
+        _withheld("religion", "Religion"),
+        _withheld("marital_status", "Marital status"),
+        _withheld("spouse", "Spouse's name"),
+        _withheld("children", "Number of children"),
+        _withheld("home_address", "Home address (village, kecamatan, kabupaten/kota, province)"),
+        _withheld("photo_url", "Link to the candidate's photo"),
+    ),
+    natural_key=("election", "year", "contest", "dapil", "name"),
+    optional_key=("party",),
+    contestants=("party",),
+    indexes={"dapil": ("year", "contest", "dapil")},
+)
+
+ELECTORAL_DISTRICTS = DatasetKind(
+    name="electoral_districts",
+    table="dim_dapil",
+    description="Electoral districts (dapil) of a parliament with their seats; the region is "
+    "the province the dapil lies in.",
+    columns=(
+        ELECTION,
+        YEAR,
+        _contest("The parliament: dpr, dpd, dprd_provinsi or dprd_kabupaten_kota"),
+        _DAPIL,
+        Column("dapil_name", "text", "The dapil's name, e.g. ACEH I"),
+        Column(
+            "dapil_number",
+            "text",
+            "Another number the publisher gives the dapil (e.g. 1 to 77), when it has one",
+            required=False,
+            max_length=16,
+        ),
+        Column("seats", "integer", "Seats the dapil elects", unit="seats", minimum=1, maximum=120),
+    ),
+    natural_key=("election", "year", "contest", "dapil"),
+)
+
+DAPIL_REGIONS = DatasetKind(
+    name="dapil_regions",
+    table="bridge_dapil_region",
+    description="Which kabupaten/kota (or kecamatan, where a dapil splits a regency) belongs "
+    "to which dapil, on today's region codes.",
+    columns=(
+        ELECTION,
+        YEAR,
+        _contest("The parliament: dpr, dpd, dprd_provinsi or dprd_kabupaten_kota"),
+        Column(
+            "dapil",
+            "text",
+            "The dapil's code or number as the publisher writes it (dim_dapil.dapil or "
+            "dapil_number)",
+            max_length=32,
+        ),
+    ),
+    # A region lies in one dapil of each parliament: a second row for it is a mistake.
+    natural_key=("election", "year", "contest"),
+    indexes={"dapil": ("year", "contest", "dapil")},
+)
+
 #: Every kind by name. Everything derived from a kind looks it up here when it runs.
 KINDS: dict[str, DatasetKind] = {
     kind.name: kind
@@ -220,5 +328,8 @@ KINDS: dict[str, DatasetKind] = {
         POLLING_STATIONS,
         INCIDENT_REPORTS,
         REGION_STATISTICS,
+        CANDIDATE_LISTS,
+        ELECTORAL_DISTRICTS,
+        DAPIL_REGIONS,
     )
 }

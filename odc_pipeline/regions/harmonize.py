@@ -14,6 +14,7 @@ from operator import itemgetter
 import numpy as np
 import pandas as pd
 
+from odc_pipeline.distinct import distinct_combinations
 from odc_pipeline.regions.codes import official_forms
 from odc_pipeline.regions.index import OFFICIAL_RULE, RegionIndex, build_index
 from odc_pipeline.regions.resolve import Match, Spec, resolve_code, resolve_name
@@ -132,35 +133,6 @@ def _resolve_all(
     return resolved
 
 
-def _distinct_keys(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, list[tuple]]:
-    """Row -> position of its distinct combination of values, and those combinations.
-
-    Factorizing each column and combining the integer codes is much cheaper than hashing
-    tuples of strings or merging frames: this is what keeps millions of rows cheap.
-    """
-    if len(columns) == 1:
-        # One column: its factorization already numbers the values in order of first
-        # appearance, which is what the combination would be numbered by below.
-        codes, uniques = pd.factorize(frame[columns[0]], use_na_sentinel=False)
-        return codes.astype(np.int64, copy=False), [(v,) for v in np.asarray(uniques, dtype=object)]
-    combined = np.zeros(len(frame), dtype=np.int64)
-    uniques_per_column = []
-    for column in columns:
-        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
-        # Re-factorize after each column so the combined key stays below the row count.
-        combined, _ = pd.factorize(combined * (len(uniques) + 1) + codes)
-        uniques_per_column.append((codes, uniques))
-    # `combined` now numbers the combinations in order of first appearance: find each one's
-    # first row by writing row numbers backwards, so the earliest row wins.
-    first = np.empty(int(combined.max()) + 1 if len(combined) else 0, dtype=np.int64)
-    first[combined[::-1]] = np.arange(len(combined) - 1, -1, -1)
-    columns_of_values = [
-        (codes, np.asarray(uniques, dtype=object)) for codes, uniques in uniques_per_column
-    ]
-    combos = [tuple(uniques[codes[row]] for codes, uniques in columns_of_values) for row in first]
-    return combined, combos
-
-
 def harmonize_regions(
     frame: pd.DataFrame, specs: list[Spec], tables: RegionTables, source_id: str = ""
 ) -> pd.DataFrame:
@@ -176,7 +148,7 @@ def harmonize_regions(
     index = tables.indexes.get(name_level)
     if index is None:
         index = tables.indexes[name_level] = build_index(tables, max_level=name_level)
-    inverse, combos = _distinct_keys(frame, [s.column for s in ordered])
+    inverse, combos = distinct_combinations(frame, [s.column for s in ordered])
     resolved = _resolve_all(combos, ordered, index, source_id)
     out = frame.drop(columns=[c for c in REGION_OUTPUT_COLUMNS if c in frame.columns])
     # The rows of results become columns one field at a time (an itemgetter pass in C).

@@ -12,18 +12,22 @@ import checks every decision against the official list and appends it to
 
 from __future__ import annotations
 
-import csv
 import sys
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from odc_pipeline.reading.headers import FILE_HASH, SOURCE_ROW
 from odc_pipeline.regions.reference import LEVEL_NAMES
 from odc_pipeline.regions.resolve import Spec
 from odc_pipeline.regions.tables import ALIAS_COLUMNS, ALIASES_FILE
+from odc_pipeline.review_queue import (
+    ImportReport,
+    ReviewImportError,
+    grouped_values,
+    import_queue,
+    write_queue_csv,
+)
 
 REVIEW_COLUMNS = [
     "source_id",
@@ -41,7 +45,6 @@ REVIEW_COLUMNS = [
     "score",
 ]
 EXPORT_COLUMNS = [*REVIEW_COLUMNS, "decision_code", "scope"]
-EXAMPLES = 5
 
 
 def review_items(harmonized: pd.DataFrame, source_id: str, specs: list[Spec]) -> pd.DataFrame:
@@ -58,17 +61,13 @@ def review_items(harmonized: pd.DataFrame, source_id: str, specs: list[Spec]) ->
         _column=frame["region_problem_column"].astype(object).fillna(deepest.column),
         _status=frame["region_code"].isna().map({True: "decide", False: "confirm"}),
     )
-    several_files = FILE_HASH in harmonized and harmonized[FILE_HASH].nunique() > 1
-    frame = _with_row_labels(frame, several_files)
     keys = ["_column", "region_value", "region_parent_code", "_status", "region_code"]
-    grouped = frame.groupby(keys, dropna=False, sort=True, observed=True)
-    items = grouped.agg(
-        rows=(SOURCE_ROW, "size"),
-        first_rows=("_row_label", lambda labels: ", ".join(labels.iloc[:EXAMPLES])),
-        reason=("region_problem", "first"),
-        suggestions=("region_suggestions", "first"),
-        score=("region_score", "first"),
-    ).reset_index()
+    items = grouped_values(
+        frame,
+        harmonized,
+        keys,
+        {"reason": "region_problem", "suggestions": "region_suggestions", "score": "region_score"},
+    )
     return pd.DataFrame(
         {
             "source_id": source_id,
@@ -90,44 +89,9 @@ def review_items(harmonized: pd.DataFrame, source_id: str, specs: list[Spec]) ->
     )
 
 
-def _with_row_labels(frame: pd.DataFrame, several_files: bool) -> pd.DataFrame:
-    """Each row's number as a steward looks it up, in the order examples are listed.
-
-    A source with one file per year numbers each file's rows from 1, so there a bare number
-    would not say which file to open: the label names the year, "3 (2019)"."""
-    if several_files and "year" in frame:
-        ordered = frame.sort_values(["year", SOURCE_ROW], kind="stable")
-        years = ordered["year"].astype("string").fillna("year unknown")
-        labels = ordered[SOURCE_ROW].astype(str) + " (" + years + ")"
-    else:
-        ordered = frame.sort_values(SOURCE_ROW, kind="stable")
-        labels = ordered[SOURCE_ROW].astype(str)
-    return ordered.assign(_row_label=labels.astype(object))
-
-
 def write_review_csv(items: pd.DataFrame, path: Path) -> int:
     """The queue as a CSV a steward can open in a spreadsheet; two columns left to fill."""
-    out = items.reindex(columns=REVIEW_COLUMNS).assign(decision_code="", scope="source")
-    out.to_csv(path, index=False, encoding="utf-8")
-    return len(out)
-
-
-class ReviewImportError(ValueError):
-    """Decisions that cannot be used; nothing was written."""
-
-    def __init__(self, path: Path, problems: list[str]) -> None:
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(
-            f"{path}: {len(problems)} decision(s) refused, nothing was written:\n{lines}"
-        )
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    added: int
-    already_known: int
-    undecided: int
+    return write_queue_csv(items, REVIEW_COLUMNS, {"decision_code": "", "scope": "source"}, path)
 
 
 def _check_decision(line: int, row: dict, levels: dict[str, int]) -> str | None:
@@ -152,63 +116,21 @@ def _check_decision(line: int, row: dict, levels: dict[str, int]) -> str | None:
 
 def import_decisions(path: Path, reference_dir: Path, reference: pd.DataFrame) -> ImportReport:
     """Append the filled-in decisions of a review CSV to the alias file, all or nothing."""
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle))
     levels = dict(zip(reference["region_code"], reference["level"].astype(int), strict=True))
-    decided = [
-        (n, r) for n, r in enumerate(rows, start=2) if (r.get("decision_code") or "").strip()
-    ]
-    for _, row in decided:
-        row["decision_code"] = row["decision_code"].strip()
-    problems = [p for n, r in decided if (p := _check_decision(n, r, levels))]
-    if problems:
-        raise ReviewImportError(path, problems)
-    aliases_path = reference_dir / ALIASES_FILE
-    existing = (
-        pd.read_csv(aliases_path, dtype=str, keep_default_na=False)
-        if aliases_path.exists()
-        else None
-    )
-    known = (
-        set()
-        if existing is None
-        else set(
-            zip(
-                existing["alias"],
-                existing["level"],
-                existing["region_code"],
-                existing["source_id"],
-                strict=True,
-            )
-        )
-    )
-    new_rows = []
-    for _, row in decided:
+
+    def alias_row(row: dict) -> list[str]:
         scope = "" if row.get("scope") == "all" else row["source_id"]
-        key = (row["value"], row["level"], row["decision_code"], scope)
-        if key in known:
-            continue
-        known.add(key)
-        new_rows.append(
-            [
-                row["value"],
-                row["level"],
-                row["decision_code"],
-                scope,
-                f"review decision {date.today().isoformat()}",
-            ]
-        )
-    if new_rows:
-        write_header = not aliases_path.exists()
-        with open(aliases_path, "a", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            if write_header:
-                writer.writerow(ALIAS_COLUMNS)
-            writer.writerows(new_rows)
-    return ImportReport(
-        added=len(new_rows),
-        already_known=len(decided) - len(new_rows),
-        undecided=len(rows) - len(decided),
+        note = f"review decision {date.today().isoformat()}"
+        return [row["value"], row["level"], row["decision_code"], scope, note]
+
+    return import_queue(
+        path,
+        "decision_code",
+        lambda line, row: _check_decision(line, row, levels),
+        alias_row,
+        reference_dir / ALIASES_FILE,
+        ALIAS_COLUMNS,
+        key_width=4,
     )
 
 

@@ -241,6 +241,13 @@ class SourceEntry(_Strict):
         "location names the file of a year, and the year fills the `year` column unless a "
         "header is mapped to it. A backfill reads past years; the nightly run the latest.",
     )
+    contestants: dict[str, list[Literal["key", "number", "name"]]] = Field(
+        default_factory=dict,
+        description="How the kind's party and candidate columns may be matched to the "
+        "reference tables, per column: by an external key (KawalPemilu's pas1, pdi), by ballot "
+        "number within the election, by name, short name or alias. All three by default; e.g. "
+        "`{candidate: [key]}` for a file that only writes keys.",
+    )
     max_rejected_share: float = Field(
         default=0.5,
         ge=0,
@@ -314,6 +321,20 @@ class SourceEntry(_Strict):
                     f"the headers {headers} are one header of the file (headers are matched "
                     "ignoring case, spaces and punctuation); keep one"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _contestant_columns_fit(self) -> SourceEntry:
+        kind = KINDS[self.kind]
+        wrong = [c for c in self.contestants if c not in kind.contestants]
+        if wrong:
+            raise ValueError(
+                f"contestants {wrong}: only {', '.join(kind.contestants) or 'no columns'} of kind "
+                f"{kind.name!r} name parties or pairs"
+            )
+        empty = [c for c, methods in self.contestants.items() if not methods]
+        if empty:
+            raise ValueError(f"contestants {empty}: name at least one of key, number, name")
         return self
 
     @model_validator(mode="after")

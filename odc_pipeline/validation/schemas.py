@@ -21,6 +21,7 @@ DTYPES = {
     "integer": pd.Int64Dtype(),
     "decimal": pd.Float64Dtype(),
     "date": "datetime64[ns]",
+    "boolean": pd.BooleanDtype(),
 }
 
 
@@ -58,6 +59,7 @@ def kind_schema(kind: DatasetKind) -> pa.DataFrameSchema:
                 coerce=False,
             )
             for column in kind.columns
+            if not column.withheld
         },
         checks=[pa.Check(relation.holds, name=relation.name) for relation in kind.relations],
         strict=False,

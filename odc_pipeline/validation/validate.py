@@ -25,7 +25,7 @@ from odc_pipeline.validation.numbers import parse_whole_number_column
 from odc_pipeline.validation.quarantine import Problem, quarantine_frame, rows_by_index
 from odc_pipeline.validation.reasons import reason_for
 from odc_pipeline.validation.schemas import schema_for
-from odc_pipeline.validation.values import parse_date, parse_decimal
+from odc_pipeline.validation.values import parse_date, parse_decimal, parse_yes_no
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,17 @@ class ValidationOutcome:
 
 
 def canonical_frame(raw: pd.DataFrame, entry: SourceEntry) -> pd.DataFrame:
-    """Rename the file's headers to canonical columns and add the registry's constants."""
+    """Rename the file's headers to canonical columns and add the registry's constants.
+
+    Withheld columns (a candidate's spouse, home address) are dropped here, before any check
+    could quote them in a reason or keep them in a quarantined row."""
+    kind = KINDS[entry.kind]
     frame = apply_column_mapping(raw, entry.columns)
     for column, value in entry.constants.items():
         frame[column] = str(value)
-    for column in KINDS[entry.kind].optional_columns:
-        if column not in frame.columns:
+    frame = frame.drop(columns=[c for c in kind.withheld_columns if c in frame.columns])
+    for column in kind.optional_columns:
+        if column not in frame.columns and column not in kind.withheld_columns:
             frame[column] = None
     return frame
 
@@ -220,6 +225,16 @@ def _parse_values(frame: pd.DataFrame, entry: SourceEntry) -> tuple[pd.DataFrame
             if text in parsed and parsed[text][1]:
                 problems.append(
                     Problem(index, column, text, "number_format", f"{column}: {parsed[text][1]}")
+                )
+    for column in kind.boolean_columns:
+        parsed = {t: parse_yes_no(t) for t in frame[column].dropna().unique()}
+        typed[column] = pd.array(
+            [parsed[t][0] if t in parsed else None for t in frame[column]], dtype="boolean"
+        )
+        for index, text in frame[column].items():
+            if text in parsed and parsed[text][1]:
+                problems.append(
+                    Problem(index, column, text, "yes_no_format", f"{column}: {parsed[text][1]}")
                 )
     for column in kind.date_columns:
         parsed = {t: parse_date(t) for t in frame[column].dropna().unique()}

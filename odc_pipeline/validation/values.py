@@ -106,3 +106,19 @@ def parse_date(text: str | None) -> tuple[date | None, str | None]:
             return None, f"{text!r}: {match[2]!r} is not a month name (Januari … Desember)"
         return _make_date(int(match[3]), month, int(match[1]), str(text))
     return None, f"{text!r} is not a date (expected e.g. 17 April 2019, 17-04-2019 or 2019-04-17)"
+
+
+_YES = frozenset({"true", "ya", "y", "yes", "1", "benar", "terpilih"})
+_NO = frozenset({"false", "tidak", "t", "n", "no", "0", "salah", "tidak terpilih"})
+
+
+def parse_yes_no(text: str | None) -> tuple[bool | None, str | None]:
+    """A yes/no cell as members write it: true/false, ya/tidak, 1/0 (any case)."""
+    if _is_missing(text):
+        return None, None
+    word = " ".join(str(text).split()).casefold()
+    if word in _YES:
+        return True, None
+    if word in _NO:
+        return False, None
+    return None, f"{text!r} is not yes or no; write true or false (ya or tidak, 1 or 0)"

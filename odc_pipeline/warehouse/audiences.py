@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from sqlalchemy import Table
 
 from odc_pipeline.warehouse.schema import (
+    ELECTION_DIMENSIONS,
+    ELECTION_RESULTS_TABLES,
+    contestant_review,
     dim_organization,
     dim_region,
     fact_tables,
@@ -29,12 +32,24 @@ from odc_pipeline.warehouse.schema import (
 )
 
 #: Tables every audience sees whole.
-SHARED_WHOLE: tuple[Table, ...] = (dim_region, dim_organization, meta_columns)
+SHARED_WHOLE: tuple[Table, ...] = (
+    dim_region,
+    *ELECTION_DIMENSIONS,
+    dim_organization,
+    meta_columns,
+)
 
 
 def by_source_tables() -> tuple[Table, ...]:
     """Tables whose rows belong to a source, filtered by that source's sharing level."""
-    return (*fact_tables().values(), quarantine, region_review, load_audit)
+    return (
+        *fact_tables().values(),
+        quarantine,
+        region_review,
+        contestant_review,
+        *ELECTION_RESULTS_TABLES,
+        load_audit,
+    )
 
 
 #: PostgreSQL identifiers are cut at 63 bytes; longer ones would silently collide.

@@ -7,10 +7,15 @@ so that `rows_in = rows_published + rows_quarantined` holds for every source and
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
+from odc_pipeline.elections.harmonize import (
+    CONTESTANT_OUTPUT_COLUMNS,
+    PUBLISHED_CONTESTANT_COLUMNS,
+)
+from odc_pipeline.elections.review import contestant_review_items
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.privacy import scrub_column, scrub_identifiers, scrub_identifiers_text
 from odc_pipeline.reading.headers import FILE_HASH, SOURCE_ROW
@@ -49,6 +54,8 @@ class SourceBatch:
     facts: pd.DataFrame
     quarantine: pd.DataFrame
     review: pd.DataFrame
+    #: Party and pair values no rule decided (odc_pipeline.elections.review).
+    contestant_review: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: Why the source is held back this run (its last good load stays), or None.
     error: str | None = None
 
@@ -85,6 +92,8 @@ def build_batch(
     text cell going to a shared table is searched for NIKs and phone numbers.
     """
     personal = KINDS[kind].personal_columns if personal is None else personal
+    # Withheld columns never got this far (see validate.canonical_frame).
+    personal = tuple(c for c in personal if c not in KINDS[kind].withheld_columns)
     error = scrub_identifiers_text(source_error(harmonized))
     if error:
         empty = harmonized.iloc[0:0]
@@ -110,7 +119,9 @@ def build_batch(
         )
         for i, row in harmonized.loc[unmatched].iterrows()
     ]
-    kept_for_record = harmonized.drop(columns=REGION_OUTPUT_COLUMNS)
+    kept_for_record = harmonized.drop(
+        columns=[c for c in (*REGION_OUTPUT_COLUMNS, *CONTESTANT_OUTPUT_COLUMNS) if c in harmonized]
+    )
     region_quarantine = quarantine_frame(
         source_id,
         kept_for_record,
@@ -121,7 +132,12 @@ def build_batch(
     facts = harmonized.loc[~unmatched].rename(
         columns={SOURCE_ROW: "source_row", FILE_HASH: "file_hash"}
     )
-    hashed_apart = KINDS[kind].personal_columns
+    if KINDS[kind].contestants:
+        # Rows harmonized before parties and pairs were (or by a caller that skips them).
+        for column in PUBLISHED_CONTESTANT_COLUMNS:
+            if column not in facts:
+                facts[column] = None
+    hashed_apart = tuple(c for c in KINDS[kind].personal_columns if c in personal)
     for column in personal:
         hashed = pseudonymize(facts[column], hash_salt)
         if column in hashed_apart:
@@ -135,8 +151,9 @@ def build_batch(
         if column not in free_text and column not in personal and column in facts:
             facts[column] = scrub_identifiers(facts[column])
     fact_columns = [
-        *(c for c in KINDS[kind].canonical_columns if c not in hashed_apart),
+        *(c for c in KINDS[kind].canonical_columns if c not in KINDS[kind].personal_columns),
         *(f"{c}_hash" for c in hashed_apart),
+        *(PUBLISHED_CONTESTANT_COLUMNS if KINDS[kind].contestants else ()),
         "region_code",
         "region_level",
         "region_value",
@@ -157,6 +174,7 @@ def build_batch(
         facts=facts[fact_columns].reset_index(drop=True),
         quarantine=_scrubbed(concat_quarantine([validation_quarantine, region_quarantine])),
         review=_scrubbed(review_items(harmonized, source_id, region_specs)),
+        contestant_review=_scrubbed(contestant_review_items(harmonized, source_id)),
     )
 
 

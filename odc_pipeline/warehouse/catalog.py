@@ -3,13 +3,14 @@ and `dim_source`, so analysts can see licences, sharing levels and how fresh eac
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+import pandas as pd
 from sqlalchemy.engine import Connection
 
 from odc_pipeline.warehouse.batches import SourceBatch
-from odc_pipeline.warehouse.schema import dim_organization, dim_source
+from odc_pipeline.warehouse.schema import ELECTION_DIMENSIONS, dim_organization, dim_source
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class SourceInfo:
 class Catalog:
     organizations: list[OrganizationInfo]
     sources: list[SourceInfo]
+    #: The election reference tables' rows, by table name (odc_pipeline.elections.tables).
+    dimensions: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def write_catalog(
@@ -49,6 +52,11 @@ def write_catalog(
     `dim_source` rows by source id, so a held-back source keeps the date of its last good load."""
     if catalog.organizations:
         connection.execute(dim_organization.insert(), [asdict(o) for o in catalog.organizations])
+    for table in ELECTION_DIMENSIONS:
+        rows = catalog.dimensions.get(table.name)
+        if rows is not None and len(rows):
+            columns = [c.name for c in table.columns]
+            connection.execute(table.insert(), rows[columns].to_dict("records"))
     by_source = {b.source_id: b for b in batches}
     rows = []
     for info in catalog.sources:

@@ -23,8 +23,11 @@ from sqlalchemy.engine import Connection
 from odc_pipeline.warehouse.batches import SourceBatch
 from odc_pipeline.warehouse.catalog import Catalog, write_catalog
 from odc_pipeline.warehouse.dictionary import dictionary_rows
+from odc_pipeline.warehouse.election_tables import write_election_tables
 from odc_pipeline.warehouse.loading import create_indexes
 from odc_pipeline.warehouse.schema import (
+    ELECTION_DIMENSIONS,
+    contestant_review,
     dim_organization,
     dim_region,
     dim_source,
@@ -131,6 +134,12 @@ def load_run(
                 region_review,
                 batch.review.assign(organization_id=batch.organization_id, run_id=run_id),
             )
+            load(
+                contestant_review,
+                batch.contestant_review.assign(
+                    organization_id=batch.organization_id, run_id=run_id
+                ),
+            )
         per_source.append(
             {
                 "run_id": run_id,
@@ -147,7 +156,9 @@ def load_run(
         )
         # What the catalogue needs (id, outcome, file hash); the rows are in the tables now.
         empty = batch.facts.iloc[0:0]
-        outcomes.append(replace(batch, facts=empty, quarantine=empty, review=empty))
+        outcomes.append(
+            replace(batch, facts=empty, quarantine=empty, review=empty, contestant_review=empty)
+        )
         del batch
     return LoadedRun(loaded_at, per_source, outcomes)
 
@@ -182,6 +193,8 @@ def complete_version(
     if catalog is not None:
         previous_rows = _previous_sources(connection, previous, previous_tables)
         write_catalog(connection, catalog, loaded.outcomes, loaded.loaded_at, run_id, previous_rows)
+    stage("computing seats and lists")
+    write_election_tables(connection)
     create_views(connection)
     connection.execute(meta_columns.insert(), dictionary_rows())
     stage("indexing")
@@ -199,10 +212,10 @@ def _carry_forward(
 ) -> None:
     """Copy from the previous version what this run does not replace, inside the database."""
     quote = connection.dialect.identifier_preparer.quote
-    by_source = (*fact_tables().values(), quarantine, region_review)
+    by_source = (*fact_tables().values(), quarantine, region_review, contestant_review)
     whole = [load_audit] + ([dim_region] if copy_regions else [])
     if keep is None:
-        whole += [dim_organization, dim_source]
+        whole += [dim_organization, dim_source, *ELECTION_DIMENSIONS]
     for table in (*by_source, *whole):
         if table.name not in previous_tables:
             continue

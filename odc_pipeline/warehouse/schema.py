@@ -108,6 +108,8 @@ def _sql_type(column: KindColumn):
         return Float
     if column.type == "date":
         return Date
+    if column.type == "boolean":
+        return Boolean
     high = column.maximum
     if high is not None and high <= 32_767:
         return SmallInteger
@@ -136,6 +138,27 @@ def _kind_column(column: KindColumn) -> Column:
     )
 
 
+def _contestant_columns(kind: DatasetKind) -> list[Column]:
+    """Who a row is about, for kinds that name parties or pairs (odc_pipeline.elections)."""
+    if not kind.contestants:
+        return []
+    return [
+        Column("party_id", String(32), comment="The party (dim_party), where the row names one"),
+        Column(
+            "candidate_id",
+            String(96),
+            comment="The presidential pair (dim_pair) or legislative candidate, where the row "
+            "names one",
+        ),
+        Column(
+            "contestant_method",
+            String(8),
+            comment="How the party or pair was decided: key, number or name; empty: kept as "
+            "written (see contestant_review)",
+        ),
+    ]
+
+
 def _build_fact_table(kind: DatasetKind) -> Table:
     """A kind's fact table: its declared columns, then region and provenance columns, and
     indexes on region, source and what the declaration asks for."""
@@ -144,7 +167,8 @@ def _build_fact_table(kind: DatasetKind) -> Table:
     return Table(
         name,
         metadata,
-        *(_kind_column(column) for column in kind.columns),
+        *(_kind_column(column) for column in kind.columns if not column.withheld),
+        *_contestant_columns(kind),
         *_region_columns(),
         *_provenance_columns(),
         # A kind whose own index starts with region_code needs no second one: every join
@@ -219,6 +243,162 @@ region_review = Table(
     Column("run_id", String(64), nullable=False),
     Index("ix_region_review_source", "source_id"),
 )
+
+contestant_review = Table(
+    "contestant_review",
+    metadata,
+    Column("organization_id", String(63), nullable=False),
+    Column("source_id", String(63), nullable=False),
+    Column("column_name", Text, nullable=False, comment="candidate or party"),
+    Column(
+        "subject", String(8), nullable=False, comment="party or pair: what the value should name"
+    ),
+    Column("year", SmallInteger, comment="The election the value was looked for in"),
+    Column("value", Text, nullable=False, comment="The party or pair as written in the source"),
+    Column("rows", Integer, nullable=False, comment="Rows carrying this value"),
+    Column("example_rows", Text, nullable=False, comment="First row numbers in the original file"),
+    Column("reason", Text),
+    Column("suggestions", Text, comment="Closest parties or pairs with their scores"),
+    Column("run_id", String(64), nullable=False),
+    Index("ix_contestant_review_source", "source_id"),
+)
+
+dim_election = Table(
+    "dim_election",
+    metadata,
+    Column("election_id", String(32), primary_key=True, comment="e.g. pemilu2019"),
+    Column("election", String(16), nullable=False, comment="pemilu (general) or pilkada"),
+    Column("year", SmallInteger, nullable=False, comment="Year of the election"),
+    Column("legislative_date", Date, comment="Voting day for the parliaments"),
+    Column("presidential_date", Date, comment="Voting day for president (first round)"),
+    Column("contests", Text, nullable=False, comment="The races held, space-separated"),
+    Column("legal_basis", Text, comment="The law the election was held under"),
+)
+
+dim_party = Table(
+    "dim_party",
+    metadata,
+    Column("party_id", String(32), primary_key=True, comment="Stable across elections"),
+    Column("short_name", Text, nullable=False, comment="The name it is best known by"),
+    Column("official_name", Text, nullable=False, comment="The party's current official name"),
+    Column("scope", String(8), nullable=False, comment="national, or aceh for Aceh local parties"),
+    Column("aliases", Text, comment="Other names it is written by, |-separated"),
+)
+
+dim_party_ballot = Table(
+    "dim_party_ballot",
+    metadata,
+    Column("year", SmallInteger, primary_key=True, comment="Year of the election"),
+    Column("ballot_number", SmallInteger, primary_key=True, comment="Its number on that ballot"),
+    Column("party_id", String(32), nullable=False, comment="dim_party"),
+    Column("name_on_ballot", Text, nullable=False, comment="Its name in that election"),
+)
+
+dim_pair = Table(
+    "dim_pair",
+    metadata,
+    Column("pair_id", String(32), primary_key=True, comment="e.g. paslon_2019_01"),
+    Column("year", SmallInteger, nullable=False, comment="Year of the election"),
+    Column("ballot_number", SmallInteger, nullable=False, comment="Its number on the ballot"),
+    Column("president", Text, nullable=False, comment="Candidate for president"),
+    Column("vice_president", Text, nullable=False, comment="Candidate for vice president"),
+    Column("short_name", Text, nullable=False, comment="The name it is best known by"),
+    Column("aliases", Text, comment="Other names it is written by, |-separated"),
+)
+
+
+def _list_columns() -> list[Column]:
+    """Which list of which source a derived row comes from."""
+    return [
+        Column("source_id", String(63), nullable=False, comment="The candidate list's source"),
+        Column("organization_id", String(63), nullable=False),
+        Column("year", SmallInteger, nullable=False, comment="Year of the election"),
+        Column(
+            "contest",
+            String(32),
+            nullable=False,
+            comment="The parliament: dpr, dpd, dprd_provinsi or dprd_kabupaten_kota",
+        ),
+        Column("dapil", String(32), nullable=False, comment="The dapil as dim_candidate writes it"),
+        Column(
+            "party_id", String(63), nullable=False, comment="dim_party, or the party as written"
+        ),
+    ]
+
+
+dapil_seats = Table(
+    "dapil_seats",
+    metadata,
+    *_list_columns(),
+    Column("election", Text, nullable=False, comment="Election, e.g. pemilu"),
+    Column(
+        "votes", BigInteger, nullable=False, comment="The party's candidates' votes in the dapil"
+    ),
+    Column(
+        "national_share",
+        Float,
+        nullable=False,
+        comment="Its share of all parties' votes nationally",
+    ),
+    Column(
+        "qualifies", Boolean, nullable=False, comment="Over the election's national threshold (DPR)"
+    ),
+    Column(
+        "seats",
+        SmallInteger,
+        nullable=False,
+        comment="Seats by the election's rule, from these votes",
+    ),
+    Column(
+        "seats_listed", SmallInteger, nullable=False, comment="Elected members the source names"
+    ),
+    comment="Seats per party and dapil by the election's rule (odc_pipeline.elections.seats)",
+)
+
+seat_winners = Table(
+    "seat_winners",
+    metadata,
+    *_list_columns(),
+    Column("candidate_id", String(96), comment="The candidate (dim_candidate.candidate_id)"),
+    Column("name", Text, nullable=False),
+    Column("sex", String(1), comment="L (man) or P (woman)"),
+    Column("list_position", SmallInteger, comment="Position on the party list"),
+    Column("votes", BigInteger, nullable=False, comment="The candidate's votes"),
+    Column("elected_computed", Boolean, nullable=False, comment="Takes a seat by the rule"),
+    Column("elected_listed", Boolean, nullable=False, comment="Elected as the source says"),
+    comment="Candidates who take their party's seats (most votes first), or whom the source names elected",
+)
+
+women_representation = Table(
+    "women_representation",
+    metadata,
+    *_list_columns(),
+    Column("election", Text, nullable=False, comment="Election, e.g. pemilu"),
+    Column("candidates", SmallInteger, nullable=False, comment="Candidates on the list"),
+    Column("women", SmallInteger, nullable=False, comment="Women on the list"),
+    Column("share_women", Float, nullable=False, comment="Women ÷ candidates"),
+    Column(
+        "at_least_30_percent", Boolean, nullable=False, comment="At least 30% of the list are women"
+    ),
+    Column(
+        "one_in_every_three", Boolean, nullable=False, comment="A woman in positions 1-3, 4-6, …"
+    ),
+    Column("meets_rule", Boolean, nullable=False, comment="Both rules of UU 7/2017 art. 245-246"),
+    Column(
+        "elected",
+        SmallInteger,
+        nullable=False,
+        comment="Elected members of the list (as the source says)",
+    ),
+    Column("women_elected", SmallInteger, nullable=False, comment="Women among them"),
+    comment="Women on each party's list per dapil and among its elected",
+)
+
+#: Tables computed at every publish from the candidate lists the warehouse holds.
+ELECTION_RESULTS_TABLES = (dapil_seats, seat_winners, women_representation)
+
+#: The election reference tables, by table, as published from data/reference/.
+ELECTION_DIMENSIONS = (dim_election, dim_party, dim_party_ballot, dim_pair)
 
 dim_organization = Table(
     "dim_organization",
@@ -308,6 +488,9 @@ def warehouse_tables() -> list[Table]:
         *fact_tables().values(),
         quarantine,
         region_review,
+        contestant_review,
+        *ELECTION_DIMENSIONS,
+        *ELECTION_RESULTS_TABLES,
         load_audit,
         meta_columns,
     ]

@@ -3,6 +3,8 @@
 - `source_discrepancies`: where two sources report the same election, contest, region and
   candidate with different votes, both values, the difference and both provenances. This is
   what monitors use to find counting problems.
+- `party_results`, `party_results_by_dapil`: legislative votes per party and region, and per
+  dapil through `bridge_dapil_region`; `dapil_regions`: the dapil of every region.
 - `region_summary`: every source's votes per region, rolled up from the level it reports at
   (polling station, village, kecamatan, kabupaten/kota) to every level above, with how many
   regions each sum covers, so a partial source is not mistaken for a complete one.
@@ -15,10 +17,14 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+# Who a row is about (`contestant`): the pair or party the harmonizer decided from
+# `candidate`, else the value as written (a person's name, or a spelling no rule decided).
 SOURCE_DISCREPANCIES = """
 CREATE VIEW source_discrepancies AS
 SELECT a.election, a.year, a.contest, a.region_code, r.name AS region_name, a.region_level,
-       a.candidate, a.station_number,
+       CASE WHEN a.contestant_method IS NULL THEN a.candidate
+            ELSE COALESCE(a.candidate_id, a.party_id) END AS contestant, a.candidate_id, a.party_id,
+       a.candidate, b.candidate AS candidate_b, a.station_number,
        a.organization_id AS organization_a, a.source_id AS source_a, a.votes AS votes_a,
        a.source_row AS source_row_a, a.file_hash AS file_hash_a, a.run_id AS run_id_a,
        b.organization_id AS organization_b, b.source_id AS source_b, b.votes AS votes_b,
@@ -28,7 +34,9 @@ SELECT a.election, a.year, a.contest, a.region_code, r.name AS region_name, a.re
 FROM fact_election_results a
 JOIN fact_election_results b
   ON a.election = b.election AND a.year = b.year AND a.contest = b.contest
- AND a.region_code = b.region_code AND a.candidate = b.candidate
+ AND a.region_code = b.region_code
+ AND CASE WHEN a.contestant_method IS NULL THEN a.candidate ELSE COALESCE(a.candidate_id, a.party_id) END
+   = CASE WHEN b.contestant_method IS NULL THEN b.candidate ELSE COALESCE(b.candidate_id, b.party_id) END
  AND COALESCE(a.station_number, '') = COALESCE(b.station_number, '')
  AND a.source_id < b.source_id
 JOIN dim_region r ON r.region_code = a.region_code
@@ -66,7 +74,64 @@ GROUP BY r.region_code, r.name, r.level, r.type, rolled.election, rolled.year, r
          rolled.candidate, rolled.organization_id, rolled.source_id
 """
 
-VIEWS = {"source_discrepancies": SOURCE_DISCREPANCIES, "region_summary": REGION_SUMMARY}
+# Legislative results per party: rows whose `candidate` is the party (party-only votes, or a
+# source that reports per party) and rows of candidates with their party column.
+PARTY_RESULTS = """
+CREATE VIEW party_results AS
+SELECT f.election, f.year, f.contest, f.region_code, r.name AS region_name, f.region_level,
+       f.party_id, p.short_name AS party, f.organization_id, f.source_id,
+       SUM(CASE WHEN f.contestant_method IS NOT NULL THEN f.votes ELSE 0 END) AS party_votes,
+       SUM(CASE WHEN f.contestant_method IS NULL THEN f.votes ELSE 0 END) AS candidate_votes,
+       SUM(f.votes) AS votes
+FROM fact_election_results f
+JOIN dim_region r ON r.region_code = f.region_code
+LEFT JOIN dim_party p ON p.party_id = f.party_id
+WHERE f.party_id IS NOT NULL AND f.contest <> 'presiden'
+GROUP BY f.election, f.year, f.contest, f.region_code, r.name, f.region_level, f.party_id,
+         p.short_name, f.organization_id, f.source_id
+"""
+
+# A result row lies in the dapil whose bridge region is its region or contains it (a
+# kabupaten's code is the prefix of its kecamatan's and villages'). The bridge names the dapil
+# by its code or by the publisher's other number.
+PARTY_RESULTS_BY_DAPIL = """
+CREATE VIEW party_results_by_dapil AS
+SELECT f.election, f.year, f.contest, d.dapil AS dapil_code, d.dapil_name, d.seats,
+       f.party_id, p.short_name AS party, f.organization_id, f.source_id,
+       SUM(f.votes) AS votes, COUNT(DISTINCT f.region_code) AS regions_reported
+FROM fact_election_results f
+JOIN bridge_dapil_region b
+  ON b.year = f.year AND b.contest = f.contest
+ AND b.region_code = SUBSTR(f.region_code, 1, LENGTH(b.region_code))
+JOIN dim_dapil d
+  ON d.year = b.year AND d.contest = b.contest
+ AND (d.dapil = b.dapil OR d.dapil_number = b.dapil)
+LEFT JOIN dim_party p ON p.party_id = f.party_id
+WHERE f.party_id IS NOT NULL
+GROUP BY f.election, f.year, f.contest, d.dapil, d.dapil_name, d.seats, f.party_id,
+         p.short_name, f.organization_id, f.source_id
+"""
+
+# The dapil of every region of a bridge, with the dapil's name and seats: how analysts put
+# any regional figure on the electoral map.
+DAPIL_REGIONS = """
+CREATE VIEW dapil_regions AS
+SELECT b.election, b.year, b.contest, d.dapil AS dapil_code, d.dapil_name, d.seats,
+       b.region_code, r.name AS region_name, b.region_value, b.source_id
+FROM bridge_dapil_region b
+JOIN dim_dapil d
+  ON d.year = b.year AND d.contest = b.contest
+ AND (d.dapil = b.dapil OR d.dapil_number = b.dapil)
+JOIN dim_region r ON r.region_code = b.region_code
+"""
+
+VIEWS = {
+    "source_discrepancies": SOURCE_DISCREPANCIES,
+    "region_summary": REGION_SUMMARY,
+    "party_results": PARTY_RESULTS,
+    "party_results_by_dapil": PARTY_RESULTS_BY_DAPIL,
+    "dapil_regions": DAPIL_REGIONS,
+}
 
 
 def create_views(connection: Connection) -> None:
