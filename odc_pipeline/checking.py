@@ -3,7 +3,8 @@
 The file is read, validated and harmonized by exactly the code the pipeline runs, with the
 registry entry it belongs to (or one built from its headers), and the outcome is summed up
 for a person: problems by rule with example rows, the region match rate, the region names
-that did not match and what they might be. Nothing is written anywhere.
+that did not match and what they might be, and the parties or pairs no rule decides. Nothing
+is written anywhere.
 """
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
+from odc_pipeline.elections.contestants import cached_contestant_index
+from odc_pipeline.elections.harmonize import harmonize_contestants
+from odc_pipeline.elections.review import contestant_review_items
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.pulling.bundle import BundleError, bundle_folder
 from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
@@ -59,6 +65,19 @@ class UnmatchedRegion:
 
 
 @dataclass
+class UndecidedContestant:
+    """A party or pair value no rule decided: published as written, listed for review."""
+
+    column: str
+    year: int | None
+    value: str
+    rows: int
+    example_rows: str
+    reason: str
+    suggestions: str
+
+
+@dataclass
 class CheckReport:
     file: str
     source_id: str
@@ -69,6 +88,7 @@ class CheckReport:
     rows_region_matched: int = 0
     problems: list[RuleProblems] = field(default_factory=list)
     unmatched_regions: list[UnmatchedRegion] = field(default_factory=list)
+    undecided_contestants: list[UndecidedContestant] = field(default_factory=list)
     held_back: str | None = None
     #: How the file was read, where the steward should look (lines in another encoding).
     notes: list[str] = field(default_factory=list)
@@ -80,7 +100,12 @@ class CheckReport:
     @property
     def clean(self) -> bool:
         """Nothing set aside, nothing held back and nothing to look at."""
-        return self.rows_quarantined == 0 and self.held_back is None and not self.notes
+        return (
+            self.rows_quarantined == 0
+            and self.held_back is None
+            and not self.notes
+            and not self.undecided_contestants
+        )
 
     def as_dict(self) -> dict:
         return {**asdict(self), "match_rate": round(self.match_rate, 4), "clean": self.clean}
@@ -182,6 +207,7 @@ def check_file(path: Path, entry: SourceEntry, reference_dir: Path) -> CheckRepo
         unmatched = harmonized["region_code"].isna()
         report.rows_region_matched = int((~unmatched).sum())
         quarantined_rows |= set(harmonized.loc[unmatched, SOURCE_ROW].astype(int))
+        report.undecided_contestants = _undecided_contestants(harmonized, entry, reference_dir)
         items = review_items(harmonized, entry.id, specs)
         items = items.loc[items["status"] == "decide"].sort_values("rows", ascending=False)
         report.unmatched_regions = [
@@ -214,6 +240,31 @@ def check_file(path: Path, entry: SourceEntry, reference_dir: Path) -> CheckRepo
         )
     report.problems.sort(key=lambda p: (-p.rows, p.rule))
     return report
+
+
+def _undecided_contestants(
+    harmonized: pd.DataFrame, entry: SourceEntry, reference_dir: Path
+) -> list[UndecidedContestant]:
+    """Party and pair values no rule decides, as the night would list them for review."""
+    kind = KINDS[entry.kind]
+    columns = [c for c in kind.contestants if c in harmonized.columns]
+    if not columns:
+        return []
+    index = cached_contestant_index(reference_dir)
+    matched = harmonize_contestants(harmonized, columns, index, entry.contestants, entry.id)
+    items = contestant_review_items(matched, entry.id).sort_values("rows", ascending=False)
+    return [
+        UndecidedContestant(
+            column=str(row.column_name),
+            year=None if pd.isna(row.year) else int(row.year),
+            value=str(row.value),
+            rows=int(row.rows),
+            example_rows=str(row.example_rows),
+            reason=str(row.reason),
+            suggestions=row.suggestions if isinstance(row.suggestions, str) else "",
+        )
+        for row in items.itertuples()
+    ]
 
 
 def file_format_of(path: Path) -> str:

@@ -10,6 +10,20 @@ import numpy as np
 import pandas as pd
 
 
+def spread_text(
+    per_combination: list, inverse: np.ndarray
+) -> pd.Categorical | pd.api.extensions.ExtensionArray:
+    """Per-combination text onto every row as a categorical (codes into the distinct values,
+    as Parquet stores them): no Python object per row."""
+    codes, categories = pd.factorize(pd.Series(per_combination, dtype=object), use_na_sentinel=True)
+    if not len(categories):
+        # All empty: text with no value (Arrow cannot store a dictionary of nothing).
+        return pd.array([pd.NA] * len(inverse), dtype="string")
+    return pd.Categorical.from_codes(
+        codes[inverse] if len(inverse) else codes[:0], categories=categories
+    )
+
+
 def distinct_combinations(
     frame: pd.DataFrame, columns: list[str]
 ) -> tuple[np.ndarray, list[tuple]]:

@@ -475,3 +475,30 @@ def test_contestants_match_and_review_export_through_odc(cli_run, tmp_path):
     assert exported.stdout.startswith("wrote ")
     header = queue.read_text(encoding="utf-8").splitlines()[0]
     assert header.endswith("reason,suggestions,decision_id,scope")
+
+
+def test_check_lists_parties_and_pairs_no_rule_decides(tmp_path):
+    pairs = tmp_path / "paslon.csv"
+    pairs.write_text(
+        "kode_wilayah,candidate,votes\n32.01,Paslon 01,10\n32.01,Prabowo,20\n"
+        "32.02,Prabowo,7\n32.02,Ganjar - Mahfud,5\n",
+        encoding="utf-8",
+    )
+    checked = _odc(
+        "check",
+        str(pairs),
+        "--kind",
+        "election_results",
+        *("--set", "election=pemilu", "--set", "year=2024", "--set", "contest=presiden"),
+        "--json",
+    )
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    report = json.loads(checked.stdout)
+    assert report["rows_quarantined"] == 0
+    (undecided,) = report["undecided_contestants"]
+    assert (undecided["value"], undecided["rows"], undecided["example_rows"]) == (
+        "Prabowo",
+        2,
+        "3, 4",
+    )
+    assert undecided["suggestions"].startswith("paslon_2024_02 (2 Prabowo-Gibran")

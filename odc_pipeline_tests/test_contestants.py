@@ -141,3 +141,16 @@ def test_review_decisions_are_checked_then_matched_next_time(tmp_path: Path):
         "paslon_2019_01"
     )
     assert again.match("Paslon Jokowi", "pair", 2019, source_id="other").contestant_id is None
+
+
+def test_every_split_names_todays_regency_and_the_one_it_came_from():
+    from odc_pipeline.regions import load_region_list
+
+    regions = load_region_list().set_index("region_code")
+    splits = load_election_tables(REFERENCE).splits
+    assert len(splits) == 17
+    for row in splits.itertuples():
+        assert regions.at[row.region_code, "name"] == row.name
+        assert int(regions.at[row.split_from, "level"]) == 2
+        assert row.note == f"from {regions.at[row.split_from, 'name']}"
+        assert row.region_code[:2] == row.split_from[:2]  # within its province

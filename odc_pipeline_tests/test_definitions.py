@@ -56,8 +56,8 @@ def test_adding_a_yaml_entry_adds_its_assets(tmp_path):
     assert spec.tags["sharing"] == "public"
     assert spec.owners == ["team:jsn"]
     # Five stages per source; the region reference, eight tables, two views and the export;
-    # the election reference, its four dimensions and the contestant review table.
-    assert len(keys) == 5 * 5 + 12 + 6
+    # the election reference, its five dimensions and the contestant review table.
+    assert len(keys) == 5 * 5 + 12 + 7
 
 
 def test_warehouse_url_password_never_shows(monkeypatch):

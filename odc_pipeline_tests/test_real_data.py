@@ -418,6 +418,15 @@ def test_every_2014_kabupaten_kota_lands_in_the_bridge_on_todays_codes(real_run)
         "where dapil_code = '9101-00-0000' group by 1 order by 1"
     )
     assert [code for code, _ in papua] == ["91", "93", "94", "95"]
+    # The 17 regencies made since (Pangandaran, Pulau Taliabu, …) lie in the dapil of the
+    # one they came from: every kabupaten/kota of today is in a 2014 DPR dapil.
+    today = real_run.scalar(
+        "select count(*) from dim_region where level = 2 and region_code not like '99%'"
+    )
+    assert real_run.scalar("select count(distinct region_code) from dapil_regions") == today
+    assert real_run.rows(
+        "select dapil_name, split_from from dapil_regions where region_code = '32.18'"
+    ) == [("Jawa Barat X", "32.07")]
     # Renamed since (Kab. Pontianak is Mempawah) and written otherwise (Kota Sawah Lunto).
     names = dict(real_run.rows("select region_value, region_code from bridge_dapil_region"))
     assert names["Kab. Pontianak"] == "61.02"

@@ -63,7 +63,9 @@ def test_webserver_serves_the_asset_graph_grouped_by_organisation(tmp_path):
         assert groups["fact_election_results"] == "warehouse"
         assert groups["pull_ldw_suara_pilpres2024"] == "ldw"
         assert groups["pull_ldw_dpt_kabkota"] == "ldw"
-        assert len(groups) == 32
+        assert len(groups) == 39
+        assert groups["election_reference"] == groups["region_reference"] == "reference"
+        assert groups["dim_party"] == "warehouse"
         # LDW's DPT keeps one file per election: its assets are partitioned by year, the
         # warehouse and the other sources are not.
         years = {"/".join(n["assetKey"]["path"]): n["partitionKeys"] for n in nodes}

@@ -135,5 +135,17 @@ def _print(report) -> None:
                 escape(item.suggestions),
             )
         console.print(table)
+    if report.undecided_contestants:
+        table = Table(title="Parties and pairs no rule decides (published as written)")
+        for column in ("column", "election", "value", "rows", "example rows", "closest"):
+            table.add_column(column)
+        for item in report.undecided_contestants:
+            table.add_row(
+                item.column,
+                str(item.year or ""),
+                *(escape(v) for v in (item.value, str(item.rows), item.example_rows)),
+                escape(item.suggestions),
+            )
+        console.print(table)
     if report.clean:
         console.print("[green]The file would publish cleanly.[/green]")

@@ -39,6 +39,7 @@ from odc_pipeline.warehouse.schema import (
     dim_party,
     dim_party_ballot,
     dim_region,
+    dim_region_split,
     dim_source,
     fact_tables,
     load_audit,
@@ -170,6 +171,10 @@ def build_warehouse_assets(
                 (dim_party, "Every party with a stable party_id, its names and aliases."),
                 (dim_party_ballot, "Each party's ballot number and name in each election."),
                 (dim_pair, "Presidential pairs of each election with their ballot numbers."),
+                (
+                    dim_region_split,
+                    "Kabupaten/kota made from another since, and the one they came from.",
+                ),
             )
         ),
         _table_spec(

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from odc_pipeline.distinct import distinct_combinations
+from odc_pipeline.distinct import distinct_combinations, spread_text
 from odc_pipeline.elections.contestants import METHODS, ContestantIndex
 
 #: What the harmonizer adds to every row of a kind with contestant columns.
@@ -108,16 +108,26 @@ def harmonize_contestants(
     inverse, combos = distinct_combinations(frame, keys)
     resolved = [_resolve(combo, keys, index, methods or {}, source_id) for combo in combos]
     for position, column in enumerate(CONTESTANT_OUTPUT_COLUMNS):
-        per_combo = pd.Series([r[position] for r in resolved], dtype=object)
-        out[column] = per_combo.to_numpy()[inverse] if len(inverse) else per_combo.to_numpy()[:0]
+        out[column] = spread_text([r[position] for r in resolved], inverse)
     if "candidate_ref" in frame.columns:
-        out["candidate_id"] = legislative_candidate_ids(frame)
+        out["candidate_id"] = legislative_candidate_ids(out)
     return out
 
 
 def legislative_candidate_ids(frame: pd.DataFrame) -> pd.Series:
     """A candidate list's own id for each candidate: the contest, year and the publisher's id
-    (`dpr_2014_1101-00-0000-0101`); none where the publisher gives no id."""
+    (`dpr_2014_1101-00-0000-0101`), or where the publisher gives none, the dapil, party and
+    list position (`dpr_2019_JB-I_pdip_2`), which identify a candidate as well."""
     prefix = frame["contest"].astype(str) + "_" + frame["year"].astype("Int64").astype(str) + "_"
     ref = frame["candidate_ref"].astype(object)
-    return (prefix + ref.astype(str)).where(ref.notna(), None).astype(object)
+    party = frame["party_id"].astype(object).where(frame["party_id"].notna(), frame["party"])
+    place = (
+        frame["dapil"].astype(str)
+        + "_"
+        + party.astype(str)
+        + "_"
+        + frame["list_position"].astype("Int64").astype(str)
+    )
+    by_place = place.where(frame["list_position"].notna() & party.notna(), None)
+    ids = (prefix + ref.astype(str)).where(ref.notna(), prefix + by_place.astype(str))
+    return ids.where(ref.notna() | by_place.notna(), None).astype(object)

@@ -9,6 +9,9 @@
 - `contestant_keys.csv`: keys other projects give parties and pairs (KawalPemilu's `pas1`,
   `pdi`, …), per election.
 - `contestant_aliases.csv`: stewards' decisions from the review queue.
+- `region_splits.csv`: kabupaten/kota created by splitting another, with the (today's) code of
+  the one they came from: a region an election's dapil list does not know lies in the dapil
+  of the region it was split from.
 
 `SOURCES.md` beside them cites where each comes from. Every table is checked when loaded, so a
 typing error in a reference file stops with its file, line and field instead of matching
@@ -17,6 +20,7 @@ wrong parties at night.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +34,7 @@ BALLOTS_FILE = "party_ballots.csv"
 PAIRS_FILE = "pairs.csv"
 KEYS_FILE = "contestant_keys.csv"
 ALIASES_FILE = "contestant_aliases.csv"
+SPLITS_FILE = "region_splits.csv"
 
 ELECTION_COLUMNS = [
     "election_id",
@@ -53,6 +58,8 @@ PAIR_COLUMNS = [
 ]
 KEY_COLUMNS = ["key", "subject", "year", "contestant_id", "scheme"]
 ALIAS_COLUMNS = ["alias", "subject", "year", "contestant_id", "source_id", "note"]
+SPLIT_COLUMNS = ["region_code", "split_from", "created", "name", "note"]
+_KABUPATEN_CODE = r"\d{2}\.\d{2}"
 
 #: What a party, pair or key column may name.
 SUBJECTS = ("party", "pair")
@@ -73,6 +80,7 @@ class ElectionTables:
     pairs: pd.DataFrame
     keys: pd.DataFrame
     aliases: pd.DataFrame
+    splits: pd.DataFrame
 
     @property
     def years(self) -> set[int]:
@@ -174,7 +182,14 @@ def load_election_tables(folder: Path) -> ElectionTables:
         party_ids,
         set(pairs["pair_id"]),
     )
-    return ElectionTables(elections, parties, ballots, pairs, keys, aliases)
+    path = folder / SPLITS_FILE
+    splits = _whole_numbers(path, _read(path, SPLIT_COLUMNS, required=False), ("created",))
+    for column in ("region_code", "split_from"):
+        for index, code in splits[column].items():
+            if not re.fullmatch(_KABUPATEN_CODE, code):
+                raise _fail(path, index, f"{column} {code!r} is not a kabupaten/kota code (NN.NN)")
+    _unique(path, splits, ["region_code"])
+    return ElectionTables(elections, parties, ballots, pairs, keys, aliases, splits)
 
 
 def _checked_names(

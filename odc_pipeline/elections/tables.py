@@ -33,7 +33,8 @@ def elections_without_pairs(tables: ElectionTables) -> list[str]:
 
 
 def dimension_frames(tables: ElectionTables) -> dict[str, pd.DataFrame]:
-    """The rows of `dim_election`, `dim_party`, `dim_party_ballot` and `dim_pair`."""
+    """The rows of `dim_election`, `dim_party`, `dim_party_ballot`, `dim_pair` and
+    `dim_region_split`."""
     elections = tables.elections.assign(
         legislative_date=pd.to_datetime(tables.elections["legislative_date"]).dt.date,
         presidential_date=pd.to_datetime(tables.elections["presidential_date"]).dt.date,
@@ -43,4 +44,5 @@ def dimension_frames(tables: ElectionTables) -> dict[str, pd.DataFrame]:
         "dim_party": tables.parties.replace({"aliases": {"": None}}),
         "dim_party_ballot": tables.ballots,
         "dim_pair": tables.pairs.replace({"aliases": {"": None}}),
+        "dim_region_split": tables.splits,
     }

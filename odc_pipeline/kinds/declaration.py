@@ -207,6 +207,9 @@ class DatasetKind:
     contestants: tuple[str, ...] = ()
     #: The published table, when it is a dimension rather than `fact_<name>`.
     table: str | None = None
+    #: Rows get `dapil_code`, the electoral district they lie in: from their `dapil` column
+    #: (matched in dim_dapil) or else from their region (bridge_dapil_region), at publish.
+    districted: bool = False
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]

@@ -88,6 +88,13 @@ ELECTION_RESULTS = DatasetKind(
             "and parties apart",
             required=False,
         ),
+        Column(
+            "dapil",
+            "text",
+            "Electoral district (dapil) as the source writes it (code, number or name), when "
+            "it reports per dapil",
+            required=False,
+        ),
         _count("votes", "Votes for the party or candidate", "votes"),
         _count(
             "valid_ballots",
@@ -122,6 +129,7 @@ ELECTION_RESULTS = DatasetKind(
     # The discrepancy view joins on the whole natural key; region first, the most selective.
     indexes={"key": ("region_code", "candidate", "election", "year", "contest")},
     contestants=("candidate", "party"),
+    districted=True,
 )
 
 VOTER_COUNTS = DatasetKind(

@@ -14,7 +14,7 @@ from operator import itemgetter
 import numpy as np
 import pandas as pd
 
-from odc_pipeline.distinct import distinct_combinations
+from odc_pipeline.distinct import distinct_combinations, spread_text
 from odc_pipeline.regions.codes import official_forms
 from odc_pipeline.regions.index import OFFICIAL_RULE, RegionIndex, build_index
 from odc_pipeline.regions.resolve import Match, Spec, resolve_code, resolve_name
@@ -173,7 +173,4 @@ def _spread(per_combo: list, inverse: np.ndarray, column: str) -> pd.Series | pd
     if column == "region_score":
         values = np.array([np.nan if v is None else v for v in per_combo], dtype=float)
         return pd.array(values[inverse] if len(inverse) else values[:0], dtype="Float64")
-    codes, categories = pd.factorize(pd.Series(per_combo, dtype=object), use_na_sentinel=True)
-    return pd.Categorical.from_codes(
-        codes[inverse] if len(inverse) else codes[:0], categories=categories
-    )
+    return spread_text(per_combo, inverse)

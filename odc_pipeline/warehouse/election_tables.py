@@ -1,17 +1,20 @@
-"""Write the seat and women's-list tables of a version being built, from its own rows.
+"""What a version being built derives from its own rows about legislative elections: the
+dapil of every result row, and the seat and women's-list tables.
 
-They are computed after the carry-forward, so they always describe every candidate list the
-new version holds, whichever sources this run processed; nothing of them is carried forward.
+They are computed after the carry-forward, so they always describe every result, candidate
+list and dapil list the new version holds, whichever sources this run processed. The SQL is
+fixed text over the project's own tables; nothing in it comes from configuration.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, text
 from sqlalchemy.engine import Connection
 
 from odc_pipeline.elections.derived import seat_tables, women_representation
-from odc_pipeline.kinds.declared import CANDIDATE_LISTS, ELECTORAL_DISTRICTS
+from odc_pipeline.kinds import KINDS
+from odc_pipeline.kinds.declared import CANDIDATE_LISTS, DAPIL_REGIONS, ELECTORAL_DISTRICTS
 from odc_pipeline.warehouse.schema import (
     dapil_seats,
     fact_table,
@@ -35,8 +38,97 @@ def _insert(connection: Connection, table: Table, frame: pd.DataFrame) -> None:
     connection.execute(table.insert(), records.to_dict("records"))
 
 
+# A row's own dapil column names the dapil by its code, the publisher's number or its name.
+_BY_DAPIL_COLUMN = """
+UPDATE {table} SET dapil_code = (
+    SELECT MIN(d.dapil) FROM dim_dapil d
+    WHERE d.year = {table}.year AND d.contest = {table}.contest
+      AND (d.dapil = {table}.dapil OR d.dapil_number = {table}.dapil
+           OR UPPER(d.dapil_name) = UPPER({table}.dapil)))
+WHERE dapil IS NOT NULL
+"""
+
+# Otherwise its region does: the bridge row of its region or of a region containing it (a
+# kabupaten's code is the prefix of its kecamatan's and villages'); a kabupaten/kota the
+# bridge does not know, made since from another (dim_region_split), lies where that one lay.
+# Worked out once per distinct region, then joined back: the bridge is tiny, the results
+# may be millions of rows.
+_REGION_DAPIL = """
+CREATE TEMPORARY TABLE region_dapil AS
+SELECT r.year, r.contest, r.region_code, MIN(d.dapil) AS dapil_code
+FROM (SELECT DISTINCT year, contest, region_code FROM {table}
+      WHERE dapil_code IS NULL AND contest IN ('dpr', 'dprd_provinsi', 'dprd_kabupaten_kota')) r
+LEFT JOIN dim_region_split s
+  ON s.region_code = SUBSTR(r.region_code, 1, 5)
+ AND NOT EXISTS (SELECT 1 FROM {bridge} known
+                 WHERE known.year = r.year AND known.contest = r.contest
+                   AND known.region_code = s.region_code)
+JOIN {bridge} b
+  ON b.year = r.year AND b.contest = r.contest
+ AND b.region_code = SUBSTR(COALESCE(s.split_from, r.region_code), 1, LENGTH(b.region_code))
+JOIN dim_dapil d
+  ON d.year = b.year AND d.contest = b.contest
+ AND (d.dapil = b.dapil OR d.dapil_number = b.dapil)
+GROUP BY r.year, r.contest, r.region_code
+"""
+_BY_REGION = """
+UPDATE {table} SET dapil_code = m.dapil_code
+FROM region_dapil m
+WHERE m.year = {table}.year AND m.contest = {table}.contest
+  AND m.region_code = {table}.region_code AND {table}.dapil_code IS NULL
+"""
+
+
+# A result row naming a person beside a party column is that party's candidate of the same
+# name in its dapil, where the candidate lists name exactly one (case and outer spaces aside).
+_RESULT_CANDIDATES = """
+CREATE TEMPORARY TABLE result_candidate AS
+SELECT r.year, r.contest, r.dapil_code, r.party_id, r.candidate,
+       MIN(c.candidate_id) AS candidate_id
+FROM (SELECT DISTINCT year, contest, dapil_code, party_id, candidate FROM {table}
+      WHERE candidate_id IS NULL AND contestant_method IS NULL
+        AND party_id IS NOT NULL AND dapil_code IS NOT NULL) r
+JOIN {candidates} c
+  ON c.year = r.year AND c.contest = r.contest AND c.dapil = r.dapil_code
+ AND c.party_id = r.party_id AND UPPER(TRIM(c.name)) = UPPER(TRIM(r.candidate))
+GROUP BY r.year, r.contest, r.dapil_code, r.party_id, r.candidate
+HAVING COUNT(DISTINCT c.candidate_id) = 1
+"""
+_BY_CANDIDATE = """
+UPDATE {table} SET candidate_id = m.candidate_id
+FROM result_candidate m
+WHERE m.year = {table}.year AND m.contest = {table}.contest
+  AND m.dapil_code = {table}.dapil_code AND m.party_id = {table}.party_id
+  AND m.candidate = {table}.candidate
+  AND {table}.candidate_id IS NULL AND {table}.contestant_method IS NULL
+"""
+
+
+def assign_dapil(connection: Connection) -> None:
+    """Fill `dapil_code` of every districted kind's rows (see DatasetKind.districted), and the
+    `candidate_id` of rows naming a legislative candidate of a published candidate list."""
+    has_dapil = connection.execute(text("SELECT 1 FROM dim_dapil LIMIT 1")).first()
+    if has_dapil is None:
+        return
+    quote = connection.dialect.identifier_preparer.quote
+    bridge = quote(fact_table(DAPIL_REGIONS).name)
+    candidates = quote(fact_table(CANDIDATE_LISTS).name)
+    for kind in KINDS.values():
+        if not kind.districted:
+            continue
+        table = quote(fact_table(kind).name)
+        connection.execute(text(_BY_DAPIL_COLUMN.format(table=table)))
+        connection.execute(text(_REGION_DAPIL.format(table=table, bridge=bridge)))
+        connection.execute(text(_BY_REGION.format(table=table)))
+        connection.execute(text("DROP TABLE region_dapil"))
+        connection.execute(text(_RESULT_CANDIDATES.format(table=table, candidates=candidates)))
+        connection.execute(text(_BY_CANDIDATE.format(table=table)))
+        connection.execute(text("DROP TABLE result_candidate"))
+
+
 def write_election_tables(connection: Connection) -> None:
-    """Fill `dapil_seats`, `seat_winners` and `women_representation`."""
+    """Fill `dapil_code` of results, `dapil_seats`, `seat_winners` and `women_representation`."""
+    assign_dapil(connection)
     candidates = _rows(
         connection,
         fact_table(CANDIDATE_LISTS),

@@ -159,6 +159,19 @@ def _contestant_columns(kind: DatasetKind) -> list[Column]:
     ]
 
 
+def _dapil_columns(kind: DatasetKind) -> list[Column]:
+    if not kind.districted:
+        return []
+    return [
+        Column(
+            "dapil_code",
+            String(32),
+            comment="The dapil the row lies in (dim_dapil.dapil), from its dapil column or its "
+            "region (bridge_dapil_region); empty where no dapil list covers the contest",
+        )
+    ]
+
+
 def _build_fact_table(kind: DatasetKind) -> Table:
     """A kind's fact table: its declared columns, then region and provenance columns, and
     indexes on region, source and what the declaration asks for."""
@@ -169,6 +182,7 @@ def _build_fact_table(kind: DatasetKind) -> Table:
         metadata,
         *(_kind_column(column) for column in kind.columns if not column.withheld),
         *_contestant_columns(kind),
+        *_dapil_columns(kind),
         *_region_columns(),
         *_provenance_columns(),
         # A kind whose own index starts with region_code needs no second one: every join
@@ -397,8 +411,25 @@ women_representation = Table(
 #: Tables computed at every publish from the candidate lists the warehouse holds.
 ELECTION_RESULTS_TABLES = (dapil_seats, seat_winners, women_representation)
 
+dim_region_split = Table(
+    "dim_region_split",
+    metadata,
+    Column("region_code", String(13), primary_key=True, comment="Today's code of the new region"),
+    Column(
+        "split_from",
+        String(13),
+        nullable=False,
+        comment="Today's code of the region it was split from",
+    ),
+    Column("created", SmallInteger, nullable=False, comment="Year of the law creating it"),
+    Column("name", Text, nullable=False, comment="Its official name"),
+    Column("note", Text, comment="Where it came from, in words"),
+    comment="Kabupaten/kota made from another: an election's dapil list that does not know "
+    "them puts them in the dapil of the region they came from",
+)
+
 #: The election reference tables, by table, as published from data/reference/.
-ELECTION_DIMENSIONS = (dim_election, dim_party, dim_party_ballot, dim_pair)
+ELECTION_DIMENSIONS = (dim_election, dim_party, dim_party_ballot, dim_pair, dim_region_split)
 
 dim_organization = Table(
     "dim_organization",

@@ -4,7 +4,7 @@
   candidate with different votes, both values, the difference and both provenances. This is
   what monitors use to find counting problems.
 - `party_results`, `party_results_by_dapil`: legislative votes per party and region, and per
-  dapil through `bridge_dapil_region`; `dapil_regions`: the dapil of every region.
+  dapil (`dapil_code`); `dapil_regions`: the dapil of every region of a dapil list.
 - `region_summary`: every source's votes per region, rolled up from the level it reports at
   (polling station, village, kecamatan, kabupaten/kota) to every level above, with how many
   regions each sum covers, so a partial source is not mistaken for a complete one.
@@ -17,13 +17,15 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-# Who a row is about (`contestant`): the pair or party the harmonizer decided from
-# `candidate`, else the value as written (a person's name, or a spelling no rule decided).
+# Who a row is about (`contestant`): the pair or legislative candidate decided, else the
+# party the harmonizer decided from `candidate`, else the value as written (a person no
+# candidate list names, or a spelling no rule decided).
 SOURCE_DISCREPANCIES = """
 CREATE VIEW source_discrepancies AS
 SELECT a.election, a.year, a.contest, a.region_code, r.name AS region_name, a.region_level,
-       CASE WHEN a.contestant_method IS NULL THEN a.candidate
-            ELSE COALESCE(a.candidate_id, a.party_id) END AS contestant, a.candidate_id, a.party_id,
+       COALESCE(a.candidate_id,
+                CASE WHEN a.contestant_method IS NOT NULL THEN a.party_id END,
+                a.candidate) AS contestant, a.candidate_id, a.party_id,
        a.candidate, b.candidate AS candidate_b, a.station_number,
        a.organization_id AS organization_a, a.source_id AS source_a, a.votes AS votes_a,
        a.source_row AS source_row_a, a.file_hash AS file_hash_a, a.run_id AS run_id_a,
@@ -35,8 +37,8 @@ FROM fact_election_results a
 JOIN fact_election_results b
   ON a.election = b.election AND a.year = b.year AND a.contest = b.contest
  AND a.region_code = b.region_code
- AND CASE WHEN a.contestant_method IS NULL THEN a.candidate ELSE COALESCE(a.candidate_id, a.party_id) END
-   = CASE WHEN b.contestant_method IS NULL THEN b.candidate ELSE COALESCE(b.candidate_id, b.party_id) END
+ AND COALESCE(a.candidate_id, CASE WHEN a.contestant_method IS NOT NULL THEN a.party_id END, a.candidate)
+   = COALESCE(b.candidate_id, CASE WHEN b.contestant_method IS NOT NULL THEN b.party_id END, b.candidate)
  AND COALESCE(a.station_number, '') = COALESCE(b.station_number, '')
  AND a.source_id < b.source_id
 JOIN dim_region r ON r.region_code = a.region_code
@@ -91,38 +93,55 @@ GROUP BY f.election, f.year, f.contest, f.region_code, r.name, f.region_level, f
          p.short_name, f.organization_id, f.source_id
 """
 
-# A result row lies in the dapil whose bridge region is its region or contains it (a
-# kabupaten's code is the prefix of its kecamatan's and villages'). The bridge names the dapil
-# by its code or by the publisher's other number.
+# Results per party and dapil: each row lies in its `dapil_code` (from its own dapil column,
+# or from its region through bridge_dapil_region; see warehouse.election_tables). The dapil
+# list is read one row per dapil, even where two sources list the same dapil.
 PARTY_RESULTS_BY_DAPIL = """
 CREATE VIEW party_results_by_dapil AS
-SELECT f.election, f.year, f.contest, d.dapil AS dapil_code, d.dapil_name, d.seats,
+SELECT f.election, f.year, f.contest, f.dapil_code, d.dapil_name, d.seats,
        f.party_id, p.short_name AS party, f.organization_id, f.source_id,
        SUM(f.votes) AS votes, COUNT(DISTINCT f.region_code) AS regions_reported
 FROM fact_election_results f
-JOIN bridge_dapil_region b
-  ON b.year = f.year AND b.contest = f.contest
- AND b.region_code = SUBSTR(f.region_code, 1, LENGTH(b.region_code))
-JOIN dim_dapil d
-  ON d.year = b.year AND d.contest = b.contest
- AND (d.dapil = b.dapil OR d.dapil_number = b.dapil)
+JOIN (SELECT year, contest, dapil, MIN(dapil_name) AS dapil_name, MIN(seats) AS seats
+      FROM dim_dapil GROUP BY year, contest, dapil) d
+  ON d.year = f.year AND d.contest = f.contest AND d.dapil = f.dapil_code
 LEFT JOIN dim_party p ON p.party_id = f.party_id
 WHERE f.party_id IS NOT NULL
-GROUP BY f.election, f.year, f.contest, d.dapil, d.dapil_name, d.seats, f.party_id,
+GROUP BY f.election, f.year, f.contest, f.dapil_code, d.dapil_name, d.seats, f.party_id,
          p.short_name, f.organization_id, f.source_id
 """
 
 # The dapil of every region of a bridge, with the dapil's name and seats: how analysts put
-# any regional figure on the electoral map.
+# any regional figure on the electoral map. The bridge names the dapil by its code or by the
+# publisher's other number. A kabupaten/kota made since from one the bridge lists (and not
+# listed itself) is in that one's dapil, `split_from` saying so.
 DAPIL_REGIONS = """
 CREATE VIEW dapil_regions AS
-SELECT b.election, b.year, b.contest, d.dapil AS dapil_code, d.dapil_name, d.seats,
-       b.region_code, r.name AS region_name, b.region_value, b.source_id
-FROM bridge_dapil_region b
-JOIN dim_dapil d
-  ON d.year = b.year AND d.contest = b.contest
- AND (d.dapil = b.dapil OR d.dapil_number = b.dapil)
-JOIN dim_region r ON r.region_code = b.region_code
+WITH dapil AS (
+    SELECT year, contest, dapil, MIN(dapil_name) AS dapil_name, MIN(seats) AS seats,
+           MIN(dapil_number) AS dapil_number
+    FROM dim_dapil GROUP BY year, contest, dapil
+), listed AS (
+    SELECT b.election, b.year, b.contest, d.dapil AS dapil_code, d.dapil_name, d.seats,
+           b.region_code, b.region_value, b.source_id
+    FROM bridge_dapil_region b
+    JOIN dapil d
+      ON d.year = b.year AND d.contest = b.contest
+     AND (d.dapil = b.dapil OR d.dapil_number = b.dapil)
+)
+SELECT l.election, l.year, l.contest, l.dapil_code, l.dapil_name, l.seats, l.region_code,
+       r.name AS region_name, l.region_value, CAST(NULL AS VARCHAR(13)) AS split_from,
+       l.source_id
+FROM listed l JOIN dim_region r ON r.region_code = l.region_code
+UNION ALL
+SELECT l.election, l.year, l.contest, l.dapil_code, l.dapil_name, l.seats, s.region_code,
+       r.name, l.region_value, s.split_from, l.source_id
+FROM listed l
+JOIN dim_region_split s ON s.split_from = l.region_code
+JOIN dim_region r ON r.region_code = s.region_code
+WHERE NOT EXISTS (SELECT 1 FROM bridge_dapil_region known
+                  WHERE known.year = l.year AND known.contest = l.contest
+                    AND known.region_code = s.region_code)
 """
 
 VIEWS = {

@@ -1,0 +1,234 @@
+"""A legislative election from members' files: a dapil list, the regions of each dapil,
+party results per region and a candidate list; what the warehouse derives from them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from odc_pipeline.registry import load_registry
+from odc_pipeline.warehouse.engine import make_engine
+from odc_pipeline_tests.conftest import make_settings, run_all, write_registry
+
+FILES = {
+    "dapil.csv": "kode,nama,kursi,provinsi\nJB-I,JAWA BARAT I,3,32\nJB-II,JAWA BARAT II,2,32\n",
+    "wilayah.csv": "kab_kota,dapil\nKota Bandung,JB-I\nKota Cimahi,JB-I\nKab. Bandung,JB-II\n"
+    "Kab. Ciamis,JB-II\n",
+    # Per kecamatan; the bridge lists kabupaten/kota. Bogor is in no dapil of this list.
+    "hasil.csv": "kode_wilayah,partai,suara\n"
+    "32.73.01,PDI Perjuangan,100\n32.73.01,Gerindra,50\n32.73.02,PDIP,40\n"
+    "32.77.01,3,80\n32.04.05,Partai Golkar,70\n32.01.01,PKB,30\n32.18.01,PKB,9\n",
+    # Votes per candidate, with the party beside: names as the candidate list writes them
+    # (in any case) get the list's candidate_id; a name the list does not hold is kept as is.
+    "suara_caleg.csv": "kode_wilayah,partai,nama,suara\n"
+    "32.73.01,PDIP,ani,300\n32.73.01,PDIP,Budi Santoso,10\n32.04.05,Gerindra,DODI,5\n",
+    "caleg.csv": "provinsi,dapil,partai,urut,nama,jk,suara,terpilih\n"
+    "32,JB-I,PDIP,1,ANI,P,900,ya\n32,JB-I,PDIP,2,BUDI,L,1200,ya\n32,JB-I,PDIP,3,CICI,L,100,tidak\n"
+    "32,JB-I,Gerindra,1,DODI,L,700,ya\n32,JB-I,Gerindra,2,EKO,L,300,tidak\n"
+    "32,JB-I,PKB,1,FAJAR,L,50,tidak\n",
+}
+
+
+def _entry(source_id: str, kind: str, location: str, columns: dict, regions: list) -> dict:
+    return {
+        "id": source_id,
+        "organization": "jsn",
+        "kind": kind,
+        "format": "csv",
+        "location": location,
+        "columns": columns,
+        "constants": {"election": "pemilu", "year": 2019, "contest": "dpr"},
+        "regions": regions,
+        "licence": "CC-BY-4.0",
+        "sharing": "public",
+    }
+
+
+def _write_sources(folder: Path) -> Path:
+    """The four files and their registry in `folder`; the registry's path."""
+    for name, content in FILES.items():
+        (folder / name).write_text(content, encoding="utf-8")
+    province = [{"column": "provinsi", "level": "provinsi", "system": "kemendagri"}]
+    document = {
+        "organizations": {"jsn": {"name": "Jaga Suara Nusantara"}},
+        "sources": [
+            _entry(
+                "jsn_dapil",
+                "electoral_districts",
+                "dapil.csv",
+                {"kode": "dapil", "nama": "dapil_name", "kursi": "seats", "provinsi": "provinsi"},
+                province,
+            ),
+            _entry(
+                "jsn_wilayah",
+                "dapil_regions",
+                "wilayah.csv",
+                {"kab_kota": "kabupaten_kota", "dapil": "dapil"},
+                [{"column": "kabupaten_kota", "level": "kabupaten_kota", "system": "name"}],
+            ),
+            _entry(
+                "jsn_hasil",
+                "election_results",
+                "hasil.csv",
+                {"kode_wilayah": "region", "partai": "candidate", "suara": "votes"},
+                [{"column": "region", "level": "kecamatan", "system": "kemendagri"}],
+            ),
+            _entry(
+                "jsn_suara_caleg",
+                "election_results",
+                "suara_caleg.csv",
+                {
+                    "kode_wilayah": "region",
+                    "partai": "party",
+                    "nama": "candidate",
+                    "suara": "votes",
+                },
+                [{"column": "region", "level": "kecamatan", "system": "kemendagri"}],
+            ),
+            _entry(
+                "jsn_caleg",
+                "candidate_lists",
+                "caleg.csv",
+                {
+                    "dapil": "dapil",
+                    "partai": "party",
+                    "urut": "list_position",
+                    "nama": "name",
+                    "jk": "sex",
+                    "suara": "votes",
+                    "terpilih": "elected",
+                    "provinsi": "provinsi",
+                },
+                province,
+            ),
+        ],
+    }
+    return write_registry(folder, document, copy_demo_files=False)
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("dapil")
+    settings = make_settings(folder, _write_sources(folder))
+    result = run_all(settings, load_registry(settings.registry_path))
+    assert result.success
+    engine = sa.create_engine(settings.default_warehouse_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        yield connection
+    engine.dispose()
+
+
+def _rows(connection, sql: str) -> list[tuple]:
+    return [tuple(row) for row in connection.execute(sa.text(sql))]
+
+
+def test_every_result_row_lies_in_the_dapil_of_its_region(warehouse):
+    assert _rows(
+        warehouse,
+        "select region_code, party_id, dapil_code from fact_election_results "
+        "where source_id = 'jsn_hasil' order by 1, 2",
+    ) == [
+        ("32.01.01", "pkb", None),  # Bogor is in no dapil of this list
+        ("32.04.05", "golkar", "JB-II"),
+        ("32.18.01", "pkb", "JB-II"),  # Pangandaran, made from Ciamis since
+        ("32.73.01", "gerindra", "JB-I"),
+        ("32.73.01", "pdip", "JB-I"),
+        ("32.73.02", "pdip", "JB-I"),
+        ("32.77.01", "pdip", "JB-I"),  # ballot number 3 of 2019
+    ]
+
+
+def test_candidates_in_results_are_the_lists_candidates(warehouse):
+    assert _rows(
+        warehouse,
+        "select candidate, party_id, dapil_code, candidate_id from fact_election_results "
+        "where source_id = 'jsn_suara_caleg' order by 1",
+    ) == [
+        ("Budi Santoso", "pdip", "JB-I", None),  # no such candidate on the list
+        ("DODI", "gerindra", "JB-II", None),  # he stood in JB-I, not here
+        ("ani", "pdip", "JB-I", "dpr_2019_JB-I_pdip_1"),
+    ]
+    assert _rows(warehouse, "select candidate_id from dim_candidate where name = 'ANI'") == [
+        ("dpr_2019_JB-I_pdip_1",)
+    ]
+
+
+def test_party_results_per_dapil(warehouse):
+    assert _rows(
+        warehouse,
+        "select dapil_code, dapil_name, seats, party_id, source_id, votes, regions_reported "
+        "from party_results_by_dapil order by 1, 4, 5",
+    ) == [
+        ("JB-I", "JAWA BARAT I", 3, "gerindra", "jsn_hasil", 50, 1),
+        ("JB-I", "JAWA BARAT I", 3, "pdip", "jsn_hasil", 220, 3),
+        ("JB-I", "JAWA BARAT I", 3, "pdip", "jsn_suara_caleg", 310, 1),
+        ("JB-II", "JAWA BARAT II", 2, "gerindra", "jsn_suara_caleg", 5, 1),
+        ("JB-II", "JAWA BARAT II", 2, "golkar", "jsn_hasil", 70, 1),
+        ("JB-II", "JAWA BARAT II", 2, "pkb", "jsn_hasil", 9, 1),
+    ]
+
+
+def test_a_regency_made_since_lies_in_the_dapil_of_the_one_it_came_from(warehouse):
+    assert _rows(
+        warehouse,
+        "select region_code, region_name, dapil_code, split_from from dapil_regions "
+        "where dapil_code = 'JB-II' order by 1",
+    ) == [
+        ("32.04", "Kabupaten Bandung", "JB-II", None),
+        ("32.07", "Kabupaten Ciamis", "JB-II", None),
+        ("32.18", "Kabupaten Pangandaran", "JB-II", "32.07"),
+    ]
+
+
+def test_seats_by_sainte_lague_over_the_threshold_then_to_the_most_voted(warehouse):
+    # National votes: PDI-P 2,200, Gerindra 1,000, PKB 50 (1.5%, under 4%: no seat).
+    # Sainte-Laguë for 3 seats: 2,200, 1,000, 733 (2,200 / 3): PDI-P 2, Gerindra 1.
+    assert _rows(
+        warehouse,
+        "select party_id, votes, qualifies, seats, seats_listed from dapil_seats order by 1",
+    ) == [("gerindra", 1000, 1, 1, 1), ("pdip", 2200, 1, 2, 2), ("pkb", 50, 0, 0, 0)]
+    assert _rows(
+        warehouse,
+        "select name, elected_computed, elected_listed from seat_winners order by votes desc",
+    ) == [("BUDI", 1, 1), ("ANI", 1, 1), ("DODI", 1, 1)]
+
+
+def test_women_on_each_list(warehouse):
+    assert _rows(
+        warehouse,
+        "select party_id, candidates, women, at_least_30_percent, one_in_every_three, "
+        "meets_rule, women_elected from women_representation order by 1",
+    ) == [
+        ("gerindra", 2, 0, 0, 1, 0, 0),
+        ("pdip", 3, 1, 1, 1, 1, 1),
+        ("pkb", 1, 0, 0, 1, 0, 0),
+    ]
+
+
+COMPARED = (
+    "select region_code, party_id, dapil_code, candidate_id from fact_election_results "
+    "order by 1, 2, coalesce(candidate_id, '')",
+    "select dapil_code, party_id, source_id, votes from party_results_by_dapil order by 1, 2, 3",
+    "select party_id, votes, seats from dapil_seats order by 1",
+    "select party_id, women, meets_rule from women_representation order by 1",
+)
+
+
+def test_postgresql_derives_the_same(warehouse, postgres_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("ODC_WAREHOUSE_URL", postgres_url)
+    settings = make_settings(tmp_path, _write_sources(tmp_path))
+    assert run_all(settings, load_registry(settings.registry_path)).success
+    engine = make_engine(postgres_url)
+    try:
+        with engine.connect() as connection:
+            for sql in COMPARED:
+                # PostgreSQL answers true/false where SQLite answers 1/0.
+                found = [
+                    tuple(int(v) if isinstance(v, bool) else v for v in row)
+                    for row in _rows(connection, sql)
+                ]
+                assert found == _rows(warehouse, sql), sql
+    finally:
+        engine.dispose()
