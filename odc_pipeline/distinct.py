@@ -10,6 +10,14 @@ import numpy as np
 import pandas as pd
 
 
+def empty_text(rows: int) -> pd.Categorical:
+    """A text column with no value in any row, at one byte a row. Its categories are typed
+    as text: Arrow cannot store a dictionary of values of no type."""
+    return pd.Categorical.from_codes(
+        np.full(rows, -1, dtype=np.int8), categories=pd.Index([], dtype="string")
+    )
+
+
 def spread_text(
     per_combination: list, inverse: np.ndarray
 ) -> pd.Categorical | pd.api.extensions.ExtensionArray:
@@ -17,8 +25,7 @@ def spread_text(
     as Parquet stores them): no Python object per row."""
     codes, categories = pd.factorize(pd.Series(per_combination, dtype=object), use_na_sentinel=True)
     if not len(categories):
-        # All empty: text with no value (Arrow cannot store a dictionary of nothing).
-        return pd.array([pd.NA] * len(inverse), dtype="string")
+        return empty_text(len(inverse))
     return pd.Categorical.from_codes(
         codes[inverse] if len(inverse) else codes[:0], categories=categories
     )

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from odc_pipeline.distinct import distinct_combinations, spread_text
+from odc_pipeline.distinct import distinct_combinations, empty_text, spread_text
 from odc_pipeline.elections.contestants import METHODS, ContestantIndex
 
 #: What the harmonizer adds to every row of a kind with contestant columns.
@@ -99,11 +99,13 @@ def harmonize_contestants(
     `columns` are the kind's contestant columns the frame has; `methods` the ways each may be
     matched (all by default).
     """
+    # An optional column the source does not map is empty in every row: nothing to match.
+    columns = [c for c in columns if c in frame.columns and frame[c].notna().any()]
     keys = [c for c in ("year", "contest", *columns) if c in frame.columns]
     out = frame.drop(columns=[c for c in CONTESTANT_OUTPUT_COLUMNS if c in frame.columns])
     if not columns or frame.empty:
         for column in CONTESTANT_OUTPUT_COLUMNS:
-            out[column] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+            out[column] = empty_text(len(frame))
         return out
     inverse, combos = distinct_combinations(frame, keys)
     resolved = [_resolve(combo, keys, index, methods or {}, source_id) for combo in combos]

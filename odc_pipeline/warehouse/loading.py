@@ -13,7 +13,7 @@ import io
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as arrow_csv
-from sqlalchemy import Date, DateTime, Integer, Table
+from sqlalchemy import Boolean, Date, DateTime, Float, Integer, Table
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -58,9 +58,31 @@ def _arrow(table: Table, frame: pd.DataFrame) -> pa.Table | None:
         if isinstance(table.c[c].type, Integer) and pd.api.types.is_float_dtype(frame[c])
     }
     try:
-        return pa.Table.from_pandas(frame.assign(**fixes), preserve_index=False)
+        arrow = pa.Table.from_pandas(frame.assign(**fixes), preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
+    # A column empty in every row of this batch has no type of its own (Arrow's null, or a
+    # dictionary of nulls); the database wants the table's.
+    for position, field in enumerate(arrow.schema):
+        kind = field.type
+        if pa.types.is_null(kind) or (
+            pa.types.is_dictionary(kind) and pa.types.is_null(kind.value_type)
+        ):
+            arrow = arrow.set_column(
+                position, field.name, pa.nulls(len(arrow), _null_type(table.c[field.name]))
+            )
+    return arrow
+
+
+def _null_type(column) -> pa.DataType:
+    """The Arrow type a column of nothing but nulls is sent as."""
+    if isinstance(column.type, Integer):
+        return pa.int64()
+    if isinstance(column.type, Float):
+        return pa.float64()
+    if isinstance(column.type, Boolean):
+        return pa.bool_()
+    return pa.string()
 
 
 def sqlite_rows(table: Table, frame: pd.DataFrame) -> pa.Table:
