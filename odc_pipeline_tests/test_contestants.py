@@ -154,3 +154,31 @@ def test_every_split_names_todays_regency_and_the_one_it_came_from():
         assert int(regions.at[row.split_from, "level"]) == 2
         assert row.note == f"from {regions.at[row.split_from, 'name']}"
         assert row.region_code[:2] == row.split_from[:2]  # within its province
+
+
+def test_two_spellings_of_one_pair_in_one_region_are_set_aside_together(index):
+    from odc_pipeline.kinds import KINDS
+    from odc_pipeline.validation.harmonized_duplicates import duplicates_after_harmonizing
+
+    frame = pd.DataFrame(
+        {
+            "election": ["pemilu"] * 4,
+            "year": [2019] * 4,
+            "contest": ["presiden"] * 4,
+            "candidate": ["01", "Paslon 01", "02", "01"],
+            "party": [None] * 4,
+            "station_number": [None] * 4,
+            "region_code": ["32.04", "32.04", "32.04", "32.73"],
+            "region_value": ["Kab. Bandung", "Kabupaten Bandung", "Kab. Bandung", "Kota Bandung"],
+            "_source_row": [2, 3, 4, 5],
+        }
+    )
+    harmonized = harmonize_contestants(frame, ["candidate", "party"], index)
+    problems = duplicates_after_harmonizing(harmonized, KINDS["election_results"])
+    assert sorted(p.index for p in problems) == [0, 1]
+    assert {p.rule for p in problems} == {"duplicate_after_harmonizing"}
+    assert problems[0].reason == (
+        "rows 2: 'Kab. Bandung' '01'; 3: 'Kabupaten Bandung' 'Paslon 01' are one row once "
+        "harmonized: region 32.04, candidate paslon_2019_01; keep one of them and remove or "
+        "correct the others"
+    )

@@ -1,7 +1,7 @@
 """What one source hands to the publisher: its fact rows, its quarantine and its counts.
 
-Rows whose region could not be decided leave the fact table here and join the quarantine,
-so that `rows_in = rows_published + rows_quarantined` holds for every source and run.
+Rows whose region could not be decided, and rows that harmonizing made one (two spellings of
+one region or pair), leave the fact table here and join the quarantine, so that `rows_in = rows_published + rows_quarantined` holds for every source and run.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from odc_pipeline.regions.harmonize import REGION_OUTPUT_COLUMNS
 from odc_pipeline.regions.resolve import Spec
 from odc_pipeline.regions.review import review_items
 from odc_pipeline.source_status import source_error
+from odc_pipeline.validation.harmonized_duplicates import duplicates_after_harmonizing
 from odc_pipeline.validation.quarantine import Problem, concat_quarantine, quarantine_frame
 
 
@@ -119,6 +120,8 @@ def build_batch(
         )
         for i, row in harmonized.loc[unmatched].iterrows()
     ]
+    problems += duplicates_after_harmonizing(harmonized.loc[~unmatched], KINDS[kind])
+    set_aside = unmatched | harmonized.index.isin([p.index for p in problems])
     kept_for_record = harmonized.drop(
         columns=[c for c in (*REGION_OUTPUT_COLUMNS, *CONTESTANT_OUTPUT_COLUMNS) if c in harmonized]
     )
@@ -129,7 +132,7 @@ def build_batch(
         personal=personal,
         free_text=KINDS[kind].free_text_columns,
     )
-    facts = harmonized.loc[~unmatched].rename(
+    facts = harmonized.loc[~set_aside].rename(
         columns={SOURCE_ROW: "source_row", FILE_HASH: "file_hash"}
     )
     if KINDS[kind].contestants:
