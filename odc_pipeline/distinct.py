@@ -31,32 +31,41 @@ def spread_text(
     )
 
 
-def distinct_combinations(
+def combination_codes(
     frame: pd.DataFrame, columns: list[str]
-) -> tuple[np.ndarray, list[tuple]]:
-    """Row -> position of its distinct combination of values, and those combinations.
+) -> tuple[np.ndarray, list[tuple[np.ndarray, object]]]:
+    """Row -> number of its distinct combination of values (numbered in order of first
+    appearance), and each column's own codes and distinct values.
 
     Factorizing each column and combining the integer codes is much cheaper than hashing
     tuples of strings or merging frames: this is what keeps millions of rows cheap.
     """
+    combined = np.zeros(len(frame), dtype=np.int64)
+    per_column = []
+    for column in columns:
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+        # Re-factorize after each column so the combined key stays below the row count.
+        combined, _ = pd.factorize(combined * (len(uniques) + 1) + codes)
+        per_column.append((codes, uniques))
+    return combined, per_column
+
+
+def distinct_combinations(
+    frame: pd.DataFrame, columns: list[str]
+) -> tuple[np.ndarray, list[tuple]]:
+    """Row -> position of its distinct combination of values, and those combinations."""
     if len(columns) == 1:
         # One column: its factorization already numbers the values in order of first
         # appearance, which is what the combination would be numbered by below.
         codes, uniques = pd.factorize(frame[columns[0]], use_na_sentinel=False)
         return codes.astype(np.int64, copy=False), [(v,) for v in np.asarray(uniques, dtype=object)]
-    combined = np.zeros(len(frame), dtype=np.int64)
-    uniques_per_column = []
-    for column in columns:
-        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
-        # Re-factorize after each column so the combined key stays below the row count.
-        combined, _ = pd.factorize(combined * (len(uniques) + 1) + codes)
-        uniques_per_column.append((codes, uniques))
-    # `combined` now numbers the combinations in order of first appearance: find each one's
-    # first row by writing row numbers backwards, so the earliest row wins.
+    combined, per_column = combination_codes(frame, columns)
+    # Find each combination's first row by writing row numbers backwards, so the earliest
+    # row wins.
     first = np.empty(int(combined.max()) + 1 if len(combined) else 0, dtype=np.int64)
     first[combined[::-1]] = np.arange(len(combined) - 1, -1, -1)
     columns_of_values = [
-        (codes, np.asarray(uniques, dtype=object)) for codes, uniques in uniques_per_column
+        (codes, np.asarray(uniques, dtype=object)) for codes, uniques in per_column
     ]
     combos = [tuple(uniques[codes[row]] for codes, uniques in columns_of_values) for row in first]
     return combined, combos

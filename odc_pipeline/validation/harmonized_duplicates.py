@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from odc_pipeline.distinct import distinct_combinations
+from odc_pipeline.distinct import combination_codes
 from odc_pipeline.kinds import DatasetKind
 from odc_pipeline.reading.headers import SOURCE_ROW
 from odc_pipeline.validation.quarantine import Problem
@@ -57,39 +57,56 @@ def duplicates_after_harmonizing(frame: pd.DataFrame, kind: DatasetKind) -> list
     keys = pd.DataFrame(parts).loc[comparable]
     if len(keys) < 2:
         return []
-    combined, _ = distinct_combinations(keys, list(keys.columns))
+    combined, _ = combination_codes(keys, list(keys.columns))
     counts = np.bincount(combined)
     repeated = counts[combined] > 1
     if not repeated.any():
         return []
-    rows = frame.loc[keys.index[repeated]]
-    groups = pd.Series(combined[repeated], index=rows.index)
+    rows = frame.loc[keys.index[repeated]].sort_values(SOURCE_ROW, kind="stable")
+    group_of = pd.Series(combined[repeated], index=keys.index[repeated])[rows.index].tolist()
+
+    # One pass over the repeated rows (a file pasted into itself may repeat them all): each
+    # group's rows in file order, each with how it wrote the region and candidate.
+    def column(name: str) -> list:
+        if name not in rows:
+            return [None] * len(rows)
+        return rows[name].astype(object).where(rows[name].notna(), None).tolist()
+
+    members: dict[int, list] = {}
+    for group, *row in zip(
+        group_of,
+        rows.index.tolist(),
+        rows[SOURCE_ROW].tolist(),
+        column("region_value"),
+        column("candidate"),
+        column("region_code"),
+        column("candidate_id"),
+        column("party_id"),
+        strict=True,
+    ):
+        members.setdefault(group, []).append(row)
     problems = []
-    for _, members in rows.groupby(groups.to_numpy(), sort=False):
-        members = members.sort_values(SOURCE_ROW)
-        shown = [
-            f"{row[SOURCE_ROW]}: {_written(row)}" for _, row in members.head(_QUOTED).iterrows()
-        ]
-        more = f" and {len(members) - _QUOTED:,} more" if len(members) > _QUOTED else ""
-        first = members.iloc[0]
-        reason = (
-            f"rows {'; '.join(shown)}{more} are one row once harmonized: region "
-            f"{first['region_code']}{_who(first)}; keep one of them and remove or correct "
-            "the others"
+    for found in members.values():
+        shown = [f"{line}: {_written(region, written)}" for _, line, region, written, *_ in found]
+        more = f" and {len(found) - _QUOTED:,} more" if len(found) > _QUOTED else ""
+        _, _, _, _, code, candidate_id, party_id = found[0]
+        who = (
+            f", candidate {candidate_id}"
+            if candidate_id
+            else f", party {party_id}"
+            if party_id
+            else ""
         )
-        problems += [Problem(i, "region", None, RULE, reason) for i in members.index]
+        reason = (
+            f"rows {'; '.join(shown[:_QUOTED])}{more} are one row once harmonized: region "
+            f"{code}{who}; keep one of them and remove or correct the others"
+        )
+        problems += [Problem(row[0], "region", None, RULE, reason) for row in found]
     return problems
 
 
-def _written(row: pd.Series) -> str:
-    words = [repr(str(row["region_value"]))]
-    if "candidate" in row and pd.notna(row["candidate"]):
-        words.append(repr(str(row["candidate"])))
+def _written(region: object, candidate: object) -> str:
+    words = [repr(str(region))]
+    if candidate is not None:
+        words.append(repr(str(candidate)))
     return " ".join(words)
-
-
-def _who(row: pd.Series) -> str:
-    for column in ("candidate_id", "party_id"):
-        if column in row and pd.notna(row[column]):
-            return f", {column.removesuffix('_id')} {row[column]}"
-    return ""
