@@ -68,12 +68,13 @@ def test_review_export_decide_import_and_rerun(tmp_path):
     second = run_all(settings, registry)
     assert second.success
     with engine.connect() as connection:
-        row = connection.execute(
+        set_aside = connection.execute(
             sa.text(
-                "select region_code, region_method, region_rule from fact_election_results "
-                "where source_id = 'fppjb_rekap_pilpres2024' and source_row = 30"
+                "select source_row, rule, reason from quarantine "
+                "where source_id = 'fppjb_rekap_pilpres2024' and source_row in (23, 30) "
+                "order by source_row"
             )
-        ).one()
+        ).all()
         audit = connection.execute(
             sa.text(
                 "select rows_in, rows_published, rows_quarantined from load_audit "
@@ -81,9 +82,18 @@ def test_review_export_decide_import_and_rerun(tmp_path):
             ),
             {"r": second.run_id},
         ).one()
-    assert tuple(row[:2]) == ("32.73", "alias")
-    assert row[2].startswith("region_aliases.csv: 'Bandung' (review decision")
-    assert tuple(audit) == (27, 23, 4)
+    # "Bandung" is now Kota Bandung, and the file already gives Kota Bandung's count for the
+    # first pair on row 23 (474,660 against 380,112): the decision brings the two rows
+    # together, and both are set aside for the steward, naming how each wrote the city.
+    assert [(r[0], r[1]) for r in set_aside] == [
+        (23, "duplicate_after_harmonizing"),
+        (30, "duplicate_after_harmonizing"),
+    ]
+    assert set_aside[1][2] == (
+        "rows 23: 'KOTA BANDUNG' '01'; 30: 'Bandung' '01' are one row once harmonized: region "
+        "32.73, candidate paslon_2024_01; keep one of them and remove or correct the others"
+    )
+    assert tuple(audit) == (27, 21, 6)
     remaining = pd.read_sql_table("region_review", engine)["value"].tolist()
     assert "Bandung" not in remaining and len(remaining) == 4
     # Importing the same decisions again adds nothing.
