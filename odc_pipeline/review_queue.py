@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -63,6 +64,22 @@ def write_queue_csv(
     return len(out)
 
 
+def _scope_problem(line: int, row: dict) -> str | None:
+    if row.get("scope", "source") not in ("source", "all"):
+        return f"line {line}: scope {row.get('scope')!r} must be 'source' or 'all'"
+    return None
+
+
+def alias_scope(row: dict) -> str:
+    """The alias file's source_id for a decision: empty for every source (scope `all`)."""
+    return "" if row.get("scope") == "all" else row["source_id"]
+
+
+def decision_note() -> str:
+    """The note an imported decision carries, with the day it was imported."""
+    return f"review decision {date.today().isoformat()}"
+
+
 class ReviewImportError(ValueError):
     """Decisions that cannot be used; nothing was written."""
 
@@ -100,7 +117,7 @@ def import_queue(
     ]
     for _, row in decided:
         row[decision_column] = row[decision_column].strip()
-    problems = [p for n, r in decided if (p := check(n, r))]
+    problems = [p for n, r in decided if (p := _scope_problem(n, r) or check(n, r))]
     if problems:
         raise ReviewImportError(path, problems)
     known: set[tuple] = set()

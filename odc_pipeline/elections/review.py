@@ -9,13 +9,19 @@ contestant of that election and appends it to `data/reference/contestant_aliases
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from odc_pipeline.elections.reference import ALIAS_COLUMNS, ALIASES_FILE, ElectionTables
-from odc_pipeline.review_queue import ImportReport, grouped_values, import_queue, write_queue_csv
+from odc_pipeline.review_queue import (
+    ImportReport,
+    alias_scope,
+    decision_note,
+    grouped_values,
+    import_queue,
+    write_queue_csv,
+)
 
 REVIEW_COLUMNS = [
     "source_id",
@@ -92,8 +98,6 @@ def _check(line: int, row: dict, tables: ElectionTables) -> str | None:
             )
     else:
         return f"line {line}: subject {subject!r} must be party or pair"
-    if row.get("scope", "source") not in ("source", "all"):
-        return f"line {line}: scope {row.get('scope')!r} must be 'source' or 'all'"
     return None
 
 
@@ -103,8 +107,7 @@ def import_contestant_decisions(
     """Append the filled-in decisions of a review CSV to the alias file, all or nothing."""
 
     def alias_row(row: dict) -> list[str]:
-        scope = "" if row.get("scope") == "all" else row["source_id"]
-        note = f"review decision {date.today().isoformat()}"
+        scope, note = alias_scope(row), decision_note()
         return [row["value"], row["subject"], row["year"], row["decision_id"], scope, note]
 
     return import_queue(

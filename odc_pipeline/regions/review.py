@@ -13,7 +13,6 @@ import checks every decision against the official list and appends it to
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +23,8 @@ from odc_pipeline.regions.tables import ALIAS_COLUMNS, ALIASES_FILE
 from odc_pipeline.review_queue import (
     ImportReport,
     ReviewImportError,
+    alias_scope,
+    decision_note,
     grouped_values,
     import_queue,
     write_queue_csv,
@@ -109,8 +110,6 @@ def _check_decision(line: int, row: dict, levels: dict[str, int]) -> str | None:
     parent = row.get("parent_code") or ""
     if parent and not code.startswith(parent + "."):
         return f"line {line}: decision_code {code} is not inside the matched parent {parent}"
-    if row.get("scope", "source") not in ("source", "all"):
-        return f"line {line}: scope {row.get('scope')!r} must be 'source' or 'all'"
     return None
 
 
@@ -119,8 +118,7 @@ def import_decisions(path: Path, reference_dir: Path, reference: pd.DataFrame) -
     levels = dict(zip(reference["region_code"], reference["level"].astype(int), strict=True))
 
     def alias_row(row: dict) -> list[str]:
-        scope = "" if row.get("scope") == "all" else row["source_id"]
-        note = f"review decision {date.today().isoformat()}"
+        scope, note = alias_scope(row), decision_note()
         return [row["value"], row["level"], row["decision_code"], scope, note]
 
     return import_queue(
