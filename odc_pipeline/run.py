@@ -216,9 +216,26 @@ def run_pipeline(
     """
     settings = load_settings()
     try:
-        registry = load_registry(settings.registry_path)
+        # An entry that cannot be used, or whose file is missing, fails alone: the others run.
+        registry = load_registry(settings.registry_path, check_files=False, keep_broken=True)
     except RegistryError as error:
-        console.print(f"[red]{error}[/red]")
+        console.print(f"[red]{escape(str(error))}[/red]")
+        return 2
+    for broken in registry.broken:
+        console.print(
+            f"[red]{escape(broken.label)} is held back[/red] (its last good load stays "
+            f"published): {escape('; '.join(broken.problems))}",
+            soft_wrap=True,
+        )
+    if not registry.sources:
+        console.print("[red]No source of the registry can be used; fix the entries above.[/red]")
+        return 2
+    held_back = {b.source_id for b in registry.broken} & set(source_ids or [])
+    if held_back:
+        console.print(
+            f"[red]{', '.join(sorted(held_back))}: the registry entry cannot be used[/red]; fix "
+            "it first (the problems are above)"
+        )
         return 2
     unknown = sorted(set(source_ids or []) - {e.id for e in registry.sources})
     if unknown:
@@ -253,6 +270,8 @@ def run_pipeline(
         console.print(f"Run report: {report}")
     if not result.success:
         console.print("[red]The run did not finish cleanly; see the failures above.[/red]")
+        return 1
+    if registry.broken:
         return 1
     return 1 if lines is None or any(line.status != "published" for line in lines) else 0
 

@@ -334,7 +334,7 @@ def test_sources_list_add_and_test(tmp_path):
     assert refused.returncode == 1 and "the entry was not added" in refused.stderr
     assert registry.read_text() == before
     missing = _odc("sources", "test", "nope", env=env)
-    assert missing.returncode == 1 and "no source 'nope'" in missing.stderr
+    assert missing.returncode == 2 and "no source 'nope'" in missing.stdout
 
 
 def test_regions_review_export_and_import_through_odc(cli_run, tmp_path):

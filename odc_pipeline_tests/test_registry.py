@@ -65,8 +65,40 @@ def test_duplicate_ids_are_refused(tmp_path):
 
     error = _load_with(tmp_path, duplicate)
     assert error.problems == [
-        "duplicate source id 'jsn_pilpres2024_kabkota' (2 entries); ids must be unique"
+        "source #3 ('jsn_pilpres2024_kabkota'): the id is already used by an entry above; "
+        "ids must be unique"
     ]
+
+
+def test_a_broken_entry_is_set_aside_alone_when_kept(tmp_path):
+    """One typo, one missing file and one reused id hold back those three entries; the
+    registry still loads the sources that are fine, and says why of each one held back."""
+    document = copy.deepcopy(demo_registry_document())
+    first, second, third, fourth = document["sources"]
+    first["sharing"] = "publik"
+    second["location"] = "demo/absent.csv"
+    fourth["id"] = third["id"]
+    path = write_registry(tmp_path, document)
+    registry = load_registry(path, keep_broken=True)
+    assert [e.id for e in registry.sources] == [third["id"]]
+    assert [(b.label, b.source_id, b.organization) for b in registry.broken] == [
+        (f"source #1 ({first['id']!r})", first["id"], first["organization"]),
+        (f"source #2 ({second['id']!r})", second["id"], second["organization"]),
+        # The id is the third entry's: it cannot name this one too.
+        (f"source #4 ({third['id']!r})", None, fourth["organization"]),
+    ]
+    assert registry.broken[0].problems == [
+        f"source #1 ({first['id']!r}): sharing: 'publik' is not allowed; input should be "
+        "'public', 'members' or 'private'"
+    ]
+    assert (
+        registry.broken[1]
+        .problems[0]
+        .endswith(f"location: file or folder not found: {tmp_path / 'demo' / 'absent.csv'}")
+    )
+    with pytest.raises(RegistryError) as caught:
+        load_registry(path)
+    assert len(caught.value.problems) == 3
 
 
 def test_unknown_code_system_lists_the_allowed_ones(tmp_path):

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import copy
+import shutil
+import sqlite3
+from contextlib import closing
 
 import pytest
 import sqlalchemy as sa
 
+from odc_pipeline.defs.automation import source_chain, warehouse_keys
+from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.registry import load_registry
 from odc_pipeline.warehouse.summary import run_summary
 from odc_pipeline_tests.conftest import (
@@ -172,3 +177,130 @@ def test_an_unforeseen_error_in_one_source_holds_back_that_source_only(tmp_path,
         "fppjb_rekap_pilpres2024": "published",
         "ldw_dpt_kabkota": "published",
     }
+
+
+@pytest.mark.slow
+def test_a_broken_registry_entry_holds_back_that_source_alone(tmp_path):
+    """A typo in one member's entry: the definitions load, the others publish, the entry's
+    asset fails with the problem in the steward's words, and its last good load stays."""
+    document = demo_registry_document()
+    path = write_registry(tmp_path, document)
+    settings = make_settings(tmp_path, path)
+    first = run_all(settings, load_registry(path))
+    assert first.success
+    broken = copy.deepcopy(document)
+    entry = next(e for e in broken["sources"] if e["id"] == "ldw_suara_pilpres2024")
+    entry["sharing"] = "publik"
+    write_registry(tmp_path, broken, copy_demo_files=False)
+
+    registry = load_registry(path, check_files=False, keep_broken=True)
+    second = run_all(settings, registry)
+    problem = (
+        "source #3 ('ldw_suara_pilpres2024'): sharing: 'publik' is not allowed; input should "
+        "be 'public', 'members' or 'private'"
+    )
+    (failure,) = [e for e in second.all_events if e.is_step_failure]
+    assert failure.step_key == "registry_entry_ldw_suara_pilpres2024"
+    assert failure.step_failure_data.user_failure_data.description == (
+        f"source #3 ('ldw_suara_pilpres2024'): the registry entry cannot be used: {problem}. "
+        "Fix the entry in the registry (odc sources test)."
+    )
+    engine = sa.create_engine(settings.default_warehouse_url, poolclass=sa.pool.NullPool)
+    assert set(_audit(engine, second.run_id)) == {
+        e["id"] for e in document["sources"] if e["id"] != "ldw_suara_pilpres2024"
+    }
+    with engine.connect() as connection:
+        kept = connection.execute(
+            sa.text(
+                "select count(*), min(run_id) from fact_election_results "
+                "where source_id = 'ldw_suara_pilpres2024'"
+            )
+        ).one()
+        status = connection.execute(
+            sa.text(
+                "select status, status_message, sharing, last_successful_run_id from dim_source "
+                "where source_id = 'ldw_suara_pilpres2024'"
+            )
+        ).one()
+    assert tuple(kept) == (26, first.run_id)
+    assert tuple(status) == (
+        "stale",
+        f"source #3 ('ldw_suara_pilpres2024'): the registry entry cannot be used: {problem}",
+        "public",  # as last published: the typo does not change who sees the rows kept
+        first.run_id,
+    )
+    engine.dispose()
+
+
+def _remove(path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def _run_one_source(settings, registry, source_id: str):
+    """What `odc run --source ID` runs: that source's chain and the warehouse."""
+    defs = build_definitions(settings, registry)
+    selection = [*source_chain(source_id, with_pull=True), *warehouse_keys(defs.assets)]
+    job = defs.resolve_job_def(ALL_ASSETS_JOB)
+    return job.execute_in_process(raise_on_error=False, asset_selection=selection)
+
+
+@pytest.mark.slow
+def test_nothing_is_lost_silently_by_a_publish(tmp_path):
+    """An analyst's table in odc.sqlite survives the next publish (and reaches no shared
+    file); a one-source run on a deleted warehouse publishes every source from its stored
+    frames, and a source that never ran is `not_published`, never `current`."""
+    document = demo_registry_document()
+    path = write_registry(tmp_path, document)
+    registry = load_registry(path)
+    settings = make_settings(tmp_path, path)
+    assert run_all(settings, registry).success
+    live = settings.warehouse_dir / "odc.sqlite"
+    with closing(sqlite3.connect(live)) as analyst:
+        analyst.execute(
+            'create table "bandung notes" as select region_code, sum(votes) as votes '
+            "from fact_election_results where region_code like '32.%' group by region_code"
+        )
+        analyst.execute('create index bandung_votes on "bandung notes" (votes)')
+        analyst.execute('create view top_bandung as select * from "bandung notes" limit 3')
+        analyst.commit()
+        saved = analyst.execute('select * from "bandung notes" order by 1').fetchall()
+    assert len(saved) > 3
+
+    again = _run_one_source(settings, registry, "jsn_pilpres2024_kabkota")
+    assert again.success
+    with closing(sqlite3.connect(live)) as reader:
+        assert reader.execute('select * from "bandung notes" order by 1').fetchall() == saved
+        assert reader.execute("select count(*) from top_bandung").fetchone() == (3,)
+        names = {r[0] for r in reader.execute("select name from sqlite_master")}
+        assert {"bandung_votes", "top_bandung"} <= names
+    for shared in (settings.warehouse_dir / "shared").glob("*.sqlite"):
+        with closing(sqlite3.connect(shared)) as reader:
+            names = {r[0] for r in reader.execute("select name from sqlite_master")}
+        assert not names & {"bandung notes", "bandung_votes", "top_bandung"}, shared.name
+
+    # The warehouse is deleted (a disk swap, a careless clean-up); one source is run again.
+    for leftover in [*settings.warehouse_dir.glob("*odc.sqlite*")] + [
+        *settings.storage_dir.glob("*ldw_dpt_kabkota*")  # and one source never ran here
+    ]:
+        _remove(leftover)
+    rebuilt = _run_one_source(settings, registry, "jsn_pilpres2024_kabkota")
+    assert rebuilt.success
+    engine = sa.create_engine(settings.default_warehouse_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        status = dict(connection.execute(sa.text("select source_id, status from dim_source")).all())
+        published = dict(
+            connection.execute(
+                sa.text("select source_id, count(*) from fact_election_results group by 1")
+            ).all()
+        )
+    engine.dispose()
+    assert status == {
+        "jsn_pilpres2024_kabkota": "current",
+        "fppjb_rekap_pilpres2024": "current",
+        "ldw_suara_pilpres2024": "current",
+        "ldw_dpt_kabkota": "stale",
+    }
+    assert published["ldw_suara_pilpres2024"] == 26

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from odc_pipeline.checking import CheckError, check_file, entry_for_file, file_format_of
-from odc_pipeline.cli.common import console, registry, settings
+from odc_pipeline.cli.common import console, registry, settings, unknown_source
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.registry.model import LEVELS
 
@@ -59,10 +59,7 @@ def check(file, kind, source_id, file_format, level, fixed, year, as_json) -> No
             try:
                 entry = known.source(source_id)
             except KeyError:
-                raise CheckError(
-                    f"no source {source_id!r} in the registry; known: "
-                    + ", ".join(e.id for e in known.sources)
-                ) from None
+                raise CheckError(unknown_source(known, source_id)) from None
             if kind and kind != entry.kind:
                 raise CheckError(f"source {source_id!r} is of kind {entry.kind!r}, not {kind!r}")
             if file_format and file_format != entry.format:

@@ -26,13 +26,24 @@ def settings() -> Settings:
 
 
 def registry(check_files: bool = False) -> Registry:
-    """The configured registry; a broken one stops the command with its problems listed."""
+    """The configured registry; a broken one stops the command with its problems listed.
+    An entry that cannot be used is set aside (`Registry.broken`): the others still work."""
     # Here, not at the top: the registry's models bring the region tables, which `odc query`
     # and `odc report` never need.
     from odc_pipeline.registry import RegistryError, load_registry
 
     path = settings().registry_path
     try:
-        return load_registry(path, check_files=check_files)
+        return load_registry(path, check_files=check_files, keep_broken=True)
     except RegistryError as error:
         raise click.ClickException(str(error)) from None
+
+
+def unknown_source(found: Registry, source_id: str) -> str:
+    """Why `source_id` is not a usable source: its entry's problems, or the ids there are."""
+    for broken in found.broken:
+        if broken.source_id == source_id:
+            return f"{broken.label}: {broken.message}"
+    return f"no source {source_id!r} in the registry; known: " + ", ".join(
+        e.id for e in found.sources
+    )

@@ -11,7 +11,7 @@ import yaml
 from rich.markup import escape
 from rich.table import Table
 
-from odc_pipeline.cli.common import console, registry, settings
+from odc_pipeline.cli.common import console, registry, settings, unknown_source
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.pulling import PullError, SnapshotStore, pull_source
 from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
@@ -42,6 +42,16 @@ def list_sources() -> None:
             escape(entry.location),
             entry.sharing,
             escape(entry.licence),
+        )
+    for broken in found.broken:
+        table.add_row(
+            escape(broken.source_id or "?"),
+            escape(found.organization_name(broken.organization) if broken.organization else ""),
+            "[red]held back[/red]",
+            "",
+            escape("; ".join(broken.problems)),
+            "",
+            "",
         )
     console.print(table)
 
@@ -129,7 +139,13 @@ def add(
     with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".yaml", delete=False) as scratch:
         scratch.write(candidate)
     try:
-        load_registry(Path(scratch.name), check_files=False)
+        # Only the new entry (the last one) must be right: another entry's problem is
+        # another steward's to fix, and holds back that source alone.
+        checked = load_registry(Path(scratch.name), check_files=False, keep_broken=True)
+        position = len(checked.sources) + len(checked.broken)
+        new = [b for b in checked.broken if b.label.split(" (")[0] == f"source #{position}"]
+        if new:
+            raise RegistryError(path, new[0].problems)
     except RegistryError as error:
         problems = "\n".join(f"  - {p}" for p in error.problems)
         raise click.ClickException(f"the entry was not added:\n{problems}") from None
@@ -152,9 +168,8 @@ def test(source_id: str) -> None:
     try:
         entry = found.source(source_id)
     except KeyError:
-        raise click.ClickException(
-            f"no source {source_id!r}; known: {', '.join(e.id for e in found.sources)}"
-        ) from None
+        console.print(f"[red]{escape(unknown_source(found, source_id))}[/red]")
+        sys.exit(2)
     with tempfile.TemporaryDirectory() as scratch:
         store = SnapshotStore(Path(scratch) / "snapshots")
         try:

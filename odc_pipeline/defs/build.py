@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from odc_pipeline.defs.automation import PUBLISH_TAG, build_automation
+from odc_pipeline.defs.broken_sources import build_broken_source_asset
 from odc_pipeline.defs.election_reference import build_election_reference
 from odc_pipeline.defs.execution import TERMINAL_LOGGER, terminal_logger
 from odc_pipeline.defs.executors import executor_from_environment
@@ -54,9 +55,12 @@ def build_definitions(
     """Every asset, check and resource for one registry. `in_process`: every step of a run
     in the process that runs it (`make run`), whatever executor the environment names."""
     settings = settings or load_settings()
-    # Files are checked when a source runs, so one missing file fails that source alone
-    # instead of taking the whole code location down.
-    registry = registry or load_registry(settings.registry_path, check_files=False)
+    # Files are checked when a source runs, and an entry that cannot be used is held back
+    # with its problems, so one member's mistake fails that source alone instead of taking
+    # the whole code location down.
+    registry = registry or load_registry(
+        settings.registry_path, check_files=False, keep_broken=True
+    )
     assets: list = []
     partitions = year_partitions(registry)
     for entry in registry.sources:
@@ -68,6 +72,7 @@ def build_definitions(
             settings.snapshots,
             partitions,
         )
+    held_back = [build_broken_source_asset(b, n) for n, b in enumerate(registry.broken)]
     election_reference, reference_checks = build_election_reference(settings.reference_dir)
     warehouse_assets, warehouse_checks = build_warehouse_assets(
         registry, settings.warehouse_dir, settings.reference_dir
@@ -81,7 +86,7 @@ def build_definitions(
     )
     return dg.Definitions(
         executor=dg.in_process_executor if in_process else executor_from_environment(),
-        assets=[*assets, *warehouse_assets],
+        assets=[*assets, *held_back, *warehouse_assets],
         asset_checks=[*warehouse_checks, *freshness_checks],
         jobs=[
             dg.define_asset_job(

@@ -28,7 +28,8 @@ from odc_pipeline.regions.reference import load_region_list
 from odc_pipeline.registry.model import Registry
 from odc_pipeline.reporting import write_run_report
 from odc_pipeline.warehouse.batches import build_batch
-from odc_pipeline.warehouse.catalog import Catalog, OrganizationInfo, SourceInfo
+from odc_pipeline.warehouse.catalog import Catalog, HeldBackSource, OrganizationInfo, SourceInfo
+from odc_pipeline.warehouse.engine import has_published_version
 from odc_pipeline.warehouse.export import export_open_data
 from odc_pipeline.warehouse.publish import publish
 from odc_pipeline.warehouse.schema import (
@@ -99,6 +100,11 @@ def catalog_of(registry: Registry, reference_dir: Path | None = None) -> Catalog
                 e.sharing,
             )
             for e in registry.sources
+        ],
+        held_back=[
+            HeldBackSource(b.source_id, b.organization, f"{b.label}: {b.message}")
+            for b in registry.broken
+            if b.source_id is not None
         ],
     )
 
@@ -224,6 +230,15 @@ def build_warehouse_assets(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, **frames: pd.DataFrame
     ):
         processed = processed_in_run(context, sources)
+        if len(processed) < len(sources) and not has_published_version(warehouse.engine()):
+            # Publishing the run's sources alone would leave every other source out of a
+            # warehouse that then looks complete: each is published from its stored frames,
+            # or recorded as not published with the reason.
+            context.log.warning(
+                f"{warehouse.display_name} has no published version yet (new or deleted): "
+                "every source is published from its last stored frames, not only this run's"
+            )
+            processed = list(sources)
 
         def batches():
             # One source at a time: its frames are loaded here, and its batch is let go once

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from odc_pipeline.registry.model import Registry, SourceEntry
+from odc_pipeline.registry.model import SAFE_ID, BrokenSource, Registry, SourceEntry
 from odc_pipeline.registry.safety import allowed_hosts, allowed_roots, host_problem, path_problem
 from odc_pipeline.registry.strict_yaml import DuplicateKeys, YamlSyntaxError, load_strict
 from odc_pipeline.settings import named_by_registry
@@ -54,25 +54,50 @@ def _describe(error: dict[str, Any], raw: dict[str, Any]) -> str:
     return f"{where}{field + ': ' if field else ''}{message}"
 
 
-def _cross_checks(registry: Registry, check_files: bool) -> list[str]:
-    """Rules that span entries or touch the disk, which pydantic cannot see one entry at a time."""
-    problems: list[str] = []
-    counts = Counter(entry.id for entry in registry.sources)
-    for source_id, count in counts.items():
-        if count > 1:
-            problems.append(
-                f"duplicate source id {source_id!r} ({count} entries); ids must be unique"
-            )
-    for index, entry in enumerate(registry.sources, start=1):
-        label = f"source #{index} ({entry.id!r})"
+def _entry_problems(raw_sources: list[Any], raw: dict[str, Any]) -> dict[int, list[str]]:
+    """Each entry checked on its own, so that one bad entry holds back that source alone:
+    the problems of every entry that does not validate, by its position."""
+    problems: dict[int, list[str]] = {}
+    for index, item in enumerate(raw_sources):
+        if not isinstance(item, dict):
+            problems[index] = [
+                f"{_entry_label(raw_sources, index)}: expected an entry with keys such as id, "
+                "kind and location (check the indentation and the '-' that starts it)"
+            ]
+            continue
+        try:
+            SourceEntry.model_validate(item)
+        except ValidationError as exc:
+            problems[index] = [
+                _describe({**e, "loc": ("sources", index, *e["loc"])}, raw) for e in exc.errors()
+            ]
+    return problems
+
+
+def _cross_checks(
+    registry: Registry, positions: list[int], check_files: bool
+) -> dict[int, list[str]]:
+    """Rules that span entries or touch the disk, which pydantic cannot see one entry at a
+    time: the problems by the entry's position among `registry.sources` (`positions` holds
+    each one's place in the file). Of two entries with one id, the later one is the problem."""
+    problems: dict[int, list[str]] = {}
+    first_of: dict[str, int] = {}
+    for index, entry in enumerate(registry.sources):
+        label = f"source #{positions[index] + 1} ({entry.id!r})"
+        found: list[str] = []
+        if entry.id in first_of:
+            found.append(f"{label}: the id is already used by an entry above; ids must be unique")
+        first_of.setdefault(entry.id, index)
         if entry.organization not in registry.organizations:
-            problems.append(
+            found.append(
                 f"{label}: organization {entry.organization!r} is not listed under 'organizations'"
             )
         if entry.pull.ckan_resource and not entry.is_url:
-            problems.append(f"{label}: pull.ckan_resource needs an http(s) package_show URL")
+            found.append(f"{label}: pull.ckan_resource needs an http(s) package_show URL")
         for located in entry.located_entries():
-            problems += _location_problems(located, registry, label, check_files)
+            found += _location_problems(located, registry, label, check_files)
+        if found:
+            problems[index] = found
     return problems
 
 
@@ -102,11 +127,15 @@ def data_folder(
     return Path(value).resolve() if value else (registry_path.resolve().parent / default).resolve()
 
 
-def load_registry(path: Path, *, check_files: bool = True) -> Registry:
+def load_registry(path: Path, *, check_files: bool = True, keep_broken: bool = False) -> Registry:
     """Read and check the registry at `path`.
 
     `check_files=False` skips the existence check for locations, so that the Dagster code
     location still loads when one member's file is missing: that source then fails alone.
+    `keep_broken=True` sets aside the entries that cannot be used (in `Registry.broken`, with
+    their problems) instead of refusing the whole registry: one steward's typo must not stop
+    every other member's night. Problems of the document itself (YAML syntax, organisations,
+    data_folder) still refuse it: no entry can be trusted then.
     """
     path = Path(path)
     try:
@@ -121,8 +150,15 @@ def load_registry(path: Path, *, check_files: bool = True) -> Registry:
         raise RegistryError(path, ["expected a mapping with 'organizations' and a list 'sources'"])
     # Top-level keys starting with "x-" only hold YAML anchors that entries reuse (`<<: *name`).
     raw = {key: value for key, value in raw.items() if not str(key).startswith("x-")}
+    if "broken" in raw or "base_dir" in raw:
+        raise RegistryError(path, ["unknown top-level key 'broken' or 'base_dir'"])
+    raw_sources: list[Any] = raw["sources"]
+    problems = _entry_problems(raw_sources, raw)
+    good = [item for index, item in enumerate(raw_sources) if index not in problems]
     try:
-        registry = Registry.model_validate({**raw, "base_dir": path.resolve().parent})
+        registry = Registry.model_validate(
+            {**raw, "sources": good, "base_dir": path.resolve().parent}
+        )
     except ValidationError as exc:
         raise RegistryError(path, [_describe(e, raw) for e in exc.errors()]) from None
     if registry.data_folder is not None:
@@ -141,7 +177,42 @@ def load_registry(path: Path, *, check_files: bool = True) -> Registry:
                     f"{registry.data_folder.variable} to where the files are"
                 ],
             )
-    problems = _cross_checks(registry, check_files)
-    if problems:
-        raise RegistryError(path, problems)
-    return registry
+    positions = [index for index in range(len(raw_sources)) if index not in problems]
+    for position, found in _cross_checks(registry, positions, check_files).items():
+        problems[positions[position]] = found
+    if not problems:
+        return registry
+    if not keep_broken:
+        raise RegistryError(path, [line for index in sorted(problems) for line in problems[index]])
+    return _without_broken(registry, raw_sources, problems, positions)
+
+
+def _without_broken(
+    registry: Registry,
+    raw_sources: list[Any],
+    problems: dict[int, list[str]],
+    positions: list[int],
+) -> Registry:
+    """The registry with its usable entries only, and the others described in `broken`."""
+    usable = [e for e, at in zip(registry.sources, positions, strict=True) if at not in problems]
+    taken = {entry.id for entry in usable}
+    broken = []
+    for index in sorted(problems):
+        item = raw_sources[index] if isinstance(raw_sources[index], dict) else {}
+        source_id, organization = item.get("id"), item.get("organization")
+        usable_id = (
+            isinstance(source_id, str)
+            and re.match(SAFE_ID, source_id) is not None
+            and source_id not in taken
+        )
+        if usable_id:
+            taken.add(source_id)
+        broken.append(
+            BrokenSource(
+                label=_entry_label(raw_sources, index),
+                source_id=source_id if usable_id else None,
+                organization=organization if organization in registry.organizations else None,
+                problems=problems[index],
+            )
+        )
+    return registry.model_copy(update={"sources": usable, "broken": broken})

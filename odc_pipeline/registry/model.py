@@ -470,6 +470,24 @@ class DataFolder(_Strict):
     default: str = Field(min_length=1, description="The folder, relative to the registry file.")
 
 
+class BrokenSource(_Strict):
+    """A registry entry that cannot be used as written: held back alone, with the reasons, so
+    that the other sources still run (see `load_registry(keep_broken=True)`)."""
+
+    label: str = Field(description="How the steward finds it: 'source #3 ('jsn_x')'.")
+    source_id: str | None = Field(
+        default=None, description="Its id, when it has a usable one that no other entry holds."
+    )
+    organization: str | None = Field(
+        default=None, description="Its organisation, when that is one of the registry's."
+    )
+    problems: list[str] = Field(min_length=1)
+
+    @property
+    def message(self) -> str:
+        return "the registry entry cannot be used: " + "; ".join(self.problems)
+
+
 class Registry(_Strict):
     """All organisations and their sources, as one validated document."""
 
@@ -477,6 +495,8 @@ class Registry(_Strict):
     sources: list[SourceEntry]
     data_folder: DataFolder | None = None
     base_dir: Path = Path(".")
+    #: Entries held back for their problems; set by the loader, never read from the YAML.
+    broken: list[BrokenSource] = Field(default_factory=list)
 
     @field_validator("organizations")
     @classmethod

@@ -71,6 +71,9 @@ class SourceBatch:
     @property
     def rows_quarantined(self) -> int:
         # A row is its file and its row number: a source with one file per year repeats numbers.
+        # A source never materialized travels with no columns at all (see source_status).
+        if self.quarantine.empty:
+            return 0
         return len(self.quarantine[["file_hash", "source_row"]].drop_duplicates())
 
 

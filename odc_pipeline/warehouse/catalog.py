@@ -33,11 +33,54 @@ class SourceInfo:
 
 
 @dataclass(frozen=True)
+class HeldBackSource:
+    """A registry entry that cannot be used this run: its published rows stay, and
+    `dim_source` says why it is not current."""
+
+    source_id: str
+    organization_id: str | None
+    message: str
+
+
+@dataclass(frozen=True)
 class Catalog:
     organizations: list[OrganizationInfo]
     sources: list[SourceInfo]
     #: The election reference tables' rows, by table name (odc_pipeline.elections.tables).
     dimensions: dict[str, pd.DataFrame] = field(default_factory=dict)
+    held_back: list[HeldBackSource] = field(default_factory=list)
+
+    @property
+    def source_ids(self) -> list[str]:
+        """Every source whose published rows stay: those registered and those held back."""
+        return [s.source_id for s in self.sources] + [h.source_id for h in self.held_back]
+
+
+#: `dim_source.status` of a source with no published rows yet.
+NOT_PUBLISHED = "not_published"
+NEVER_RUN = "no run has published this source yet; run it: odc run --source <id>"
+
+
+def _held_back_row(held: HeldBackSource, before) -> dict:
+    """`dim_source`'s row for an entry that cannot be used: its last publish's row, marked
+    stale with the reason; or, never published, a row that says only what is known."""
+    if before is not None:
+        row = dict(before._mapping)
+    else:
+        row = {
+            "source_id": held.source_id,
+            "organization_id": held.organization_id or "unknown",
+            "kind": "unknown",
+            "description": "",
+            "format": "",
+            "location": "",
+            "licence": "unknown",
+            "sharing": "private",  # nothing says who may see it: nobody but the complete file
+            "last_successful_load": None,
+            "last_successful_run_id": None,
+            "file_hash": None,
+        }
+    return {**row, "status": "stale", "status_message": held.message}
 
 
 def write_catalog(
@@ -77,6 +120,11 @@ def write_catalog(
             )
         elif batch is not None:
             row.update(status="stale", status_message=batch.error)
+        elif before is None:
+            row.update(status=NOT_PUBLISHED, status_message=NEVER_RUN)
+        else:  # not in this run: as the last publish left it
+            row.update(status=before.status, status_message=before.status_message)
         rows.append(row)
+    rows += [_held_back_row(held, previous.get(held.source_id)) for held in catalog.held_back]
     if rows:
         connection.execute(dim_source.insert(), rows)

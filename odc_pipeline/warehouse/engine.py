@@ -29,3 +29,19 @@ def make_engine(url: str) -> Engine:
             dbapi_connection.autocommit = autocommit
 
     return engine
+
+
+def has_published_version(engine: Engine) -> bool:
+    """Whether a publish has made the warehouse live (its catalogue is there). A new or
+    deleted warehouse has none: a run that processes some sources must then publish every
+    source, or the others would silently be missing from it."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        schema = CORE_SCHEMA if engine.dialect.name == "postgresql" else None
+        return inspect(engine).has_table("dim_source", schema=schema)
+    except SQLAlchemyError:  # an unreadable file or a server that is down: the publish says so
+        return False
+    finally:
+        engine.dispose()

@@ -179,7 +179,7 @@ def complete_version(
     rows per table of the version built are returned."""
     if previous is not None:
         stage("carrying forward")
-        keep = None if catalog is None else [s.source_id for s in catalog.sources]
+        keep = None if catalog is None else catalog.source_ids
         _carry_forward(
             connection,
             previous,

@@ -34,6 +34,7 @@ import pandas as pd
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.pool import NullPool
 
+from odc_pipeline.warehouse.analyst_tables import keep_analyst_tables
 from odc_pipeline.warehouse.audiences import (
     MEMBERS,
     OWN_PRIVATE,
@@ -118,6 +119,8 @@ def publish_sqlite(
             _build_audiences(
                 complete, audiences, lambda a: build / SHARED_FOLDER / a.file_name, stage
             )
+            if previous_tables:  # after the audiences: an analyst's table is shared with none
+                keep_analyst_tables(complete, target)
             stage("swapping")
     engine.dispose()
     stage("published")

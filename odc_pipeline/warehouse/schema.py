@@ -454,9 +454,12 @@ dim_source = Table(
         "status",
         String(16),
         nullable=False,
-        comment="current, or stale: the last run could not use the file",
+        comment="current; stale: the latest run could not use its file or registry entry "
+        "(the last good load stays); not_published: no run has published it yet",
     ),
-    Column("status_message", Text, comment="Why the latest run held the source back"),
+    Column(
+        "status_message", Text, comment="Why the latest run held the source back, and what to do"
+    ),
     Column(
         "last_successful_load",
         DateTime(timezone=True),
