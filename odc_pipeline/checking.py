@@ -28,6 +28,7 @@ from odc_pipeline.reading.headers import SOURCE_ROW, header_key
 from odc_pipeline.regions import cached_region_tables, harmonize_regions, load_region_list
 from odc_pipeline.regions.review import review_items
 from odc_pipeline.registry.model import ReadOptions, SourceEntry
+from odc_pipeline.validation.rule_names import plain_rule
 from odc_pipeline.validation.validate import validate_source
 
 #: Headers taken as the region column when a file is checked without a registry entry.
@@ -53,6 +54,8 @@ class RuleProblems:
     rows: int
     example_rows: list[int]
     example_reason: str
+    #: The rule in plain words ("votes must be 0 or more"); `rule` is its machine name.
+    text: str = ""
 
 
 @dataclass
@@ -228,14 +231,22 @@ def check_file(path: Path, entry: SourceEntry, reference_dir: Path) -> CheckRepo
                     len(region_rows),
                     region_rows.head(EXAMPLES).tolist(),
                     report.unmatched_regions[0].reason,
+                    plain_rule("region_unmatched"),
                 )
             )
     report.rows_quarantined = len(quarantined_rows)
-    for rule, group in quarantine.groupby("rule", sort=False):
+    for (rule, column), group in quarantine.groupby(
+        ["rule", "column_name"], sort=False, dropna=False
+    ):
         rows = group["source_row"].astype(int).drop_duplicates().sort_values()
+        named = column if isinstance(column, str) and column else None
         report.problems.append(
             RuleProblems(
-                str(rule), len(rows), rows.head(EXAMPLES).tolist(), str(group["reason"].iloc[0])
+                str(rule),
+                len(rows),
+                rows.head(EXAMPLES).tolist(),
+                str(group["reason"].iloc[0]),
+                plain_rule(str(rule), named),
             )
         )
     report.problems.sort(key=lambda p: (-p.rows, p.rule))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -228,6 +229,34 @@ def test_query_reads_and_refuses_writes(cli_run, tmp_path):
     assert len(lines) == 1 + 4 and lines[0].startswith("organization_id,source_id,source_row")
     bad = _odc("query", "--table", "quarantine", "--where", "nope=1", env=env)
     assert bad.returncode == 1 and "has no column 'nope'" in bad.stderr
+
+
+def test_query_output_is_readable_nulls_wide_rows_and_the_list_of_tables(cli_run):
+    env, _ = cli_run
+    nulls = _odc(
+        "query", "select 'a' as x, null as text_gap, cast(null as real) as number_gap", env=env
+    )
+    assert nulls.returncode == 0
+    assert "nan" not in nulls.stdout.lower() and "None" not in nulls.stdout
+    # dim_source is too wide for 160 columns: one block per row, a line per column.
+    wide = _odc("query", "--table", "dim_source", env=env)
+    assert wide.returncode == 0
+    assert wide.stdout.count("-- row ") == 4
+    assert "       source_id  jsn_pilpres2024_kabkota" in wide.stdout
+    # A current source has no status message: an empty value, not "None" or "nan".
+    assert re.search(r"^ *status_message *$", wide.stdout, re.MULTILINE)
+    narrow = _odc("query", "select source_id from dim_source", "--format", "vertical", env=env)
+    assert narrow.stdout.count("-- row ") == 4
+    listed = _odc("query", "--tables", env=env)
+    assert listed.returncode == 0
+    lines = {
+        line.split()[1]: line
+        for line in listed.stdout.splitlines()
+        if line.startswith("│") and line.split()[1] != "│"
+    }
+    assert "Where two sources report different votes" in lines["source_discrepancies"]
+    assert "Rows set aside" in lines["quarantine"]
+    assert {"dim_region", "fact_election_results", "meta_columns", "region_summary"} <= set(lines)
 
 
 def test_query_starts_without_loading_the_pipeline(cli_run):

@@ -198,13 +198,13 @@ def test_asset_metadata_a_steward_reads(demo_run):
         "votes",
     ]
     harmonized = materializations["harmonized_fppjb_rekap_pilpres2024"]
-    assert harmonized["match_rate"].value == pytest.approx(22 / 24, abs=1e-4)
+    assert harmonized["region_match_percent"].value == pytest.approx(100 * 22 / 24, abs=0.01)
     assert "Kab. Bandung Timur" in harmonized["unmatched_regions"].value
     problems = materializations["quarantine_fppjb_rekap_pilpres2024"]
-    assert problems["problems_by_rule"].value == {
-        "number_format": 1,
-        "not_nullable": 1,
-        "totals_row": 1,
+    assert problems["rows_by_rule"].value == {
+        "votes must be a number": 1,
+        "votes must not be empty": 1,
+        "a totals row is not a region": 1,
     }
     assert materializations["dim_region"]["dagster/row_count"].value == 91_600
 

@@ -3,6 +3,7 @@ render in a real browser and every value from the data escaped."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -48,10 +49,38 @@ def test_the_publish_step_links_the_report_of_its_run(report):
     run_id, linked, settings = report
     assert linked == str(settings.warehouse_dir / "reports" / f"run-{run_id}.html")
     page = Path(linked).read_text(encoding="utf-8")
-    assert f"odc-pipeline run {run_id}" in page
-    assert "192 rows in, 178 published, 14 set aside" in page
+    assert f"Run {run_id}: 4 sources; 192 rows in, 178 published, 14 set aside" in page
+    assert re.search(r"<h1>odc-pipeline run of \d{1,2} \w+ 20\d\d, \d\d:\d\d UTC</h1>", page)
     assert PLANTED not in page and "&lt;script&gt;" in page
-    assert page.count("data:image/png;base64,") == 4
+    assert page.count("data:image/png;base64,") == 3
+    # Organisations by name, match rates as percentages.
+    assert "<td>Jaga Suara Nusantara</td>" in page
+    assert (
+        "<td>Jaga Suara Nusantara</td><td>published</td><td>81</td><td>76</td><td>5</td><td>97.4%</td>"
+        in page
+    )
+
+
+def test_each_source_has_its_section_with_row_numbers_and_next_commands(report):
+    _, linked, _ = report
+    page = Path(linked).read_text(encoding="utf-8")
+    section = page.split("<h2 id='jsn_pilpres2024_kabkota'>")[1].split("<h2 ")[0]
+    assert "(Jaga Suara Nusantara)" in section
+    assert (
+        "81 rows read: 76 published, 5 set aside. Rows published this run lie in 1 province "
+        "and 27 kabupaten/kota." in section
+    )
+    # Each problem in plain words, with its rows.
+    assert "<td>votes must be 0 or more</td><td>1</td>" in section
+    assert "<td>the region must be one of the official list</td><td>2</td><td>2, 11</td>" in section
+    assert "greater_than_or_equal_to" not in page
+    assert (
+        "<code>odc query --table quarantine --where source_id=jsn_pilpres2024_kabkota</code>"
+        in section
+    )
+    assert "<code>odc regions review export regions.csv</code>" in section
+    clean = page.split("<h2 id='ldw_dpt_kabkota'>")[1].split("<h2 ")[0]
+    assert "What to do next" not in clean
 
 
 @pytest.mark.slow
@@ -69,13 +98,18 @@ def test_the_report_renders_in_chromium(report):
         headings = page.eval_on_selector_all("h2", "hs => hs.map(h => h.textContent)")
         page.screenshot(path=str(SCREENSHOTS / "run-report.png"), full_page=True)
         browser.close()
-    assert len(widths) == 4 and all(w > 300 for w in widths)
-    assert title.startswith("odc-pipeline run") and title != "pwned"
-    assert headings == [
+    assert len(widths) == 3 and all(w > 300 for w in widths)
+    assert title.startswith("odc-pipeline run of") and title != "pwned"
+    assert headings[:3] == [
         "Rows published and set aside, per source",
         "Region match rate, per source",
         "Coverage per province",
-        "Top reasons rows were set aside",
+    ]
+    assert [h.split(" (")[0] for h in headings[3:]] == [
+        "fppjb_rekap_pilpres2024",
+        "jsn_pilpres2024_kabkota",
+        "ldw_dpt_kabkota",
+        "ldw_suara_pilpres2024",
     ]
     assert shutil.which("chromium") or CHROMIUM
 

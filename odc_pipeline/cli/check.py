@@ -115,7 +115,7 @@ def _print(report) -> None:
             table.add_column(column)
         for problem in report.problems:
             table.add_row(
-                problem.rule,
+                escape(problem.text),
                 f"{problem.rows:,}",
                 ", ".join(str(r) for r in problem.example_rows),
                 escape(problem.example_reason),

@@ -17,16 +17,20 @@ def _cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")[:80]
 
 
-def markdown_preview(frame: pd.DataFrame, rows: int = PREVIEW_ROWS) -> dg.MetadataValue:
-    """The first rows as a Markdown table (no extra dependency for `to_markdown`)."""
+def markdown_preview(
+    frame: pd.DataFrame, rows: int = PREVIEW_ROWS, total: int | None = None
+) -> dg.MetadataValue:
+    """The first rows as a Markdown table (no extra dependency for `to_markdown`). `total`:
+    the rows of the whole frame, when `frame` is already its first rows."""
     head = frame.head(rows)
+    total = len(frame) if total is None else total
     lines = [
         "| " + " | ".join(_cell(c) for c in head.columns) + " |",
         "|" + "---|" * len(head.columns),
         *("| " + " | ".join(_cell(v) for v in row) + " |" for row in head.itertuples(index=False)),
     ]
-    if len(frame) > rows:
-        lines.append(f"\n_{rows} of {len(frame):,} rows shown_")
+    if total > rows:
+        lines.append(f"\n_{rows} of {total:,} rows shown_")
     return dg.MetadataValue.md("\n".join(lines))
 
 

@@ -36,6 +36,7 @@ from odc_pipeline.regions.tables import ReferenceTableError
 from odc_pipeline.registry.model import SourceEntry
 from odc_pipeline.source_status import ERROR_ATTR, failed_frame, source_error
 from odc_pipeline.validation.quarantine import empty_quarantine
+from odc_pipeline.validation.rule_names import plain_rule
 from odc_pipeline.validation.validate import ValidationOutcome, validate_source
 
 REFERENCE_ASSET = "region_reference"
@@ -271,7 +272,14 @@ def build_source_assets(
                 f"{entry.id}: {len(outcome.valid):,} of {outcome.rows_in:,} rows valid, "
                 f"{outcome.rows_quarantined:,} quarantined"
             )
-        rules = outcome.quarantine["rule"].value_counts().to_dict()
+        rows_by_rule: dict[str, int] = {}
+        for (rule, column), rows in (
+            outcome.quarantine.groupby(["rule", "column_name"], dropna=False)["source_row"]
+            .nunique()
+            .items()
+        ):
+            text = plain_rule(rule, _named(column))
+            rows_by_rule[text] = rows_by_rule.get(text, 0) + int(rows)
         yield dg.Output(
             outcome.valid,
             output_name=validated_key(entry.id).to_python_identifier(),
@@ -289,12 +297,18 @@ def build_source_assets(
             metadata={
                 "dagster/row_count": len(outcome.quarantine),
                 "rows_quarantined": outcome.rows_quarantined,
-                "problems_by_rule": dg.MetadataValue.json(
-                    {str(k): int(v) for k, v in rules.items()}
-                ),
+                "rows_by_rule": dg.MetadataValue.json(rows_by_rule),
                 "problems": markdown_preview(
-                    outcome.quarantine[["source_row", "column_name", "value", "rule", "reason"]],
+                    outcome.quarantine[["source_row", "column_name", "value", "rule", "reason"]]
+                    .head(25)
+                    .assign(
+                        rule=lambda q: [
+                            plain_rule(r, _named(c))
+                            for r, c in zip(q["rule"], q["column_name"], strict=True)
+                        ]
+                    ),
                     rows=25,
+                    total=len(outcome.quarantine),
                 ),
             },
         )
@@ -365,7 +379,7 @@ def build_source_assets(
                 **frame_metadata(frame, entry.personal_columns, kind.free_text_columns),
                 "rows_matched": matched,
                 "rows_unmatched": len(frame) - matched,
-                "match_rate": dg.MetadataValue.float(round(rate, 4)),
+                "region_match_percent": dg.MetadataValue.float(round(100 * rate, 2)),
                 "unmatched_regions": markdown_preview(unmatched, rows=25),
                 **(
                     {
@@ -401,3 +415,8 @@ def _unexpected(entry: SourceEntry, step: str, error: Exception) -> str:
 def _file_name(entry: SourceEntry) -> str:
     """The file's name as the registry gives it, for messages (snapshots are named by hash)."""
     return Path(entry.location.split("?")[0]).name or entry.id
+
+
+def _named(column) -> str | None:
+    """A quarantine row's column, or None for a problem of the whole row."""
+    return column if isinstance(column, str) and column else None

@@ -22,7 +22,6 @@ from odc_pipeline.defs.sources import (
 )
 from odc_pipeline.elections.contestants import cached_contestant_index
 from odc_pipeline.elections.tables import dimension_frames
-from odc_pipeline.kinds import KINDS
 from odc_pipeline.quality.warehouse_suite import run_suite
 from odc_pipeline.regions.reference import load_region_list
 from odc_pipeline.registry.model import Registry
@@ -48,6 +47,7 @@ from odc_pipeline.warehouse.schema import (
     region_review,
 )
 from odc_pipeline.warehouse.summary import run_summary
+from odc_pipeline.warehouse.views import VIEW_DESCRIPTIONS
 
 WAREHOUSE_GROUP = "warehouse"
 
@@ -109,18 +109,22 @@ def catalog_of(registry: Registry, reference_dir: Path | None = None) -> Catalog
     )
 
 
-def _view_spec(name: str, description: str, deps: list[dg.AssetKey]) -> dg.AssetSpec:
+def _view_spec(name: str, deps: list[dg.AssetKey]) -> dg.AssetSpec:
     return dg.AssetSpec(
-        key=name, group_name=WAREHOUSE_GROUP, description=description, deps=deps, kinds={"sql"}
+        key=name,
+        group_name=WAREHOUSE_GROUP,
+        description=VIEW_DESCRIPTIONS[name],
+        deps=deps,
+        kinds={"sql"},
     )
 
 
-def _table_spec(table, description: str, deps: list[dg.AssetKey]) -> dg.AssetSpec:
+def _table_spec(table, deps: list[dg.AssetKey]) -> dg.AssetSpec:
     columns = [dg.TableColumn(c.name, str(c.type), description=c.comment) for c in table.columns]
     return dg.AssetSpec(
         key=table.name,
         group_name=WAREHOUSE_GROUP,
-        description=description,
+        description=table.comment,
         deps=deps,
         kinds={"sql"},
         metadata={
@@ -150,79 +154,30 @@ def build_warehouse_assets(
     harmonized = [harmonized_key(e.id) for e in sources]
     quarantined = [quarantine_key(e.id) for e in sources]
     specs = [
-        _table_spec(
-            dim_region,
-            "Every region at every level, with its parent.",
-            [dg.AssetKey(REFERENCE_ASSET)],
-        ),
+        _table_spec(dim_region, [dg.AssetKey(REFERENCE_ASSET)]),
         *[
-            _table_spec(
-                table,
-                f"{KINDS[kind].description} One row per source row, with provenance.",
-                [harmonized_key(e.id) for e in sources if e.kind == kind],
-            )
+            _table_spec(table, [harmonized_key(e.id) for e in sources if e.kind == kind])
             for kind, table in fact_tables().items()
             if any(e.kind == kind for e in sources)
         ],
-        _table_spec(
-            quarantine,
-            "Rows set aside, with the row number, column, value, rule and reason.",
-            quarantined + harmonized,
-        ),
-        _table_spec(dim_organization, "Member organisations.", []),
+        _table_spec(quarantine, quarantined + harmonized),
+        _table_spec(dim_organization, []),
         *(
-            _table_spec(table, description, [dg.AssetKey(ELECTION_REFERENCE_ASSET)])
-            for table, description in (
-                (dim_election, "General elections with their voting days and contests."),
-                (dim_party, "Every party with a stable party_id, its names and aliases."),
-                (dim_party_ballot, "Each party's ballot number and name in each election."),
-                (dim_pair, "Presidential pairs of each election with their ballot numbers."),
-                (
-                    dim_region_split,
-                    "Kabupaten/kota made from another since, and the one they came from.",
-                ),
-            )
+            _table_spec(table, [dg.AssetKey(ELECTION_REFERENCE_ASSET)])
+            for table in (dim_election, dim_party, dim_party_ballot, dim_pair, dim_region_split)
         ),
-        _table_spec(
-            dim_source,
-            "Every registered dataset: licence, sharing level, status (current or stale), last good load.",
-            harmonized,
-        ),
+        _table_spec(dim_source, harmonized),
         *(
             [
-                _view_spec(
-                    "source_discrepancies",
-                    "Where two sources report different votes for the same election, contest, region "
-                    "and candidate: both values, the difference and both provenances.",
-                    [dg.AssetKey("fact_election_results")],
-                ),
-                _view_spec(
-                    "region_summary",
-                    "Every source's votes per region, rolled up to every level above the one it reports at.",
-                    [dg.AssetKey("fact_election_results")],
-                ),
+                _view_spec(name, [dg.AssetKey("fact_election_results")])
+                for name in ("source_discrepancies", "region_summary")
             ]
             if any(e.kind == "election_results" for e in sources)
             else []
         ),
-        _table_spec(
-            region_review,
-            "Region values to decide or confirm, once per spelling, with counts, examples and "
-            "suggestions. Export: odc regions review export FILE.csv",
-            harmonized,
-        ),
-        _table_spec(
-            contestant_review,
-            "Party and presidential pair values no rule decided, once per spelling and "
-            "election, with counts, examples and suggestions. Export: odc contestants review "
-            "export FILE.csv",
-            harmonized,
-        ),
-        _table_spec(
-            load_audit,
-            "Per source and run: rows in = rows published + rows quarantined.",
-            [raw_key(e.id) for e in sources] + quarantined + harmonized,
-        ),
+        _table_spec(region_review, harmonized),
+        _table_spec(contestant_review, harmonized),
+        _table_spec(load_audit, [raw_key(e.id) for e in sources] + quarantined + harmonized),
     ]
 
     @dg.multi_asset(specs=specs, ins=inputs, name="publish_warehouse", can_subset=False)

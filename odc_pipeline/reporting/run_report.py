@@ -20,6 +20,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from sqlalchemy import Engine, text  # noqa: E402
 
+from odc_pipeline.reporting.html import html_table  # noqa: E402
+from odc_pipeline.reporting.source_sections import source_contexts, source_section  # noqa: E402
 from odc_pipeline.warehouse.summary import run_summary  # noqa: E402
 
 REPORT_FOLDER = "reports"
@@ -58,12 +60,6 @@ GROUP BY p.region_code, p.name
 ORDER BY p.region_code
 """
 
-_REASONS = """
-SELECT rule, COUNT(DISTINCT source_id || ':' || file_hash || ':' || source_row) AS rows_set_aside, MIN(reason) AS example
-FROM quarantine WHERE run_id = :run_id
-GROUP BY rule ORDER BY rows_set_aside DESC, rule LIMIT 10
-"""
-
 
 def _png(figure) -> str:
     buffer = io.BytesIO()
@@ -77,7 +73,7 @@ def _bar_rows(summary: pd.DataFrame) -> str:
     axes.barh(summary["source"], summary["published"], color="#2a9d8f", label="published")
     axes.barh(
         summary["source"],
-        summary["quarantined"],
+        summary["set aside"],
         left=summary["published"],
         color="#e76f51",
         label="set aside",
@@ -106,23 +102,6 @@ def _bar_coverage(coverage: pd.DataFrame) -> str:
     axes.tick_params(axis="y", labelsize=7)
     axes.invert_yaxis()
     return _png(figure)
-
-
-def _bar_reasons(reasons: pd.DataFrame) -> str:
-    figure, axes = plt.subplots(figsize=(7, 0.5 + 0.4 * max(len(reasons), 1)))
-    axes.barh(reasons["rule"], reasons["rows_set_aside"], color="#e76f51")
-    axes.set_xlabel("rows set aside")
-    axes.invert_yaxis()
-    return _png(figure)
-
-
-def _table(frame: pd.DataFrame) -> str:
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>"
-        for row in frame.itertuples(index=False)
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _fact_tables(engine: Engine, run_id: str) -> list[str]:
@@ -166,17 +145,19 @@ def report_path(warehouse_dir: Path, run_id: str) -> Path:
 def write_run_report(engine: Engine, run_id: str, warehouse_dir: Path) -> Path:
     """Write `<warehouse_dir>/reports/run-<run_id>.html` and return its path."""
     lines = run_summary(engine, run_id)
+    contexts = source_contexts(engine)
     summary = pd.DataFrame(
         [
             {
                 "source": s.source_id,
-                "organisation": s.organization_id,
+                "organisation": contexts[s.source_id].organisation
+                if s.source_id in contexts
+                else s.organization_id,
                 "status": "held back" if s.held_back else s.status,
                 "rows in": s.rows_in,
                 "published": s.rows_published,
-                "quarantined": s.rows_quarantined,
+                "set aside": s.rows_quarantined,
                 "match_rate": s.region_match_rate,
-                "note": s.message or "",
             }
             for s in lines
         ],
@@ -186,20 +167,23 @@ def write_run_report(engine: Engine, run_id: str, warehouse_dir: Path) -> Path:
             "status",
             "rows in",
             "published",
-            "quarantined",
+            "set aside",
             "match_rate",
-            "note",
         ],
     )
-    with engine.connect() as connection:
-        reasons = pd.read_sql(text(_REASONS), connection, params={"run_id": run_id})
     coverage = province_coverage(engine, run_id)
+    when = _published_at(engine, run_id)
     sections = [
-        f"<h1>odc-pipeline run {escape(run_id)}</h1>",
-        f"<p>{len(summary)} sources; {int(summary['rows in'].sum()):,} rows in, "
-        f"{int(summary['published'].sum()):,} published, "
-        f"{int(summary['quarantined'].sum()):,} set aside.</p>",
-        _table(summary.assign(match_rate=(summary["match_rate"] * 100).round(1).astype(str) + "%")),
+        f"<h1>odc-pipeline run of {escape(when)}</h1>",
+        f"<p>Run {escape(run_id)}: {len(summary)} sources; {int(summary['rows in'].sum()):,} "
+        f"rows in, {int(summary['published'].sum()):,} published, "
+        f"{int(summary['set aside'].sum()):,} set aside. Each source has a section below with "
+        "its problems, their row numbers and what to do next.</p>",
+        html_table(
+            summary.assign(
+                match_rate=(summary["match_rate"] * 100).round(1).astype(str) + "%"
+            ).rename(columns={"match_rate": "regions matched"})
+        ),
     ]
     if len(summary):
         sections += [
@@ -213,18 +197,15 @@ def write_run_report(engine: Engine, run_id: str, warehouse_dir: Path) -> Path:
             "<h2>Coverage per province</h2>",
             f'<img alt="coverage per province" src="data:image/png;base64,{_bar_coverage(coverage)}">',
         ]
-    if len(reasons):
-        sections += [
-            "<h2>Top reasons rows were set aside</h2>",
-            f'<img alt="top reasons" src="data:image/png;base64,{_bar_reasons(reasons)}">',
-            _table(reasons),
-        ]
+    sections += [
+        source_section(engine, run_id, line, contexts.get(line.source_id)) for line in lines
+    ]
     page = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>odc-pipeline run {escape(run_id)}</title><style>"
+        f"<title>odc-pipeline run of {escape(when)}</title><style>"
         "body{font-family:sans-serif;max-width:60rem;margin:2rem auto;color:#222}"
         "table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;"
-        "text-align:left;font-size:.9rem}img{max-width:100%}</style></head><body>"
+        "text-align:left;font-size:.9rem}img{max-width:100%}.held{color:#a4161a}</style></head><body>"
         + "\n".join(sections)
         + "</body></html>"
     )
@@ -232,3 +213,16 @@ def write_run_report(engine: Engine, run_id: str, warehouse_dir: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _published_at(engine: Engine, run_id: str) -> str:
+    """When the run published, as people write it (UTC), from its audit rows."""
+    with engine.connect() as connection:
+        at = connection.execute(
+            text("SELECT MAX(loaded_at) FROM load_audit WHERE run_id = :run_id"),
+            {"run_id": run_id},
+        ).scalar()
+    moment = pd.Timestamp(at) if at is not None else pd.Timestamp.now(tz="UTC")
+    if moment.tzinfo is None:
+        moment = moment.tz_localize("UTC")
+    return moment.tz_convert("UTC").strftime("%-d %B %Y, %H:%M UTC")

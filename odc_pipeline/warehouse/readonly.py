@@ -41,7 +41,7 @@ from odc_pipeline.warehouse.audiences import MEMBERS, PUBLIC
 from odc_pipeline.warehouse.engine import CORE_SCHEMA, make_engine
 from odc_pipeline.warehouse.postgres_access import AUDIENCE_MARKER, query_login
 from odc_pipeline.warehouse.schema import warehouse_tables
-from odc_pipeline.warehouse.views import VIEWS
+from odc_pipeline.warehouse.views import VIEW_DESCRIPTIONS, VIEWS
 
 _READING = re.compile(r"^\s*(select|with|explain|values)\b", re.IGNORECASE)
 #: How long one question may run on PostgreSQL before the server stops it.
@@ -264,3 +264,24 @@ def table_query(table: str, where: list[str], limit: int | None) -> tuple[str, d
     if limit:
         sql += f" LIMIT {int(limit)}"
     return sql, params
+
+
+#: The tables and views a reader can see, on either database.
+_LISTINGS = {
+    "sqlite": "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') "
+    "AND name NOT LIKE 'sqlite_%' ORDER BY type, name",
+    "postgresql": "SELECT table_name AS name, CASE table_type WHEN 'VIEW' THEN 'view' "
+    "ELSE 'table' END AS type FROM information_schema.tables "
+    "WHERE table_schema = ANY (current_schemas(false)) ORDER BY 2, 1",
+}
+
+
+def described_tables(url: str) -> pd.DataFrame:
+    """Every table and view the reader may query, with what it holds (the data dictionary's
+    descriptions; a table the pipeline did not make is said to be an analyst's)."""
+    listed = run_query(url, _LISTINGS[make_url(url).get_backend_name()])
+    descriptions = {t.name: t.comment or "" for t in warehouse_tables()} | VIEW_DESCRIPTIONS
+    listed["description"] = [
+        descriptions.get(name, "not the pipeline's: saved by an analyst") for name in listed["name"]
+    ]
+    return listed

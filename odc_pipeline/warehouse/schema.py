@@ -51,6 +51,7 @@ dim_region = Table(
     Column("province_code", String(2), nullable=False),
     Index("ix_dim_region_parent", "parent_code"),
     Index("ix_dim_region_level", "level"),
+    comment="Every region at every level, with its parent.",
 )
 
 _PROVENANCE = (
@@ -195,6 +196,7 @@ def _build_fact_table(kind: DatasetKind) -> Table:
         Index(f"ix_{name}_source", "source_id"),
         *(Index(f"ix_{name}_{suffix}", *cols) for suffix, cols in indexes.items()),
         info={"kind": kind},
+        comment=f"{kind.description} One row per source row, with provenance.",
     )
 
 
@@ -233,6 +235,7 @@ quarantine = Table(
     Column("file_hash", String(64), nullable=False),
     Column("run_id", String(64), nullable=False),
     Index("ix_quarantine_source", "source_id", "source_row"),
+    comment="Rows set aside, with the row number, column, value, rule and reason.",
 )
 
 region_review = Table(
@@ -256,6 +259,7 @@ region_review = Table(
     Column("score", Float),
     Column("run_id", String(64), nullable=False),
     Index("ix_region_review_source", "source_id"),
+    comment="Region values to decide or confirm, once per spelling, with counts, examples and suggestions. Export: odc regions review export FILE.csv",
 )
 
 contestant_review = Table(
@@ -275,6 +279,7 @@ contestant_review = Table(
     Column("suggestions", Text, comment="Closest parties or pairs with their scores"),
     Column("run_id", String(64), nullable=False),
     Index("ix_contestant_review_source", "source_id"),
+    comment="Party and presidential pair values no rule decided, once per spelling and election, with counts, examples and suggestions. Export: odc contestants review export FILE.csv",
 )
 
 dim_election = Table(
@@ -287,6 +292,7 @@ dim_election = Table(
     Column("presidential_date", Date, comment="Voting day for president (first round)"),
     Column("contests", Text, nullable=False, comment="The races held, space-separated"),
     Column("legal_basis", Text, comment="The law the election was held under"),
+    comment="General elections with their voting days and contests.",
 )
 
 dim_party = Table(
@@ -297,6 +303,7 @@ dim_party = Table(
     Column("official_name", Text, nullable=False, comment="The party's current official name"),
     Column("scope", String(8), nullable=False, comment="national, or aceh for Aceh local parties"),
     Column("aliases", Text, comment="Other names it is written by, |-separated"),
+    comment="Every party with a stable party_id, its names and aliases.",
 )
 
 dim_party_ballot = Table(
@@ -306,6 +313,7 @@ dim_party_ballot = Table(
     Column("ballot_number", SmallInteger, primary_key=True, comment="Its number on that ballot"),
     Column("party_id", String(32), nullable=False, comment="dim_party"),
     Column("name_on_ballot", Text, nullable=False, comment="Its name in that election"),
+    comment="Each party's ballot number and name in each election.",
 )
 
 dim_pair = Table(
@@ -318,6 +326,7 @@ dim_pair = Table(
     Column("vice_president", Text, nullable=False, comment="Candidate for vice president"),
     Column("short_name", Text, nullable=False, comment="The name it is best known by"),
     Column("aliases", Text, comment="Other names it is written by, |-separated"),
+    comment="Presidential pairs of each election with their ballot numbers.",
 )
 
 
@@ -437,6 +446,7 @@ dim_organization = Table(
     Column("organization_id", String(63), primary_key=True),
     Column("name", Text, nullable=False),
     Column("website", Text),
+    comment="Member organisations.",
 )
 
 dim_source = Table(
@@ -473,6 +483,7 @@ dim_source = Table(
         "source with one file per year; each fact row carries its own file's)",
     ),
     Index("ix_dim_source_organization", "organization_id"),
+    comment="Every registered dataset: licence, sharing level, status (current, stale or not_published), last good load.",
 )
 
 load_audit = Table(
@@ -494,6 +505,7 @@ load_audit = Table(
     Column("message", Text, comment="Why a failed source was held back, in plain words"),
     Column("loaded_at", DateTime(timezone=True), nullable=False),
     Index("ix_load_audit_source", "source_id", "loaded_at"),
+    comment="Per source and run: rows in = rows published + rows quarantined.",
 )
 
 meta_columns = Table(
@@ -510,6 +522,7 @@ meta_columns = Table(
         Text,
         comment="The values the column may hold (a range or a list), where they are declared",
     ),
+    comment="The data dictionary: every published table and column, described.",
 )
 
 

@@ -144,6 +144,19 @@ WHERE NOT EXISTS (SELECT 1 FROM bridge_dapil_region known
                     AND known.region_code = s.region_code)
 """
 
+#: What each view answers, for the UI, `odc query --tables` and the catalogue.
+VIEW_DESCRIPTIONS = {
+    "source_discrepancies": "Where two sources report different votes for the same election, "
+    "contest, region and candidate: both values, the difference and both provenances.",
+    "region_summary": "Every source's votes per region, rolled up to every level above the "
+    "one it reports at.",
+    "party_results": "Votes per party (dim_party) per region and source, whatever each source "
+    "calls the party.",
+    "party_results_by_dapil": "Votes per party per dapil and source.",
+    "dapil_regions": "Each dapil's kabupaten/kota, including those made since from a region "
+    "of the dapil (split_from).",
+}
+
 VIEWS = {
     "source_discrepancies": SOURCE_DISCREPANCIES,
     "region_summary": REGION_SUMMARY,
