@@ -1,7 +1,7 @@
 """`odc check`: what would happen to a file if it were shared tonight, without publishing it.
 
 The file is read, validated and harmonized by exactly the code the pipeline runs, with the
-registry entry it belongs to (or one built from its headers), and the outcome is summed up
+registry entry it belongs to (or one proposed from its headers and values, see `proposal`), and the outcome is summed up
 for a person: problems by rule with example rows, the region match rate, the region names
 that did not match and what they might be, and the parties or pairs no rule decides. Nothing
 is written anywhere.
@@ -21,26 +21,26 @@ from odc_pipeline.elections.contestants import cached_contestant_index
 from odc_pipeline.elections.harmonize import harmonize_contestants
 from odc_pipeline.elections.review import contestant_review_items
 from odc_pipeline.kinds import KINDS
+from odc_pipeline.proposal import (
+    ANY_LEVEL_WORDS,
+    HEADER_WORDS,
+    REGION_WORDS,
+    Proposal,
+    ProposalError,
+    entry_document,
+    propose,
+)
 from odc_pipeline.pulling.bundle import BundleError, bundle_folder
 from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
 from odc_pipeline.reading.encodings import READ_NOTES
-from odc_pipeline.reading.headers import SOURCE_ROW, header_key
+from odc_pipeline.reading.headers import SOURCE_ROW
 from odc_pipeline.regions import cached_region_tables, harmonize_regions, load_region_list
 from odc_pipeline.regions.review import review_items
-from odc_pipeline.registry.model import ReadOptions, SourceEntry
+from odc_pipeline.registry.loader import entry_problems
+from odc_pipeline.registry.model import LEVELS, ReadOptions, SourceEntry
 from odc_pipeline.validation.rule_names import plain_rule
 from odc_pipeline.validation.validate import validate_source
 
-#: Headers taken as the region column when a file is checked without a registry entry.
-REGION_HEADERS = (
-    "region",
-    "kode_wilayah",
-    "wilayah",
-    "kode",
-    "kabupaten_kota",
-    "kecamatan",
-    "desa",
-)
 EXAMPLES = 5
 
 
@@ -114,58 +114,74 @@ class CheckReport:
         return {**asdict(self), "match_rate": round(self.match_rate, 4), "clean": self.clean}
 
 
-def entry_for_file(
+def propose_for_file(
     path: Path,
     kind: str,
     file_format: str,
     level: str = "kabupaten_kota",
-    system: str | None = None,
-    constants: dict[str, str] | None = None,
-) -> SourceEntry:
-    """A registry entry for a file that has none: its headers named as the kind's columns."""
-    # The header row is the first one naming any of the kind's columns or a region column.
-    wanted = [*KINDS[kind].canonical_columns, *REGION_HEADERS]
+    columns: dict[str, str] | None = None,
+    regions: list[tuple[str, str, str | None]] | None = None,
+    constants: dict[str, str | int] | None = None,
+) -> Proposal:
+    """How the file's headers and values would map to the kind's columns (see `proposal`)."""
+    # The header row is the first one naming any column or region by one of its words.
+    wanted = [
+        *KINDS[kind].canonical_columns,
+        *(w for words in HEADER_WORDS.values() for w in words),
+        *(w for words in REGION_WORDS.values() for w in words),
+        *ANY_LEVEL_WORDS,
+        *(columns or {}),
+        *(header for header, _, _ in regions or []),
+    ]
     try:
         preview = read_source(path, file_format, ReadOptions(), wanted)
     except SourceReadError as error:
         raise CheckError(f"cannot read {path.name}: {error}") from None
-    headers = [c for c in preview.columns if not str(c).startswith("_")]
-    by_key = {header_key(h): h for h in headers}
-    canonical = KINDS[kind].canonical_columns
-    columns = {by_key[header_key(c)]: c for c in canonical if header_key(c) in by_key}
-    region_header = next(
-        (by_key[header_key(k)] for k in REGION_HEADERS if header_key(k) in by_key), None
-    )
-    if region_header is None:
-        raise CheckError(
-            f"{path.name}: no region column; name one of: {', '.join(REGION_HEADERS)} "
-            "(or check it with --source and its registry entry)"
-        )
-    columns[region_header] = "region"
-    if system is None:
-        sample = preview[region_header].dropna().astype(str).head(50)
-        system = "kemendagri" if sample.str.fullmatch(r"[\d.\s]+").mean() > 0.5 else "name"
     try:
-        return SourceEntry(
-            id="checked_file",
-            organization="steward",
-            kind=kind,
-            format=file_format,
-            location=str(path),
+        return propose(
+            preview,
+            kind,
+            path.name,
+            default_level=level,
             columns=columns,
-            constants=constants or {},
-            regions=[{"column": "region", "level": level, "system": system}],
-            licence="unknown",
-            sharing="private",
-            max_rejected_share=1.0,
+            regions=regions,
+            constants=constants,
         )
-    except ValueError as error:
-        needed = ", ".join(KINDS[kind].required_columns)
-        raise CheckError(
-            f"{path.name} does not fit kind {kind!r}: {error}. Headers found: "
-            f"{', '.join(headers)}. Needed: {needed} (or give fixed values with --set "
-            "column=value)"
-        ) from None
+    except ProposalError as error:
+        raise CheckError(str(error)) from None
+
+
+def entry_for_proposal(proposal: Proposal, path: Path, file_format: str) -> SourceEntry:
+    """The entry `check_file` reads the file with: the proposal, with nothing held back
+    (every row is judged) and nothing shared."""
+    if proposal.missing or not proposal.regions:
+        raise CheckError(_what_is_missing(proposal, path))
+    document = entry_document(proposal, str(path), file_format, "checked_file")
+    document.update(organization="steward", max_rejected_share=1.0)
+    problems = entry_problems(document, path.name)
+    if problems:
+        raise CheckError("; ".join(problems))
+    return SourceEntry.model_validate(document)
+
+
+def _what_is_missing(proposal: Proposal, path: Path) -> str:
+    kind = KINDS[proposal.kind]
+    lines = [f"{path.name} does not fit {proposal.kind} yet."]
+    for column in proposal.missing:
+        declared = kind.column(column)
+        lines.append(
+            f"No header gives {column} ({declared.description}): name the header with "
+            f"--column HEADER={column}, or give one value for every row with --set "
+            f"{column}=VALUE."
+        )
+    if not proposal.regions:
+        lines.append(
+            "No region column was found: name it with --region HEADER:LEVEL (levels: "
+            f"{', '.join(LEVELS)}), e.g. --region '{proposal.headers[0]}:kabupaten_kota'."
+        )
+    if proposal.unused:
+        lines.append(f"Headers not used: {', '.join(proposal.unused)}.")
+    return " ".join(lines)
 
 
 @contextmanager

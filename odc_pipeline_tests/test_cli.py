@@ -531,3 +531,56 @@ def test_check_lists_parties_and_pairs_no_rule_decides(tmp_path):
         "3, 4",
     )
     assert undecided["suggestions"].startswith("paslon_2024_02 (2 Prabowo-Gibran")
+
+
+def test_check_proposes_an_entry_for_a_file_the_registry_does_not_know(tmp_path):
+    """A steward's own file: `odc check` reads its Indonesian headers, says how, and prints
+    the entry as YAML; pasted into the registry it passes `odc sources test`."""
+    folder = tmp_path / "files"
+    folder.mkdir()
+    own = folder / "hasil_dpr_2019.csv"
+    own.write_text(
+        "Kabupaten/Kota,Partai,Perolehan Suara\n"
+        'Kab. Bandung,PDI Perjuangan,"1.234"\nKota Bandung,Gerindra,567\nKab. Garut,Golkar,-5\n',
+        encoding="utf-8",
+    )
+    registry = folder / "sources.yaml"
+    registry.write_text(
+        "organizations:\n  jsn:\n    name: Jaga Suara Nusantara\nsources: []\n", encoding="utf-8"
+    )
+    env = {**os.environ, "ODC_SOURCES": str(registry), "ODC_ALLOWED_DATA_DIRS": str(folder)}
+    checked = _odc("check", str(own), "--kind", "election_results", env=env)
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    out = checked.stdout
+    assert "│ Perolehan Suara │ votes" in out
+    assert "│ (every row)     │ year = 2019       │ the file's name says 2019" in out
+    assert "votes must be 0 or more │ 1    │ 4" in out
+    block = out.split("to paste under sources:")[1].split("\n", 1)[1]
+    (entry,) = yaml.safe_load(block)
+    assert entry["columns"] == {
+        "Kabupaten/Kota": "kabupaten_kota",
+        "Partai": "candidate",
+        "Perolehan Suara": "votes",
+    }
+    assert entry["location"] == "hasil_dpr_2019.csv"  # beside the registry: relative
+    entry["organization"] = "jsn"
+    registry.write_text(
+        "organizations:\n  jsn:\n    name: Jaga Suara Nusantara\n"
+        + yaml.safe_dump({"sources": [entry]}, sort_keys=False, allow_unicode=True),
+        encoding="utf-8",
+    )
+    tested = _odc("sources", "test", entry["id"], env=env)
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert "read 3 rows" in tested.stdout
+    # Without a year in the name or a column for it, the steward is told both ways to give it.
+    plain = folder / "hasil.csv"
+    plain.write_text(own.read_text(encoding="utf-8"), encoding="utf-8")
+    missing = _odc("check", str(plain), "--kind", "election_results", env=env)
+    assert missing.returncode == 2
+    assert (
+        "No header gives year (Year of the election (for statistics: the year measured)): name "
+        "the header with --column HEADER=year, or give one value for every row with --set "
+        "year=VALUE." in " ".join(missing.stdout.split())
+    )
+    for text in (out, missing.stdout, missing.stderr):
+        assert "pydantic" not in text and "validation error" not in text

@@ -88,7 +88,7 @@ def test_a_broken_entry_is_set_aside_alone_when_kept(tmp_path):
         (f"source #4 ({third['id']!r})", None, fourth["organization"]),
     ]
     assert registry.broken[0].problems == [
-        f"source #1 ({first['id']!r}): sharing: 'publik' is not allowed; input should be "
+        f"source #1 ({first['id']!r}): sharing: 'publik' is not allowed; write "
         "'public', 'members' or 'private'"
     ]
     assert (

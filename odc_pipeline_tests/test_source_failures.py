@@ -196,8 +196,8 @@ def test_a_broken_registry_entry_holds_back_that_source_alone(tmp_path):
     registry = load_registry(path, check_files=False, keep_broken=True)
     second = run_all(settings, registry)
     problem = (
-        "source #3 ('ldw_suara_pilpres2024'): sharing: 'publik' is not allowed; input should "
-        "be 'public', 'members' or 'private'"
+        "source #3 ('ldw_suara_pilpres2024'): sharing: 'publik' is not allowed; write "
+        "'public', 'members' or 'private'"
     )
     (failure,) = [e for e in second.all_events if e.is_step_failure]
     assert failure.step_key == "registry_entry_ldw_suara_pilpres2024"

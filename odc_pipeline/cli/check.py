@@ -7,25 +7,47 @@ import sys
 from pathlib import Path
 
 import click
+import yaml
 from rich.markup import escape
 from rich.table import Table
 
-from odc_pipeline.checking import CheckError, check_file, entry_for_file, file_format_of
+from odc_pipeline.checking import (
+    CheckError,
+    check_file,
+    entry_for_proposal,
+    file_format_of,
+    propose_for_file,
+)
 from odc_pipeline.cli.common import console, registry, settings, unknown_source
 from odc_pipeline.kinds import KINDS
+from odc_pipeline.proposal import entry_document, source_id_for
 from odc_pipeline.registry.model import LEVELS
 
 EXIT_CLEAN, EXIT_QUARANTINE, EXIT_UNREADABLE = 0, 1, 2
 
 
-def _constants(values: tuple[str, ...]) -> dict[str, str]:
+def _constants(values: tuple[str, ...], option: str = "--set") -> dict[str, str]:
     pairs = {}
     for value in values:
         name, sep, fixed = value.partition("=")
         if not sep:
-            raise click.BadParameter(f"{value!r}: write column=value", param_hint="--set")
+            raise click.BadParameter(f"{value!r}: write name=value", param_hint=option)
         pairs[name.strip()] = fixed.strip()
     return pairs
+
+
+def _regions(values: tuple[str, ...]) -> list[tuple[str, str, str | None]]:
+    regions = []
+    for value in values:
+        parts = [part.strip() for part in value.split(":")]
+        if len(parts) not in (2, 3):
+            raise click.BadParameter(
+                f"{value!r}: write HEADER:LEVEL or HEADER:LEVEL:SYSTEM, e.g. "
+                "'Kabupaten/Kota:kabupaten_kota' or 'kode:desa:kemendagri'",
+                param_hint="--region",
+            )
+        regions.append((parts[0], parts[1], parts[2] if len(parts) == 3 else None))
+    return regions
 
 
 @click.command()
@@ -38,21 +60,36 @@ def _constants(values: tuple[str, ...]) -> dict[str, str]:
     type=click.Choice(sorted(LEVELS, key=LEVELS.get)),
     default="kabupaten_kota",
     show_default=True,
-    help="Level of the region column (without --source).",
+    help="Level of a region column neither its header nor its values tell (without --source).",
+)
+@click.option(
+    "--column", "columns", multiple=True, help="HEADER=column: use this header as the column."
+)
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    help="HEADER:LEVEL[:SYSTEM]: this header is a region column (SYSTEM: kemendagri, bps or "
+    "name; found from the values when left out).",
 )
 @click.option("--set", "fixed", multiple=True, help="A column the file lacks: election=pemilu.")
 @click.option(
     "--year", type=int, help="The year of the file, for a --source with one file per year."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def check(file, kind, source_id, file_format, level, fixed, year, as_json) -> None:
+def check(
+    file, kind, source_id, file_format, level, columns, regions, fixed, year, as_json
+) -> None:
     """Read, validate and harmonize FILE exactly as the pipeline would, without publishing.
 
-    FILE may be a folder for a source that pulls a bundle of files (pull.bundle).
+    Without --source, the registry entry is proposed from the file's headers and values
+    (correct it with --column, --region and --set) and printed as YAML to paste into the
+    registry. FILE may be a folder for a source that pulls a bundle of files (pull.bundle).
 
     Exit code 0: the file would publish cleanly; 1: some rows would be set aside
     (quarantined); 2: the file cannot be read or does not fit.
     """
+    proposal = None
     try:
         if source_id:
             known = registry()
@@ -68,9 +105,19 @@ def check(file, kind, source_id, file_format, level, fixed, year, as_json) -> No
         else:
             if not kind:
                 raise click.UsageError("give --kind (or --source with a registry entry)")
-            entry = entry_for_file(
-                file, kind, file_format or file_format_of(file), level, None, _constants(fixed)
+            file_format = file_format or file_format_of(file)
+            proposal = propose_for_file(
+                file,
+                kind,
+                file_format,
+                level,
+                _constants(columns, "--column"),
+                _regions(regions),
+                _typed(_constants(fixed)),
             )
+            if not as_json:
+                _print_proposal(proposal)
+            entry = entry_for_proposal(proposal, file, file_format)
         report = check_file(file, entry, settings().reference_dir)
     except CheckError as error:
         message = str(error)
@@ -79,11 +126,71 @@ def check(file, kind, source_id, file_format, level, fixed, year, as_json) -> No
         else:
             console.print(f"[red]Cannot check {escape(str(file))}:[/red] {escape(message)}")
         sys.exit(EXIT_UNREADABLE)
+    registry_entry = (
+        entry_document(proposal, _location(file), entry.format, source_id_for(file.name))
+        if proposal is not None
+        else None
+    )
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        document = report.as_dict()
+        if registry_entry is not None:
+            document["registry_entry"] = registry_entry
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         _print(report)
+        if registry_entry is not None:
+            _print_entry(registry_entry)
     sys.exit(EXIT_CLEAN if report.clean else EXIT_QUARANTINE)
+
+
+def _typed(constants: dict[str, str]) -> dict[str, str | int]:
+    return {k: int(v) if v.isdigit() else v for k, v in constants.items()}
+
+
+def _location(file: Path) -> str:
+    """The file as the registry would name it: relative to the registry's folder when the
+    file is under it."""
+    folder = settings().registry_path.resolve().parent
+    try:
+        return str(file.resolve().relative_to(folder))
+    except ValueError:
+        return str(file.resolve())
+
+
+def _print_proposal(proposal) -> None:
+    table = Table(title=f"How the file's headers are read, as {proposal.kind}")
+    for column in ("header", "becomes", "because"):
+        table.add_column(column)
+    for header in proposal.headers:
+        table.add_row(
+            escape(header),
+            escape(proposal.columns.get(header, "(not used)")),
+            escape(proposal.reasons.get(header, "no column of the kind matches it")),
+        )
+    for name, value in proposal.constants.items():
+        table.add_row(
+            "[dim](every row)[/dim]", escape(f"{name} = {value}"), escape(proposal.reasons[name])
+        )
+    console.print(table)
+    given = {*proposal.columns.values(), *proposal.constants}
+    needed = [c for c in KINDS[proposal.kind].canonical_columns if c not in given]
+    if needed:
+        console.print(
+            f"[dim]Columns of {proposal.kind} no header gives: {', '.join(needed)}. Correct "
+            "any line with --column HEADER=column, --region HEADER:LEVEL or --set "
+            "column=value.[/dim]"
+        )
+
+
+def _print_entry(document: dict) -> None:
+    block = yaml.safe_dump([document], sort_keys=False, allow_unicode=True)
+    indented = "\n".join(("  " + line) if line else line for line in block.splitlines())
+    console.print(
+        "\nThe registry entry for this file, to paste under [bold]sources:[/bold] in the "
+        "registry (set organization, licence, sharing and description first; or run "
+        "[bold]odc sources add[/bold] with the same options):"
+    )
+    console.print(escape(indented), highlight=False, soft_wrap=True)
 
 
 def _for_year(entry, year: int | None):

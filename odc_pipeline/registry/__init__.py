@@ -1,6 +1,6 @@
 """The source registry: which datasets each organisation shares and how to read them."""
 
-from odc_pipeline.registry.loader import RegistryError, load_registry
+from odc_pipeline.registry.loader import RegistryError, entry_problems, load_registry
 from odc_pipeline.registry.model import (
     LEVELS,
     Organization,
@@ -18,5 +18,6 @@ __all__ = [
     "RegionColumn",
     "RegistryError",
     "SourceEntry",
+    "entry_problems",
     "load_registry",
 ]

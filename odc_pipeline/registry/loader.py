@@ -45,13 +45,51 @@ def _describe(error: dict[str, Any], raw: dict[str, Any]) -> str:
     elif error["type"] == "missing":
         message = "is required but missing"
     elif error["type"] == "literal_error":
-        message = f"{error.get('input')!r} is not allowed; {message[0].lower()}{message[1:]}"
+        allowed = message.removeprefix("Input should be ")
+        message = f"{error.get('input')!r} is not allowed; write {allowed}"
     elif error["type"] == "string_pattern_mismatch":
         message = (
             f"{error.get('input')!r} is not a valid id: use lowercase letters, digits and '_', "
             "starting with a letter"
         )
+    else:
+        message = _plain(error["type"], error.get("ctx") or {}, error.get("input"), message)
     return f"{where}{field + ': ' if field else ''}{message}"
+
+
+#: pydantic's error types in a steward's words ({input} is what the registry says).
+_PLAIN_TYPES = {
+    "int_parsing": "{input!r} must be a whole number",
+    "int_type": "{input!r} must be a whole number",
+    "int_from_float": "{input!r} must be a whole number",
+    "float_parsing": "{input!r} must be a number",
+    "float_type": "{input!r} must be a number",
+    "bool_parsing": "{input!r} must be true or false",
+    "bool_type": "{input!r} must be true or false",
+    "string_type": "must be text (put it in quotes)",
+    "dict_type": "must be a mapping: one 'key: value' per line, indented below it",
+    "model_type": "must be a mapping: one 'key: value' per line, indented below it",
+    "model_attributes_type": "must be a mapping: one 'key: value' per line, indented below it",
+    "list_type": "must be a list: one '- item' per line, indented below it",
+    "string_too_short": "must not be empty",
+    "too_short": "needs at least {min_length}",
+    "greater_than": "{input!r} must be more than {gt}",
+    "greater_than_equal": "{input!r} must be {ge} or more",
+    "less_than": "{input!r} must be less than {lt}",
+    "less_than_equal": "{input!r} must be {le} or less",
+}
+
+
+def _plain(kind: str, context: dict[str, Any], given: Any, fallback: str) -> str:
+    """pydantic's message for error type `kind`, in the registry's words."""
+    template = _PLAIN_TYPES.get(kind)
+    if template is not None:
+        try:
+            return template.format(input=given, **context)
+        except (KeyError, IndexError):
+            pass
+    # Anything else: pydantic's sentence without its "Input should be".
+    return re.sub(r"^Input should be", "must be", fallback)
 
 
 def _entry_problems(raw_sources: list[Any], raw: dict[str, Any]) -> dict[int, list[str]]:
@@ -72,6 +110,15 @@ def _entry_problems(raw_sources: list[Any], raw: dict[str, Any]) -> dict[int, li
                 _describe({**e, "loc": ("sources", index, *e["loc"])}, raw) for e in exc.errors()
             ]
     return problems
+
+
+def entry_problems(document: dict[str, Any], label: str = "the entry") -> list[str]:
+    """One entry's problems in a steward's words (never pydantic's), or none."""
+    try:
+        SourceEntry.model_validate(document)
+    except ValidationError as exc:
+        return [f"{label}: {_describe({**e, 'loc': tuple(e['loc'])}, {})}" for e in exc.errors()]
+    return []
 
 
 def _cross_checks(
