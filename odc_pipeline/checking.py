@@ -122,6 +122,7 @@ def propose_for_file(
     columns: dict[str, str] | None = None,
     regions: list[tuple[str, str, str | None]] | None = None,
     constants: dict[str, str | int] | None = None,
+    read: ReadOptions | None = None,
 ) -> Proposal:
     """How the file's headers and values would map to the kind's columns (see `proposal`)."""
     # The header row is the first one naming any column or region by one of its words.
@@ -134,7 +135,7 @@ def propose_for_file(
         *(header for header, _, _ in regions or []),
     ]
     try:
-        preview = read_source(path, file_format, ReadOptions(), wanted)
+        preview = read_source(path, file_format, read or ReadOptions(), wanted)
     except SourceReadError as error:
         raise CheckError(f"cannot read {path.name}: {error}") from None
     try:

@@ -584,3 +584,59 @@ def test_check_proposes_an_entry_for_a_file_the_registry_does_not_know(tmp_path)
     )
     for text in (out, missing.stdout, missing.stderr):
         assert "pydantic" not in text and "validation error" not in text
+
+
+def test_sources_add_from_a_file_asks_only_what_the_file_cannot_tell(tmp_path, monkeypatch):
+    """From a steward's files to tested entries: a new organisation, one file per year, a
+    read option, bare regency names; a failed check keeps every answer as one command."""
+    registry = tmp_path / "sources.yaml"
+    registry.write_text(
+        "organizations:\n  jsn:\n    name: Jaga Suara Nusantara\nsources: []\n", encoding="utf-8"
+    )
+    for year in (2014, 2019):
+        (tmp_path / f"dpr_{year};kab.csv".replace(";", "_")).write_text(
+            "Kabupaten;Partai;Suara\nBANDUNG;Golkar;1.234\nGARUT;PDI Perjuangan;567\n",
+            encoding="utf-8",
+        )
+    monkeypatch.setenv("ODC_SOURCES", str(registry))
+    monkeypatch.setenv("ODC_ALLOWED_DATA_DIRS", str(tmp_path))
+    file = tmp_path / "dpr_2019_kab.csv"
+    options = [
+        "sources", "add", str(file), "--kind", "election_results", "--read", "delimiter=;",
+        "--untyped", "kabupaten_kota=kabupaten", "--years", "2014,2019",
+        "--max-rejected-share", "0.9",
+    ]  # fmt: skip
+    answers = "\n".join(["ldw_dpr", "ldw", "Lembaga Data Warga", "CC-BY-4.0", "members"])
+    result = CliRunner().invoke(main, options, input=answers + "\n")
+    assert result.exit_code == 0, result.output
+    assert "Added ldw_dpr" in result.output and "read 2 rows" in result.output
+    document = yaml.safe_load(registry.read_text(encoding="utf-8"))
+    assert document["organizations"]["ldw"] == {"name": "Lembaga Data Warga"}
+    (entry,) = document["sources"]
+    assert entry["location"] == "dpr_{year}_kab.csv"
+    assert entry["years"] == [2014, 2019] and "year" not in entry.get("constants", {})
+    assert entry["constants"] == {"contest": "dpr", "election": "pemilu"}
+    assert entry["read"] == {"delimiter": ";"}
+    assert entry["regions"] == [
+        {
+            "column": "kabupaten_kota",
+            "level": "kabupaten_kota",
+            "system": "name",
+            "untyped": "kabupaten",
+        }
+    ]
+    assert (entry["max_rejected_share"], entry["sharing"]) == (0.9, "members")
+
+    # The same id again: refused, the file untouched, and every answer kept as a command.
+    before = registry.read_text(encoding="utf-8")
+    answers = "\n".join(["ldw_dpr", "ldw", "CC-BY-4.0", "members"])  # ldw is known now
+    again = CliRunner().invoke(main, options, input=answers + "\n")
+    assert again.exit_code == 2
+    out = " ".join(again.output.split())
+    assert "the id is already used by an entry above" in out
+    assert (
+        f"odc sources add {file} --kind election_results --read 'delimiter=;' --id ldw_dpr "
+        "--organization ldw --licence CC-BY-4.0 --sharing members --years 2014,2019 --untyped "
+        "kabupaten_kota=kabupaten --max-rejected-share 0.9" in out
+    )
+    assert registry.read_text(encoding="utf-8") == before

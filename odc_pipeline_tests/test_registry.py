@@ -308,3 +308,22 @@ def test_a_constant_in_lookalike_digits_is_refused(tmp_path):
         "with ARABIC-INDIC digits, which look like 0-9 but are other characters; retype it "
         "with the digits 0-9"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sources:\n  - id: a: b\n", "line 2, column 10: a second ':' on one line"),
+        ("sources: [x\n", "line 2, column 1: a '[' list is not closed with ']'"),
+        ("a:\n  b: 1\n - c\n", "line 3, column 2: a list item ('- ') where a key was expected"),
+        ('a: "x\n', "a quote or bracket is opened and never closed"),
+    ],
+)
+def test_yaml_mistakes_are_named_in_plain_words(tmp_path, text, expected):
+    path = tmp_path / "sources.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RegistryError) as caught:
+        load_registry(path)
+    (problem,) = caught.value.problems
+    assert expected in problem
+    assert "expected" not in problem.replace(" was expected", "") and "scanning" not in problem

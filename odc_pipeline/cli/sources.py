@@ -7,7 +7,6 @@ import tempfile
 from pathlib import Path
 
 import click
-import yaml
 from rich.markup import escape
 from rich.table import Table
 
@@ -16,8 +15,8 @@ from odc_pipeline.kinds import KINDS
 from odc_pipeline.pulling import PullError, SnapshotStore, pull_source
 from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
 from odc_pipeline.reading.headers import apply_column_mapping
-from odc_pipeline.registry import RegistryError, load_registry
 from odc_pipeline.registry.model import LEVELS
+from odc_pipeline.registry.writing import RegistryWriteError, add_entry
 
 
 @click.group()
@@ -77,25 +76,57 @@ def _region(value: str) -> dict:
 
 
 @sources.command()
-@click.option("--id", "source_id", prompt="Source id (lowercase, digits, _)")
-@click.option("--organization", prompt="Organisation id (from the registry)")
-@click.option("--kind", type=click.Choice(sorted(KINDS)), prompt=True)
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--id", "source_id", help="The source's id (lowercase letters, digits, _).")
+@click.option("--organization", help="The organisation's id in the registry.")
+@click.option("--organization-name", help="Its name, when the organisation is new.")
+@click.option("--kind", type=click.Choice(sorted(KINDS)))
+@click.option("--format", "file_format", type=click.Choice(["csv", "xlsx", "xls", "json", "jsonl"]))
+@click.option("--location", help="Without FILE: path relative to the registry, folder or URL.")
+@click.option("--column", "columns", multiple=True, help="HEADER=column; repeat.")
 @click.option(
-    "--format",
-    "file_format",
-    type=click.Choice(["csv", "xlsx", "xls", "json", "jsonl"]),
-    prompt=True,
+    "--region",
+    "regions_",
+    multiple=True,
+    help="With FILE: HEADER:LEVEL[:SYSTEM]; without: COLUMN:LEVEL:SYSTEM. Repeat, top first.",
 )
-@click.option("--location", prompt="Location (path relative to the registry, folder or URL)")
-@click.option("--column", "columns", multiple=True, help="HEADER=canonical column; repeat.")
 @click.option(
-    "--region", "regions_", multiple=True, help="COLUMN:LEVEL:SYSTEM; repeat, top level first."
+    "--level",
+    type=click.Choice(sorted(LEVELS, key=LEVELS.get)),
+    default="kabupaten_kota",
+    help="Level of a region column neither its header nor its values tell.",
 )
 @click.option("--set", "constants", multiple=True, help="column=value the file lacks; repeat.")
-@click.option("--licence", prompt=True)
-@click.option("--sharing", type=click.Choice(["public", "members", "private"]), prompt=True)
+@click.option("--untyped", multiple=True, help="LEVEL=kabupaten|kota: what bare names mean.")
+@click.option(
+    "--blank-means-parent", multiple=True, help="LEVEL: an empty cell means the region above."
+)
+@click.option(
+    "--read",
+    "read_options",
+    multiple=True,
+    help="KEY=VALUE: sheet, header_row, delimiter, encoding, locale, totals_label, records_path.",
+)
+@click.option("--years", help="2014,2019: one file per year (the year in FILE's name varies).")
+@click.option("--max-rejected-share", type=float, help="Hold the file back above this share (0-1).")
+@click.option("--licence")
+@click.option("--sharing", type=click.Choice(["public", "members", "private"]))
 @click.option("--description", default="", help="One line for the UI and the catalogue.")
-def add(
+def add(file: Path | None, **given) -> None:
+    """Add a source to the registry, checked before anything is written.
+
+    With FILE (recommended): the entry is proposed from the file's headers and values as
+    `odc check` does, the headers are shown beside the kind's columns, only what the file
+    cannot tell is asked, and the new source is tested. Without FILE, every key is asked.
+    """
+    if file is not None:
+        from odc_pipeline.cli.sources_add import add_from_file
+
+        sys.exit(add_from_file(file, given))
+    _add_by_hand(**given)
+
+
+def _add_by_hand(
     source_id,
     organization,
     kind,
@@ -107,8 +138,19 @@ def add(
     licence,
     sharing,
     description,
+    **_,
 ) -> None:
-    """Add a source to the registry, checked before anything is written."""
+    source_id = source_id or click.prompt("Source id (lowercase, digits, _)")
+    organization = organization or click.prompt("Organisation id (from the registry)")
+    kind = kind or click.prompt("Kind", type=click.Choice(sorted(KINDS)))
+    file_format = file_format or click.prompt(
+        "Format", type=click.Choice(["csv", "xlsx", "xls", "json", "jsonl"])
+    )
+    location = location or click.prompt("Location (path relative to the registry, folder or URL)")
+    licence = licence or click.prompt("Licence")
+    sharing = sharing or click.prompt(
+        "Sharing", type=click.Choice(["public", "members", "private"])
+    )
     if not columns:
         columns = tuple(click.prompt("Column mapping, HEADER=column, comma-separated").split(","))
     if not regions_:
@@ -131,27 +173,11 @@ def add(
     if not entry["constants"]:
         del entry["constants"]
     path = settings().registry_path
-    text = path.read_text(encoding="utf-8")
-    block = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True)
-    block = "\n" + "\n".join(("  " + line) if line else line for line in block.splitlines()) + "\n"
-    candidate = text.rstrip("\n") + "\n" + block
-    # Check the registry as it would be, in a scratch copy beside it (locations resolve the same).
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".yaml", delete=False) as scratch:
-        scratch.write(candidate)
     try:
-        # Only the new entry (the last one) must be right: another entry's problem is
-        # another steward's to fix, and holds back that source alone.
-        checked = load_registry(Path(scratch.name), check_files=False, keep_broken=True)
-        position = len(checked.sources) + len(checked.broken)
-        new = [b for b in checked.broken if b.label.split(" (")[0] == f"source #{position}"]
-        if new:
-            raise RegistryError(path, new[0].problems)
-    except RegistryError as error:
+        add_entry(path, entry)
+    except RegistryWriteError as error:
         problems = "\n".join(f"  - {p}" for p in error.problems)
         raise click.ClickException(f"the entry was not added:\n{problems}") from None
-    finally:
-        Path(scratch.name).unlink()
-    path.write_text(candidate, encoding="utf-8")
     console.print(
         f"added {source_id} to {escape(str(path))}; try it with: odc sources test {source_id}"
     )
@@ -164,12 +190,19 @@ def test(source_id: str) -> None:
 
     Exit code 0 when it can be pulled and read and its headers fit, 2 otherwise.
     """
+    sys.exit(test_source(source_id))
+
+
+def test_source(source_id: str) -> int:
+    """`odc sources test`, returning its exit code (`odc sources add` ends with it)."""
     found = registry()
     try:
         entry = found.source(source_id)
     except KeyError:
         console.print(f"[red]{escape(unknown_source(found, source_id))}[/red]")
-        sys.exit(2)
+        return 2
+    if entry.partitioned:
+        entry = entry.for_year(max(entry.years))
     with tempfile.TemporaryDirectory() as scratch:
         store = SnapshotStore(Path(scratch) / "snapshots")
         try:
@@ -178,9 +211,10 @@ def test(source_id: str) -> None:
             mapped = apply_column_mapping(frame, entry.columns)
         except (PullError, SourceReadError, MissingColumnsError) as error:
             console.print(f"[red]{source_id}: cannot use the file:[/red] {escape(str(error))}")
-            sys.exit(2)
+            return 2
     console.print(
         f"[green]{source_id}[/green]: pulled {pulled.snapshot.size:,} bytes from "
         f"{escape(pulled.snapshot.origin)}; read {len(frame):,} rows; mapped columns: "
         f"{', '.join(c for c in mapped.columns if not c.startswith('_'))}"
     )
+    return 0

@@ -52,15 +52,40 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+#: PyYAML's problems, by a phrase of its own, in a steward's words.
+_PLAIN_PROBLEMS = (
+    (
+        "mapping values are not allowed",
+        "a second ':' on one line; put a value that holds ':' in quotes",
+    ),
+    ("could not find expected ':'", "a line that is not 'key: value'; add the ':' or quotes"),
+    ("found unexpected end of stream", "a quote or bracket is opened and never closed"),
+    ("while scanning a quoted scalar", "a quote is opened and never closed on this line"),
+    ("expected ',' or ']'", "a '[' list is not closed with ']'"),
+    ("expected ',' or '}'", "a '{' mapping is not closed with '}'"),
+    ("found undefined alias", "a '*name' that no '&name' defines above"),
+    (
+        "expected <block end>, but found '<block sequence start>'",
+        "a list item ('- ') where a key was expected; indent it under its key",
+    ),
+    ("expected <block end>", "this line is indented differently from the lines it belongs with"),
+)
+
+
 def _plain_syntax_message(error: yaml.YAMLError) -> str:
     """PyYAML's message without its `"<unicode string>"` stream name, led by the position."""
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or str(error)
-    context = getattr(error, "context", None)
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
     if "'\\t'" in problem:
         return f"{where}a TAB character; indent with spaces, not TAB characters"
-    return f"{where}{problem}{f' ({context})' if context else ''}"
+    for known, plain in _PLAIN_PROBLEMS:
+        if known in problem:
+            return f"{where}{plain}"
+    return (
+        f"{where}the structure breaks here: check this line's indentation against the line "
+        "above (keys of one entry line up; a list item starts with '- ')"
+    )
 
 
 def load_strict(text: str) -> Any:
