@@ -123,6 +123,7 @@ def propose_for_file(
     regions: list[tuple[str, str, str | None]] | None = None,
     constants: dict[str, str | int] | None = None,
     read: ReadOptions | None = None,
+    recodes: dict[str, dict[str, str]] | None = None,
 ) -> Proposal:
     """How the file's headers and values would map to the kind's columns (see `proposal`)."""
     # The header row is the first one naming any column or region by one of its words.
@@ -147,6 +148,7 @@ def propose_for_file(
             columns=columns,
             regions=regions,
             constants=constants,
+            recodes=recodes,
         )
     except ProposalError as error:
         raise CheckError(str(error)) from None

@@ -142,6 +142,10 @@ class Proposal:
     constants: dict[str, str | int] = field(default_factory=dict)
     #: Header or constant → why it was chosen, in a steward's words.
     reasons: dict[str, str] = field(default_factory=dict)
+    #: Recodes of a closed vocabulary's values, where the file's value is close to one.
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Values of a closed vocabulary no recode was found for, by column.
+    unrecoded: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def missing(self) -> list[str]:
@@ -233,9 +237,11 @@ def propose(
     columns: dict[str, str] | None = None,
     regions: list[tuple[str, str, str | None]] | None = None,
     constants: dict[str, str | int] | None = None,
+    recodes: dict[str, dict[str, str]] | None = None,
 ) -> Proposal:
     """The mapping of `frame`'s headers to the kind's columns; `columns` (header → column),
-    `regions` ((header, level, system or None)) and `constants` are the steward's and win."""
+    `regions` ((header, level, system or None)), `constants` and `recodes` (column → their
+    value → the kind's) are the steward's and win."""
     kind = KINDS[kind_name]
     headers = [str(c) for c in frame.columns if not str(c).startswith("_")]
     proposal = Proposal(kind=kind_name, headers=headers)
@@ -273,6 +279,13 @@ def propose(
     _by_values(proposal, frame, kind)
     _stand_ins(proposal)
     _from_file_name(proposal, kind, file_name)
+    _recodes(proposal, frame, kind)
+    for column, theirs in (recodes or {}).items():
+        proposal.values[column] = {**proposal.values.get(column, {}), **theirs}
+        left = [v for v in proposal.unrecoded.get(column, []) if v not in theirs]
+        proposal.unrecoded.pop(column, None)
+        if left:
+            proposal.unrecoded[column] = left
     proposal.regions.sort(key=lambda r: LEVELS[r["level"]])
     _blank_means_parent(proposal, frame)
     return proposal
@@ -348,6 +361,27 @@ def _by_values(proposal: Proposal, frame: pd.DataFrame, kind: DatasetKind) -> No
             proposal.reasons[header] = f"its values are dates: {column}"
 
 
+def _recodes(proposal: Proposal, frame: pd.DataFrame, kind: DatasetKind) -> None:
+    """For a column with a closed vocabulary (an incident's category), the file's own values
+    recoded to the closest of it, where one is close; the others listed for the steward."""
+    from rapidfuzz import fuzz, process
+
+    for header, column in proposal.columns.items():
+        allowed = kind.column(column).allowed if column in kind.column_names else ()
+        if not allowed:
+            continue
+        spaced = [v.replace("_", " ") for v in allowed]
+        for value in frame[header].dropna().astype(str).str.strip().unique():
+            key = " ".join(value.casefold().replace("_", " ").split())
+            if not value or key in spaced:
+                continue
+            best = process.extractOne(key, spaced, scorer=fuzz.token_set_ratio)
+            if best and best[1] >= 80:
+                proposal.values.setdefault(column, {})[value] = allowed[best[2]]
+            else:
+                proposal.unrecoded.setdefault(column, []).append(value)
+
+
 def _stand_ins(proposal: Proposal) -> None:
     for needed, instead in STANDS_IN.items():
         if needed not in proposal.missing:
@@ -404,6 +438,8 @@ def entry_document(proposal: Proposal, location: str, file_format: str, source_i
     }
     if proposal.constants:
         document["constants"] = dict(proposal.constants)
+    if proposal.values:
+        document["values"] = {c: dict(v) for c, v in proposal.values.items()}
     document.update(
         {
             "regions": [dict(r) for r in proposal.regions],
@@ -412,3 +448,18 @@ def entry_document(proposal: Proposal, location: str, file_format: str, source_i
         }
     )
     return document
+
+
+def parse_recodes(values: tuple[str, ...] | list[str]) -> dict[str, dict[str, str]]:
+    """`--recode 'category:Dugaan Politik Uang=politik_uang'` options, by column."""
+    recodes: dict[str, dict[str, str]] = {}
+    for value in values:
+        column, colon, rest = value.partition(":")
+        theirs, equals, ours = rest.rpartition("=")
+        if not colon or not equals or not theirs.strip() or not ours.strip():
+            raise ProposalError(
+                f"--recode {value!r}: write COLUMN:THEIR VALUE=OUR VALUE, e.g. "
+                "'category:Dugaan Politik Uang=politik_uang'"
+            )
+        recodes.setdefault(column.strip(), {})[theirs.strip()] = ours.strip()
+    return recodes

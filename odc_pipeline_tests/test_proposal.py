@@ -11,6 +11,7 @@ from odc_pipeline.proposal import (
     HEADER_WORDS,
     ProposalError,
     entry_document,
+    parse_recodes,
     propose,
     source_id_for,
 )
@@ -122,3 +123,28 @@ def test_what_the_steward_says_wins_and_a_wrong_name_is_explained():
         propose(frame, "election_results", "x.csv", columns={"Jumlah": "suara"})
     with pytest.raises(ProposalError, match="the level must be one of: provinsi"):
         propose(frame, "election_results", "x.csv", regions=[("Daerah", "kabupaten", None)])
+
+
+def test_a_vocabulary_is_recoded_where_close_and_the_rest_listed():
+    frame = _frame(
+        tanggal=["2019-04-17", "2019-04-18", "2019-04-18"],
+        kategori=["Dugaan Pelanggaran Administratif", "Dugaan Pelanggaran Pidana", "Politik Uang"],
+        uraian=["x", "y", "z"],
+        kabupaten=["Kab. Bandung", "Kota Bandung", "Kab. Garut"],
+    )
+    proposal = propose(frame, "incident_reports", "laporan_2019.csv")
+    assert proposal.values == {
+        "category": {"Dugaan Pelanggaran Administratif": "pelanggaran_administrasi"}
+    }
+    # "Politik Uang" is politik_uang but for case and spacing: no recode needed.
+    assert proposal.unrecoded == {"category": ["Dugaan Pelanggaran Pidana"]}
+    decided = propose(
+        frame,
+        "incident_reports",
+        "laporan_2019.csv",
+        recodes=parse_recodes(["category:Dugaan Pelanggaran Pidana=lainnya"]),
+    )
+    assert decided.values["category"]["Dugaan Pelanggaran Pidana"] == "lainnya"
+    assert decided.unrecoded == {}
+    with pytest.raises(ProposalError, match="write COLUMN:THEIR VALUE=OUR VALUE"):
+        parse_recodes(["category=lainnya"])

@@ -126,9 +126,40 @@ def test_unknown_sharing_level_is_refused(tmp_path):
     assert "sharing: 'everyone' is not allowed" in error.problems[0]
 
 
-def test_mapping_to_a_column_the_kind_does_not_have(tmp_path):
-    error = _load_with(tmp_path, lambda d: d["sources"][0]["columns"].update(suara="suara_total"))
-    assert "['suara_total'] are not columns of kind 'election_results'" in error.problems[0]
+def test_a_column_the_kind_does_not_have_is_an_attribute_unless_a_typo_or_personal(tmp_path):
+    document = copy.deepcopy(demo_registry_document())
+    document["sources"][0]["columns"].update(jenis_kelamin="gender")
+    registry = load_registry(write_registry(tmp_path / "kept", document))
+    assert registry.sources[0].attribute_columns == ("gender",)
+    typo = _load_with(tmp_path, lambda d: d["sources"][0]["columns"].update(sah="valid_ballot"))
+    assert (
+        "the column name 'valid_ballot' is not a column of the kind; did you mean "
+        in (typo.problems[0])
+    )
+    personal = _load_with(tmp_path, lambda d: d["sources"][0]["columns"].update(hp="no_hp"))
+    assert "the column 'no_hp' looks personal: list it under personal:" in personal.problems[0]
+    document["sources"][0]["columns"].update(hp="no_hp")
+    document["sources"][0]["personal"] = ["no_hp"]
+    declared = load_registry(write_registry(tmp_path / "declared", document))
+    assert declared.sources[0].attribute_columns == ("gender",)
+
+
+def test_recodes_name_a_text_column_and_its_values(tmp_path):
+    wrong_value = _load_with(
+        tmp_path,
+        lambda d: d["sources"][0].update(values={"contest": {"Pilpres": "pilpres"}}),
+    )
+    assert (
+        "values: contest: 'pilpres' is not a value of contest; use one of: presiden"
+        in (wrong_value.problems[0])
+    )
+    wrong_column = _load_with(
+        tmp_path, lambda d: d["sources"][0].update(values={"votes": {"-": "0"}})
+    )
+    assert (
+        "values: 'votes' is not a text column of kind 'election_results'"
+        in (wrong_column.problems[0])
+    )
 
 
 def test_required_column_without_mapping_or_constant(tmp_path):
@@ -179,7 +210,7 @@ HOSTILE = 'x"; drop table fact_election_results; --'
         (lambda d: d["organizations"].update({HOSTILE: {"name": "x"}}), "organizations"),
         (
             lambda d: d["sources"][0]["columns"].update(suara=HOSTILE),
-            "are not columns of kind 'election_results'",
+            "it must be lowercase letters, digits and '_', starting with a letter",
         ),
         (
             lambda d: d["sources"][0].update(location="../../../../../../etc/passwd"),

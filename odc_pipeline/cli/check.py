@@ -20,7 +20,7 @@ from odc_pipeline.checking import (
 )
 from odc_pipeline.cli.common import console, registry, settings, unknown_source
 from odc_pipeline.kinds import KINDS
-from odc_pipeline.proposal import entry_document, source_id_for
+from odc_pipeline.proposal import ProposalError, entry_document, parse_recodes, source_id_for
 from odc_pipeline.registry.model import LEVELS
 
 EXIT_CLEAN, EXIT_QUARANTINE, EXIT_UNREADABLE = 0, 1, 2
@@ -74,11 +74,17 @@ def _regions(values: tuple[str, ...]) -> list[tuple[str, str, str | None]]:
 )
 @click.option("--set", "fixed", multiple=True, help="A column the file lacks: election=pemilu.")
 @click.option(
+    "--recode",
+    "recodes",
+    multiple=True,
+    help="COLUMN:THEIR VALUE=OUR VALUE, e.g. 'category:Dugaan Politik Uang=politik_uang'.",
+)
+@click.option(
     "--year", type=int, help="The year of the file, for a --source with one file per year."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def check(
-    file, kind, source_id, file_format, level, columns, regions, fixed, year, as_json
+    file, kind, source_id, file_format, level, columns, regions, fixed, recodes, year, as_json
 ) -> None:
     """Read, validate and harmonize FILE exactly as the pipeline would, without publishing.
 
@@ -114,12 +120,13 @@ def check(
                 _constants(columns, "--column"),
                 _regions(regions),
                 _typed(_constants(fixed)),
+                recodes=parse_recodes(recodes),
             )
             if not as_json:
                 _print_proposal(proposal)
             entry = entry_for_proposal(proposal, file, file_format)
         report = check_file(file, entry, settings().reference_dir)
-    except CheckError as error:
+    except (CheckError, ProposalError) as error:
         message = str(error)
         if as_json:
             click.echo(json.dumps({"file": str(file), "readable": False, "error": message}))
@@ -172,6 +179,16 @@ def _print_proposal(proposal) -> None:
             "[dim](every row)[/dim]", escape(f"{name} = {value}"), escape(proposal.reasons[name])
         )
     console.print(table)
+    for column, recodes in proposal.values.items():
+        shown = ", ".join(f"{theirs!r} → {ours}" for theirs, ours in recodes.items())
+        console.print(f"Recoded {column}: {escape(shown)}")
+    for column, values in proposal.unrecoded.items():
+        allowed = ", ".join(KINDS[proposal.kind].column(column).allowed)
+        console.print(
+            f"[yellow]{column}: no close value for {escape(', '.join(map(repr, values)))}[/yellow]; "
+            f"recode each to one of {allowed} in the entry's values: (e.g. values: {{{column}: "
+            f"{{{escape(repr(values[0]))}: lainnya}}}})"
+        )
     given = {*proposal.columns.values(), *proposal.constants}
     needed = [c for c in KINDS[proposal.kind].canonical_columns if c not in given]
     if needed:

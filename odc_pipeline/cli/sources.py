@@ -97,6 +97,12 @@ def _region(value: str) -> dict:
     help="Level of a region column neither its header nor its values tell.",
 )
 @click.option("--set", "constants", multiple=True, help="column=value the file lacks; repeat.")
+@click.option(
+    "--recode",
+    "recodes",
+    multiple=True,
+    help="With FILE: COLUMN:THEIR VALUE=OUR VALUE, e.g. 'category:Dugaan Politik Uang=politik_uang'.",
+)
 @click.option("--untyped", multiple=True, help="LEVEL=kabupaten|kota: what bare names mean.")
 @click.option(
     "--blank-means-parent", multiple=True, help="LEVEL: an empty cell means the region above."

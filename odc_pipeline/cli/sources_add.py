@@ -21,7 +21,13 @@ from rich.table import Table
 from odc_pipeline.checking import CheckError, file_format_of, propose_for_file
 from odc_pipeline.cli.common import console, registry, settings
 from odc_pipeline.kinds import KINDS
-from odc_pipeline.proposal import Proposal, entry_document, source_id_for
+from odc_pipeline.proposal import (
+    Proposal,
+    ProposalError,
+    entry_document,
+    parse_recodes,
+    source_id_for,
+)
 from odc_pipeline.registry.model import LEVELS, ReadOptions
 from odc_pipeline.registry.writing import RegistryWriteError, add_entry
 
@@ -175,6 +181,8 @@ def add_from_file(file: Path, given: dict) -> int:
         answers.add("--set", value)
     for value in given["read_options"]:
         answers.add("--read", value)
+    for value in given["recodes"]:
+        answers.add("--recode", value)
     try:
         proposal = propose_for_file(
             file,
@@ -185,8 +193,9 @@ def add_from_file(file: Path, given: dict) -> int:
             regions,
             constants,
             ReadOptions(**read),
+            parse_recodes(given["recodes"]),
         )
-    except CheckError as error:
+    except (CheckError, ProposalError) as error:
         console.print(f"[red]Not added:[/red] {escape(str(error))}", soft_wrap=True)
         return 2
     _show_columns(proposal)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dagster as dg
 import pandas as pd
 
-from odc_pipeline.privacy import scrub_column
+from odc_pipeline.privacy import scrub_column, scrub_identifiers
+from odc_pipeline.validation.attributes import ATTRIBUTES
 from odc_pipeline.validation.quarantine import PERSONAL_MASK
 
 PREVIEW_ROWS = 10
@@ -62,6 +63,8 @@ def frame_metadata(
     for column in free_text:
         if column in head.columns:
             head[column] = scrub_column(head[column])
+    if ATTRIBUTES in head.columns:  # as the warehouse publishes them: identifiers masked
+        head[ATTRIBUTES] = scrub_identifiers(head[ATTRIBUTES])
     preview = markdown_preview(head)
     if len(frame) > PREVIEW_ROWS:
         preview = dg.MetadataValue.md(

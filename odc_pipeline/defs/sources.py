@@ -70,7 +70,9 @@ def _raw_metadata(frame: pd.DataFrame, entry: SourceEntry) -> dict[str, object]:
     with free text scrubbed."""
     shown = shareable_headers(frame, entry.columns, entry.personal_columns)
     kind = KINDS[entry.kind]
-    free_text = {header_key(h) for h, c in entry.columns.items() if c in kind.free_text_columns}
+    # Columns kept as attributes can hold anything a member typed: scrubbed like free text.
+    scrubbed_columns = {*kind.free_text_columns, *entry.attribute_columns}
+    free_text = {header_key(h) for h, c in entry.columns.items() if c in scrubbed_columns}
     scrubbed = tuple(h for h in shown if header_key(h) in free_text)
     return frame_metadata(frame, free_text=scrubbed, shown=shown)
 

@@ -248,6 +248,12 @@ class SourceEntry(_Strict):
         "number within the election, by name, short name or alias. All three by default; e.g. "
         "`{candidate: [key]}` for a file that only writes keys.",
     )
+    values: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="The source's own values of a column and the kind's value each one "
+        "means, per column (e.g. category: {'Dugaan Politik Uang': politik_uang}). The "
+        "value as written is kept in the row's attributes.",
+    )
     max_rejected_share: float = Field(
         default=0.5,
         ge=0,
@@ -286,12 +292,14 @@ class SourceEntry(_Strict):
         region_columns = [region.column for region in self.regions]
         allowed = set(kind.canonical_columns) | set(region_columns)
         targets = self.provided_columns
-        unknown = sorted({t for t in targets if t not in allowed})
-        if unknown:
-            raise ValueError(
-                f"column mapping targets {unknown} are not columns of kind {kind.name!r}; "
-                f"expected one of {sorted(allowed)}"
-            )
+        # A column the kind does not know is kept in the row's attributes, unless its name
+        # is one letter or two from a kind's column: then it is more likely a typo.
+        from odc_pipeline.registry.attribute_names import attribute_problem
+
+        for target in sorted(t for t in targets if t not in allowed and t not in self.personal):
+            problem = attribute_problem(target, kind.canonical_columns)
+            if problem:
+                raise ValueError(problem)
         missing = [c for c in kind.required_columns if c not in targets]
         if missing:
             raise ValueError(
@@ -324,6 +332,37 @@ class SourceEntry(_Strict):
         return self
 
     @model_validator(mode="after")
+    def _recodes_fit(self) -> SourceEntry:
+        kind = KINDS[self.kind]
+        for column, recodes in self.values.items():
+            if column not in kind.column_names or kind.column(column).type != "text":
+                texts = [c.name for c in kind.columns if c.type == "text" and not c.withheld]
+                raise ValueError(
+                    f"values: {column!r} is not a text column of kind {kind.name!r}; recode "
+                    f"one of: {', '.join(texts)}"
+                )
+            allowed = kind.column(column).allowed
+            wrong = sorted({v for v in recodes.values() if allowed and v not in allowed})
+            if wrong:
+                raise ValueError(
+                    f"values: {column}: {', '.join(map(repr, wrong))} is not a value of "
+                    f"{column}; use one of: {', '.join(allowed)}"
+                )
+        return self
+
+    @property
+    def attribute_columns(self) -> tuple[str, ...]:
+        """Mapped columns the kind does not declare: kept per row in `attributes` (JSON),
+        unless declared personal (then dropped before anything is stored)."""
+        kind = KINDS[self.kind]
+        regions = {region.column for region in self.regions}
+        return tuple(
+            c
+            for c in self.columns.values()
+            if c not in kind.canonical_columns and c not in regions and c not in self.personal
+        )
+
+    @model_validator(mode="after")
     def _contestant_columns_fit(self) -> SourceEntry:
         kind = KINDS[self.kind]
         wrong = [c for c in self.contestants if c not in kind.contestants]
@@ -342,7 +381,8 @@ class SourceEntry(_Strict):
         kind = KINDS[self.kind]
         numeric = set(kind.integer_columns) | set(kind.decimal_columns) | set(kind.date_columns)
         allowed = [c for c in kind.optional_columns if c not in numeric]
-        wrong = [c for c in self.personal if c not in allowed]
+        extra = {c for c in self.columns.values() if c not in kind.canonical_columns}
+        wrong = [c for c in self.personal if c not in allowed and c not in extra]
         if wrong:
             raise ValueError(
                 f"personal columns {wrong} cannot be declared for kind {kind.name!r}: only its "

@@ -42,8 +42,28 @@ def _value_reason(rule: str, kind: DatasetKind, column: str, shown: str) -> str:
         return f"{column} is blank"
     if rule.startswith("greater_than_or_equal_to") and declared.minimum == 0:
         return f"{column} is {shown}; a count cannot be negative"
+    if rule.startswith("isin") and declared.allowed:
+        return (
+            f"{column} {shown} is not {declared.expected}; {recode_hint(column, shown, declared)}"
+        )
     if declared.expected is not None and rule.startswith(
         ("isin", "in_range", "greater_than", "less_than")
     ):
         return f"{column} {shown} is not {declared.expected}"
     return f"{column} {shown} fails rule {rule}"
+
+
+def recode_hint(column: str, shown: str, declared) -> str:
+    """The registry lines that would recode this value: to the closest allowed value when
+    one is close, else to a placeholder the steward picks."""
+    from rapidfuzz import fuzz, process
+
+    written = shown.strip("'\"").casefold()
+    best = process.extractOne(
+        written, [v.replace("_", " ") for v in declared.allowed], scorer=fuzz.token_set_ratio
+    )
+    target = declared.allowed[best[2]] if best and best[1] >= 80 else "<one of them>"
+    return (
+        f"if it means one of them, recode it in the registry entry: values: {{{column}: "
+        f"{{{shown}: {target}}}}}"
+    )

@@ -20,6 +20,7 @@ from odc_pipeline.reading.headers import (
     apply_column_mapping,
 )
 from odc_pipeline.registry.model import SourceEntry
+from odc_pipeline.validation.attributes import with_attributes
 from odc_pipeline.validation.lookalike import lookalike_cells, lookalike_reason
 from odc_pipeline.validation.numbers import parse_whole_number_column
 from odc_pipeline.validation.quarantine import Problem, quarantine_frame, rows_by_index
@@ -61,7 +62,7 @@ def canonical_frame(raw: pd.DataFrame, entry: SourceEntry) -> pd.DataFrame:
     for column in kind.optional_columns:
         if column not in frame.columns and column not in kind.withheld_columns:
             frame[column] = None
-    return frame
+    return with_attributes(frame, entry)
 
 
 FORMULA_START = ("=", "@", "+", "\t=")

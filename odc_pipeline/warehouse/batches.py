@@ -23,6 +23,7 @@ from odc_pipeline.regions.harmonize import REGION_OUTPUT_COLUMNS
 from odc_pipeline.regions.resolve import Spec
 from odc_pipeline.regions.review import review_items
 from odc_pipeline.source_status import source_error
+from odc_pipeline.validation.attributes import ATTRIBUTES
 from odc_pipeline.validation.harmonized_duplicates import duplicates_after_harmonizing
 from odc_pipeline.validation.quarantine import Problem, concat_quarantine, quarantine_frame
 
@@ -150,16 +151,19 @@ def build_batch(
             facts[f"{column}_hash"] = hashed
         else:
             facts[column] = hashed
+    if ATTRIBUTES not in facts:  # frames stored before attributes were kept
+        facts[ATTRIBUTES] = None
     free_text = KINDS[kind].free_text_columns
     for column in free_text:
         facts[column] = scrub_column(facts[column])
-    for column in [*KINDS[kind].canonical_columns, "region_value"]:
+    for column in [*KINDS[kind].canonical_columns, "region_value", ATTRIBUTES]:
         if column not in free_text and column not in personal and column in facts:
             facts[column] = scrub_identifiers(facts[column])
     fact_columns = [
         *(c for c in KINDS[kind].canonical_columns if c not in KINDS[kind].personal_columns),
         *(f"{c}_hash" for c in hashed_apart),
         *(PUBLISHED_CONTESTANT_COLUMNS if KINDS[kind].contestants else ()),
+        ATTRIBUTES,
         "region_code",
         "region_level",
         "region_value",

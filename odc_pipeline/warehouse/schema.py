@@ -184,6 +184,13 @@ def _build_fact_table(kind: DatasetKind) -> Table:
         *(_kind_column(column) for column in kind.columns if not column.withheld),
         *_contestant_columns(kind),
         *_dapil_columns(kind),
+        Column(
+            "attributes",
+            Text,
+            comment="What the source says beyond the kind's columns, as JSON: columns it maps "
+            "that the kind does not declare, and values as written before a recode "
+            "(<column>_as_written)",
+        ),
         *_region_columns(),
         *_provenance_columns(),
         # A kind whose own index starts with region_code needs no second one: every join

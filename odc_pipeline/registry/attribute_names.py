@@ -1,0 +1,54 @@
+"""Which names a source may give a column the kind does not declare.
+
+Such a column is kept in the row's `attributes`, so a typo of a kind's column
+(`valid_ballot`) must not slip in as one, and a column that is plainly personal (`nik`,
+`telepon`) must be declared under `personal:` (and so dropped) rather than kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz.distance import Levenshtein
+
+#: Names that say a column holds personal data, as registries write them.
+PERSONAL_WORDS = (
+    "nik",
+    "ktp",
+    "kk",
+    "telepon",
+    "telp",
+    "hp",
+    "phone",
+    "email",
+    "alamat",
+    "address",
+    "tanggal_lahir",
+    "tgl_lahir",
+    "birth",
+)
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+def attribute_problem(name: str, declared: tuple[str, ...]) -> str | None:
+    """Why `name` cannot be kept as an attribute, or None."""
+    if not _NAME.match(name):
+        return (
+            f"the column name {name!r} is not a kind's column, and to be kept as an attribute "
+            "it must be lowercase letters, digits and '_', starting with a letter"
+        )
+    # One letter off, or two in a long name: `vots`, `valid_ballot` (not `note` for `date`).
+    close = [c for c in declared if Levenshtein.distance(name, c) <= max(1, len(name) // 6)]
+    if close:
+        return (
+            f"the column name {name!r} is not a column of the kind; did you mean {close[0]!r}? "
+            "(a column the kind does not know is kept in attributes, but this looks like a "
+            "typo)"
+        )
+    words = set(name.split("_"))
+    if words & set(PERSONAL_WORDS) or any(w in name for w in PERSONAL_WORDS if "_" in w):
+        return (
+            f"the column {name!r} looks personal: list it under personal: so it is dropped "
+            "before anything is stored, or leave it out of columns"
+        )
+    return None
