@@ -57,7 +57,8 @@ HEADER_WORDS: dict[str, tuple[str, ...]] = {
     "registered_female": ("perempuan", "pemilih perempuan", "dpt perempuan", "female"),
     "registered_total": ("jumlah pemilih", "total pemilih", "jumlah dpt", "total dpt", "total"),
     "registered_voters": ("dpt", "jumlah pemilih", "pemilih terdaftar", "registered voters"),
-    "date": ("tanggal", "tgl", "tanggal kejadian", "waktu kejadian", "tanggal laporan", "date"),
+    "date": ("tanggal", "tgl", "tanggal kejadian", "tanggal laporan", "date"),
+    "time": ("jam", "pukul", "waktu", "jam kejadian", "waktu kejadian", "time"),
     "category": (
         "kategori",
         "kategori pelanggaran",

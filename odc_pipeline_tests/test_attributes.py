@@ -99,3 +99,39 @@ def test_attributes_are_published_with_identifiers_masked(tmp_path):
     assert "3204051204900001" not in rows[0][1] and first["reporter_sex"] == "P"
     for shared in (settings.warehouse_dir / "shared").glob("*.sqlite"):
         assert b"3204051204900001" not in shared.read_bytes(), shared.name
+
+
+def test_an_incident_keeps_its_time_of_day(tmp_path):
+    """A time written after the date (or in its own column) is kept as HH:MM, not dropped."""
+    path = tmp_path / "waktu.csv"
+    path.write_text(
+        "tgl,jam,kategori,uraian,kab\n"
+        "2019-04-17 14:30,,lainnya,a,Kota Bandung\n"
+        "17/04/2019,10.15,lainnya,b,Kota Bandung\n"
+        "18 April 2019 pukul 9.05 WIB,,lainnya,c,Kota Bandung\n"
+        "2019-04-18,26:00,lainnya,d,Kota Bandung\n",
+        encoding="utf-8",
+    )
+    entry = SourceEntry.model_validate(
+        {
+            **_entry(str(path)),
+            "columns": {
+                "tgl": "date",
+                "jam": "time",
+                "kategori": "category",
+                "uraian": "description",
+                "kab": "region",
+            },
+            "values": {},
+        }
+    )
+    outcome = validate_source(read_source(path, "csv", entry.read, list(entry.columns)), entry)
+    assert [
+        (str(d)[:10], t) for d, t in zip(outcome.valid["date"], outcome.valid["time"], strict=True)
+    ] == [
+        ("2019-04-17", "14:30"),
+        ("2019-04-17", "10:15"),
+        ("2019-04-18", "09:05"),
+    ]
+    (reason,) = outcome.quarantine["reason"]
+    assert reason == "time: '26:00' is not a time of day: 26:00 does not exist"

@@ -17,7 +17,7 @@ import pandas as pd
 #: How a column's cells are read and stored: text as written, whole numbers (Indonesian or
 #: English thousands), decimals (the source's locale), dates (Indonesian month names), or
 #: yes/no (true/false, ya/tidak, 1/0).
-ColumnType = Literal["text", "integer", "decimal", "date", "boolean"]
+ColumnType = Literal["text", "integer", "decimal", "date", "time", "boolean"]
 
 
 @dataclass(frozen=True)
@@ -263,6 +263,11 @@ class DatasetKind:
     @property
     def date_columns(self) -> tuple[str, ...]:
         return self._of_type("date")
+
+    @property
+    def time_columns(self) -> tuple[str, ...]:
+        """Times of day, stored as HH:MM text."""
+        return self._of_type("time")
 
     @property
     def boolean_columns(self) -> tuple[str, ...]:

@@ -185,6 +185,13 @@ INCIDENT_REPORTS = DatasetKind(
         YEAR,
         Column("date", "date", "Date of the incident"),
         Column(
+            "time",
+            "time",
+            "Time of day of the incident, HH:MM (24-hour), when the report gives one: from "
+            "its own column, or written after the date in the date's cell",
+            required=False,
+        ),
+        Column(
             "category",
             "text",
             "Incident category",

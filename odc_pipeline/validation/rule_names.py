@@ -23,6 +23,7 @@ _OWN = {
     "number_format": "{column} must be a number",
     "yes_no_format": "{column} must be yes or no",
     "date_format": "{column} must be a date",
+    "time_format": "{column} must be a time of day such as 14:30",
     "unreadable_row": "the row must be readable",
     "dtype": "{column} must be of its type",
 }

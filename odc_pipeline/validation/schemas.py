@@ -21,6 +21,7 @@ DTYPES = {
     "integer": pd.Int64Dtype(),
     "decimal": pd.Float64Dtype(),
     "date": "datetime64[ns]",
+    "time": str,
     "boolean": pd.BooleanDtype(),
 }
 

@@ -26,7 +26,13 @@ from odc_pipeline.validation.numbers import parse_whole_number_column
 from odc_pipeline.validation.quarantine import Problem, quarantine_frame, rows_by_index
 from odc_pipeline.validation.reasons import reason_for
 from odc_pipeline.validation.schemas import schema_for
-from odc_pipeline.validation.values import parse_date, parse_decimal, parse_yes_no
+from odc_pipeline.validation.values import (
+    parse_date,
+    parse_decimal,
+    parse_time,
+    parse_yes_no,
+    split_time,
+)
 
 
 @dataclass(frozen=True)
@@ -237,17 +243,33 @@ def _parse_values(frame: pd.DataFrame, entry: SourceEntry) -> tuple[pd.DataFrame
                 problems.append(
                     Problem(index, column, text, "yes_no_format", f"{column}: {parsed[text][1]}")
                 )
+    times = {c: frame[c] for c in kind.time_columns}
     for column in kind.date_columns:
-        parsed = {t: parse_date(t) for t in frame[column].dropna().unique()}
+        texts = frame[column]
+        if times:  # a time written after the date fills the time column where it is empty
+            split = {t: split_time(t) for t in texts.dropna().unique()}
+            texts = texts.map({t: parts[0] for t, parts in split.items()})
+            written = frame[column].map({t: parts[1] for t, parts in split.items()})
+            first = kind.time_columns[0]
+            times[first] = times[first].where(times[first].notna(), written)
+        parsed = {t: parse_date(t) for t in texts.dropna().unique()}
         typed[column] = pd.to_datetime(
-            pd.Series(
-                [parsed[t][0] if t in parsed else None for t in frame[column]], index=frame.index
-            )
+            pd.Series([parsed[t][0] if t in parsed else None for t in texts], index=frame.index)
         )
-        for index, text in frame[column].items():
+        for index, text in texts.items():
             if text in parsed and parsed[text][1]:
                 problems.append(
                     Problem(index, column, text, "date_format", f"{column}: {parsed[text][1]}")
+                )
+    for column, texts in times.items():
+        parsed = {t: parse_time(t) for t in texts.dropna().unique()}
+        typed[column] = pd.Series(
+            [parsed[t][0] if t in parsed else None for t in texts], index=frame.index, dtype=object
+        )
+        for index, text in texts.items():
+            if text in parsed and parsed[text][1]:
+                problems.append(
+                    Problem(index, column, text, "time_format", f"{column}: {parsed[text][1]}")
                 )
     return typed, problems
 

@@ -108,6 +108,39 @@ def parse_date(text: str | None) -> tuple[date | None, str | None]:
     return None, f"{text!r} is not a date (expected e.g. 17 April 2019, 17-04-2019 or 2019-04-17)"
 
 
+#: A time of day after a date in one cell: "2019-04-17 14:30", "17/04/2019 pukul 14.30 WIB".
+_TRAILING_TIME = re.compile(
+    r"^(?P<date>.+?)(?:t|\s+(?:pukul|jam|pkl\.?)?\s*)"
+    r"(?P<time>\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:\.\d+)?)?)\s*(?:wib|wita|wit|z)?$"
+)
+_TIME = re.compile(
+    r"^(?:pukul|jam|pkl\.?)?\s*(\d{1,2})[:.](\d{2})(?:[:.]\d{2}(?:\.\d+)?)?\s*(?:wib|wita|wit)?$"
+)
+
+
+def split_time(text: str | None) -> tuple[str | None, str | None]:
+    """A date cell's date and, if one is written after it, its time of day as written."""
+    if _is_missing(text):
+        return text, None
+    match = _TRAILING_TIME.match(str(text).strip().casefold())
+    if match is None:
+        return text, None
+    return match["date"].strip(), match["time"]
+
+
+def parse_time(text: str | None) -> tuple[str | None, str | None]:
+    """`14:30`, `14.30`, `pukul 14.30 WIB`, `14:30:00` → `14:30` (24-hour)."""
+    if _is_missing(text):
+        return None, None
+    match = _TIME.match(str(text).strip().casefold())
+    if match is None:
+        return None, f"{text!r} is not a time of day (expected e.g. 14:30 or 14.30)"
+    hours, minutes = int(match[1]), int(match[2])
+    if hours > 23 or minutes > 59:
+        return None, f"{text!r} is not a time of day: {hours:02d}:{minutes:02d} does not exist"
+    return f"{hours:02d}:{minutes:02d}", None
+
+
 _YES = frozenset({"true", "ya", "y", "yes", "1", "benar", "terpilih"})
 _NO = frozenset({"false", "tidak", "t", "n", "no", "0", "salah", "tidak terpilih"})
 

@@ -109,6 +109,8 @@ def _sql_type(column: KindColumn):
         return Float
     if column.type == "date":
         return Date
+    if column.type == "time":
+        return String(5)  # HH:MM
     if column.type == "boolean":
         return Boolean
     high = column.maximum
