@@ -36,6 +36,7 @@ from odc_pipeline.reading.encodings import READ_NOTES
 from odc_pipeline.reading.headers import SOURCE_ROW
 from odc_pipeline.regions import cached_region_tables, harmonize_regions, load_region_list
 from odc_pipeline.regions.review import review_items
+from odc_pipeline.regions.vintage import VINTAGE_METHOD, cached_splits, mark_vintage
 from odc_pipeline.registry.loader import entry_problems
 from odc_pipeline.registry.model import LEVELS, ReadOptions, SourceEntry
 from odc_pipeline.validation.rule_names import plain_rule
@@ -95,6 +96,8 @@ class CheckReport:
     held_back: str | None = None
     #: How the file was read, where the steward should look (lines in another encoding).
     notes: list[str] = field(default_factory=list)
+    #: Regions that were larger in the source's code vintage, as the rows are marked.
+    larger_then: list[str] = field(default_factory=list)
 
     @property
     def match_rate(self) -> float:
@@ -226,6 +229,8 @@ def check_file(path: Path, entry: SourceEntry, reference_dir: Path) -> CheckRepo
     if len(outcome.valid):
         tables = cached_region_tables(load_region_list(), reference_dir)
         harmonized = harmonize_regions(outcome.valid, specs, tables, source_id=entry.id)
+        harmonized = mark_vintage(harmonized, entry.code_vintage, cached_splits(reference_dir))
+        report.larger_then = _vintage_notes(harmonized)
         unmatched = harmonized["region_code"].isna()
         report.rows_region_matched = int((~unmatched).sum())
         quarantined_rows |= set(harmonized.loc[unmatched, SOURCE_ROW].astype(int))
@@ -270,6 +275,14 @@ def check_file(path: Path, entry: SourceEntry, reference_dir: Path) -> CheckRepo
         )
     report.problems.sort(key=lambda p: (-p.rows, p.rule))
     return report
+
+
+def _vintage_notes(harmonized: pd.DataFrame) -> list[str]:
+    """One note per region the source's code vintage makes larger than today's."""
+    marked = harmonized.loc[harmonized["region_method"].astype(object) == VINTAGE_METHOD]
+    return [
+        f"{len(rows):,} rows: {rule}" for rule, rows in marked.groupby("region_rule", sort=True)
+    ]
 
 
 def _undecided_contestants(

@@ -231,6 +231,8 @@ def _print(report) -> None:
     )
     for note in report.notes:
         console.print(f"[yellow]Note:[/yellow] {escape(note)}")
+    for line in report.larger_then:
+        console.print(f"Region of its time (code_vintage): {escape(line)}")
     if report.held_back:
         console.print(f"[red]The whole file would be held back:[/red] {escape(report.held_back)}")
     if report.problems:

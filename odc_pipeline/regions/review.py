@@ -20,6 +20,7 @@ import pandas as pd
 from odc_pipeline.regions.reference import LEVEL_NAMES
 from odc_pipeline.regions.resolve import Spec
 from odc_pipeline.regions.tables import ALIAS_COLUMNS, ALIASES_FILE
+from odc_pipeline.regions.vintage import load_splits
 from odc_pipeline.review_queue import (
     ImportReport,
     ReviewImportError,
@@ -95,7 +96,9 @@ def write_review_csv(items: pd.DataFrame, path: Path) -> int:
     return write_queue_csv(items, REVIEW_COLUMNS, {"decision_code": "", "scope": "source"}, path)
 
 
-def _check_decision(line: int, row: dict, levels: dict[str, int]) -> str | None:
+def _check_decision(
+    line: int, row: dict, levels: dict[str, int], successors: dict[str, list[str]]
+) -> str | None:
     code = row["decision_code"]
     level = row["level"]
     wanted = {name: depth for depth, name in LEVEL_NAMES.items()}.get(level)
@@ -108,7 +111,10 @@ def _check_decision(line: int, row: dict, levels: dict[str, int]) -> str | None:
     if levels[code] != wanted:
         return f"line {line}: decision_code {code} is a level-{levels[code]} code, but {row['value']!r} is a {level}"
     parent = row.get("parent_code") or ""
-    if parent and not code.startswith(parent + "."):
+    # Inside the parent, or inside a region made from it since: the source may write the
+    # province of its own time (Mimika under Papua in 2014; today's Papua Tengah).
+    scopes = [parent, *successors.get(parent, [])]
+    if parent and not any(code.startswith(scope + ".") for scope in scopes):
         return f"line {line}: decision_code {code} is not inside the matched parent {parent}"
     return None
 
@@ -116,6 +122,9 @@ def _check_decision(line: int, row: dict, levels: dict[str, int]) -> str | None:
 def import_decisions(path: Path, reference_dir: Path, reference: pd.DataFrame) -> ImportReport:
     """Append the filled-in decisions of a review CSV to the alias file, all or nothing."""
     levels = dict(zip(reference["region_code"], reference["level"].astype(int), strict=True))
+    successors: dict[str, list[str]] = {}
+    for row in load_splits(reference_dir).itertuples():
+        successors.setdefault(row.split_from, []).append(row.region_code)
 
     def alias_row(row: dict) -> list[str]:
         scope, note = alias_scope(row), decision_note()
@@ -124,7 +133,7 @@ def import_decisions(path: Path, reference_dir: Path, reference: pd.DataFrame) -
     return import_queue(
         path,
         "decision_code",
-        lambda line, row: _check_decision(line, row, levels),
+        lambda line, row: _check_decision(line, row, levels, successors),
         alias_row,
         reference_dir / ALIASES_FILE,
         ALIAS_COLUMNS,

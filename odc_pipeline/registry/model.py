@@ -248,6 +248,14 @@ class SourceEntry(_Strict):
         "number within the election, by name, short name or alias. All three by default; e.g. "
         "`{candidate: [key]}` for a file that only writes keys.",
     )
+    code_vintage: int | None = Field(
+        default=None,
+        ge=FIRST_YEAR,
+        le=LAST_YEAR,
+        description="The year whose region codes and boundaries the source writes (e.g. 2014 "
+        "for a 2014 file): a region split since (91 Papua before 2022, 64 Kalimantan Timur "
+        "before 2012) is marked as the larger region of that year, not taken for today's.",
+    )
     values: dict[str, dict[str, str]] = Field(
         default_factory=dict,
         description="The source's own values of a column and the kind's value each one "

@@ -86,7 +86,9 @@ def _region_columns() -> list[Column]:
             "region_method",
             String(16),
             nullable=False,
-            comment="code, historic_code, bps_code, name, alias or fuzzy",
+            comment="code, historic_code, bps_code, name, alias or fuzzy; vintage: the "
+            "region was larger in the source's code_vintage (region_rule names the regions "
+            "made from it since)",
         ),
         Column(
             "region_score",

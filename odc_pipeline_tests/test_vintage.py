@@ -1,0 +1,106 @@
+"""A source that writes an earlier year's codes: a region split since is marked as the larger
+region of that year, not taken silently for today's smaller one; and a decision may place a
+region inside its parent of that time."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from odc_pipeline.checking import check_file
+from odc_pipeline.regions import load_reference
+from odc_pipeline.regions.review import ReviewImportError, import_decisions, write_review_csv
+from odc_pipeline.regions.vintage import VINTAGE_METHOD, load_splits, mark_vintage
+from odc_pipeline.registry import SourceEntry
+from odc_pipeline_tests.conftest import DATA_DIR
+
+REFERENCE_DIR = DATA_DIR / "reference"
+
+PROVINCES = "kode,paslon,suara\n91,01,100\n92,01,50\n64,01,70\n32,01,10\n"
+
+
+def _entry(location: Path, vintage: int | None) -> SourceEntry:
+    return SourceEntry.model_validate(
+        {
+            "id": "pilpres_provinsi",
+            "organization": "jsn",
+            "kind": "election_results",
+            "format": "csv",
+            "location": str(location),
+            "columns": {"kode": "region", "paslon": "candidate", "suara": "votes"},
+            "constants": {"election": "pemilu", "year": 2014, "contest": "presiden"},
+            "regions": [{"column": "region", "level": "provinsi", "system": "kemendagri"}],
+            "licence": "CC-BY-4.0",
+            "sharing": "public",
+            **({"code_vintage": vintage} if vintage else {}),
+        }
+    )
+
+
+def test_split_provinces_are_marked_by_the_vintage_of_the_codes(tmp_path):
+    path = tmp_path / "pilpres_2014_provinsi.csv"
+    path.write_text(PROVINCES, encoding="utf-8")
+    of_2014 = check_file(path, _entry(path, 2014), REFERENCE_DIR)
+    assert [line.split(":")[1].split(" in ")[0].strip() for line in of_2014.larger_then] == [
+        "91",
+        "92",
+    ]  # Kalimantan Utara was made in 2012: in 2014's codes 64 is today's 64
+    assert (
+        "93 Papua Selatan (2022), 94 Papua Tengah (2022), 95 Papua Pegunungan (2022)"
+        in (of_2014.larger_then[0])
+    )
+    of_2011 = check_file(path, _entry(path, 2011), REFERENCE_DIR)
+    assert len(of_2011.larger_then) == 3 and "65 Kalimantan Utara (2012)" in of_2011.larger_then[0]
+    assert check_file(path, _entry(path, None), REFERENCE_DIR).larger_then == []
+
+
+def test_marking_leaves_other_rows_as_they_were():
+    harmonized = pd.DataFrame(
+        {
+            "region_code": ["91", "32", None, "32.07"],
+            "region_method": pd.Categorical(["code", "code", None, "name"]),
+            "region_rule": ["a", "b", None, "c"],
+        }
+    )
+    marked = mark_vintage(harmonized, 2010, load_splits(REFERENCE_DIR))
+    methods = [None if pd.isna(m) else m for m in marked["region_method"]]
+    assert methods == [VINTAGE_METHOD, "code", None, VINTAGE_METHOD]
+    assert "32.18 Kabupaten Pangandaran (2012)" in marked.loc[3, "region_rule"]
+    assert marked.loc[1, "region_rule"] == "b" and pd.isna(marked.loc[2, "region_rule"])
+
+
+def test_a_decision_may_place_a_region_inside_its_parent_of_that_time(tmp_path):
+    """Mimika under Papua (91), as a 2014 file writes it, is today's 94.04 in Papua Tengah."""
+    reference_dir = tmp_path / "reference"
+    reference_dir.mkdir()
+    for name in ("region_splits.csv", "province_splits.csv"):
+        (reference_dir / name).write_bytes((REFERENCE_DIR / name).read_bytes())
+    row = {
+        "source_id": "s",
+        "column_name": "kabupaten",
+        "level": "kabupaten_kota",
+        "system": "name",
+        "value": "Mimika Raya",
+        "parent_code": "91",
+    }
+    path = tmp_path / "review.csv"
+    write_review_csv(pd.DataFrame([row]), path)
+    _decide(path, "94.04")
+    assert import_decisions(path, reference_dir, load_reference()).added == 1
+    write_review_csv(pd.DataFrame([{**row, "value": "Merauke Raya"}]), path)
+    _decide(path, "32.04")  # not inside Papua then or now
+    with pytest.raises(ReviewImportError, match="32.04 is not inside the matched parent 91"):
+        import_decisions(path, reference_dir, load_reference())
+
+
+def _decide(path: Path, code: str) -> None:
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[0]["decision_code"], rows[0]["scope"] = code, "source"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
