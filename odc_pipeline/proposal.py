@@ -289,7 +289,26 @@ def propose(
             proposal.unrecoded[column] = left
     proposal.regions.sort(key=lambda r: LEVELS[r["level"]])
     _blank_means_parent(proposal, frame)
+    _no_place(proposal, frame)
     return proposal
+
+
+def _no_place(proposal: Proposal, frame: pd.DataFrame) -> None:
+    """For a kind whose rows may name no place: where every region column is empty, the row
+    is about no place in particular (region 00), not a problem."""
+    if not proposal.regions or not KINDS[proposal.kind].placeless:
+        return
+    header_of = {column: header for header, column in proposal.columns.items()}
+    empty = pd.Series(True, index=frame.index)
+    for region in proposal.regions:
+        empty &= frame[header_of[region["column"]]].astype("string").str.strip().fillna("") == ""
+    if empty.any():
+        for region in proposal.regions:  # each may be empty in those rows
+            region["blank_means_parent"] = True
+        top = proposal.regions[0]
+        proposal.reasons[header_of[top["column"]]] += (
+            f"; {int(empty.sum()):,} rows name no place: published under region 00"
+        )
 
 
 def _blank_means_parent(proposal: Proposal, frame: pd.DataFrame) -> None:

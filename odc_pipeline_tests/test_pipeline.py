@@ -43,7 +43,7 @@ def test_run_succeeds_and_the_balance_check_passes(demo_run):
 
 
 def test_table_row_counts(demo_run):
-    assert demo_run.scalar("select count(*) from dim_region") == 91_600
+    assert demo_run.scalar("select count(*) from dim_region") == 91_601
     assert demo_run.rows(
         "select level, count(*) from dim_region group by level order by level"
     ) == [
@@ -206,7 +206,7 @@ def test_asset_metadata_a_steward_reads(demo_run):
         "votes must not be empty": 1,
         "a totals row is not a region": 1,
     }
-    assert materializations["dim_region"]["dagster/row_count"].value == 91_600
+    assert materializations["dim_region"]["dagster/row_count"].value == 91_601
 
 
 def test_assets_are_grouped_by_organisation(demo_run):

@@ -41,7 +41,7 @@ def test_full_run_on_postgresql(postgres_url, tmp_path, monkeypatch, demo_run):
     finally:
         engine.dispose()
     assert counts == {
-        "dim_region": 91_600,
+        "dim_region": 91_601,
         "fact_election_results": 125,
         "quarantine": 13,
         "load_audit": 4,
@@ -78,7 +78,7 @@ def test_postgres_publish_loads_facts_with_copy_not_inserts(postgres_url, tmp_pa
     assert inserts == []
     engine = make_engine(postgres_url)
     with engine.connect() as connection:
-        assert connection.execute(sa.text("select count(*) from dim_region")).scalar_one() == 91_600
+        assert connection.execute(sa.text("select count(*) from dim_region")).scalar_one() == 91_601
         assert (
             connection.execute(sa.text("select count(*) from source_discrepancies")).scalar_one()
             > 0

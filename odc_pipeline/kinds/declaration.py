@@ -210,6 +210,10 @@ class DatasetKind:
     #: Rows get `dapil_code`, the electoral district they lie in: from their `dapil` column
     #: (matched in dim_dapil) or else from their region (bridge_dapil_region), at publish.
     districted: bool = False
+    #: A row may name no place at all (a report about the whole country, or whose place the
+    #: reporter did not give): with `blank_means_parent` on its top region column it is
+    #: published under region 00, counted apart.
+    placeless: bool = False
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]

@@ -214,6 +214,7 @@ INCIDENT_REPORTS = DatasetKind(
         ),
     ),
     natural_key=("report_id",),
+    placeless=True,
     relations=(InElectionPeriod("date_in_election_period", "date"),),
     indexes={"date": ("date",), "category": ("category",)},
 )

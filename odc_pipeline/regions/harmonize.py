@@ -17,6 +17,7 @@ import pandas as pd
 from odc_pipeline.distinct import distinct_combinations, spread_text
 from odc_pipeline.regions.codes import official_forms
 from odc_pipeline.regions.index import OFFICIAL_RULE, RegionIndex, build_index
+from odc_pipeline.regions.reference import NO_PLACE
 from odc_pipeline.regions.resolve import Match, Spec, resolve_code, resolve_name
 from odc_pipeline.regions.tables import RegionTables
 
@@ -37,6 +38,21 @@ REGION_OUTPUT_COLUMNS = [
 
 def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value)) or not str(value).strip()
+
+
+#: The region columns of a row that names no place: region 00, said so in its rule.
+NO_PLACE_ROW = (
+    NO_PLACE,
+    1,
+    "no_place",
+    100.0,
+    "no place given: the row is about the whole country or an unknown place (region 00)",
+    "",
+    None,
+    None,
+    None,
+    None,
+)
 
 
 def _problem(
@@ -66,8 +82,10 @@ def _resolve_row(values: tuple, specs: list[Spec], index: RegionIndex, source_id
     last_spec: Spec | None = None
     written: object = None  # the value of the deepest column that decided
     for text, spec in zip(values, specs, strict=True):
-        if _is_blank(text) and spec.blank_means_parent and outcome is not None:
-            break  # the row is about the region already found (e.g. votes cast abroad)
+        if _is_blank(text) and spec.blank_means_parent:
+            if outcome is not None:
+                break  # the row is about the region already found (e.g. votes cast abroad)
+            continue  # nothing above it either: a lower column decides, or no place does
         same_level = last_spec is not None and last_spec.level == spec.level
         scope = above if same_level else parent
         if spec.system == "name":
@@ -89,7 +107,8 @@ def _resolve_row(values: tuple, specs: list[Spec], index: RegionIndex, source_id
             above = parent
         parent, outcome, score, last_spec = result.code, result, min(score, result.score), spec
         written = text
-    assert outcome is not None
+    if outcome is None:  # every column empty, each allowed to be: the row names no place
+        return NO_PLACE_ROW
     level, parent_code = index.by_code[outcome.code]
     # In the order of REGION_OUTPUT_COLUMNS, built directly: this runs once per distinct
     # region value, hundreds of thousands of times a night.

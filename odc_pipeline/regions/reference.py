@@ -151,8 +151,15 @@ def load_reference() -> pd.DataFrame:
 #: Electoral areas that are no Kemendagri region but carry votes. KPU recapitulates votes cast
 #: abroad as one more "province", 99 LUAR NEGERI (its code in KPU's 2024 data, e.g.
 #: KawalPemilu's tps_ln.csv); without it a national total cannot be reproduced.
+#: And 00: a row about no place in particular (an incident report about the whole country,
+#: or whose reporter gave no place), for kinds where that is real (`DatasetKind.placeless`).
+NO_PLACE = "00"
 SPECIAL_REGIONS = pd.DataFrame(
-    [("99", "Luar Negeri", 1, "luar_negeri", None, "99")], columns=REFERENCE_COLUMNS
+    [
+        ("99", "Luar Negeri", 1, "luar_negeri", None, "99"),
+        (NO_PLACE, "Indonesia (nasional atau tanpa lokasi)", 1, "nasional", None, NO_PLACE),
+    ],
+    columns=REFERENCE_COLUMNS,
 ).astype({"level": "int8"})
 
 

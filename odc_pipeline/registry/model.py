@@ -340,6 +340,17 @@ class SourceEntry(_Strict):
         return self
 
     @model_validator(mode="after")
+    def _placeless_fits_kind(self) -> SourceEntry:
+        top = min(self.regions, key=lambda r: r.depth)
+        if top.blank_means_parent and not KINDS[self.kind].placeless:
+            raise ValueError(
+                f"regions: blank_means_parent on {top.column!r}, the top region column, would "
+                f"publish rows of no place, and every row of {self.kind} must name one; set it "
+                "on a lower column (an empty kabupaten/kota under its province)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _recodes_fit(self) -> SourceEntry:
         kind = KINDS[self.kind]
         for column, recodes in self.values.items():

@@ -32,9 +32,11 @@ WHERE run_id = :run_id AND source_id = :source_id AND rule = :rule
 ORDER BY source_row LIMIT :limit
 """
 _SPREAD = """
-SELECT COUNT(DISTINCT SUBSTR(region_code, 1, 2)) AS provinces,
+SELECT COUNT(DISTINCT CASE WHEN region_code <> '00' THEN SUBSTR(region_code, 1, 2) END)
+           AS provinces,
        COUNT(DISTINCT CASE WHEN LENGTH(region_code) >= 5 THEN SUBSTR(region_code, 1, 5) END)
-           AS kabkota
+           AS kabkota,
+       COUNT(CASE WHEN region_code = '00' THEN 1 END) AS no_place
 FROM {table} WHERE run_id = :run_id AND source_id = :source_id
 """
 
@@ -92,14 +94,17 @@ def _spread(engine: Engine, table: str | None, run_id: str, source_id: str) -> s
     if table is None:
         return ""
     with engine.connect() as connection:
-        provinces, kabkota = connection.execute(
+        provinces, kabkota, no_place = connection.execute(
             text(_SPREAD.format(table=table)),  # a fact table's name, from the code
             {"run_id": run_id, "source_id": source_id},
         ).one()
-    return (
+    spread = (
         f"Rows published this run lie in {provinces} province{'' if provinces == 1 else 's'} "
         f"and {kabkota} kabupaten/kota."
     )
+    if no_place:
+        spread += f" {no_place:,} name no place (region 00), counted apart."
+    return spread
 
 
 def _next_steps(line: SourceSummary, problems: pd.DataFrame) -> list[str]:

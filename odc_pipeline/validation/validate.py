@@ -149,9 +149,11 @@ def _structural_problems(frame: pd.DataFrame, entry: SourceEntry) -> list[Proble
                     reason_for("totals_row", first_region, value, {}),
                 )
             )
-    for position, region in enumerate(entry.regions):
-        if region.blank_means_parent and position > 0:
-            continue  # empty means the region of the column above, checked there
+    for region in entry.regions:
+        if region.blank_means_parent:
+            # Empty means the region of the column above, checked there; or, for the top
+            # column of a kind whose rows may name no place, no place (region 00).
+            continue
         for index in frame.index[frame[region.column].isna() & ~frame.index.isin(unreadable)]:
             problems.append(
                 Problem(

@@ -45,7 +45,8 @@ dim_region = Table(
         String(16),
         nullable=False,
         comment="provinsi, kabupaten, kota, kecamatan, distrik, desa, kelurahan, desa_adat; "
-        "luar_negeri for KPU's overseas electoral area 99",
+        "luar_negeri for KPU's overseas electoral area 99; nasional for 00, a row about no "
+        "place in particular",
     ),
     Column("parent_code", String(13), comment="Code of the region one level up"),
     Column("province_code", String(2), nullable=False),
@@ -88,7 +89,7 @@ def _region_columns() -> list[Column]:
             nullable=False,
             comment="code, historic_code, bps_code, name, alias or fuzzy; vintage: the "
             "region was larger in the source's code_vintage (region_rule names the regions "
-            "made from it since)",
+            "made from it since); no_place: the row names no place (region 00)",
         ),
         Column(
             "region_score",
