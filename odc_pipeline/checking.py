@@ -141,7 +141,7 @@ def propose_for_file(
     try:
         preview = read_source(path, file_format, read or ReadOptions(), wanted)
     except SourceReadError as error:
-        raise CheckError(f"cannot read {path.name}: {error}") from None
+        raise CheckError(f"cannot read {path.name}: {_without_mapping(error)}") from None
     try:
         return propose(
             preview,
@@ -157,12 +157,31 @@ def propose_for_file(
         raise CheckError(str(error)) from None
 
 
-def entry_for_proposal(proposal: Proposal, path: Path, file_format: str) -> SourceEntry:
+def _without_mapping(error: SourceReadError) -> str:
+    """The reader's message for a file read without a registry entry: there is no mapping
+    yet, so a header it cannot find is one whose words it does not know."""
+    text = str(error)
+    if not text.startswith("no header row found"):
+        return text
+    first = text.partition("(first row: ")[2].partition(")")[0]
+    return (
+        "no header row found: no cell of the first rows is a column name the pipeline knows"
+        + (f" (the first row holds: {first})" if first else "")
+        + ". Say which row holds the headers with --read header_row=N, and if the columns are "
+        "separated by ';' or a TAB, --read 'delimiter=;'"
+    )
+
+
+def entry_for_proposal(
+    proposal: Proposal, path: Path, file_format: str, read: dict | None = None
+) -> SourceEntry:
     """The entry `check_file` reads the file with: the proposal, with nothing held back
     (every row is judged) and nothing shared."""
     if proposal.missing or not proposal.regions:
         raise CheckError(_what_is_missing(proposal, path))
     document = entry_document(proposal, str(path), file_format, "checked_file")
+    if read:
+        document["read"] = {**document.get("read", {}), **read}
     document.update(organization="steward", max_rejected_share=1.0)
     problems = entry_problems(document, path.name)
     if problems:
@@ -182,8 +201,9 @@ def _what_is_missing(proposal: Proposal, path: Path) -> str:
         )
     if not proposal.regions:
         lines.append(
-            "No region column was found: name it with --region HEADER:LEVEL (levels: "
-            f"{', '.join(LEVELS)}), e.g. --region '{proposal.headers[0]}:kabupaten_kota'."
+            "No region column was found: name the header that says where each row is with "
+            f"--region HEADER:LEVEL (levels: {', '.join(LEVELS)}), or give one region for "
+            "every row with --set provinsi=NAME (or another level)."
         )
     if proposal.unused:
         lines.append(f"Headers not used: {', '.join(proposal.unused)}.")

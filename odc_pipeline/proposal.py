@@ -55,7 +55,14 @@ HEADER_WORDS: dict[str, tuple[str, ...]] = {
     "station_number": ("tps", "no tps", "nomor tps", "kode tps", "polling station"),
     "registered_male": ("laki laki", "pemilih laki laki", "dpt laki laki", "male"),
     "registered_female": ("perempuan", "pemilih perempuan", "dpt perempuan", "female"),
-    "registered_total": ("jumlah pemilih", "total pemilih", "jumlah dpt", "total dpt", "total"),
+    "registered_total": (
+        "jumlah",
+        "jumlah pemilih",
+        "total pemilih",
+        "jumlah dpt",
+        "total dpt",
+        "total",
+    ),
     "registered_voters": ("dpt", "jumlah pemilih", "pemilih terdaftar", "registered voters"),
     "date": ("tanggal", "tgl", "tanggal kejadian", "tanggal laporan", "date"),
     "time": ("jam", "pukul", "waktu", "jam kejadian", "waktu kejadian", "time"),
@@ -147,6 +154,12 @@ class Proposal:
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     #: Values of a closed vocabulary no recode was found for, by column.
     unrecoded: dict[str, list[str]] = field(default_factory=dict)
+    #: Read options the file needs (its totals row's label).
+    read: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def region_levels(self) -> set[str]:
+        return {r["level"] for r in self.regions}
 
     @property
     def missing(self) -> list[str]:
@@ -276,6 +289,9 @@ def propose(
     for name, value in (constants or {}).items():
         proposal.constants[name] = value
         proposal.reasons[name] = "you said so (--set)"
+        if name in LEVELS:  # one region for every row: `--set provinsi=Jawa Barat`
+            system = _region_system(pd.Series([str(value)]))
+            proposal.regions.append({"column": name, "level": name, "system": system})
     _by_header_words(proposal, frame, kind, default_level)
     _by_values(proposal, frame, kind)
     _stand_ins(proposal)
@@ -290,7 +306,28 @@ def propose(
     proposal.regions.sort(key=lambda r: LEVELS[r["level"]])
     _blank_means_parent(proposal, frame)
     _no_place(proposal, frame)
+    _totals_row(proposal, frame)
     return proposal
+
+
+#: How a file labels its totals row in the first region column.
+TOTALS_WORDS = ("jumlah", "total", "jumlah total", "total keseluruhan", "jumlah seluruhnya")
+
+
+def _totals_row(proposal: Proposal, frame: pd.DataFrame) -> None:
+    """A totals row (`JUMLAH` where a region should be) is the file's sum, not a region."""
+    if not proposal.regions:
+        return
+    header = next(
+        (h for h, c in proposal.columns.items() if c == proposal.regions[0]["column"]), None
+    )
+    if header is None:
+        return
+    words = {header_key(w) for w in TOTALS_WORDS}
+    label = next((v for v in _sample(frame, header) if header_key(v) in words), None)
+    if label is not None:
+        proposal.read["totals_label"] = label
+        proposal.reasons[header] += f"; its row {label!r} is the file's totals row (totals_label)"
 
 
 def _no_place(proposal: Proposal, frame: pd.DataFrame) -> None:
@@ -299,6 +336,8 @@ def _no_place(proposal: Proposal, frame: pd.DataFrame) -> None:
     if not proposal.regions or not KINDS[proposal.kind].placeless:
         return
     header_of = {column: header for header, column in proposal.columns.items()}
+    if any(r["column"] not in header_of for r in proposal.regions):
+        return  # a constant region: every row names a place
     empty = pd.Series(True, index=frame.index)
     for region in proposal.regions:
         empty &= frame[header_of[region["column"]]].astype("string").str.strip().fillna("") == ""
@@ -316,6 +355,8 @@ def _blank_means_parent(proposal: Proposal, frame: pd.DataFrame) -> None:
     region above (a report about a whole province), not a row without a place."""
     header_of = {column: header for header, column in proposal.columns.items()}
     for upper, lower in zip(proposal.regions, proposal.regions[1:], strict=False):
+        if upper["column"] not in header_of or lower["column"] not in header_of:
+            continue  # one region for every row (a constant) is never empty
         above = frame[header_of[upper["column"]]].astype("string").str.strip().fillna("")
         below = frame[header_of[lower["column"]]].astype("string").str.strip().fillna("")
         if ((below == "") & (above != "")).any():
@@ -390,7 +431,8 @@ def _recodes(proposal: Proposal, frame: pd.DataFrame, kind: DatasetKind) -> None
         allowed = kind.column(column).allowed if column in kind.column_names else ()
         if not allowed:
             continue
-        spaced = [v.replace("_", " ") for v in allowed]
+        # Compared as the validation compares them: case and spacing aside (`l` is `L`).
+        spaced = [v.replace("_", " ").casefold() for v in allowed]
         for value in frame[header].dropna().astype(str).str.strip().unique():
             key = " ".join(value.casefold().replace("_", " ").split())
             if not value or key in spaced:
@@ -460,6 +502,8 @@ def entry_document(proposal: Proposal, location: str, file_format: str, source_i
         document["constants"] = dict(proposal.constants)
     if proposal.values:
         document["values"] = {c: dict(v) for c, v in proposal.values.items()}
+    if proposal.read:
+        document["read"] = dict(proposal.read)
     document.update(
         {
             "regions": [dict(r) for r in proposal.regions],

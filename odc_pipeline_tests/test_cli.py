@@ -584,6 +584,28 @@ def test_check_proposes_an_entry_for_a_file_the_registry_does_not_know(tmp_path)
     )
     for text in (out, missing.stdout, missing.stderr):
         assert "pydantic" not in text and "validation error" not in text
+    # A title line above the headers and ';' between columns: the message says how to read it.
+    titled = folder / "dpt_2014.csv"
+    titled.write_text(
+        "Rekap DPT 2014\n\nNo;Kabupaten/Kota;Laki-laki;Perempuan;Jumlah\n"
+        "1;Kab. Bandung;1.200;1.300;2.500\n;JUMLAH;1.200;1.300;2.500\n",
+        encoding="utf-8",
+    )
+    unread = _odc("check", str(titled), "--kind", "voter_counts", env=env)
+    assert unread.returncode == 2
+    assert "--read header_row=N" in " ".join(unread.stdout.split())
+    assert "registry's mapping" not in unread.stdout
+    read = _odc(
+        "check", str(titled), "--kind", "voter_counts", "--read", "header_row=3",
+        "--read", "delimiter=;", "--json", env=env,
+    )  # fmt: skip
+    report = json.loads(read.stdout)
+    assert report["registry_entry"]["read"] == {
+        "totals_label": "JUMLAH",
+        "header_row": 3,
+        "delimiter": ";",
+    }
+    assert (report["rows_in"], report["rows_quarantined"]) == (2, 1)
 
 
 def test_sources_add_from_a_file_asks_only_what_the_file_cannot_tell(tmp_path, monkeypatch):
@@ -606,7 +628,9 @@ def test_sources_add_from_a_file_asks_only_what_the_file_cannot_tell(tmp_path, m
         "--untyped", "kabupaten_kota=kabupaten", "--years", "2014,2019",
         "--max-rejected-share", "0.9",
     ]  # fmt: skip
-    answers = "\n".join(["ldw_dpr", "ldw", "Lembaga Data Warga", "CC-BY-4.0", "members"])
+    answers = "\n".join(
+        ["ldw_dpr", "ldw", "Lembaga Data Warga", "CC-BY-4.0", "members", "DPR 2019 per kab/kota"]
+    )
     result = CliRunner().invoke(main, options, input=answers + "\n")
     assert result.exit_code == 0, result.output
     assert "Added ldw_dpr" in result.output and "read 2 rows" in result.output
@@ -626,10 +650,11 @@ def test_sources_add_from_a_file_asks_only_what_the_file_cannot_tell(tmp_path, m
         }
     ]
     assert (entry["max_rejected_share"], entry["sharing"]) == (0.9, "members")
+    assert entry["description"] == "DPR 2019 per kab/kota"
 
     # The same id again: refused, the file untouched, and every answer kept as a command.
     before = registry.read_text(encoding="utf-8")
-    answers = "\n".join(["ldw_dpr", "ldw", "CC-BY-4.0", "members"])  # ldw is known now
+    answers = "\n".join(["ldw_dpr", "ldw", "CC-BY-4.0", "members", ""])  # ldw is known now
     again = CliRunner().invoke(main, options, input=answers + "\n")
     assert again.exit_code == 2
     out = " ".join(again.output.split())

@@ -47,7 +47,7 @@ def test_table_row_counts(demo_run):
     assert demo_run.rows(
         "select level, count(*) from dim_region group by level order by level"
     ) == [
-        (1, 39),  # 38 provinces and KPU's overseas area 99 Luar Negeri
+        (1, 40),  # 38 provinces, KPU's overseas area 99 Luar Negeri and 00 (no place)
         (2, 514),
         (3, 7_285),
         (4, 83_762),

@@ -148,3 +148,36 @@ def test_a_vocabulary_is_recoded_where_close_and_the_rest_listed():
     assert decided.unrecoded == {}
     with pytest.raises(ProposalError, match="write COLUMN:THEIR VALUE=OUR VALUE"):
         parse_recodes(["category=lainnya"])
+
+
+def test_a_totals_row_and_a_total_column_are_recognised():
+    frame = _frame(
+        **{
+            "Kabupaten/Kota": ["Kab. Bandung", "Kota Bandung", "JUMLAH"],
+            "Laki-laki": ["1.200", "900", "2.100"],
+            "Perempuan": ["1.300", "950", "2.250"],
+            "Jumlah": ["2.500", "1.850", "4.350"],
+        }
+    )
+    proposal = propose(frame, "voter_counts", "dpt_2014.csv")
+    assert proposal.columns["Jumlah"] == "registered_total"
+    assert proposal.read == {"totals_label": "JUMLAH"}
+    assert entry_document(proposal, "x.csv", "csv", "dpt")["read"] == {"totals_label": "JUMLAH"}
+
+
+def test_one_region_for_every_row_and_a_vocabulary_written_in_lower_case():
+    frame = _frame(
+        Dapil=["JAWA BARAT I", "JAWA BARAT I"],
+        Nama=["Budi", "Siti"],
+        **{"Jenis Kelamin": ["l", "P"]},
+    )
+    proposal = propose(
+        frame,
+        "candidate_lists",
+        "dct_dpr_2014.csv",
+        constants={"provinsi": "Jawa Barat"},
+    )
+    assert proposal.regions == [{"column": "provinsi", "level": "provinsi", "system": "name"}]
+    assert proposal.unrecoded == {} and proposal.values == {}  # `l` is L but for case
+    document = entry_document(proposal, "x.csv", "csv", "dct")
+    assert entry_problems({**document, "organization": "jsn"}) == []

@@ -18,36 +18,21 @@ from odc_pipeline.checking import (
     file_format_of,
     propose_for_file,
 )
-from odc_pipeline.cli.common import console, registry, settings, unknown_source
+from odc_pipeline.cli.common import (
+    console,
+    pairs,
+    read_options_of,
+    region_headers,
+    registry,
+    settings,
+    typed,
+    unknown_source,
+)
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.proposal import ProposalError, entry_document, parse_recodes, source_id_for
-from odc_pipeline.registry.model import LEVELS
+from odc_pipeline.registry.model import LEVELS, ReadOptions
 
 EXIT_CLEAN, EXIT_QUARANTINE, EXIT_UNREADABLE = 0, 1, 2
-
-
-def _constants(values: tuple[str, ...], option: str = "--set") -> dict[str, str]:
-    pairs = {}
-    for value in values:
-        name, sep, fixed = value.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{value!r}: write name=value", param_hint=option)
-        pairs[name.strip()] = fixed.strip()
-    return pairs
-
-
-def _regions(values: tuple[str, ...]) -> list[tuple[str, str, str | None]]:
-    regions = []
-    for value in values:
-        parts = [part.strip() for part in value.split(":")]
-        if len(parts) not in (2, 3):
-            raise click.BadParameter(
-                f"{value!r}: write HEADER:LEVEL or HEADER:LEVEL:SYSTEM, e.g. "
-                "'Kabupaten/Kota:kabupaten_kota' or 'kode:desa:kemendagri'",
-                param_hint="--region",
-            )
-        regions.append((parts[0], parts[1], parts[2] if len(parts) == 3 else None))
-    return regions
 
 
 @click.command()
@@ -80,11 +65,28 @@ def _regions(values: tuple[str, ...]) -> list[tuple[str, str, str | None]]:
     help="COLUMN:THEIR VALUE=OUR VALUE, e.g. 'category:Dugaan Politik Uang=politik_uang'.",
 )
 @click.option(
+    "--read",
+    "read_options",
+    multiple=True,
+    help="KEY=VALUE: sheet, header_row, delimiter, encoding, locale, totals_label, records_path.",
+)
+@click.option(
     "--year", type=int, help="The year of the file, for a --source with one file per year."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def check(
-    file, kind, source_id, file_format, level, columns, regions, fixed, recodes, year, as_json
+    file,
+    kind,
+    source_id,
+    file_format,
+    level,
+    columns,
+    regions,
+    fixed,
+    recodes,
+    read_options,
+    year,
+    as_json,
 ) -> None:
     """Read, validate and harmonize FILE exactly as the pipeline would, without publishing.
 
@@ -95,7 +97,7 @@ def check(
     Exit code 0: the file would publish cleanly; 1: some rows would be set aside
     (quarantined); 2: the file cannot be read or does not fit.
     """
-    proposal = None
+    proposal, read = None, {}
     try:
         if source_id:
             known = registry()
@@ -112,19 +114,21 @@ def check(
             if not kind:
                 raise click.UsageError("give --kind (or --source with a registry entry)")
             file_format = file_format or file_format_of(file)
+            read = read_options_of(read_options)
             proposal = propose_for_file(
                 file,
                 kind,
                 file_format,
                 level,
-                _constants(columns, "--column"),
-                _regions(regions),
-                _typed(_constants(fixed)),
+                pairs(columns, "--column"),
+                region_headers(regions),
+                {k: typed(v) for k, v in pairs(fixed, "--set").items()},
                 recodes=parse_recodes(recodes),
+                read=ReadOptions(**read),
             )
             if not as_json:
                 _print_proposal(proposal)
-            entry = entry_for_proposal(proposal, file, file_format)
+            entry = entry_for_proposal(proposal, file, file_format, read)
         report = check_file(file, entry, settings().reference_dir)
     except (CheckError, ProposalError) as error:
         message = str(error)
@@ -133,11 +137,13 @@ def check(
         else:
             console.print(f"[red]Cannot check {escape(str(file))}:[/red] {escape(message)}")
         sys.exit(EXIT_UNREADABLE)
-    registry_entry = (
-        entry_document(proposal, _location(file), entry.format, source_id_for(file.name))
-        if proposal is not None
-        else None
-    )
+    registry_entry = None
+    if proposal is not None:
+        registry_entry = entry_document(
+            proposal, _location(file), entry.format, source_id_for(file.name)
+        )
+        if read:
+            registry_entry["read"] = {**registry_entry.get("read", {}), **read}
     if as_json:
         document = report.as_dict()
         if registry_entry is not None:
@@ -148,10 +154,6 @@ def check(
         if registry_entry is not None:
             _print_entry(registry_entry)
     sys.exit(EXIT_CLEAN if report.clean else EXIT_QUARANTINE)
-
-
-def _typed(constants: dict[str, str]) -> dict[str, str | int]:
-    return {k: int(v) if v.isdigit() else v for k, v in constants.items()}
 
 
 def _location(file: Path) -> str:
@@ -185,12 +187,17 @@ def _print_proposal(proposal) -> None:
     for column, values in proposal.unrecoded.items():
         allowed = ", ".join(KINDS[proposal.kind].column(column).allowed)
         console.print(
-            f"[yellow]{column}: no close value for {escape(', '.join(map(repr, values)))}[/yellow]; "
-            f"recode each to one of {allowed} in the entry's values: (e.g. values: {{{column}: "
-            f"{{{escape(repr(values[0]))}: lainnya}}}})"
+            f"[yellow]{column}: no value of {allowed} is close to "
+            f"{escape(', '.join(map(repr, values)))}[/yellow]; say which each means with "
+            f"--recode '{column}:{escape(values[0])}=VALUE' (VALUE one of {allowed}), or rows "
+            "with it are set aside",
+            soft_wrap=True,
         )
     given = {*proposal.columns.values(), *proposal.constants}
-    needed = [c for c in KINDS[proposal.kind].canonical_columns if c not in given]
+    kind = KINDS[proposal.kind]
+    needed = [
+        c for c in kind.canonical_columns if c not in given and c not in kind.withheld_columns
+    ]
     if needed:
         console.print(
             f"[dim]Columns of {proposal.kind} no header gives: {', '.join(needed)}. Correct "
@@ -224,10 +231,14 @@ def _for_year(entry, year: int | None):
 
 def _print(report) -> None:
     console.print(f"[bold]{escape(report.file)}[/bold] as {report.kind} ({report.source_id})")
+    matched = (
+        f"regions matched {report.match_rate:.1%} of valid rows"
+        if report.rows_valid
+        else "no row is valid, so no region was matched"
+    )
     console.print(
         f"rows read {report.rows_in:,}; would publish {report.rows_in - report.rows_quarantined:,}; "
-        f"would set aside {report.rows_quarantined:,}; regions matched {report.match_rate:.1%} "
-        f"of valid rows"
+        f"would set aside {report.rows_quarantined:,}; {matched}"
     )
     for note in report.notes:
         console.print(f"[yellow]Note:[/yellow] {escape(note)}")

@@ -47,3 +47,64 @@ def unknown_source(found: Registry, source_id: str) -> str:
     return f"no source {source_id!r} in the registry; known: " + ", ".join(
         e.id for e in found.sources
     )
+
+
+def pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    """`name=value` options (repeated) as a mapping; a value without `=` is refused."""
+    found = {}
+    for value in values:
+        left, sep, right = value.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{value!r}: write name=value", param_hint=option)
+        found[left.strip()] = right.strip()
+    return found
+
+
+def typed(value: str) -> str | int:
+    """A constant as the registry keeps it: digits as a number."""
+    return int(value) if value.isdigit() else value
+
+
+def region_headers(values: tuple[str, ...]) -> list[tuple[str, str, str | None]]:
+    """`--region HEADER:LEVEL[:SYSTEM]` options: the header, its level and its system (None:
+    found from the values)."""
+    regions = []
+    for value in values:
+        parts = [part.strip() for part in value.split(":")]
+        if len(parts) not in (2, 3):
+            raise click.BadParameter(
+                f"{value!r}: write HEADER:LEVEL or HEADER:LEVEL:SYSTEM, e.g. "
+                "'Kabupaten/Kota:kabupaten_kota' or 'kode:desa:kemendagri'",
+                param_hint="--region",
+            )
+        regions.append((parts[0], parts[1], parts[2] if len(parts) == 3 else None))
+    return regions
+
+
+#: Read options a steward may give as --read KEY=VALUE, and how each value is typed.
+READ_KEYS = {
+    "sheet": str,
+    "header_row": int,
+    "delimiter": str,
+    "encoding": str,
+    "locale": str,
+    "totals_label": str,
+    "records_path": str,
+}
+
+
+def read_options_of(values: tuple[str, ...]) -> dict:
+    """`--read KEY=VALUE` options as the registry's `read:` mapping."""
+    options = {}
+    for key, value in pairs(values, "--read").items():
+        if key not in READ_KEYS:
+            raise click.BadParameter(
+                f"{key!r}: the read options are {', '.join(READ_KEYS)}", param_hint="--read"
+            )
+        try:
+            options[key] = READ_KEYS[key](value)
+        except ValueError:
+            raise click.BadParameter(
+                f"{key}={value}: write a whole number", param_hint="--read"
+            ) from None
+    return options

@@ -10,7 +10,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from odc_pipeline.cli.common import console, registry, settings, unknown_source
+from odc_pipeline.cli.common import console, pairs, registry, settings, typed, unknown_source
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.pulling import PullError, SnapshotStore, pull_source
 from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
@@ -53,16 +53,6 @@ def list_sources() -> None:
             "",
         )
     console.print(table)
-
-
-def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
-    pairs = {}
-    for value in values:
-        left, sep, right = value.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{value!r}: write left=right", param_hint=option)
-        pairs[left.strip()] = right.strip()
-    return pairs
 
 
 def _region(value: str) -> dict:
@@ -117,7 +107,7 @@ def _region(value: str) -> dict:
 @click.option("--max-rejected-share", type=float, help="Hold the file back above this share (0-1).")
 @click.option("--licence")
 @click.option("--sharing", type=click.Choice(["public", "members", "private"]))
-@click.option("--description", default="", help="One line for the UI and the catalogue.")
+@click.option("--description", help="One line for the UI and the catalogue.")
 def add(file: Path | None, **given) -> None:
     """Add a source to the registry, checked before anything is written.
 
@@ -146,6 +136,7 @@ def _add_by_hand(
     description,
     **_,
 ) -> None:
+    description = description or ""
     source_id = source_id or click.prompt("Source id (lowercase, digits, _)")
     organization = organization or click.prompt("Organisation id (from the registry)")
     kind = kind or click.prompt("Kind", type=click.Choice(sorted(KINDS)))
@@ -168,10 +159,8 @@ def _add_by_hand(
         "description": description,
         "format": file_format,
         "location": location,
-        "columns": _pairs(columns, "--column"),
-        "constants": {
-            k: int(v) if v.isdigit() else v for k, v in _pairs(constants, "--set").items()
-        },
+        "columns": pairs(columns, "--column"),
+        "constants": {k: typed(v) for k, v in pairs(constants, "--set").items()},
         "regions": [_region(r) for r in regions_],
         "licence": licence,
         "sharing": sharing,

@@ -19,7 +19,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from odc_pipeline.checking import CheckError, file_format_of, propose_for_file
-from odc_pipeline.cli.common import console, registry, settings
+from odc_pipeline.cli.common import (
+    console,
+    pairs,
+    read_options_of,
+    region_headers,
+    registry,
+    settings,
+    typed,
+)
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.proposal import (
     Proposal,
@@ -30,17 +38,6 @@ from odc_pipeline.proposal import (
 )
 from odc_pipeline.registry.model import LEVELS, ReadOptions
 from odc_pipeline.registry.writing import RegistryWriteError, add_entry
-
-#: Read options a steward may give as --read KEY=VALUE, and how each value is typed.
-READ_KEYS = {
-    "sheet": str,
-    "header_row": int,
-    "delimiter": str,
-    "encoding": str,
-    "locale": str,
-    "totals_label": str,
-    "records_path": str,
-}
 
 
 @dataclass
@@ -59,48 +56,6 @@ class Answers:
         for option, value in self.options:
             words += [option, value]
         return shlex.join(words)
-
-
-def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
-    pairs = {}
-    for value in values:
-        left, sep, right = value.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{value!r}: write left=right", param_hint=option)
-        pairs[left.strip()] = right.strip()
-    return pairs
-
-
-def _typed(value: str) -> str | int:
-    return int(value) if value.isdigit() else value
-
-
-def _read_options(values: tuple[str, ...]) -> dict:
-    options = {}
-    for key, value in _pairs(values, "--read").items():
-        if key not in READ_KEYS:
-            raise click.BadParameter(
-                f"{key!r}: the read options are {', '.join(READ_KEYS)}", param_hint="--read"
-            )
-        try:
-            options[key] = READ_KEYS[key](value)
-        except ValueError:
-            raise click.BadParameter(
-                f"{key}={value}: write a whole number", param_hint="--read"
-            ) from None
-    return options
-
-
-def _regions(values: tuple[str, ...]) -> list[tuple[str, str, str | None]]:
-    regions = []
-    for value in values:
-        parts = [part.strip() for part in value.split(":")]
-        if len(parts) not in (2, 3):
-            raise click.BadParameter(
-                f"{value!r}: write HEADER:LEVEL or HEADER:LEVEL:SYSTEM", param_hint="--region"
-            )
-        regions.append((parts[0], parts[1], parts[2] if len(parts) == 3 else None))
-    return regions
 
 
 def _show_columns(proposal: Proposal) -> None:
@@ -170,10 +125,10 @@ def add_from_file(file: Path, given: dict) -> int:
     path = settings().registry_path
     kind = _ask(given["kind"], "Kind", answers, "--kind", type=click.Choice(sorted(KINDS)))
     file_format = given["file_format"] or file_format_of(file)
-    read = _read_options(given["read_options"])
-    columns = _pairs(given["columns"], "--column")
-    regions = _regions(given["regions_"])
-    constants = {k: _typed(v) for k, v in _pairs(given["constants"], "--set").items()}
+    read = read_options_of(given["read_options"])
+    columns = pairs(given["columns"], "--column")
+    regions = region_headers(given["regions_"])
+    constants = {k: typed(v) for k, v in pairs(given["constants"], "--set").items()}
     for option, values in (("--column", given["columns"]), ("--region", given["regions_"])):
         for value in values:
             answers.add(option, value)
@@ -233,8 +188,14 @@ def add_from_file(file: Path, given: dict) -> int:
         type=click.Choice(["public", "members", "private"]),
         default="private",
     )
-    description = given["description"] or ""
-    answers.add("--description", description)
+    description = _ask(
+        given["description"],
+        "One line saying what it is (for the UI and the catalogue)",
+        answers,
+        "--description",
+        default="",
+        show_default=False,
+    )
     years = [int(y) for y in re.findall(r"\d{4}", given["years"] or "")]
     answers.add("--years", given["years"])
     try:
@@ -266,14 +227,14 @@ def add_from_file(file: Path, given: dict) -> int:
 def _more(entry: dict, given: dict, read: dict, years: list[int], answers: Answers) -> None:
     """The options a real file needed beyond the columns: per-level region settings, read
     options, years and the rejection limit."""
-    for level, meaning in _pairs(given["untyped"], "--untyped").items():
+    for level, meaning in pairs(given["untyped"], "--untyped").items():
         _region_setting(entry, level, "untyped", meaning, "--untyped")
         answers.add("--untyped", f"{level}={meaning}")
     for level in given["blank_means_parent"]:
         _region_setting(entry, level, "blank_means_parent", True, "--blank-means-parent")
         answers.add("--blank-means-parent", level)
     if read:
-        entry["read"] = read
+        entry["read"] = {**entry.get("read", {}), **read}
     if years:
         entry["years"] = years
         entry.get("constants", {}).pop("year", None)

@@ -314,9 +314,16 @@ class SourceEntry(_Strict):
                 f"kind {kind.name!r} needs columns {missing}: map a header to each "
                 "under 'columns' or give a fixed value under 'constants'"
             )
-        unmapped = [c for c in region_columns if c not in self.columns.values()]
+        # A region column comes from a header, or is one region for every row (a candidate
+        # list of one province: `constants: {provinsi: Jawa Barat}`).
+        unmapped = [
+            c for c in region_columns if c not in self.columns.values() and c not in self.constants
+        ]
         if unmapped:
-            raise ValueError(f"region columns {unmapped} are not targets of the column mapping")
+            raise ValueError(
+                f"region columns {unmapped} are neither targets of the column mapping nor "
+                "given under constants"
+            )
         by_column: dict[str, list[str]] = {}
         for header, column in self.columns.items():
             by_column.setdefault(column, []).append(header)
