@@ -143,7 +143,14 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get() if dagster_home_is_set() else dg.DagsterInstance.ephemeral()
 
 
-def print_summary(lines: list[SourceSummary], settings: Settings, warehouse_display: str) -> None:
+def print_summary(
+    lines: list[SourceSummary],
+    settings: Settings,
+    warehouse_display: str,
+    organisations: dict[str, str] | None = None,
+) -> None:
+    """The run's table, organisations by name (`organisations`: id → name)."""
+    organisations = organisations or {}
     if not lines:
         console.print(
             "[red]Nothing was published in this run[/red]: the warehouse keeps the version it "
@@ -153,11 +160,16 @@ def print_summary(lines: list[SourceSummary], settings: Settings, warehouse_disp
     table = Table(title="Run summary")
     headers = ("source", "organisation", "status", "rows in", "published", "quarantined")
     for header in (*headers, "regions matched", "balanced"):
-        table.add_column(header, justify="left" if header in headers[:3] else "right")
+        # Ids stay whole (a steward copies them into commands); names may wrap.
+        table.add_column(
+            header,
+            justify="left" if header in headers[:3] else "right",
+            no_wrap=header == "source",
+        )
     for line in lines:
         table.add_row(
             line.source_id,
-            line.organization_id,
+            organisations.get(line.organization_id, line.organization_id),
             "[red]held back[/red]" if line.held_back else line.status,
             f"{line.rows_in:,}",
             f"{line.rows_published:,}",
@@ -264,7 +276,9 @@ def run_pipeline(
     for year, year_run in past.items():
         if not year_run.success:
             console.print(f"[red]The run for {year} did not finish cleanly; see above.[/red]")
-    lines = _summary(settings, result.run_id)
+    lines = _summary(
+        settings, result.run_id, {k: o.name for k, o in registry.organizations.items()}
+    )
     report = report_path(settings.warehouse_dir, result.run_id)
     if report.exists():
         console.print(f"Run report: {report}")
@@ -276,7 +290,9 @@ def run_pipeline(
     return 1 if lines is None or any(line.status != "published" for line in lines) else 0
 
 
-def _summary(settings: Settings, run_id: str) -> list[SourceSummary] | None:
+def _summary(
+    settings: Settings, run_id: str, organisations: dict[str, str]
+) -> list[SourceSummary] | None:
     """Print the run's summary; None when the warehouse cannot be read, which a run that
     failed before its first publish leaves behind (the cause is printed, not a traceback)."""
     engine = make_engine(settings.warehouse)
@@ -289,7 +305,7 @@ def _summary(settings: Settings, run_id: str) -> list[SourceSummary] | None:
         return None
     finally:
         engine.dispose()
-    print_summary(lines, settings, engine.url.render_as_string(hide_password=True))
+    print_summary(lines, settings, engine.url.render_as_string(hide_password=True), organisations)
     return lines
 
 

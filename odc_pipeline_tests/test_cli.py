@@ -161,6 +161,8 @@ def test_run_shows_a_bar_per_source_and_the_summary(cli_run):
         assert source in out
     assert "read 81, validated 78, harmonized 78, published" in out
     assert "Run summary" in out and "192" in out and "179" in out
+    assert "│ Lembaga Data " in out and "│ ldw " not in out  # organisations by name
+    assert "│ fppjb_rekap_pilpres2024 " in out  # ids whole
     assert "Year 2019: the sources that keep one file per year" in out
     report = Path(env["ODC_WAREHOUSE_DIR"]) / "reports"
     assert len(list(report.glob("run-*.html"))) == 1
