@@ -38,7 +38,7 @@ def test_run_command_prints_summary_and_where_the_warehouse_is(tmp_path):
     summary_line = next(line for line in output.splitlines() if "jsn_pilpres2024_kabkota │" in line)
     assert [cell.strip() for cell in summary_line.split("│")[1:-1]] == [
         "jsn_pilpres2024_kabkota",
-        "jsn",
+        "Jaga Suara Nusantara",
         "published",
         "81",
         "77",
