@@ -24,7 +24,9 @@ def test_suite_check_in_the_run_has_data_docs(demo_run):
     docs = evaluation.metadata["data_docs"].value
     assert docs.endswith("local_site/index.html")
     assert docs.startswith(str(demo_run.settings.warehouse_dir))
-    assert "expect_column_values_to_be_in_set" in evaluation.metadata["expectations"].value
+    table = evaluation.metadata["expectations"].value
+    assert "| every region_code is in dim_region | yes |" in table
+    assert "expect_" not in table  # plain words, not Great Expectations' names
 
 
 def test_suite_names_each_broken_expectation(demo_run, tmp_path):
@@ -59,6 +61,12 @@ def test_suite_names_each_broken_expectation(demo_run, tmp_path):
         "source_id,file_hash,source_row": 2,
         None: None,
     }
+    assert sorted(o.text for o in outcome.outcomes if not o.success) == [
+        "each row of a source's file appears once",
+        "every region_code is in dim_region",
+        "the table holds as many rows as load_audit published",
+        "votes stays within its declared range",
+    ]
     row_count = next(
         o for o in outcome.outcomes if o.expectation == "expect_table_row_count_to_equal"
     )

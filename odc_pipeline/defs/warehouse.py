@@ -329,18 +329,18 @@ def _quality_check(
     )
     def suite_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         outcome = run_suite(warehouse.engine(), kind, source_ids, docs_root)
-        lines = ["| expectation | column | ok | unexpected | observed |", "|---|---|---|---|---|"]
+        lines = ["| what must hold | met | rows that break it | observed |", "|---|---|---|---|"]
         for item in outcome.outcomes:
             lines.append(
-                f"| {item.expectation} | {item.column or ''} | {'yes' if item.success else '**no**'} | "
+                f"| {item.text} | {'yes' if item.success else '**no**'} | "
                 f"{'' if item.unexpected is None else item.unexpected} | {item.observed[:40]} |"
             )
-        failed = [f"{o.expectation}({o.column or ''})" for o in outcome.outcomes if not o.success]
+        failed = [o.text for o in outcome.outcomes if not o.success]
         return dg.AssetCheckResult(
             passed=outcome.success,
             description="all expectations met"
             if outcome.success
-            else f"failed: {', '.join(failed)}",
+            else f"not met: {'; '.join(failed)}",
             metadata={
                 "expectations": dg.MetadataValue.md("\n".join(lines)),
                 **(

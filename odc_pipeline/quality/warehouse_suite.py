@@ -50,6 +50,17 @@ COMMON_COLUMNS = (
 )
 
 
+#: Each expectation of the suite in a steward's words ({column}: the column it checks).
+PLAIN_EXPECTATIONS = {
+    "expect_table_row_count_to_equal": "the table holds as many rows as load_audit published",
+    "expect_compound_columns_to_be_unique": "each row of a source's file appears once",
+    "expect_column_values_to_not_be_null": "{column} is never empty",
+    "expect_column_values_to_match_regex": "{column} is written as a Kemendagri code",
+    "expect_column_values_to_be_in_set": "{column} holds only the values it may",
+    "expect_column_values_to_be_between": "{column} stays within its declared range",
+}
+
+
 @dataclass(frozen=True)
 class ExpectationOutcome:
     expectation: str
@@ -57,6 +68,16 @@ class ExpectationOutcome:
     success: bool
     unexpected: int | None
     observed: str
+
+    @property
+    def text(self) -> str:
+        """The expectation in plain words, for the UI and messages."""
+        if self.column == "region_code_in_dim_region":
+            return "every region_code is in dim_region"
+        template = PLAIN_EXPECTATIONS.get(self.expectation)
+        if template is None:
+            return f"{self.expectation.removeprefix('expect_').replace('_', ' ')} ({self.column})"
+        return template.format(column=self.column or "the value")
 
 
 @dataclass(frozen=True)
