@@ -36,7 +36,12 @@ from odc_pipeline.reading.encodings import READ_NOTES
 from odc_pipeline.reading.headers import SOURCE_ROW
 from odc_pipeline.regions import cached_region_tables, harmonize_regions, load_region_list
 from odc_pipeline.regions.review import review_items
-from odc_pipeline.regions.vintage import VINTAGE_METHOD, cached_splits, mark_vintage
+from odc_pipeline.regions.vintage import (
+    VINTAGE_METHOD,
+    cached_splits,
+    mark_vintage,
+    vintage_hint,
+)
 from odc_pipeline.registry.loader import entry_problems
 from odc_pipeline.registry.model import LEVELS, ReadOptions, SourceEntry
 from odc_pipeline.validation.rule_names import plain_rule
@@ -249,7 +254,11 @@ def check_file(path: Path, entry: SourceEntry, reference_dir: Path) -> CheckRepo
     if len(outcome.valid):
         tables = cached_region_tables(load_region_list(), reference_dir)
         harmonized = harmonize_regions(outcome.valid, specs, tables, source_id=entry.id)
-        harmonized = mark_vintage(harmonized, entry.code_vintage, cached_splits(reference_dir))
+        splits = cached_splits(reference_dir)
+        hint = vintage_hint(harmonized, entry.code_vintage, splits)
+        if hint:
+            report.notes.append(hint)
+        harmonized = mark_vintage(harmonized, entry.code_vintage, splits)
         report.larger_then = _vintage_notes(harmonized)
         unmatched = harmonized["region_code"].isna()
         report.rows_region_matched = int((~unmatched).sum())

@@ -104,3 +104,13 @@ def _decide(path: Path, code: str) -> None:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+
+
+def test_a_file_of_an_earlier_year_naming_a_split_region_is_told_about_code_vintage(tmp_path):
+    path = tmp_path / "pilpres_2014_provinsi.csv"
+    path.write_text(PROVINCES, encoding="utf-8")
+    report = check_file(path, _entry(path, None), REFERENCE_DIR)
+    (note,) = report.notes
+    assert note.startswith("rows of 2014 name 91, 92, split since")
+    assert note.endswith("set code_vintage: 2014 in its entry")
+    assert check_file(path, _entry(path, 2014), REFERENCE_DIR).notes == []

@@ -33,7 +33,7 @@ from odc_pipeline.reading.encodings import READ_NOTES
 from odc_pipeline.reading.headers import PROVENANCE_COLUMNS, header_key, shareable_headers
 from odc_pipeline.regions import cached_region_tables, harmonize_regions
 from odc_pipeline.regions.tables import ReferenceTableError
-from odc_pipeline.regions.vintage import cached_splits, mark_vintage
+from odc_pipeline.regions.vintage import cached_splits, mark_vintage, vintage_hint
 from odc_pipeline.registry.model import SourceEntry
 from odc_pipeline.source_status import ERROR_ATTR, failed_frame, source_error
 from odc_pipeline.validation.quarantine import empty_quarantine
@@ -348,7 +348,11 @@ def build_source_assets(
             return dg.Output(failed_frame(message), metadata={"source_error": message})
         try:
             frame = harmonize_regions(validated, specs, tables, source_id=entry.id)
-            frame = mark_vintage(frame, entry.code_vintage, cached_splits(reference_dir))
+            splits = cached_splits(reference_dir)
+            hint = vintage_hint(frame, entry.code_vintage, splits)
+            if hint:
+                context.log.warning(f"{entry.id}: {hint}")
+            frame = mark_vintage(frame, entry.code_vintage, splits)
             if contestants is not None:
                 frame = harmonize_contestants(
                     frame,

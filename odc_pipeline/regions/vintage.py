@@ -85,3 +85,24 @@ def cached_splits(reference_dir: Path) -> pd.DataFrame:
 @lru_cache(maxsize=8)
 def _splits(folder: str, _stamps: tuple[int, ...]) -> pd.DataFrame:
     return load_splits(Path(folder))
+
+
+def vintage_hint(harmonized: pd.DataFrame, vintage: int | None, splits: pd.DataFrame) -> str | None:
+    """For a source that does not say its code vintage: if its rows are of an election year
+    before a split of a region they name, the sentence that says so and what to set."""
+    if vintage is not None or "year" not in harmonized.columns or not len(harmonized):
+        return None
+    years = pd.to_numeric(harmonized["year"], errors="coerce").dropna()
+    if years.empty:
+        return None
+    earliest = int(years.min())
+    larger = larger_then(splits, earliest)
+    named = sorted(set(harmonized["region_code"].dropna().astype(str)) & set(larger))
+    if not named:
+        return None
+    shown = ", ".join(named[:5])
+    return (
+        f"rows of {earliest} name {shown}, split since ({larger[named[0]][0][1]} was made from "
+        f"{named[0]} in {larger[named[0]][0][2]}): they are read as today's smaller region. If "
+        f"the file writes the codes of {earliest}, set code_vintage: {earliest} in its entry"
+    )
