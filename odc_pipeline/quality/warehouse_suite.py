@@ -50,6 +50,9 @@ COMMON_COLUMNS = (
 )
 
 
+#: The computed column of a relation: `<relation name>_holds`.
+RELATION_SUFFIX = "_holds"
+
 #: Each expectation of the suite in a steward's words ({column}: the column it checks).
 PLAIN_EXPECTATIONS = {
     "expect_table_row_count_to_equal": "the table holds as many rows as load_audit published",
@@ -74,6 +77,8 @@ class ExpectationOutcome:
         """The expectation in plain words, for the UI and messages."""
         if self.column == "region_code_in_dim_region":
             return "every region_code is in dim_region"
+        if self.column and self.column.endswith(RELATION_SUFFIX):  # a relation's own column
+            return f"every row keeps the rule {self.column.removesuffix(RELATION_SUFFIX)}"
         template = PLAIN_EXPECTATIONS.get(self.expectation)
         if template is None:
             return f"{self.expectation.removeprefix('expect_').replace('_', ' ')} ({self.column})"
@@ -90,7 +95,7 @@ class SuiteOutcome:
 
 def _relation_column(name: str) -> str:
     """The computed column saying, per row, whether a relation holds."""
-    return f"{name}_holds"
+    return f"{name}{RELATION_SUFFIX}"
 
 
 def _checked_columns(kind: DatasetKind) -> list[str]:
