@@ -20,6 +20,7 @@ from odc_pipeline.checking import (
 )
 from odc_pipeline.cli.common import (
     console,
+    headers_table,
     pairs,
     read_options_of,
     region_headers,
@@ -167,15 +168,9 @@ def _location(file: Path) -> str:
 
 
 def _print_proposal(proposal) -> None:
-    table = Table(title=f"How the file's headers are read, as {proposal.kind}")
-    for column in ("header", "becomes", "because"):
-        table.add_column(column)
-    for header in proposal.headers:
-        table.add_row(
-            escape(header),
-            escape(proposal.columns.get(header, "(not used)")),
-            escape(proposal.reasons.get(header, "no column of the kind matches it")),
-        )
+    table = headers_table(
+        proposal, f"How the file's headers are read, as {proposal.kind}", "header", "(not used)"
+    )
     for name, value in proposal.constants.items():
         table.add_row(
             "[dim](every row)[/dim]", escape(f"{name} = {value}"), escape(proposal.reasons[name])

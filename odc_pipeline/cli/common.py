@@ -108,3 +108,21 @@ def read_options_of(values: tuple[str, ...]) -> dict:
                 f"{key}={value}: write a whole number", param_hint="--read"
             ) from None
     return options
+
+
+def headers_table(proposal, title: str, header_label: str, unused: str):
+    """A proposal's headers as a table: what each becomes and why (`unused`: the word for a
+    header no column takes). Shared by `odc check` and `odc sources add`."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in (header_label, "becomes", "because"):
+        table.add_column(column)
+    for header in proposal.headers:
+        table.add_row(
+            escape(header),
+            escape(proposal.columns.get(header, unused)),
+            escape(proposal.reasons.get(header, "no column of the kind matches it")),
+        )
+    return table

@@ -21,6 +21,7 @@ from rich.table import Table
 from odc_pipeline.checking import CheckError, file_format_of, propose_for_file
 from odc_pipeline.cli.common import (
     console,
+    headers_table,
     pairs,
     read_options_of,
     region_headers,
@@ -61,16 +62,14 @@ class Answers:
 def _show_columns(proposal: Proposal) -> None:
     """The file's headers beside the kind's columns: what each header becomes, and which of
     the kind's columns are given, by what, or still missing."""
-    table = Table(title=f"Your file's headers and the columns of {proposal.kind}")
-    for column in ("header in the file", "becomes", "because"):
-        table.add_column(column)
-    for header in proposal.headers:
-        table.add_row(
-            escape(header),
-            escape(proposal.columns.get(header, "(kept out)")),
-            escape(proposal.reasons.get(header, "no column of the kind matches it")),
+    console.print(
+        headers_table(
+            proposal,
+            f"Your file's headers and the columns of {proposal.kind}",
+            "header in the file",
+            "(kept out)",
         )
-    console.print(table)
+    )
     kind = KINDS[proposal.kind]
     given = {column: header for header, column in proposal.columns.items()}
     columns = Table(title=f"Columns of {proposal.kind}")
