@@ -15,6 +15,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 from rich.console import Console
@@ -29,14 +30,19 @@ from odc_pipeline.defs.execution import TERMINAL_LOG, execute_here
 from odc_pipeline.quoting import capped
 from odc_pipeline.registry import RegistryError, load_registry
 from odc_pipeline.reporting import report_path
-from odc_pipeline.settings import Settings, dagster_home_is_set, load_settings
+from odc_pipeline.settings import (
+    Settings,
+    dagster_home_is_set,
+    load_settings,
+    prepare_dagster_home,
+)
 from odc_pipeline.warehouse.engine import make_engine
 from odc_pipeline.warehouse.summary import SourceSummary, run_summary
 
 # Wide enough for the summary table when output goes to a file or CI log, not a terminal.
 EXAMPLE_QUERY = (
     "select r.name, f.candidate, f.source_id, f.votes from fact_election_results f "
-    "join dim_region r using (region_code) where f.region_code = ? order by 2, 3"
+    "join dim_region r using (region_code) where f.region_code = '32.04' order by 2, 3"
 )
 
 console = Console(highlight=False, width=max(Console().width, 120))
@@ -139,8 +145,16 @@ def reporting_to(handler: logging.Handler) -> Iterator[None]:
         log.removeHandler(handler)
 
 
+def _odc_command() -> str:
+    """The installed `odc` by its full path, so the example works from any folder."""
+    return str(Path(sys.executable).parent / "odc")
+
+
 def _instance() -> dg.DagsterInstance:
-    return dg.DagsterInstance.get() if dagster_home_is_set() else dg.DagsterInstance.ephemeral()
+    if not dagster_home_is_set():
+        return dg.DagsterInstance.ephemeral()
+    prepare_dagster_home()
+    return dg.DagsterInstance.get()
 
 
 def print_summary(
@@ -197,11 +211,10 @@ def print_summary(
             )
     console.print(f"Warehouse: [bold]{warehouse_display}[/bold]")
     if warehouse_display.startswith("sqlite:///"):
-        path = warehouse_display.removeprefix("sqlite:///")
         console.print(
-            "Query it with any SQLite client, DuckDB or Datasette, or from Python:\n"
-            f"  .venv/bin/python -c \"import sqlite3; c = sqlite3.connect('{path}'); "
-            f"print(c.execute('{EXAMPLE_QUERY}', ('32.04',)).fetchall())\"\n"
+            "Query it with any SQLite client, DuckDB or Datasette, or with odc:\n"
+            f"  {_odc_command()} query --tables\n"
+            f'  {_odc_command()} query "{EXAMPLE_QUERY}"\n'
             "Tables: dim_region, fact_* (one per dataset kind), quarantine (rows set aside, with "
             "reasons), region_review (region values to decide), load_audit.\n"
             f"Quality report (Great Expectations Data Docs): {settings.warehouse_dir / 'quality'}\n"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -249,6 +250,18 @@ def celery_backend(environ: Mapping[str, str] | None = None) -> str:
 
 def dagster_home_is_set() -> bool:
     return bool(read("DAGSTER_HOME"))
+
+
+def prepare_dagster_home() -> None:
+    """A `DAGSTER_HOME` without a `dagster.yaml` gets the project's one-machine instance
+    (`deploy/dagster.yaml`, as `make` does): without it Dagster prints its telemetry notice
+    on every run and keeps no run queue. An existing `dagster.yaml` is never touched."""
+    home = read("DAGSTER_HOME")
+    ours = PROJECT_ROOT / "deploy" / "dagster.yaml"
+    if not home or not ours.exists() or (Path(home) / "dagster.yaml").exists():
+        return
+    Path(home).mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ours, Path(home) / "dagster.yaml")
 
 
 def no_usage_statistics() -> None:

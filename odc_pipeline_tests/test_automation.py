@@ -4,6 +4,7 @@ drop folder, alerts by webhook and e-mail to local servers, and freshness checks
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 
@@ -264,7 +265,8 @@ def test_a_source_not_pulled_within_its_interval_fails_its_freshness_check(tmp_p
     for entry in document["sources"]:
         entry["expected_refresh_hours"] = 1
     night = Night(tmp_path, document)
-    assert night.run(PULL_JOB).success
+    pulled = night.run(PULL_JOB)
+    assert pulled.success
     fresh = night.run("check_source_freshness")
     # The same pulls against an interval of one second, once a second has passed. (A
     # one-second interval from the start would fail the first check on a busy machine.)
@@ -282,7 +284,16 @@ def test_a_source_not_pulled_within_its_interval_fails_its_freshness_check(tmp_p
             if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
         }
 
+    # The pull itself evaluates no freshness check: a moment after the pull Dagster's text
+    # would say "The last update was  ago"; its sensor evaluates them later.
+    assert outcomes(pulled) == {}
     assert outcomes(fresh) == {f"pull_{s}": True for s in (JSN, FPPJB, LDW, LDW_DPT)}
+    described = [
+        e.asset_check_evaluation_data.description
+        for e in stale.all_events
+        if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ]
+    assert described and all(re.search(r"was \d+ seconds? ago", d) for d in described)
     assert outcomes(stale) == {f"pull_{s}": False for s in (JSN, FPPJB, LDW, LDW_DPT)}
 
 

@@ -52,7 +52,7 @@ def test_adding_a_yaml_entry_adds_its_assets(tmp_path):
     for stage in ("pull", "raw", "validated", "quarantine", "harmonized"):
         assert f"{stage}_jsn_copy_for_test" in keys
     spec = defs.resolve_asset_graph().get(dg.AssetKey("raw_jsn_copy_for_test"))
-    assert spec.group_name == "jsn"
+    assert spec.group_name == "jaga_suara_nusantara"
     assert spec.tags["sharing"] == "public"
     assert spec.owners == ["team:jsn"]
     # Five stages per source; the region reference, eight tables, two views and the export;

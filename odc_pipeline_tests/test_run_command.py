@@ -52,6 +52,18 @@ def test_run_command_prints_summary_and_where_the_warehouse_is(tmp_path):
         assert connection.execute("select count(*) from fact_election_results").fetchone() == (125,)
     # The run was recorded in DAGSTER_HOME, so the UI shows it.
     assert any((tmp_path / "dagster_home").rglob("*.db"))
+    # With the project's instance settings, so Dagster prints neither its notice of a
+    # missing dagster.yaml nor its telemetry notice.
+    assert (tmp_path / "dagster_home" / "dagster.yaml").exists()
+    said = (output + completed.stderr).lower()
+    assert "no dagster instance configuration" not in said and "telemetry" not in said
+    # The example query the summary prints works as printed, from another folder.
+    example = next(line.strip() for line in output.splitlines() if 'query "select' in line)
+    answer = subprocess.run(
+        example, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert answer.returncode == 0, answer.stdout + answer.stderr
+    assert "Kabupaten Bandung" in answer.stdout and "jsn_pilpres2024_kabkota" in answer.stdout
 
 
 def test_run_command_explains_a_broken_registry(tmp_path):

@@ -316,7 +316,7 @@ def test_a_record_half_written_when_the_disk_fills_is_taken_back(tmp_path, monke
 
 def _materialize_pull(tmp_path, store_dir: Path) -> tuple[dg.ExecuteInProcessResult, list]:
     entry = _entry()
-    assets = build_source_assets(entry, tmp_path, "JSN", tmp_path / "reference", store_dir)
+    assets = build_source_assets(entry, tmp_path, "JSN", "jsn", tmp_path / "reference", store_dir)
     pulled = [a for a in assets if pull_key(entry.id) in a.keys]
     instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize(

@@ -94,7 +94,13 @@ def _dismiss_welcome(page) -> None:
 def test_the_asset_graph_shows_every_source_group(webserver, page):
     page.goto(f"{webserver}/asset-groups")
     _dismiss_welcome(page)
-    for group in ("fppjb", "jsn", "ldw", "warehouse"):
+    # Groups are named after the organisations, not the registry's short ids.
+    for group in (
+        "forum_pemantau_pemilu_jawa_barat",
+        "jaga_suara_nusantara",
+        "lembaga_data_warga",
+        "warehouse",
+    ):
         page.get_by_text(group, exact=True).first.wait_for()
     page.screenshot(path=str(SCREENSHOTS / "asset-graph.png"))
 

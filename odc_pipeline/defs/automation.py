@@ -166,13 +166,32 @@ def build_automation(
     pull_assets: list[dg.AssetsDefinition],
 ) -> tuple[list, list, list, list]:
     """Jobs, schedules, sensors and freshness checks for one registry."""
-    pulls = dg.AssetSelection.assets(*[pull_key(e.id) for e in registry.sources])
+    freshness = []
+    # Dagster now prefers FreshnessPolicy, evaluated by its daemon; these checks say the same,
+    # show as checks on the pull asset and can be evaluated (and tested) without a daemon.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.SupersessionWarning)
+        for entry in registry.sources:
+            freshness += dg.build_last_update_freshness_checks(
+                assets=[pull_key(entry.id)],
+                lower_bound_delta=timedelta(hours=entry.expected_refresh_hours),
+            )
+        freshness_sensor = dg.build_sensor_for_freshness_checks(
+            freshness_checks=freshness,
+            name="source_freshness",
+            default_status=dg.DefaultSensorStatus.RUNNING,
+        )
+    # A freshness check is evaluated by its sensor (within a minute of a pull, by the
+    # daemon) and by `check_source_freshness`, not in the run that pulls: evaluated a moment
+    # after the pull, Dagster's text would read "The last update was  ago".
+    pulls = dg.AssetSelection.assets(*[pull_key(e.id) for e in registry.sources]).without_checks()
+    not_freshness = dg.AssetSelection.all() - dg.AssetSelection.checks(*freshness)
     pull_job = dg.define_asset_job(
         PULL_JOB, selection=pulls, description="Pull every source into the snapshot store."
     )
     process_job = dg.define_asset_job(
         PROCESS_JOB,
-        selection=dg.AssetSelection.all() - pulls,
+        selection=not_freshness - pulls,
         tags=PUBLISH_TAG,
         description="Read, validate, harmonize and publish (sensors run it for the sources "
         "that changed).",
@@ -290,21 +309,6 @@ def build_automation(
         )
         _deliver(context, subject, body)
 
-    freshness = []
-    # Dagster now prefers FreshnessPolicy, evaluated by its daemon; these checks say the same,
-    # show as checks on the pull asset and can be evaluated (and tested) without a daemon.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", dg.SupersessionWarning)
-        for entry in registry.sources:
-            freshness += dg.build_last_update_freshness_checks(
-                assets=[pull_key(entry.id)],
-                lower_bound_delta=timedelta(hours=entry.expected_refresh_hours),
-            )
-        freshness_sensor = dg.build_sensor_for_freshness_checks(
-            freshness_checks=freshness,
-            name="source_freshness",
-            default_status=dg.DefaultSensorStatus.RUNNING,
-        )
     freshness_job = dg.define_asset_job(
         "check_source_freshness",
         selection=dg.AssetSelection.checks(*freshness),

@@ -21,13 +21,16 @@ def broken_source_key(broken: BrokenSource, position: int) -> dg.AssetKey:
     return dg.AssetKey(f"registry_entry_{re.sub(r'[^a-z0-9_]', '_', name)}")
 
 
-def build_broken_source_asset(broken: BrokenSource, position: int) -> dg.AssetsDefinition:
-    """An asset that fails with the entry's problems whenever it is materialized."""
+def build_broken_source_asset(
+    broken: BrokenSource, position: int, group: str | None
+) -> dg.AssetsDefinition:
+    """An asset that fails with the entry's problems whenever it is materialized; it sits in
+    its organisation's group when the organisation is known."""
     message = f"{broken.label}: {broken.message}. Fix the entry in the registry (odc sources test)."
 
     @dg.asset(
         key=broken_source_key(broken, position),
-        group_name=broken.organization or REGISTRY_GROUP,
+        group_name=group or REGISTRY_GROUP,
         description=f"Held back: {message}",
         kinds={"yaml"},
     )

@@ -68,11 +68,15 @@ def build_definitions(
             entry,
             registry.base_dir,
             registry.organization_name(entry.organization),
+            registry.group_name(entry.organization),
             settings.reference_dir,
             settings.snapshots,
             partitions,
         )
-    held_back = [build_broken_source_asset(b, n) for n, b in enumerate(registry.broken)]
+    held_back = [
+        build_broken_source_asset(b, n, registry.group_name(b.organization))
+        for n, b in enumerate(registry.broken)
+    ]
     election_reference, reference_checks = build_election_reference(settings.reference_dir)
     warehouse_assets, warehouse_checks = build_warehouse_assets(
         registry, settings.warehouse_dir, settings.reference_dir
@@ -91,7 +95,7 @@ def build_definitions(
         jobs=[
             dg.define_asset_job(
                 ALL_ASSETS_JOB,
-                selection=dg.AssetSelection.all(),
+                selection=dg.AssetSelection.all() - dg.AssetSelection.checks(*freshness_checks),
                 tags=PUBLISH_TAG,
                 description="Every source, then the warehouse.",
             ),

@@ -93,6 +93,7 @@ def build_source_assets(
     entry: SourceEntry,
     base_dir: Path,
     organization_name: str,
+    group: str,
     reference_dir: Path,
     snapshot_dir: Path,
     partitions: dg.PartitionsDefinition | None = None,
@@ -100,7 +101,6 @@ def build_source_assets(
     """The four steps of one source, as Dagster assets (one partition per year with `years`)."""
     partitions = partitions if entry.partitioned else None
     latest = partitions.get_partition_keys()[-1] if partitions else None
-    group = entry.organization
     owners = [f"team:{entry.organization}"]
     tags = _tags(entry)
     who = f"{organization_name}: {entry.description or entry.id}"

@@ -7,6 +7,7 @@ instead of silently falling back to a default that could publish private data.
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 from typing import Literal
 
@@ -34,8 +35,16 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def group_name_of(name: str) -> str:
+    """`Forum Pemantau Pemilu Jawa Barat` -> `forum_pemantau_pemilu_jawa_barat`: letters and
+    digits kept, accents dropped, every other run of characters one underscore."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
+
+
 class Organization(_Strict):
-    """A member organisation; its id names the Dagster group of its sources."""
+    """A member organisation; its name, written as an identifier, names the Dagster group of
+    its sources."""
 
     name: str = Field(min_length=1)
     website: str | None = None
@@ -584,3 +593,12 @@ class Registry(_Strict):
 
     def organization_name(self, organization_id: str) -> str:
         return self.organizations[organization_id].name
+
+    def group_name(self, organization_id: str | None) -> str | None:
+        """The name of the organisation's group in the Dagster UI: its name written as a
+        plain identifier (Dagster allows no spaces), so a steward sees
+        `forum_pemantau_pemilu_jawa_barat` rather than the registry's short id `fppjb`."""
+        organization = self.organizations.get(organization_id or "")
+        if organization is None:
+            return None
+        return group_name_of(organization.name) or organization_id
