@@ -29,6 +29,8 @@ from odc_pipeline.defs.every_year import execute_every_year
 from odc_pipeline.defs.execution import TERMINAL_LOG, execute_here
 from odc_pipeline.quoting import capped
 from odc_pipeline.registry import RegistryError, load_registry
+from odc_pipeline.releases.store import ReleaseStore
+from odc_pipeline.releases.writing import written_release
 from odc_pipeline.reporting import report_path
 from odc_pipeline.settings import (
     Settings,
@@ -292,6 +294,7 @@ def run_pipeline(
     lines = _summary(
         settings, result.run_id, {k: o.name for k, o in registry.organizations.items()}
     )
+    _release_line(settings, result.run_id)
     report = report_path(settings.warehouse_dir, result.run_id)
     if report.exists():
         console.print(f"Run report: {report}")
@@ -301,6 +304,23 @@ def run_pipeline(
     if registry.broken:
         return 1
     return 1 if lines is None or any(line.status != "published" for line in lines) else 0
+
+
+def _release_line(settings: Settings, run_id: str) -> None:
+    """The release the run made, and what changed since the one before."""
+    store = ReleaseStore(settings.releases_dir)
+    made = store.release_of_run(run_id)
+    if made is None:
+        return
+    release = written_release(store, made)
+    counts = release.counts
+    since = (
+        f"since {release.previous}: {counts['added']:,} rows added, {counts['removed']:,} "
+        f"removed, {counts['changed']:,} changed (odc diff {release.previous} {made})"
+        if release.previous
+        else "the first release"
+    )
+    console.print(f"Release: [bold]{made}[/bold] in {release.folder}; {since}", soft_wrap=True)
 
 
 def _summary(

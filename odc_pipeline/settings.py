@@ -47,6 +47,11 @@ VARIABLES = (
         shown_default="$ODC_DATA_DIR/warehouse",
     ),
     Variable(
+        "ODC_RELEASES_KEEP",
+        "How many releases (Parquet and manifest, in $ODC_WAREHOUSE_DIR/releases) are kept; older ones are removed after a publish that made a new one",
+        "10",
+    ),
+    Variable(
         "ODC_STORAGE_DIR",
         "Where steps hand each other their frames (Arrow files); on several machines, a folder every worker sees",
         shown_default="$ODC_DATA_DIR/storage",
@@ -160,6 +165,13 @@ class Settings:
     #: ODC_WAREHOUSE_URL, or None for the embedded SQLite file. Never logged: it may hold a
     #: password (Dagster takes it through EnvVar).
     warehouse_url: str | None = None
+    #: How many releases are kept (ODC_RELEASES_KEEP); older ones go after a good publish.
+    releases_keep: int = 10
+
+    @property
+    def releases_dir(self) -> Path:
+        """Every kept release of the published tables, as Parquet with a manifest."""
+        return self.warehouse_dir / "releases"
 
     @property
     def snapshots(self) -> Path:
@@ -208,7 +220,19 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         storage_dir=folder("ODC_STORAGE_DIR", "storage"),
         snapshot_dir=folder("ODC_SNAPSHOT_DIR", "snapshots"),
         warehouse_url=read(WAREHOUSE_URL_VARIABLE, environ) or None,
+        releases_keep=releases_keep(environ),
     )
+
+
+def releases_keep(environ: Mapping[str, str] | None = None) -> int:
+    """ODC_RELEASES_KEEP as a number, or the reason it is not one."""
+    value = read("ODC_RELEASES_KEEP", environ)
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(
+            f"ODC_RELEASES_KEEP is {value!r}: it must be how many releases to keep, a whole "
+            "number of 1 or more (10 when unset)"
+        )
+    return int(value)
 
 
 def role_prefix() -> str:

@@ -48,6 +48,8 @@ def test_run_command_prints_summary_and_where_the_warehouse_is(tmp_path):
     ]
     warehouse = tmp_path / "warehouse" / "odc.sqlite"
     assert f"Warehouse: sqlite:///{warehouse}" in output
+    (release,) = [p.name for p in (tmp_path / "warehouse" / "releases").glob("20*")]
+    assert f"Release: {release} in {tmp_path / 'warehouse' / 'releases' / release}" in output
     with sqlite3.connect(warehouse) as connection:
         assert connection.execute("select count(*) from fact_election_results").fetchone() == (125,)
     # The run was recorded in DAGSTER_HOME, so the UI shows it.

@@ -9,6 +9,8 @@ odc run [--source ID ...]                  materialize now, with progress and a 
 odc sources list|add|test                  the registry
 odc query "SQL" | --table T                read-only questions to the warehouse
 odc report [RUN_ID]                        the run report (HTML) of a run
+odc releases list | show ID                the releases every publish makes
+odc diff A B                               what changed between two releases, and why
 """
 
 from __future__ import annotations
@@ -20,7 +22,17 @@ import click
 #: Each command lives in the module of its name. A command's module (and what it imports:
 #: Dagster for `run`, the region tables for `regions`) loads only when that command runs,
 #: so `odc query` answers in a fraction of the time `odc run` needs to start.
-COMMANDS = ("check", "contestants", "query", "regions", "report", "run", "sources")
+COMMANDS = (
+    "check",
+    "contestants",
+    "diff",
+    "query",
+    "regions",
+    "releases",
+    "report",
+    "run",
+    "sources",
+)
 
 
 class _Commands(click.Group):

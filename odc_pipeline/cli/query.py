@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import click
-import pandas as pd
-from rich.markup import escape
-from rich.table import Table
 
-from odc_pipeline.cli.common import console, settings
+from odc_pipeline.cli.common import settings
+from odc_pipeline.cli.output import FORMATS, show_frame
 from odc_pipeline.settings import query_url, role_prefix
-from odc_pipeline.warehouse.cells import safe_cell
 from odc_pipeline.warehouse.readonly import (
     QueryRefused,
     described_tables,
@@ -21,43 +16,6 @@ from odc_pipeline.warehouse.readonly import (
     run_query,
     table_query,
 )
-
-
-def _shown(value) -> str:
-    """A cell as a person reads it: SQL NULL (None, or NaN in a number column) as nothing."""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):  # a list or another value pandas cannot test
-        pass
-    return str(value)
-
-
-def _width(frame: pd.DataFrame) -> int:
-    """Characters the widest line of a plain table of `frame` would need."""
-    widths = [
-        max([len(str(column)), *(len(_shown(v)) for v in frame[column])])
-        for column in frame.columns
-    ]
-    return sum(widths) + 3 * len(widths) + 1
-
-
-def _print_table(frame: pd.DataFrame) -> None:
-    view = Table(show_lines=False)
-    for column in frame.columns:
-        view.add_column(str(column), overflow="fold")
-    for row in frame.itertuples(index=False):
-        view.add_row(*(escape(_shown(v)) for v in row))
-    console.print(view)
-
-
-def _print_vertical(frame: pd.DataFrame) -> None:
-    """One block per row, one line per column: what a wide table needs in a terminal."""
-    label = max((len(str(c)) for c in frame.columns), default=0)
-    for number, row in enumerate(frame.itertuples(index=False), start=1):
-        console.print(f"[dim]-- row {number:,} --[/dim]")
-        for column, value in zip(frame.columns, row, strict=True):
-            console.print(f"{escape(str(column)):>{label}}  {escape(_shown(value))}")
 
 
 @click.command()
@@ -69,7 +27,7 @@ def _print_vertical(frame: pd.DataFrame) -> None:
 @click.option(
     "--format",
     "out_format",
-    type=click.Choice(["auto", "table", "vertical", "csv", "json"]),
+    type=click.Choice(FORMATS),
     default="auto",
     show_default=True,
     help="auto: a table, or one block per row when a table would not fit the terminal.",
@@ -110,23 +68,5 @@ def query(sql, table, list_tables, where, limit, out_format, output) -> None:
         ) from None
     if limit and not table:
         frame = frame.head(limit)
-    if out_format in ("auto", "table", "vertical") and not output:
-        # The list of tables reads best as a table, its descriptions wrapped.
-        fits = list_tables or _width(frame) <= console.width
-        if out_format == "vertical" or (out_format == "auto" and not fits):
-            _print_vertical(frame)
-        else:
-            _print_table(frame)
-        console.print(f"{len(frame):,} rows")
-        return
-    if out_format == "json":
-        body = frame.to_json(orient="records", force_ascii=False, date_format="iso", indent=2)
-    else:  # csv (and the terminal formats written to a file)
-        buffer = io.StringIO()
-        frame.map(safe_cell).to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL)
-        body = buffer.getvalue()
-    if output:
-        output.write_text(body, encoding="utf-8")
-        console.print(f"wrote {len(frame):,} rows to {escape(str(output))}")
-    else:
-        click.echo(body, nl=False)
+    # The list of tables reads best as a table, its descriptions wrapped.
+    show_frame(frame, out_format, output, prefer_table=list_tables)

@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from odc_pipeline.cli.common import console, settings
+from odc_pipeline.releases.store import ReleaseStore
+from odc_pipeline.releases.writing import written_release
 from odc_pipeline.reporting import write_run_report
 from odc_pipeline.warehouse.readonly import QueryRefused, read_only_engine
 from odc_pipeline.warehouse.schema import load_audit
@@ -39,7 +41,10 @@ def report(run_id: str | None) -> None:
         matches = [r for r in known if r.startswith(run_id)]
         if len(matches) != 1:
             raise click.ClickException(f"{run_id!r} names {len(matches)} runs; give more of its id")
-        path = write_run_report(engine, matches[0], config.warehouse_dir)
+        store = ReleaseStore(config.releases_dir)
+        made = store.release_of_run(matches[0])
+        release = written_release(store, made) if made else None
+        path = write_run_report(engine, matches[0], config.warehouse_dir, release)
     except SQLAlchemyError as error:
         raise click.ClickException(
             f"the warehouse cannot be read: {str(error).splitlines()[0]}"

@@ -150,7 +150,7 @@ def warehouse_keys(defs_assets: list[dg.AssetsDefinition]) -> list[dg.AssetKey]:
     """The reference tables, the publish step's tables and the export: every run needs them."""
     keys = [dg.AssetKey(REFERENCE_ASSET), dg.AssetKey(ELECTION_REFERENCE_ASSET)]
     for assets_def in defs_assets:
-        if assets_def.node_def.name in ("publish_warehouse", "open_data_package"):
+        if assets_def.node_def.name in ("publish_warehouse", "release", "open_data_package"):
             keys += list(assets_def.keys)
     return keys
 

@@ -11,9 +11,11 @@ from odc_pipeline.defs.execution import TERMINAL_LOGGER, terminal_logger
 from odc_pipeline.defs.executors import executor_from_environment
 from odc_pipeline.defs.io_manager import LAZY_FRAME_LOADER, ROW_NUMBERS_LOADER, ArrowFileIOManager
 from odc_pipeline.defs.partitions import year_partitions
+from odc_pipeline.defs.releases import build_release_asset
 from odc_pipeline.defs.resources import WarehouseResource
 from odc_pipeline.defs.sources import build_source_assets
 from odc_pipeline.defs.warehouse import (
+    WAREHOUSE_GROUP,
     build_open_data_asset,
     build_quality_checks,
     build_warehouse_assets,
@@ -84,7 +86,13 @@ def build_definitions(
     warehouse_assets.append(election_reference)
     warehouse_checks += reference_checks
     warehouse_checks += build_quality_checks(registry, settings.warehouse_dir / "quality")
-    warehouse_assets.append(build_open_data_asset(registry, settings.warehouse_dir / "open_data"))
+    published = [
+        k for a in warehouse_assets if a.node_def.name == "publish_warehouse" for k in a.keys
+    ]
+    warehouse_assets.append(build_release_asset(registry, settings, published, WAREHOUSE_GROUP))
+    warehouse_assets.append(
+        build_open_data_asset(registry, settings.warehouse_dir / "open_data", settings.releases_dir)
+    )
     jobs, schedules, sensors, freshness_checks = build_automation(
         registry, settings.reference_dir, warehouse_assets, assets
     )

@@ -25,6 +25,7 @@ from odc_pipeline.elections.tables import dimension_frames
 from odc_pipeline.quality.warehouse_suite import run_suite
 from odc_pipeline.regions.reference import load_region_list
 from odc_pipeline.registry.model import Registry
+from odc_pipeline.releases.store import ReleaseStore
 from odc_pipeline.reporting import write_run_report
 from odc_pipeline.warehouse.batches import build_batch
 from odc_pipeline.warehouse.catalog import Catalog, HeldBackSource, OrganizationInfo, SourceInfo
@@ -354,8 +355,11 @@ def _quality_check(
     return suite_check
 
 
-def build_open_data_asset(registry: Registry, folder) -> dg.AssetsDefinition:
-    """The public part of the warehouse as CSV + datapackage.json, after every publish."""
+def build_open_data_asset(
+    registry: Registry, folder: Path, releases_dir: Path
+) -> dg.AssetsDefinition:
+    """The public part of the warehouse as CSV + datapackage.json, after every release: the
+    package carries the release's id as its version."""
     facts = [
         dg.AssetKey(table.name)
         for kind, table in fact_tables().items()
@@ -365,16 +369,22 @@ def build_open_data_asset(registry: Registry, folder) -> dg.AssetsDefinition:
     @dg.asset(
         name="open_data_package",
         group_name=WAREHOUSE_GROUP,
-        deps=[*facts, dg.AssetKey("dim_source"), dg.AssetKey("dim_region")],
+        deps=[*facts, dg.AssetKey("dim_source"), dg.AssetKey("dim_region"), dg.AssetKey("release")],
         kinds={"csv"},
         description="Rows of public sources as CSV with a Frictionless datapackage.json (schema, "
         "licences, sources), ready to upload to a CKAN portal. Members-only and private sources "
         "and personal columns are never in it.",
     )
     def open_data_package(warehouse: WarehouseResource) -> dg.MaterializeResult:
-        descriptor = export_open_data(warehouse.engine(), folder)
+        store = ReleaseStore(releases_dir)
+        latest = store.latest()
+        release = store.manifest(latest) if latest else None
+        descriptor = export_open_data(warehouse.engine(), folder, release)
         return dg.MaterializeResult(
-            metadata={"datapackage": dg.MetadataValue.path(str(descriptor))}
+            metadata={
+                "datapackage": dg.MetadataValue.path(str(descriptor)),
+                "release": latest or "",
+            }
         )
 
     return open_data_package

@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from sqlalchemy import Engine, text  # noqa: E402
 
+from odc_pipeline.releases.writing import WrittenRelease  # noqa: E402
 from odc_pipeline.reporting.html import html_table  # noqa: E402
 from odc_pipeline.reporting.source_sections import source_contexts, source_section  # noqa: E402
 from odc_pipeline.warehouse.summary import run_summary  # noqa: E402
@@ -142,8 +143,11 @@ def report_path(warehouse_dir: Path, run_id: str) -> Path:
     return warehouse_dir / REPORT_FOLDER / f"run-{run_id}.html"
 
 
-def write_run_report(engine: Engine, run_id: str, warehouse_dir: Path) -> Path:
-    """Write `<warehouse_dir>/reports/run-<run_id>.html` and return its path."""
+def write_run_report(
+    engine: Engine, run_id: str, warehouse_dir: Path, release: WrittenRelease | None = None
+) -> Path:
+    """Write `<warehouse_dir>/reports/run-<run_id>.html` and return its path; with the
+    `release` the run made once there is one (the report is written again then)."""
     lines = run_summary(engine, run_id)
     contexts = source_contexts(engine)
     summary = pd.DataFrame(
@@ -185,6 +189,8 @@ def write_run_report(engine: Engine, run_id: str, warehouse_dir: Path) -> Path:
             ).rename(columns={"match_rate": "regions matched"})
         ),
     ]
+    if release is not None:
+        sections.append(_release_paragraph(release))
     if len(summary):
         sections += [
             "<h2>Rows published and set aside, per source</h2>",
@@ -213,6 +219,24 @@ def write_run_report(engine: Engine, run_id: str, warehouse_dir: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _release_paragraph(release: WrittenRelease) -> str:
+    """Which release the run made, where it is, and what changed since the one before."""
+    counts = release.counts
+    since = (
+        f"Since release {escape(release.previous)}: {counts['added']:,} rows added, "
+        f"{counts['removed']:,} removed, {counts['changed']:,} changed "
+        f"(<code>odc diff {escape(release.previous)} {escape(release.release_id)}</code> "
+        "lists them with their causes)."
+        if release.previous
+        else "It is the first release."
+    )
+    return (
+        f"<p class='release'>This run published release <strong>{escape(release.release_id)}"
+        f"</strong> (<a href='{escape(release.folder.as_uri())}'>{escape(str(release.folder))}"
+        f"</a>). {since}</p>"
+    )
 
 
 def _published_at(engine: Engine, run_id: str) -> str:

@@ -108,12 +108,13 @@ def _has_rows(engine: Engine, table, source_id: str) -> bool:
     return found is not None
 
 
-def export_open_data(engine: Engine, folder: Path) -> Path:
+def export_open_data(engine: Engine, folder: Path, release: dict | None = None) -> Path:
     """Write the public tables and their datapackage.json as a new version of `folder`, which
     readers only ever see whole: a version cut by a kill or a full disk never goes live, and
     each version holds only what the warehouse's `dim_source` shares as public today, so a
     table without public rows has no file and a file of an earlier version never lingers.
-    Returns the descriptor's path through the live `folder`."""
+    With the `release` manifest the package carries its id as `version` and its time as
+    `created`. Returns the descriptor's path through the live `folder`."""
     sources = read_frame(engine, select(dim_source).where(dim_source.c.sharing == "public"))
     public = sorted(set(sources["source_id"]))
     organizations = read_frame(
@@ -147,14 +148,19 @@ def export_open_data(engine: Engine, folder: Path) -> Path:
         for name, (table, columns, chunks) in tables.items():
             path = building / f"{name}.csv"
             _write(chunks, table, columns, path)
-            resources.append(_resource(name, table, columns, path))
+            resources.append(_resource(name, table, columns, path, set(tables)))
         licences = sorted(set(sources["licence"]))
         descriptor = {
             "name": PACKAGE_NAME,
             "title": "Combined election data of the member organisations (public part)",
+            **({"version": release["release"], "created": release["created"]} if release else {}),
             "licenses": [{"name": licence} for licence in licences],
             "sources": [
-                {"title": f"{row.organization_id}: {row.source_id}", "path": row.source_id}
+                {
+                    "title": f"{row.organization_id}: {row.source_id}",
+                    "path": row.source_id,
+                    "licenses": [{"name": row.licence}],
+                }
                 for row in sources.itertuples(index=False)
             ],
             "resources": resources,
@@ -165,7 +171,32 @@ def export_open_data(engine: Engine, folder: Path) -> Path:
     return folder / DESCRIPTOR
 
 
-def _resource(name: str, table, columns: list[str], path: Path) -> dict:
+#: Columns that name a row of a reference table in the package: the table and its column.
+REFERENCES = {
+    "region_code": ("dim_region", "region_code"),
+    "source_id": ("dim_source", "source_id"),
+    "organization_id": ("dim_organization", "organization_id"),
+}
+
+
+def _keys(table, columns: list[str], written: set[str]) -> dict:
+    """The table's declared primary key, and the columns that point into a reference table
+    the package also holds (a fact's region, source and organisation)."""
+    keys: dict = {}
+    primary = [c.name for c in table.primary_key.columns]
+    if primary and set(primary) <= set(columns):
+        keys["primaryKey"] = primary
+    foreign = [
+        {"fields": column, "reference": {"resource": target, "fields": field}}
+        for column, (target, field) in REFERENCES.items()
+        if column in columns and target in written and target != table.name
+    ]
+    if foreign:
+        keys["foreignKeys"] = foreign
+    return keys
+
+
+def _resource(name: str, table, columns: list[str], path: Path, written: set[str]) -> dict:
     """The descriptor of one written CSV. Its size and SHA-256 let any reader (and
     `frictionless validate`) tell a complete file from a cut or swapped one."""
     described = {c.name: c for c in table.columns}
@@ -186,6 +217,7 @@ def _resource(name: str, table, columns: list[str], path: Path) -> dict:
                     "description": described[c].comment or "",
                 }
                 for c in columns
-            ]
+            ],
+            **_keys(table, columns, written),
         },
     }

@@ -44,6 +44,11 @@ def _arrow_type(column) -> pa.DataType:
     return pa.string()
 
 
+def arrow_schema(table: Table) -> pa.Schema:
+    """The Arrow types of a table's declared columns."""
+    return pa.schema([(c.name, _arrow_type(c)) for c in table.columns])
+
+
 def _sqlite_query(engine: Engine, statement: Select) -> tuple[str, list]:
     compiled = statement.compile(
         dialect=engine.dialect, compile_kwargs={"render_postcompile": True}

@@ -36,6 +36,7 @@ from odc_pipeline.warehouse.schema import (
     meta_columns,
     quarantine,
     region_review,
+    release_changes,
     warehouse_tables,
 )
 from odc_pipeline.warehouse.views import create_views
@@ -255,7 +256,7 @@ def _count_rows(connection: Connection) -> dict[str, int]:
     return {
         table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
         for table in warehouse_tables()
-        if table is not meta_columns
+        if table not in (meta_columns, release_changes)
     }
 
 

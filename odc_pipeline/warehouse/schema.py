@@ -520,6 +520,40 @@ load_audit = Table(
     comment="Per source and run: rows in = rows published + rows quarantined.",
 )
 
+release_changes = Table(
+    "release_changes",
+    metadata,
+    Column("release", String(16), nullable=False, comment="The release the change is in"),
+    Column("previous_release", String(16), nullable=False, comment="The release compared to"),
+    Column("table_name", String(63), nullable=False, comment="Published table of the row"),
+    Column("source_id", String(63), nullable=False),
+    Column("organization_id", String(63)),
+    Column("year", SmallInteger, comment="Election year of the row"),
+    Column("region_code", String(13), comment="Region of the row (dim_region)"),
+    Column(
+        "key",
+        Text,
+        nullable=False,
+        comment="The rest of what names the row, as JSON: election, contest, candidate or party",
+    ),
+    Column("change", String(8), nullable=False, comment="added, removed or changed"),
+    Column("column_name", String(63), comment="For changed: the column whose value changed"),
+    Column(
+        "old_value", Text, comment="changed: the value before; removed: the row's values as JSON"
+    ),
+    Column("new_value", Text, comment="changed: the value now; added: the row's values as JSON"),
+    Column(
+        "cause",
+        Text,
+        nullable=False,
+        comment="What the pipeline knows changed: the source's file (its SHA-256), its "
+        "registry entry, a steward's review decision or a reference update",
+    ),
+    Index("ix_release_changes_source", "source_id"),
+    comment="What changed since the previous release, row by row, and why. The same for any "
+    "two releases: odc diff A B.",
+)
+
 meta_columns = Table(
     "meta_columns",
     metadata,
@@ -551,5 +585,6 @@ def warehouse_tables() -> list[Table]:
         *ELECTION_DIMENSIONS,
         *ELECTION_RESULTS_TABLES,
         load_audit,
+        release_changes,
         meta_columns,
     ]

