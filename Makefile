@@ -7,8 +7,9 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
+SERVE_PORT ?= 8001
 
-.PHONY: run test test-fast lint format ui validate demo clean bench lock audit
+.PHONY: run test test-fast lint format ui serve validate demo clean bench lock audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +81,10 @@ audit: $(VENV)/.installed-dev
 ## ui: the Dagster UI on http://127.0.0.1:3000 over the same definitions (loopback only)
 ui: $(VENV)/.installed | $(DAGSTER_HOME)
 	$(BIN)/dagster dev -w workspace.yaml -h $(UI_HOST) -p $(UI_PORT)
+
+## serve: the public and members files as a web table (Datasette) on 127.0.0.1:8001
+serve: $(VENV)/.installed
+	$(BIN)/odc serve --host 127.0.0.1 --port $(SERVE_PORT)
 
 ## bench: the benchmarks in benchmarks/ (see docs/performance.md); results in bench/
 bench: $(VENV)/.installed-dev

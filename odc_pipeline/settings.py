@@ -19,8 +19,21 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from odc_pipeline.maps.boundaries import MapSource
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The club's boundary file, read where it lies (never copied into the project).
+DEFAULT_BOUNDARIES = (
+    PROJECT_ROOT.parent
+    / "shared"
+    / "data"
+    / "real"
+    / "boundaries"
+    / "indonesia-38-provinces.geojson"
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,16 @@ VARIABLES = (
         "ODC_RELEASES_KEEP",
         "How many releases (Parquet and manifest, in $ODC_WAREHOUSE_DIR/releases) are kept; older ones are removed after a publish that made a new one",
         "10",
+    ),
+    Variable(
+        "ODC_BOUNDARIES",
+        "A GeoJSON file of Indonesia's provinces for the maps of the run report and `odc chart` (matched by name); unset: the 38-province file beside this project in ../shared/data/real/boundaries/, if there",
+        shown_default="../shared/data/real/boundaries/indonesia-38-provinces.geojson",
+    ),
+    Variable(
+        "ODC_BOUNDARIES_ATTRIBUTION",
+        "The attribution printed on every map",
+        "Boundaries: Indonesia GeoJSON & TopoJSON Maps (38 Provinces), by its contributors, CC BY 4.0",
     ),
     Variable(
         "ODC_STORAGE_DIR",
@@ -167,6 +190,18 @@ class Settings:
     warehouse_url: str | None = None
     #: How many releases are kept (ODC_RELEASES_KEEP); older ones go after a good publish.
     releases_keep: int = 10
+
+    @property
+    def map_source(self) -> MapSource | None:
+        """The province boundaries for maps, or None when there are none to draw with."""
+        # Here, not at the top: the maps bring the region tables, which most commands never need.
+        from odc_pipeline.maps.boundaries import MapSource
+
+        named = read("ODC_BOUNDARIES")
+        path = Path(named) if named else DEFAULT_BOUNDARIES
+        if not path.exists():
+            return None
+        return MapSource(path, read("ODC_BOUNDARIES_ATTRIBUTION"), self.reference_dir)
 
     @property
     def releases_dir(self) -> Path:

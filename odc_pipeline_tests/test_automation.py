@@ -284,16 +284,29 @@ def test_a_source_not_pulled_within_its_interval_fails_its_freshness_check(tmp_p
             if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
         }
 
-    # The pull itself evaluates no freshness check: a moment after the pull Dagster's text
-    # would say "The last update was  ago"; its sensor evaluates them later.
-    assert outcomes(pulled) == {}
+    def described(result):
+        return [
+            e.asset_check_evaluation_data.description
+            for e in result.all_events
+            if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        ]
+
+    # The pull's own run evaluates the check, in words with the time since the pull (Dagster's
+    # own check said "The last update was  ago" there).
+    assert outcomes(pulled) == {f"pull_{s}": True for s in (JSN, FPPJB, LDW, LDW_DPT)}
+    assert all(
+        re.fullmatch(r"pulled (just now|\d+ seconds? ago); expected at least every 1 hours .*", d)
+        for d in described(pulled)
+    ), described(pulled)
     assert outcomes(fresh) == {f"pull_{s}": True for s in (JSN, FPPJB, LDW, LDW_DPT)}
-    described = [
-        e.asset_check_evaluation_data.description
-        for e in stale.all_events
-        if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
-    ]
-    assert described and all(re.search(r"was \d+ seconds? ago", d) for d in described)
+    assert all(re.match(r"last pulled \d+ seconds? ago; expected", d) for d in described(stale))
+    # The sensor asks for the overdue checks once per overdue pull, not at every tick.
+    request, context = night.sensor("source_freshness")
+    assert sorted(k.asset_key.to_user_string() for k in request.asset_check_keys) == sorted(
+        f"pull_{s}" for s in (JSN, FPPJB, LDW, LDW_DPT)
+    )
+    again, _ = night.sensor("source_freshness", context.cursor)
+    assert isinstance(again, dg.SkipReason)
     assert outcomes(stale) == {f"pull_{s}": False for s in (JSN, FPPJB, LDW, LDW_DPT)}
 
 

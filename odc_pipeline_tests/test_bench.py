@@ -133,9 +133,9 @@ def test_executor_benchmark_runs_the_night_as_a_server_does(results: Path):
     result = json.loads((results / "results.json").read_text())["executor"]
     night = result["start_methods"]["forkserver"]
     # 10 sources x 4 steps, the region list, the election reference and its 2 checks, the
-    # publish, its balance check, 4 quality suites and the open data package (freshness
-    # checks are left to their sensor).
-    assert night["steps"] == 51
+    # publish, its balance check, the release, 4 quality suites, the open data package and 10
+    # freshness checks.
+    assert night["steps"] == 62
     # At most one step per core at a time (the executor's default max_concurrent).
     assert night["seconds"] >= night["step_seconds"] / (os.cpu_count() or 1)
     # The run process, the server and the steps: Dagster and pandas alone are 0.2 GiB.

@@ -55,9 +55,9 @@ def test_adding_a_yaml_entry_adds_its_assets(tmp_path):
     assert spec.group_name == "jaga_suara_nusantara"
     assert spec.tags["sharing"] == "public"
     assert spec.owners == ["team:jsn"]
-    # Five stages per source; the region reference, eight tables, two views, the release and
+    # Five stages per source; the region reference, eight tables, three views, the release and
     # the export; the election reference, its five dimensions and the contestant review table.
-    assert len(keys) == 5 * 5 + 13 + 7
+    assert len(keys) == 5 * 5 + 14 + 7
 
 
 def test_warehouse_url_password_never_shows(monkeypatch):

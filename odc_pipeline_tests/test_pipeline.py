@@ -34,7 +34,7 @@ def test_run_succeeds_and_the_balance_check_passes(demo_run):
         for source in EXPECTED
         for check in ("file_usable", "quarantine_share", "no_duplicate_keys")
     }
-    # Freshness checks are left to their sensor (see test_automation).
+    expected |= {(f"pull_{source}", "pulled_recently"): True for source in EXPECTED}
     expected |= {
         ("election_reference", "ballot_numbers_without_gaps"): True,
         ("election_reference", "every_election_has_pairs"): True,

@@ -120,6 +120,15 @@ def test_each_publish_is_a_release_with_a_manifest(two_releases):
     folder = store.folder(two_releases.second)
     for path, checksum in manifest["files"].items():
         assert checksum == "sha256:" + hashlib_of(folder / path)
+    # The analysts' views, per audience, made from that audience's files only.
+    views = {(p["table"], p["audiences"][0]) for p in manifest["parts"] if p["source_id"] is None}
+    for view in ("region_summary", "results_by_place", "source_discrepancies"):
+        assert {(view, "public"), (view, "members")} <= views
+    public_gaps = duckdb.execute(
+        "select distinct source_a, source_b from read_parquet(?)",
+        [str(folder / "public" / "source_discrepancies" / "**" / "*.parquet")],
+    ).fetchall()
+    assert public_gaps and all(FPPJB not in pair for pair in public_gaps)
     # The members-only source is in the members' folder, never in the public one.
     assert (
         folder / "members" / "fact_election_results" / "year=2024" / f"{FPPJB}.parquet"
@@ -303,3 +312,25 @@ def test_a_row_gone_is_removed_and_empty_cells_are_not_a_change():
             "old_value": '{"votes": "20"}',
         }
     ]
+
+
+def test_a_release_of_nothing_new_writes_nothing_new(two_releases, tmp_path):
+    """What a night where no source was published again costs: links and a manifest."""
+    from odc_pipeline.releases.writing import write_release
+    from odc_pipeline.warehouse.engine import make_engine
+
+    store = ReleaseStore(tmp_path / "releases")
+    shutil.copytree(two_releases.store.root, store.root)
+    before = _objects(store)
+    engine = make_engine(two_releases.settings.default_warehouse_url)
+    written = write_release(
+        engine, store, "run-of-nothing", two_releases.settings.reference_dir, {}, keep=5
+    )
+    engine.dispose()
+    assert written.previous == two_releases.second
+    assert written.counts == {"added": 0, "removed": 0, "changed": 0}
+    # Only the (empty) list of changes is new.
+    new = _objects(store) - before
+    assert {
+        p["table"] for p in store.manifest(written.release_id)["parts"] if p["object"] in new
+    } <= {"release_changes"}

@@ -52,7 +52,11 @@ def test_the_publish_step_links_the_report_of_its_run(report):
     assert f"Run {run_id}: 4 sources; 192 rows in, 178 published, 14 set aside" in page
     assert re.search(r"<h1>odc-pipeline run of \d{1,2} \w+ 20\d\d, \d\d:\d\d UTC</h1>", page)
     assert PLANTED not in page and "&lt;script&gt;" in page
-    assert page.count("data:image/png;base64,") == 3
+    # Three charts and two maps (coverage and match rate per province), with the attribution.
+    assert page.count("data:image/png;base64,") == 5
+    assert 'alt="map of coverage per province"' in page
+    assert 'alt="map of match rate per province"' in page
+    assert "CC BY 4.0" in page
     # Organisations by name, match rates as percentages.
     assert "<td>Jaga Suara Nusantara</td>" in page
     assert (
@@ -98,14 +102,16 @@ def test_the_report_renders_in_chromium(report):
         headings = page.eval_on_selector_all("h2", "hs => hs.map(h => h.textContent)")
         page.screenshot(path=str(SCREENSHOTS / "run-report.png"), full_page=True)
         browser.close()
-    assert len(widths) == 3 and all(w > 300 for w in widths)
+    assert len(widths) == 5 and all(w > 300 for w in widths)  # three charts, two maps
     assert title.startswith("odc-pipeline run of") and title != "pwned"
-    assert headings[:3] == [
+    assert headings[:5] == [
         "Rows published and set aside, per source",
         "Region match rate, per source",
+        "Coverage per province, on the map",
+        "Region match rate per province, on the map",
         "Coverage per province",
     ]
-    assert [h.split(" (")[0] for h in headings[3:]] == [
+    assert [h.split(" (")[0] for h in headings[5:]] == [
         "fppjb_rekap_pilpres2024",
         "jsn_pilpres2024_kabkota",
         "ldw_dpt_kabkota",

@@ -11,6 +11,7 @@ odc query "SQL" | --table T                read-only questions to the warehouse
 odc report [RUN_ID]                        the run report (HTML) of a run
 odc releases list | show ID                the releases every publish makes
 odc diff A B                               what changed between two releases, and why
+odc serve                                  the public and members files as a web table
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ COMMANDS = (
     "releases",
     "report",
     "run",
+    "serve",
     "sources",
 )
 

@@ -44,7 +44,9 @@ def report(run_id: str | None) -> None:
         store = ReleaseStore(config.releases_dir)
         made = store.release_of_run(matches[0])
         release = written_release(store, made) if made else None
-        path = write_run_report(engine, matches[0], config.warehouse_dir, release)
+        path = write_run_report(
+            engine, matches[0], config.warehouse_dir, release, config.map_source
+        )
     except SQLAlchemyError as error:
         raise click.ClickException(
             f"the warehouse cannot be read: {str(error).splitlines()[0]}"

@@ -11,9 +11,7 @@
 
 import hashlib
 import json
-import warnings
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -21,6 +19,7 @@ from sqlalchemy import select
 
 from odc_pipeline.alerts import AlertError, channels_from_environment, send_alert
 from odc_pipeline.defs.election_reference import ELECTION_REFERENCE_ASSET
+from odc_pipeline.defs.freshness import build_freshness
 from odc_pipeline.defs.partitions import current_year
 from odc_pipeline.defs.pulling import processing_fingerprint, reference_fingerprint
 from odc_pipeline.defs.resources import WarehouseResource
@@ -166,32 +165,16 @@ def build_automation(
     pull_assets: list[dg.AssetsDefinition],
 ) -> tuple[list, list, list, list]:
     """Jobs, schedules, sensors and freshness checks for one registry."""
-    freshness = []
-    # Dagster now prefers FreshnessPolicy, evaluated by its daemon; these checks say the same,
-    # show as checks on the pull asset and can be evaluated (and tested) without a daemon.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", dg.SupersessionWarning)
-        for entry in registry.sources:
-            freshness += dg.build_last_update_freshness_checks(
-                assets=[pull_key(entry.id)],
-                lower_bound_delta=timedelta(hours=entry.expected_refresh_hours),
-            )
-        freshness_sensor = dg.build_sensor_for_freshness_checks(
-            freshness_checks=freshness,
-            name="source_freshness",
-            default_status=dg.DefaultSensorStatus.RUNNING,
-        )
-    # A freshness check is evaluated by its sensor (within a minute of a pull, by the
-    # daemon) and by `check_source_freshness`, not in the run that pulls: evaluated a moment
-    # after the pull, Dagster's text would read "The last update was  ago".
-    pulls = dg.AssetSelection.assets(*[pull_key(e.id) for e in registry.sources]).without_checks()
-    not_freshness = dg.AssetSelection.all() - dg.AssetSelection.checks(*freshness)
+    # Each source's freshness check runs in the run that pulls it (its words say "pulled just
+    # now"), in `check_source_freshness`, and from its sensor once the source is overdue.
+    freshness, freshness_job, freshness_sensor = build_freshness(registry)
+    pulls = dg.AssetSelection.assets(*[pull_key(e.id) for e in registry.sources])
     pull_job = dg.define_asset_job(
         PULL_JOB, selection=pulls, description="Pull every source into the snapshot store."
     )
     process_job = dg.define_asset_job(
         PROCESS_JOB,
-        selection=not_freshness - pulls,
+        selection=dg.AssetSelection.all() - pulls,
         tags=PUBLISH_TAG,
         description="Read, validate, harmonize and publish (sensors run it for the sources "
         "that changed).",
@@ -309,11 +292,6 @@ def build_automation(
         )
         _deliver(context, subject, body)
 
-    freshness_job = dg.define_asset_job(
-        "check_source_freshness",
-        selection=dg.AssetSelection.checks(*freshness),
-        description="Evaluate every source's freshness check now.",
-    )
     years = backfill_keys(registry)
     years_job = dg.define_asset_job(
         YEARS_JOB,

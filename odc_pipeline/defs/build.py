@@ -103,7 +103,7 @@ def build_definitions(
         jobs=[
             dg.define_asset_job(
                 ALL_ASSETS_JOB,
-                selection=dg.AssetSelection.all() - dg.AssetSelection.checks(*freshness_checks),
+                selection=dg.AssetSelection.all(),
                 tags=PUBLISH_TAG,
                 description="Every source, then the warehouse.",
             ),

@@ -43,7 +43,9 @@ def build_release_asset(
             settings.releases_keep,
         )
         record_changes(engine, written.changes)
-        report = write_run_report(engine, context.run.run_id, settings.warehouse_dir, written)
+        report = write_run_report(
+            engine, context.run.run_id, settings.warehouse_dir, written, settings.map_source
+        )
         counts = written.counts
         context.log.info(
             f"release {written.release_id}: {counts['added']} rows added, "

@@ -171,7 +171,7 @@ def build_warehouse_assets(
         *(
             [
                 _view_spec(name, [dg.AssetKey("fact_election_results")])
-                for name in ("source_discrepancies", "region_summary")
+                for name in ("source_discrepancies", "region_summary", "results_by_place")
             ]
             if any(e.kind == "election_results" for e in sources)
             else []

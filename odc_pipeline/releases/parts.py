@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Engine, Table, literal_column, select, table
+from sqlalchemy import Engine, Table, select
 
 from odc_pipeline.warehouse.audiences import MEMBERS, PUBLIC, SHARED_WHOLE, Audience
 from odc_pipeline.warehouse.frames import read_frame, read_rows
 from odc_pipeline.warehouse.schema import ELECTION_RESULTS_TABLES, dim_source, fact_tables
-from odc_pipeline.warehouse.views import VIEWS
 
 #: The audiences a release is written for (a private audience reads its own warehouse file).
 RELEASE_AUDIENCES: tuple[Audience, ...] = (PUBLIC, MEMBERS)
@@ -29,8 +28,6 @@ RELEASE_AUDIENCES: tuple[Audience, ...] = (PUBLIC, MEMBERS)
 NOT_RELEASED = ("run_id",)
 #: dim_source columns that are the server's business, not an analyst's (as in the open data).
 SOURCE_INTERNALS = ("location", "status_message")
-#: Columns of a view that name a source; a view row goes to an audience that sees them all.
-SOURCE_COLUMNS = ("source_id", "source_a", "source_b")
 YEAR = "year"
 
 
@@ -49,9 +46,13 @@ class Part:
         return f"{self.source_id or self.table}.parquet"
 
     def relative_path(self, audience: str) -> str:
-        """Where the part sits in an audience's folder of the release."""
-        year = f"{YEAR}={self.year}/" if self.year is not None else ""
-        return f"{audience}/{self.table}/{year}{self.file_name}"
+        return part_path(audience, self.table, self.year, self.file_name)
+
+
+def part_path(audience: str, table: str, year: int | None, file_name: str) -> str:
+    """Where a part sits in an audience's folder of the release."""
+    folder = f"{YEAR}={year}/" if year is not None else ""
+    return f"{audience}/{table}/{folder}{file_name}"
 
 
 def released_columns(source: Table) -> list[str]:
@@ -60,7 +61,7 @@ def released_columns(source: Table) -> list[str]:
     ]
 
 
-def _by_year(rows: pa.Table) -> Iterator[tuple[int | None, pa.Table]]:
+def by_year(rows: pa.Table) -> Iterator[tuple[int | None, pa.Table]]:
     """The rows split by their `year` (left out of each piece: the folder says it)."""
     if YEAR not in rows.column_names:
         yield None, rows
@@ -90,21 +91,29 @@ def audiences_of(sharing: str) -> list[str]:
     return [a.name for a in RELEASE_AUDIENCES if sharing in a.sharing]
 
 
-def source_parts(engine: Engine, sources: pd.DataFrame) -> Iterator[Part]:
-    """Every source's rows of every table that holds rows per source, one source at a time."""
+def source_parts(
+    engine: Engine, sources: pd.DataFrame, unchanged: frozenset[str] = frozenset()
+) -> Iterator[Part]:
+    """Every source's rows of every table that holds rows per source, one source at a time;
+    the fact rows of `unchanged` sources (published by the same run as in the release
+    before) are not read again. Tables derived at each publish from several sources (seats,
+    winners) are always read."""
     sharing = dict(zip(sources["source_id"], sources["sharing"], strict=True))
-    for source in (*fact_tables().values(), *ELECTION_RESULTS_TABLES):
+    facts = list(fact_tables().values())
+    for source in (*facts, *ELECTION_RESULTS_TABLES):
         columns = released_columns(source)
         with engine.connect() as connection:
             held = connection.execute(select(source.c.source_id).distinct()).scalars().all()
         for source_id in sorted(held):
+            if source in facts and source_id in unchanged:
+                continue
             rows = read_rows(
                 engine,
                 select(*(source.c[c] for c in columns))
                 .where(source.c.source_id == source_id)
                 .order_by(*_ordered(source, columns)),
             )
-            for year, piece in _by_year(rows):
+            for year, piece in by_year(rows):
                 yield Part(
                     source.name, piece, source_id, year, audiences_of(sharing.get(source_id, ""))
                 )
@@ -124,30 +133,3 @@ def reference_parts(engine: Engine, sources: pd.DataFrame) -> Iterator[Part]:
         seen = shown.loc[shown["sharing"].isin(audience.sharing)]
         rows = pa.Table.from_pandas(seen, preserve_index=False)
         yield Part(dim_source.name, rows, audiences=[audience.name])
-
-
-def view_parts(engine: Engine, sources: pd.DataFrame) -> Iterator[Part]:
-    """Each analysts' view, once per audience, with only the rows of sources it sees."""
-    existing = _views_in(engine)
-    for name in VIEWS:
-        if name not in existing:
-            continue
-        with engine.connect() as connection:
-            frame = pd.read_sql(select(literal_column("*")).select_from(table(name)), connection)
-        frame = frame.drop(columns=[c for c in frame.columns if c.startswith("run_id")])
-        frame = frame.sort_values(list(frame.columns), ignore_index=True)
-        for audience in RELEASE_AUDIENCES:
-            seen = set(sources.loc[sources["sharing"].isin(audience.sharing), "source_id"])
-            keep = pd.Series(True, index=frame.index)
-            for column in SOURCE_COLUMNS:
-                if column in frame.columns:
-                    keep &= frame[column].isin(seen)
-            rows = pa.Table.from_pandas(frame.loc[keep], preserve_index=False)
-            for year, piece in _by_year(rows):
-                yield Part(name, piece, year=year, audiences=[audience.name])
-
-
-def _views_in(engine: Engine) -> set[str]:
-    from sqlalchemy import inspect
-
-    return set(inspect(engine).get_view_names())

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
+from itertools import chain
 from pathlib import Path
 
 import pandas as pd
@@ -23,13 +24,15 @@ from odc_pipeline.releases.parts import (
     RELEASE_AUDIENCES,
     Part,
     audiences_of,
+    part_path,
     reference_parts,
     sharing_of,
     source_parts,
-    view_parts,
 )
 from odc_pipeline.releases.store import MANIFEST, ReleaseStore
-from odc_pipeline.warehouse.schema import release_changes
+from odc_pipeline.releases.views import computed_views
+from odc_pipeline.warehouse.schema import fact_tables, release_changes
+from odc_pipeline.warehouse.views import VIEWS
 
 #: The table of a release that lists what changed since the one before.
 CHANGES_TABLE = release_changes.name
@@ -141,34 +144,31 @@ def write_release(
         "parts": [],
         "files": {},
     }
-    parts = []
-    for part in (
-        *reference_parts(engine, sources),
-        *source_parts(engine, sources),
-        *view_parts(engine, sources),
-    ):
-        parts.append(_stored(store, part))
     old = store.manifest(previous) if previous else None
-    changes = changes_between(store, old, manifest | {"parts": parts}, release_id)
-    parts += [_stored(store, p) for p in _change_parts(changes, sources)]
-    manifest["parts"] = parts
-    manifest["changes"] = count_changes(changes)
-    for record in manifest["sources"]:
-        record["rows"] = {
-            p["table"]: sum(
-                q["rows"]
-                for q in parts
-                if q["source_id"] == record["source_id"] and q["table"] == p["table"]
-            )
-            for p in parts
-            if p["source_id"] == record["source_id"]
-        }
+    unchanged = _unchanged_sources(old, manifest["sources"])
     with store.building(release_id) as folder:
-        for part in parts:
-            for audience in part["audiences"]:
-                path = part["paths"][audience]
-                store.link(part["object"], folder / path)
-                manifest["files"][path] = f"sha256:{part['object']}"
+        # One part in memory at a time: each is stored, then let go. An unchanged source's
+        # fact parts are the release before's, linked again.
+        parts = _reused_facts(old, unchanged, sources)
+        parts += [
+            _stored(store, part)
+            for part in chain(
+                reference_parts(engine, sources), source_parts(engine, sources, unchanged)
+            )
+        ]
+        _link(store, parts, folder, manifest)
+        for audience in RELEASE_AUDIENCES:
+            views = _views(store, old, parts, folder, audience.name, manifest)
+            _link(store, views, folder, manifest)
+            parts += views
+        changes = changes_between(store, old, manifest | {"parts": parts}, release_id)
+        changed = [_stored(store, p) for p in _change_parts(changes, sources)]
+        _link(store, changed, folder, manifest)
+        parts += changed
+        manifest["parts"] = parts
+        manifest["changes"] = count_changes(changes)
+        for record in manifest["sources"]:
+            record["rows"] = _rows_of(parts, record["source_id"])
         (folder / MANIFEST).write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
@@ -176,6 +176,84 @@ def write_release(
     return WrittenRelease(
         release_id, previous, store.folder(release_id), manifest["changes"], changes, pruned
     )
+
+
+def _unchanged_sources(old: dict | None, now: list[dict]) -> frozenset[str]:
+    """Sources whose published rows are the same rows as in the release before: published by
+    the same run, from the same file."""
+    if old is None:
+        return frozenset()
+    before = {s["source_id"]: s for s in old["sources"]}
+    return frozenset(
+        s["source_id"]
+        for s in now
+        if s["published_by_run"] is not None
+        and s["source_id"] in before
+        and (before[s["source_id"]]["published_by_run"], before[s["source_id"]]["file_hash"])
+        == (s["published_by_run"], s["file_hash"])
+    )
+
+
+def _reused_facts(old: dict | None, unchanged: frozenset[str], sources: pd.DataFrame) -> list:
+    """The release before's fact parts of `unchanged` sources, for today's audiences."""
+    if old is None or not unchanged:
+        return []
+    facts = {t.name for t in fact_tables().values()}
+    sharing = dict(zip(sources["source_id"], sources["sharing"], strict=True))
+    reused = []
+    for part in old["parts"]:
+        if part["source_id"] in unchanged and part["table"] in facts:
+            audiences = audiences_of(sharing.get(part["source_id"], ""))
+            name = f"{part['source_id']}.parquet"
+            reused.append(
+                part
+                | {
+                    "audiences": audiences,
+                    "paths": {
+                        a: part_path(a, part["table"], part["year"], name) for a in audiences
+                    },
+                }
+            )
+    return reused
+
+
+def _views(
+    store: ReleaseStore,
+    old: dict | None,
+    parts: list[dict],
+    folder: Path,
+    audience: str,
+    manifest: dict,
+) -> list[dict]:
+    """The audience's views: the release before's when every file they are made from is the
+    same, else computed from the audience's folder."""
+    inputs = hashlib.sha256(
+        json.dumps(
+            sorted((p["table"], p["object"]) for p in parts if audience in p["audiences"])
+        ).encode()
+    ).hexdigest()
+    manifest.setdefault("view_inputs", {})[audience] = inputs
+    if old is not None and old.get("view_inputs", {}).get(audience) == inputs:
+        return [p for p in old["parts"] if p["table"] in VIEWS and p["audiences"] == [audience]]
+    return [_stored(store, p) for p in computed_views(folder / audience, audience)]
+
+
+def _link(store: ReleaseStore, parts: list[dict], folder: Path, manifest: dict) -> None:
+    """Each part into the folders of its audiences, and its checksum into the manifest."""
+    for part in parts:
+        for audience in part["audiences"]:
+            path = part["paths"][audience]
+            store.link(part["object"], folder / path)
+            manifest["files"][path] = f"sha256:{part['object']}"
+
+
+def _rows_of(parts: list[dict], source_id: str) -> dict[str, int]:
+    """A source's rows per table (each year's parts together)."""
+    rows: dict[str, int] = {}
+    for part in parts:
+        if part["source_id"] == source_id:
+            rows[part["table"]] = rows.get(part["table"], 0) + part["rows"]
+    return rows
 
 
 def _stored(store: ReleaseStore, part: Part) -> dict:

@@ -20,8 +20,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from sqlalchemy import Engine, text  # noqa: E402
 
+from odc_pipeline.maps.boundaries import MapSource  # noqa: E402
 from odc_pipeline.releases.writing import WrittenRelease  # noqa: E402
 from odc_pipeline.reporting.html import html_table  # noqa: E402
+from odc_pipeline.reporting.province_maps import map_sections, province_match_rates  # noqa: E402
 from odc_pipeline.reporting.source_sections import source_contexts, source_section  # noqa: E402
 from odc_pipeline.warehouse.summary import run_summary  # noqa: E402
 
@@ -144,10 +146,15 @@ def report_path(warehouse_dir: Path, run_id: str) -> Path:
 
 
 def write_run_report(
-    engine: Engine, run_id: str, warehouse_dir: Path, release: WrittenRelease | None = None
+    engine: Engine,
+    run_id: str,
+    warehouse_dir: Path,
+    release: WrittenRelease | None = None,
+    maps: MapSource | None = None,
 ) -> Path:
     """Write `<warehouse_dir>/reports/run-<run_id>.html` and return its path; with the
-    `release` the run made once there is one (the report is written again then)."""
+    `release` the run made once there is one (the report is written again then), and maps
+    drawn on the provinces of `maps`."""
     lines = run_summary(engine, run_id)
     contexts = source_contexts(engine)
     summary = pd.DataFrame(
@@ -199,6 +206,9 @@ def write_run_report(
             f'<img alt="match rate per source" src="data:image/png;base64,{_bar_rate(summary)}">',
         ]
     if coverage is not None:
+        footer = f"Run of {when}" + (f", release {release.release_id}" if release else "")
+        rates = province_match_rates(engine, run_id, _fact_tables(engine, run_id))
+        sections += map_sections(maps, coverage, rates, footer + ".")
         sections += [
             "<h2>Coverage per province</h2>",
             f'<img alt="coverage per province" src="data:image/png;base64,{_bar_coverage(coverage)}">',

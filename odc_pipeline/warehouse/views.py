@@ -144,6 +144,23 @@ WHERE NOT EXISTS (SELECT 1 FROM bridge_dapil_region known
                     AND known.region_code = s.region_code)
 """
 
+# Each result with the names of its place and of its province, and the party's short name:
+# what a table for people who do not write SQL filters on (province, election, party).
+RESULTS_BY_PLACE = """
+CREATE VIEW results_by_place AS
+SELECT f.election, f.year, f.contest,
+       COALESCE(f.candidate_id,
+                CASE WHEN f.contestant_method IS NOT NULL THEN f.party_id END,
+                f.candidate) AS contestant,
+       f.candidate, p.short_name AS party, pr.name AS province, f.region_code,
+       r.name AS region_name, r.type AS region_type, f.station_number, f.votes,
+       f.valid_ballots, f.invalid_ballots, f.organization_id, f.source_id, f.source_row
+FROM fact_election_results f
+JOIN dim_region r ON r.region_code = f.region_code
+JOIN dim_region pr ON pr.region_code = SUBSTR(f.region_code, 1, 2)
+LEFT JOIN dim_party p ON p.party_id = f.party_id
+"""
+
 #: What each view answers, for the UI, `odc query --tables` and the catalogue.
 VIEW_DESCRIPTIONS = {
     "source_discrepancies": "Where two sources report different votes for the same election, "
@@ -155,6 +172,8 @@ VIEW_DESCRIPTIONS = {
     "party_results_by_dapil": "Votes per party per dapil and source.",
     "dapil_regions": "Each dapil's kabupaten/kota, including those made since from a region "
     "of the dapil (split_from).",
+    "results_by_place": "Every result with the name of its region and province and the "
+    "party's short name.",
 }
 
 VIEWS = {
@@ -163,6 +182,7 @@ VIEWS = {
     "party_results": PARTY_RESULTS,
     "party_results_by_dapil": PARTY_RESULTS_BY_DAPIL,
     "dapil_regions": DAPIL_REGIONS,
+    "results_by_place": RESULTS_BY_PLACE,
 }
 
 

@@ -1,0 +1,93 @@
+"""Datasette's metadata for the audience files, made from the warehouse's own declarations:
+each table's and view's description, each column's description and unit (the data
+dictionary), Indonesian and English titles, facets and the canned queries."""
+
+from __future__ import annotations
+
+from odc_pipeline.serving.queries import CANNED_QUERIES
+from odc_pipeline.warehouse.audiences import MEMBERS, PUBLIC, Audience
+from odc_pipeline.warehouse.dictionary import dictionary_rows
+from odc_pipeline.warehouse.schema import warehouse_tables
+from odc_pipeline.warehouse.views import VIEW_DESCRIPTIONS
+
+#: Audiences Datasette serves: a private organisation's file stays with its organisation.
+SERVED: tuple[Audience, ...] = (PUBLIC, MEMBERS)
+
+#: Titles in Indonesian and English of what analysts open first.
+TITLES = {
+    "fact_election_results": ("Hasil pemilu", "Election results"),
+    "results_by_place": ("Hasil pemilu per wilayah", "Results by place"),
+    "fact_voter_counts": ("Jumlah pemilih (DPT)", "Registered voters"),
+    "fact_polling_stations": ("TPS", "Polling stations"),
+    "fact_incident_reports": ("Laporan pelanggaran", "Incident reports"),
+    "fact_region_statistics": ("Statistik wilayah", "Region statistics"),
+    "source_discrepancies": ("Perbedaan antarsumber", "Where sources disagree"),
+    "region_summary": ("Rekap per wilayah", "Summary per region"),
+    "party_results": ("Suara partai", "Votes per party"),
+    "party_results_by_dapil": ("Suara partai per dapil", "Votes per party and dapil"),
+    "dapil_regions": ("Wilayah dapil", "Regions of each dapil"),
+    "dim_region": ("Wilayah", "Regions"),
+    "dim_source": ("Sumber data", "Data sources"),
+    "dim_organization": ("Organisasi anggota", "Member organisations"),
+    "dim_party": ("Partai", "Parties"),
+    "dim_pair": ("Pasangan calon", "Presidential pairs"),
+    "dim_candidate": ("Calon legislatif", "Legislative candidates"),
+    "dim_dapil": ("Daerah pemilihan", "Electoral districts"),
+    "quarantine": ("Baris yang disisihkan", "Rows set aside"),
+    "meta_columns": ("Kamus data", "Data dictionary"),
+}
+
+#: Columns a reader filters on first, where a table has them.
+FACETS = ("province", "election", "year", "contest", "party", "party_id", "source_id")
+
+
+def _title(name: str) -> str:
+    indonesian, english = TITLES.get(name, (None, None))
+    return f"{indonesian} / {english}" if indonesian else name
+
+
+def _columns(table: str, rows: list[dict]) -> dict[str, str]:
+    described = {}
+    for row in rows:
+        if row["table_name"] != table or not row["description"]:
+            continue
+        unit = f" (unit: {row['unit']})" if row["unit"] else ""
+        described[row["column_name"]] = f"{row['description']}{unit}"
+    return described
+
+
+def datasette_metadata(licences: list[str]) -> dict:
+    """The metadata document for `datasette --metadata`, for every served audience."""
+    rows = dictionary_rows()
+    tables: dict[str, dict] = {}
+    for table in warehouse_tables():
+        columns = {c.name for c in table.columns}
+        tables[table.name] = {
+            "title": _title(table.name),
+            "description": table.comment or "",
+            "columns": _columns(table.name, rows),
+            "facets": [f for f in FACETS if f in columns][:3],
+        }
+    for view, description in VIEW_DESCRIPTIONS.items():
+        tables[view] = {"title": _title(view), "description": description}
+    tables["results_by_place"]["facets"] = ["province", "election", "party"]
+    queries = {
+        q.name: {"title": q.title, "description": q.description, "sql": q.sql}
+        for q in CANNED_QUERIES
+    }
+    return {
+        "title": "odc-pipeline: data pemilu gabungan / combined election data",
+        "description": "Data shared by the member organisations, combined and harmonized. "
+        "Read-only. The public file holds public sources; the members file also members-only "
+        "sources. Each table says what its rows and columns hold.",
+        "license": ", ".join(licences) or None,
+        "databases": {
+            audience.name: {
+                "title": f"{audience.name}: "
+                + ("sumber publik / public sources" if audience is PUBLIC else "anggota / members"),
+                "tables": tables,
+                "queries": queries,
+            }
+            for audience in SERVED
+        },
+    }
