@@ -494,3 +494,37 @@ def test_no_private_detail_of_a_candidate_is_published_anywhere(real_run):
             text = path.read_text(encoding="utf-8", errors="replace")
             assert not any(spouse in text for spouse in list(spouses)[:500]), path.name
     assert addresses  # the file does hold home addresses the tables must not
+
+
+def test_seats_and_womens_share_per_party_as_infographics(real_run, tmp_path):
+    from odc_pipeline_tests.charting import draw_chart
+
+    png, described, svg = draw_chart(
+        real_run.settings,
+        tmp_path,
+        "party-seats",
+        "--year",
+        "2014",
+        "--contest",
+        "dpr",
+        "--audience",
+        "members",
+    )
+    assert "Kursi per partai" in svg
+    # Every party that took a seat in 2014 is a bar (ten; PBB and PKPI took none).
+    assert svg.count(">Golkar<") + svg.count(">GOLKAR<") == 1, svg[:3000]
+    assert "Perludem" in described and png.size[1] > 500
+    png, described, svg = draw_chart(
+        real_run.settings,
+        tmp_path,
+        "women-share",
+        "--year",
+        "2014",
+        "--contest",
+        "dpr",
+        "--audience",
+        "members",
+        "--lang",
+        "en",
+    )
+    assert "Women on the lists, per party" in svg and "made " in described

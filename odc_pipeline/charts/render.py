@@ -78,8 +78,11 @@ def footer(provenance: Provenance, lang: str) -> str:
 
 
 def _bars(kind: ChartKind, frame: pd.DataFrame, title: str, lang: str) -> Figure:
-    figure = Figure(figsize=(9, 1.6 + 0.38 * len(frame)))
-    axes = figure.add_axes((0.28, 0.16, 0.66, 0.72))
+    height = 2.2 + 0.38 * len(frame)
+    figure = Figure(figsize=(9, height))
+    # Fixed margins in inches: the title above, the axis label and the footer below.
+    bottom, top = 1.0 / height, 0.6 / height
+    axes = figure.add_axes((0.28, bottom, 0.66, 1 - bottom - top))
     axes.barh(frame["label"].astype(str), frame["value"], color="#2a9d8f")
     for position, value in enumerate(frame["value"]):
         axes.text(value, position, f" {value:,.10g}", va="center", fontsize=8)
@@ -108,7 +111,7 @@ def draw(
         values = dict(zip(frame["label"].astype(str), frame["value"].astype(float), strict=True))
         return province_map(boundaries, values, title, kind.axis[lang], attribution, text)
     figure = _bars(kind, frame, title, lang)
-    figure.text(0.02, 0.02, text, fontsize=7, color="#444444", wrap=True)
+    figure.text(0.02, 0.15 / figure.get_figheight(), text, fontsize=7, color="#444444", wrap=True)
     return figure
 
 

@@ -12,6 +12,7 @@ odc report [RUN_ID]                        the run report (HTML) of a run
 odc releases list | show ID                the releases every publish makes
 odc diff A B                               what changed between two releases, and why
 odc serve                                  the public and members files as a web table
+odc chart KIND --year Y --contest C        a view as a PNG and SVG to share
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import click
 #: Dagster for `run`, the region tables for `regions`) loads only when that command runs,
 #: so `odc query` answers in a fraction of the time `odc run` needs to start.
 COMMANDS = (
+    "chart",
     "check",
     "contestants",
     "diff",
