@@ -92,3 +92,30 @@ def test_a_chart_with_no_rows_says_so_without_a_traceback(demo_run, tmp_path):
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "no rows for party-seats with year 2014, contest dpr in" in done.stderr
     assert "public.sqlite" in done.stderr
+
+
+def test_turnout_per_province_on_the_map(demo_run, tmp_path):
+    png, described, svg = draw_chart(
+        demo_run.settings,
+        tmp_path,
+        "turnout-map",
+        "--year",
+        "2024",
+        "--contest",
+        "presiden",
+        "--source",
+        JSN,
+        "--other",
+        "ldw_dpt_kabkota",
+        "--lang",
+        "en",
+    )
+    assert "Turnout per province" in svg and "% of registered voters who voted" in svg
+    assert "Lembaga Data Warga (CC-BY-4.0)" in described and png.size[0] > 1000
+
+
+def test_every_chart_kind_is_offered_and_declared():
+    from odc_pipeline.charts.kinds import CHARTS
+    from odc_pipeline.cli.chart import CHART_NAMES
+
+    assert sorted(CHARTS) == sorted(CHART_NAMES)

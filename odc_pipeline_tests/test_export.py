@@ -14,6 +14,12 @@ def test_open_data_package_validates_and_holds_only_public_sources(demo_run, tmp
     descriptor = export_open_data(demo_run.engine, tmp_path)
     report = frictionless.validate(str(descriptor))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    # It validated with its keys: every fact's region, source and organisation is in the
+    # package's own reference tables.
+    keyed = frictionless.Package(str(descriptor))
+    assert keyed.get_resource("dim_region").schema.primary_key == ["region_code"]
+    facts = keyed.get_resource("fact_election_results").schema.foreign_keys
+    assert {f["fields"][0] for f in facts} == {"region_code", "source_id", "organization_id"}
     with open(tmp_path / "fact_election_results.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     # FPPJB shares its recap with members only: none of its rows may be in the public package.

@@ -120,6 +120,40 @@ group by 1, source_a, source_b
     ("source", "other"),
 )
 
+TURNOUT_MAP = ChartKind(
+    "turnout-map",
+    "map",
+    {"id": "Partisipasi pemilih per provinsi", "en": "Turnout per province"},
+    {"id": "% pemilih terdaftar yang memberikan suara", "en": "% of registered voters who voted"},
+    """
+with cast_per_region as (
+  select substr(region_code, 1, 2) as province, region_code,
+         max(valid_ballots) + coalesce(max(invalid_ballots), 0) as ballots_cast
+  from fact_election_results
+  where year = :year and contest = :contest and source_id = :source
+    and valid_ballots is not null
+  group by 1, 2
+), registered as (
+  select substr(region_code, 1, 2) as province, sum(registered_total) as voters
+  from fact_voter_counts where year = :year and source_id = :other group by 1
+)
+select c.province as label, round(100.0 * sum(c.ballots_cast) / max(r.voters), 1) as value,
+       :source || ',' || :other as sources
+from cast_per_region c join registered r on r.province = c.province
+group by c.province
+""",
+    ("source", "other"),
+)
+
 CHARTS = {
-    c.name: c for c in (PARTY_SEATS, PARTY_VOTES, WOMEN_SHARE, CONTESTANT_MAP, SOURCE_GAP, GAP_MAP)
+    c.name: c
+    for c in (
+        PARTY_SEATS,
+        PARTY_VOTES,
+        WOMEN_SHARE,
+        CONTESTANT_MAP,
+        TURNOUT_MAP,
+        SOURCE_GAP,
+        GAP_MAP,
+    )
 }

@@ -10,20 +10,30 @@ from rich.markup import escape
 
 from odc_pipeline.cli.common import console, settings
 
+#: The chart kinds (odc_pipeline.charts.kinds), named here so --help needs no matplotlib.
+CHART_NAMES = [
+    "party-seats",
+    "party-votes",
+    "women-share",
+    "votes-map",
+    "turnout-map",
+    "source-gap",
+    "gap-map",
+]
+
 
 @click.command()
-@click.argument(
-    "kind",
-    type=click.Choice(
-        ["party-seats", "party-votes", "women-share", "votes-map", "source-gap", "gap-map"]
-    ),
-)
+@click.argument("kind", type=click.Choice(CHART_NAMES))
 @click.option("--year", type=int, required=True, help="Election year.")
 @click.option("--contest", required=True, help="presiden, dpr, dpd, dprd_provinsi, …")
 @click.option(
-    "--source", help="The source (party-votes, votes-map; source-gap, gap-map: one of two)."
+    "--source",
+    help="The results source (party-votes, votes-map, turnout-map; source-gap, gap-map: one "
+    "of the two).",
 )
-@click.option("--other", help="The second source (source-gap, gap-map).")
+@click.option(
+    "--other", help="The second source (source-gap, gap-map); turnout-map: the voter counts."
+)
 @click.option("--contestant", help="The pair or party whose share a votes-map shows.")
 @click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True)
 @click.option(
@@ -43,6 +53,7 @@ def chart(kind, year, contest, source, other, contestant, lang, audience, output
     odc chart votes-map --year 2024 --contest presiden --source jsn_pilpres2024_kabkota \\
         --contestant paslon_2024_02
     odc chart source-gap --year 2024 --contest presiden --source A --other B
+    odc chart turnout-map --year 2024 --contest presiden --source RESULTS --other VOTERS
 
     The image names the organisations and licences of the sources it used, the release and
     the date.
