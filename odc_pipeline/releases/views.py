@@ -21,7 +21,7 @@ from odc_pipeline.warehouse.schema import warehouse_tables
 from odc_pipeline.warehouse.views import VIEWS
 
 #: DuckDB's memory for one audience's views; beyond it, it spills to disk.
-MEMORY_LIMIT = "1GB"
+MEMORY_LIMIT = "512MB"
 
 
 def _tables(connection: duckdb.DuckDBPyConnection, folder: Path) -> None:
@@ -51,8 +51,9 @@ def computed_views(folder: Path, audience: str) -> Iterator[Part]:
         _tables(connection, folder)
         for name, ddl in VIEWS.items():
             connection.execute(ddl)
-            # In a fixed order, so the same rows make the same bytes (and the same object).
-            rows = connection.table(name).order("ALL").to_arrow_table()
+            # In no particular order: sorting the largest view is much of the step's time, and a
+            # view whose inputs did not change is linked from the release before, not redone.
+            rows = connection.table(name).to_arrow_table()
             rows = rows.drop_columns([c for c in rows.column_names if c.startswith("run_id")])
             for year, piece in by_year(rows):
                 yield Part(name, piece, year=year, audiences=[audience])
