@@ -119,3 +119,132 @@ def test_every_chart_kind_is_offered_and_declared():
     from odc_pipeline.cli.chart import CHART_NAMES
 
     assert sorted(CHARTS) == sorted(CHART_NAMES)
+
+
+def test_votes_per_party_from_a_warehouse_of_party_results(tmp_path):
+    """The demo has no party results: an audience file made from the warehouse's own
+    definitions holds two parties' votes of one source (and a second source the chart
+    must not add in)."""
+    import sqlalchemy as sa
+
+    from odc_pipeline.settings import Settings
+    from odc_pipeline.warehouse.schema import (
+        dim_organization,
+        dim_party,
+        dim_region,
+        dim_source,
+        fact_tables,
+        metadata,
+    )
+    from odc_pipeline.warehouse.views import create_views
+
+    settings = Settings(
+        data_dir=tmp_path,
+        registry_path=tmp_path / "sources.yaml",
+        warehouse_dir=tmp_path / "warehouse",
+        storage_dir=tmp_path,
+        snapshot_dir=tmp_path,
+    )
+    (settings.warehouse_dir / "shared").mkdir(parents=True)
+    engine = sa.create_engine(f"sqlite:///{settings.warehouse_dir / 'shared' / 'public.sqlite'}")
+    facts = fact_tables()["election_results"]
+    with engine.begin() as connection:
+        metadata.create_all(connection)
+        create_views(connection)
+        connection.execute(
+            sa.insert(dim_region),
+            [
+                {
+                    "region_code": "32",
+                    "name": "Jawa Barat",
+                    "level": 1,
+                    "type": "provinsi",
+                    "parent_code": None,
+                    "province_code": "32",
+                },
+            ],
+        )
+        connection.execute(
+            sa.insert(dim_party),
+            [
+                {
+                    "party_id": "pdip",
+                    "short_name": "PDI-P",
+                    "official_name": "PDI Perjuangan",
+                    "scope": "national",
+                },
+                {
+                    "party_id": "golkar",
+                    "short_name": "Golkar",
+                    "official_name": "Partai Golkar",
+                    "scope": "national",
+                },
+            ],
+        )
+        connection.execute(
+            sa.insert(dim_organization),
+            [{"organization_id": "jsn", "name": "Jaga Suara Nusantara"}],
+        )
+        connection.execute(
+            sa.insert(dim_source),
+            [
+                {
+                    "source_id": s,
+                    "organization_id": "jsn",
+                    "kind": "election_results",
+                    "format": "csv",
+                    "location": "x",
+                    "licence": "CC-BY-4.0",
+                    "sharing": "public",
+                    "status": "current",
+                }
+                for s in ("jsn_dpr", "jsn_dpr_copy")
+            ],
+        )
+        rows = [("jsn_dpr", "pdip", 700), ("jsn_dpr", "golkar", 300), ("jsn_dpr_copy", "pdip", 1)]
+        connection.execute(
+            sa.insert(facts),
+            [
+                {
+                    "election": "pemilu",
+                    "year": 2019,
+                    "contest": "dpr",
+                    "candidate": party,
+                    "party_id": party,
+                    "contestant_method": "name",
+                    "votes": votes,
+                    "region_code": "32",
+                    "region_level": 1,
+                    "region_value": "Jawa Barat",
+                    "region_method": "name",
+                    "region_score": 100.0,
+                    "region_rule": "name",
+                    "organization_id": "jsn",
+                    "source_id": source,
+                    "source_row": n,
+                    "file_hash": "0" * 64,
+                    "run_id": "r",
+                }
+                for n, (source, party, votes) in enumerate(rows, start=2)
+            ],
+        )
+    engine.dispose()
+    store = tmp_path / "warehouse" / "releases" / "2026.12.02-1"
+    store.mkdir(parents=True)
+    (store / "manifest.json").write_text("{}", encoding="utf-8")
+    png, described, svg = draw_chart(
+        settings,
+        tmp_path,
+        "party-votes",
+        "--year",
+        "2019",
+        "--contest",
+        "dpr",
+        "--source",
+        "jsn_dpr",
+        "--lang",
+        "en",
+    )
+    assert "Votes per party" in svg and "PDI-P" in svg and "Golkar" in svg
+    assert "700" in svg and "701" not in svg  # one source's votes, not both added
+    assert "Jaga Suara Nusantara (CC-BY-4.0)" in described
