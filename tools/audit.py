@@ -33,6 +33,8 @@ from packaging.version import InvalidVersion, Version
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONSTRAINTS = REPO_ROOT / "constraints.txt"
+#: Advisories read and found not to apply to one pinned version, each with the reason.
+REVIEWED = Path(__file__).resolve().parent / "reviewed_advisories.yaml"
 DATABASE = REPO_ROOT.parent / "shared" / "advisories" / "pypa-advisory-database"
 #: Seconds the live audit may take before the offline check is used instead.
 LIVE_TIMEOUT = 180
@@ -287,7 +289,50 @@ def live_verdict(report: dict, pins: Sequence[Pin]) -> tuple[list[Finding] | Non
     return findings, f"{len(dependencies)} pins, pip-audit against PyPI"
 
 
+def reviewed(path: Path) -> dict[tuple[str, str, str], str]:
+    """(package, version, advisory) -> why it does not apply, from the reviewed file."""
+    if not path.is_file():
+        return {}
+    entries = yaml.load(path.read_text("utf-8"), Loader=_LOADER) or []
+    try:
+        return {
+            (canonicalize_name(e["package"]), e["version"], e["advisory"]): " ".join(
+                e["reason"].split()
+            )
+            for e in entries
+        }
+    except (KeyError, TypeError, AttributeError):
+        raise AuditError(
+            f"{path}: each entry needs package, version, advisory and reason"
+        ) from None
+
+
+def set_aside(
+    findings: list[Finding], accepted: dict[tuple[str, str, str], str]
+) -> tuple[list[Finding], list[str]]:
+    """The findings no review covers, and a line for each one a review set aside."""
+    left, told = [], []
+    for finding in findings:
+        names = (finding.advisory, *finding.aliases)
+        key = next(
+            (
+                k
+                for k in ((canonicalize_name(finding.package), finding.version, n) for n in names)
+                if k in accepted
+            ),
+            None,
+        )
+        if key is None:
+            left.append(finding)
+        else:
+            told.append(f"  reviewed, does not apply: {finding.describe()}: {accepted[key]}")
+    return left, told
+
+
 def _report(mode: str, findings: list[Finding], checked: str, constraints: Path) -> int:
+    findings, told = set_aside(findings, reviewed(REVIEWED))
+    for line in told:
+        print(line)
     for finding in findings:
         print(f"  {finding.describe()}")
     if findings:
