@@ -91,7 +91,8 @@ def test_a_chart_with_no_rows_says_so_without_a_traceback(demo_run, tmp_path):
     )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "no rows for party-seats with year 2014, contest dpr in" in done.stderr
-    assert "public.sqlite" in done.stderr
+    assert "public.sqlite; members-only sources are in --audience members" in done.stderr
+    assert "It holds results for: presiden 2024" in done.stderr
 
 
 def test_turnout_per_province_on_the_map(demo_run, tmp_path):

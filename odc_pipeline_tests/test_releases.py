@@ -222,11 +222,19 @@ def test_odc_diff_and_releases_list_tell_the_same(two_releases, tmp_path):
         [odc, "releases", "show", second], env=env, capture_output=True, text=True
     )
     assert shown.returncode == 0 and FPPJB in shown.stdout and "read_parquet" in shown.stdout
+    typo = subprocess.run(
+        [odc, "diff", first, second, "--source", "jsn_pilpres"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert typo.returncode == 1 and "jsn_pilpres: no such source in" in typo.stderr
     missing = subprocess.run(
         [odc, "diff", first, "2020.01.01-1"], env=env, capture_output=True, text=True
     )
     assert missing.returncode == 1
     assert "there is no release '2020.01.01-1'" in missing.stderr
+    assert f"(the latest, newest first: {second}, {first})" in missing.stderr
     assert "Traceback" not in missing.stderr
 
 

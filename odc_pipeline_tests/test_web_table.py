@@ -109,7 +109,9 @@ def test_an_analyst_filters_a_table_by_province(served, page):
 
 def test_a_canned_query_answers_and_downloads_as_csv(served, page):
     page.goto(f"{served}/members/sources_that_disagree?percent=0.5")
-    page.get_by_text("Sources that disagree by more than 1% per region").first.wait_for()
+    page.get_by_text(
+        "Sources that disagree by more than a given percentage per region"
+    ).first.wait_for()
     rows = page.locator("table.rows-and-columns tbody tr")
     assert rows.count() > 0
     link = page.get_by_role("link", name="CSV").first.get_attribute("href")
@@ -121,6 +123,10 @@ def test_a_canned_query_answers_and_downloads_as_csv(served, page):
     assert all(float(r["percent_of_larger"]) > 0.5 for r in table)
     # The members' file compares the members-only source with the public ones.
     assert any(MEMBERS_ONLY in (r["source_a"], r["source_b"]) for r in table)
+    # Left empty, the percentage is 1: the demo's sources differ by less than that.
+    assert (
+        json.loads(_get(f"{served}/members/sources_that_disagree.json?percent=&_shape=array")) == []
+    )
     page.goto(f"{served}/public/turnout_per_province")
     page.get_by_text("Partisipasi pemilih per provinsi").first.wait_for()
 

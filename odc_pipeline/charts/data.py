@@ -26,6 +26,17 @@ def chart_rows(engine: Engine, kind: ChartKind, params: dict) -> pd.DataFrame:
     return frame
 
 
+def held_results(engine: Engine) -> str:
+    """Which elections the file holds results for, to say what a chart can be asked."""
+    with engine.connect() as connection:
+        held = connection.execute(
+            text("SELECT DISTINCT year, contest FROM fact_election_results ORDER BY year, contest")
+        ).all()
+    if not held:
+        return "The file holds no election results."
+    return "It holds results for: " + ", ".join(f"{contest} {year}" for year, contest in held)
+
+
 def provenance(engine: Engine, frame: pd.DataFrame, release: str | None, made: date) -> Provenance:
     """Each organisation whose rows the chart used, with its sources' licences."""
     used = sorted({s for cell in frame["sources"] for s in str(cell).split(",") if s})

@@ -127,20 +127,21 @@ TURNOUT_MAP = ChartKind(
     {"id": "% pemilih terdaftar yang memberikan suara", "en": "% of registered voters who voted"},
     """
 with cast_per_region as (
-  select substr(region_code, 1, 2) as province, region_code,
-         max(valid_ballots) + coalesce(max(invalid_ballots), 0) as ballots_cast
+  select region_code, max(valid_ballots) + coalesce(max(invalid_ballots), 0) as ballots_cast
   from fact_election_results
   where year = :year and contest = :contest and source_id = :source
     and valid_ballots is not null
-  group by 1, 2
+  group by 1
 ), registered as (
-  select substr(region_code, 1, 2) as province, sum(registered_total) as voters
+  select region_code, sum(registered_total) as voters
   from fact_voter_counts where year = :year and source_id = :other group by 1
 )
-select c.province as label, round(100.0 * sum(c.ballots_cast) / max(r.voters), 1) as value,
+-- Over the regions both sources report: part of a province against that part's voters.
+select substr(c.region_code, 1, 2) as label,
+       round(100.0 * sum(c.ballots_cast) / sum(r.voters), 1) as value,
        :source || ',' || :other as sources
-from cast_per_region c join registered r on r.province = c.province
-group by c.province
+from cast_per_region c join registered r on r.region_code = c.region_code
+group by 1
 """,
     ("source", "other"),
 )

@@ -49,8 +49,13 @@ _MONTHS = {
     ],
 }
 _WORDS = {
-    "id": {"source": "Sumber data", "release": "rilis", "made": "dibuat"},
-    "en": {"source": "Data", "release": "release", "made": "made"},
+    "id": {
+        "source": "Sumber data",
+        "release": "rilis",
+        "made": "dibuat",
+        "no_value": "Abu-abu: tidak ada nilai.",
+    },
+    "en": {"source": "Data", "release": "release", "made": "made", "no_value": "Grey: no value."},
 }
 
 
@@ -109,7 +114,15 @@ def draw(
         if boundaries is None:
             raise ValueError("a map needs province boundaries (ODC_BOUNDARIES)")
         values = dict(zip(frame["label"].astype(str), frame["value"].astype(float), strict=True))
-        return province_map(boundaries, values, title, kind.axis[lang], attribution, text)
+        return province_map(
+            boundaries,
+            values,
+            title,
+            kind.axis[lang],
+            attribution,
+            text,
+            no_value=_WORDS[lang]["no_value"],
+        )
     figure = _bars(kind, frame, title, lang)
     figure.text(0.02, 0.15 / figure.get_figheight(), text, fontsize=7, color="#444444", wrap=True)
     return figure

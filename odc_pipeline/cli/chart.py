@@ -59,7 +59,7 @@ def chart(kind, year, contest, source, other, contestant, lang, audience, output
     the date.
     """
     # Here, not at the top: matplotlib and the region tables load only for this command.
-    from odc_pipeline.charts.data import NothingToChart, chart_rows, provenance
+    from odc_pipeline.charts.data import NothingToChart, chart_rows, held_results, provenance
     from odc_pipeline.charts.kinds import CHARTS
     from odc_pipeline.charts.render import draw, footer, save
     from odc_pipeline.maps.boundaries import BoundariesError
@@ -103,12 +103,12 @@ def chart(kind, year, contest, source, other, contestant, lang, audience, output
         release = ReleaseStore(config.releases_dir).latest()
         origin = provenance(engine, frame, release, date.today())
     except NothingToChart as error:
-        raise click.ClickException(f"{error} in {file}") from None
+        hint = "; members-only sources are in --audience members" if audience == "public" else ""
+        raise click.ClickException(f"{error} in {file}{hint}. {held_results(engine)}") from None
     finally:
         engine.dispose()
-    subtitle = (
-        f"{contest} {year}" + (f" · {source}" if source else "") + (f" / {other}" if other else "")
-    )
+    named = [n for n in (contestant, source, other) if n]
+    subtitle = " · ".join([f"{contest} {year}", *named])
     figure = draw(
         chosen,
         frame,
@@ -118,6 +118,8 @@ def chart(kind, year, contest, source, other, contestant, lang, audience, output
         boundaries,
         source_of_map.attribution if source_of_map else "",
     )
-    base = output or config.warehouse_dir / "charts" / f"{kind}-{contest}-{year}-{lang}"
+    base = output or config.warehouse_dir / "charts" / "-".join(
+        [kind, contest, str(year), *named, lang]
+    )
     png, svg = save(figure, base, footer(origin, lang))
     console.print(f"{escape(str(png))}\n{escape(str(svg))}")

@@ -32,6 +32,13 @@ def diff(old: str, new: str, source_ids: tuple[str, ...], out_format: str, outpu
     """
     kept = store()
     before, after = manifest_of(kept, old), manifest_of(kept, new)
+    known = {s["source_id"] for m in (before, after) for s in m["sources"]}
+    unknown = sorted(set(source_ids) - known)
+    if unknown:
+        raise click.ClickException(
+            f"{', '.join(unknown)}: no such source in {old} or {new}; they hold "
+            + ", ".join(sorted(known))
+        )
     changes = changes_between(kept, before, after, new)
     if source_ids:
         changes = changes.loc[changes["source_id"].isin(source_ids)]

@@ -24,8 +24,10 @@ def manifest_of(releases: ReleaseStore, release_id: str) -> dict:
 
 @click.group()
 def releases() -> None:
-    """Every publish is a release (e.g. 2026.12.02-1): Parquet per audience and table, and a
-    manifest of its run, sources, reference tables and files."""
+    """The releases every publish makes: list them, or show what one holds.
+
+    A release (such as 2026.12.02-1) is Parquet per audience and table, and a manifest of its
+    run, sources, reference tables and files."""
 
 
 @releases.command("list")

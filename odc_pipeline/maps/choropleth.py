@@ -25,6 +25,7 @@ def province_map(
     attribution: str,
     footer: str = "",
     limits: tuple[float, float] | None = None,
+    no_value: str = "Grey: no value.",
 ) -> Figure:
     """`values` (province code → number) on the provinces of `boundaries`."""
     figure = Figure(figsize=(11, 4.8))
@@ -50,6 +51,6 @@ def province_map(
     bar_axes = figure.add_axes((0.88, 0.2, 0.02, 0.6))
     bar = figure.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=colours), cax=bar_axes)
     bar.set_label(label)
-    figure.text(0.02, 0.06, f"Grey: no value. {footer}".strip(), fontsize=8)
+    figure.text(0.02, 0.06, f"{no_value} {footer}".strip(), fontsize=8)
     figure.text(0.02, 0.02, attribution, fontsize=7, color="#555555")
     return figure

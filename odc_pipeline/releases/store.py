@@ -90,9 +90,9 @@ class ReleaseStore:
     def manifest(self, release_id: str) -> dict:
         path = self.root / release_id / MANIFEST
         if not is_release_id(release_id) or not path.exists():
-            known = ", ".join(self.release_ids()[-5:]) or "none yet"
+            known = ", ".join(reversed(self.release_ids()[-5:])) or "none yet"
             raise ReleaseNotFound(
-                f"there is no release {release_id!r} in {self.root} (the latest: {known}); "
+                f"there is no release {release_id!r} in {self.root} (the latest, newest first: {known}); "
                 "odc releases list shows them all"
             )
         return json.loads(path.read_text(encoding="utf-8"))

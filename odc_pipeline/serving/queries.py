@@ -21,16 +21,17 @@ class CannedQuery:
 
 SOURCES_THAT_DISAGREE = CannedQuery(
     "sources_that_disagree",
-    "Sumber yang berbeda lebih dari 1% per wilayah",
-    "Sources that disagree by more than 1% per region",
+    "Sumber yang berbeda lebih dari sekian persen per wilayah",
+    "Sources that disagree by more than a given percentage per region",
     "Pairs of sources whose votes for the same election, contest, region and contestant differ "
-    "by more than the given percentage of the larger of the two.",
+    "by more than `percent` (1 if left empty) percent of the larger of the two.",
     """
 select election, year, contest, region_code, region_name, contestant,
        source_a, votes_a, source_b, votes_b, difference,
        round(100.0 * abs_difference / max(votes_a, votes_b), 2) as percent_of_larger
 from source_discrepancies
-where abs_difference > (cast(:percent as real) / 100.0) * max(votes_a, votes_b)
+where abs_difference > (coalesce(cast(nullif(:percent, '') as real), 1) / 100.0)
+                       * max(votes_a, votes_b)
 order by percent_of_larger desc
 """.strip(),
 )
@@ -39,29 +40,28 @@ TURNOUT_PER_PROVINCE = CannedQuery(
     "turnout_per_province",
     "Partisipasi pemilih per provinsi",
     "Turnout per province",
-    "Ballots cast (valid and invalid, once per region of each results source) against the "
-    "registered voters of each voter-count source, per province and year.",
+    "Ballots cast (valid and invalid) of each results source against the registered voters of "
+    "each voter-count source, per province and year, over the regions both report (a source "
+    "that covers part of a province is compared with that part's voters).",
     """
 with cast_per_region as (
-  select substr(region_code, 1, 2) as province_code, year, source_id, region_code,
+  select region_code, year, source_id,
          max(valid_ballots) + coalesce(max(invalid_ballots), 0) as ballots_cast
   from fact_election_results
   where valid_ballots is not null
-  group by 1, 2, 3, 4
-), cast_per_province as (
-  select province_code, year, source_id, sum(ballots_cast) as ballots_cast
-  from cast_per_region group by 1, 2, 3
+  group by 1, 2, 3
 ), registered as (
-  select substr(region_code, 1, 2) as province_code, year, source_id,
-         sum(registered_total) as registered_voters
+  select region_code, year, source_id, sum(registered_total) as registered_voters
   from fact_voter_counts group by 1, 2, 3
 )
-select p.name as province, c.year, c.source_id as ballots_source, c.ballots_cast,
-       r.source_id as voters_source, r.registered_voters,
-       round(100.0 * c.ballots_cast / r.registered_voters, 1) as turnout_percent
-from cast_per_province c
-join registered r on r.province_code = c.province_code and r.year = c.year
-join dim_region p on p.region_code = c.province_code
+select p.name as province, c.year, c.source_id as ballots_source,
+       r.source_id as voters_source, count(*) as regions, sum(c.ballots_cast) as ballots_cast,
+       sum(r.registered_voters) as registered_voters,
+       round(100.0 * sum(c.ballots_cast) / sum(r.registered_voters), 1) as turnout_percent
+from cast_per_region c
+join registered r on r.region_code = c.region_code and r.year = c.year
+join dim_region p on p.region_code = substr(c.region_code, 1, 2)
+group by p.name, c.year, c.source_id, r.source_id
 order by province, c.year, ballots_source
 """.strip(),
 )
