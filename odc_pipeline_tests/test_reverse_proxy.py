@@ -164,6 +164,6 @@ def test_without_credentials_401_with_them_the_asset_graph(proxied_ui):
         "/".join(n["assetKey"]["path"]): n["groupName"]
         for n in json.loads(body)["data"]["assetNodes"]
     }
-    assert groups["raw_jsn_pilpres2024_kabkota"] == "jsn"
+    assert groups["raw_jsn_pilpres2024_kabkota"] == "jaga_suara_nusantara"
     status, page = _request(f"{proxied_ui}/", auth=("steward", PASSWORD))
     assert status == 200 and b"<!DOCTYPE html>" in page and b"dagster" in page.lower()

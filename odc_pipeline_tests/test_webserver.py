@@ -57,13 +57,13 @@ def test_webserver_serves_the_asset_graph_grouped_by_organisation(tmp_path):
                 time.sleep(1)
         assert nodes, "the webserver did not answer with the asset graph within 120 s"
         groups = {"/".join(n["assetKey"]["path"]): n["groupName"] for n in nodes}
-        assert groups["raw_jsn_pilpres2024_kabkota"] == "jsn"
-        assert groups["harmonized_fppjb_rekap_pilpres2024"] == "fppjb"
-        assert groups["quarantine_ldw_suara_pilpres2024"] == "ldw"
+        assert groups["raw_jsn_pilpres2024_kabkota"] == "jaga_suara_nusantara"
+        assert groups["harmonized_fppjb_rekap_pilpres2024"] == "forum_pemantau_pemilu_jawa_barat"
+        assert groups["quarantine_ldw_suara_pilpres2024"] == "lembaga_data_warga"
         assert groups["fact_election_results"] == "warehouse"
-        assert groups["pull_ldw_suara_pilpres2024"] == "ldw"
-        assert groups["pull_ldw_dpt_kabkota"] == "ldw"
-        assert len(groups) == 39
+        assert groups["pull_ldw_suara_pilpres2024"] == "lembaga_data_warga"
+        assert groups["pull_ldw_dpt_kabkota"] == "lembaga_data_warga"
+        assert len(groups) == 41  # with the release and the results_by_place view
         assert groups["election_reference"] == groups["region_reference"] == "reference"
         assert groups["dim_party"] == "warehouse"
         # LDW's DPT keeps one file per election: its assets are partitioned by year, the
