@@ -218,6 +218,17 @@ def test_odc_diff_and_releases_list_tell_the_same(two_releases, tmp_path):
     assert diffed.returncode == 0, diffed.stderr
     assert "1002642,1002700,new file (sha256" in diffed.stdout
     assert "review decision (region_aliases.csv)" in diffed.stdout
+    assert '""candidate"": ""01""' in diffed.stdout  # CSV keeps the key as JSON, for programs
+    shown = subprocess.run(
+        [odc, "diff", first, second, "--source", JSN, "--format", "vertical"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert shown.returncode == 0, shown.stderr
+    # In the terminal it reads as words.
+    assert "election pemilu, year 2024, contest presiden, candidate 01" in shown.stdout
+    assert "0 rows added, 0 removed, 1 changed." in shown.stdout
     shown = subprocess.run(
         [odc, "releases", "show", second], env=env, capture_output=True, text=True
     )

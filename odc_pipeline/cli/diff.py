@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -12,6 +13,12 @@ from odc_pipeline.cli.output import FORMATS, show_frame
 from odc_pipeline.cli.releases import manifest_of, store
 from odc_pipeline.releases.changes import changes_between
 from odc_pipeline.releases.writing import count_changes
+
+
+def _words(key: str) -> str:
+    """`{"election": "pemilu", "candidate": "01"}` as `election pemilu, candidate 01`."""
+    values = json.loads(key)
+    return ", ".join(f"{name} {value}" for name, value in values.items() if value is not None)
 
 
 @click.command()
@@ -47,6 +54,9 @@ def diff(old: str, new: str, source_ids: tuple[str, ...], out_format: str, outpu
         console.print(f"No row changed from {escape(old)} to {escape(new)}.")
         return
     shown = changes.drop(columns=["release", "previous_release"])
+    if out_format in ("auto", "table", "vertical") and not output:
+        # In a terminal the key reads as words; CSV and JSON keep it as JSON for programs.
+        shown = shown.assign(key=shown["key"].map(_words))
     show_frame(shown, out_format, output)
     if out_format in ("auto", "table", "vertical") and not output:
         console.print(

@@ -240,7 +240,8 @@ def build_warehouse_assets(
         per_source = pd.DataFrame(summary.per_source).drop(
             columns=["loaded_at", "file_hash"], errors="ignore"
         )
-        context.log.info(f"published to {warehouse.display_name}: {summary.table_rows}")
+        counted = ", ".join(f"{table} {rows:,}" for table, rows in summary.table_rows.items())
+        context.log.info(f"published to {warehouse.display_name}: rows per table: {counted}")
         report = write_run_report(engine, context.run.run_id, warehouse_dir)
         context.log.info(f"run report: {report}")
         for spec in specs:
