@@ -95,6 +95,9 @@ def page(served):
 def test_an_analyst_filters_a_table_by_province(served, page):
     page.goto(f"{served}/public/results_by_place")
     page.get_by_text("Hasil pemilu per wilayah / Results by place").first.wait_for()
+    # Its description in Indonesian, then in English.
+    page.get_by_text("Setiap hasil dengan nama wilayah dan provinsinya").first.wait_for()
+    assert "Every result with the name of its region and province" in page.inner_text("body")
     # Facets on province, election and party, from the catalogue.
     for facet in ("province", "election", "party"):
         page.locator(f".facet-info[data-column='{facet}']").wait_for()

@@ -37,8 +37,49 @@ TITLES = {
     "meta_columns": ("Kamus data", "Data dictionary"),
 }
 
+#: What the tables analysts open first hold, in Indonesian (the English is the table's own
+#: comment, declared with it in the schema).
+DESCRIPTIONS_ID = {
+    "fact_election_results": "Suara per partai atau calon per wilayah, dengan suara sah dan "
+    "tidak sah wilayah itu; satu baris untuk setiap baris file sumber, dengan asal-usulnya.",
+    "results_by_place": "Setiap hasil dengan nama wilayah dan provinsinya serta nama singkat "
+    "partai.",
+    "fact_voter_counts": "Jumlah pemilih terdaftar (DPT) per wilayah: laki-laki, perempuan "
+    "dan total.",
+    "fact_polling_stations": "TPS per desa/kelurahan dengan jumlah pemilih terdaftarnya.",
+    "fact_incident_reports": "Laporan dugaan pelanggaran dan kejadian pemilu: tanggal, jam, "
+    "kategori dan uraiannya; kontak pelapor adalah data pribadi dan tidak diterbitkan.",
+    "fact_region_statistics": "Statistik wilayah (misalnya jumlah penduduk) per indikator "
+    "dan tahun.",
+    "source_discrepancies": "Wilayah dan calon yang perolehan suaranya berbeda antara dua "
+    "sumber: kedua angka, selisihnya dan asal-usul masing-masing.",
+    "region_summary": "Suara setiap sumber per wilayah, dijumlahkan ke setiap tingkat di atasnya.",
+    "party_results": "Suara per partai per wilayah dan sumber, apa pun cara sumber menulis "
+    "nama partainya.",
+    "party_results_by_dapil": "Suara per partai per dapil dan sumber.",
+    "dapil_regions": "Kabupaten/kota setiap dapil, termasuk yang dimekarkan kemudian.",
+    "dim_region": "Setiap wilayah di setiap tingkat (kode Kemendagri) dengan induknya.",
+    "dim_source": "Setiap dataset yang terdaftar: lisensi, tingkat berbagi, status dan "
+    "pemuatan terakhir yang berhasil.",
+    "dim_organization": "Organisasi anggota.",
+    "dim_party": "Setiap partai dengan party_id yang tetap, nama-namanya dan aliasnya.",
+    "dim_pair": "Pasangan calon presiden dan wakil presiden setiap pemilu dengan nomor urutnya.",
+    "dim_candidate": "Daftar calon tetap (DCT) anggota legislatif: siapa mencalonkan diri di "
+    "mana untuk partai apa, dengan suara dan keterpilihannya; data pribadi calon tidak "
+    "diterbitkan.",
+    "dim_dapil": "Daerah pemilihan dengan jumlah kursinya.",
+    "quarantine": "Baris yang disisihkan: nomor baris, kolom, nilai, aturan dan alasannya.",
+    "meta_columns": "Kamus data: setiap kolom setiap tabel, artinya dan satuannya.",
+}
+
 #: Columns a reader filters on first, where a table has them.
 FACETS = ("province", "election", "year", "contest", "party", "party_id", "source_id")
+
+
+def _described(name: str, english: str) -> str:
+    """The Indonesian description, where there is one, then the English."""
+    indonesian = DESCRIPTIONS_ID.get(name)
+    return f"{indonesian} / {english}" if indonesian else english
 
 
 def _title(name: str) -> str:
@@ -64,12 +105,12 @@ def datasette_metadata(licences: list[str]) -> dict:
         columns = {c.name for c in table.columns}
         tables[table.name] = {
             "title": _title(table.name),
-            "description": table.comment or "",
+            "description": _described(table.name, table.comment or ""),
             "columns": _columns(table.name, rows),
             "facets": [f for f in FACETS if f in columns][:3],
         }
     for view, description in VIEW_DESCRIPTIONS.items():
-        tables[view] = {"title": _title(view), "description": description}
+        tables[view] = {"title": _title(view), "description": _described(view, description)}
     tables["results_by_place"]["facets"] = ["province", "election", "party"]
     queries = {
         q.name: {"title": q.title, "description": q.description, "sql": q.sql}
