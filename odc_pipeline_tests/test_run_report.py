@@ -13,13 +13,13 @@ import sqlalchemy as sa
 
 from odc_pipeline.registry import load_registry
 from odc_pipeline.reporting.run_report import _COVERAGE, province_coverage
+from odc_pipeline_tests.browser import CHROMIUM, SCREENSHOTS, chromium_page
 from odc_pipeline_tests.conftest import (
     demo_registry_document,
     make_settings,
     run_all,
     write_registry,
 )
-from odc_pipeline_tests.test_ui_browser import CHROMIUM, SCREENSHOTS
 
 PLANTED = "<script>document.title='pwned'</script>"
 
@@ -89,19 +89,13 @@ def test_each_source_has_its_section_with_row_numbers_and_next_commands(report):
 
 @pytest.mark.slow
 def test_the_report_renders_in_chromium(report):
-    from playwright.sync_api import sync_playwright
-
     _, linked, _ = report
-    SCREENSHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
+    with chromium_page(1200) as page:
         page.goto(f"file://{linked}")
         widths = page.eval_on_selector_all("img", "images => images.map(i => i.naturalWidth)")
         title = page.title()
         headings = page.eval_on_selector_all("h2", "hs => hs.map(h => h.textContent)")
         page.screenshot(path=str(SCREENSHOTS / "run-report.png"), full_page=True)
-        browser.close()
     assert len(widths) == 5 and all(w > 300 for w in widths)  # three charts, two maps
     assert title.startswith("odc-pipeline run of") and title != "pwned"
     assert headings[:5] == [

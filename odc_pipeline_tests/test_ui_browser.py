@@ -7,7 +7,6 @@ one source's asset, reads its row count and check results, and saves screenshots
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import time
@@ -17,14 +16,11 @@ from pathlib import Path
 import pytest
 
 from odc_pipeline.settings import PROJECT_ROOT
+from odc_pipeline_tests.browser import SCREENSHOTS, chromium_page, require_chromium
 from odc_pipeline_tests.conftest import execute_demo_job, free_port, isolated_environment
 
 #: Slow: the webserver and Chromium.
 pytestmark = pytest.mark.slow
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-#: Screenshots land here (gitignored) so a person can look at what the test saw.
-SCREENSHOTS = PROJECT_ROOT / "odc_pipeline_tests" / "screenshots"
 
 
 def _bin(name: str) -> str:
@@ -33,8 +29,7 @@ def _bin(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def webserver(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is required (apt-get install chromium; .ci/run does it)")
+    require_chromium()
     tmp = tmp_path_factory.mktemp("ui")
     env = isolated_environment(tmp)
     (Path(env["DAGSTER_HOME"]) / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
@@ -70,15 +65,8 @@ def webserver(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(webserver):
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.set_default_timeout(60_000)
+    with chromium_page(1400, timeout_ms=60_000) as page:
         yield page
-        browser.close()
 
 
 def _dismiss_welcome(page) -> None:

@@ -6,17 +6,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 import subprocess
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from odc_pipeline.settings import PROJECT_ROOT
 from odc_pipeline.warehouse.schema import warehouse_tables
+from odc_pipeline_tests.browser import SCREENSHOTS, chromium_page, require_chromium
 from odc_pipeline_tests.conftest import (
     demo_registry_document,
     free_port,
@@ -29,10 +28,8 @@ from odc_pipeline_tests.scratch import scratch_environment
 #: Slow: a night, the server and Chromium.
 pytestmark = pytest.mark.slow
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PRIVATE = "ldw_suara_pilpres2024"
 MEMBERS_ONLY = "fppjb_rekap_pilpres2024"
-SCREENSHOTS = PROJECT_ROOT / "odc_pipeline_tests" / "screenshots"
 
 
 def _get(url: str) -> bytes:
@@ -43,8 +40,7 @@ def _get(url: str) -> bytes:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """The demo night with LDW's results made private, then `odc serve` on a free port."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is required (apt-get install chromium; .ci/run does it)")
+    require_chromium()
     tmp = tmp_path_factory.mktemp("serve")
     document = demo_registry_document()
     for entry in document["sources"]:
@@ -81,15 +77,8 @@ def served(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(served):
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.set_default_timeout(30_000)
+    with chromium_page(1400, timeout_ms=30_000) as page:
         yield page
-        browser.close()
 
 
 def test_an_analyst_filters_a_table_by_province(served, page):
