@@ -30,7 +30,7 @@ from odc_pipeline.defs.execution import TERMINAL_LOG, execute_here
 from odc_pipeline.quoting import capped
 from odc_pipeline.registry import RegistryError, load_registry
 from odc_pipeline.releases.store import ReleaseStore
-from odc_pipeline.releases.writing import written_release
+from odc_pipeline.releases.writing import release_made_by
 from odc_pipeline.reporting import report_path
 from odc_pipeline.settings import (
     Settings,
@@ -308,11 +308,10 @@ def run_pipeline(
 
 def _release_line(settings: Settings, run_id: str) -> None:
     """The release the run made, and what changed since the one before."""
-    store = ReleaseStore(settings.releases_dir)
-    made = store.release_of_run(run_id)
-    if made is None:
+    release = release_made_by(ReleaseStore(settings.releases_dir), run_id)
+    if release is None:
         return
-    release = written_release(store, made)
+    made = release.release_id
     counts = release.counts
     since = (
         f"since {release.previous}: {counts['added']:,} rows added, {counts['removed']:,} "

@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from odc_pipeline.cli.common import console, settings
 from odc_pipeline.releases.store import ReleaseStore
-from odc_pipeline.releases.writing import written_release
+from odc_pipeline.releases.writing import release_made_by
 from odc_pipeline.reporting import write_run_report
 from odc_pipeline.warehouse.readonly import QueryRefused, read_only_engine
 from odc_pipeline.warehouse.schema import load_audit
@@ -41,9 +41,7 @@ def report(run_id: str | None) -> None:
         matches = [r for r in known if r.startswith(run_id)]
         if len(matches) != 1:
             raise click.ClickException(f"{run_id!r} names {len(matches)} runs; give more of its id")
-        store = ReleaseStore(config.releases_dir)
-        made = store.release_of_run(matches[0])
-        release = written_release(store, made) if made else None
+        release = release_made_by(ReleaseStore(config.releases_dir), matches[0])
         path = write_run_report(
             engine, matches[0], config.warehouse_dir, release, config.map_source
         )

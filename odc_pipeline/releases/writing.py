@@ -63,8 +63,12 @@ def count_changes(changes: pd.DataFrame) -> dict[str, int]:
     return counts
 
 
-def written_release(store: ReleaseStore, release_id: str) -> WrittenRelease:
-    """A release already written, as its manifest tells it."""
+def release_made_by(store: ReleaseStore, run_id: str) -> WrittenRelease | None:
+    """The release a run made, as its manifest tells it; None if it made none (or it was
+    pruned since)."""
+    release_id = store.release_of_run(run_id)
+    if release_id is None:
+        return None
     manifest = store.manifest(release_id)
     return WrittenRelease(
         release_id, manifest["previous"], store.folder(release_id), manifest["changes"]
