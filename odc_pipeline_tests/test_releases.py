@@ -198,6 +198,14 @@ def test_the_diff_names_the_changed_file_and_the_review_decision(two_releases):
     ] * len(fppjb)
     assert json.loads(fppjb[0][5])["region_value"] == "Kab. Bandung Timur"
     assert changes == {"added": len(fppjb), "removed": 0, "changed": 1}
+    # In the release, each audience's list holds the changes of the sources it sees.
+    folder = two_releases.store.folder(two_releases.second)
+    for audience, sources in (("public", [JSN]), ("members", [FPPJB, JSN])):
+        listed = duckdb.execute(
+            "select distinct source_id from read_parquet(?) order by 1",
+            [str(folder / audience / "release_changes" / "release_changes.parquet")],
+        ).fetchall()
+        assert [s for (s,) in listed] == sources
 
 
 def test_odc_diff_and_releases_list_tell_the_same(two_releases, tmp_path):

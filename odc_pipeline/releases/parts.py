@@ -87,6 +87,11 @@ def sharing_of(engine: Engine) -> pd.DataFrame:
     return read_frame(engine, select(dim_source))
 
 
+def sharing_by_source(sources: pd.DataFrame) -> dict[str, str]:
+    """Each source's sharing level, from dim_source as published."""
+    return dict(zip(sources["source_id"], sources["sharing"], strict=True))
+
+
 def audiences_of(sharing: str) -> list[str]:
     return [a.name for a in RELEASE_AUDIENCES if sharing in a.sharing]
 
@@ -98,7 +103,7 @@ def source_parts(
     the fact rows of `unchanged` sources (published by the same run as in the release
     before) are not read again. Tables derived at each publish from several sources (seats,
     winners) are always read."""
-    sharing = dict(zip(sources["source_id"], sources["sharing"], strict=True))
+    sharing = sharing_by_source(sources)
     facts = list(fact_tables().values())
     for source in (*facts, *ELECTION_RESULTS_TABLES):
         columns = released_columns(source)

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, delete, insert
 
 from odc_pipeline.digests import file_sha256
-from odc_pipeline.releases.changes import CHANGE_COLUMNS, CHANGE_SCHEMA, changes_between
+from odc_pipeline.releases.changes import CHANGE_SCHEMA, changes_between
 from odc_pipeline.releases.ids import next_release_id
 from odc_pipeline.releases.parts import (
     RELEASE_AUDIENCES,
@@ -26,6 +26,7 @@ from odc_pipeline.releases.parts import (
     audiences_of,
     part_path,
     reference_parts,
+    sharing_by_source,
     sharing_of,
     source_parts,
 )
@@ -203,7 +204,7 @@ def _reused_facts(old: dict | None, unchanged: frozenset[str], sources: pd.DataF
     if old is None or not unchanged:
         return []
     facts = {t.name for t in fact_tables().values()}
-    sharing = dict(zip(sources["source_id"], sources["sharing"], strict=True))
+    sharing = sharing_by_source(sources)
     reused = []
     for part in old["parts"]:
         if part["source_id"] in unchanged and part["table"] in facts:
@@ -275,14 +276,12 @@ def _stored(store: ReleaseStore, part: Part) -> dict:
 
 def _change_parts(changes: pd.DataFrame, sources: pd.DataFrame) -> list[Part]:
     """`release_changes` for each audience: the changes of the sources it sees."""
-    frame = changes if len(changes) else pd.DataFrame(columns=CHANGE_COLUMNS)
-    sharing = dict(zip(sources["source_id"], sources["sharing"], strict=True))
-    seen_by = frame["source_id"].map(lambda s: set(audiences_of(sharing.get(s, ""))))
+    sharing = changes["source_id"].map(sharing_by_source(sources))
     return [
         Part(
             CHANGES_TABLE,
             pa.Table.from_pandas(
-                frame.loc[seen_by.map(lambda names, a=audience.name: a in names)],
+                changes.loc[sharing.isin(audience.sharing)],
                 schema=CHANGE_SCHEMA,
                 preserve_index=False,
             ),
