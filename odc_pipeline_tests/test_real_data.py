@@ -493,6 +493,22 @@ def test_no_private_detail_of_a_candidate_is_published_anywhere(real_run):
         if path.is_file():
             text = path.read_text(encoding="utf-8", errors="replace")
             assert not any(spouse in text for spouse in list(spouses)[:500]), path.name
+    # Nor in any release: every Parquet file of every audience, column names and text cells.
+    import pyarrow.parquet as pq
+
+    released = sorted((warehouse / "releases").glob("20*/*/**/*.parquet"))
+    assert released
+    for path in released:
+        table = pq.read_table(path)
+        assert not {"spouse", "birth_date", "home_address", "photo_url"} & set(table.column_names)
+        cells = {
+            v
+            for column in table.columns
+            if str(column.type) == "string"
+            for v in column.to_pylist()
+            if v is not None
+        }
+        assert not cells & spouses, path
     assert addresses  # the file does hold home addresses the tables must not
 
 
