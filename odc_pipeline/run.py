@@ -34,6 +34,7 @@ from odc_pipeline.releases.writing import release_made_by
 from odc_pipeline.reporting import report_path
 from odc_pipeline.settings import (
     Settings,
+    SettingsError,
     dagster_home_is_set,
     load_settings,
     prepare_dagster_home,
@@ -342,7 +343,11 @@ def _summary(
 
 
 def main() -> int:
-    return run_pipeline()
+    try:
+        return run_pipeline()
+    except SettingsError as error:
+        console.print(f"[red]A setting cannot be used:[/red] {_shown(str(error))}")
+        return 2
 
 
 if __name__ == "__main__":

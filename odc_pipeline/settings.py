@@ -259,11 +259,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     )
 
 
+class SettingsError(ValueError):
+    """An environment variable whose value cannot be used, said with what it must be."""
+
+
 def releases_keep(environ: Mapping[str, str] | None = None) -> int:
     """ODC_RELEASES_KEEP as a number, or the reason it is not one."""
     value = read("ODC_RELEASES_KEEP", environ)
     if not value.isdigit() or int(value) < 1:
-        raise ValueError(
+        raise SettingsError(
             f"ODC_RELEASES_KEEP is {value!r}: it must be how many releases to keep, a whole "
             "number of 1 or more (10 when unset)"
         )

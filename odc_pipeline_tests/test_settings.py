@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from odc_pipeline.settings import PROJECT_ROOT, VARIABLES, load_settings, markdown, read
+from odc_pipeline_tests.conftest import isolated_environment
 
 PACKAGE = PROJECT_ROOT / "odc_pipeline"
 
@@ -49,3 +55,30 @@ def test_defaults_and_overrides(tmp_path):
     assert moved.warehouse == "postgresql+psycopg://u@h/db"
     assert read("ODC_NIGHTLY_AT", {}) == "02:00"
     assert read("ODC_NIGHTLY_AT", {"ODC_NIGHTLY_AT": " 03:30 "}) == "03:30"
+
+
+@pytest.mark.slow
+def test_a_setting_that_cannot_be_used_is_told_without_a_traceback(tmp_path):
+    env = {**isolated_environment(tmp_path), "ODC_RELEASES_KEEP": "abc"}
+    odc = subprocess.run(
+        [str(Path(sys.executable).parent / "odc"), "releases", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert odc.returncode == 1 and "Traceback" not in odc.stderr
+    assert "ODC_RELEASES_KEEP is 'abc': it must be how many releases to keep" in odc.stderr
+    env = {**env, "ODC_RELEASES_KEEP": "3", "ODC_NIGHTLY_AT": "25:99"}
+    run = subprocess.run(
+        [sys.executable, "-m", "odc_pipeline.run"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 2 and "Traceback" not in run.stdout + run.stderr
+    assert "A setting cannot be used: ODC_NIGHTLY_AT must be HH:MM (24-hour), not '25:99'" in (
+        run.stdout
+    )

@@ -34,7 +34,7 @@ from odc_pipeline.defs.sources import (
 from odc_pipeline.pulling.pull import newest_in_folder
 from odc_pipeline.registry import Registry
 from odc_pipeline.registry.model import SourceEntry
-from odc_pipeline.settings import read
+from odc_pipeline.settings import SettingsError, read
 from odc_pipeline.warehouse.schema import load_audit
 
 PULL_JOB = "nightly_pull"
@@ -52,9 +52,9 @@ def nightly_cron(at: str | None = None) -> str:
     try:
         hours, minutes = (int(part) for part in value.split(":"))
     except ValueError:
-        raise ValueError(f"ODC_NIGHTLY_AT must be HH:MM (24-hour), not {value!r}") from None
+        raise SettingsError(f"ODC_NIGHTLY_AT must be HH:MM (24-hour), not {value!r}") from None
     if not (0 <= hours < 24 and 0 <= minutes < 60):
-        raise ValueError(f"ODC_NIGHTLY_AT must be HH:MM (24-hour), not {value!r}")
+        raise SettingsError(f"ODC_NIGHTLY_AT must be HH:MM (24-hour), not {value!r}")
     return f"{minutes} {hours} * * *"
 
 
