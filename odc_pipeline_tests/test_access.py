@@ -24,6 +24,7 @@ from odc_pipeline.warehouse.engine import make_engine
 from odc_pipeline.warehouse.publish import publish
 from odc_pipeline.warehouse.publish_sqlite import SHARED_FOLDER, cut_audiences
 from odc_pipeline_tests.conftest import (
+    PUBLISHED_REGIONS,
     demo_registry_document,
     make_settings,
     run_all,
@@ -111,7 +112,7 @@ def test_postgres_roles_read_only_their_audiences(postgres_url, tmp_path, monkey
         ).fetchall()
         assert summary == [(JSN,)]
         assert analyst.execute("select count(*) from public_data.dim_region").fetchone() == (
-            91_601,
+            PUBLISHED_REGIONS,
         )
         _denied(analyst, "members_data")
         _denied(analyst, "private_ldw")
@@ -188,7 +189,7 @@ def test_sqlite_audience_files_hold_only_what_their_audience_may_read(tmp_path):
         ).fetchone()[0]
     full.close()
     assert votes == jsn_votes == summary
-    assert regions == 91_601
+    assert regions == PUBLISHED_REGIONS
     # Every file is whole, kept in rollback-journal mode, and built with 16 KiB pages.
     for path in (settings.default_warehouse_path, *shared.iterdir()):
         with closing(sqlite3.connect(path)) as connection:
@@ -314,7 +315,7 @@ def test_an_audience_file_holds_only_its_rows_and_nothing_unruled(tmp_path):
         assert rows == sum(PUBLISHED[s] for s in sources), audience.name
         assert {"ix_fact_election_results_source", "region_summary"} <= names, audience.name
         assert "steward_notes" not in names
-        assert regions == 91_601, audience.name
+        assert regions == PUBLISHED_REGIONS, audience.name
 
 
 @pytest.mark.slow

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from odc_pipeline.cli import main
 from odc_pipeline_tests.conftest import (
     DEMO_REGISTRY,
+    PUBLISHED_REGIONS,
     demo_registry_document,
     isolated_environment,
     write_registry,
@@ -198,7 +199,7 @@ def test_run_one_source_keeps_the_others(cli_run):
 def test_query_reads_and_refuses_writes(cli_run, tmp_path):
     env, _ = cli_run
     table = _odc("query", "select count(*) as n from dim_region", env=env)
-    assert table.returncode == 0 and "91601" in table.stdout.replace(",", "")
+    assert table.returncode == 0 and str(PUBLISHED_REGIONS) in table.stdout.replace(",", "")
     for statement in (
         "delete from dim_region",
         "select 1; drop table dim_region",
@@ -212,7 +213,7 @@ def test_query_reads_and_refuses_writes(cli_run, tmp_path):
     )
     assert sneaky.returncode == 1
     count = _odc("query", "select count(*) as n from dim_region", "--format", "json", env=env)
-    assert json.loads(count.stdout) == [{"n": 91601}]
+    assert json.loads(count.stdout) == [{"n": PUBLISHED_REGIONS}]
     out = tmp_path / "q.csv"
     written = _odc(
         "query",
@@ -280,7 +281,7 @@ def test_query_starts_without_loading_the_pipeline(cli_run):
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, env=env
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
-    assert json.loads(completed.stdout) == [{"n": 91601}]
+    assert json.loads(completed.stdout) == [{"n": PUBLISHED_REGIONS}]
     assert completed.stderr.strip().splitlines()[-1] == "[]"
 
 

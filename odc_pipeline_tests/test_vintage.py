@@ -9,13 +9,26 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from odc_pipeline.checking import check_file
-from odc_pipeline.regions import load_reference
+from odc_pipeline.regions import load_reference, load_region_list
 from odc_pipeline.regions.review import ReviewImportError, import_decisions, write_review_csv
-from odc_pipeline.regions.vintage import VINTAGE_METHOD, load_splits, mark_vintage
-from odc_pipeline.registry import SourceEntry
-from odc_pipeline_tests.conftest import DATA_DIR
+from odc_pipeline.regions.vintage import (
+    HISTORIC_TYPE,
+    VINTAGE_METHOD,
+    historic_regions,
+    load_splits,
+    mark_vintage,
+)
+from odc_pipeline.registry import SourceEntry, load_registry
+from odc_pipeline_tests.conftest import (
+    DATA_DIR,
+    DemoRun,
+    make_settings,
+    run_all,
+    write_registry,
+)
 
 REFERENCE_DIR = DATA_DIR / "reference"
 
@@ -68,6 +81,8 @@ def test_marking_leaves_other_rows_as_they_were():
     marked = mark_vintage(harmonized, 2010, load_splits(REFERENCE_DIR))
     methods = [None if pd.isna(m) else m for m in marked["region_method"]]
     assert methods == [VINTAGE_METHOD, "code", None, VINTAGE_METHOD]
+    codes = [None if pd.isna(c) else c for c in marked["region_code"]]
+    assert codes == ["91+93+94+95", "32", None, "32.07+32.18"]
     assert "32.18 Kabupaten Pangandaran (2012)" in marked.loc[3, "region_rule"]
     assert marked.loc[1, "region_rule"] == "b" and pd.isna(marked.loc[2, "region_rule"])
 
@@ -114,3 +129,64 @@ def test_a_file_of_an_earlier_year_naming_a_split_region_is_told_about_code_vint
     assert note.startswith("rows of 2014 name 91, 92, split since")
     assert note.endswith("set code_vintage: 2014 in its entry")
     assert check_file(path, _entry(path, 2014), REFERENCE_DIR).notes == []
+
+
+def test_every_region_as_it_was_before_a_split_has_its_own_row():
+    historic = historic_regions(load_region_list(), load_splits(REFERENCE_DIR)).set_index(
+        "region_code"
+    )
+    papua = historic.loc["91+93+94+95"]
+    assert (papua["level"], papua["type"], papua["province_code"]) == (1, HISTORIC_TYPE, "91")
+    assert papua["name"] == (
+        "Papua (wilayah sebelum 2022: 91 Papua, 93 Papua Selatan, 94 Papua Tengah, "
+        "95 Papua Pegunungan)"
+    )
+    assert historic.loc["64+65", "name"].startswith("Kalimantan Timur (wilayah sebelum 2012")
+    assert historic.loc["32.07+32.18", "parent_code"] == "32"
+    # Two regencies made from 92.02 in the same year: one region of before, three codes.
+    assert "92.02+92.11+92.12" in historic.index
+    assert not historic.index.duplicated().any()
+
+
+def test_a_row_in_codes_of_its_time_is_published_under_the_region_of_that_time(tmp_path):
+    """A 2014 file's 91 is Papua with 93, 94 and 95: published as 91+93+94+95, which a join to
+    today's 91 does not find; rolled up and checked like any other row."""
+    path = tmp_path / "registry" / "pilpres_2014_provinsi.csv"
+    path.parent.mkdir()
+    path.write_text(PROVINCES, encoding="utf-8")
+    entry = _entry(path, 2014).model_dump(mode="json", exclude_defaults=True)
+    document = {
+        "organizations": {"jsn": {"name": "Jaga Suara Nusantara"}},
+        "sources": [entry],
+    }
+    registry_path = write_registry(path.parent, document, copy_demo_files=False)
+    settings = make_settings(tmp_path, registry_path)
+    result = run_all(settings, load_registry(registry_path))
+    assert result.success
+    engine = sa.create_engine(settings.default_warehouse_url, poolclass=sa.pool.NullPool)
+    run = DemoRun(result, engine, settings, load_registry(registry_path))
+    published = dict(
+        run.rows("SELECT region_code, votes FROM fact_election_results ORDER BY votes")
+    )
+    assert published == {"32": 10, "92+96": 50, "64": 70, "91+93+94+95": 100}
+    assert run.rows("SELECT name, type FROM dim_region WHERE region_code = '91+93+94+95'") == [
+        (
+            "Papua (wilayah sebelum 2022: 91 Papua, 93 Papua Selatan, 94 Papua Tengah, "
+            "95 Papua Pegunungan)",
+            HISTORIC_TYPE,
+        )
+    ]
+    assert (
+        run.scalar(
+            "SELECT COUNT(*) FROM fact_election_results f JOIN dim_region r "
+            "ON r.region_code = f.region_code WHERE r.region_code = '91'"
+        )
+        == 0
+    )
+    assert (
+        run.scalar("SELECT region_method FROM fact_election_results WHERE votes = 100")
+        == VINTAGE_METHOD
+    )
+    assert run.scalar("SELECT votes FROM region_summary WHERE region_code = '91+93+94+95'") == 100
+    checks = result.get_asset_check_evaluations()
+    assert checks and all(c.passed for c in checks), [c.check_name for c in checks if not c.passed]

@@ -24,6 +24,7 @@ from odc_pipeline.elections.contestants import cached_contestant_index
 from odc_pipeline.elections.tables import dimension_frames
 from odc_pipeline.quality.warehouse_suite import run_suite
 from odc_pipeline.regions.reference import load_region_list
+from odc_pipeline.regions.vintage import cached_splits, with_historic_regions
 from odc_pipeline.registry.model import Registry
 from odc_pipeline.releases.store import ReleaseStore
 from odc_pipeline.reporting import write_run_report
@@ -227,7 +228,7 @@ def build_warehouse_assets(
         try:
             summary = publish(
                 engine,
-                frames["reference"],
+                with_historic_regions(frames["reference"], cached_splits(reference_dir)),
                 batches(),
                 context.run.run_id,
                 catalog_of(registry, reference_dir),

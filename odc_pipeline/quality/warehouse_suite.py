@@ -38,7 +38,9 @@ FEW_VALUED_TEXT = ("source_id", "file_hash")
 #: every failing row ("SUMMARY", its default), which it computes even when nothing fails.
 RESULT_FORMAT = "BASIC"
 
-CODE_PATTERN = r"^\d{2}(?:\.\d{2}){0,2}(?:\.\d{4})?$"
+_DOTTED = r"\d{2}(?:\.\d{2}){0,2}(?:\.\d{4})?"
+#: A dotted Kemendagri code, or a region as it was before a split (`91+93+94+95`).
+CODE_PATTERN = rf"^{_DOTTED}(?:\+{_DOTTED})*$"
 #: Columns every fact table has, that the common expectations look at.
 COMMON_COLUMNS = (
     "source_id",

@@ -29,12 +29,14 @@ from odc_pipeline.warehouse.summary import run_summary  # noqa: E402
 
 REPORT_FOLDER = "reports"
 
+# Today's kabupaten/kota only: a region as it was before a split (type wilayah_lama, see
+# odc_pipeline.regions.vintage) is not one more of its province's kabupaten.
 _COVERAGE = """
 SELECT p.region_code AS province_code, p.name AS province,
        COUNT(DISTINCT k.region_code) AS kabkota,
        COUNT(DISTINCT f.kab) AS reported
 FROM dim_region p
-JOIN dim_region k ON k.parent_code = p.region_code AND k.level = 2
+JOIN dim_region k ON k.parent_code = p.region_code AND k.level = 2 AND k.type <> 'wilayah_lama'
 LEFT JOIN (SELECT DISTINCT SUBSTR(region_code, 1, 5) AS kab FROM {table}
            WHERE run_id = :run_id) f ON f.kab = k.region_code
 WHERE p.level = 1
@@ -57,7 +59,7 @@ SELECT p.region_code AS province_code, p.name AS province,
              AND SUBSTR(f.region_code, 1, 5) = k.region_code AND f.run_id = :run_id
        ) THEN 1 END) AS reported
 FROM dim_region p
-JOIN dim_region k ON k.parent_code = p.region_code AND k.level = 2
+JOIN dim_region k ON k.parent_code = p.region_code AND k.level = 2 AND k.type <> 'wilayah_lama'
 WHERE p.level = 1
 GROUP BY p.region_code, p.name
 ORDER BY p.region_code

@@ -27,11 +27,19 @@ from odc_pipeline.kinds import Column as KindColumn
 
 metadata = MetaData()
 
+#: A region's code: dotted Kemendagri (`32.04.01.2001`, 13 characters) or a region as it
+#: was before a split, today's codes joined by "+" (`92.02+92.11+92.12`).
+REGION_CODE = String(24)
+
 dim_region = Table(
     "dim_region",
     metadata,
     Column(
-        "region_code", String(13), primary_key=True, comment="Dotted Kemendagri code, e.g. 32.04"
+        "region_code",
+        REGION_CODE,
+        primary_key=True,
+        comment="Dotted Kemendagri code, e.g. 32.04; for a region as it was before a split, "
+        "today's codes that make it joined by +, e.g. 91+93+94+95 (type wilayah_lama)",
     ),
     Column("name", Text, nullable=False, comment="Official name (Kepmendagri 300.2.2-2138/2025)"),
     Column(
@@ -46,7 +54,8 @@ dim_region = Table(
         nullable=False,
         comment="provinsi, kabupaten, kota, kecamatan, distrik, desa, kelurahan, desa_adat; "
         "luar_negeri for KPU's overseas electoral area 99; nasional for 00, a row about no "
-        "place in particular",
+        "place in particular; wilayah_lama for a region as it was before a split (a source's "
+        "code_vintage)",
     ),
     Column("parent_code", String(13), comment="Code of the region one level up"),
     Column("province_code", String(2), nullable=False),
@@ -77,9 +86,10 @@ def _region_columns() -> list[Column]:
     return [
         Column(
             "region_code",
-            String(13),
+            REGION_CODE,
             nullable=False,
-            comment="Current Kemendagri code (dim_region)",
+            comment="Current Kemendagri code (dim_region); today's codes joined by + for a "
+            "region as it was before a split (region_method vintage)",
         ),
         Column("region_level", SmallInteger, nullable=False),
         Column("region_value", Text, nullable=False, comment="The region as the source wrote it"),
@@ -529,7 +539,7 @@ release_changes = Table(
     Column("source_id", String(63), nullable=False),
     Column("organization_id", String(63)),
     Column("year", SmallInteger, comment="Election year of the row"),
-    Column("region_code", String(13), comment="Region of the row (dim_region)"),
+    Column("region_code", REGION_CODE, comment="Region of the row (dim_region)"),
     Column(
         "key",
         Text,
