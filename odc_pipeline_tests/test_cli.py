@@ -632,8 +632,16 @@ def test_sources_add_from_a_file_asks_only_what_the_file_cannot_tell(tmp_path, m
         "--max-rejected-share", "0.9",
     ]  # fmt: skip
     answers = "\n".join(
-        ["ldw_dpr", "ldw", "Lembaga Data Warga", "CC-BY-4.0", "members", "DPR 2019 per kab/kota"]
-    )
+        [
+            "",
+            "ldw_dpr",
+            "ldw",
+            "Lembaga Data Warga",
+            "CC-BY-4.0",
+            "members",
+            "DPR 2019 per kab/kota",
+        ]
+    )  # Enter first: the proposal is right as shown
     result = CliRunner().invoke(main, options, input=answers + "\n")
     assert result.exit_code == 0, result.output
     assert "Added ldw_dpr" in result.output and "read 2 rows" in result.output
@@ -657,14 +665,69 @@ def test_sources_add_from_a_file_asks_only_what_the_file_cannot_tell(tmp_path, m
 
     # The same id again: refused, the file untouched, and every answer kept as a command.
     before = registry.read_text(encoding="utf-8")
-    answers = "\n".join(["ldw_dpr", "ldw", "CC-BY-4.0", "members", ""])  # ldw is known now
+    answers = "\n".join(["", "ldw_dpr", "ldw", "CC-BY-4.0", "members", ""])  # ldw is known now
     again = CliRunner().invoke(main, options, input=answers + "\n")
     assert again.exit_code == 2
     out = " ".join(again.output.split())
-    assert "the id is already used by an entry above" in out
+    assert "the registry already has a source 'ldw_dpr'" in out
     assert (
         f"odc sources add {file} --kind election_results --read 'delimiter=;' --id ldw_dpr "
         "--organization ldw --licence CC-BY-4.0 --sharing members --years 2014,2019 --untyped "
-        "kabupaten_kota=kabupaten --max-rejected-share 0.9" in out
+        "kabupaten_kota=kabupaten --max-rejected-share 0.9 --replace" in out
     )
     assert registry.read_text(encoding="utf-8") == before
+
+
+def test_sources_add_is_corrected_at_its_prompt_and_replaces_an_entry_in_place(
+    tmp_path, monkeypatch
+):
+    """A header the proposal cannot read is named at the prompt, a bad correction is refused
+    without losing the others, and --replace writes over the old entry with its comments."""
+    registry = tmp_path / "sources.yaml"
+    registry.write_text(
+        "organizations:\n  jsn:\n    name: Jaga Suara Nusantara\nsources:\n"
+        "  # JSN's presidential results per kab/kota, sent each quarter\n"
+        "  - id: jsn_pilpres\n    organization: jsn\n    kind: voter_counts\n"
+        "    format: csv\n    location: old.csv\n    licence: CC-BY-4.0\n"
+        "    sharing: public\n\n  # keep me: the next entry's comment\n",
+        encoding="utf-8",
+    )
+    file = tmp_path / "pilpres_2019_kab.csv"
+    file.write_text(
+        "Kab/Kota,Paslon,Jml\nKab. Bandung,01,100\nKota Bandung,02,50\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("ODC_SOURCES", str(registry))
+    monkeypatch.setenv("ODC_ALLOWED_DATA_DIRS", str(tmp_path))
+    answers = [
+        "--max-rejected-share lots",  # refused, the session goes on
+        "--column Jml",  # refused too, and not kept
+        "--column Jml=votes --set election=pemilu",
+        "",  # the proposal is complete: go on
+        "jsn_pilpres",
+        "jsn",
+        "CC-BY-4.0",
+        "public",
+        "Pilpres 2019 per kab/kota",
+    ]
+    options = ["sources", "add", str(file), "--kind", "election_results", "--replace"]
+    result = CliRunner().invoke(main, options, input="\n".join(answers) + "\n")
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "Not added yet: votes is missing" in out
+    assert "Not taken: 'lots': write a share from 0 to 1, e.g. 0.6" in out
+    assert "Not taken: --column: 'Jml': write name=value" in out
+    assert "Added jsn_pilpres" in out and "read 2 rows" in out
+    text = registry.read_text(encoding="utf-8")
+    assert text.index("# JSN's presidential results") < text.index("- id: jsn_pilpres")
+    assert text.rstrip().endswith("# keep me: the next entry's comment")
+    (entry,) = yaml.safe_load(text)["sources"]
+    assert entry["kind"] == "election_results" and entry["columns"]["Jml"] == "votes"
+    assert entry["location"] == "pilpres_2019_kab.csv"
+
+    # --replace of an id the registry does not have: nothing written, the reason given.
+    options[-1:] = ["--replace", "--id", "nope", "--organization", "jsn", "--licence", "x",
+                    "--sharing", "public", "--column", "Jml=votes", "--description", "d"]  # fmt: skip
+    missing = CliRunner().invoke(main, options)
+    assert missing.exit_code == 2
+    assert "there is no entry with the id 'nope' to replace" in " ".join(missing.output.split())
+    assert registry.read_text(encoding="utf-8") == text

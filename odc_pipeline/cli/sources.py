@@ -108,6 +108,11 @@ def _region(value: str) -> dict:
 @click.option("--licence")
 @click.option("--sharing", type=click.Choice(["public", "members", "private"]))
 @click.option("--description", help="One line for the UI and the catalogue.")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="With FILE: put the entry in place of the one with the same id (its comments kept).",
+)
 def add(file: Path | None, **given) -> None:
     """Add a source to the registry, checked before anything is written.
 
