@@ -15,6 +15,7 @@ import sys
 #: Name -> module whose `main(argv)` runs it.
 BENCHMARKS = {
     "generate": "benchmarks.workload",
+    "national": "benchmarks.national",
     "pipeline": "benchmarks.pipeline",
     "regions": "benchmarks.regions",
     "validation": "benchmarks.validation",

@@ -133,7 +133,7 @@ def _tps_stations(n: int, rng: np.random.Generator, regions: Regions) -> pd.Data
     )
 
 
-def _thousands(values: np.ndarray) -> np.ndarray:
+def thousands(values: np.ndarray) -> np.ndarray:
     """Whole numbers written the Indonesian way: 1.234.567."""
     return np.array([f"{v:,}".replace(",", ".") for v in values.tolist()], dtype=object)
 
@@ -145,7 +145,7 @@ def _village_dpr(n: int, rng: np.random.Generator, regions: Regions) -> pd.DataF
             "kode_wilayah": regions.villages[place],
             "tahun": 2024 - 5 * station,  # more rows than villages x parties: earlier elections
             "partai": np.array(PARTIES)[item],
-            "suara": _thousands(rng.integers(0, 4000, size=n)),
+            "suara": thousands(rng.integers(0, 4000, size=n)),
         }
     )
 
@@ -158,9 +158,9 @@ def _village_voters(n: int, rng: np.random.Generator, regions: Regions) -> pd.Da
         {
             "kode_wilayah": regions.villages[place],
             "tahun": 2024 - 5 * station,
-            "laki_laki": _thousands(male),
-            "perempuan": _thousands(female),
-            "jumlah": _thousands(male + female),
+            "laki_laki": thousands(male),
+            "perempuan": thousands(female),
+            "jumlah": thousands(male + female),
         }
     )
 
@@ -531,21 +531,37 @@ PLANS: tuple[SourcePlan, ...] = (
 )
 
 
-def _plant_bad_rows(frame: pd.DataFrame, plan: SourcePlan, rng: np.random.Generator) -> int:
-    """Spoil about BAD_SHARE of the rows, four ways in turn; return how many rows were spoiled
-    (a duplicated row spoils two: both copies are set aside)."""
+def spoil_rows(
+    frame: pd.DataFrame, region: str, number: str, unknown: str, rng: np.random.Generator
+) -> dict[str, int]:
+    """Spoil about BAD_SHARE of the rows, four ways in turn (a region `unknown` names no
+    real place, an unreadable and a negative count in `number`, a row repeated from the one
+    before it); how many rows each way spoiled."""
     count = max(4, int(len(frame) * BAD_SHARE)) // 4 * 4
     rows = np.sort(rng.choice(np.arange(1, len(frame)), size=count, replace=False))
-    region, number = plan.bad_columns
     frame[region] = frame[region].astype(object)
     frame[number] = frame[number].astype(object)
-    unknown, unreadable, negative, duplicate = np.array_split(rows, 4)
-    frame.loc[unknown, region] = "99.99.99.9999" if plan.entry["format"] != "xlsx" else "ATLANTIS"
+    unknown_rows, unreadable, negative, duplicate = np.array_split(rows, 4)
+    frame.loc[unknown_rows, region] = unknown
     frame.loc[unreadable, number] = "tiga ratus"
     frame.loc[negative, number] = "-7"
     frame.loc[duplicate, :] = frame.loc[duplicate - 1, :].to_numpy()
-    spoiled = set(unknown) | set(unreadable) | set(negative) | set(duplicate) | set(duplicate - 1)
-    return len(spoiled)
+    # A row repeated spoils two: both copies are set aside (unless the one before was
+    # already spoiled another way).
+    others = set(unknown_rows) | set(unreadable) | set(negative)
+    return {
+        "unknown": len(unknown_rows),
+        "unreadable": len(unreadable),
+        "negative": len(negative),
+        "duplicate": len((set(duplicate) | set(duplicate - 1)) - others),
+    }
+
+
+def _plant_bad_rows(frame: pd.DataFrame, plan: SourcePlan, rng: np.random.Generator) -> int:
+    """Spoil about BAD_SHARE of the source's rows; how many rows were spoiled."""
+    region, number = plan.bad_columns
+    unknown = "99.99.99.9999" if plan.entry["format"] != "xlsx" else "ATLANTIS"
+    return sum(spoil_rows(frame, region, number, unknown, rng).values())
 
 
 def _write(frame: pd.DataFrame, path: Path, entry: dict) -> None:

@@ -276,3 +276,28 @@ def test_odc_check_reads_a_bundle_source_from_its_folder(tmp_path, monkeypatch, 
     plain = entry.model_copy(update={"pull": entry.pull.model_copy(update={"bundle": False})})
     with pytest.raises(CheckError, match="is a folder; give one file"):
         check_file(tmp_path / "files" / "c", plain, DATA_DIR / "reference")
+
+
+def test_a_bundle_of_record_documents_reads_every_file_and_names_the_one_it_cannot(tmp_path):
+    """One document per province, the stations under `tps`: read as one source, numbered on
+    from file to file; a document without `tps` is one problem row naming its file."""
+    from odc_pipeline.pulling.bundle import write_bundle
+
+    folder = tmp_path / "dpr"
+    folder.mkdir()
+    for name, document in (
+        ("31.json", {"id": "31", "tps": [{"kode": "3171011001", "tps": 1, "pkb": 3}]}),
+        ("32.json", {"id": "32", "stations": []}),
+        ("36.json", {"id": "36", "tps": [{"kode": "3601011001", "tps": 1, "pkb": 4}] * 2}),
+    ):
+        (folder / name).write_text(json.dumps(document), encoding="utf-8")
+    bundle = tmp_path / "bundle.json"
+    write_bundle(sorted(folder.iterdir()), bundle, 10_000)
+    frame = read_source(bundle, "json", ReadOptions(records_path="tps"), ["kode", "tps", "pkb"])
+    assert frame["_source_row"].tolist() == [1, 2, 3, 4]
+    assert (
+        frame["kode"].tolist()[:1] + frame["kode"].tolist()[2:]
+        == ["3171011001"] + ["3601011001"] * 2
+    )
+    assert frame["_read_error"].tolist()[1] == "32.json: read.records_path 'tps': no key 'tps'"
+    assert frame["_read_error"].drop(index=1).isna().all()

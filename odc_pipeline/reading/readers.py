@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as arrow_csv
 
 from odc_pipeline.digests import file_sha256
+from odc_pipeline.pulling.bundle import BUNDLE_KEY
 from odc_pipeline.quoting import quoted
 from odc_pipeline.reading.cells import cell_text
 from odc_pipeline.reading.csv_records import CsvSyntaxError, split_records
@@ -416,22 +417,47 @@ def _read_json(path: Path, options: ReadOptions) -> pd.DataFrame:
         )
     if options.tree is not None:
         return _records_frame(tree_records(document, options.tree))
+    if isinstance(document, dict) and BUNDLE_KEY in document:
+        return _records_frame(_bundle_records(document, options))
+    return _records_frame(
+        [(n, record, problem) for n, (record, problem) in enumerate(_records(document, options), 1)]
+    )
+
+
+def _records(document: object, options: ReadOptions) -> list[tuple[dict | None, str | None]]:
+    """The records of one JSON document, each with the reason it cannot be used (or None)."""
     records = document
     for step in options.records_path.split(".") if options.records_path else []:
         if not isinstance(records, dict) or step not in records:
             raise SourceReadError(f"read.records_path {options.records_path!r}: no key {step!r}")
         records = records[step]
     if options.records_keyed_by is not None:
-        return _records_frame(_keyed_records(records, options))
+        return [(record, problem) for _n, record, problem in _keyed_records(records, options)]
     if not isinstance(records, list):
         raise SourceReadError("expected a list of records (objects); set read.records_path")
-    out = []
-    for number, record in enumerate(records, start=1):
-        if isinstance(record, dict):
-            out.append((number, record, None))
-        else:
-            out.append((number, None, f"record {number} is {type(record).__name__}, not an object"))
-    return _records_frame(out)
+    return [
+        (record, None)
+        if isinstance(record, dict)
+        else (None, f"record {number} is {type(record).__name__}, not an object")
+        for number, record in enumerate(records, start=1)
+    ]
+
+
+def _bundle_records(bundle: dict, options: ReadOptions) -> list:
+    """Every document of a bundle (a folder pulled as one, see pulling.bundle), numbered on
+    from one to the next; a document that cannot be read is one problem row naming its file,
+    and the other documents still go through."""
+    out: list = []
+    for entry in bundle.get("documents", []):
+        label = entry.get("file", "?")
+        try:
+            if entry.get("error"):
+                raise SourceReadError(entry["error"])
+            rows = _records(entry.get("document"), options)
+        except SourceReadError as problem:
+            rows = [(None, f"{label}: {problem}")]
+        out += [(len(out) + n, record, problem) for n, (record, problem) in enumerate(rows, 1)]
+    return out
 
 
 def _keyed_records(records: object, options: ReadOptions) -> list:

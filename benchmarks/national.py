@@ -1,0 +1,257 @@
+"""A national polling-station night, generated from the real 2024 station list.
+
+    python -m benchmarks national --rows 17000000 --seed 7 [--provinces 31,32] [--out DIR]
+
+Every real village with the number of polling stations (TPS) it had in 2024, from KawalPemilu's
+`tps.json` (818,339 stations; read where it lies in ../shared/data/real, never copied), reports
+the presidential pairs and the 18 national parties' DPR votes per station, as two members would
+send them: one file per province and contest.
+
+- `presiden/<province>.csv`: `;`-separated, Indonesian thousands, undotted village codes, one
+  row per station and pair (3 rows a station).
+- `dpr/<province>.json`: a province document as KawalPemilu publishes its drill-downs, the
+  stations under `tps`, each with one field per party (18 rows a station once unpivoted).
+
+`--rows` scales it: stations are taken in a fixed shuffled order until each contributes its
+21 rows, so 17.2 million rows is the whole country and 1 million about 48,000 stations spread
+over every province. About 0.5% of each file's rows are planted bad (an unknown village, an
+unreadable or negative count, a duplicated row); `workload.json` says how many rows per file
+must be set aside (those, and the stations of the few 2024 villages the 2025 list no longer
+has). The registry makes each province's CSV a source of its own and reads the folder of DPR
+documents as one source (`pull: bundle`): the two ways the pipeline can take such data today.
+
+The same rows, seed and provinces give the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from benchmarks.results import RESULTS_DIR
+from benchmarks.workload import DEFAULT_SEED, PAIRS, spoil_rows, thousands
+from odc_pipeline.regions import load_reference
+from odc_pipeline.settings import PROJECT_ROOT
+
+REAL_DATA = Path(
+    os.environ.get("ODC_REAL_DATA_DIR") or PROJECT_ROOT.parent / "shared" / "data" / "real"
+)
+STATIONS_FILE = REAL_DATA / "kawalpemilu2024-kp24" / "tps.json"
+DEFAULT_FOLDER = RESULTS_DIR / "national"
+#: KawalPemilu-style field of each of the 18 national parties of 2024, in ballot order: 1 to
+#: 17, then Partai Ummat's 24 (18 to 23 are Aceh's local parties).
+PARTY_FIELDS = (
+    "pkb", "ger", "pdip", "gol", "nas", "buruh", "gelora", "pks", "pkn",
+    "han", "garuda", "pan", "pbb", "dem", "psi", "perindo", "ppp", "ummat",
+)  # fmt: skip
+BALLOT_NUMBERS = (*(str(n) for n in range(1, 18)), "24")
+ROWS_PER_STATION = len(PAIRS) + len(PARTY_FIELDS)
+ORGANIZATIONS = {"kawal": "Kawal Suara Warga", "rekap": "Rekap Warga Nusantara"}
+#: The village code a planted bad row names: no such village exists.
+UNKNOWN_VILLAGE = "9999999999"
+
+
+def stations(provinces: list[str] | None = None) -> pd.DataFrame:
+    """One row per real 2024 polling station: the village's undotted code and its number."""
+    document = json.loads(STATIONS_FILE.read_text(encoding="utf-8"))
+    codes = np.array(list(document["tps"]), dtype=object)
+    counts = np.array([value[0] for value in document["tps"].values()], dtype=np.int64)
+    if provinces:
+        keep = np.isin(np.array([c[:2] for c in codes]), provinces)
+        codes, counts = codes[keep], counts[keep]
+    village = np.repeat(codes, counts)
+    number = np.concatenate([np.arange(1, n + 1) for n in counts]) if len(counts) else []
+    return pd.DataFrame({"kode_desa": village, "tps": np.asarray(number, dtype=np.int64)})
+
+
+def _chosen(all_stations: pd.DataFrame, rows: int, rng: np.random.Generator) -> pd.DataFrame:
+    """The stations that give about `rows` rows: a fixed shuffled order's first ones, then put
+    back in village and station order (files list stations the way KPU does)."""
+    wanted = min(len(all_stations), max(1, rows // ROWS_PER_STATION))
+    picked = np.sort(rng.permutation(len(all_stations))[:wanted])
+    return all_stations.iloc[picked].reset_index(drop=True)
+
+
+def _presidential(chosen: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    n = len(chosen)
+    frame = pd.DataFrame(
+        {
+            "kode_desa": np.repeat(chosen["kode_desa"].to_numpy(), len(PAIRS)),
+            "no_tps": np.repeat(chosen["tps"].to_numpy(), len(PAIRS)),
+            "paslon": np.tile(np.array(PAIRS, dtype=object), n),
+            "suara": rng.integers(0, 250, size=n * len(PAIRS)),
+        }
+    )
+    frame["suara"] = thousands(frame["suara"].to_numpy())
+    return frame
+
+
+def _dpr(chosen: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    votes = rng.integers(0, 60, size=(len(chosen), len(PARTY_FIELDS)))
+    frame = pd.DataFrame(votes, columns=list(PARTY_FIELDS))
+    frame.insert(0, "tps", chosen["tps"].to_numpy())
+    frame.insert(0, "kode", chosen["kode_desa"].to_numpy())
+    frame["sah"] = votes.sum(axis=1) + rng.integers(0, 5, size=len(chosen))
+    return frame
+
+
+def _bad_rows(
+    frame: pd.DataFrame, key: list[str], region: str, number: str, width: int, known: set[str]
+) -> int:
+    """Rows the pipeline must set aside once each of `frame`'s rows becomes `width` rows (the
+    parties of a station): all of a row whose village is not in `known` (planted, or one of
+    the few 2024 villages the 2025 list no longer has) or repeated, else the one row of a
+    count that is unreadable or negative."""
+    unknown = ~frame[region].isin(known)
+    repeated = frame.duplicated(key, keep=False) & ~unknown
+    count = pd.to_numeric(frame[number].astype(str).str.replace(".", ""), errors="coerce")
+    spoiled_count = (count.isna() | (count < 0)) & ~unknown & ~repeated
+    return int((unknown | repeated).sum()) * width + int(spoiled_count.sum())
+
+
+def _entries(provinces: list[str]) -> list[dict]:
+    """The registry's entries: a source per province's presidential CSV (the pipeline
+    cannot bundle CSV files) and one for the folder of DPR documents (a JSON bundle)."""
+    common = {
+        "kind": "election_results",
+        "regions": [{"column": "desa", "level": "desa", "system": "kemendagri"}],
+        "licence": "CC-BY-4.0",
+        "sharing": "public",
+    }
+    presidential = [
+        {
+            "id": f"kawal_tps_presiden_{province}",
+            "organization": "kawal",
+            "format": "csv",
+            "location": f"presiden/{province}.csv",
+            "read": {"delimiter": ";"},
+            "columns": {
+                "kode_desa": "desa",
+                "no_tps": "station_number",
+                "paslon": "candidate",
+                "suara": "votes",
+            },
+            "constants": {"election": "pemilu", "year": 2024, "contest": "presiden"},
+            **common,
+        }
+        for province in provinces
+    ]
+    return [
+        *presidential,
+        {
+            "id": "rekap_tps_dpr_nasional",
+            "organization": "rekap",
+            "format": "json",
+            "location": "dpr",
+            "pull": {"bundle": True, "pattern": "*.json", "max_bytes": 4_000_000_000},
+            "read": {
+                # The whole country's DPR stations make 14.7 million rows in one source.
+                "max_rows": 50_000_000,
+                "records_path": "tps",
+                "unpivot": {
+                    "columns": dict(zip(PARTY_FIELDS, BALLOT_NUMBERS, strict=True)),
+                    "name": "partai",
+                    "value": "suara",
+                },
+            },
+            "columns": {
+                "kode": "desa",
+                "tps": "station_number",
+                "partai": "candidate",
+                "suara": "votes",
+                "sah": "valid_ballots",
+            },
+            "constants": {"election": "pemilu", "year": 2024, "contest": "dpr"},
+            **common,
+        },
+    ]
+
+
+def _write_province(frame: pd.DataFrame, contest: str, province: str, name: str, out: Path) -> None:
+    folder = out / contest
+    folder.mkdir(parents=True, exist_ok=True)
+    if contest == "presiden":
+        frame.to_csv(folder / f"{province}.csv", index=False, sep=";")
+        return
+    document = {
+        "id": province,
+        "name": name,
+        "depth": 1,
+        "tps": json.loads(frame.to_json(orient="records", force_ascii=False)),
+    }
+    (folder / f"{province}.json").write_text(
+        json.dumps(document, ensure_ascii=False), encoding="utf-8"
+    )
+
+
+def generate(
+    rows: int,
+    seed: int = DEFAULT_SEED,
+    out: Path = DEFAULT_FOLDER,
+    provinces: list[str] | None = None,
+) -> Path:
+    """Write the province files, `sources.yaml` and `workload.json` into `out`; the
+    registry's path."""
+    rng = np.random.default_rng(seed)
+    all_stations = stations(provinces)
+    chosen = _chosen(all_stations, rows, rng)
+    names = json.loads(STATIONS_FILE.read_text(encoding="utf-8"))["id2name"]
+    manifest: dict = {"rows": rows, "seed": seed, "stations": len(chosen), "files": {}}
+    province_of = chosen["kode_desa"].str[:2]
+    reference = load_reference()
+    known = set(reference.loc[reference["level"] == 4, "region_code"].str.replace(".", ""))
+    for contest, make, key, width in (
+        ("presiden", _presidential, ["kode_desa", "no_tps", "paslon"], 1),
+        ("dpr", _dpr, ["kode", "tps"], len(PARTY_FIELDS)),
+    ):
+        region, number = key[0], "suara" if contest == "presiden" else PARTY_FIELDS[0]
+        for province in sorted(province_of.unique()):
+            part = chosen.loc[province_of == province].reset_index(drop=True)
+            frame = make(part, np.random.default_rng([seed, int(province), width]))
+            if len(frame) > 8:
+                spoil_rows(frame, region, number, UNKNOWN_VILLAGE, rng)
+            _write_province(frame, contest, province, names.get(province, province), out)
+            manifest["files"][f"{contest}/{province}"] = {
+                "rows": len(frame) * width,
+                "bad_rows": _bad_rows(frame, key, region, number, width, known),
+            }
+    manifest["total_rows"] = sum(f["rows"] for f in manifest["files"].values())
+    registry = {
+        "organizations": {key: {"name": name} for key, name in ORGANIZATIONS.items()},
+        "sources": _entries(sorted(province_of.unique())),
+    }
+    path = out / "sources.yaml"
+    path.write_text(
+        "# Generated by python -m benchmarks national: polling stations, a file per province.\n"
+        + yaml.safe_dump(registry, sort_keys=False, allow_unicode=True),
+        encoding="utf-8",
+    )
+    (out / "workload.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks national")
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--out", type=Path, default=DEFAULT_FOLDER)
+    parser.add_argument("--provinces", help="Only these, e.g. 31,32 (default: all 38).")
+    args = parser.parse_args(argv)
+    if not STATIONS_FILE.is_file():
+        print(f"The 2024 station list is not at {STATIONS_FILE}; set ODC_REAL_DATA_DIR.")
+        return 2
+    provinces = args.provinces.split(",") if args.provinces else None
+    registry = generate(args.rows, args.seed, args.out, provinces)
+    manifest = json.loads((args.out / "workload.json").read_text(encoding="utf-8"))
+    print(
+        f"{manifest['total_rows']:,} rows from {manifest['stations']:,} polling stations in "
+        f"{len(manifest['files'])} files (seed {args.seed}) written to {args.out}; "
+        f"registry {registry}"
+    )
+    return 0
