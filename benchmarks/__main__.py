@@ -16,6 +16,7 @@ import sys
 BENCHMARKS = {
     "generate": "benchmarks.workload",
     "national": "benchmarks.national",
+    "queries": "benchmarks.queries",
     "pipeline": "benchmarks.pipeline",
     "regions": "benchmarks.regions",
     "validation": "benchmarks.validation",

@@ -188,5 +188,10 @@ def test_a_row_in_codes_of_its_time_is_published_under_the_region_of_that_time(t
         == VINTAGE_METHOD
     )
     assert run.scalar("SELECT votes FROM region_summary WHERE region_code = '91+93+94+95'") == 100
+    # The province totals keep the region of that time apart from today's 91.
+    assert run.rows(
+        "SELECT region_code, votes FROM region_totals WHERE level = 1 AND region_code LIKE '9%' "
+        "ORDER BY region_code"
+    ) == [("91+93+94+95", 100), ("92+96", 50)]
     checks = result.get_asset_check_evaluations()
     assert checks and all(c.passed for c in checks), [c.check_name for c in checks if not c.passed]

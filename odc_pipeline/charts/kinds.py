@@ -126,12 +126,16 @@ TURNOUT_MAP = ChartKind(
     {"id": "Partisipasi pemilih per provinsi", "en": "Turnout per province"},
     {"id": "% pemilih terdaftar yang memberikan suara", "en": "% of registered voters who voted"},
     """
-with cast_per_region as (
-  select region_code, max(valid_ballots) + coalesce(max(invalid_ballots), 0) as ballots_cast
+with cast_per_station as (
+  -- Every row of a place (or of one of its polling stations) repeats its ballots: once each.
+  select region_code, coalesce(station_number, '') as station,
+         max(valid_ballots) + coalesce(max(invalid_ballots), 0) as ballots_cast
   from fact_election_results
   where year = :year and contest = :contest and source_id = :source
     and valid_ballots is not null
-  group by 1
+  group by 1, 2
+), cast_per_region as (
+  select region_code, sum(ballots_cast) as ballots_cast from cast_per_station group by 1
 ), registered as (
   select region_code, sum(registered_total) as voters
   from fact_voter_counts where year = :year and source_id = :other group by 1

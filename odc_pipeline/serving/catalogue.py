@@ -23,6 +23,10 @@ TITLES = {
     "fact_region_statistics": ("Statistik wilayah", "Region statistics"),
     "source_discrepancies": ("Perbedaan antarsumber", "Where sources disagree"),
     "region_summary": ("Rekap per wilayah", "Summary per region"),
+    "region_totals": (
+        "Jumlah suara per provinsi dan kabupaten/kota",
+        "Totals per province and kabupaten/kota",
+    ),
     "party_results": ("Suara partai", "Votes per party"),
     "party_results_by_dapil": ("Suara partai per dapil", "Votes per party and dapil"),
     "dapil_regions": ("Wilayah dapil", "Regions of each dapil"),
@@ -54,6 +58,8 @@ DESCRIPTIONS_ID = {
     "source_discrepancies": "Wilayah dan calon yang perolehan suaranya berbeda antara dua "
     "sumber: kedua angka, selisihnya dan asal-usul masing-masing.",
     "region_summary": "Suara setiap sumber per wilayah, dijumlahkan ke setiap tingkat di atasnya.",
+    "region_totals": "Suara setiap sumber per partai atau calon, dijumlahkan per provinsi "
+    "(level 1) dan per kabupaten/kota (level 2) pada setiap penerbitan.",
     "party_results": "Suara per partai per wilayah dan sumber, apa pun cara sumber menulis "
     "nama partainya.",
     "party_results_by_dapil": "Suara per partai per dapil dan sumber.",

@@ -41,28 +41,33 @@ TURNOUT_PER_PROVINCE = CannedQuery(
     "Partisipasi pemilih per provinsi",
     "Turnout per province",
     "Ballots cast (valid and invalid) of each results source against the registered voters of "
-    "each voter-count source, per province and year, over the regions both report (a source "
-    "that covers part of a province is compared with that part's voters).",
+    "each voter-count source, per province, year and contest, over the regions both report (a "
+    "source that covers part of a province is compared with that part's voters); a source "
+    "that reports per polling station counts each station's ballots once.",
     """
-with cast_per_region as (
-  select region_code, year, source_id,
+with cast_per_station as (
+  -- Every row of a place (or of one of its polling stations) repeats its ballots: once each.
+  select region_code, year, contest, source_id, coalesce(station_number, '') as station,
          max(valid_ballots) + coalesce(max(invalid_ballots), 0) as ballots_cast
   from fact_election_results
   where valid_ballots is not null
-  group by 1, 2, 3
+  group by 1, 2, 3, 4, 5
+), cast_per_region as (
+  select region_code, year, contest, source_id, sum(ballots_cast) as ballots_cast
+  from cast_per_station group by 1, 2, 3, 4
 ), registered as (
   select region_code, year, source_id, sum(registered_total) as registered_voters
   from fact_voter_counts group by 1, 2, 3
 )
-select p.name as province, c.year, c.source_id as ballots_source,
+select p.name as province, c.year, c.contest, c.source_id as ballots_source,
        r.source_id as voters_source, count(*) as regions, sum(c.ballots_cast) as ballots_cast,
        sum(r.registered_voters) as registered_voters,
        round(100.0 * sum(c.ballots_cast) / sum(r.registered_voters), 1) as turnout_percent
 from cast_per_region c
 join registered r on r.region_code = c.region_code and r.year = c.year
 join dim_region p on p.region_code = substr(c.region_code, 1, 2)
-group by p.name, c.year, c.source_id, r.source_id
-order by province, c.year, ballots_source
+group by p.name, c.year, c.contest, c.source_id, r.source_id
+order by province, c.year, c.contest, ballots_source
 """.strip(),
 )
 

@@ -21,6 +21,7 @@ from sqlalchemy import Table
 from odc_pipeline.warehouse.schema import (
     ELECTION_DIMENSIONS,
     ELECTION_RESULTS_TABLES,
+    SUMMARY_TABLES,
     contestant_review,
     dim_organization,
     dim_region,
@@ -48,6 +49,7 @@ def by_source_tables() -> tuple[Table, ...]:
         region_review,
         contestant_review,
         *ELECTION_RESULTS_TABLES,
+        *SUMMARY_TABLES,
         load_audit,
     )
 

@@ -39,6 +39,7 @@ from odc_pipeline.warehouse.schema import (
     release_changes,
     warehouse_tables,
 )
+from odc_pipeline.warehouse.totals import write_region_totals
 from odc_pipeline.warehouse.views import create_views
 
 #: Told the name of each step of a publish as it starts (progress, and the kill tests).
@@ -196,6 +197,8 @@ def complete_version(
         write_catalog(connection, catalog, loaded.outcomes, loaded.loaded_at, run_id, previous_rows)
     stage("computing seats and lists")
     write_election_tables(connection)
+    stage("adding up totals per province and kabupaten/kota")
+    write_region_totals(connection)
     create_views(connection)
     connection.execute(meta_columns.insert(), dictionary_rows())
     stage("indexing")

@@ -442,6 +442,44 @@ women_representation = Table(
 #: Tables computed at every publish from the candidate lists the warehouse holds.
 ELECTION_RESULTS_TABLES = (dapil_seats, seat_winners, women_representation)
 
+region_totals = Table(
+    "region_totals",
+    metadata,
+    Column("election", Text, nullable=False, comment="Election, e.g. pemilu or pilkada"),
+    Column("year", SmallInteger, nullable=False, comment="Year of the election"),
+    Column("contest", String(32), nullable=False, comment="The race, as in the results"),
+    Column("level", SmallInteger, nullable=False, comment="1 provinsi, 2 kabupaten/kota"),
+    Column(
+        "region_code",
+        REGION_CODE,
+        nullable=False,
+        comment="The province or kabupaten/kota (dim_region) the rows lie in",
+    ),
+    Column("candidate", Text, nullable=False, comment="Party or candidate as the source names it"),
+    Column("party_id", String(32), comment="The party (dim_party), where the rows name one"),
+    Column("candidate_id", String(96), comment="The pair or candidate, where the rows name one"),
+    Column("organization_id", String(63), nullable=False),
+    Column("source_id", String(63), nullable=False),
+    Column("votes", BigInteger, nullable=False, comment="Sum of the source's votes there"),
+    Column(
+        "rows_summed", Integer, nullable=False, comment="Result rows added up (stations, places)"
+    ),
+    Column(
+        "reported_at_level",
+        SmallInteger,
+        nullable=False,
+        comment="Deepest level the source reports at there (4: desa or its stations)",
+    ),
+    Index("ix_region_totals_place", "year", "contest", "level", "region_code"),
+    Index("ix_region_totals_source", "source_id"),
+    comment="Each source's votes per contestant, added up per province and per kabupaten/kota "
+    "at every publish: the totals analysts ask for most, without reading every polling "
+    "station's row",
+)
+
+#: Tables computed at every publish from each source's results, added up.
+SUMMARY_TABLES = (region_totals,)
+
 dim_region_split = Table(
     "dim_region_split",
     metadata,
@@ -594,6 +632,7 @@ def warehouse_tables() -> list[Table]:
         contestant_review,
         *ELECTION_DIMENSIONS,
         *ELECTION_RESULTS_TABLES,
+        *SUMMARY_TABLES,
         load_audit,
         release_changes,
         meta_columns,
