@@ -8,6 +8,7 @@ import pytest
 from odc_pipeline.demo.generate import BAD_ROWS
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.reading.readers import file_sha256
+from odc_pipeline_tests.conftest import PUBLISHED_REGIONS
 
 # Rows per demo source: (in, published, quarantined). See odc_pipeline/demo/generate.py.
 EXPECTED = {
@@ -43,15 +44,21 @@ def test_run_succeeds_and_the_balance_check_passes(demo_run):
 
 
 def test_table_row_counts(demo_run):
-    assert demo_run.scalar("select count(*) from dim_region") == 91_601
+    assert demo_run.scalar("select count(*) from dim_region") == PUBLISHED_REGIONS
     assert demo_run.rows(
-        "select level, count(*) from dim_region group by level order by level"
+        "select level, count(*) from dim_region where type <> 'wilayah_lama' "
+        "group by level order by level"
     ) == [
         (1, 40),  # 38 provinces, KPU's overseas area 99 Luar Negeri and 00 (no place)
         (2, 514),
         (3, 7_285),
         (4, 83_762),
     ]
+    # Regions as they were before a split: 91, 92 and 64 then, and 15 kabupaten.
+    assert demo_run.rows(
+        "select level, count(*) from dim_region where type = 'wilayah_lama' "
+        "group by level order by level"
+    ) == [(1, 3), (2, 15)]
     assert demo_run.scalar("select count(*) from fact_election_results") == 125
     assert demo_run.scalar("select count(*) from quarantine") == 13
     assert demo_run.scalar("select count(*) from load_audit") == 4
@@ -206,7 +213,7 @@ def test_asset_metadata_a_steward_reads(demo_run):
         "votes must not be empty": 1,
         "a totals row is not a region": 1,
     }
-    assert materializations["dim_region"]["dagster/row_count"].value == 91_601
+    assert materializations["dim_region"]["dagster/row_count"].value == PUBLISHED_REGIONS
 
 
 def test_assets_are_grouped_by_organisation_name(demo_run):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from odc_pipeline.defs.build import build_definitions
 from odc_pipeline.warehouse.engine import make_engine
-from odc_pipeline_tests.conftest import make_settings, run_all
+from odc_pipeline_tests.conftest import PUBLISHED_REGIONS, make_settings, run_all
 
 #: Slow: the live PostgreSQL server.
 pytestmark = pytest.mark.slow
@@ -41,7 +41,7 @@ def test_full_run_on_postgresql(postgres_url, tmp_path, monkeypatch, demo_run):
     finally:
         engine.dispose()
     assert counts == {
-        "dim_region": 91_601,
+        "dim_region": PUBLISHED_REGIONS,
         "fact_election_results": 125,
         "quarantine": 13,
         "load_audit": 4,
@@ -78,7 +78,10 @@ def test_postgres_publish_loads_facts_with_copy_not_inserts(postgres_url, tmp_pa
     assert inserts == []
     engine = make_engine(postgres_url)
     with engine.connect() as connection:
-        assert connection.execute(sa.text("select count(*) from dim_region")).scalar_one() == 91_601
+        assert (
+            connection.execute(sa.text("select count(*) from dim_region")).scalar_one()
+            == PUBLISHED_REGIONS
+        )
         assert (
             connection.execute(sa.text("select count(*) from source_discrepancies")).scalar_one()
             > 0
