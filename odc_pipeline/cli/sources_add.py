@@ -129,8 +129,8 @@ CORRECTIONS = {
     "--column": ("columns", True),
     "--region": ("regions_", True),
     "--set": ("constants", True),
-    "--recode": ("recodes", True),
     "--read": ("read_options", True),
+    "--recode": ("recodes", True),
     "--untyped": ("untyped", False),
     "--blank-means-parent": ("blank_means_parent", False),
     "--years": ("years", False),
@@ -271,15 +271,9 @@ def add_from_file(file: Path, given: dict) -> int:
     path = settings().registry_path
     kind = _ask(given["kind"], "Kind", answers, "--kind", type=click.Choice(sorted(KINDS)))
     file_format = given["file_format"] or file_format_of(file)
-    for option, values in (("--column", given["columns"]), ("--region", given["regions_"])):
-        for value in values:
+    for option, (key, said_now) in CORRECTIONS.items():
+        for value in given[key] if said_now else ():
             answers.add(option, value)
-    for value in given["constants"]:
-        answers.add("--set", value)
-    for value in given["read_options"]:
-        answers.add("--read", value)
-    for value in given["recodes"]:
-        answers.add("--recode", value)
     proposal = _settled_proposal(file, kind, given, answers)
     if proposal is None:
         return 2

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from odc_pipeline.regions.reference import REFERENCE_COLUMNS
+
 #: `region_method` of a row whose region was larger in the source's code vintage.
 VINTAGE_METHOD = "vintage"
 #: `dim_region.type` of a region as it was before a split: its code joins today's with "+".
@@ -92,7 +94,7 @@ def historic_regions(regions: pd.DataFrame, splits: pd.DataFrame) -> pd.DataFram
                     kept["province_code"],
                 )
             )
-    frame = pd.DataFrame(rows, columns=list(regions.columns[:6]))
+    frame = pd.DataFrame(rows, columns=REFERENCE_COLUMNS)
     return frame.astype({"level": regions["level"].dtype})
 
 
