@@ -288,16 +288,17 @@ def test_a_bundle_of_record_documents_reads_every_file_and_names_the_one_it_cann
     for name, document in (
         ("31.json", {"id": "31", "tps": [{"kode": "3171011001", "tps": 1, "pkb": 3}]}),
         ("32.json", {"id": "32", "stations": []}),
-        ("36.json", {"id": "36", "tps": [{"kode": "3601011001", "tps": 1, "pkb": 4}] * 2}),
+        ("36.json", {"id": "36", "tps": [{"kode": "3601011001", "tps": 1, "pkb": 4}] * 2 + [7]}),
     ):
         (folder / name).write_text(json.dumps(document), encoding="utf-8")
     bundle = tmp_path / "bundle.json"
     write_bundle(sorted(folder.iterdir()), bundle, 10_000)
     frame = read_source(bundle, "json", ReadOptions(records_path="tps"), ["kode", "tps", "pkb"])
-    assert frame["_source_row"].tolist() == [1, 2, 3, 4]
+    assert frame["_source_row"].tolist() == [1, 2, 3, 4, 5]
     assert (
-        frame["kode"].tolist()[:1] + frame["kode"].tolist()[2:]
+        frame["kode"].tolist()[:1] + frame["kode"].tolist()[2:4]
         == ["3171011001"] + ["3601011001"] * 2
     )
     assert frame["_read_error"].tolist()[1] == "32.json: read.records_path 'tps': no key 'tps'"
-    assert frame["_read_error"].drop(index=1).isna().all()
+    assert frame["_read_error"].tolist()[4] == "36.json: record 3 is int, not an object"
+    assert frame["_read_error"].drop(index=[1, 4]).isna().all()

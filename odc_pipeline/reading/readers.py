@@ -445,8 +445,9 @@ def _records(document: object, options: ReadOptions) -> list[tuple[dict | None, 
 
 def _bundle_records(bundle: dict, options: ReadOptions) -> list:
     """Every document of a bundle (a folder pulled as one, see pulling.bundle), numbered on
-    from one to the next; a document that cannot be read is one problem row naming its file,
-    and the other documents still go through."""
+    from one to the next; a document that cannot be read is one problem row, and every
+    problem names its file (a record's number counts within it); the other documents still
+    go through."""
     out: list = []
     for entry in bundle.get("documents", []):
         label = entry.get("file", "?")
@@ -455,8 +456,11 @@ def _bundle_records(bundle: dict, options: ReadOptions) -> list:
                 raise SourceReadError(entry["error"])
             rows = _records(entry.get("document"), options)
         except SourceReadError as problem:
-            rows = [(None, f"{label}: {problem}")]
-        out += [(len(out) + n, record, problem) for n, (record, problem) in enumerate(rows, 1)]
+            rows = [(None, str(problem))]
+        out += [
+            (len(out) + n, record, problem and f"{label}: {problem}")
+            for n, (record, problem) in enumerate(rows, 1)
+        ]
     return out
 
 
