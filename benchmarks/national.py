@@ -17,8 +17,8 @@ send them: one file per province and contest.
 over every province. About 0.5% of each file's rows are planted bad (an unknown village, an
 unreadable or negative count, a duplicated row); `workload.json` says how many rows per file
 must be set aside (those, and the stations of the few 2024 villages the 2025 list no longer
-has). The registry makes each province's CSV a source of its own and reads the folder of DPR
-documents as one source (`pull: bundle`): the two ways the pipeline can take such data today.
+has). The registry names each contest's files once, split by province (`provinces` and
+`{province}` in the location): each province's file is then a source of its own.
 
 The same rows, seed and provinces give the same bytes.
 """
@@ -116,20 +116,21 @@ def _bad_rows(
 
 
 def _entries(provinces: list[str]) -> list[dict]:
-    """The registry's entries: a source per province's presidential CSV (the pipeline
-    cannot bundle CSV files) and one for the folder of DPR documents (a JSON bundle)."""
+    """The registry's entries: one per contest, split by province (`{province}` in the
+    location), so each province's file is read, checked and published as a source of its own."""
     common = {
         "kind": "election_results",
         "regions": [{"column": "desa", "level": "desa", "system": "kemendagri"}],
         "licence": "CC-BY-4.0",
         "sharing": "public",
+        "provinces": provinces,
     }
-    presidential = [
+    return [
         {
-            "id": f"kawal_tps_presiden_{province}",
+            "id": "kawal_tps_presiden",
             "organization": "kawal",
             "format": "csv",
-            "location": f"presiden/{province}.csv",
+            "location": "presiden/{province}.csv",
             "read": {"delimiter": ";"},
             "columns": {
                 "kode_desa": "desa",
@@ -139,20 +140,13 @@ def _entries(provinces: list[str]) -> list[dict]:
             },
             "constants": {"election": "pemilu", "year": 2024, "contest": "presiden"},
             **common,
-        }
-        for province in provinces
-    ]
-    return [
-        *presidential,
+        },
         {
-            "id": "rekap_tps_dpr_nasional",
+            "id": "rekap_tps_dpr",
             "organization": "rekap",
             "format": "json",
-            "location": "dpr",
-            "pull": {"bundle": True, "pattern": "*.json", "max_bytes": 4_000_000_000},
+            "location": "dpr/{province}.json",
             "read": {
-                # The whole country's DPR stations make 14.7 million rows in one source.
-                "max_rows": 50_000_000,
                 "records_path": "tps",
                 "unpivot": {
                     "columns": dict(zip(PARTY_FIELDS, BALLOT_NUMBERS, strict=True)),

@@ -1,16 +1,26 @@
-"""A night with new files against a night with nothing new.
+"""A night with new files against a night with nothing new, and against one province's.
 
     python -m benchmarks nightly [--rows N]
+    python -m benchmarks nightly --national --rows N [--province 31]
 
 Three sources (CSV, village-level results, N rows in all) are pulled, read, validated,
 harmonized and published once (the full night). Then a second night pulls them again, finds
 the same bytes, and the sensor asks for nothing (the unchanged night). Both are timed in the
 same run, with the same Dagster instance, and the ratio is reported (target: under 10%).
+
+`--national` takes the national polling-station workload instead (`benchmarks national`,
+every province, split by province in the registry): `odc run` makes the full night, then one
+province's presidential file is sent again with one count changed, and `odc run --source`
+of that province is timed against the full night (target: at most 10%). Each runs in a
+process of its own; the peak memory (PSS of its process tree) is measured too (target: at
+most 1.5 GiB).
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,14 +30,21 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from benchmarks.memory import run_measured
+from benchmarks.pipeline import GIB, step_windows
 from benchmarks.results import save
 from odc_pipeline.defs.automation import PULL_JOB
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.regions import load_reference
 from odc_pipeline.registry import load_registry
-from odc_pipeline_tests.scratch import scratch_settings
+from odc_pipeline.settings import PROJECT_ROOT
+from odc_pipeline_tests.scratch import scratch_environment, scratch_settings
 
 ORGANIZATIONS = ("alpha", "beta", "gamma")
+#: Issue 36's targets for the national night: the changed province's night over the full one,
+#: and the peak resident memory of either.
+CHANGED_OVER_FULL_TARGET = 0.10
+PEAK_TARGET_GIB = 1.5
 
 
 def write_sources(folder: Path, rows: int, seed: int = 5) -> Path:
@@ -108,9 +125,114 @@ def run(rows: int) -> dict:
     return result
 
 
+def _change_one_count(csv_file: Path) -> None:
+    """The province's file sent again with its first count raised by 7 (`;`-separated,
+    Indonesian thousands)."""
+    lines = csv_file.read_text(encoding="utf-8").splitlines()
+    kode, tps, pair, votes = lines[1].split(";")
+    lines[1] = ";".join([kode, tps, pair, str(int(votes.replace(".", "")) + 7)])
+    csv_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _odc_run(env: dict[str, str], *sources: str) -> dict:
+    """`odc run` (every source, or the named ones) in a process of its own, measured; and
+    the run's slowest steps and the sources it read, from its event log."""
+    command = [str(Path(sys.executable).parent / "odc"), "run"]
+    for source in sources:
+        command += ["--source", source]
+    night = run_measured(command, PROJECT_ROOT, env)
+    if night["returncode"] != 0:
+        raise RuntimeError(f"odc run failed:\n{night['output'][-4000:]}")
+    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        run = instance.get_runs(limit=1)[0]
+        windows = step_windows(instance, run.run_id)
+    slowest = sorted(((end - begin, step) for step, begin, end in windows), reverse=True)[:5]
+    return {
+        "seconds": round(night["seconds"], 1),
+        "peak_pss_gib": round(night["peak_pss_bytes"] / GIB, 2),
+        "slowest_steps": {step: round(seconds, 1) for seconds, step in slowest},
+        "sources_read": sorted(
+            step.removeprefix("raw_") for step, _, _ in windows if step.startswith("raw_")
+        ),
+    }
+
+
+def run_national(
+    rows: int, province: str, seed: int = 7, provinces: list[str] | None = None
+) -> dict:
+    """The full national night (`odc run`), then the night after one province's file
+    changed (`odc run --source` of that province), each in a process of its own."""
+    with tempfile.TemporaryDirectory(prefix="odc-national-night-") as scratch:
+        folder = Path(scratch)
+        registry_path = folder / "national" / "sources.yaml"
+        subprocess.run(
+            [sys.executable, "-m", "benchmarks", "national", "--rows", str(rows), "--seed",
+             str(seed), "--out", str(registry_path.parent),
+             *(["--provinces", ",".join(provinces)] if provinces else [])],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+        registry = load_registry(registry_path, check_files=False)
+        env = scratch_environment(folder / "run", registry_path)
+        home = Path(env["DAGSTER_HOME"])
+        home.mkdir(parents=True)
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+        full = _odc_run(env)
+        _change_one_count(registry_path.parent / "presiden" / f"{province}.csv")
+        changed = _odc_run(env, f"kawal_tps_presiden_{province}")
+    ratio = changed["seconds"] / full["seconds"]
+    peak = max(full["peak_pss_gib"], changed["peak_pss_gib"])
+    result = {
+        "rows": rows,
+        "sources": len(registry.sources),
+        "changed_province": province,
+        "full_night": full,
+        "changed_night": changed,
+        "targets": {
+            "changed night at most 10% of the full night": {
+                "measured": round(ratio, 3),
+                "met": ratio <= CHANGED_OVER_FULL_TARGET,
+            },
+            f"peak memory at most {PEAK_TARGET_GIB} GiB": {
+                "measured": peak,
+                "met": peak <= PEAK_TARGET_GIB,
+            },
+        },
+    }
+    markdown = "\n".join(
+        [
+            "# The national night: every province against one province's new file",
+            "",
+            "| rows | sources | full night | night after one province changed | changed / full "
+            "| peak memory (PSS) |",
+            "|---:|---:|---:|---:|---:|---:|",
+            f"| {rows:,} | {len(registry.sources)} | {full['seconds']} s | "
+            f"{changed['seconds']} s (province {province}) | **{ratio:.1%}** "
+            f"({'met' if ratio <= CHANGED_OVER_FULL_TARGET else 'not met'}) | {peak:.2f} GiB "
+            f"({'met' if peak <= PEAK_TARGET_GIB else 'not met'}) |",
+            "",
+            "Slowest steps of the changed night: "
+            + ", ".join(f"{step} {sec} s" for step, sec in changed["slowest_steps"].items())
+            + ".",
+        ]
+    )
+    save("nightly_national", result, markdown)
+    print(markdown)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks nightly")
     parser.add_argument("--rows", type=int, default=300_000)
+    parser.add_argument(
+        "--national", action="store_true", help="The national workload, split by province."
+    )
+    parser.add_argument("--province", default="31", help="Whose file changes (--national).")
+    parser.add_argument("--provinces", help="Only these, e.g. 31,65 (--national; default all).")
     args = parser.parse_args(argv)
-    run(args.rows)
+    if args.national:
+        provinces = args.provinces.split(",") if args.provinces else None
+        run_national(args.rows, args.province, provinces=provinces)
+    else:
+        run(args.rows)
     return 0

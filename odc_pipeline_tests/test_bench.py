@@ -141,3 +141,25 @@ def test_executor_benchmark_runs_the_night_as_a_server_does(results: Path):
     # The run process, the server and the steps: Dagster and pandas alone are 0.2 GiB.
     assert 0.2 <= night["peak_pss_gib"] < 3
     assert "| forkserver |" in table and "spawn" not in result["start_methods"]
+
+
+def test_the_national_night_after_one_province_changed_is_measured(results: Path):
+    """`nightly --national`: the full night, then `odc run --source` of the province whose
+    file changed; both targets are written with whether they were met."""
+    table = bench(
+        results, "nightly", "--national", "--rows", "20000", "--provinces", "31,65",
+        "--province", "65",
+    )  # fmt: skip
+    result = json.loads((results / "results.json").read_text())["nightly_national"]
+    assert result["sources"] == 4 and result["changed_province"] == "65"
+    full, changed = result["full_night"], result["changed_night"]
+    assert 0 < changed["seconds"] < full["seconds"]
+    assert len(full["sources_read"]) == 4
+    assert changed["sources_read"] == ["kawal_tps_presiden_65"]  # that province's file alone
+    targets = result["targets"]
+    assert sorted(targets) == [
+        "changed night at most 10% of the full night",
+        "peak memory at most 1.5 GiB",
+    ]
+    assert all(isinstance(t["met"], bool) for t in targets.values())
+    assert f"| 20,000 | 4 | {full['seconds']} s |" in table

@@ -53,19 +53,19 @@ def test_a_small_national_night_sets_aside_exactly_the_planted_rows(tmp_path):
         parties = connection.execute(
             sa.text(
                 "SELECT COUNT(DISTINCT party_id) FROM fact_election_results "
-                "WHERE source_id = 'rekap_tps_dpr_nasional'"
+                "WHERE source_id LIKE 'rekap_tps_dpr_%'"
             )
         ).scalar_one()
+        parts = dict(connection.execute(sa.text("SELECT source_id, part_of FROM dim_source")).all())
     files = manifest["files"]
-    expected = {
-        "kawal_tps_presiden_31": files["presiden/31"],
-        "kawal_tps_presiden_65": files["presiden/65"],
-        "rekap_tps_dpr_nasional": {
-            "rows": files["dpr/31"]["rows"] + files["dpr/65"]["rows"],
-            "bad_rows": files["dpr/31"]["bad_rows"] + files["dpr/65"]["bad_rows"],
-        },
+    assert parts == {
+        f"{entry}_{province}": entry
+        for entry in ("kawal_tps_presiden", "rekap_tps_dpr")
+        for province in ("31", "65")
     }
-    for source, counts in expected.items():
+    for file, counts in files.items():
+        contest, province = file.split("/")
+        source = f"{'kawal_tps_presiden' if contest == 'presiden' else 'rekap_tps_dpr'}_{province}"
         assert set_aside[source] == counts["bad_rows"] > 0, source
         assert published[source] == counts["rows"] - counts["bad_rows"], source
     assert parties == len(PARTY_FIELDS)  # Partai Ummat is ballot 24, not Aceh's 18

@@ -358,3 +358,70 @@ def test_yaml_mistakes_are_named_in_plain_words(tmp_path, text, expected):
     (problem,) = caught.value.problems
     assert expected in problem
     assert "expected" not in problem.replace(" was expected", "") and "scanning" not in problem
+
+
+def _split_by_province(document: dict, provinces: list) -> None:
+    """The JSN entry as one file per province: demo/jsn_<code>.csv."""
+    entry = document["sources"][0]
+    entry.update(location="demo/jsn_{province}.csv", provinces=provinces)
+
+
+def test_an_entry_split_by_province_is_a_source_per_province(tmp_path):
+    document = demo_registry_document()
+    _split_by_province(document, [31, "32", 1])
+    path = write_registry(tmp_path, document)
+    for code in ("31", "32", "01"):
+        (tmp_path / "demo" / f"jsn_{code}.csv").write_text("kab,suara\n", encoding="utf-8")
+    registry = load_registry(path)
+    parts = [s for s in registry.sources if s.part_of == "jsn_pilpres2024_kabkota"]
+    assert [(p.id, p.location) for p in parts] == [
+        ("jsn_pilpres2024_kabkota_31", "demo/jsn_31.csv"),
+        ("jsn_pilpres2024_kabkota_32", "demo/jsn_32.csv"),
+        ("jsn_pilpres2024_kabkota_01", "demo/jsn_01.csv"),
+    ]
+    assert parts[0].description.endswith("(provinsi 31)") and parts[0].provinces == []
+    assert [s.id for s in registry.sources][3:] == [
+        "fppjb_rekap_pilpres2024",
+        "ldw_suara_pilpres2024",
+        "ldw_dpt_kabkota",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda e: e.update(provinces=[31]),
+            "provinces are given but the location has no {province}",
+        ),
+        (
+            lambda e: e.update(location="demo/jsn_{province}.csv"),
+            "the location has {province} but no provinces are given: list the two-digit codes",
+        ),
+        (
+            lambda e: e.update(location="demo/{province}.csv", provinces=["3l"]),
+            "provinces ['3l'] are not province codes: write each as its two digits",
+        ),
+        (
+            lambda e: e.update(location="demo/{province}.csv", provinces=[31, "31"]),
+            "a province is listed twice under provinces",
+        ),
+        (
+            lambda e: e.update(part_of="jsn"),
+            "part_of is not written in the registry",
+        ),
+    ],
+)
+def test_a_split_by_province_that_does_not_fit_is_explained(tmp_path, change, expected):
+    error = _load_with(tmp_path, lambda d: change(d["sources"][0]))
+    assert len(error.problems) == 1 and expected in error.problems[0], error.problems
+    assert "source #1" in error.problems[0]
+
+
+def test_a_province_part_may_not_take_another_entrys_id(tmp_path):
+    def collide(document):
+        _split_by_province(document, [31])
+        document["sources"][2]["id"] = "jsn_pilpres2024_kabkota_31"
+
+    error = _load_with(tmp_path, collide)
+    assert "source #3 ('jsn_pilpres2024_kabkota_31'): the id is already used" in error.problems[-1]

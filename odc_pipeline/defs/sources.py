@@ -79,7 +79,9 @@ def _raw_metadata(frame: pd.DataFrame, entry: SourceEntry) -> dict[str, object]:
 
 
 def _tags(entry: SourceEntry) -> dict[str, str]:
-    return {"kind": entry.kind, "sharing": entry.sharing, "format": entry.format}
+    tags = {"kind": entry.kind, "sharing": entry.sharing, "format": entry.format}
+    # A province's part of a split entry: the steward filters on the entry to see them all.
+    return tags | ({"part_of": entry.part_of} if entry.part_of else {})
 
 
 def no_file_frame(entry: SourceEntry) -> pd.DataFrame:

@@ -100,6 +100,7 @@ def catalog_of(registry: Registry, reference_dir: Path | None = None) -> Catalog
                 e.location,
                 e.licence,
                 e.sharing,
+                e.part_of,
             )
             for e in registry.sources
         ],

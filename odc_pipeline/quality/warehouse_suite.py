@@ -17,11 +17,11 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from odc_pipeline.kinds import KINDS, DatasetKind
 from odc_pipeline.settings import no_usage_statistics
-from odc_pipeline.warehouse.frames import read_columns
+from odc_pipeline.warehouse.frames import read_columns, read_rows
 from odc_pipeline.warehouse.schema import dim_region, fact_table
 from odc_pipeline.warehouse.summary import published_rows_by_source
 
@@ -173,16 +173,22 @@ def _context(docs_root: Path):
     return gx, context
 
 
-def _suite_frame(engine: Engine, kind: DatasetKind) -> pd.DataFrame:
-    """The columns the expectations look at (only those: the suite's memory is the frame's),
-    with the few-valued text as categories, membership in dim_region and each relation as
-    a column of its own."""
+def _suite_frame(
+    engine: Engine, kind: DatasetKind, source_ids: list[str], official: pa.Array
+) -> pd.DataFrame:
+    """The rows of `source_ids` with the columns the expectations look at (only those: the
+    suite's memory is the frame's), the few-valued text as categories, membership in
+    dim_region (`official`) and each relation as a column of its own."""
     table = fact_table(kind)
     checked = _checked_columns(kind)
-    rows = read_columns(engine, table, [*COMMON_COLUMNS, *checked])
+    rows = read_rows(
+        engine,
+        select(*(table.c[c] for c in (*COMMON_COLUMNS, *checked))).where(
+            table.c.source_id.in_(source_ids)
+        ),
+    )
     # Membership in dim_region is one hash lookup per row in Arrow, not an index search per
     # row in the database.
-    official = read_columns(engine, dim_region, ["region_code"]).column("region_code")
     in_dim_region = pc.fill_null(pc.is_in(rows.column("region_code"), value_set=official), False)
     rows = rows.append_column("region_code_in_dim_region", in_dim_region)
     few_valued = (*FEW_VALUED_TEXT, *(c.name for c in kind.columns if c.allowed))
@@ -193,6 +199,29 @@ def _suite_frame(engine: Engine, kind: DatasetKind) -> pd.DataFrame:
         )
         frame[_relation_column(relation.name)] = relation.holds(values).to_numpy(dtype=bool)
     return frame
+
+
+#: At most this many published rows are validated at once (a source larger than this, alone):
+#: the suite's memory is set by this, or by the largest source, not by the whole table. Every
+#: expectation holds row by row or source by source, so checking the table a group of sources
+#: at a time finds all that checking it whole would; the row count, checked per group, is
+#: stricter (rows moved between two groups' sources are found).
+ROWS_PER_CHECK = 1_000_000
+
+
+def source_groups(rows_by_source: dict[str, int], limit: int | None = None) -> list[list[str]]:
+    """The sources in groups of at most `limit` rows each (ROWS_PER_CHECK by default; a
+    larger source alone), in order."""
+    limit = ROWS_PER_CHECK if limit is None else limit
+    groups: list[list[str]] = []
+    total = limit  # the first source starts a group
+    for source_id, rows in rows_by_source.items():
+        if total + rows > limit:
+            groups.append([])
+            total = 0
+        groups[-1].append(source_id)
+        total += rows
+    return groups
 
 
 def run_suite(engine: Engine, kind: str, source_ids: list[str], docs_root: Path) -> SuiteOutcome:
@@ -229,9 +258,14 @@ def _let_go_of_the_frame(collect: bool) -> None:
 def _validate(
     engine: Engine, kind: DatasetKind, source_ids: list[str], docs_root: Path
 ) -> tuple[SuiteOutcome, int]:
-    """The suite's outcome, and how many rows it validated."""
-    frame = _suite_frame(engine, kind)
-    expected_rows = sum(published_rows_by_source(engine, source_ids).values())
+    """The suite's outcome, and how many rows it validated at most at once."""
+    expected = published_rows_by_source(engine, source_ids)
+    table = fact_table(kind)
+    with engine.connect() as connection:
+        present = connection.execute(select(table.c.source_id).distinct()).scalars().all()
+    # Rows of a source that has no published load (none should be there) are checked too,
+    # against a count of 0: the table must hold exactly what load_audit says.
+    rows_by_source = {s: expected.get(s, 0) for s in sorted(set(expected) | set(present))}
     name = kind.fact_table
     # One GX project per table: the suites of different tables may run at the same time (steps
     # in parallel processes, or on Celery workers), and each one starts its project afresh.
@@ -244,31 +278,57 @@ def _validate(
     )
     batch = next((b for b in asset.batch_definitions if b.name == "published"), None)
     batch = batch or asset.add_batch_definition_whole_dataframe("published")
-    suite = gx.ExpectationSuite(name=name, expectations=_expectations(gx, kind, expected_rows))
-    suite = context.suites.add_or_update(suite)
-    definition = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=name, data=batch, suite=suite)
-    )
-    result = definition.run(batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT)
-    context.build_data_docs()
-    outcomes = []
-    for item in result.results:
-        config = item.expectation_config
-        details = item.result or {}
-        observed = details.get("observed_value")
-        outcomes.append(
-            ExpectationOutcome(
-                expectation=config.type,
-                column=config.kwargs.get("column")
-                or ",".join(config.kwargs.get("column_list") or [])
-                or None,
-                success=bool(item.success),
-                unexpected=details.get("unexpected_count"),
-                observed="" if observed is None else str(observed),
-            )
+    official = read_columns(engine, dim_region, ["region_code"]).column("region_code")
+    results, largest = [], 0
+    for group in source_groups(rows_by_source) or [[]]:
+        frame = _suite_frame(engine, kind, group, official)
+        group_rows = sum(rows_by_source.get(s, 0) for s in group)
+        suite = context.suites.add_or_update(
+            gx.ExpectationSuite(name=name, expectations=_expectations(gx, kind, group_rows))
         )
+        definition = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=name, data=batch, suite=suite)
+        )
+        results.append(
+            definition.run(batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT)
+        )
+        largest = max(largest, len(frame))
+        del frame
+    context.build_data_docs()
+    outcomes = [_combined(items) for items in zip(*(r.results for r in results), strict=True)]
     index = next(iter(project.rglob("local_site/index.html")), None)
     outcome = SuiteOutcome(
-        table=name, success=bool(result.success), outcomes=outcomes, data_docs=index
+        table=name,
+        success=all(bool(r.success) for r in results),
+        outcomes=outcomes,
+        data_docs=index,
     )
-    return outcome, len(frame)
+    return outcome, largest
+
+
+def _combined(items) -> ExpectationOutcome:
+    """One expectation's results over the groups of sources, as if on the whole table: met if
+    met in every group, the failing rows added up, and the row count's observed values too."""
+    config = items[0].expectation_config
+    details = [item.result or {} for item in items]
+    counts = [d.get("unexpected_count") for d in details if d.get("unexpected_count") is not None]
+    observed_values = [
+        d.get("observed_value") for d in details if d.get("observed_value") is not None
+    ]
+    if observed_values and all(isinstance(v, int) for v in observed_values):
+        observed = str(sum(observed_values))
+    else:
+        failing = [
+            d.get("observed_value") for d, i in zip(details, items, strict=True) if not i.success
+        ]
+        shown = (failing or observed_values or [None])[0]
+        observed = "" if shown is None else str(shown)
+    return ExpectationOutcome(
+        expectation=config.type,
+        column=config.kwargs.get("column")
+        or ",".join(config.kwargs.get("column_list") or [])
+        or None,
+        success=all(bool(i.success) for i in items),
+        unexpected=sum(counts) if counts else None,
+        observed=observed,
+    )

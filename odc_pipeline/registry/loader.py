@@ -103,6 +103,12 @@ def _entry_problems(raw_sources: list[Any], raw: dict[str, Any]) -> dict[int, li
                 "kind and location (check the indentation and the '-' that starts it)"
             ]
             continue
+        if "part_of" in item:
+            problems[index] = [
+                f"{_entry_label(raw_sources, index)}: part_of is not written in the registry "
+                "(the pipeline sets it for each province of an entry with provinces); remove it"
+            ]
+            continue
         try:
             SourceEntry.model_validate(item)
         except ValidationError as exc:
@@ -224,7 +230,16 @@ def load_registry(path: Path, *, check_files: bool = True, keep_broken: bool = F
                     f"{registry.data_folder.variable} to where the files are"
                 ],
             )
-    positions = [index for index in range(len(raw_sources)) if index not in problems]
+    # An entry split by province is a source per province from here on, each with the
+    # entry's position in the file (for the steward's messages).
+    positions = [
+        at
+        for entry, at in zip(registry.sources, _positions(raw_sources, problems), strict=True)
+        for _ in entry.parts()
+    ]
+    registry = registry.model_copy(
+        update={"sources": [part for entry in registry.sources for part in entry.parts()]}
+    )
     for position, found in _cross_checks(registry, positions, check_files).items():
         problems[positions[position]] = found
     if not problems:
@@ -232,6 +247,11 @@ def load_registry(path: Path, *, check_files: bool = True, keep_broken: bool = F
     if not keep_broken:
         raise RegistryError(path, [line for index in sorted(problems) for line in problems[index]])
     return _without_broken(registry, raw_sources, problems, positions)
+
+
+def _positions(raw_sources: list[Any], problems: dict[int, list[str]]) -> list[int]:
+    """Where each entry that passed the checks of one entry stands in the file."""
+    return [index for index in range(len(raw_sources)) if index not in problems]
 
 
 def _without_broken(

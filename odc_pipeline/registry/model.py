@@ -26,6 +26,10 @@ FileFormat = Literal["csv", "xlsx", "xls", "json", "jsonl"]
 #: Where a partitioned source's location names the year of each file.
 YEAR_FIELD = "{year}"
 FIRST_YEAR, LAST_YEAR = 1955, 2100
+#: Where a source split by province names each province's file (by its two-digit code).
+PROVINCE_FIELD = "{province}"
+#: What a province's part adds to the entry's id: `_` and the two-digit code.
+PART_SUFFIX_LENGTH = 3
 
 # Ids become Dagster asset keys, group names and SQL values: keep them to a safe alphabet.
 SAFE_ID = r"^[a-z][a-z0-9_]{0,62}$"
@@ -250,6 +254,17 @@ class SourceEntry(_Strict):
         "location names the file of a year, and the year fills the `year` column unless a "
         "header is mapped to it. A backfill reads past years; the nightly run the latest.",
     )
+    provinces: list[str] = Field(
+        default_factory=list,
+        description="One file per province (two-digit codes, e.g. [31, 32]): `{province}` in "
+        "the location names each province's file, and each province's file is a source of its "
+        "own, `<id>_<code>` (read, checked and published apart, so a night holds one province "
+        "at a time and redoes only the provinces whose file changed).",
+    )
+    part_of: str | None = Field(
+        default=None,
+        description="Set by the registry, never written: the entry a province's part comes from.",
+    )
     contestants: dict[str, list[Literal["key", "number", "name"]]] = Field(
         default_factory=dict,
         description="How the kind's party and candidate columns may be matched to the "
@@ -463,6 +478,45 @@ class SourceEntry(_Strict):
             )
         return self
 
+    @field_validator("provinces", mode="before")
+    @classmethod
+    def _two_digit_codes(cls, value: object) -> object:
+        # YAML reads 31 as a number and 01 as 1: a province code is two digits either way.
+        if isinstance(value, list):
+            return [
+                f"{v:02d}" if isinstance(v, int) and not isinstance(v, bool) else v for v in value
+            ]
+        return value
+
+    @model_validator(mode="after")
+    def _provinces_fit_location(self) -> SourceEntry:
+        templated = PROVINCE_FIELD in self.location
+        if self.provinces and not templated:
+            raise ValueError(
+                f"provinces are given but the location has no {PROVINCE_FIELD} to name each "
+                "province's file"
+            )
+        if templated and not self.provinces:
+            raise ValueError(
+                f"the location has {PROVINCE_FIELD} but no provinces are given: list the "
+                "two-digit codes of the provinces it has a file for, e.g. provinces: [31, 32]"
+            )
+        wrong = [p for p in self.provinces if not re.fullmatch(r"\d{2}", p)]
+        if wrong:
+            raise ValueError(
+                f"provinces {wrong} are not province codes: write each as its two digits "
+                "(31 for DKI Jakarta)"
+            )
+        if len(set(self.provinces)) != len(self.provinces):
+            raise ValueError("a province is listed twice under provinces")
+        if self.provinces and len(self.id) + PART_SUFFIX_LENGTH > 63:
+            raise ValueError(
+                f"the id is too long for a source split by province: each province's part is "
+                f"named <id>_<code>, at most 63 characters; shorten it to "
+                f"{63 - PART_SUFFIX_LENGTH} characters"
+            )
+        return self
+
     @field_validator("location")
     @classmethod
     def _known_scheme(cls, value: str) -> str:
@@ -500,6 +554,26 @@ class SourceEntry(_Strict):
                 "years": [],
             }
         )
+
+    def parts(self) -> list[SourceEntry]:
+        """The sources this entry stands for: one per province it lists (each its own file,
+        id `<id>_<code>`), or itself. Each part is read, checked, harmonized and published
+        as a source of its own: a step then holds one province, not the country, and a
+        night redoes only the provinces whose file changed."""
+        if not self.provinces:
+            return [self]
+        return [
+            self.model_copy(
+                update={
+                    "id": f"{self.id}_{code}",
+                    "location": self.location.replace(PROVINCE_FIELD, code),
+                    "description": f"{self.description or self.id} (provinsi {code})",
+                    "provinces": [],
+                    "part_of": self.id,
+                }
+            )
+            for code in self.provinces
+        ]
 
     def located_entries(self) -> list[SourceEntry]:
         """The entry for each file it names: one per year, or itself."""

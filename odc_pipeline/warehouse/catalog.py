@@ -30,6 +30,8 @@ class SourceInfo:
     location: str
     licence: str
     sharing: str
+    #: The registry entry a province's file comes from, for a source split by province.
+    part_of: str | None = None
 
 
 @dataclass(frozen=True)

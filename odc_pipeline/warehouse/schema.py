@@ -542,6 +542,13 @@ dim_source = Table(
         comment="SHA-256 of the file the published rows came from (the latest year's, for a "
         "source with one file per year; each fact row carries its own file's)",
     ),
+    Column(
+        "part_of",
+        String(63),
+        comment="The registry entry this source is one province's file of (an entry with "
+        "provinces), e.g. rekap_tps_dpr for rekap_tps_dpr_31; empty for a source of one file. "
+        "GROUP BY part_of adds a split entry's provinces up",
+    ),
     Index("ix_dim_source_organization", "organization_id"),
     comment="Every registered dataset: licence, sharing level, status (current, stale or not_published), last good load.",
 )
