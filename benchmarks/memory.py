@@ -116,6 +116,8 @@ def run_measured(command: list[str], cwd: Path, env: dict[str, str], timeout: fl
     return {
         "seconds": time.time() - start,
         "peak_pss_bytes": max((b for _, b in memory.samples), default=0),
+        #: Where the peak was: a caller matches the samples' times with the run's steps.
+        "memory": memory,
         "output": output,
         "returncode": process.returncode,
     }

@@ -147,10 +147,15 @@ def _odc_run(env: dict[str, str], *sources: str) -> dict:
         run = instance.get_runs(limit=1)[0]
         windows = step_windows(instance, run.run_id)
     slowest = sorted(((end - begin, step) for step, begin, end in windows), reverse=True)[:5]
+    heaviest = sorted(
+        ((night["memory"].peak_between(begin, end), step) for step, begin, end in windows),
+        reverse=True,
+    )[:5]
     return {
         "seconds": round(night["seconds"], 1),
         "peak_pss_gib": round(night["peak_pss_bytes"] / GIB, 2),
         "slowest_steps": {step: round(seconds, 1) for seconds, step in slowest},
+        "peak_pss_gib_during": {step: round(b / GIB, 2) for b, step in heaviest},
         "sources_read": sorted(
             step.removeprefix("raw_") for step, _, _ in windows if step.startswith("raw_")
         ),

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from sqlalchemy import Engine, Table, select
 
 from odc_pipeline.warehouse.audiences import MEMBERS, PUBLIC, SHARED_WHOLE, Audience
@@ -36,14 +38,25 @@ class Part:
     """Rows of one table for one source (or none) and one year (or none), and who sees them."""
 
     table: str
-    rows: pa.Table
+    #: The rows in memory, or None when they are already written to `written` (Parquet).
+    rows: pa.Table | None
     source_id: str | None = None
     year: int | None = None
     audiences: list[str] = field(default_factory=list)
+    written: Path | None = None
+    #: Which file of its table, source and year, when they take several (a large view).
+    piece: int = 0
+
+    @property
+    def row_count(self) -> int:
+        if self.rows is not None:
+            return self.rows.num_rows
+        return pq.ParquetFile(self.written).metadata.num_rows
 
     @property
     def file_name(self) -> str:
-        return f"{self.source_id or self.table}.parquet"
+        name = self.source_id or self.table
+        return f"{name}-{self.piece}.parquet" if self.piece else f"{name}.parquet"
 
     def relative_path(self, audience: str) -> str:
         return part_path(audience, self.table, self.year, self.file_name)

@@ -67,6 +67,18 @@ class ReleaseStore:
             scratch.unlink(missing_ok=True)
         return digest
 
+    def put_file(self, written: Path) -> str:
+        """Store a Parquet file written elsewhere (moved in, on the same disk); returns the
+        SHA-256 that names it, as `put` does for rows in memory."""
+        digest = file_sha256(written)
+        final = self.object_path(digest)
+        if final.exists():
+            written.unlink()
+        else:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(written, final)
+        return digest
+
     def read(self, digest: str) -> pa.Table:
         return pq.read_table(self.object_path(digest))
 

@@ -9,6 +9,8 @@ so a view's provenance columns of it are empty and left out.
 
 from __future__ import annotations
 
+import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +18,7 @@ import duckdb
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
-from odc_pipeline.releases.parts import NOT_RELEASED, Part, by_year
+from odc_pipeline.releases.parts import NOT_RELEASED, YEAR, Part
 from odc_pipeline.warehouse.schema import warehouse_tables
 from odc_pipeline.warehouse.views import VIEWS
 
@@ -43,19 +45,48 @@ def _tables(connection: duckdb.DuckDBPyConnection, folder: Path) -> None:
             connection.execute(str(CreateTable(table).compile(dialect=postgresql.dialect())))
 
 
-def computed_views(folder: Path, audience: str) -> Iterator[Part]:
-    """Each view over the audience's `folder`, split by year where it has one."""
+def computed_views(folder: Path, audience: str, scratch_root: Path) -> Iterator[Part]:
+    """Each view over the audience's `folder`, split by year where it has one, written by
+    DuckDB straight to Parquet under `scratch_root` (on the store's disk, so a part is
+    moved into the store, not copied): a view is never held in memory whole, whatever the
+    warehouse's size, and DuckDB spills what does not fit its memory limit to disk."""
     connection = duckdb.connect()
+    scratch = scratch_root / f".views-{uuid.uuid4().hex}"
     try:
         connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        # What does not fit spills beside the parts, not into whatever folder the server runs in.
+        connection.execute("SET temp_directory = ?", [str(scratch / "spill")])
+        connection.execute("SET preserve_insertion_order = false")  # views are not sorted
         _tables(connection, folder)
         for name, ddl in VIEWS.items():
             connection.execute(ddl)
-            # In no particular order: sorting the largest view is much of the step's time, and a
-            # view whose inputs did not change is linked from the release before, not redone.
-            rows = connection.table(name).to_arrow_table()
-            rows = rows.drop_columns([c for c in rows.column_names if c.startswith("run_id")])
-            for year, piece in by_year(rows):
-                yield Part(name, piece, year=year, audiences=[audience])
+            yield from _written(connection, name, audience, scratch / name)
     finally:
         connection.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _written(
+    connection: duckdb.DuckDBPyConnection, name: str, audience: str, target: Path
+) -> Iterator[Part]:
+    """One view written as Parquet (a file per year, for a view with a year), as parts.
+    The run id each row had is not in a release: its columns are left out."""
+    columns = [row[0] for row in connection.execute(f"DESCRIBE {name}").fetchall()]  # view: code's
+    kept = ", ".join(f'"{c}"' for c in columns if not c.startswith("run_id"))
+    query = f"SELECT {kept} FROM {name}"  # noqa: S608 - the code's own view and column names
+    target.mkdir(parents=True)
+    if YEAR not in columns:
+        path = target / "rows.parquet"
+        connection.execute(f"COPY ({query}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
+        yield Part(name, None, year=None, audiences=[audience], written=path)
+        return
+    connection.execute(
+        f"COPY ({query}) TO '{target}' "
+        "(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (year), WRITE_PARTITION_COLUMNS false)"
+    )
+    for year_folder in sorted(target.iterdir()):
+        value = year_folder.name.removeprefix(f"{YEAR}=")
+        year = None if value in ("NULL", "__HIVE_DEFAULT_PARTITION__") else int(value)
+        # One file per year as a rule; DuckDB may cut a large year in several.
+        for piece, path in enumerate(sorted(year_folder.glob("*.parquet"))):
+            yield Part(name, None, year=year, audiences=[audience], written=path, piece=piece)

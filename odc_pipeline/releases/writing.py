@@ -30,7 +30,7 @@ from odc_pipeline.releases.parts import (
     sharing_of,
     source_parts,
 )
-from odc_pipeline.releases.store import MANIFEST, ReleaseStore
+from odc_pipeline.releases.store import MANIFEST, OBJECTS, ReleaseStore
 from odc_pipeline.releases.views import computed_views
 from odc_pipeline.warehouse.schema import fact_tables, release_changes
 from odc_pipeline.warehouse.views import VIEWS
@@ -240,7 +240,9 @@ def _views(
     manifest.setdefault("view_inputs", {})[audience] = inputs
     if old is not None and old.get("view_inputs", {}).get(audience) == inputs:
         return [p for p in old["parts"] if p["table"] in VIEWS and p["audiences"] == [audience]]
-    return [_stored(store, p) for p in computed_views(folder / audience, audience)]
+    return [
+        _stored(store, p) for p in computed_views(folder / audience, audience, store.root / OBJECTS)
+    ]
 
 
 def _link(store: ReleaseStore, parts: list[dict], folder: Path, manifest: dict) -> None:
@@ -267,8 +269,8 @@ def _stored(store: ReleaseStore, part: Part) -> dict:
         "table": part.table,
         "source_id": part.source_id,
         "year": part.year,
-        "rows": part.rows.num_rows,
-        "object": store.put(part.rows),
+        "rows": part.row_count,
+        "object": store.put(part.rows) if part.rows is not None else store.put_file(part.written),
         "audiences": part.audiences,
         "paths": {a: part.relative_path(a) for a in part.audiences},
     }
