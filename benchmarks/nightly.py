@@ -19,10 +19,13 @@ most 1.5 GiB).
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -162,13 +165,28 @@ def _odc_run(env: dict[str, str], *sources: str) -> dict:
     }
 
 
+@contextmanager
+def _folder(keep: Path | None) -> Iterator[Path]:
+    """`keep` (made empty first), left as it is at the end; else a temporary folder."""
+    if keep is None:
+        with tempfile.TemporaryDirectory(prefix="odc-national-night-") as scratch:
+            yield Path(scratch)
+        return
+    shutil.rmtree(keep, ignore_errors=True)
+    keep.mkdir(parents=True)
+    yield keep
+
+
 def run_national(
-    rows: int, province: str, seed: int = 7, provinces: list[str] | None = None
+    rows: int,
+    province: str,
+    seed: int = 7,
+    provinces: list[str] | None = None,
+    keep: Path | None = None,
 ) -> dict:
     """The full national night (`odc run`), then the night after one province's file
     changed (`odc run --source` of that province), each in a process of its own."""
-    with tempfile.TemporaryDirectory(prefix="odc-national-night-") as scratch:
-        folder = Path(scratch)
+    with _folder(keep) as folder:
         registry_path = folder / "national" / "sources.yaml"
         subprocess.run(
             [sys.executable, "-m", "benchmarks", "national", "--rows", str(rows), "--seed",
@@ -234,10 +252,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--province", default="31", help="Whose file changes (--national).")
     parser.add_argument("--provinces", help="Only these, e.g. 31,65 (--national; default all).")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="Work in this folder and keep it (--national): the warehouse then stays for "
+        "`benchmarks queries --warehouse DIR/run/warehouse/odc.sqlite`.",
+    )
     args = parser.parse_args(argv)
     if args.national:
         provinces = args.provinces.split(",") if args.provinces else None
-        run_national(args.rows, args.province, provinces=provinces)
+        run_national(args.rows, args.province, provinces=provinces, keep=args.keep)
     else:
         run(args.rows)
     return 0

@@ -208,7 +208,7 @@ def ldw_total(year: int, folder: Path = DATA_DIR, drop_last: bool = False) -> in
             "the location has {year} but no years are given",
         ),
         ({"constants": {"election": "pemilu", "year": 2024}}, "year is given under constants"),
-        ({"years": [2019, 2019]}, "a year is listed twice"),
+        ({"years": [2019, 2019]}, "years: 2019 is listed twice"),
         ({"years": [19]}, "are not election years"),
     ],
 )

@@ -30,16 +30,21 @@ def test_suite_check_in_the_run_has_data_docs(demo_run):
     assert "expect_" not in table  # plain words, not Great Expectations' names
 
 
-@pytest.mark.parametrize("rows_per_check", [ROWS_PER_CHECK, 1])
-def test_suite_names_each_broken_expectation(demo_run, tmp_path, monkeypatch, rows_per_check):
-    """Whether the table is checked whole or a source at a time (`rows_per_check` 1), the
-    suite finds the same broken rows."""
+def _warehouse_copy(demo_run, tmp_path, monkeypatch, rows_per_check: int) -> sa.Engine:
+    """A copy of the demo warehouse to break, checked `rows_per_check` rows at a time."""
     from odc_pipeline.quality import warehouse_suite
 
     monkeypatch.setattr(warehouse_suite, "ROWS_PER_CHECK", rows_per_check)
     copy = tmp_path / "odc.sqlite"
     shutil.copy(demo_run.settings.default_warehouse_path, copy)
-    engine = sa.create_engine(f"sqlite:///{copy}")
+    return sa.create_engine(f"sqlite:///{copy}")
+
+
+@pytest.mark.parametrize("rows_per_check", [ROWS_PER_CHECK, 1])
+def test_suite_names_each_broken_expectation(demo_run, tmp_path, monkeypatch, rows_per_check):
+    """Whether the table is checked whole or a source at a time (`rows_per_check` 1), the
+    suite finds the same broken rows."""
+    engine = _warehouse_copy(demo_run, tmp_path, monkeypatch, rows_per_check)
     with engine.begin() as connection:
         # A row nobody published: an unknown region, a duplicated source row, negative votes.
         connection.execute(
@@ -124,12 +129,7 @@ def test_rows_moved_to_a_source_nobody_published_fail_the_row_count(
 ):
     """Checked a source at a time, the row count holds per source: three rows moved from one
     source to another are found, though the table's total is right."""
-    from odc_pipeline.quality import warehouse_suite
-
-    monkeypatch.setattr(warehouse_suite, "ROWS_PER_CHECK", 1)
-    copy = tmp_path / "odc.sqlite"
-    shutil.copy(demo_run.settings.default_warehouse_path, copy)
-    engine = sa.create_engine(f"sqlite:///{copy}")
+    engine = _warehouse_copy(demo_run, tmp_path, monkeypatch, rows_per_check=1)
     with engine.begin() as connection:
         connection.execute(
             sa.text(

@@ -55,6 +55,10 @@ def test_the_analysts_questions_get_the_same_answers_from_the_totals(demo_run):
     """benchmarks/queries.py asks each question of region_totals and of the results."""
     from benchmarks.queries import measure
 
-    measured = measure(demo_run.engine, 2024, repeat=1)["questions"]
+    result = measure(demo_run.engine, 2024, repeat=1)
+    measured = result["questions"]
     assert measured["pair votes per province (presiden)"]["rows"] > 0
     assert measured["pair votes per kabupaten/kota (presiden)"]["rows"] > 0
+    # Every question carries the 2 s target and whether it was met.
+    assert len(result["targets"]) == len(measured) == 6
+    assert all(isinstance(t["met"], bool) for t in result["targets"].values())

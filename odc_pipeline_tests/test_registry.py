@@ -392,7 +392,7 @@ def test_an_entry_split_by_province_is_a_source_per_province(tmp_path):
     [
         (
             lambda e: e.update(provinces=[31]),
-            "provinces are given but the location has no {province}",
+            "provinces are given but the location has no {province} to name each one's file",
         ),
         (
             lambda e: e.update(location="demo/jsn_{province}.csv"),
@@ -404,7 +404,7 @@ def test_an_entry_split_by_province_is_a_source_per_province(tmp_path):
         ),
         (
             lambda e: e.update(location="demo/{province}.csv", provinces=[31, "31"]),
-            "a province is listed twice under provinces",
+            "provinces: 31 is listed twice; list each once",
         ),
         (
             lambda e: e.update(part_of="jsn"),

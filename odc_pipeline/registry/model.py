@@ -35,6 +35,21 @@ PART_SUFFIX_LENGTH = 3
 SAFE_ID = r"^[a-z][a-z0-9_]{0,62}$"
 
 
+def _listed_where_named(location: str, placeholder: str, listed: list, key: str, what: str) -> None:
+    """A location naming each file by `placeholder` ({year}, {province}) needs the list of
+    them under `key`, once each, and a list needs the placeholder."""
+    named = placeholder in location
+    if listed and not named:
+        raise ValueError(
+            f"{key} are given but the location has no {placeholder} to name each one's file"
+        )
+    if named and not listed:
+        raise ValueError(f"the location has {placeholder} but no {key} are given: list {what}")
+    twice = sorted({str(item) for item in listed if listed.count(item) > 1})
+    if twice:
+        raise ValueError(f"{key}: {', '.join(twice)} is listed twice; list each once")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -457,20 +472,10 @@ class SourceEntry(_Strict):
 
     @model_validator(mode="after")
     def _years_fit_location(self) -> SourceEntry:
-        templated = YEAR_FIELD in self.location
-        if self.years and not templated:
-            raise ValueError(
-                f"years are given but the location has no {YEAR_FIELD} to name each year's file"
-            )
-        if templated and not self.years:
-            raise ValueError(
-                f"the location has {YEAR_FIELD} but no years are given: list the years it covers"
-            )
+        _listed_where_named(self.location, YEAR_FIELD, self.years, "years", "the years it covers")
         wrong = [y for y in self.years if not FIRST_YEAR <= y <= LAST_YEAR]
         if wrong:
             raise ValueError(f"years {wrong} are not election years ({FIRST_YEAR}-{LAST_YEAR})")
-        if len(set(self.years)) != len(self.years):
-            raise ValueError("a year is listed twice under years")
         if self.years and "year" in self.constants:
             raise ValueError(
                 "year is given under constants and by years: with years, each file's year "
@@ -490,25 +495,19 @@ class SourceEntry(_Strict):
 
     @model_validator(mode="after")
     def _provinces_fit_location(self) -> SourceEntry:
-        templated = PROVINCE_FIELD in self.location
-        if self.provinces and not templated:
-            raise ValueError(
-                f"provinces are given but the location has no {PROVINCE_FIELD} to name each "
-                "province's file"
-            )
-        if templated and not self.provinces:
-            raise ValueError(
-                f"the location has {PROVINCE_FIELD} but no provinces are given: list the "
-                "two-digit codes of the provinces it has a file for, e.g. provinces: [31, 32]"
-            )
+        _listed_where_named(
+            self.location,
+            PROVINCE_FIELD,
+            self.provinces,
+            "provinces",
+            "the two-digit codes of the provinces it has a file for, e.g. provinces: [31, 32]",
+        )
         wrong = [p for p in self.provinces if not re.fullmatch(r"\d{2}", p)]
         if wrong:
             raise ValueError(
                 f"provinces {wrong} are not province codes: write each as its two digits "
                 "(31 for DKI Jakarta)"
             )
-        if len(set(self.provinces)) != len(self.provinces):
-            raise ValueError("a province is listed twice under provinces")
         if self.provinces and len(self.id) + PART_SUFFIX_LENGTH > 63:
             raise ValueError(
                 f"the id is too long for a source split by province: each province's part is "
