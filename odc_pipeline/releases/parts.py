@@ -44,8 +44,6 @@ class Part:
     year: int | None = None
     audiences: list[str] = field(default_factory=list)
     written: Path | None = None
-    #: Which file of its table, source and year, when they take several (a large view).
-    piece: int = 0
 
     @property
     def row_count(self) -> int:
@@ -55,8 +53,7 @@ class Part:
 
     @property
     def file_name(self) -> str:
-        name = self.source_id or self.table
-        return f"{name}-{self.piece}.parquet" if self.piece else f"{name}.parquet"
+        return f"{self.source_id or self.table}.parquet"
 
     def relative_path(self, audience: str) -> str:
         return part_path(audience, self.table, self.year, self.file_name)

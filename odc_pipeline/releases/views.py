@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
@@ -46,12 +47,13 @@ def _tables(connection: duckdb.DuckDBPyConnection, folder: Path) -> None:
 
 
 def computed_views(folder: Path, audience: str, scratch_root: Path) -> Iterator[Part]:
-    """Each view over the audience's `folder`, split by year where it has one, written by
+    """Each view over the audience's `folder`, a file per year where it has one, written by
     DuckDB straight to Parquet under `scratch_root` (on the store's disk, so a part is
     moved into the store, not copied): a view is never held in memory whole, whatever the
     warehouse's size, and DuckDB spills what does not fit its memory limit to disk."""
     connection = duckdb.connect()
     scratch = scratch_root / f".views-{uuid.uuid4().hex}"
+    years = _years_in(folder)
     try:
         connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         # What does not fit spills beside the parts, not into whatever folder the server runs in.
@@ -60,33 +62,60 @@ def computed_views(folder: Path, audience: str, scratch_root: Path) -> Iterator[
         _tables(connection, folder)
         for name, ddl in VIEWS.items():
             connection.execute(ddl)
-            yield from _written(connection, name, audience, scratch / name)
+            yield from _written(connection, name, audience, scratch / name, years)
     finally:
         connection.close()
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def _years_in(folder: Path) -> list[int | None]:
+    """The years the audience's tables hold rows of, from their `year=` folders; None too
+    when a table with years also has rows of none (a part outside the year folders)."""
+    years: set[int | None] = set()
+    for table in folder.iterdir() if folder.is_dir() else ():
+        held = {p.name.removeprefix(f"{YEAR}=") for p in table.glob(f"{YEAR}=*") if p.is_dir()}
+        years |= {int(y) for y in held}
+        if held and any(table.glob("*.parquet")):
+            years.add(None)
+    return sorted(years, key=lambda y: (y is None, y or 0))
+
+
 def _written(
-    connection: duckdb.DuckDBPyConnection, name: str, audience: str, target: Path
+    connection: duckdb.DuckDBPyConnection,
+    name: str,
+    audience: str,
+    target: Path,
+    years: list[int | None],
 ) -> Iterator[Part]:
-    """One view written as Parquet (a file per year, for a view with a year), as parts.
-    The run id each row had is not in a release: its columns are left out."""
+    """One view written as Parquet, a file per year for a view with a year (one query each:
+    DuckDB's partitioned writer buffers every partition at once), as parts. The run id each
+    row had is not in a release: its columns are left out."""
     columns = [row[0] for row in connection.execute(f"DESCRIBE {name}").fetchall()]  # view: code's
-    kept = ", ".join(f'"{c}"' for c in columns if not c.startswith("run_id"))
-    query = f"SELECT {kept} FROM {name}"  # noqa: S608 - the code's own view and column names
+    kept = [c for c in columns if not c.startswith("run_id")]
     target.mkdir(parents=True)
     if YEAR not in columns:
-        path = target / "rows.parquet"
-        connection.execute(f"COPY ({query}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
-        yield Part(name, None, year=None, audiences=[audience], written=path)
+        yield from _copied(connection, name, kept, "TRUE", target / "rows.parquet", audience, None)
         return
-    connection.execute(
-        f"COPY ({query}) TO '{target}' "
-        "(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (year), WRITE_PARTITION_COLUMNS false)"
-    )
-    for year_folder in sorted(target.iterdir()):
-        value = year_folder.name.removeprefix(f"{YEAR}=")
-        year = None if value in ("NULL", "__HIVE_DEFAULT_PARTITION__") else int(value)
-        # One file per year as a rule; DuckDB may cut a large year in several.
-        for piece, path in enumerate(sorted(year_folder.glob("*.parquet"))):
-            yield Part(name, None, year=year, audiences=[audience], written=path, piece=piece)
+    without_year = [c for c in kept if c != YEAR]  # the folder says it
+    for year in years:
+        where = f"{YEAR} IS NULL" if year is None else f"{YEAR} = {int(year)}"
+        columns_written = kept if year is None else without_year
+        path = target / f"{year}.parquet"
+        yield from _copied(connection, name, columns_written, where, path, audience, year)
+
+
+def _copied(
+    connection: duckdb.DuckDBPyConnection,
+    name: str,
+    columns: list[str],
+    where: str,
+    path: Path,
+    audience: str,
+    year: int | None,
+) -> Iterator[Part]:
+    """The view's rows that `where` keeps, as a Parquet part; nothing when there are none."""
+    selected = ", ".join(f'"{c}"' for c in columns)
+    query = f"SELECT {selected} FROM {name} WHERE {where}"  # noqa: S608 - the code's own text
+    connection.execute(f"COPY ({query}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
+    if pq.ParquetFile(path).metadata.num_rows:
+        yield Part(name, None, year=year, audiences=[audience], written=path)
