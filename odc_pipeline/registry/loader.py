@@ -232,14 +232,14 @@ def load_registry(path: Path, *, check_files: bool = True, keep_broken: bool = F
             )
     # An entry split by province is a source per province from here on, each with the
     # entry's position in the file (for the steward's messages).
-    positions = [
-        at
-        for entry, at in zip(registry.sources, _positions(raw_sources, problems), strict=True)
-        for _ in entry.parts()
+    checked_alone = [index for index in range(len(raw_sources)) if index not in problems]
+    placed = [
+        (part, at)
+        for entry, at in zip(registry.sources, checked_alone, strict=True)
+        for part in entry.parts()
     ]
-    registry = registry.model_copy(
-        update={"sources": [part for entry in registry.sources for part in entry.parts()]}
-    )
+    registry = registry.model_copy(update={"sources": [part for part, _ in placed]})
+    positions = [at for _, at in placed]
     for position, found in _cross_checks(registry, positions, check_files).items():
         problems[positions[position]] = found
     if not problems:
@@ -247,11 +247,6 @@ def load_registry(path: Path, *, check_files: bool = True, keep_broken: bool = F
     if not keep_broken:
         raise RegistryError(path, [line for index in sorted(problems) for line in problems[index]])
     return _without_broken(registry, raw_sources, problems, positions)
-
-
-def _positions(raw_sources: list[Any], problems: dict[int, list[str]]) -> list[int]:
-    """Where each entry that passed the checks of one entry stands in the file."""
-    return [index for index in range(len(raw_sources)) if index not in problems]
 
 
 def _without_broken(

@@ -56,16 +56,9 @@ class ReleaseStore:
         try:
             # Same rows, same writer, same bytes: Parquet stores no time of writing.
             pq.write_table(rows, scratch, compression="zstd")
-            digest = file_sha256(scratch)
-            final = self.object_path(digest)
-            if final.exists():
-                scratch.unlink()
-            else:
-                final.parent.mkdir(exist_ok=True)
-                os.replace(scratch, final)
+            return self.put_file(scratch)
         finally:
             scratch.unlink(missing_ok=True)
-        return digest
 
     def put_file(self, written: Path) -> str:
         """Store a Parquet file written elsewhere (moved in, on the same disk); returns the
