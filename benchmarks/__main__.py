@@ -5,8 +5,9 @@ PostgreSQL with the linearity fit, then each stage benchmark: region matching, v
 against Great Expectations, PostgreSQL COPY against `to_sql`, the unchanged night, the night on
 the multiprocess executor with step processes forked against spawned, and the Celery executor
 with one worker against two; then the national polling-station night split by province (8M
-rows: the full night against one province's new file) and its Celery run (2M rows). Each
-result that has a target says whether it was met.
+rows: the full night against one province's new file) and its Celery run (2M rows); last, the
+whole night against a pandas script and a DuckDB query doing the same work (2M and 8M rows).
+Each result that has a target says whether it was met.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ BENCHMARKS = {
     "executor": "benchmarks.executor",
     "celery": "benchmarks.celery",
     "against": "benchmarks.against",
+    "peers": "benchmarks.peers",
 }
 ALL = (
     ("pipeline", ["--repeat", "3", "--scales", "500000,1000000,2000000,4000000"]),
@@ -38,6 +40,7 @@ ALL = (
     ("celery", []),
     ("nightly", ["--national", "--rows", "8000000"]),
     ("celery", ["--national", "--rows", "2000000"]),
+    ("peers", ["--rows", "2000000,8000000"]),
 )
 
 

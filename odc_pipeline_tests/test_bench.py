@@ -163,3 +163,32 @@ def test_the_national_night_after_one_province_changed_is_measured(results: Path
     ]
     assert all(isinstance(t["met"], bool) for t in targets.values())
     assert f"| 20,000 | 4 | {full['seconds']} s |" in table
+
+
+def test_the_night_is_measured_against_a_pandas_and_a_duckdb_peer(results: Path):
+    """`peers`: the pipeline, the pandas script and the DuckDB query over the same files
+    publish the same rows of every source, so their times compare the same work; every
+    target is written with whether it was met."""
+    table = bench(results, "peers", "--rows", str(SMALL), "--seed", "3")
+    result = json.loads((results / "results.json").read_text())["peers"]
+    (size,) = result["sizes"]
+    manifest = json.loads((results / f"workload-{SMALL}-3" / "workload.json").read_text())
+    pipeline = size["pipeline"]
+    assert pipeline["rows_in"] == manifest["total_rows"]
+    assert 0 < pipeline["published"] < pipeline["rows_in"]  # the planted bad rows set aside
+    for peer in ("pandas", "duckdb"):
+        assert size[peer]["per_source"] == pipeline["per_source"], peer
+        assert size[peer]["match_rate"] == pipeline["match_rate"] and size[peer]["seconds"] > 0
+    targets = result["targets"]
+    assert sorted(targets) == sorted(
+        [
+            f"at {SMALL:,} rows no slower than the pandas script",
+            f"at {SMALL:,} rows at most 2x the DuckDB query",
+            f"at {SMALL:,} rows at most 1.5x the pandas script",
+            "publishes at least the share of rows the pandas peer does",
+            "publishes at least the share of rows the duckdb peer does",
+        ]
+    )
+    assert all(isinstance(t["met"], bool) for t in targets.values())
+    assert targets["publishes at least the share of rows the duckdb peer does"]["met"]
+    assert f"| {SMALL:,} | duckdb | {size['duckdb']['seconds']} |" in table
