@@ -200,7 +200,8 @@ class DatasetKind:
     #: reports per polling station has one row per station, not per village).
     optional_key: tuple[str, ...] = ()
     relations: tuple[Relation, ...] = ()
-    #: Indexes of the fact table beyond region and source: name suffix -> columns.
+    #: Indexes of the fact table beyond region and source: name suffix -> columns, or SQL
+    #: expressions over them (the code's own text, e.g. `comparison.contestant()`).
     indexes: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     #: Columns naming parties or pairs ("candidate", "party"): harmonized to party_id and
     #: candidate_id (see odc_pipeline.elections.harmonize).

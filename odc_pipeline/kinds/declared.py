@@ -11,6 +11,7 @@ mapping may target and how their cells are parsed, the pandera schema its rows m
 
 from __future__ import annotations
 
+from odc_pipeline.kinds.comparison import contestant, station
 from odc_pipeline.kinds.declaration import (
     AtMost,
     Column,
@@ -126,8 +127,11 @@ ELECTION_RESULTS = DatasetKind(
             words=("votes", "the region's valid ballots"),
         ),
     ),
-    # The discrepancy view joins on the whole natural key; region first, the most selective.
-    indexes={"key": ("region_code", "candidate", "election", "year", "contest")},
+    # What the discrepancy view joins on, as it writes it (see comparison); region first, the
+    # most selective, so that every lookup by region uses it too.
+    indexes={
+        "key": ("region_code", "election", "year", "contest", station(), contestant()),
+    },
     contestants=("candidate", "party"),
     districted=True,
 )

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 from odc_pipeline.kinds import KINDS, DatasetKind
@@ -216,7 +217,10 @@ def _build_fact_table(kind: DatasetKind) -> Table:
             else []
         ),
         Index(f"ix_{name}_source", "source_id"),
-        *(Index(f"ix_{name}_{suffix}", *cols) for suffix, cols in indexes.items()),
+        *(
+            Index(f"ix_{name}_{suffix}", *(c if c.isidentifier() else text(c) for c in cols))
+            for suffix, cols in indexes.items()
+        ),
         info={"kind": kind},
         comment=f"{kind.description} One row per source row, with provenance.",
     )
