@@ -1,6 +1,7 @@
 """A national polling-station night, generated from the real 2024 station list.
 
-    python -m benchmarks national --rows 17000000 --seed 7 [--provinces 31,32] [--out DIR]
+    python -m benchmarks national --rows 17000000 --seed 7 [--provinces 31,32] [--recount 31]
+                                  [--out DIR]
 
 Every real village with the number of polling stations (TPS) it had in 2024, from KawalPemilu's
 `tps.json` (818,339 stations; read where it lies in ../shared/data/real, never copied), reports
@@ -19,6 +20,11 @@ unreadable or negative count, a duplicated row); `workload.json` says how many r
 must be set aside (those, and the stations of the few 2024 villages the 2025 list no longer
 has). The registry names each contest's files once, split by province (`provinces` and
 `{province}` in the location): each province's file is then a source of its own.
+
+With `--recount 31,32`, a third organisation sends its own copy of those provinces'
+presidential results (`presiden_recount/<province>.csv`, commas, plain numbers, no planted bad
+rows), with 1% of the counts differing from KawalPemilu's: the rows the discrepancy view
+finds, so that the analysts' question "where do two sources disagree" has answers.
 
 The same rows, seed and provinces give the same bytes.
 """
@@ -53,6 +59,10 @@ PARTY_FIELDS = (
 BALLOT_NUMBERS = (*(str(n) for n in range(1, 18)), "24")
 ROWS_PER_STATION = len(PAIRS) + len(PARTY_FIELDS)
 ORGANIZATIONS = {"kawal": "Kawal Suara Warga", "rekap": "Rekap Warga Nusantara"}
+#: The organisation that sends a second count of some provinces (`--recount`).
+RECOUNTER = ("pantau", "Pantau Rekap Independen")
+#: Share of the recount's counts that differ from KawalPemilu's.
+RECOUNT_SHARE = 0.01
 #: The village code a planted bad row names: no such village exists.
 UNKNOWN_VILLAGE = "9999999999"
 
@@ -115,9 +125,10 @@ def _bad_rows(
     return int((unknown | repeated).sum()) * width + int(spoiled_count.sum())
 
 
-def _entries(provinces: list[str]) -> list[dict]:
+def _entries(provinces: list[str], recounted: list[str]) -> list[dict]:
     """The registry's entries: one per contest, split by province (`{province}` in the
-    location), so each province's file is read, checked and published as a source of its own."""
+    location), so each province's file is read, checked and published as a source of its own;
+    and the recount of `recounted` provinces, if any."""
     common = {
         "kind": "election_results",
         "regions": [{"column": "desa", "level": "desa", "system": "kemendagri"}],
@@ -125,7 +136,7 @@ def _entries(provinces: list[str]) -> list[dict]:
         "sharing": "public",
         "provinces": provinces,
     }
-    return [
+    entries = [
         {
             "id": "kawal_tps_presiden",
             "organization": "kawal",
@@ -165,6 +176,34 @@ def _entries(provinces: list[str]) -> list[dict]:
             **common,
         },
     ]
+    if recounted:
+        entries.append(
+            {
+                "id": "pantau_tps_presiden",
+                "organization": RECOUNTER[0],
+                "format": "csv",
+                "location": "presiden_recount/{province}.csv",
+                "columns": {
+                    "kode_desa": "desa",
+                    "no_tps": "station_number",
+                    "paslon": "candidate",
+                    "suara": "votes",
+                },
+                "constants": {"election": "pemilu", "year": 2024, "contest": "presiden"},
+                **common,
+                "provinces": recounted,
+            }
+        )
+    return entries
+
+
+def _recount(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Another organisation's count of the same stations (the file before any row was spoiled):
+    plain numbers, RECOUNT_SHARE of them higher by 1 to 20."""
+    votes = pd.to_numeric(frame["suara"].str.replace(".", "", regex=False)).to_numpy()
+    differs = rng.random(len(votes)) < RECOUNT_SHARE
+    votes = votes + np.where(differs, rng.integers(1, 21, size=len(votes)), 0)
+    return frame.assign(suara=votes)
 
 
 def _write_province(frame: pd.DataFrame, contest: str, province: str, name: str, out: Path) -> None:
@@ -189,9 +228,10 @@ def generate(
     seed: int = DEFAULT_SEED,
     out: Path = DEFAULT_FOLDER,
     provinces: list[str] | None = None,
+    recount: list[str] | None = None,
 ) -> Path:
     """Write the province files, `sources.yaml` and `workload.json` into `out`; the
-    registry's path."""
+    registry's path. `recount` names the provinces a third organisation counts again."""
     rng = np.random.default_rng(seed)
     all_stations = stations(provinces)
     chosen = _chosen(all_stations, rows, rng)
@@ -208,6 +248,14 @@ def generate(
         for province in sorted(province_of.unique()):
             part = chosen.loc[province_of == province].reset_index(drop=True)
             frame = make(part, np.random.default_rng([seed, int(province), width]))
+            if contest == "presiden" and province in (recount or ()):
+                again = _recount(frame, np.random.default_rng([seed, int(province), 0]))
+                (out / "presiden_recount").mkdir(parents=True, exist_ok=True)
+                again.to_csv(out / "presiden_recount" / f"{province}.csv", index=False)
+                manifest["files"][f"presiden_recount/{province}"] = {
+                    "rows": len(again),
+                    "bad_rows": _bad_rows(again, key, region, number, 1, known),
+                }
             if len(frame) > 8:
                 spoil_rows(frame, region, number, UNKNOWN_VILLAGE, rng)
             _write_province(frame, contest, province, names.get(province, province), out)
@@ -216,9 +264,11 @@ def generate(
                 "bad_rows": _bad_rows(frame, key, region, number, width, known),
             }
     manifest["total_rows"] = sum(f["rows"] for f in manifest["files"].values())
+    recounted = sorted(set(recount or ()) & set(province_of))
+    organizations = {**ORGANIZATIONS, **(dict([RECOUNTER]) if recounted else {})}
     registry = {
-        "organizations": {key: {"name": name} for key, name in ORGANIZATIONS.items()},
-        "sources": _entries(sorted(province_of.unique())),
+        "organizations": {key: {"name": name} for key, name in organizations.items()},
+        "sources": _entries(sorted(province_of.unique()), recounted),
     }
     path = out / "sources.yaml"
     path.write_text(
@@ -236,12 +286,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--out", type=Path, default=DEFAULT_FOLDER)
     parser.add_argument("--provinces", help="Only these, e.g. 31,32 (default: all 38).")
+    parser.add_argument(
+        "--recount", help="Provinces a third organisation counts again, e.g. 31 (default: none)."
+    )
     args = parser.parse_args(argv)
     if not STATIONS_FILE.is_file():
         print(f"The 2024 station list is not at {STATIONS_FILE}; set ODC_REAL_DATA_DIR.")
         return 2
     provinces = args.provinces.split(",") if args.provinces else None
-    registry = generate(args.rows, args.seed, args.out, provinces)
+    recount = args.recount.split(",") if args.recount else None
+    registry = generate(args.rows, args.seed, args.out, provinces, recount)
     manifest = json.loads((args.out / "workload.json").read_text(encoding="utf-8"))
     print(
         f"{manifest['total_rows']:,} rows from {manifest['stations']:,} polling stations in "

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 from benchmarks.national import PARTY_FIELDS, STATIONS_FILE, generate, stations
+from odc_pipeline.regions import load_reference
 from odc_pipeline.registry import load_registry
 from odc_pipeline_tests.conftest import make_settings, run_all
 
@@ -27,9 +29,13 @@ def test_the_real_station_list_gives_every_2024_polling_station():
 
 
 def test_a_small_national_night_sets_aside_exactly_the_planted_rows(tmp_path):
-    registry_path = generate(30_000, seed=3, out=tmp_path / "national", provinces=["31", "65"])
+    registry_path = generate(
+        30_000, seed=3, out=tmp_path / "national", provinces=["31", "65"], recount=["31"]
+    )
     manifest = json.loads((tmp_path / "national" / "workload.json").read_text())
-    assert sorted(manifest["files"]) == ["dpr/31", "dpr/65", "presiden/31", "presiden/65"]
+    assert sorted(manifest["files"]) == [
+        "dpr/31", "dpr/65", "presiden/31", "presiden/65", "presiden_recount/31",
+    ]  # fmt: skip
     document = json.loads((tmp_path / "national" / "dpr" / "65.json").read_text())
     assert document["name"] == "KALIMANTAN UTARA"
     assert set(PARTY_FIELDS) < set(document["tps"][0])
@@ -57,15 +63,58 @@ def test_a_small_national_night_sets_aside_exactly_the_planted_rows(tmp_path):
             )
         ).scalar_one()
         parts = dict(connection.execute(sa.text("SELECT source_id, part_of FROM dim_source")).all())
+        disagree = connection.execute(
+            sa.text(
+                "SELECT source_a, source_b, region_code, station_number, candidate, votes_a, "
+                "votes_b FROM source_discrepancies WHERE region_code >= '31' AND region_code < '32'"
+            )
+        ).all()
     files = manifest["files"]
+    entries = {"presiden": "kawal_tps_presiden", "dpr": "rekap_tps_dpr"}
+    recount = "pantau_tps_presiden"
     assert parts == {
-        f"{entry}_{province}": entry
-        for entry in ("kawal_tps_presiden", "rekap_tps_dpr")
-        for province in ("31", "65")
+        **{f"{e}_{province}": e for e in entries.values() for province in ("31", "65")},
+        f"{recount}_31": recount,
     }
     for file, counts in files.items():
         contest, province = file.split("/")
-        source = f"{'kawal_tps_presiden' if contest == 'presiden' else 'rekap_tps_dpr'}_{province}"
-        assert set_aside[source] == counts["bad_rows"] > 0, source
+        source = f"{entries.get(contest, recount)}_{province}"
+        assert set_aside.get(source, 0) == counts["bad_rows"], source
         assert published[source] == counts["rows"] - counts["bad_rows"], source
+    assert files["presiden_recount/31"]["bad_rows"] == 0 < files["presiden/31"]["bad_rows"]
+
+    # The recount differs from KawalPemilu's in about 1% of the counts: the discrepancy view
+    # lists exactly the stations and pairs where both files were read and the counts differ.
+    kawal = pd.read_csv(tmp_path / "national" / "presiden" / "31.csv", sep=";", dtype=str)
+    again = pd.read_csv(tmp_path / "national" / "presiden_recount" / "31.csv", dtype=str)
+    key = ["kode_desa", "no_tps", "paslon"]
+    kawal = kawal[~kawal.duplicated(key, keep=False)]  # planted repeats are set aside
+    villages = load_reference().query("level == 4")["region_code"].str.replace(".", "")
+    kawal = kawal[kawal["kode_desa"].isin(set(villages))]  # the 2025 list's villages only
+    both = kawal.merge(again, on=key, suffixes=("_a", "_b"))
+    a = pd.to_numeric(both["suara_a"].str.replace(".", ""), errors="coerce")
+    b = pd.to_numeric(both["suara_b"])
+    expected = sorted(
+        (
+            f"{k[:2]}.{k[2:4]}.{k[4:6]}.{k[6:]}",
+            station,
+            pair,
+            int(x),
+            int(y),
+        )
+        for k, station, pair, x, y in zip(
+            both["kode_desa"], both["no_tps"], both["paslon"], a, b, strict=True
+        )
+        if pd.notna(x) and x >= 0 and x != y  # unreadable and negative counts set aside
+    )
+    assert 0.005 < len(expected) / len(again) < 0.02
+    assert (
+        sorted(
+            (region, station, candidate, votes_a, votes_b)
+            for source_a, source_b, region, station, candidate, votes_a, votes_b in disagree
+            if (source_a, source_b) == ("kawal_tps_presiden_31", "pantau_tps_presiden_31")
+        )
+        == expected
+    )
+    assert len(disagree) == len(expected)
     assert parties == len(PARTY_FIELDS)  # Partai Ummat is ballot 24, not Aceh's 18
