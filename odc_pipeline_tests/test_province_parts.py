@@ -55,6 +55,18 @@ def _watch(engine: sa.Engine, seen: list, stop: threading.Event) -> None:
 
 
 @pytest.mark.slow
+def _suite_checked(result) -> str:
+    """What the results table's Great Expectations suite says it checked in a run."""
+    (evaluation,) = (
+        e
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == "great_expectations_suite"
+        and e.asset_key == dg.AssetKey("fact_election_results")
+    )
+    assert evaluation.passed
+    return evaluation.metadata["sources_checked"].value
+
+
 def test_one_provinces_new_file_is_all_a_night_redoes(tmp_path):
     registry_path = generate(24_000, seed=5, out=tmp_path / "national", provinces=PROVINCES)
     registry = load_registry(registry_path, check_files=False)
@@ -64,7 +76,9 @@ def test_one_provinces_new_file_is_all_a_night_redoes(tmp_path):
     settings = make_settings(tmp_path / "nightly", registry_path)
     defs = build_definitions(settings, registry)
     instance = dg.DagsterInstance.ephemeral()
-    assert defs.resolve_job_def(ALL_ASSETS_JOB).execute_in_process(instance=instance).success
+    full = defs.resolve_job_def(ALL_ASSETS_JOB).execute_in_process(instance=instance)
+    assert full.success
+    assert _suite_checked(full) == "6 of 6"
     engine = sa.create_engine(settings.default_warehouse_url, poolclass=sa.pool.NullPool)
     with engine.connect() as connection:
         before = tuple(map(tuple, connection.execute(sa.text(PER_SOURCE))))
@@ -96,6 +110,8 @@ def test_one_provinces_new_file_is_all_a_night_redoes(tmp_path):
         stop.set()
         watcher.join()
     assert night.success
+    # The quality suite read the changed province's rows, not the country's again.
+    assert _suite_checked(night).startswith("1 of 6: those this run published")
     with engine.connect() as connection:
         after = tuple(map(tuple, connection.execute(sa.text(PER_SOURCE))))
     assert after != before and len(seen) > 1

@@ -233,3 +233,33 @@ def test_one_sources_rows_are_read_with_their_dates(tmp_path):
     )
     assert nothing.num_rows == 0 and nothing.schema.types == [pa.int64(), pa.date32()]
     engine.dispose()
+
+
+def test_a_run_checks_the_sources_it_published(demo_run, tmp_path, monkeypatch):
+    """`only`: a broken row of another source is left to the run that published it, a broken
+    row of the source named is found, and rows of a source nobody published are always
+    checked."""
+    engine = _warehouse_copy(demo_run, tmp_path, monkeypatch, ROWS_PER_CHECK)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "update fact_election_results set votes = -5 where rowid = "
+                "(select min(rowid) from fact_election_results where source_id = :s)"
+            ),
+            {"s": DEMO_SOURCES[0]},
+        )
+    other = run_suite(engine, "election_results", DEMO_SOURCES, tmp_path / "a", DEMO_SOURCES[1:2])
+    assert other.success and (other.sources_checked, other.sources_in_table) == (1, 3)
+    named = run_suite(engine, "election_results", DEMO_SOURCES, tmp_path / "b", DEMO_SOURCES[:1])
+    assert [o.column for o in named.outcomes if not o.success] == ["votes"]
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "update fact_election_results set source_id = 'gone' where rowid = "
+                "(select max(rowid) from fact_election_results where source_id = :s)"
+            ),
+            {"s": DEMO_SOURCES[2]},
+        )
+    orphan = run_suite(engine, "election_results", DEMO_SOURCES, tmp_path / "c", DEMO_SOURCES[1:2])
+    assert not orphan.success and orphan.sources_checked == 2  # the named one and 'gone'
+    engine.dispose()
