@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.memory import run_measured
-from benchmarks.pipeline import GIB, workload_folder
+from benchmarks.pipeline import GIB, new_dagster_home, workload_folder
 from benchmarks.results import RESULTS_DIR, save
 from benchmarks.workload import DEFAULT_ROWS, DEFAULT_SEED
 from odc_pipeline.settings import PROJECT_ROOT
@@ -72,9 +72,7 @@ def night(checkout: Path, registry: Path, server: bool) -> dict:
         env["PYTHONPATH"] = str(checkout)
         env.pop("ODC_EXECUTOR", None)
         if server:
-            home = Path(env["DAGSTER_HOME"])
-            home.mkdir()
-            (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+            new_dagster_home(env)
         else:
             env.pop("DAGSTER_HOME")  # the run in memory only
         measured = run_measured(_command(server), checkout, env)

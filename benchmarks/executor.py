@@ -25,7 +25,7 @@ import dagster as dg
 import yaml
 
 from benchmarks.memory import run_measured
-from benchmarks.pipeline import GIB, QUIET, step_windows, workload_folder
+from benchmarks.pipeline import GIB, QUIET, new_dagster_home, step_windows, workload_folder
 from benchmarks.results import RESULTS_DIR, save
 from benchmarks.workload import DEFAULT_ROWS, DEFAULT_SEED
 from odc_pipeline.defs.build import ALL_ASSETS_JOB
@@ -49,9 +49,7 @@ def run_night(registry: Path, start_method: str) -> dict:
         folder = Path(scratch)
         env = scratch_environment(folder, registry)
         env.pop(EXECUTOR_VARIABLE, None)
-        home = Path(env["DAGSTER_HOME"])
-        home.mkdir()
-        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+        new_dagster_home(env)
         config = folder / "run_config.yaml"
         config.write_text(yaml.safe_dump({**QUIET, **START_METHODS[start_method]}))
         command = [
@@ -62,7 +60,7 @@ def run_night(registry: Path, start_method: str) -> dict:
         night = run_measured(command, PROJECT_ROOT, env)
         if night["returncode"] != 0:
             raise RuntimeError(f"the {start_method} run failed:\n{night['output'][-4000:]}")
-        with dg.DagsterInstance.from_config(str(home)) as instance:
+        with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
             (run,) = instance.get_runs()
             windows = step_windows(instance, run.run_id)
     return {

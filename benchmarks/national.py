@@ -136,6 +136,16 @@ def _entries(provinces: list[str], recounted: list[str]) -> list[dict]:
         "sharing": "public",
         "provinces": provinces,
     }
+    # The presidential files' headers, the same in both organisations' counts.
+    presidential = {
+        "columns": {
+            "kode_desa": "desa",
+            "no_tps": "station_number",
+            "paslon": "candidate",
+            "suara": "votes",
+        },
+        "constants": {"election": "pemilu", "year": 2024, "contest": "presiden"},
+    }
     entries = [
         {
             "id": "kawal_tps_presiden",
@@ -143,13 +153,7 @@ def _entries(provinces: list[str], recounted: list[str]) -> list[dict]:
             "format": "csv",
             "location": "presiden/{province}.csv",
             "read": {"delimiter": ";"},
-            "columns": {
-                "kode_desa": "desa",
-                "no_tps": "station_number",
-                "paslon": "candidate",
-                "suara": "votes",
-            },
-            "constants": {"election": "pemilu", "year": 2024, "contest": "presiden"},
+            **presidential,
             **common,
         },
         {
@@ -183,13 +187,7 @@ def _entries(provinces: list[str], recounted: list[str]) -> list[dict]:
                 "organization": RECOUNTER[0],
                 "format": "csv",
                 "location": "presiden_recount/{province}.csv",
-                "columns": {
-                    "kode_desa": "desa",
-                    "no_tps": "station_number",
-                    "paslon": "candidate",
-                    "suara": "votes",
-                },
-                "constants": {"election": "pemilu", "year": 2024, "contest": "presiden"},
+                **presidential,
                 **common,
                 "provinces": recounted,
             }

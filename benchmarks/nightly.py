@@ -1,7 +1,7 @@
 """A night with new files against a night with nothing new, and against one province's.
 
     python -m benchmarks nightly [--rows N]
-    python -m benchmarks nightly --national --rows N [--province 31] [--recount 31]
+    python -m benchmarks nightly --national --rows N [--province 31] [--recount 31] [--postgres]
 
 Three sources (CSV, village-level results, N rows in all) are pulled, read, validated,
 harmonized and published once (the full night). Then a second night pulls them again, finds
@@ -14,7 +14,9 @@ province's presidential file is sent again with one count changed, and `odc run 
 of that province is timed against the full night (target: at most 10%). Each runs in a
 process of its own; the peak memory (PSS of its process tree) is measured too (target: at
 most 1.5 GiB). `--recount` adds a third organisation's count of those provinces, so that the
-discrepancy view of the kept warehouse has rows to find.
+discrepancy view of the kept warehouse has rows to find. `--postgres` publishes both nights
+into a throw-away PostgreSQL database instead, and then times the analysts' questions on it
+(`benchmarks queries`), each against its target of 2 s.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,17 +35,25 @@ from pathlib import Path
 import dagster as dg
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 import yaml
 
 from benchmarks.memory import run_measured
-from benchmarks.pipeline import GIB, step_windows
+from benchmarks.pipeline import DEFAULT_POSTGRES, GIB, new_dagster_home, step_windows
+from benchmarks.queries import measure as measure_questions
 from benchmarks.results import save
 from odc_pipeline.defs.automation import PULL_JOB
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.regions import load_reference
 from odc_pipeline.registry import load_registry
-from odc_pipeline.settings import PROJECT_ROOT
-from odc_pipeline_tests.scratch import scratch_environment, scratch_settings
+from odc_pipeline.settings import PROJECT_ROOT, ROLE_PREFIX_VARIABLE, WAREHOUSE_URL_VARIABLE
+from odc_pipeline.warehouse.engine import CORE_SCHEMA
+from odc_pipeline_tests.scratch import (
+    drop_roles,
+    scratch_environment,
+    scratch_settings,
+    temporary_database,
+)
 
 ORGANIZATIONS = ("alpha", "beta", "gamma")
 #: Issue 36's targets for the national night: the changed province's night over the full one,
@@ -138,7 +149,7 @@ def _change_one_count(csv_file: Path) -> None:
     csv_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _odc_run(env: dict[str, str], *sources: str) -> dict:
+def odc_run(env: dict[str, str], *sources: str) -> dict:
     """`odc run` (every source, or the named ones) in a process of its own, measured; and
     the run's slowest steps and the sources it read, from its event log."""
     command = [str(Path(sys.executable).parent / "odc"), "run"]
@@ -167,6 +178,21 @@ def _odc_run(env: dict[str, str], *sources: str) -> dict:
 
 
 @contextmanager
+def _warehouse(postgres: bool) -> Iterator[tuple[str | None, str | None]]:
+    """(None, None) for the embedded SQLite warehouse; else a throw-away PostgreSQL
+    database's URL and a reader-role prefix of its own, both dropped at the end."""
+    if not postgres:
+        yield None, None
+        return
+    prefix = f"bench{uuid.uuid4().hex[:8]}"
+    try:
+        with temporary_database(DEFAULT_POSTGRES, prefix="odc_national") as url:
+            yield url, prefix
+    finally:
+        drop_roles(prefix, DEFAULT_POSTGRES)
+
+
+@contextmanager
 def _folder(keep: Path | None) -> Iterator[Path]:
     """`keep` (made empty first), left as it is at the end; else a temporary folder."""
     if keep is None:
@@ -185,10 +211,13 @@ def run_national(
     provinces: list[str] | None = None,
     keep: Path | None = None,
     recount: list[str] | None = None,
+    postgres: bool = False,
 ) -> dict:
     """The full national night (`odc run`), then the night after one province's file
-    changed (`odc run --source` of that province), each in a process of its own."""
-    with _folder(keep) as folder:
+    changed (`odc run --source` of that province), each in a process of its own; with
+    `postgres`, into a throw-away PostgreSQL database, whose analysts' questions are then
+    timed (`benchmarks queries`)."""
+    with _folder(keep) as folder, _warehouse(postgres) as (url, prefix):
         registry_path = folder / "national" / "sources.yaml"
         subprocess.run(
             [sys.executable, "-m", "benchmarks", "national", "--rows", str(rows), "--seed",
@@ -200,12 +229,16 @@ def run_national(
         )  # fmt: skip
         registry = load_registry(registry_path, check_files=False)
         env = scratch_environment(folder / "run", registry_path)
-        home = Path(env["DAGSTER_HOME"])
-        home.mkdir(parents=True)
-        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
-        full = _odc_run(env)
+        if url:
+            env.update({WAREHOUSE_URL_VARIABLE: url, ROLE_PREFIX_VARIABLE: prefix})
+        new_dagster_home(env)
+        full = odc_run(env)
         _change_one_count(registry_path.parent / "presiden" / f"{province}.csv")
-        changed = _odc_run(env, f"kawal_tps_presiden_{province}")
+        changed = odc_run(env, f"kawal_tps_presiden_{province}")
+        if url:
+            engine = sa.create_engine(url, connect_args={"options": f"-csearch_path={CORE_SCHEMA}"})
+            asked = measure_questions(engine, 2024, repeat=2)
+            engine.dispose()
     ratio = changed["seconds"] / full["seconds"]
     peak = max(full["peak_pss_gib"], changed["peak_pss_gib"])
     result = {
@@ -214,6 +247,7 @@ def run_national(
         "changed_province": province,
         "full_night": full,
         "changed_night": changed,
+        **({"warehouse": "postgresql", "questions": asked} if url else {}),
         "targets": {
             "changed night at most 10% of the full night": {
                 "measured": round(ratio, 3),
@@ -242,7 +276,13 @@ def run_national(
             + ".",
         ]
     )
-    save("nightly_national", result, markdown)
+    if url:
+        result["targets"].update(asked["targets"])
+        markdown += "\n\n| question on PostgreSQL | seconds | met |\n|---|---:|---|\n" + "\n".join(
+            f"| {q} | {t['measured']} | {'met' if t['met'] else 'not met'} |"
+            for q, t in asked["targets"].items()
+        )
+    save("nightly_national_postgres" if url else "nightly_national", result, markdown)
     print(markdown)
     return result
 
@@ -259,6 +299,11 @@ def main(argv: list[str] | None = None) -> int:
         "--recount", help="Provinces a third organisation counts again (--national), e.g. 31."
     )
     parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="Into a throw-away PostgreSQL database (--national), then the analysts' questions.",
+    )
+    parser.add_argument(
         "--keep",
         type=Path,
         help="Work in this folder and keep it (--national): the warehouse then stays for "
@@ -268,7 +313,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.national:
         provinces = args.provinces.split(",") if args.provinces else None
         recount = args.recount.split(",") if args.recount else None
-        run_national(args.rows, args.province, provinces=provinces, keep=args.keep, recount=recount)
+        run_national(
+            args.rows,
+            args.province,
+            provinces=provinces,
+            keep=args.keep,
+            recount=recount,
+            postgres=args.postgres,
+        )
     else:
         run(args.rows)
     return 0

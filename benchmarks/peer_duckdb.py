@@ -13,14 +13,22 @@ Prints one JSON line: rows read and published, per source.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import yaml
 
-from benchmarks.peer_reference import KEYS, LEVELS, NAME_WORDS, NUMBERS, bps, historic, official
+from benchmarks.peer_reference import (
+    KEYS,
+    LEVELS,
+    NAME_WORDS,
+    NUMBERS,
+    bps,
+    command_line,
+    historic,
+    official,
+)
 from benchmarks.workload import MONTHS
 
 
@@ -194,11 +202,5 @@ def run(registry: Path, out: Path) -> dict:
     return per_source
 
 
-def main(argv: list[str] | None = None) -> int:
-    registry, out = (Path(a) for a in (argv or sys.argv[1:]))
-    print(json.dumps(run(registry, out)))
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command_line(run))

@@ -13,14 +13,22 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-from benchmarks.peer_reference import KEYS, LEVELS, NUMBERS, bps, dotted, historic, name_key
+from benchmarks.peer_reference import (
+    KEYS,
+    LEVELS,
+    NUMBERS,
+    bps,
+    command_line,
+    dotted,
+    historic,
+    name_key,
+)
 from benchmarks.peer_reference import official as official_regions
 from benchmarks.workload import MONTHS
 
@@ -150,11 +158,5 @@ def run(registry: Path, out: Path) -> dict:
     return per_source
 
 
-def main(argv: list[str] | None = None) -> int:
-    registry, out = (Path(a) for a in (argv or sys.argv[1:]))
-    print(json.dumps(run(registry, out)))
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command_line(run))

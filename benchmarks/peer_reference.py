@@ -9,7 +9,11 @@ dropped, a city keeping its `kota` so that Kota Bogor and Kabupaten Bogor stay a
 
 from __future__ import annotations
 
+import json
 import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 
@@ -81,3 +85,10 @@ def bps() -> pd.DataFrame:
 
 def only_digits(value: object) -> str:
     return re.sub(r"\D", "", str(value))
+
+
+def command_line(run: Callable[[Path, Path], dict], argv: list[str] | None = None) -> int:
+    """`python -m benchmarks.peer_… REGISTRY OUT`: run the peer, print its counts as JSON."""
+    registry, out = (Path(a) for a in (argv or sys.argv[1:]))
+    print(json.dumps(run(registry, out)))
+    return 0

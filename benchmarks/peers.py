@@ -30,7 +30,8 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.memory import run_measured
-from benchmarks.pipeline import GIB, workload_folder
+from benchmarks.nightly import odc_run
+from benchmarks.pipeline import GIB, new_dagster_home, workload_folder
 from benchmarks.results import save
 from benchmarks.workload import DEFAULT_SEED
 from odc_pipeline.settings import PROJECT_ROOT
@@ -50,12 +51,10 @@ def _measured(command: list[str], env: dict[str, str]) -> dict:
     return night
 
 
-def _pipeline(registry: Path, folder: Path) -> dict:
+def _pipeline(registry: Path, folder: Path) -> tuple[dict, dict]:
     env = scratch_environment(folder, registry)
-    home = Path(env["DAGSTER_HOME"])
-    home.mkdir(parents=True)
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
-    night = _measured([str(Path(sys.executable).parent / "odc"), "run"], env)
+    new_dagster_home(env)
+    night = odc_run(env)
     warehouse = folder / "warehouse" / "odc.sqlite"
     with sqlite3.connect(f"file:{warehouse}?mode=ro", uri=True) as connection:
         rows = connection.execute(
@@ -66,19 +65,21 @@ def _pipeline(registry: Path, folder: Path) -> dict:
 
 def _peer(module: str, registry: Path, out: Path) -> tuple[dict, dict]:
     night = _measured([sys.executable, "-m", module, str(registry), str(out)], dict(os.environ))
-    return night, json.loads(night["output"].strip().splitlines()[-1])
+    measured = {"seconds": night["seconds"], "peak_pss_gib": night["peak_pss_bytes"] / GIB}
+    return measured, json.loads(night["output"].strip().splitlines()[-1])
 
 
 def _night(night: dict, per_source: dict) -> dict:
-    """Time, memory, and the rows read and published."""
+    """Time, memory, the rows read and published, and (the pipeline's) slowest steps."""
     rows_in = sum(s["rows_in"] for s in per_source.values())
     published = sum(s["published"] for s in per_source.values())
     return {
         "seconds": round(night["seconds"], 1),
-        "peak_pss_gib": round(night["peak_pss_bytes"] / GIB, 2),
+        "peak_pss_gib": round(night["peak_pss_gib"], 2),
         "rows_in": rows_in,
         "published": published,
         "match_rate": round(published / rows_in, 5),
+        **({"slowest_steps": night["slowest_steps"]} if "slowest_steps" in night else {}),
         "per_source": per_source,
     }
 
@@ -138,6 +139,14 @@ def markdown(sizes: list[dict], met: dict) -> str:
                 f"{night['peak_pss_gib']:.2f} GiB | {night['rows_in']:,} | "
                 f"{night['published']:,} | {night['match_rate']:.2%} |"
             )
+    lines.append("")
+    for size in sizes:
+        steps = size["pipeline"]["slowest_steps"]
+        lines.append(
+            f"Slowest steps of the pipeline at {size['rows']:,} rows: "
+            + ", ".join(f"{step} {seconds} s" for step, seconds in steps.items())
+            + "."
+        )
     lines += ["", "| target | measured | met |", "|---|---:|---|"]
     lines += [
         f"| {n} | {t['measured']} | {'met' if t['met'] else 'not met'} |" for n, t in met.items()

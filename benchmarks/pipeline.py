@@ -80,6 +80,14 @@ def stage_of(step_key: str) -> str:
     return "quality checks"
 
 
+def new_dagster_home(env: dict[str, str]) -> None:
+    """The empty Dagster home a measured `odc run` or `dagster` command gets: telemetry off,
+    so no night is timed with a network attempt in it."""
+    home = Path(env["DAGSTER_HOME"])
+    home.mkdir(parents=True)
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+
+
 def workload_folder(rows: int, seed: int, root: Path = RESULTS_DIR) -> Path:
     """The generated workload for (rows, seed), generated once and reused by later runs."""
     folder = root / f"workload-{rows}-{seed}"

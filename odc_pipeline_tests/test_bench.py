@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from odc_pipeline.registry import load_registry
@@ -192,3 +193,29 @@ def test_the_night_is_measured_against_a_pandas_and_a_duckdb_peer(results: Path)
     assert all(isinstance(t["met"], bool) for t in targets.values())
     assert targets["publishes at least the share of rows the duckdb peer does"]["met"]
     assert f"| {SMALL:,} | duckdb | {size['duckdb']['seconds']} |" in table
+
+
+def test_the_national_night_on_postgresql_answers_the_analysts_questions(results: Path):
+    """`nightly --national --postgres`: both nights into a throw-away database, the questions
+    asked of it with their targets, and the database dropped after."""
+    table = bench(
+        results, "nightly", "--national", "--rows", "20000", "--provinces", "31,65",
+        "--province", "65", "--recount", "31", "--postgres",
+    )  # fmt: skip
+    result = json.loads((results / "results.json").read_text())["nightly_national_postgres"]
+    assert result["warehouse"] == "postgresql" and result["sources"] == 5
+    assert result["changed_night"]["sources_read"] == ["kawal_tps_presiden_65"]
+    questions = result["questions"]["questions"]
+    discrepancies = questions["discrepancies between sources in one province (31 DKI Jakarta)"]
+    assert discrepancies["rows"] == 1 and discrepancies["seconds"] > 0
+    assert result["questions"]["results_rows"] > 20_000  # the recount's rows too
+    asked = [t for t in result["targets"] if t.endswith("at most 2 s")]
+    assert len(asked) == len(questions) == 6
+    assert "| question on PostgreSQL | seconds | met |" in table
+    admin = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    with admin.connect() as connection:
+        left = connection.execute(
+            sa.text("select count(*) from pg_database where datname like 'odc_national_%'")
+        ).scalar_one()
+    admin.dispose()
+    assert left == 0
