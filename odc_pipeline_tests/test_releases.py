@@ -361,3 +361,41 @@ def test_a_release_of_nothing_new_writes_nothing_new(two_releases, tmp_path):
     assert {
         p["table"] for p in store.manifest(written.release_id)["parts"] if p["object"] in new
     } <= {"release_changes"}
+
+
+def test_audiences_that_see_the_same_rows_share_their_views(tmp_path, monkeypatch):
+    """With every source public, members see exactly what the public sees: the views are
+    computed once, and the same objects are linked into both audiences' folders."""
+    from odc_pipeline.releases import writing
+    from odc_pipeline.warehouse.views import VIEWS
+
+    computed_for: list[str] = []
+    compute = writing.computed_views
+
+    def counted(folder, audience, scratch):
+        computed_for.append(audience)
+        return compute(folder, audience, scratch)
+
+    monkeypatch.setattr(writing, "computed_views", counted)
+    document = demo_registry_document()
+    document["sources"] = [{**s, "sharing": "public"} for s in document["sources"]]
+    shutil.copytree(DATA_DIR / "reference", tmp_path / "data" / "reference")
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        registry_path=write_registry(tmp_path / "registry", document),
+        warehouse_dir=tmp_path / "warehouse",
+        storage_dir=tmp_path / "storage",
+        snapshot_dir=tmp_path / "snapshots",
+    )
+    assert run_all(settings).success
+    store = ReleaseStore(settings.releases_dir)
+    (release,) = store.release_ids()
+    assert computed_for == ["public"]
+    views: dict[str, dict] = {"public": {}, "members": {}}
+    for part in store.manifest(release)["parts"]:
+        if part["table"] in VIEWS:
+            (audience,) = part["audiences"]
+            views[audience][(part["table"], part["year"])] = part["object"]
+            assert (store.folder(release) / part["paths"][audience]).is_file()
+    assert {table for table, _ in views["public"]} >= {"source_discrepancies", "region_summary"}
+    assert views["members"] == views["public"]

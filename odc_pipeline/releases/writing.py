@@ -162,8 +162,9 @@ def write_release(
             )
         ]
         _link(store, parts, folder, manifest)
+        made: dict[str, list[dict]] = {}  # this release's views, by the files they are made from
         for audience in RELEASE_AUDIENCES:
-            views = _views(store, old, parts, folder, audience.name, manifest)
+            views = _views(store, old, parts, folder, audience.name, manifest, made)
             _link(store, views, folder, manifest)
             parts += views
         changes = changes_between(store, old, manifest | {"parts": parts}, release_id)
@@ -229,9 +230,11 @@ def _views(
     folder: Path,
     audience: str,
     manifest: dict,
+    made: dict[str, list[dict]],
 ) -> list[dict]:
     """The audience's views: the release before's when every file they are made from is the
-    same, else computed from the audience's folder."""
+    same; another audience's of this release when it sees the very same files (members when
+    every source is public); else computed from the audience's folder (and kept in `made`)."""
     inputs = hashlib.sha256(
         json.dumps(
             sorted((p["table"], p["object"]) for p in parts if audience in p["audiences"])
@@ -240,9 +243,22 @@ def _views(
     manifest.setdefault("view_inputs", {})[audience] = inputs
     if old is not None and old.get("view_inputs", {}).get(audience) == inputs:
         return [p for p in old["parts"] if p["table"] in VIEWS and p["audiences"] == [audience]]
-    return [
+    if inputs in made:
+        return [_for_audience(p, audience) for p in made[inputs]]
+    made[inputs] = [
         _stored(store, p) for p in computed_views(folder / audience, audience, store.root / OBJECTS)
     ]
+    return made[inputs]
+
+
+def _for_audience(part: dict, audience: str) -> dict:
+    """Another audience's record of a part: the same object, under this audience's folder."""
+    (path,) = part["paths"].values()
+    return {
+        **part,
+        "audiences": [audience],
+        "paths": {audience: f"{audience}/{path.split('/', 1)[1]}"},
+    }
 
 
 def _link(store: ReleaseStore, parts: list[dict], folder: Path, manifest: dict) -> None:
