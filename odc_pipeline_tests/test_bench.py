@@ -5,36 +5,19 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from odc_pipeline.registry import load_registry
-from odc_pipeline.settings import PROJECT_ROOT
+from odc_pipeline_tests.benchmarking import bench
 
 pytestmark = pytest.mark.slow
 
 SMALL = 12_000
 STAGES = {"pull", "read", "validate", "harmonize", "publish", "quality checks"}
-
-
-def bench(results: Path, *arguments: str) -> str:
-    """`python -m benchmarks ARGUMENTS` writing its results and workloads under `results`."""
-    completed = subprocess.run(
-        [sys.executable, "-m", "benchmarks", *arguments],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "ODC_BENCH_RESULTS": str(results)},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-3000:]
-    return completed.stdout
 
 
 def _xlsx_cells(path: Path) -> list[tuple]:
@@ -144,28 +127,6 @@ def test_executor_benchmark_runs_the_night_as_a_server_does(results: Path):
     assert "| forkserver |" in table and "spawn" not in result["start_methods"]
 
 
-def test_the_national_night_after_one_province_changed_is_measured(results: Path):
-    """`nightly --national`: the full night, then `odc run --source` of the province whose
-    file changed; both targets are written with whether they were met."""
-    table = bench(
-        results, "nightly", "--national", "--rows", "20000", "--provinces", "31,65",
-        "--province", "65",
-    )  # fmt: skip
-    result = json.loads((results / "results.json").read_text())["nightly_national"]
-    assert result["sources"] == 4 and result["changed_province"] == "65"
-    full, changed = result["full_night"], result["changed_night"]
-    assert 0 < changed["seconds"] < full["seconds"]
-    assert len(full["sources_read"]) == 4
-    assert changed["sources_read"] == ["kawal_tps_presiden_65"]  # that province's file alone
-    targets = result["targets"]
-    assert sorted(targets) == [
-        "changed night at most 10% of the full night",
-        "peak memory at most 1.5 GiB",
-    ]
-    assert all(isinstance(t["met"], bool) for t in targets.values())
-    assert f"| 20,000 | 4 | {full['seconds']} s |" in table
-
-
 def test_the_night_is_measured_against_a_pandas_and_a_duckdb_peer(results: Path):
     """`peers`: the pipeline, the pandas script and the DuckDB query over the same files
     publish the same rows of every source, so their times compare the same work; every
@@ -193,29 +154,3 @@ def test_the_night_is_measured_against_a_pandas_and_a_duckdb_peer(results: Path)
     assert all(isinstance(t["met"], bool) for t in targets.values())
     assert targets["publishes at least the share of rows the duckdb peer does"]["met"]
     assert f"| {SMALL:,} | duckdb | {size['duckdb']['seconds']} |" in table
-
-
-def test_the_national_night_on_postgresql_answers_the_analysts_questions(results: Path):
-    """`nightly --national --postgres`: both nights into a throw-away database, the questions
-    asked of it with their targets, and the database dropped after."""
-    table = bench(
-        results, "nightly", "--national", "--rows", "20000", "--provinces", "31,65",
-        "--province", "65", "--recount", "31", "--postgres",
-    )  # fmt: skip
-    result = json.loads((results / "results.json").read_text())["nightly_national_postgres"]
-    assert result["warehouse"] == "postgresql" and result["sources"] == 5
-    assert result["changed_night"]["sources_read"] == ["kawal_tps_presiden_65"]
-    questions = result["questions"]["questions"]
-    discrepancies = questions["discrepancies between sources in one province (31 DKI Jakarta)"]
-    assert discrepancies["rows"] == 1 and discrepancies["seconds"] > 0
-    assert result["questions"]["results_rows"] > 20_000  # the recount's rows too
-    asked = [t for t in result["targets"] if t.endswith("at most 2 s")]
-    assert len(asked) == len(questions) == 6
-    assert "| question on PostgreSQL | seconds | met |" in table
-    admin = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    with admin.connect() as connection:
-        left = connection.execute(
-            sa.text("select count(*) from pg_database where datname like 'odc_national_%'")
-        ).scalar_one()
-    admin.dispose()
-    assert left == 0

@@ -1,0 +1,67 @@
+"""`make bench`'s national polling-station nights, run small for real through `python -m
+benchmarks` (a file of their own, so that the test workers share the benchmarks' time)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from odc_pipeline_tests.benchmarking import bench
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def results(tmp_path: Path) -> Path:
+    return tmp_path
+
+
+def test_the_national_night_after_one_province_changed_is_measured(results: Path):
+    """`nightly --national`: the full night, then `odc run --source` of the province whose
+    file changed; both targets are written with whether they were met."""
+    table = bench(
+        results, "nightly", "--national", "--rows", "20000", "--provinces", "31,65",
+        "--province", "65",
+    )  # fmt: skip
+    result = json.loads((results / "results.json").read_text())["nightly_national"]
+    assert result["sources"] == 4 and result["changed_province"] == "65"
+    full, changed = result["full_night"], result["changed_night"]
+    assert 0 < changed["seconds"] < full["seconds"]
+    assert len(full["sources_read"]) == 4
+    assert changed["sources_read"] == ["kawal_tps_presiden_65"]  # that province's file alone
+    targets = result["targets"]
+    assert sorted(targets) == [
+        "changed night at most 10% of the full night",
+        "peak memory at most 1.5 GiB",
+    ]
+    assert all(isinstance(t["met"], bool) for t in targets.values())
+    assert f"| 20,000 | 4 | {full['seconds']} s |" in table
+
+
+def test_the_national_night_on_postgresql_answers_the_analysts_questions(results: Path):
+    """`nightly --national --postgres`: both nights into a throw-away database, the questions
+    asked of it with their targets, and the database dropped after."""
+    table = bench(
+        results, "nightly", "--national", "--rows", "20000", "--provinces", "31,65",
+        "--province", "65", "--recount", "31", "--postgres",
+    )  # fmt: skip
+    result = json.loads((results / "results.json").read_text())["nightly_national_postgres"]
+    assert result["warehouse"] == "postgresql" and result["sources"] == 5
+    assert result["changed_night"]["sources_read"] == ["kawal_tps_presiden_65"]
+    questions = result["questions"]["questions"]
+    discrepancies = questions["discrepancies between sources in one province (31 DKI Jakarta)"]
+    assert discrepancies["rows"] == 1 and discrepancies["seconds"] > 0
+    assert result["questions"]["results_rows"] > 20_000  # the recount's rows too
+    asked = [t for t in result["targets"] if t.endswith("at most 2 s")]
+    assert len(asked) == len(questions) == 6
+    assert "| question on PostgreSQL | seconds | met |" in table
+    admin = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    with admin.connect() as connection:
+        left = connection.execute(
+            sa.text("select count(*) from pg_database where datname like 'odc_national_%'")
+        ).scalar_one()
+    admin.dispose()
+    assert left == 0
