@@ -41,7 +41,7 @@ import yaml
 from benchmarks.memory import run_measured
 from benchmarks.pipeline import DEFAULT_POSTGRES, GIB, new_dagster_home, step_windows
 from benchmarks.queries import measure as measure_questions
-from benchmarks.results import save
+from benchmarks.results import save, target_rows
 from odc_pipeline.defs.automation import PULL_JOB
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.regions import load_reference
@@ -279,8 +279,7 @@ def run_national(
     if url:
         result["targets"].update(asked["targets"])
         markdown += "\n\n| question on PostgreSQL | seconds | met |\n|---|---:|---|\n" + "\n".join(
-            f"| {q} | {t['measured']} | {'met' if t['met'] else 'not met'} |"
-            for q, t in asked["targets"].items()
+            target_rows(asked["targets"])
         )
     save("nightly_national_postgres" if url else "nightly_national", result, markdown)
     print(markdown)

@@ -32,7 +32,7 @@ from pathlib import Path
 from benchmarks.memory import run_measured
 from benchmarks.nightly import odc_run
 from benchmarks.pipeline import GIB, new_dagster_home, workload_folder
-from benchmarks.results import save
+from benchmarks.results import save, target_rows
 from benchmarks.workload import DEFAULT_SEED
 from odc_pipeline.settings import PROJECT_ROOT
 from odc_pipeline_tests.scratch import scratch_environment
@@ -148,9 +148,7 @@ def markdown(sizes: list[dict], met: dict) -> str:
             + "."
         )
     lines += ["", "| target | measured | met |", "|---|---:|---|"]
-    lines += [
-        f"| {n} | {t['measured']} | {'met' if t['met'] else 'not met'} |" for n, t in met.items()
-    ]
+    lines += target_rows(met)
     return "\n".join(lines)
 
 

@@ -36,5 +36,14 @@ def save(name: str, result: dict, markdown: str, folder: Path = RESULTS_DIR) -> 
     return path
 
 
+def target_rows(targets: dict[str, dict]) -> list[str]:
+    """Markdown table rows, one per target: its name, the figure measured and whether it was
+    met (`{"measured": …, "met": bool}`, as every benchmark with a target saves them)."""
+    return [
+        f"| {name} | {t['measured']} | {'met' if t['met'] else 'not met'} |"
+        for name, t in targets.items()
+    ]
+
+
 def _cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -55,19 +55,25 @@ def _objects(store: ReleaseStore) -> set[str]:
     return {p.stem for p in (store.root / "objects").glob("*/*.parquet")}
 
 
+def _settings(tmp: Path, registry: dict) -> Settings:
+    """A night of `registry` (with the demo files) writing only under `tmp`, with its own
+    copy of the reference tables (the second night adds an alias to them)."""
+    shutil.copytree(DATA_DIR / "reference", tmp / "data" / "reference")
+    return Settings(
+        data_dir=tmp / "data",
+        registry_path=write_registry(tmp / "registry", registry),
+        warehouse_dir=tmp / "warehouse",
+        storage_dir=tmp / "storage",
+        snapshot_dir=tmp / "snapshots",
+    )
+
+
 @pytest.fixture(scope="module")
 def two_releases(tmp_path_factory) -> TwoReleases:
     """The demo night twice: between them one vote count in JSN's file changes and a steward
     decides one of FPPJB's unmatched regions (an alias)."""
     tmp = tmp_path_factory.mktemp("releases")
-    shutil.copytree(DATA_DIR / "reference", tmp / "data" / "reference")
-    settings = Settings(
-        data_dir=tmp / "data",
-        registry_path=write_registry(tmp / "registry", demo_registry_document()),
-        warehouse_dir=tmp / "warehouse",
-        storage_dir=tmp / "storage",
-        snapshot_dir=tmp / "snapshots",
-    )
+    settings = _settings(tmp, demo_registry_document())
     assert run_all(settings).success
     store = ReleaseStore(settings.releases_dir)
     (first,) = store.release_ids()
@@ -379,14 +385,7 @@ def test_audiences_that_see_the_same_rows_share_their_views(tmp_path, monkeypatc
     monkeypatch.setattr(writing, "computed_views", counted)
     document = demo_registry_document()
     document["sources"] = [{**s, "sharing": "public"} for s in document["sources"]]
-    shutil.copytree(DATA_DIR / "reference", tmp_path / "data" / "reference")
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        registry_path=write_registry(tmp_path / "registry", document),
-        warehouse_dir=tmp_path / "warehouse",
-        storage_dir=tmp_path / "storage",
-        snapshot_dir=tmp_path / "snapshots",
-    )
+    settings = _settings(tmp_path, document)
     assert run_all(settings).success
     store = ReleaseStore(settings.releases_dir)
     (release,) = store.release_ids()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from itertools import chain
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 import pyarrow as pa
@@ -254,10 +254,11 @@ def _views(
 def _for_audience(part: dict, audience: str) -> dict:
     """Another audience's record of a part: the same object, under this audience's folder."""
     (path,) = part["paths"].values()
+    file_name = PurePosixPath(path).name
     return {
         **part,
         "audiences": [audience],
-        "paths": {audience: f"{audience}/{path.split('/', 1)[1]}"},
+        "paths": {audience: part_path(audience, part["table"], part["year"], file_name)},
     }
 
 
