@@ -29,23 +29,24 @@ FIRST_ROWS = 30_000
 SECOND_ROWS = 120_000
 
 
-def _publish(url: str, run_id: str, rows: int, pause_at: str | None = None):
+def _publish(url: str, run_id: str, rows: int, pause_at: str | None = None, *options: str):
     command = [sys.executable, "-m", "odc_pipeline_tests.publish_worker", url, run_id, str(rows)]
     if pause_at:
         command.append(pause_at)
+    command += options
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _publish_and_wait(url: str, run_id: str, rows: int) -> None:
-    process = _publish(url, run_id, rows)
+def _publish_and_wait(url: str, run_id: str, rows: int, *options: str) -> None:
+    process = _publish(url, run_id, rows, None, *options)
     out, err = process.communicate(timeout=300)
     assert process.returncode == 0, err
     assert out.strip().endswith("done")
 
 
-def _kill_at(url: str, run_id: str, rows: int, stage: str) -> list[str]:
+def _kill_at(url: str, run_id: str, rows: int, stage: str, *options: str) -> list[str]:
     """Start a publisher, wait until it reaches `stage`, SIGKILL it; the stages it printed."""
-    process = _publish(url, run_id, rows, pause_at=stage)
+    process = _publish(url, run_id, rows, stage, *options)
     seen = []
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
@@ -132,6 +133,30 @@ def test_sqlite_publisher_killed_mid_way_leaves_the_previous_version(tmp_path, s
     after = _state(url)
     assert after["facts"][:3] == (FIRST_ROWS, "run_three", "run_three")
     assert after["audit_runs"] == ["run_one", "run_three"]
+    assert [p.name for p in tmp_path.rglob(f"{BUILDING_MARK}*")] == []
+
+
+@pytest.mark.parametrize("stage", ["copying the live file", "replacing the changed sources"])
+def test_sqlite_publisher_killed_while_patching_leaves_the_previous_version(tmp_path, stage):
+    """A night that replaces one source of five patches a copy of the live file: killed at
+    any point, the live files stay as they were and the next night publishes."""
+    database = tmp_path / "warehouse.sqlite"
+    url = f"sqlite:///{database}"
+    _publish_and_wait(url, "run_one", FIRST_ROWS, "--others", "4", "--load-others")
+    before = _state(url)
+    public_before = (tmp_path / SHARED_FOLDER / "public.sqlite").read_bytes()
+    assert before["facts"][0] == 5 * FIRST_ROWS
+
+    seen = _kill_at(url, "run_two", FIRST_ROWS, stage, "--others", "4")
+    assert "indexing" not in seen and "published" not in seen
+    assert [p.name for p in tmp_path.rglob(f"{BUILDING_MARK}*")]
+    assert _state(url) == before
+    assert (tmp_path / SHARED_FOLDER / "public.sqlite").read_bytes() == public_before
+
+    _publish_and_wait(url, "run_three", FIRST_ROWS, "--others", "4")
+    after = _state(url)
+    assert after["facts"][:3] == (5 * FIRST_ROWS, "run_one", "run_three")
+    assert after["audit_runs"] == ["run_one"] * 5 + ["run_three"]
     assert [p.name for p in tmp_path.rglob(f"{BUILDING_MARK}*")] == []
 
 

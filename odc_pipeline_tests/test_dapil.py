@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dagster as dg
 import pytest
 import sqlalchemy as sa
 
+from odc_pipeline.defs.automation import PROCESS_JOB, PULL_JOB
+from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.registry import load_registry
 from odc_pipeline.warehouse.engine import make_engine
 from odc_pipeline_tests.conftest import make_settings, run_all, write_registry
@@ -46,9 +49,19 @@ def _entry(source_id: str, kind: str, location: str, columns: dict, regions: lis
     }
 
 
-def _write_sources(folder: Path) -> Path:
-    """The four files and their registry in `folder`; the registry's path."""
-    for name, content in FILES.items():
+#: Party results in every kecamatan of Kota Bandung, so the five files above are a small
+#: share of what is published (a night after one of them changed patches the live file).
+BULK = "kode_wilayah,partai,suara\n" + "".join(
+    f"32.73.{k:02d},{party},{k * 10 + n}\n"
+    for k in range(1, 31)
+    for n, party in enumerate(["PKB", "Gerindra", "PDIP", "Partai Golkar"])
+)
+
+
+def _write_sources(folder: Path, bulk: bool = False) -> Path:
+    """The four files and their registry in `folder` (with `bulk`, `BULK` too); the
+    registry's path."""
+    for name, content in {**FILES, **({"massal.csv": BULK} if bulk else {})}.items():
         (folder / name).write_text(content, encoding="utf-8")
     province = [{"column": "provinsi", "level": "provinsi", "system": "kemendagri"}]
     document = {
@@ -105,6 +118,9 @@ def _write_sources(folder: Path) -> Path:
             ),
         ],
     }
+    if bulk:
+        hasil = next(e for e in document["sources"] if e["id"] == "jsn_hasil")
+        document["sources"].append({**hasil, "id": "jsn_massal", "location": "massal.csv"})
     return write_registry(folder, document, copy_demo_files=False)
 
 
@@ -232,3 +248,63 @@ def test_postgresql_derives_the_same(warehouse, postgres_url, tmp_path, monkeypa
                 assert found == _rows(warehouse, sql), sql
     finally:
         engine.dispose()
+
+
+def _night_after(defs: dg.Definitions, instance: dg.DagsterInstance, changed: str) -> list[str]:
+    """Pull every source, process those whose file changed (`changed` alone), as the nightly
+    sensor does; what the publish step said it did."""
+    assert defs.resolve_job_def(PULL_JOB).execute_in_process(instance=instance).success
+    request = defs.get_sensor_def("process_changed_sources")(
+        dg.build_sensor_context(instance=instance, definitions=defs)
+    )
+    assert isinstance(request, dg.RunRequest), request
+    assert {k.path[0] for k in request.asset_selection if k.path[0].startswith("raw_")} == {
+        f"raw_{changed}"
+    }
+    night = defs.resolve_job_def(PROCESS_JOB).execute_in_process(
+        instance=instance, asset_selection=request.asset_selection
+    )
+    assert night.success
+    return [e.message for e in instance.all_logs(night.run_id) if e.message.startswith("publish:")]
+
+
+def test_nights_after_one_file_changed_derive_what_a_rebuild_does(tmp_path):
+    """A changed candidate list gives a carried-forward result row its candidate; a changed
+    result file alone leaves the other rows' answers as they were. Both nights patch the live
+    file, and end where a build from the same files does."""
+    folder = tmp_path / "nights"
+    folder.mkdir()
+    settings = make_settings(folder, _write_sources(folder, bulk=True))
+    registry = load_registry(settings.registry_path)
+    defs = build_definitions(settings, registry)
+    instance = dg.DagsterInstance.ephemeral()
+    assert defs.resolve_job_def(ALL_ASSETS_JOB).execute_in_process(instance=instance).success
+    engine = sa.create_engine(settings.default_warehouse_url, poolclass=sa.pool.NullPool)
+    budi = (
+        "select candidate_id from fact_election_results "
+        "where source_id = 'jsn_suara_caleg' and candidate = 'Budi Santoso'"
+    )
+
+    # The list now writes Budi's full name: the result row naming him gets his candidate.
+    caleg = folder / "caleg.csv"
+    caleg.write_text(caleg.read_text().replace("2,BUDI,L", "2,Budi Santoso,L"))
+    said = _night_after(defs, instance, "jsn_caleg")
+    assert "publish: copying the live file" in said and "publish: indexing" not in said
+    with engine.connect() as connection:
+        assert _rows(connection, budi) == [("dpr_2019_JB-I_pdip_2",)]
+
+    suara = folder / "suara_caleg.csv"
+    suara.write_text(suara.read_text().replace("ani,300", "ani,301"))
+    said = _night_after(defs, instance, "jsn_suara_caleg")
+    assert "publish: copying the live file" in said
+
+    rebuilt = make_settings(tmp_path / "rebuilt", settings.registry_path)
+    assert run_all(rebuilt, registry).success
+    fresh = sa.create_engine(rebuilt.default_warehouse_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as patched, fresh.connect() as built:
+        for sql in (*COMPARED, "select * from seat_winners order by 1, 2, 3, 4, 5, 6"):
+            assert _rows(patched, sql) == _rows(built, sql), sql
+        assert _rows(patched, budi) == [("dpr_2019_JB-I_pdip_2",)]
+        assert _rows(patched, "select sum(votes) from region_totals where level = 1") == _rows(
+            built, "select sum(votes) from region_totals where level = 1"
+        )

@@ -15,7 +15,8 @@ from benchmarks.national import STATIONS_FILE, generate
 from odc_pipeline.defs.automation import PROCESS_JOB, PULL_JOB
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.registry import load_registry
-from odc_pipeline.warehouse.schema import fact_tables, quarantine
+from odc_pipeline.warehouse.publish import BY_SOURCE
+from odc_pipeline.warehouse.schema import ELECTION_RESULTS_TABLES, SUMMARY_TABLES, dim_region
 from odc_pipeline_tests.conftest import make_settings, run_all
 
 pytestmark = pytest.mark.skipif(
@@ -32,9 +33,9 @@ PER_SOURCE = (
 
 
 def _contents(engine: sa.Engine) -> dict[str, list[tuple]]:
-    """Every published fact and quarantine row, without what only says when or in which
-    run it was loaded."""
-    tables = [fact_tables()["election_results"], quarantine]
+    """Every row of every table a source's rows are in, the derived ones too, and the
+    regions, without what only says when or in which run it was loaded."""
+    tables = [*BY_SOURCE, *SUMMARY_TABLES, *ELECTION_RESULTS_TABLES, dim_region]
     found = {}
     with engine.connect() as connection:
         for table in tables:
@@ -110,6 +111,15 @@ def test_one_provinces_new_file_is_all_a_night_redoes(tmp_path):
         stop.set()
         watcher.join()
     assert night.success
+    # The changed province's rows went into a copy of the live file: nothing else was copied
+    # row by row or indexed again.
+    publish_steps = [
+        e.message
+        for e in instance.all_logs(night.run_id)
+        if e.message.startswith("publish: ") and e.step_key == "publish_warehouse"
+    ]
+    assert "publish: copying the live file" in publish_steps
+    assert "publish: indexing" not in publish_steps
     # The quality suite read the changed province's rows, not the country's again.
     assert _suite_checked(night).startswith("1 of 6: those this run published")
     with engine.connect() as connection:

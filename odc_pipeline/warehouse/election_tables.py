@@ -17,7 +17,9 @@ from odc_pipeline.kinds import KINDS
 from odc_pipeline.kinds.declared import CANDIDATE_LISTS, DAPIL_REGIONS, ELECTORAL_DISTRICTS
 from odc_pipeline.warehouse.schema import (
     dapil_seats,
+    dim_region_split,
     fact_table,
+    published_in_run,
     seat_winners,
 )
 from odc_pipeline.warehouse.schema import (
@@ -45,7 +47,7 @@ UPDATE {table} SET dapil_code = (
     WHERE d.year = {table}.year AND d.contest = {table}.contest
       AND (d.dapil = {table}.dapil OR d.dapil_number = {table}.dapil
            OR UPPER(d.dapil_name) = UPPER({table}.dapil)))
-WHERE dapil IS NOT NULL
+WHERE dapil IS NOT NULL{only}
 """
 
 # Otherwise its region does: the bridge row of its region or of a region containing it (a
@@ -57,7 +59,7 @@ _REGION_DAPIL = """
 CREATE TEMPORARY TABLE region_dapil AS
 SELECT r.year, r.contest, r.region_code, MIN(d.dapil) AS dapil_code
 FROM (SELECT DISTINCT year, contest, region_code FROM {table}
-      WHERE dapil_code IS NULL AND contest IN ('dpr', 'dprd_provinsi', 'dprd_kabupaten_kota')) r
+      WHERE dapil_code IS NULL AND contest IN ('dpr', 'dprd_provinsi', 'dprd_kabupaten_kota'){only}) r
 LEFT JOIN dim_region_split s
   ON s.region_code = SUBSTR(r.region_code, 1, 5)
  AND NOT EXISTS (SELECT 1 FROM {bridge} known
@@ -75,7 +77,7 @@ _BY_REGION = """
 UPDATE {table} SET dapil_code = m.dapil_code
 FROM region_dapil m
 WHERE m.year = {table}.year AND m.contest = {table}.contest
-  AND m.region_code = {table}.region_code AND {table}.dapil_code IS NULL
+  AND m.region_code = {table}.region_code AND {table}.dapil_code IS NULL{only}
 """
 
 
@@ -87,7 +89,7 @@ SELECT r.year, r.contest, r.dapil_code, r.party_id, r.candidate,
        MIN(c.candidate_id) AS candidate_id
 FROM (SELECT DISTINCT year, contest, dapil_code, party_id, candidate FROM {table}
       WHERE candidate_id IS NULL AND contestant_method IS NULL
-        AND party_id IS NOT NULL AND dapil_code IS NOT NULL) r
+        AND party_id IS NOT NULL AND dapil_code IS NOT NULL{only}) r
 JOIN {candidates} c
   ON c.year = r.year AND c.contest = r.contest AND c.dapil = r.dapil_code
  AND c.party_id = r.party_id AND UPPER(TRIM(c.name)) = UPPER(TRIM(r.candidate))
@@ -100,35 +102,57 @@ FROM result_candidate m
 WHERE m.year = {table}.year AND m.contest = {table}.contest
   AND m.dapil_code = {table}.dapil_code AND m.party_id = {table}.party_id
   AND m.candidate = {table}.candidate
-  AND {table}.candidate_id IS NULL AND {table}.contestant_method IS NULL
+  AND {table}.candidate_id IS NULL AND {table}.contestant_method IS NULL{only}
 """
 
 
-def assign_dapil(connection: Connection) -> None:
+def assign_dapil(connection: Connection, only_run: str | None = None) -> None:
     """Fill `dapil_code` of every districted kind's rows (see DatasetKind.districted), and the
-    `candidate_id` of rows naming a legislative candidate of a published candidate list."""
+    `candidate_id` of rows naming a legislative candidate of a published candidate list.
+
+    With `only_run`, only the rows of the sources that run published are worked out: a
+    version patched from the last one (see `patching`) whose candidate lists and dapil
+    tables are unchanged (`DERIVED_FROM`) has every other row's answer already, the same as
+    the statements would give again."""
     has_dapil = connection.execute(text("SELECT 1 FROM dim_dapil LIMIT 1")).first()
     if has_dapil is None:
         return
     quote = connection.dialect.identifier_preparer.quote
     bridge = quote(fact_table(DAPIL_REGIONS).name)
     candidates = quote(fact_table(CANDIDATE_LISTS).name)
+    params = {} if only_run is None else {"run_id": only_run}
     for kind in KINDS.values():
         if not kind.districted:
             continue
         table = quote(fact_table(kind).name)
-        connection.execute(text(_BY_DAPIL_COLUMN.format(table=table)))
-        connection.execute(text(_REGION_DAPIL.format(table=table, bridge=bridge)))
-        connection.execute(text(_BY_REGION.format(table=table)))
+        names = {
+            "table": table,
+            "only": "" if only_run is None else f" AND {published_in_run(table)}",
+            "bridge": bridge,
+            "candidates": candidates,
+        }
+        for statement in (_BY_DAPIL_COLUMN, _REGION_DAPIL, _BY_REGION):
+            connection.execute(text(statement.format(**names)), params)
         connection.execute(text("DROP TABLE region_dapil"))
-        connection.execute(text(_RESULT_CANDIDATES.format(table=table, candidates=candidates)))
-        connection.execute(text(_BY_CANDIDATE.format(table=table)))
+        for statement in (_RESULT_CANDIDATES, _BY_CANDIDATE):
+            connection.execute(text(statement.format(**names)), params)
         connection.execute(text("DROP TABLE result_candidate"))
 
 
-def write_election_tables(connection: Connection) -> None:
-    """Fill `dapil_code` of results, `dapil_seats`, `seat_winners` and `women_representation`."""
-    assign_dapil(connection)
+#: What the derived tables and the assignment above read besides each row itself: when a
+#: patched version holds these unchanged, no earlier row's answer can change.
+DERIVED_FROM = (
+    fact_table(CANDIDATE_LISTS),
+    fact_table(ELECTORAL_DISTRICTS),
+    fact_table(DAPIL_REGIONS),
+    dim_region_split,
+)
+
+
+def write_election_tables(connection: Connection, only_run: str | None = None) -> None:
+    """Fill `dapil_code` of results (of `only_run`'s rows, see `assign_dapil`), `dapil_seats`,
+    `seat_winners` and `women_representation`."""
+    assign_dapil(connection, only_run)
     candidates = _rows(
         connection,
         fact_table(CANDIDATE_LISTS),

@@ -46,6 +46,9 @@ from odc_pipeline.warehouse.views import create_views
 Stage = Callable[[str], None]
 #: Appends a frame's rows to a table of the version being built.
 Load = Callable[[Table, pd.DataFrame], None]
+#: Tables whose rows are a source's, replaced as the source is (the facts and what the
+#: harmonizers set aside).
+BY_SOURCE = (*fact_tables().values(), quarantine, region_review, contestant_review)
 
 
 @dataclass(frozen=True)
@@ -193,7 +196,8 @@ def complete_version(
     if loaded.per_source:
         connection.execute(load_audit.insert(), loaded.per_source)
     if catalog is not None:
-        previous_rows = _previous_sources(connection, previous, previous_tables)
+        known = previous if dim_source.name in previous_tables else None
+        previous_rows = previous_sources(connection, known)
         write_catalog(connection, catalog, loaded.outcomes, loaded.loaded_at, run_id, previous_rows)
     stage("computing seats and lists")
     write_election_tables(connection)
@@ -203,7 +207,7 @@ def complete_version(
     connection.execute(meta_columns.insert(), dictionary_rows())
     stage("indexing")
     create_indexes(connection)
-    return _count_rows(connection)
+    return count_rows(connection)
 
 
 def _carry_forward(
@@ -216,11 +220,10 @@ def _carry_forward(
 ) -> None:
     """Copy from the previous version what this run does not replace, inside the database."""
     quote = connection.dialect.identifier_preparer.quote
-    by_source = (*fact_tables().values(), quarantine, region_review, contestant_review)
     whole = [load_audit] + ([dim_region] if copy_regions else [])
     if keep is None:
         whole += [dim_organization, dim_source, *ELECTION_DIMENSIONS]
-    for table in (*by_source, *whole):
+    for table in (*BY_SOURCE, *whole):
         if table.name not in previous_tables:
             continue
         # Columns added since the previous version are left empty in its rows.
@@ -232,7 +235,7 @@ def _carry_forward(
             f"SELECT {columns} FROM {quote(previous)}.{quote(table.name)}"
         )
         params: dict = {}
-        if table in by_source:
+        if table in BY_SOURCE:
             statement += " WHERE source_id NOT IN :replaced"
             params["replaced"] = replaced
             if keep is not None:
@@ -244,17 +247,17 @@ def _carry_forward(
         connection.execute(clause, params)
 
 
-def _previous_sources(
-    connection: Connection, previous: str | None, tables: dict[str, set[str]]
-) -> dict:
-    if previous is None or dim_source.name not in tables:
+def previous_sources(connection: Connection, previous: str | None) -> dict:
+    """The `dim_source` rows of the previous version (a schema or attached file) by source
+    id: a held-back source keeps the date of its last good load."""
+    if previous is None:
         return {}
     # A typed table, so dates come back as datetimes on SQLite too.
     previous_table = dim_source.to_metadata(MetaData(), schema=previous)
     return {row.source_id: row for row in connection.execute(select(previous_table))}
 
 
-def _count_rows(connection: Connection) -> dict[str, int]:
+def count_rows(connection: Connection) -> dict[str, int]:
     """Rows per table of the version being built, for the publish summary."""
     return {
         table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()

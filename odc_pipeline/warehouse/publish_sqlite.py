@@ -5,7 +5,9 @@
 2. This run's rows are bulk-loaded into it through ADBC, one source at a time.
 3. With the live file attached, the rows of sources this run did not replace are copied
    forward, then the audit, catalogue, views and data dictionary are written, and the
-   tables indexed.
+   tables indexed. When this run's rows are a small share of the live file's (a night after
+   one province's file changed), the live file is copied instead and patched with them
+   (`patching`): the rest of the warehouse is neither copied row by row nor indexed again.
 4. Each audience gets a file of its own under the version's `shared/`: a copy of a file
    already built that holds exactly its rows, or else cut from a copy of the complete
    file: the rows it may not read are deleted, and the rest compacted into its file
@@ -49,6 +51,7 @@ from odc_pipeline.warehouse.batches import SourceBatch
 from odc_pipeline.warehouse.catalog import Catalog
 from odc_pipeline.warehouse.frames import release_unused_memory
 from odc_pipeline.warehouse.loading import create_tables, ingest_sqlite
+from odc_pipeline.warehouse.patching import copy_live, patch_version, same_schema, worth_patching
 from odc_pipeline.warehouse.publish import (
     PublishSummary,
     Stage,
@@ -73,6 +76,9 @@ _BUILDING_PRAGMAS = (
     "cache_size=-262144",
     "temp_store=MEMORY",
 )
+#: A copy of the live file being patched: the rows it deletes are overwritten with zeros, so
+#: none of their bytes reach an audience's file copied from it.
+_PATCHING_PRAGMAS = ("secure_delete=ON",)
 
 
 def publish_sqlite(
@@ -145,7 +151,10 @@ def _build_complete(
     catalog: Catalog | None,
     stage: Stage,
 ):
-    """The complete file: every row this run loads and carries forward, indexed."""
+    """The complete file: every row this run loads and carries forward, indexed. This run's
+    rows are loaded into a new file first; when they are a small share of the live file, that
+    file's rows are moved into a copy of the live one (`patching`), else the rest is carried
+    into it."""
     with _building(build) as connection:
         create_tables(connection)
     import adbc_driver_sqlite.dbapi as adbc
@@ -154,6 +163,18 @@ def _build_complete(
         loaded = load_run(regions, batches, run_id, partial(ingest_sqlite, cursor), stage)
         bulk.commit()
     release_unused_memory()
+    if previous is not None and same_schema(previous, build) and worth_patching(previous, loaded):
+        staging = build.with_name(f"{build.name}.staging")
+        build.rename(staging)
+        stage("copying the live file")
+        copy_live(previous, build)
+        attached = {"previous": previous, "staging": staging}
+        with _building(build, attached, pragmas=_PATCHING_PRAGMAS) as connection:
+            table_rows = patch_version(
+                connection, loaded, run_id, catalog, regions is not None, stage
+            )
+        staging.unlink()
+        return loaded, table_rows
     with _building(build, {"previous": previous} if previous else None) as connection:
         table_rows = complete_version(
             connection,
@@ -261,15 +282,15 @@ def cut_audiences(complete: Path, audiences: list[tuple[Audience, Path]], stage:
 
 
 @contextmanager
-def _building(path: Path, attached: dict[str, Path] | None = None):
-    """A transaction on a file being built (see `_BUILDING_PRAGMAS`), with other files
-    attached under the given names."""
+def _building(path: Path, attached: dict[str, Path] | None = None, pragmas: tuple[str, ...] = ()):
+    """A transaction on a file being built (see `_BUILDING_PRAGMAS`, and any `pragmas`
+    beside), with other files attached under the given names."""
     engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
         cursor = dbapi_connection.cursor()
-        for pragma in _BUILDING_PRAGMAS:
+        for pragma in (*_BUILDING_PRAGMAS, *pragmas):
             cursor.execute(f"PRAGMA {pragma}")  # fixed text
         for alias, other in (attached or {}).items():
             cursor.execute(f"ATTACH DATABASE ? AS {alias}", (str(other),))  # alias: code's own

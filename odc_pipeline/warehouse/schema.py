@@ -579,6 +579,17 @@ load_audit = Table(
     comment="Per source and run: rows in = rows published + rows quarantined.",
 )
 
+
+def published_in_run(table: str) -> str:
+    """The condition on `table`'s rows (a quoted name) that they are of a source the run
+    bound as `:run_id` published, found through the table's source index. In a version
+    patched from the last one (see `patching`) these are exactly the rows that run loaded."""
+    return (
+        f"{table}.source_id IN (SELECT source_id FROM load_audit "  # noqa: S608 - code's names
+        "WHERE run_id = :run_id AND message IS NULL)"
+    )
+
+
 release_changes = Table(
     "release_changes",
     metadata,

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from odc_pipeline.kinds.declared import ELECTION_RESULTS
-from odc_pipeline.warehouse.schema import fact_table, region_totals
+from odc_pipeline.warehouse.schema import fact_table, published_in_run, region_totals
 
 #: Level of each roll-up, and how many characters of a deeper code name its region there.
 ROLLUPS = {1: 2, 2: 5}
@@ -32,23 +32,24 @@ FROM (
            CASE WHEN region_level = {level} THEN region_code
                 ELSE SUBSTR(region_code, 1, {width}) END AS place
     FROM {results}
-    WHERE region_level >= {level}
+    WHERE region_level >= {level}{only}
 ) AS placed
 GROUP BY election, year, contest, place, candidate, party_id, candidate_id, organization_id,
          source_id
 """
 
 
-def write_region_totals(connection: Connection) -> None:
-    """Fill `region_totals` of the version being built from its results."""
+def write_region_totals(connection: Connection, only_run: str | None = None) -> None:
+    """Fill `region_totals` of the version being built from its results; with `only_run`,
+    add the totals of the sources that run published only (a version patched from the last
+    one holds every other source's already: totals are per source)."""
+    results = fact_table(ELECTION_RESULTS).name
     for level, width in ROLLUPS.items():
-        connection.execute(
-            text(
-                _TOTALS.format(
-                    totals=region_totals.name,
-                    results=fact_table(ELECTION_RESULTS).name,
-                    level=level,
-                    width=width,
-                )
-            )
+        statement = _TOTALS.format(
+            totals=region_totals.name,
+            results=results,
+            level=level,
+            width=width,
+            only="" if only_run is None else f" AND {published_in_run(results)}",
         )
+        connection.execute(text(statement), {} if only_run is None else {"run_id": only_run})
