@@ -6,12 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
+import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
 from odc_pipeline.defs.automation import PROCESS_JOB, PULL_JOB
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.registry import load_registry
+from odc_pipeline.releases.store import ReleaseStore
 from odc_pipeline.warehouse.engine import make_engine
 from odc_pipeline_tests.conftest import make_settings, run_all, write_registry
 
@@ -292,6 +294,12 @@ def test_nights_after_one_file_changed_derive_what_a_rebuild_does(tmp_path):
     assert "publish: copying the live file" in said and "publish: indexing" not in said
     with engine.connect() as connection:
         assert _rows(connection, budi) == [("dpr_2019_JB-I_pdip_2",)]
+    # The release of that night holds the carried-forward row as the warehouse now does.
+    store = ReleaseStore(settings.releases_dir)
+    released = store.folder(store.latest()) / "public" / "fact_election_results"
+    (part,) = released.glob("year=2019/jsn_suara_caleg.parquet")
+    names = pq.read_table(part, columns=["candidate", "candidate_id"]).to_pylist()
+    assert {"candidate": "Budi Santoso", "candidate_id": "dpr_2019_JB-I_pdip_2"} in names
 
     suara = folder / "suara_caleg.csv"
     suara.write_text(suara.read_text().replace("ani,300", "ani,301"))

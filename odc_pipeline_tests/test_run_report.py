@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from odc_pipeline.registry import load_registry
-from odc_pipeline.reporting.run_report import _COVERAGE, province_coverage
+from odc_pipeline.reporting.run_report import province_coverage
 from odc_pipeline_tests.browser import CHROMIUM, SCREENSHOTS, chromium_page
 from odc_pipeline_tests.conftest import (
     demo_registry_document,
@@ -115,71 +115,60 @@ def test_the_report_renders_in_chromium(report):
 
 
 def test_coverage_counts_the_kabupaten_with_rows_of_this_run(report, tmp_path):
-    """On SQLite each kabupaten is asked of the region index; it must say what scanning the
-    table says (the query PostgreSQL asks), row by row, as rows move between runs and levels."""
+    """Coverage is read through the source index and the results' totals per kabupaten/kota;
+    it must say what scanning the rows of the sources the run published says, also once a
+    source counts as published by an earlier run."""
     run_id, _, settings = report
     copy = tmp_path / "odc.sqlite"
     shutil.copy(settings.default_warehouse_path, copy)
     engine = sa.create_engine(f"sqlite:///{copy}", poolclass=sa.pool.NullPool)
 
-    def scanned() -> pd.DataFrame:
-        parts = []
+    def scanned() -> dict[str, int]:
+        """Province -> its kabupaten/kota with a row of a source this run published."""
         with engine.connect() as connection:
-            for table in ("fact_election_results", "fact_voter_counts"):
-                parts.append(
-                    pd.read_sql(
-                        sa.text(_COVERAGE.format(table=table)),
-                        connection,
-                        params={"run_id": run_id},
+            published = set(
+                connection.execute(
+                    sa.text(
+                        "select source_id from load_audit where run_id = :r and message is null"
+                    ),
+                    {"r": run_id},
+                ).scalars()
+            )
+            today = set(
+                connection.execute(
+                    sa.text(
+                        "select region_code from dim_region where level = 2 and type <> 'wilayah_lama'"
                     )
+                ).scalars()
+            )
+            kabupaten = {
+                code[:5]
+                for table in ("fact_election_results", "fact_voter_counts")
+                for code, source in connection.execute(
+                    sa.text(f"select region_code, source_id from {table}")  # noqa: S608
                 )
-        return parts[0].assign(reported=parts[0]["reported"].combine(parts[1]["reported"], max))
+                if source in published and code[:5] in today
+            }
+        return {p: sum(k.startswith(f"{p}.") for k in kabupaten) for p in {k[:2] for k in today}}
 
-    def reported(coverage: pd.DataFrame, province: str) -> int:
-        return int(coverage.set_index("province_code").loc[province, "reported"])
-
-    def execute(sql: str) -> None:
-        with engine.begin() as connection:
-            for table in ("fact_election_results", "fact_voter_counts"):
-                connection.execute(sa.text(sql.format(table=table)), {"run_id": run_id})
+    def reported(coverage: pd.DataFrame) -> dict[str, int]:
+        return dict(zip(coverage["province_code"], coverage["reported"], strict=True))
 
     coverage = province_coverage(engine, run_id)
-    pd.testing.assert_frame_equal(coverage, scanned())
-    with engine.connect() as connection:
-        kabupaten = {
-            code[:5]
-            for table in ("fact_election_results", "fact_voter_counts")
-            for (code,) in connection.execute(
-                sa.text(f"select region_code from {table} where run_id = :r"),  # noqa: S608
-                {"r": run_id},
-            )
-            if len(code) >= 5
-        }
-    assert int(coverage["reported"].sum()) == len(kabupaten) > 5
+    assert reported(coverage) == scanned()
     assert int(coverage["kabkota"].sum()) == 514
-    jabar = reported(coverage, "32")
-    assert jabar == len({k for k in kabupaten if k.startswith("32.")}) > 1
+    assert int(coverage["reported"].sum()) > 5 and reported(coverage)["32"] > 1
 
-    # Kabupaten Bandung's rows published by an earlier run: not this run's coverage.
-    execute("update {table} set run_id = 'earlier' where substr(region_code, 1, 5) = '32.04'")
+    # Every source but one counts as published by an earlier run: not this run's coverage.
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "update load_audit set run_id = 'earlier' where source_id <> 'ldw_suara_pilpres2024'"
+            )
+        )
     moved = province_coverage(engine, run_id)
-    assert reported(moved, "32") == jabar - 1
-    pd.testing.assert_frame_equal(moved, scanned())
-    # Back in this run at a village of it, then at its own level: counted; at the
-    # province's level: not.
-    execute(
-        "update {table} set run_id = :run_id, region_code = '32.04.05.2001' "
-        "where region_code like '32.04%'"
-    )
-    at_village = province_coverage(engine, run_id)
-    assert reported(at_village, "32") == jabar
-    pd.testing.assert_frame_equal(at_village, scanned())
-    execute("update {table} set region_code = '32.04' where region_code = '32.04.05.2001'")
-    assert reported(province_coverage(engine, run_id), "32") == jabar
-    execute("update {table} set region_code = '32' where region_code = '32.04'")
-    at_province = province_coverage(engine, run_id)
-    assert reported(at_province, "32") == jabar - 1
-    pd.testing.assert_frame_equal(at_province, scanned())
+    assert reported(moved) == scanned()
+    assert 0 < sum(reported(moved).values()) < sum(reported(coverage).values())
     # A run that published nothing covers nothing.
     assert province_coverage(engine, "no-such-run") is None
     engine.dispose()

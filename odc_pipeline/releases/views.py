@@ -9,6 +9,9 @@ so a view's provenance columns of it are empty and left out.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -19,12 +22,28 @@ import pyarrow.parquet as pq
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
+from odc_pipeline.kinds.declared import ELECTION_RESULTS
 from odc_pipeline.releases.parts import NOT_RELEASED, YEAR, Part
-from odc_pipeline.warehouse.schema import warehouse_tables
-from odc_pipeline.warehouse.views import VIEWS
+from odc_pipeline.warehouse.schema import fact_table, warehouse_tables
+from odc_pipeline.warehouse.views import VIEW_NEIGHBOURHOOD, VIEW_SOURCES, VIEWS
 
 #: DuckDB's memory for one audience's views; beyond it, it spills to disk.
 MEMORY_LIMIT = "512MB"
+
+
+def views_digest() -> str:
+    """What the views are today (their definitions): a release's view files can be brought up
+    to date only by the views that made them."""
+    return hashlib.sha256(json.dumps(VIEWS, sort_keys=True).encode()).hexdigest()
+
+
+def tables_read_by_views() -> set[str]:
+    """The warehouse tables some view reads, found in the views' own text."""
+    return {
+        t.name
+        for t in warehouse_tables()
+        if any(re.search(rf"\b{t.name}\b", ddl) for ddl in VIEWS.values())
+    }
 
 
 def _tables(connection: duckdb.DuckDBPyConnection, folder: Path) -> None:
@@ -33,24 +52,67 @@ def _tables(connection: duckdb.DuckDBPyConnection, folder: Path) -> None:
     for table in warehouse_tables():
         files = folder / table.name
         if files.is_dir():
-            relation = connection.read_parquet(
-                str(files / "**" / "*.parquet"), hive_partitioning=True, union_by_name=True
-            )
-            missing = [c for c in NOT_RELEASED if c in table.c]
-            if missing:
-                relation = relation.project(
-                    ", ".join(["*", *(f"CAST(NULL AS VARCHAR) AS {c}" for c in missing)])
-                )
-            relation.create_view(table.name)
+            _over_files(connection, table, str(files / "**" / "*.parquet")).create_view(table.name)
         else:
             connection.execute(str(CreateTable(table).compile(dialect=postgresql.dialect())))
 
 
-def computed_views(folder: Path, audience: str, scratch_root: Path) -> Iterator[Part]:
+def _over_files(
+    connection: duckdb.DuckDBPyConnection, table, files: str | list[str]
+) -> duckdb.DuckDBPyRelation:
+    """The table's rows in `files`, with the columns a release leaves out given back empty."""
+    relation = connection.read_parquet(files, hive_partitioning=True, union_by_name=True)
+    missing = [c for c in NOT_RELEASED if c in table.c]
+    if missing:
+        relation = relation.project(
+            ", ".join(["*", *(f"CAST(NULL AS VARCHAR) AS {c}" for c in missing)])
+        )
+    return relation
+
+
+#: The results a view row naming a changed source can be made from: those that share a
+#: changed source's row's neighbourhood (see `VIEW_NEIGHBOURHOOD`). Code's own names.
+_NEIGHBOURS = (
+    "CREATE VIEW {results} AS SELECT * FROM all_results "  # noqa: S608
+    "WHERE ({keys}) IN (SELECT {keys} FROM changed_results)"
+)
+
+
+def _changed_results(
+    connection: duckdb.DuckDBPyConnection, folder: Path, changed: list[str]
+) -> None:
+    """The results table as the views read it when only `changed` sources' rows are to be
+    computed again: the rows that share a neighbourhood with theirs; and `changed_sources`,
+    the sources whose rows are computed again."""
+    table = fact_table(ELECTION_RESULTS)
+    files = folder / table.name
+    _over_files(connection, table, str(files / "**" / "*.parquet")).create_view("all_results")
+    theirs = sorted(str(f) for s in changed for f in files.glob(f"**/{s}.parquet"))
+    if theirs:
+        _over_files(connection, table, theirs).create_view("changed_results")
+    else:  # sources gone: nothing of theirs to compute
+        connection.execute("CREATE VIEW changed_results AS SELECT * FROM all_results WHERE FALSE")
+    keys = ", ".join(VIEW_NEIGHBOURHOOD)
+    connection.execute(_NEIGHBOURS.format(results=table.name, keys=keys))
+    connection.execute("CREATE TABLE changed_sources (source_id VARCHAR)")
+    connection.executemany("INSERT INTO changed_sources VALUES (?)", [[s] for s in changed])
+
+
+def computed_views(
+    folder: Path,
+    audience: str,
+    scratch_root: Path,
+    before: dict[tuple[str, int | None], Path] | None = None,
+    changed: list[str] | None = None,
+) -> Iterator[Part]:
     """Each view over the audience's `folder`, a file per year where it has one, written by
     DuckDB straight to Parquet under `scratch_root` (on the store's disk, so a part is
     moved into the store, not copied): a view is never held in memory whole, whatever the
-    warehouse's size, and DuckDB spills what does not fit its memory limit to disk."""
+    warehouse's size, and DuckDB spills what does not fit its memory limit to disk.
+
+    With `before` (the release before's view files, by view and year; every table but the
+    results the same as then) and the sources whose results `changed` since, only the rows
+    naming a changed source are computed; the others are read from the file before."""
     connection = duckdb.connect()
     scratch = scratch_root / f".views-{uuid.uuid4().hex}"
     years = _years_in(folder)
@@ -60,12 +122,41 @@ def computed_views(folder: Path, audience: str, scratch_root: Path) -> Iterator[
         connection.execute("SET temp_directory = ?", [str(scratch / "spill")])
         connection.execute("SET preserve_insertion_order = false")  # views are not sorted
         _tables(connection, folder)
+        if before is not None:
+            connection.execute(f"DROP VIEW {fact_table(ELECTION_RESULTS).name}")
+            _changed_results(connection, folder, changed or [])
         for name, ddl in VIEWS.items():
             connection.execute(ddl)
-            yield from _written(connection, name, audience, scratch / name, years)
+            rows = _Rows(name, before)
+            yield from _written(connection, rows, audience, scratch / name, years)
     finally:
         connection.close()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+class _Rows:
+    """The query of a view's rows in one year's part: all of them, or those naming a changed
+    source with the rest read from the part before."""
+
+    def __init__(self, name: str, before: dict[tuple[str, int | None], Path] | None) -> None:
+        self.name = name
+        self.before = before
+
+    def query(self, columns: list[str], where: str, year: int | None) -> str:
+        selected = ", ".join(f'"{c}"' for c in columns)
+        query = f"SELECT {selected} FROM {self.name} WHERE {where}"  # noqa: S608 - code's text
+        if self.before is None:
+            return query
+        changed = "IN (SELECT source_id FROM changed_sources)"
+        naming = " OR ".join(f'"{c}" {changed}' for c in VIEW_SOURCES[self.name])
+        query += f" AND ({naming})"
+        earlier = self.before.get((self.name, year))
+        if earlier is not None:  # a path in the release store, named by its digest
+            query += (
+                f" UNION ALL SELECT {selected} FROM read_parquet('{earlier}') "  # noqa: S608
+                f"WHERE NOT COALESCE({naming}, FALSE)"
+            )
+        return query
 
 
 def _years_in(folder: Path) -> list[int | None]:
@@ -82,7 +173,7 @@ def _years_in(folder: Path) -> list[int | None]:
 
 def _written(
     connection: duckdb.DuckDBPyConnection,
-    name: str,
+    rows: _Rows,
     audience: str,
     target: Path,
     years: list[int | None],
@@ -90,32 +181,31 @@ def _written(
     """One view written as Parquet, a file per year for a view with a year (one query each:
     DuckDB's partitioned writer buffers every partition at once), as parts. The run id each
     row had is not in a release: its columns are left out."""
+    name = rows.name
     columns = [row[0] for row in connection.execute(f"DESCRIBE {name}").fetchall()]  # view: code's
     kept = [c for c in columns if not c.startswith("run_id")]
     target.mkdir(parents=True)
     if YEAR not in columns:
-        yield from _copied(connection, name, kept, "TRUE", target / "rows.parquet", audience, None)
+        query = rows.query(kept, "TRUE", None)
+        yield from _copied(connection, name, query, target / "rows.parquet", audience, None)
         return
     without_year = [c for c in kept if c != YEAR]  # the folder says it
     for year in years:
         where = f"{YEAR} IS NULL" if year is None else f"{YEAR} = {int(year)}"
-        columns_written = kept if year is None else without_year
+        query = rows.query(kept if year is None else without_year, where, year)
         path = target / f"{year}.parquet"
-        yield from _copied(connection, name, columns_written, where, path, audience, year)
+        yield from _copied(connection, name, query, path, audience, year)
 
 
 def _copied(
     connection: duckdb.DuckDBPyConnection,
     name: str,
-    columns: list[str],
-    where: str,
+    query: str,
     path: Path,
     audience: str,
     year: int | None,
 ) -> Iterator[Part]:
-    """The view's rows that `where` keeps, as a Parquet part; nothing when there are none."""
-    selected = ", ".join(f'"{c}"' for c in columns)
-    query = f"SELECT {selected} FROM {name} WHERE {where}"  # noqa: S608 - the code's own text
+    """The rows of `query` as a Parquet part; nothing when there are none."""
     connection.execute(f"COPY ({query}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
     if pq.ParquetFile(path).metadata.num_rows:
         yield Part(name, None, year=year, audiences=[audience], written=path)

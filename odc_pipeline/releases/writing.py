@@ -18,6 +18,8 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, delete, insert
 
 from odc_pipeline.digests import file_sha256
+from odc_pipeline.kinds import KINDS
+from odc_pipeline.kinds.declared import ELECTION_RESULTS
 from odc_pipeline.releases.changes import CHANGE_SCHEMA, changes_between
 from odc_pipeline.releases.ids import next_release_id
 from odc_pipeline.releases.parts import (
@@ -31,8 +33,9 @@ from odc_pipeline.releases.parts import (
     source_parts,
 )
 from odc_pipeline.releases.store import MANIFEST, OBJECTS, ReleaseStore
-from odc_pipeline.releases.views import computed_views
-from odc_pipeline.warehouse.schema import fact_tables, release_changes
+from odc_pipeline.releases.views import computed_views, tables_read_by_views, views_digest
+from odc_pipeline.warehouse.election_tables import DERIVED_FROM
+from odc_pipeline.warehouse.schema import fact_table, fact_tables, release_changes
 from odc_pipeline.warehouse.views import VIEWS
 
 #: The table of a release that lists what changed since the one before.
@@ -148,9 +151,10 @@ def write_release(
         "reference": reference_versions(reference_dir),
         "parts": [],
         "files": {},
+        "views": views_digest(),
     }
     old = store.manifest(previous) if previous else None
-    unchanged = _unchanged_sources(old, manifest["sources"])
+    unchanged = _unchanged_sources(old, manifest)
     with store.building(release_id) as folder:
         # One part in memory at a time: each is stored, then let go. An unchanged source's
         # fact parts are the release before's, linked again.
@@ -184,20 +188,36 @@ def write_release(
     )
 
 
-def _unchanged_sources(old: dict | None, now: list[dict]) -> frozenset[str]:
+def _unchanged_sources(old: dict | None, now: dict) -> frozenset[str]:
     """Sources whose published rows are the same rows as in the release before: published by
-    the same run, from the same file."""
+    the same run, from the same file, and, for a kind whose rows are given their dapil and
+    candidate at publish, from the same candidate lists, dapil lists and reference tables."""
     if old is None:
         return frozenset()
     before = {s["source_id"]: s for s in old["sources"]}
+    same_derivation = _derived_from(old) == _derived_from(now)
     return frozenset(
         s["source_id"]
-        for s in now
+        for s in now["sources"]
         if s["published_by_run"] is not None
         and s["source_id"] in before
         and (before[s["source_id"]]["published_by_run"], before[s["source_id"]]["file_hash"])
         == (s["published_by_run"], s["file_hash"])
+        and (same_derivation or not getattr(KINDS.get(s["kind"]), "districted", True))
     )
+
+
+def _derived_from(manifest: dict) -> str:
+    """What the publish derives a districted kind's dapil and candidate from, beside the
+    row's own source (see `election_tables.DERIVED_FROM`): those sources as published, and
+    the reference tables."""
+    kinds = {kind for kind, table in fact_tables().items() if table in DERIVED_FROM}
+    feeding = sorted(
+        (s["source_id"], s["published_by_run"], s["file_hash"])
+        for s in manifest["sources"]
+        if s["kind"] in kinds
+    )
+    return json.dumps([feeding, manifest["reference"]], sort_keys=True)
 
 
 def _reused_facts(old: dict | None, unchanged: frozenset[str], sources: pd.DataFrame) -> list:
@@ -245,10 +265,49 @@ def _views(
         return [p for p in old["parts"] if p["table"] in VIEWS and p["audiences"] == [audience]]
     if inputs in made:
         return [_for_audience(p, audience) for p in made[inputs]]
-    made[inputs] = [
-        _stored(store, p) for p in computed_views(folder / audience, audience, store.root / OBJECTS)
-    ]
+    before, changed = _results_changed(store, old, parts, audience)
+    # Which sources' view rows this release computed again ("all": every row).
+    manifest.setdefault("views_computed_for", {})[audience] = "all" if before is None else changed
+    computed = computed_views(folder / audience, audience, store.root / OBJECTS, before, changed)
+    made[inputs] = [_stored(store, p) for p in computed]
     return made[inputs]
+
+
+def _results_changed(
+    store: ReleaseStore, old: dict | None, parts: list[dict], audience: str
+) -> tuple[dict[tuple[str, int | None], Path] | None, list[str]]:
+    """The release before's view files of the audience (by view and year), and the sources
+    whose results differ from it, when the views can be brought up to date from those files:
+    the same view definitions, and every other table the views read as it was. Else None."""
+    if old is None or old.get("views") != views_digest():
+        return None, []
+    results = fact_table(ELECTION_RESULTS).name
+    read = tables_read_by_views()
+
+    def inputs(of: list[dict]) -> tuple[list, dict[str, set[str]]]:
+        seen = [p for p in of if audience in p["audiences"] and p["table"] in read]
+        others = sorted((p["table"], p["object"]) for p in seen if p["table"] != results)
+        by_source: dict[str, set[str]] = {}
+        for part in seen:
+            if part["table"] == results:
+                by_source.setdefault(part["source_id"], set()).add(part["object"])
+        return others, by_source
+
+    others_before, results_before = inputs(old["parts"])
+    others_now, results_now = inputs(parts)
+    if others_before != others_now:
+        return None, []
+    before = {
+        (p["table"], p["year"]): store.object_path(p["object"])
+        for p in old["parts"]
+        if p["table"] in VIEWS and p["audiences"] == [audience]
+    }
+    changed = sorted(
+        s
+        for s in results_before.keys() | results_now.keys()
+        if results_before.get(s) != results_now.get(s)
+    )
+    return before, changed
 
 
 def _for_audience(part: dict, audience: str) -> dict:

@@ -12,8 +12,10 @@ from sqlalchemy import Engine, text
 
 from odc_pipeline.maps.boundaries import BoundariesError, MapSource
 from odc_pipeline.maps.choropleth import province_map
+from odc_pipeline.warehouse.schema import published_in_run
 
-_MATCHED = "SELECT SUBSTR(region_code, 1, 2) AS province, COUNT(*) AS n FROM {table} WHERE run_id = :run_id GROUP BY 1"  # noqa: S608 - a declared table's name
+# The run's rows: those of the sources it published, found through the source index.
+_MATCHED = "SELECT SUBSTR(region_code, 1, 2) AS province, COUNT(*) AS n FROM {table} WHERE {published} GROUP BY 1"  # noqa: S608 - a declared table's name
 _UNMATCHED = """
 SELECT SUBSTR(parent_code, 1, 2) AS province, SUM(rows) AS n FROM region_review
 WHERE run_id = :run_id AND status = 'decide' AND parent_code IS NOT NULL GROUP BY 1
@@ -27,7 +29,8 @@ def province_match_rates(engine: Engine, run_id: str, tables: list[str]) -> dict
     with engine.connect() as connection:
         for table in tables:
             for province, n in connection.execute(
-                text(_MATCHED.format(table=table)), {"run_id": run_id}
+                text(_MATCHED.format(table=table, published=published_in_run(table))),
+                {"run_id": run_id},
             ):
                 matched[province] = matched.get(province, 0) + int(n)
         unmatched = {p: int(n) for p, n in connection.execute(text(_UNMATCHED), {"run_id": run_id})}

@@ -20,11 +20,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from sqlalchemy import Engine, text  # noqa: E402
 
+from odc_pipeline.kinds.declared import ELECTION_RESULTS  # noqa: E402
 from odc_pipeline.maps.boundaries import MapSource  # noqa: E402
 from odc_pipeline.releases.writing import WrittenRelease  # noqa: E402
 from odc_pipeline.reporting.html import html_table  # noqa: E402
 from odc_pipeline.reporting.province_maps import map_sections, province_match_rates  # noqa: E402
 from odc_pipeline.reporting.source_sections import source_contexts, source_section  # noqa: E402
+from odc_pipeline.warehouse.schema import fact_table, fact_tables, published_in_run  # noqa: E402
 from odc_pipeline.warehouse.summary import run_summary  # noqa: E402
 
 REPORT_FOLDER = "reports"
@@ -37,33 +39,20 @@ SELECT p.region_code AS province_code, p.name AS province,
        COUNT(DISTINCT f.kab) AS reported
 FROM dim_region p
 JOIN dim_region k ON k.parent_code = p.region_code AND k.level = 2 AND k.type <> 'wilayah_lama'
-LEFT JOIN (SELECT DISTINCT SUBSTR(region_code, 1, 5) AS kab FROM {table}
-           WHERE run_id = :run_id) f ON f.kab = k.region_code
+LEFT JOIN ({kabupaten}) f ON f.kab = k.region_code
 WHERE p.level = 1
 GROUP BY p.region_code, p.name
 ORDER BY p.region_code
 """
-
-# The same on SQLite, asked per kabupaten of the region_code index every fact table has: is
-# there a row of this run with a code under it? On a night that published everything, the
-# first row found answers instead of a scan of every row; a run that published
-# nothing there looks at that kabupaten's rows only. Only where text compares as bytes
-# (SQLite's default): a code under 32.04 then sorts between "32.04" and "32.04/", and a
-# locale's collation on PostgreSQL may not keep punctuation in that order.
-_COVERAGE_BY_INDEX = """
-SELECT p.region_code AS province_code, p.name AS province,
-       COUNT(k.region_code) AS kabkota,
-       COUNT(CASE WHEN EXISTS (
-           SELECT 1 FROM {table} f
-           WHERE f.region_code >= k.region_code AND f.region_code < k.region_code || '/'
-             AND SUBSTR(f.region_code, 1, 5) = k.region_code AND f.run_id = :run_id
-       ) THEN 1 END) AS reported
-FROM dim_region p
-JOIN dim_region k ON k.parent_code = p.region_code AND k.level = 2 AND k.type <> 'wilayah_lama'
-WHERE p.level = 1
-GROUP BY p.region_code, p.name
-ORDER BY p.region_code
-"""
+# The kabupaten/kota a fact table has rows of this run in: the rows of the sources the run
+# published, found through the table's source index (a night that published one province
+# reads that province's rows, not every row to find them).
+_KABUPATEN = "SELECT DISTINCT SUBSTR(region_code, 1, 5) AS kab FROM {table} WHERE {published}"
+# Of the results, read from their totals per kabupaten/kota (a few thousand rows, per
+# source), which hold a row for every kabupaten/kota with a result at that level or below.
+_KABUPATEN_OF_RESULTS = (
+    "SELECT DISTINCT region_code AS kab FROM region_totals WHERE level = 2 AND {published}"
+)
 
 
 def _png(figure) -> str:
@@ -110,14 +99,12 @@ def _bar_coverage(coverage: pd.DataFrame) -> str:
 
 
 def _fact_tables(engine: Engine, run_id: str) -> list[str]:
-    from odc_pipeline.warehouse.schema import fact_tables
-
     used = []
     with engine.connect() as connection:
         for table in fact_tables().values():
             found = connection.execute(
-                text(f"SELECT 1 FROM {table.name} WHERE run_id = :r LIMIT 1"),  # noqa: S608
-                {"r": run_id},
+                text(f"SELECT 1 FROM {table.name} WHERE {published_in_run(table.name)} LIMIT 1"),  # noqa: S608
+                {"run_id": run_id},
             ).first()
             if found:
                 used.append(table.name)
@@ -127,12 +114,17 @@ def _fact_tables(engine: Engine, run_id: str) -> list[str]:
 def province_coverage(engine: Engine, run_id: str) -> pd.DataFrame | None:
     """Per province: its kabupaten/kota, and how many of them have rows this run published
     in some fact table (the most any one table reaches). None if the run published none."""
-    query = _COVERAGE_BY_INDEX if engine.dialect.name == "sqlite" else _COVERAGE
     coverage = None
+    results = fact_table(ELECTION_RESULTS).name
     with engine.connect() as connection:
         for table in _fact_tables(engine, run_id):
+            kabupaten = (
+                _KABUPATEN_OF_RESULTS.format(published=published_in_run("region_totals"))
+                if table == results
+                else _KABUPATEN.format(table=table, published=published_in_run(table))
+            )
             part = pd.read_sql(
-                text(query.format(table=table)), connection, params={"run_id": run_id}
+                text(_COVERAGE.format(kabupaten=kabupaten)), connection, params={"run_id": run_id}
             )
             coverage = (
                 part

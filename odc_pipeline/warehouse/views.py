@@ -180,6 +180,23 @@ VIEWS = {
     "results_by_place": RESULTS_BY_PLACE,
 }
 
+#: The columns naming the source (or the two sources) each view row is made from. A row
+#: depends on nothing but those sources' rows of the results that share the row's
+#: `VIEW_NEIGHBOURHOOD`, and the other tables the view reads: so when only some sources'
+#: results changed, the rows naming none of them stay as they are (see
+#: `odc_pipeline.releases.views`). A view that reads no results names the source of its rows.
+VIEW_SOURCES = {
+    "source_discrepancies": ("source_a", "source_b"),
+    "region_summary": ("source_id",),
+    "party_results": ("source_id",),
+    "party_results_by_dapil": ("source_id",),
+    "dapil_regions": ("source_id",),
+    "results_by_place": ("source_id",),
+}
+#: What two sources' result rows share when a view row is made from both (the discrepancy
+#: view's join): a changed source's rows reach no row of another source beyond these.
+VIEW_NEIGHBOURHOOD = ("election", "year", "contest", "region_code")
+
 
 def create_views(connection: Connection) -> None:
     """Create the analyst views in a version being built (always empty of them: no DROP here,
