@@ -3,6 +3,7 @@ party results per region and a candidate list; what the warehouse derives from t
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -15,6 +16,7 @@ from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.registry import load_registry
 from odc_pipeline.releases.store import ReleaseStore
 from odc_pipeline.warehouse.engine import make_engine
+from odc_pipeline.warehouse.export import export_open_data
 from odc_pipeline_tests.conftest import make_settings, run_all, write_registry
 
 FILES = {
@@ -303,8 +305,18 @@ def test_nights_after_one_file_changed_derive_what_a_rebuild_does(tmp_path):
 
     suara = folder / "suara_caleg.csv"
     suara.write_text(suara.read_text().replace("ani,300", "ani,301"))
+    started = time.time()
     said = _night_after(defs, instance, "jsn_suara_caleg")
     assert "publish: copying the live file" in said
+    # The open data wrote the changed source's rows again and copied every other source's
+    # (one chunk per source and table); the files are what writing every row gives.
+    chunks = list((settings.warehouse_dir / ".open_data.chunks").glob("*.csv"))
+    assert len(chunks) == 6
+    assert sum(c.stat().st_mtime > started for c in chunks) == 1
+    whole = export_open_data(engine, tmp_path / "whole" / "open_data").parent
+    live = settings.warehouse_dir / "open_data"
+    for table in ("fact_election_results", "dim_candidate", "dim_dapil", "bridge_dapil_region"):
+        assert (live / f"{table}.csv").read_bytes() == (whole / f"{table}.csv").read_bytes()
 
     rebuilt = make_settings(tmp_path / "rebuilt", settings.registry_path)
     assert run_all(rebuilt, registry).success

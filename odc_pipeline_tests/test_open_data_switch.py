@@ -87,8 +87,8 @@ def cut_while_writing(table_name: str, stop: Callable[[], None]):
     """`export._write` that writes half of `table_name`'s file, then `stop`s the export."""
     real_write = export._write
 
-    def write(chunks, table, columns, path: Path) -> None:
-        real_write(chunks, table, columns, path)
+    def write(parts, table, columns, path: Path, chunks) -> None:
+        real_write(parts, table, columns, path, chunks)
         if table.name == table_name:
             written = path.read_bytes()
             path.write_bytes(written[: len(written) // 2])

@@ -7,24 +7,34 @@ prefixed with a `'`, so an opened CSV shows them as text.
 
 Each export is a whole new version of the folder, switched in at once (`versions`):
 readers never see a half-written file, and nothing an earlier version held stays behind.
+A source whose rows are what they were at the export before is copied from the CSV chunk
+written then (`csv_chunks`), not read and formatted again.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as arrow_csv
-from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, Numeric, Select, select
+from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, Numeric, Table, select
 
 from odc_pipeline.digests import file_sha256
 from odc_pipeline.warehouse.cells import FORMULA, safe_cell
+from odc_pipeline.warehouse.csv_chunks import CsvChunks, chunk_key
 from odc_pipeline.warehouse.frames import read_frame, read_rows
-from odc_pipeline.warehouse.schema import dim_organization, dim_region, dim_source, fact_tables
+from odc_pipeline.warehouse.schema import (
+    dim_organization,
+    dim_region,
+    dim_source,
+    fact_tables,
+    load_audit,
+)
 from odc_pipeline.warehouse.versions import new_version
 
 PACKAGE_NAME = "odc-pipeline-open-data"
@@ -81,23 +91,56 @@ def _csv_ready(rows: pa.Table, table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def _write(chunks: Iterable[pa.Table], table, columns: list[str], path: Path) -> None:
-    """The chunks, one after another, as one CSV with `columns`. Arrow's writer is C++ (several
-    times pandas' to_csv); a schema fixed from the table keeps every chunk's types alike, and
-    writing chunk by chunk keeps one source's rows in memory, not the whole table's."""
+#: One source's (or a whole table's) rows: the source, what its rows are made from (None: no
+#: chunk is kept, see `csv_chunks`), and how to read them when they must be written.
+Rows = tuple[str | None, object, Callable[[], pa.Table]]
+
+
+def _write(parts: Iterable[Rows], table, columns: list[str], path: Path, chunks: CsvChunks) -> None:
+    """The parts, one after another, as one CSV with `columns`: the header, then each part's
+    rows, copied from the chunk an earlier export wrote where one was made from the same rows.
+    Arrow's writer is C++ (several times pandas' to_csv); a schema fixed from the table keeps
+    every part's types alike, and writing part by part keeps one source's rows in memory, not
+    the whole table's."""
     schema = pa.schema(
         [(c, _ARROW_TYPES.get(_field_type(table.c[c]), pa.string())) for c in columns]
     )
-    options = arrow_csv.WriteOptions(quoting_style="needed")
-    with arrow_csv.CSVWriter(str(path), schema, write_options=options) as writer:
-        for chunk in chunks:
-            writer.write_table(_csv_ready(chunk, table, schema))
+    rows_only = arrow_csv.WriteOptions(quoting_style="needed", include_header=False)
+
+    def written(read: Callable[[], pa.Table], sink) -> None:
+        arrow_csv.write_csv(_csv_ready(read(), table, schema), sink, write_options=rows_only)
+
+    with path.open("wb") as out:
+        header = arrow_csv.WriteOptions(quoting_style="needed")
+        arrow_csv.write_csv(schema.empty_table(), out, write_options=header)
+        for _source, made_from, read in parts:
+            if made_from is None:
+                written(read, out)
+            else:
+                key = chunk_key(table.name, columns, made_from)
+                chunks.append(key, lambda chunk, read=read: written(read, str(chunk)), out)
 
 
-def _by_source(engine: Engine, table, wanted: Select, source_ids: list[str]) -> Iterator[pa.Table]:
-    """The rows of `wanted` from `table`, one source after another, each read when asked for."""
-    for source_id in source_ids:
-        yield read_rows(engine, wanted.where(table.c.source_id == source_id))
+def _made_from(engine: Engine, release: dict | None) -> dict[tuple[str, str], object]:
+    """Per fact table and public source, what its rows are made from: the release's objects
+    of them and the run that published them. Only when the release was made from the
+    warehouse as it is now (its run published last); else nothing, and every row is read."""
+    if release is None:
+        return {}
+    with engine.connect() as connection:
+        last = connection.execute(
+            select(load_audit.c.run_id).order_by(load_audit.c.loaded_at.desc()).limit(1)
+        ).scalar()
+    if last != release["run_id"]:
+        return {}
+    runs = {s["source_id"]: s["published_by_run"] for s in release["sources"]}
+    objects: dict[tuple[str, str], list[str]] = {}
+    for part in release["parts"]:
+        if part["source_id"] is not None and "public" in part["audiences"]:
+            objects.setdefault((part["table"], part["source_id"]), []).append(part["object"])
+    return {
+        key: [sorted(found), runs.get(key[1])] for key, found in objects.items() if runs.get(key[1])
+    }
 
 
 def _has_rows(engine: Engine, table, source_id: str) -> bool:
@@ -128,12 +171,17 @@ def export_open_data(engine: Engine, folder: Path, release: dict | None = None) 
         "dim_organization": (dim_organization, organizations),
         "dim_source": (dim_source, sources.drop(columns=["location", "status_message"])),
     }
-    # name -> (table, columns, chunks): facts are read and written one public source at a time.
-    tables = {
-        name: (t, list(f.columns), [pa.Table.from_pandas(f, preserve_index=False)])
+    # name -> (table, columns, parts): facts are read and written one public source at a time.
+    tables: dict[str, tuple[Table, list[str], list[Rows]]] = {
+        name: (
+            t,
+            list(f.columns),
+            [(None, None, partial(pa.Table.from_pandas, f, preserve_index=False))],
+        )
         for name, (t, f) in whole.items()
         if len(f)
     }
+    made_from = _made_from(engine, release)
     for table in fact_tables().values():
         holding = [s for s in public if _has_rows(engine, table, s)]
         if holding:
@@ -141,13 +189,25 @@ def export_open_data(engine: Engine, folder: Path, release: dict | None = None) 
             columns = [c.name for c in table.columns if not c.info.get("personal")]
             wanted = select(*(table.c[c] for c in columns))
             # One source's rows in memory at a time, never the whole table's.
-            tables[table.name] = (table, columns, _by_source(engine, table, wanted, holding))
+            tables[table.name] = (
+                table,
+                columns,
+                [
+                    (
+                        s,
+                        made_from.get((table.name, s)),
+                        partial(read_rows, engine, wanted.where(table.c.source_id == s)),
+                    )
+                    for s in holding
+                ],
+            )
+    chunks = CsvChunks(folder.parent / f".{folder.name}.chunks")
     # The version before stays for a reader still uploading it file by file.
     with new_version(folder, keep_previous=True) as building:
         resources = []
-        for name, (table, columns, chunks) in tables.items():
+        for name, (table, columns, parts) in tables.items():
             path = building / f"{name}.csv"
-            _write(chunks, table, columns, path)
+            _write(parts, table, columns, path, chunks)
             resources.append(_resource(name, table, columns, path, set(tables)))
         licences = sorted(set(sources["licence"]))
         descriptor = {
@@ -168,6 +228,7 @@ def export_open_data(engine: Engine, folder: Path, release: dict | None = None) 
         (building / DESCRIPTOR).write_text(
             json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
+    chunks.prune()
     return folder / DESCRIPTOR
 
 
