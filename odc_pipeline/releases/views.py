@@ -95,7 +95,8 @@ def _changed_results(
     keys = ", ".join(VIEW_NEIGHBOURHOOD)
     connection.execute(_NEIGHBOURS.format(results=table.name, keys=keys))
     connection.execute("CREATE TABLE changed_sources (source_id VARCHAR)")
-    connection.executemany("INSERT INTO changed_sources VALUES (?)", [[s] for s in changed])
+    if changed:  # none when the results are as they were and only what views do not read changed
+        connection.executemany("INSERT INTO changed_sources VALUES (?)", [[s] for s in changed])
 
 
 def computed_views(
