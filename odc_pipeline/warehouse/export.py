@@ -91,9 +91,9 @@ def _csv_ready(rows: pa.Table, table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-#: One source's (or a whole table's) rows: the source, what its rows are made from (None: no
-#: chunk is kept, see `csv_chunks`), and how to read them when they must be written.
-Rows = tuple[str | None, object, Callable[[], pa.Table]]
+#: One source's (or a whole table's) rows: what they are made from (None: no chunk is kept,
+#: see `csv_chunks`), and how to read them when they must be written.
+Rows = tuple[object, Callable[[], pa.Table]]
 
 
 def _write(parts: Iterable[Rows], table, columns: list[str], path: Path, chunks: CsvChunks) -> None:
@@ -113,7 +113,7 @@ def _write(parts: Iterable[Rows], table, columns: list[str], path: Path, chunks:
     with path.open("wb") as out:
         header = arrow_csv.WriteOptions(quoting_style="needed")
         arrow_csv.write_csv(schema.empty_table(), out, write_options=header)
-        for _source, made_from, read in parts:
+        for made_from, read in parts:
             if made_from is None:
                 written(read, out)
             else:
@@ -176,7 +176,7 @@ def export_open_data(engine: Engine, folder: Path, release: dict | None = None) 
         name: (
             t,
             list(f.columns),
-            [(None, None, partial(pa.Table.from_pandas, f, preserve_index=False))],
+            [(None, partial(pa.Table.from_pandas, f, preserve_index=False))],
         )
         for name, (t, f) in whole.items()
         if len(f)
@@ -194,7 +194,6 @@ def export_open_data(engine: Engine, folder: Path, release: dict | None = None) 
                 columns,
                 [
                     (
-                        s,
                         made_from.get((table.name, s)),
                         partial(read_rows, engine, wanted.where(table.c.source_id == s)),
                     )
