@@ -162,8 +162,10 @@ def test_great_expectations_checks_it(observer_run):
 def test_it_is_documented(observer_run):
     _, engine, text, rows = observer_run
     assert "## fact_observer_counts" in text
+    # No Indonesian yet: a new kind's descriptions wait for a translator (test_dictionary).
     assert (
-        "| `observers` | SMALLINT | no | Observers deployed | people | between 0 and 5000 |" in text
+        "| `observers` | SMALLINT | no | Observers deployed |  | people | between 0 and 5000 |"
+        in text
     )
     published = _rows(
         engine,

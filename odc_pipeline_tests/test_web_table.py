@@ -99,6 +99,22 @@ def test_an_analyst_filters_a_table_by_province(served, page):
     page.screenshot(path=str(SCREENSHOTS / "web-table-filter.png"), full_page=True)
 
 
+def test_columns_are_described_in_indonesian_then_english(served, page):
+    page.goto(f"{served}/public/fact_election_results")
+    page.locator("dl.column-descriptions").wait_for()
+    terms = page.locator("dl.column-descriptions dt").all_inner_texts()
+    details = page.locator("dl.column-descriptions dd").all_inner_texts()
+    described = dict(zip(terms, details, strict=True))
+    assert described["votes"] == (
+        "Suara untuk partai atau calon / Votes for the party or candidate "
+        "(satuan / unit: suara / votes)"
+    )
+    assert described["region_code"].startswith("Kode Kemendagri yang berlaku (dim_region)")
+    # Every column of the table is described.
+    (results,) = [t for t in warehouse_tables() if t.name == "fact_election_results"]
+    assert set(described) == {c.name for c in results.columns}
+
+
 def test_a_canned_query_answers_and_downloads_as_csv(served, page):
     page.goto(f"{served}/members/sources_that_disagree?percent=0.5")
     page.get_by_text(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from odc_pipeline.serving.queries import CANNED_QUERIES
 from odc_pipeline.warehouse.audiences import MEMBERS, PUBLIC, Audience
 from odc_pipeline.warehouse.dictionary import dictionary_rows
+from odc_pipeline.warehouse.dictionary_indonesian import INDONESIAN_UNITS
 from odc_pipeline.warehouse.schema import warehouse_tables
 from odc_pipeline.warehouse.views import VIEW_DESCRIPTIONS
 
@@ -39,6 +40,20 @@ TITLES = {
     "dim_dapil": ("Daerah pemilihan", "Electoral districts"),
     "quarantine": ("Baris yang disisihkan", "Rows set aside"),
     "meta_columns": ("Kamus data", "Data dictionary"),
+    "bridge_dapil_region": (
+        "Wilayah setiap dapil menurut sumber",
+        "Regions of each dapil, by source",
+    ),
+    "region_review": ("Wilayah yang perlu ditinjau", "Regions to review"),
+    "contestant_review": ("Partai dan paslon yang perlu ditinjau", "Parties and pairs to review"),
+    "dim_election": ("Pemilu", "Elections"),
+    "dim_party_ballot": ("Nomor urut partai", "Party ballot numbers"),
+    "dim_region_split": ("Pemekaran wilayah", "Region splits"),
+    "dapil_seats": ("Kursi per partai dan dapil", "Seats per party and dapil"),
+    "seat_winners": ("Calon terpilih", "Seat winners"),
+    "women_representation": ("Keterwakilan perempuan", "Women's representation"),
+    "load_audit": ("Catatan pemuatan", "Load audit"),
+    "release_changes": ("Perubahan antarrilis", "Changes between releases"),
 }
 
 #: What the tables analysts open first hold, in Indonesian (the English is the table's own
@@ -76,6 +91,27 @@ DESCRIPTIONS_ID = {
     "dim_dapil": "Daerah pemilihan dengan jumlah kursinya.",
     "quarantine": "Baris yang disisihkan: nomor baris, kolom, nilai, aturan dan alasannya.",
     "meta_columns": "Kamus data: setiap kolom setiap tabel, artinya dan satuannya.",
+    "bridge_dapil_region": "Kabupaten/kota (atau kecamatan, bila dapil membelah kabupaten) "
+    "yang termasuk setiap dapil, dengan kode wilayah sekarang; satu baris untuk setiap baris "
+    "sumber, dengan asal-usulnya.",
+    "region_review": "Nilai wilayah yang perlu ditentukan atau dikonfirmasi, sekali per "
+    "ejaan, dengan jumlah, contoh dan saran. Ekspor: odc regions review export FILE.csv",
+    "contestant_review": "Nilai partai dan pasangan calon yang belum ditentukan oleh aturan "
+    "mana pun, sekali per ejaan dan pemilu, dengan jumlah, contoh dan saran. Ekspor: odc "
+    "contestants review export FILE.csv",
+    "dim_election": "Pemilu umum dengan hari pemungutan suara dan pemilihannya.",
+    "dim_party_ballot": "Nomor urut dan nama setiap partai di setiap pemilu.",
+    "dim_region_split": "Kabupaten/kota yang dimekarkan dari wilayah lain: daftar dapil "
+    "pemilu yang belum mengenalnya menempatkannya di dapil wilayah asalnya.",
+    "dapil_seats": "Kursi per partai dan dapil menurut aturan pemilu itu "
+    "(odc_pipeline.elections.seats).",
+    "seat_winners": "Calon yang memperoleh kursi partainya (suara terbanyak lebih dulu), atau "
+    "yang disebut terpilih oleh sumbernya.",
+    "women_representation": "Perempuan di daftar calon setiap partai per dapil dan di antara "
+    "calon terpilihnya.",
+    "load_audit": "Per sumber dan run: baris masuk = baris terbit + baris dikarantina.",
+    "release_changes": "Apa yang berubah sejak rilis sebelumnya, baris demi baris, dan "
+    "mengapa. Untuk dua rilis mana pun: odc diff A B.",
 }
 
 #: Columns a reader filters on first, where a table has them.
@@ -93,13 +129,22 @@ def _title(name: str) -> str:
     return f"{indonesian} / {english}" if indonesian else name
 
 
+def _unit(unit: str | None) -> str:
+    if not unit:
+        return ""
+    indonesian = INDONESIAN_UNITS.get(unit)
+    return f" (satuan / unit: {indonesian} / {unit})" if indonesian else f" (unit: {unit})"
+
+
 def _columns(table: str, rows: list[dict]) -> dict[str, str]:
+    """Each column's description, in Indonesian then English, with its unit."""
     described = {}
     for row in rows:
         if row["table_name"] != table or not row["description"]:
             continue
-        unit = f" (unit: {row['unit']})" if row["unit"] else ""
-        described[row["column_name"]] = f"{row['description']}{unit}"
+        indonesian = row["description_indonesian"]
+        both = f"{indonesian} / {row['description']}" if indonesian else row["description"]
+        described[row["column_name"]] = both + _unit(row["unit"])
     return described
 
 

@@ -3,8 +3,8 @@
 Columns of a kind's fact table are described by the kind's declaration (with their unit and
 the values they may hold); other columns by their table definition (`comment=`) or, for
 columns that mean the same in every table (`source_id`, `run_id`, ...), by
-`SHARED_DESCRIPTIONS` below. Published as the `meta_columns` table with each run, and as
-`docs/data_dictionary.md`:
+`SHARED_DESCRIPTIONS` below. Each description's Indonesian is in `dictionary_indonesian`.
+Published as the `meta_columns` table with each run, and as `docs/data_dictionary.md`:
 
     python -m odc_pipeline.warehouse.dictionary > docs/data_dictionary.md
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 
 from odc_pipeline.kinds import KINDS
+from odc_pipeline.warehouse.dictionary_indonesian import INDONESIAN_DESCRIPTIONS
 from odc_pipeline.warehouse.schema import meta_columns, warehouse_tables
 
 SHARED_DESCRIPTIONS = {
@@ -58,15 +59,15 @@ def dictionary_rows() -> list[dict]:
         for column in table.columns:
             declared = column.info.get("declared")
             shared = _kind_description() if column.name == "kind" else None
+            description = column.comment or shared or SHARED_DESCRIPTIONS.get(column.name, "")
             rows.append(
                 {
                     "table_name": table.name,
                     "column_name": column.name,
                     "data_type": str(column.type),
                     "nullable": bool(column.nullable),
-                    "description": column.comment
-                    or shared
-                    or SHARED_DESCRIPTIONS.get(column.name, ""),
+                    "description": description,
+                    "description_indonesian": INDONESIAN_DESCRIPTIONS.get(description),
                     "unit": declared.unit if declared else None,
                     "valid_values": declared.expected if declared else None,
                 }
@@ -110,12 +111,13 @@ def markdown() -> str:
                 "",
                 f"## {current}",
                 "",
-                "| column | type | may be empty | description | unit | valid values |",
-                "|---|---|---|---|---|---|",
+                "| column | type | may be empty | description | keterangan | unit | valid values |",
+                "|---|---|---|---|---|---|---|",
             ]
         lines.append(
             f"| `{row['column_name']}` | {row['data_type']} | {'yes' if row['nullable'] else 'no'} "
-            f"| {row['description']} | {row['unit'] or ''} | {row['valid_values'] or ''} |"
+            f"| {row['description']} | {row['description_indonesian'] or ''} "
+            f"| {row['unit'] or ''} | {row['valid_values'] or ''} |"
         )
     return "\n".join(lines) + "\n"
 

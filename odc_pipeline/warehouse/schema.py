@@ -632,6 +632,11 @@ meta_columns = Table(
     Column("data_type", String(32), nullable=False, comment="SQL type"),
     Column("nullable", Boolean, nullable=False, comment="Whether the column may be empty"),
     Column("description", Text, nullable=False, comment="What the column holds"),
+    Column(
+        "description_indonesian",
+        Text,
+        comment="What the column holds, in Indonesian (keterangan dalam bahasa Indonesia)",
+    ),
     Column("unit", Text, comment="What one unit of the value is, where it is a quantity"),
     Column(
         "valid_values",
