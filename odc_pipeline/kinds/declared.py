@@ -128,9 +128,10 @@ ELECTION_RESULTS = DatasetKind(
         ),
     ),
     # What the discrepancy view joins on, as it writes it (see comparison); region first, the
-    # most selective, so that every lookup by region uses it too.
+    # most selective, so that every lookup by region uses it too; the source last, so that a
+    # lookup of the other sources' rows (`a.source_id < b.source_id`) skips the row's own.
     indexes={
-        "key": ("region_code", "election", "year", "contest", station(), contestant()),
+        "key": ("region_code", "election", "year", "contest", station(), contestant(), "source_id"),
     },
     contestants=("candidate", "party"),
     districted=True,
