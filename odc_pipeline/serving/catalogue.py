@@ -118,22 +118,27 @@ DESCRIPTIONS_ID = {
 FACETS = ("province", "election", "year", "contest", "party", "party_id", "source_id")
 
 
-def _described(name: str, english: str) -> str:
-    """The Indonesian description, where there is one, then the English."""
-    indonesian = DESCRIPTIONS_ID.get(name)
+def _in_both(indonesian: str | None, english: str) -> str:
+    """Indonesian first, then English, as every title and description is shown; the English
+    alone where there is no Indonesian yet."""
     return f"{indonesian} / {english}" if indonesian else english
 
 
+def _described(name: str, english: str) -> str:
+    return _in_both(DESCRIPTIONS_ID.get(name), english)
+
+
 def _title(name: str) -> str:
-    indonesian, english = TITLES.get(name, (None, None))
-    return f"{indonesian} / {english}" if indonesian else name
+    indonesian, english = TITLES.get(name, (None, name))
+    return _in_both(indonesian, english)
 
 
 def _unit(unit: str | None) -> str:
     if not unit:
         return ""
     indonesian = INDONESIAN_UNITS.get(unit)
-    return f" (satuan / unit: {indonesian} / {unit})" if indonesian else f" (unit: {unit})"
+    label = "satuan / unit" if indonesian else "unit"
+    return f" ({label}: {_in_both(indonesian, unit)})"
 
 
 def _columns(table: str, rows: list[dict]) -> dict[str, str]:
@@ -142,8 +147,7 @@ def _columns(table: str, rows: list[dict]) -> dict[str, str]:
     for row in rows:
         if row["table_name"] != table or not row["description"]:
             continue
-        indonesian = row["description_indonesian"]
-        both = f"{indonesian} / {row['description']}" if indonesian else row["description"]
+        both = _in_both(row["description_indonesian"], row["description"])
         described[row["column_name"]] = both + _unit(row["unit"])
     return described
 
