@@ -40,6 +40,7 @@ import yaml
 
 from benchmarks.memory import run_measured
 from benchmarks.pipeline import DEFAULT_POSTGRES, GIB, new_dagster_home, step_windows
+from benchmarks.queries import defaults_sentence, settings_sentence
 from benchmarks.queries import measure as measure_questions
 from benchmarks.results import save, target_rows
 from odc_pipeline.defs.automation import PULL_JOB
@@ -278,8 +279,11 @@ def run_national(
     )
     if url:
         result["targets"].update(asked["targets"])
-        markdown += "\n\n| question on PostgreSQL | seconds | met |\n|---|---:|---|\n" + "\n".join(
-            target_rows(asked["targets"])
+        markdown += (
+            f"\n\nAsked with {settings_sentence(asked['settings'])} (docs/scaling.md):\n\n"
+            "| question on PostgreSQL | seconds | met |\n|---|---:|---|\n"
+            + "\n".join(target_rows(asked["targets"]))
+            + f"\n\nWith PostgreSQL's defaults instead: {defaults_sentence(asked)}."
         )
     save("nightly_national_postgres" if url else "nightly_national", result, markdown)
     print(markdown)
