@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from odc_pipeline.warehouse.engine import CORE_SCHEMA, make_engine
+from odc_pipeline.warehouse.patching_postgres import PREVIOUS_SCHEMA, SHAPE_SCHEMA
 from odc_pipeline.warehouse.publish_postgres import BUILD_SCHEMA
 from odc_pipeline.warehouse.publish_sqlite import SHARED_FOLDER
 from odc_pipeline.warehouse.versions import BUILDING_MARK
@@ -170,9 +171,43 @@ def test_postgres_publisher_killed_mid_way_leaves_the_previous_version(postgres_
     assert before["facts"][:3] == (FIRST_ROWS, "run_one", "run_one")
 
     _kill_at(url, "run_two", SECOND_ROWS, stage)
+    schemas = _schemas_once_rolled_back(postgres_url)
+    assert CORE_SCHEMA in schemas and BUILD_SCHEMA not in schemas
+    assert {"public_data", "members_data", "private_org_a"} <= schemas
+    assert _state(url) == before
+
+    _publish_and_wait(url, "run_three", FIRST_ROWS)
+    assert _state(url)["audit_runs"] == ["run_one", "run_three"]
+
+
+def test_postgres_publisher_killed_while_patching_leaves_the_previous_version(postgres_url):
+    """A night that replaces one source of five patches the live schema in place: killed
+    while it replaces that source's rows, the live tables are as they were, and the next
+    night publishes."""
+    url = sa.engine.make_url(postgres_url).update_query_dict({"application_name": "odc_kill"})
+    url = url.render_as_string(hide_password=False)
+    _publish_and_wait(url, "run_one", FIRST_ROWS, "--others", "4", "--load-others")
+    before = _state(url)
+    assert before["facts"][0] == 5 * FIRST_ROWS
+
+    seen = _kill_at(url, "run_two", FIRST_ROWS, "adding up totals", "--others", "4")
+    assert "replacing the changed sources' rows" in seen and "indexing" not in seen
+    schemas = _schemas_once_rolled_back(postgres_url)
+    assert {CORE_SCHEMA, "public_data"} <= schemas
+    assert not {BUILD_SCHEMA, PREVIOUS_SCHEMA, SHAPE_SCHEMA} & schemas
+    assert _state(url) == before
+
+    _publish_and_wait(url, "run_three", FIRST_ROWS, "--others", "4")
+    after = _state(url)
+    assert after["facts"][:3] == (5 * FIRST_ROWS, "run_one", "run_three")
+    assert after["audit_runs"] == ["run_one"] * 5 + ["run_three"]
+
+
+def _schemas_once_rolled_back(postgres_url: str) -> set[str]:
+    """The database's schemas once the server has rolled the killed client's transaction
+    back (it does once it sees the socket close)."""
     admin = sa.create_engine(postgres_url)
     try:
-        # The server rolls the dead client's transaction back once it sees the socket close.
         deadline = time.monotonic() + 30
         with admin.connect() as connection:
             while time.monotonic() < deadline:
@@ -189,12 +224,7 @@ def test_postgres_publisher_killed_mid_way_leaves_the_previous_version(postgres_
     finally:
         admin.dispose()
     assert busy == 0, _activity(postgres_url)
-    assert CORE_SCHEMA in schemas and BUILD_SCHEMA not in schemas
-    assert {"public_data", "members_data", "private_org_a"} <= schemas
-    assert _state(url) == before
-
-    _publish_and_wait(url, "run_three", FIRST_ROWS)
-    assert _state(url)["audit_runs"] == ["run_one", "run_three"]
+    return schemas
 
 
 #: One statement reading both the facts and the audit: it must see one version of both.

@@ -328,3 +328,47 @@ def test_nights_after_one_file_changed_derive_what_a_rebuild_does(tmp_path):
         assert _rows(patched, "select sum(votes) from region_totals where level = 1") == _rows(
             built, "select sum(votes) from region_totals where level = 1"
         )
+
+
+def test_postgresql_nights_after_a_changed_list_patch_to_what_a_rebuild_does(
+    postgres_url, tmp_path, monkeypatch
+):
+    """On PostgreSQL the night after the candidate list changed patches the live schema in
+    place, gives the carried-forward result row its candidate, and ends where a build from
+    the same files does."""
+    monkeypatch.setenv("ODC_WAREHOUSE_URL", postgres_url)
+    folder = tmp_path / "nights"
+    folder.mkdir()
+    settings = make_settings(folder, _write_sources(folder, bulk=True))
+    registry = load_registry(settings.registry_path)
+    defs = build_definitions(settings, registry)
+    instance = dg.DagsterInstance.ephemeral()
+    assert defs.resolve_job_def(ALL_ASSETS_JOB).execute_in_process(instance=instance).success
+    caleg = folder / "caleg.csv"
+    caleg.write_text(caleg.read_text().replace("2,BUDI,L", "2,Budi Santoso,L"))
+    said = _night_after(defs, instance, "jsn_caleg")
+    assert "publish: replacing the changed sources' rows" in said
+    assert "publish: indexing" not in said
+
+    monkeypatch.delenv("ODC_WAREHOUSE_URL")
+    rebuilt = make_settings(tmp_path / "rebuilt", settings.registry_path)
+    assert run_all(rebuilt, registry).success
+    patched = make_engine(postgres_url)
+    fresh = sa.create_engine(rebuilt.default_warehouse_url, poolclass=sa.pool.NullPool)
+    budi = (
+        "select candidate_id from fact_election_results "
+        "where source_id = 'jsn_suara_caleg' and candidate = 'Budi Santoso'"
+    )
+    try:
+        with patched.connect() as live, fresh.connect() as built:
+            assert _rows(live, budi) == [("dpr_2019_JB-I_pdip_2",)]
+            for sql in (*COMPARED, "select * from seat_winners order by 1, 2, 3, 4, 5, 6"):
+                # PostgreSQL answers true/false where SQLite answers 1/0.
+                found = [
+                    tuple(int(v) if isinstance(v, bool) else v for v in row)
+                    for row in _rows(live, sql)
+                ]
+                assert found == _rows(built, sql), sql
+    finally:
+        patched.dispose()
+        fresh.dispose()

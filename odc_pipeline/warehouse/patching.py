@@ -23,6 +23,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import bindparam, delete, text
@@ -74,6 +75,16 @@ def worth_patching(live: Path, loaded: LoadedRun) -> bool:
     """Whether this run's rows are a small enough share of the live file's (`PATCH_SHARE`)."""
     with closing(sqlite3.connect(f"file:{live}?mode=ro", uri=True)) as connection:
         (live_rows,) = connection.execute(_LIVE_ROWS).fetchone()
+    return small_share(live_rows, loaded)
+
+
+def live_rows(connection: Connection) -> int:
+    """Rows the live version publishes (its default schema's audit), as `_LIVE_ROWS` counts."""
+    return int(connection.execute(text(_LIVE_ROWS)).scalar_one())
+
+
+def small_share(live_rows: int, loaded: LoadedRun) -> bool:
+    """Whether this run's rows are at most `PATCH_SHARE` of the `live_rows` published."""
     run_rows = sum(s["rows_published"] for s in loaded.per_source if s["message"] is None)
     return run_rows <= PATCH_SHARE * live_rows
 
@@ -108,6 +119,24 @@ def copy_live(live: Path, to: Path) -> None:
         reader.rollback()
 
 
+@dataclass(frozen=True)
+class Patched:
+    """Where a patch reads and writes: the version patched (`current`, the connection's
+    default), the version before it (`previous`: on PostgreSQL a copy of the few tables the
+    patch compares with), and this run's rows (`staging`). With `rebuild_views`, the views
+    and anything the code did not make are dropped and the views made again (a copied SQLite
+    file, where an analyst may have saved tables); PostgreSQL's live views stay."""
+
+    current: str = "main"
+    previous: str = "previous"
+    staging: str = "staging"
+    rebuild_views: bool = True
+
+
+#: Tables a patch reads of the version before it (see `Patched.previous`).
+COMPARED_WITH_PREVIOUS = (dim_source, *DERIVED_FROM)
+
+
 def patch_version(
     connection: Connection,
     loaded: LoadedRun,
@@ -115,12 +144,13 @@ def patch_version(
     catalog: Catalog | None,
     regions_loaded: bool,
     stage: Stage,
+    where: Patched = Patched(),
 ) -> dict[str, int]:
-    """Bring a copy of the live file (`main`, the live one attached as `previous` and this
-    run's rows as `staging`) to the version a build from empty would give; the rows per
-    table are returned."""
+    """Bring a copy of the live version (`where.current`) to the version a build from empty
+    would give; the rows per table are returned."""
     stage("replacing the changed sources' rows")
-    _drop_what_the_code_did_not_make(connection)
+    if where.rebuild_views:
+        _drop_what_the_code_did_not_make(connection)
     gone = _gone(loaded, catalog)
     for table in (*BY_SOURCE, *SUMMARY_TABLES):
         _delete_sources(connection, table.name, gone)
@@ -134,22 +164,23 @@ def patch_version(
         connection.execute(
             text(
                 f"INSERT INTO {quote(table.name)} ({columns}) "  # noqa: S608 - code's own names
-                f"SELECT {columns} FROM staging.{quote(table.name)}"
+                f"SELECT {columns} FROM {quote(where.staging)}.{quote(table.name)}"
             )
         )
     if loaded.per_source:
         connection.execute(load_audit.insert(), loaded.per_source)
     if catalog is not None:
-        before = previous_sources(connection, "previous")
+        before = previous_sources(connection, where.previous)
         for table in (dim_organization, dim_source, *ELECTION_DIMENSIONS):
             connection.execute(delete(table))
         write_catalog(connection, catalog, loaded.outcomes, loaded.loaded_at, run_id, before)
     stage("computing seats and lists")
-    unchanged = all(_same_rows(connection, table.name) for table in DERIVED_FROM)
+    unchanged = all(_same_rows(connection, table.name, where) for table in DERIVED_FROM)
     write_election_tables(connection, only_run=run_id if unchanged else None)
     stage("adding up totals per province and kabupaten/kota")
     write_region_totals(connection, only_run=run_id)
-    create_views(connection)
+    if where.rebuild_views:
+        create_views(connection)
     connection.execute(meta_columns.insert(), dictionary_rows())
     return count_rows(connection)
 
@@ -186,12 +217,13 @@ def _drop_what_the_code_did_not_make(connection: Connection) -> None:
             connection.execute(text(f"DROP {kind.upper()} IF EXISTS {quote(name)}"))
 
 
-def _same_rows(connection: Connection, table: str) -> bool:
-    """Whether `table` holds the same rows in the copy being patched and in the live file."""
-    name = connection.dialect.identifier_preparer.quote(table)
+def _same_rows(connection: Connection, table: str, where: Patched) -> bool:
+    """Whether `table` holds the same rows in the version being patched and the one before."""
+    quote = connection.dialect.identifier_preparer.quote
+    now, before = (f"{quote(s)}.{quote(table)}" for s in (where.current, where.previous))
     statement = (
-        f"SELECT 1 FROM (SELECT * FROM main.{name} EXCEPT SELECT * FROM previous.{name}) "  # noqa: S608
-        f"UNION ALL SELECT 1 FROM (SELECT * FROM previous.{name} EXCEPT SELECT * FROM main.{name}) "  # noqa: S608
+        f"SELECT 1 FROM (SELECT * FROM {now} EXCEPT SELECT * FROM {before}) AS added "  # noqa: S608
+        f"UNION ALL SELECT 1 FROM (SELECT * FROM {before} EXCEPT SELECT * FROM {now}) AS gone "  # noqa: S608
         "LIMIT 1"
     )
     return connection.execute(text(statement)).first() is None

@@ -1,9 +1,11 @@
-"""Publishing to PostgreSQL: a new schema built and renamed in place of the live one, in one
-transaction.
+"""Publishing to PostgreSQL: a new schema built and renamed in place of the live one, or the
+live one patched in place, in one transaction.
 
 The version is built in `odc_build` (rows loaded with COPY, indexed once full), then the live
-schema is renamed away and the build renamed in its place. Each audience gets a schema of
-filtered views with its own role (`postgres_access`).
+schema is renamed away and the build renamed in its place. A run that replaced a small share
+of the rows loads only them into `odc_build` and patches the live schema with them instead
+(`patching_postgres`). Each audience gets a schema of filtered views with its own role
+(`postgres_access`).
 
 The switch needs every live table to itself for an instant, so it waits for readers still
 inside a transaction on the old tables, and new readers queue behind it. Both waits are
@@ -37,6 +39,7 @@ from odc_pipeline.warehouse.batches import SourceBatch
 from odc_pipeline.warehouse.catalog import Catalog
 from odc_pipeline.warehouse.engine import CORE_SCHEMA
 from odc_pipeline.warehouse.loading import copy_frame, create_tables
+from odc_pipeline.warehouse.patching_postgres import patch_live, worth_patching
 from odc_pipeline.warehouse.postgres_access import (
     AUDIENCE_MARKER,
     check_role_prefix,
@@ -115,23 +118,37 @@ def publish_postgres(
             connection.execute(text(f"SET LOCAL search_path TO {quote(BUILD_SCHEMA)}"))
             create_tables(connection)
             loaded = load_run(regions, batches, run_id, partial(copy_frame, connection), stage)
-            table_rows = complete_version(
-                connection,
-                loaded,
-                CORE_SCHEMA if previous_tables else None,
-                previous_tables,
-                run_id,
-                catalog,
-                regions_loaded=regions is not None,
-                stage=stage,
+            patched = bool(previous_tables) and worth_patching(
+                connection, loaded, CORE_SCHEMA, BUILD_SCHEMA
             )
+            if patched:
+                table_rows = patch_live(
+                    connection,
+                    loaded,
+                    run_id,
+                    catalog,
+                    regions is not None,
+                    stage,
+                    live=CORE_SCHEMA,
+                    build=BUILD_SCHEMA,
+                )
+            else:
+                table_rows = complete_version(
+                    connection,
+                    loaded,
+                    CORE_SCHEMA if previous_tables else None,
+                    previous_tables,
+                    run_id,
+                    catalog,
+                    regions_loaded=regions is not None,
+                    stage=stage,
+                )
             for table in warehouse_tables():
                 connection.execute(text(f"ANALYZE {quote(table.name)}"))
             stage("swapping")
+            switch = _hold_readers if patched else _rename_into_place
             _switch_waiting_for_readers(
-                connection,
-                partial(_rename_into_place, connection, previous_tables, has_core),
-                stage,
+                connection, partial(switch, connection, previous_tables, has_core), stage
             )
             connection.execute(text(f"SET LOCAL search_path TO {quote(CORE_SCHEMA)}"))
             if audiences:
@@ -158,17 +175,25 @@ def publish_postgres(
     )
 
 
+def _hold_readers(
+    connection: Connection, previous_tables: dict[str, set[str]], _has_core: bool = True
+) -> None:
+    """Wait for readers still inside a transaction on the live tables, and hold new ones back
+    until the switch commits: a reader's transaction then sees one version only. The
+    audiences' views are dropped, to be made again over the new version."""
+    quote = connection.dialect.identifier_preparer.quote
+    if previous_tables:
+        locked = ", ".join(f"{quote(CORE_SCHEMA)}.{quote(name)}" for name in previous_tables)
+        connection.execute(text(f"LOCK TABLE {locked} IN ACCESS EXCLUSIVE MODE"))
+    drop_audience_schemas(connection)
+
+
 def _rename_into_place(
     connection: Connection, previous_tables: dict[str, set[str]], has_core: bool
 ) -> None:
     """The switch: the live schema renamed aside, the one built renamed in its place."""
     quote = connection.dialect.identifier_preparer.quote
-    if previous_tables:
-        # Wait for readers still inside a transaction on the old tables, and hold new ones
-        # back until the switch commits: a reader's transaction then sees one version only.
-        locked = ", ".join(f"{quote(CORE_SCHEMA)}.{quote(name)}" for name in previous_tables)
-        connection.execute(text(f"LOCK TABLE {locked} IN ACCESS EXCLUSIVE MODE"))
-    drop_audience_schemas(connection)
+    _hold_readers(connection, previous_tables)
     if has_core:
         connection.execute(
             text(f"ALTER SCHEMA {quote(CORE_SCHEMA)} RENAME TO {quote(RETIRED_SCHEMA)}")
