@@ -236,6 +236,11 @@ COMPARED = (
 )
 
 
+def _as_sqlite_answers(rows: list[tuple]) -> list[tuple]:
+    """PostgreSQL's rows as SQLite gives them: true/false as 1/0."""
+    return [tuple(int(v) if isinstance(v, bool) else v for v in row) for row in rows]
+
+
 def test_postgresql_derives_the_same(warehouse, postgres_url, tmp_path, monkeypatch):
     monkeypatch.setenv("ODC_WAREHOUSE_URL", postgres_url)
     settings = make_settings(tmp_path, _write_sources(tmp_path))
@@ -244,12 +249,7 @@ def test_postgresql_derives_the_same(warehouse, postgres_url, tmp_path, monkeypa
     try:
         with engine.connect() as connection:
             for sql in COMPARED:
-                # PostgreSQL answers true/false where SQLite answers 1/0.
-                found = [
-                    tuple(int(v) if isinstance(v, bool) else v for v in row)
-                    for row in _rows(connection, sql)
-                ]
-                assert found == _rows(warehouse, sql), sql
+                assert _as_sqlite_answers(_rows(connection, sql)) == _rows(warehouse, sql), sql
     finally:
         engine.dispose()
 
@@ -272,30 +272,45 @@ def _night_after(defs: dg.Definitions, instance: dg.DagsterInstance, changed: st
     return [e.message for e in instance.all_logs(night.run_id) if e.message.startswith("publish:")]
 
 
-def test_nights_after_one_file_changed_derive_what_a_rebuild_does(tmp_path):
-    """A changed candidate list gives a carried-forward result row its candidate; a changed
-    result file alone leaves the other rows' answers as they were. Both nights patch the live
-    file, and end where a build from the same files does."""
-    folder = tmp_path / "nights"
+#: The result row naming Budi, whose candidate the changed list decides.
+BUDI = (
+    "select candidate_id from fact_election_results "
+    "where source_id = 'jsn_suara_caleg' and candidate = 'Budi Santoso'"
+)
+
+
+def _first_night(folder: Path):
+    """Every source of the bulk registry in `folder` run once: its settings, registry,
+    definitions and instance, for the nights after."""
     folder.mkdir()
     settings = make_settings(folder, _write_sources(folder, bulk=True))
     registry = load_registry(settings.registry_path)
     defs = build_definitions(settings, registry)
     instance = dg.DagsterInstance.ephemeral()
     assert defs.resolve_job_def(ALL_ASSETS_JOB).execute_in_process(instance=instance).success
-    engine = sa.create_engine(settings.default_warehouse_url, poolclass=sa.pool.NullPool)
-    budi = (
-        "select candidate_id from fact_election_results "
-        "where source_id = 'jsn_suara_caleg' and candidate = 'Budi Santoso'"
-    )
+    return settings, registry, defs, instance
 
-    # The list now writes Budi's full name: the result row naming him gets his candidate.
+
+def _name_budi_in_full(folder: Path) -> None:
+    """The candidate list now writes Budi's full name, as the result file does."""
     caleg = folder / "caleg.csv"
     caleg.write_text(caleg.read_text().replace("2,BUDI,L", "2,Budi Santoso,L"))
+
+
+def test_nights_after_one_file_changed_derive_what_a_rebuild_does(tmp_path):
+    """A changed candidate list gives a carried-forward result row its candidate; a changed
+    result file alone leaves the other rows' answers as they were. Both nights patch the live
+    file, and end where a build from the same files does."""
+    folder = tmp_path / "nights"
+    settings, registry, defs, instance = _first_night(folder)
+    engine = sa.create_engine(settings.default_warehouse_url, poolclass=sa.pool.NullPool)
+
+    # The list now writes Budi's full name: the result row naming him gets his candidate.
+    _name_budi_in_full(folder)
     said = _night_after(defs, instance, "jsn_caleg")
     assert "publish: copying the live file" in said and "publish: indexing" not in said
     with engine.connect() as connection:
-        assert _rows(connection, budi) == [("dpr_2019_JB-I_pdip_2",)]
+        assert _rows(connection, BUDI) == [("dpr_2019_JB-I_pdip_2",)]
     # The release of that night holds the carried-forward row as the warehouse now does.
     store = ReleaseStore(settings.releases_dir)
     released = store.folder(store.latest()) / "public" / "fact_election_results"
@@ -324,7 +339,7 @@ def test_nights_after_one_file_changed_derive_what_a_rebuild_does(tmp_path):
     with engine.connect() as patched, fresh.connect() as built:
         for sql in (*COMPARED, "select * from seat_winners order by 1, 2, 3, 4, 5, 6"):
             assert _rows(patched, sql) == _rows(built, sql), sql
-        assert _rows(patched, budi) == [("dpr_2019_JB-I_pdip_2",)]
+        assert _rows(patched, BUDI) == [("dpr_2019_JB-I_pdip_2",)]
         assert _rows(patched, "select sum(votes) from region_totals where level = 1") == _rows(
             built, "select sum(votes) from region_totals where level = 1"
         )
@@ -338,14 +353,8 @@ def test_postgresql_nights_after_a_changed_list_patch_to_what_a_rebuild_does(
     the same files does."""
     monkeypatch.setenv("ODC_WAREHOUSE_URL", postgres_url)
     folder = tmp_path / "nights"
-    folder.mkdir()
-    settings = make_settings(folder, _write_sources(folder, bulk=True))
-    registry = load_registry(settings.registry_path)
-    defs = build_definitions(settings, registry)
-    instance = dg.DagsterInstance.ephemeral()
-    assert defs.resolve_job_def(ALL_ASSETS_JOB).execute_in_process(instance=instance).success
-    caleg = folder / "caleg.csv"
-    caleg.write_text(caleg.read_text().replace("2,BUDI,L", "2,Budi Santoso,L"))
+    settings, registry, defs, instance = _first_night(folder)
+    _name_budi_in_full(folder)
     said = _night_after(defs, instance, "jsn_caleg")
     assert "publish: replacing the changed sources' rows" in said
     assert "publish: indexing" not in said
@@ -355,20 +364,11 @@ def test_postgresql_nights_after_a_changed_list_patch_to_what_a_rebuild_does(
     assert run_all(rebuilt, registry).success
     patched = make_engine(postgres_url)
     fresh = sa.create_engine(rebuilt.default_warehouse_url, poolclass=sa.pool.NullPool)
-    budi = (
-        "select candidate_id from fact_election_results "
-        "where source_id = 'jsn_suara_caleg' and candidate = 'Budi Santoso'"
-    )
     try:
         with patched.connect() as live, fresh.connect() as built:
-            assert _rows(live, budi) == [("dpr_2019_JB-I_pdip_2",)]
+            assert _rows(live, BUDI) == [("dpr_2019_JB-I_pdip_2",)]
             for sql in (*COMPARED, "select * from seat_winners order by 1, 2, 3, 4, 5, 6"):
-                # PostgreSQL answers true/false where SQLite answers 1/0.
-                found = [
-                    tuple(int(v) if isinstance(v, bool) else v for v in row)
-                    for row in _rows(live, sql)
-                ]
-                assert found == _rows(built, sql), sql
+                assert _as_sqlite_answers(_rows(live, sql)) == _rows(built, sql), sql
     finally:
         patched.dispose()
         fresh.dispose()
