@@ -1,11 +1,12 @@
 """A source split by province (`provinces` and `{province}` in its location): when one
 province's file changes, the night reads, checks, harmonizes and publishes that province
 alone; readers see the old rows or the new, never a mix; and the warehouse it leaves is row
-for row the one a full rebuild makes."""
+for row the one a full rebuild makes; on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import threading
+from contextlib import ExitStack
 
 import dagster as dg
 import pytest
@@ -15,9 +16,11 @@ from benchmarks.national import STATIONS_FILE, generate
 from odc_pipeline.defs.automation import PROCESS_JOB, PULL_JOB
 from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 from odc_pipeline.registry import load_registry
+from odc_pipeline.warehouse.engine import make_engine
 from odc_pipeline.warehouse.publish import BY_SOURCE
 from odc_pipeline.warehouse.schema import ELECTION_RESULTS_TABLES, SUMMARY_TABLES, dim_region
 from odc_pipeline_tests.conftest import make_settings, run_all
+from odc_pipeline_tests.scratch import temporary_database
 
 pytestmark = pytest.mark.skipif(
     not STATIONS_FILE.is_file(), reason=f"the 2024 station list is not at {STATIONS_FILE}"
@@ -45,6 +48,14 @@ def _contents(engine: sa.Engine) -> dict[str, list[tuple]]:
     return found
 
 
+def _reader(url: str) -> sa.Engine:
+    """A reader's engine: on SQLite a new connection each time (the file is switched under
+    it), on PostgreSQL with its names in the warehouse schema."""
+    if url.startswith("sqlite"):
+        return sa.create_engine(url, poolclass=sa.pool.NullPool)
+    return make_engine(url)
+
+
 def _watch(engine: sa.Engine, seen: list, stop: threading.Event) -> None:
     """Read the warehouse over and over while a night publishes, a new connection each time."""
     while not stop.is_set():
@@ -68,7 +79,17 @@ def _suite_checked(result) -> str:
     return evaluation.metadata["sources_checked"].value
 
 
-def test_one_provinces_new_file_is_all_a_night_redoes(tmp_path):
+#: What the publish step says when it patches the live version rather than building anew.
+PATCHED = {
+    "sqlite": "publish: copying the live file",
+    "postgresql": "publish: replacing the changed sources' rows",
+}
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_one_provinces_new_file_is_all_a_night_redoes(tmp_path, database, request, monkeypatch):
+    if database == "postgresql":
+        monkeypatch.setenv("ODC_WAREHOUSE_URL", request.getfixturevalue("postgres_url"))
     registry_path = generate(24_000, seed=5, out=tmp_path / "national", provinces=PROVINCES)
     registry = load_registry(registry_path, check_files=False)
     assert [s.id for s in registry.sources if s.part_of == "kawal_tps_presiden"] == [
@@ -80,7 +101,7 @@ def test_one_provinces_new_file_is_all_a_night_redoes(tmp_path):
     full = defs.resolve_job_def(ALL_ASSETS_JOB).execute_in_process(instance=instance)
     assert full.success
     assert _suite_checked(full) == "6 of 6"
-    engine = sa.create_engine(settings.default_warehouse_url, poolclass=sa.pool.NullPool)
+    engine = _reader(settings.warehouse)
     with engine.connect() as connection:
         before = tuple(map(tuple, connection.execute(sa.text(PER_SOURCE))))
 
@@ -111,14 +132,14 @@ def test_one_provinces_new_file_is_all_a_night_redoes(tmp_path):
         stop.set()
         watcher.join()
     assert night.success
-    # The changed province's rows went into a copy of the live file: nothing else was copied
-    # row by row or indexed again.
+    # The changed province's rows went into a copy of the live file (on PostgreSQL, into the
+    # live schema): nothing else was copied row by row or indexed again.
     publish_steps = [
         e.message
         for e in instance.all_logs(night.run_id)
         if e.message.startswith("publish: ") and e.step_key == "publish_warehouse"
     ]
-    assert "publish: copying the live file" in publish_steps
+    assert PATCHED[database] in publish_steps
     assert "publish: indexing" not in publish_steps
     # The quality suite read the changed province's rows, not the country's again.
     assert _suite_checked(night).startswith("1 of 6: those this run published")
@@ -140,8 +161,14 @@ def test_one_provinces_new_file_is_all_a_night_redoes(tmp_path):
     }
     assert reads == {s.id: 2 if s.id == CHANGED else 1 for s in registry.sources}
 
-    # A full rebuild from the same files publishes the same rows.
-    rebuilt = make_settings(tmp_path / "rebuilt", registry_path)
-    assert run_all(rebuilt, registry).success
-    fresh = sa.create_engine(rebuilt.default_warehouse_url, poolclass=sa.pool.NullPool)
-    assert _contents(engine) == _contents(fresh)
+    # A full rebuild from the same files, into a warehouse of its own, publishes the same rows.
+    with ExitStack() as stack:
+        if database == "postgresql":
+            fresh_url = stack.enter_context(temporary_database(prefix="odc_test"))
+            monkeypatch.setenv("ODC_WAREHOUSE_URL", fresh_url)
+        rebuilt = make_settings(tmp_path / "rebuilt", registry_path)
+        assert run_all(rebuilt, registry).success
+        fresh = _reader(rebuilt.warehouse)
+        assert _contents(engine) == _contents(fresh)
+        fresh.dispose()
+    engine.dispose()
