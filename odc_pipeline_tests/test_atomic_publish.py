@@ -182,25 +182,41 @@ def test_postgres_publisher_killed_mid_way_leaves_the_previous_version(postgres_
 
 def test_postgres_publisher_killed_while_patching_leaves_the_previous_version(postgres_url):
     """A night that replaces one source of five patches the live schema in place: killed
-    while it replaces that source's rows, the live tables are as they were, and the next
-    night publishes."""
+    after the patch, as it switches, the live tables are as they were, down to the planner's
+    row estimates (written in place by ANALYZE, so refreshed only after the commit), and the
+    next night publishes."""
     url = sa.engine.make_url(postgres_url).update_query_dict({"application_name": "odc_kill"})
     url = url.render_as_string(hide_password=False)
     _publish_and_wait(url, "run_one", FIRST_ROWS, "--others", "4", "--load-others")
     before = _state(url)
     assert before["facts"][0] == 5 * FIRST_ROWS
+    estimated = _estimated_rows(postgres_url)
+    assert estimated == 5 * FIRST_ROWS
 
-    seen = _kill_at(url, "run_two", FIRST_ROWS, "adding up totals", "--others", "4")
+    seen = _kill_at(url, "run_two", FIRST_ROWS // 2, "swapping", "--others", "4")
     assert "replacing the changed sources' rows" in seen and "indexing" not in seen
     schemas = _schemas_once_rolled_back(postgres_url)
     assert {CORE_SCHEMA, "public_data"} <= schemas
     assert not {BUILD_SCHEMA, PREVIOUS_SCHEMA, SHAPE_SCHEMA} & schemas
     assert _state(url) == before
+    assert _estimated_rows(postgres_url) == estimated
 
     _publish_and_wait(url, "run_three", FIRST_ROWS, "--others", "4")
     after = _state(url)
     assert after["facts"][:3] == (5 * FIRST_ROWS, "run_one", "run_three")
     assert after["audit_runs"] == ["run_one"] * 5 + ["run_three"]
+
+
+def _estimated_rows(postgres_url: str) -> int:
+    """The planner's row estimate of the live results table (pg_class.reltuples)."""
+    admin = sa.create_engine(postgres_url)
+    with admin.connect() as connection:
+        estimate = connection.execute(
+            sa.text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:name)"),
+            {"name": f"{CORE_SCHEMA}.fact_election_results"},
+        ).scalar_one()
+    admin.dispose()
+    return int(estimate)
 
 
 def _schemas_once_rolled_back(postgres_url: str) -> set[str]:

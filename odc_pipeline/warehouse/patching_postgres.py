@@ -35,17 +35,25 @@ SHAPE_SCHEMA = "odc_shape"
 #: The few tables a patch compares with as they were before it (`COMPARED_WITH_PREVIOUS`).
 PREVIOUS_SCHEMA = "odc_previous"
 
-#: What a schema holds, as PostgreSQL describes it; each read with the search path set to
-#: that schema, so names in it are written alike whichever schema it is.
+#: What a schema holds, as PostgreSQL describes it: every table's columns in order, every
+#: index, constraint and view; each read with the search path set to that schema, so names
+#: in it are written alike whichever schema it is.
 _SHAPE = {
     "columns": """
         SELECT table_name || '.' || column_name,
-               concat_ws(' ', data_type, character_maximum_length, numeric_precision,
+               concat_ws(' ', ordinal_position, udt_name, character_maximum_length,
+                         numeric_precision, numeric_scale, datetime_precision, collation_name,
                          is_nullable, column_default)
         FROM information_schema.columns WHERE table_schema = :schema""",
     "indexes": """
         SELECT indexname, replace(indexdef, ' ON ' || quote_ident(schemaname) || '.', ' ON ')
         FROM pg_indexes WHERE schemaname = :schema""",
+    "constraints": """
+        SELECT t.relname || '.' || c.conname, pg_get_constraintdef(c.oid)
+        FROM pg_constraint c
+        JOIN pg_class t ON t.oid = c.conrelid
+        JOIN pg_namespace n ON n.oid = t.relnamespace
+        WHERE n.nspname = :schema""",
     "views": "SELECT viewname, definition FROM pg_views WHERE schemaname = :schema",
 }
 
@@ -61,9 +69,10 @@ def worth_patching(connection: Connection, loaded: LoadedRun, live: str, build: 
 
 
 def same_shape(connection: Connection, live: str, build: str) -> bool:
-    """Whether `live` holds every table, index and view of the code as the code makes them
-    today (made empty in a schema of their own to compare). Leaves the search path at
-    `build`."""
+    """Whether `live` holds the tables, indexes, constraints and views the code makes today,
+    as it makes them, and nothing else (made empty in a schema of their own to compare): an
+    object the code no longer makes would outlive every patched night. Leaves the search
+    path at `build`."""
     quote = connection.dialect.identifier_preparer.quote
     connection.execute(text(f"DROP SCHEMA IF EXISTS {quote(SHAPE_SCHEMA)} CASCADE"))
     connection.execute(text(f"CREATE SCHEMA {quote(SHAPE_SCHEMA)}"))
@@ -76,9 +85,7 @@ def same_shape(connection: Connection, live: str, build: str) -> bool:
     found = _described(connection, live)
     connection.execute(text(f"DROP SCHEMA {quote(SHAPE_SCHEMA)} CASCADE"))
     connection.execute(text(f"SET LOCAL search_path TO {quote(build)}"))
-    return all(
-        found[part].get(name) == kept for part in _SHAPE for name, kept in expected[part].items()
-    )
+    return found == expected
 
 
 def _described(connection: Connection, schema: str) -> dict[str, dict[str, str]]:

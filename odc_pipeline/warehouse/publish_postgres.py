@@ -143,8 +143,8 @@ def publish_postgres(
                     regions_loaded=regions is not None,
                     stage=stage,
                 )
-            for table in warehouse_tables():
-                connection.execute(text(f"ANALYZE {quote(table.name)}"))
+            if not patched:  # the live tables' statistics are refreshed once the patch is in
+                _analyze(connection)
             stage("swapping")
             switch = _hold_readers if patched else _rename_into_place
             _switch_waiting_for_readers(
@@ -165,6 +165,8 @@ def publish_postgres(
         _settle_lost_commit(engine, transaction_id, run_id, error)
     # The new version is live: nothing from here on may report the publish as failed.
     stage("switched")
+    if patched:
+        _analyze_live(engine)
     _drop_retired(engine)
     stage("published")
     return PublishSummary(
@@ -393,6 +395,31 @@ def _transaction_status(engine: Engine, transaction_id: str | None) -> str | Non
         if time.monotonic() > deadline:
             return None
         time.sleep(0.5)
+
+
+def _analyze(connection: Connection, schema: str | None = None) -> None:
+    """Refresh the planner's statistics of every table in `schema` (else the search path's)."""
+    quote = connection.dialect.identifier_preparer.quote
+    prefix = f"{quote(schema)}." if schema else ""
+    for table in warehouse_tables():
+        connection.execute(text(f"ANALYZE {prefix}{quote(table.name)}"))
+
+
+def _analyze_live(engine: Engine) -> None:
+    """Refresh the live tables' statistics after a patch has committed, not before: PostgreSQL
+    writes a table's row estimate in place, so an ANALYZE inside a publish that then failed
+    would leave the live tables with the estimates of rows they never held. Statistics a
+    little behind slow a question, never change its answer: a failure here is a warning."""
+    try:
+        with engine.begin() as connection:
+            _set_lock_timeout(connection)
+            _analyze(connection, CORE_SCHEMA)
+    except SQLAlchemyError as error:
+        _LOG.warning(
+            "the new version is live, but its statistics were not refreshed: %s. PostgreSQL's "
+            "autovacuum refreshes them in time.",
+            _plain_cause(error),
+        )
 
 
 def _drop_retired(engine: Engine) -> None:
