@@ -74,8 +74,8 @@ _MASTER = "SELECT type, name, sql FROM {schema}.sqlite_master WHERE name NOT LIK
 def worth_patching(live: Path, loaded: LoadedRun) -> bool:
     """Whether this run's rows are a small enough share of the live file's (`PATCH_SHARE`)."""
     with closing(sqlite3.connect(f"file:{live}?mode=ro", uri=True)) as connection:
-        (live_rows,) = connection.execute(_LIVE_ROWS).fetchone()
-    return small_share(live_rows, loaded)
+        (published,) = connection.execute(_LIVE_ROWS).fetchone()
+    return small_share(published, loaded)
 
 
 def live_rows(connection: Connection) -> int:
@@ -83,10 +83,10 @@ def live_rows(connection: Connection) -> int:
     return int(connection.execute(text(_LIVE_ROWS)).scalar_one())
 
 
-def small_share(live_rows: int, loaded: LoadedRun) -> bool:
-    """Whether this run's rows are at most `PATCH_SHARE` of the `live_rows` published."""
+def small_share(published: int, loaded: LoadedRun) -> bool:
+    """Whether this run's rows are at most `PATCH_SHARE` of the rows `published` live."""
     run_rows = sum(s["rows_published"] for s in loaded.per_source if s["message"] is None)
-    return run_rows <= PATCH_SHARE * live_rows
+    return run_rows <= PATCH_SHARE * published
 
 
 def same_schema(live: Path, staging: Path) -> bool:

@@ -143,13 +143,14 @@ def publish_postgres(
                     regions_loaded=regions is not None,
                     stage=stage,
                 )
-            if not patched:  # the live tables' statistics are refreshed once the patch is in
-                _analyze(connection)
+                _analyze(connection)  # a patch's, once it has committed (`_analyze_live`)
             stage("swapping")
-            switch = _hold_readers if patched else _rename_into_place
-            _switch_waiting_for_readers(
-                connection, partial(switch, connection, previous_tables, has_core), stage
+            switch = (
+                partial(_hold_readers, connection, previous_tables)
+                if patched
+                else partial(_rename_into_place, connection, previous_tables, has_core)
             )
+            _switch_waiting_for_readers(connection, switch, stage)
             connection.execute(text(f"SET LOCAL search_path TO {quote(CORE_SCHEMA)}"))
             if audiences:
                 stage("granting audiences")
@@ -177,9 +178,7 @@ def publish_postgres(
     )
 
 
-def _hold_readers(
-    connection: Connection, previous_tables: dict[str, set[str]], _has_core: bool = True
-) -> None:
+def _hold_readers(connection: Connection, previous_tables: dict[str, set[str]]) -> None:
     """Wait for readers still inside a transaction on the live tables, and hold new ones back
     until the switch commits: a reader's transaction then sees one version only. The
     audiences' views are dropped, to be made again over the new version."""
@@ -409,38 +408,41 @@ def _analyze_live(engine: Engine) -> None:
     """Refresh the live tables' statistics after a patch has committed, not before: PostgreSQL
     writes a table's row estimate in place, so an ANALYZE inside a publish that then failed
     would leave the live tables with the estimates of rows they never held. Statistics a
-    little behind slow a question, never change its answer: a failure here is a warning."""
+    little behind slow a question, never change its answer."""
+    _after_the_switch(
+        engine,
+        partial(_analyze, schema=CORE_SCHEMA),
+        "its statistics were not refreshed: %s. PostgreSQL's autovacuum refreshes them in time.",
+    )
+
+
+def _after_the_switch(engine: Engine, work: Callable[[Connection], None], undone: str) -> None:
+    """`work` on the live version, in a transaction of its own after the switch, with the
+    switch's lock timeout (a session still reading must not hold the publish). The new
+    version is live by now, so a failure is a warning: `undone` says what was left, with a
+    %s for the cause in plain words."""
     try:
         with engine.begin() as connection:
             _set_lock_timeout(connection)
-            _analyze(connection, CORE_SCHEMA)
+            work(connection)
     except SQLAlchemyError as error:
-        _LOG.warning(
-            "the new version is live, but its statistics were not refreshed: %s. PostgreSQL's "
-            "autovacuum refreshes them in time.",
-            _plain_cause(error),
-        )
+        _LOG.warning(f"the new version is live, but {undone}", _plain_cause(error))
 
 
 def _drop_retired(engine: Engine) -> None:
-    """Drop the previous version, in a transaction of its own, after the switch.
+    """Drop the previous version after the switch; tables left over (a failure here) are
+    dropped at the start of the next publish."""
+    _after_the_switch(
+        engine,
+        _drop_retired_schema,
+        f"the previous version's tables (schema {RETIRED_SCHEMA}) were not dropped: %s. "
+        "They will be at the next publish.",
+    )
 
-    The new version is live by now, so a failure here is a warning: the tables left over are
-    dropped at the start of the next publish. A lock timeout keeps a session still reading
-    them (by their retired name) from holding the publish.
-    """
-    try:
-        with engine.begin() as connection:
-            _set_lock_timeout(connection)
-            quote = connection.dialect.identifier_preparer.quote
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {quote(RETIRED_SCHEMA)} CASCADE"))
-    except SQLAlchemyError as error:
-        _LOG.warning(
-            "the new version is live, but the previous version's tables (schema %s) were not "
-            "dropped: %s. They will be at the next publish.",
-            RETIRED_SCHEMA,
-            _plain_cause(error),
-        )
+
+def _drop_retired_schema(connection: Connection) -> None:
+    quote = connection.dialect.identifier_preparer.quote
+    connection.execute(text(f"DROP SCHEMA IF EXISTS {quote(RETIRED_SCHEMA)} CASCADE"))
 
 
 def _plain_cause(error: BaseException) -> str:
