@@ -12,6 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from odc_pipeline.regions.reference import load_reference
+from odc_pipeline.warehouse import derivation, totals
 from odc_pipeline.warehouse.publish import publish
 from odc_pipeline.warehouse.publish_sqlite import SHARED_FOLDER
 from odc_pipeline.warehouse.schema import load_audit, warehouse_tables
@@ -124,3 +125,38 @@ def test_a_night_that_replaced_most_sources_is_built_from_empty(tmp_path):
     again = [batch(ROWS, seed=50 + n, source_id=s) for n, s in enumerate(SOURCES[:2])]
     stages = _night(live, "run_two", again, SOURCES)
     assert "indexing" in stages and "copying the live file" not in stages
+
+
+def test_a_file_derived_by_other_code_is_built_from_empty(tmp_path, monkeypatch):
+    """After an upgrade that changed how totals add up but no table, a small night derives
+    every source's totals by the new code, as a build from empty does; the next small night
+    patches again."""
+    live = tmp_path / "live" / "odc.sqlite"
+    live.parent.mkdir()
+    first = {s: _first_night_batch(s) for s in SOURCES}
+    _night(live, "run_one", list(first.values()), SOURCES)
+    # The upgrade: totals per province only, and the deriving code's text differs.
+    monkeypatch.setattr(totals, "ROLLUPS", {1: 2})
+    monkeypatch.setattr(
+        derivation, "DERIVING_MODULES", (*derivation.DERIVING_MODULES, "odc_pipeline.quoting")
+    )
+    changed = batch(ROWS, seed=99, source_id=SOURCES[2])
+    stages = _night(live, "run_two", [changed], SOURCES)
+    assert "indexing" in stages and "copying the live file" not in stages
+
+    fresh = tmp_path / "fresh" / "odc.sqlite"
+    fresh.parent.mkdir()
+    _night(
+        fresh, "run_fresh", [changed if s == SOURCES[2] else b for s, b in first.items()], SOURCES
+    )
+    assert _contents(live) == _contents(fresh)
+    with closing(sqlite3.connect(live)) as connection:
+        levels = connection.execute("SELECT DISTINCT level FROM region_totals").fetchall()
+        versions = connection.execute(
+            "SELECT DISTINCT pipeline_version FROM load_audit WHERE run_id = 'run_two'"
+        ).fetchall()
+    assert levels == [(1,)]
+    assert versions == [(derivation.pipeline_version(),)]
+
+    stages = _night(live, "run_three", [batch(ROWS, seed=98, source_id=SOURCES[3])], SOURCES)
+    assert "copying the live file" in stages and "indexing" not in stages

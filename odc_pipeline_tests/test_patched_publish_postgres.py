@@ -1,8 +1,8 @@
 """On PostgreSQL, a night that replaced a small share of the warehouse patches the live schema
 in place instead of building a new one: what it publishes, to the warehouse and to each
 audience, is row for row what a build from empty publishes; a reader inside a transaction
-keeps seeing the version before until it ends; a schema an older release built is built
-again."""
+keeps seeing the version before until it ends; a schema an older release built, or whose
+derived rows other code computed, is built again."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from odc_pipeline.regions.reference import load_reference
+from odc_pipeline.warehouse import derivation, totals
 from odc_pipeline.warehouse.engine import CORE_SCHEMA
 from odc_pipeline.warehouse.publish import publish
 from odc_pipeline.warehouse.schema import load_audit, warehouse_tables
@@ -175,3 +176,32 @@ def test_a_schema_an_older_release_built_is_built_again(postgres_url, older):
     with engine.connect() as connection:
         assert connection.execute(sa.text(left)).scalar_one() == 0
     engine.dispose()
+
+
+def test_a_schema_derived_by_other_code_is_built_again(postgres_url, monkeypatch):
+    """After an upgrade that changed how totals add up but no table, a small night derives
+    every source's totals by the new code, as a build from empty does."""
+    _night(postgres_url, "run_one", [_first(s) for s in SOURCES], SOURCES)
+    # The upgrade: totals per province only, and the deriving code's text differs.
+    monkeypatch.setattr(totals, "ROLLUPS", {1: 2})
+    monkeypatch.setattr(
+        derivation, "DERIVING_MODULES", (*derivation.DERIVING_MODULES, "odc_pipeline.quoting")
+    )
+    changed = batch(ROWS, seed=99, source_id=SOURCES[2])
+    stages = _night(postgres_url, "run_two", [changed], SOURCES)
+    assert "indexing" in stages and PATCHING not in stages
+    with temporary_database(prefix="odc_test") as fresh:
+        _night(
+            fresh,
+            "run_fresh",
+            [changed if s == SOURCES[2] else _first(s) for s in SOURCES],
+            SOURCES,
+        )
+        expected = _contents(fresh)
+    assert _contents(postgres_url) == expected
+    assert {row.split(",")[3].strip() for row in expected["region_totals"]} == {"1"}
+
+    stages = _night(
+        postgres_url, "run_three", [batch(ROWS, seed=98, source_id=SOURCES[3])], SOURCES
+    )
+    assert PATCHING in stages

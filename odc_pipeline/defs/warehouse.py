@@ -240,7 +240,7 @@ def build_warehouse_assets(
             publisher_log.removeHandler(run_log)
         # A run that selects only the warehouse (in the UI) processes no source: no audit rows.
         per_source = pd.DataFrame(summary.per_source).drop(
-            columns=["loaded_at", "file_hash"], errors="ignore"
+            columns=["loaded_at", "file_hash", "pipeline_version"], errors="ignore"
         )
         counted = ", ".join(f"{table} {rows:,}" for table, rows in summary.table_rows.items())
         context.log.info(f"published to {warehouse.display_name}: rows per table: {counted}")

@@ -264,6 +264,10 @@ INDONESIAN_DESCRIPTIONS = {
     "Why a failed source was held back, in plain words": "Mengapa sumber yang gagal ditahan, "
     "dalam kata-kata sederhana",
     "When the run published": "Kapan run itu menerbitkan",
+    "The odc-pipeline version that published the load, and a digest of the code that added "
+    "up its totals and derived its dapil and seats": "Versi odc-pipeline yang menerbitkan "
+    "muatan ini, beserta sidik (digest) kode yang menjumlahkan totalnya serta menurunkan "
+    "dapil dan kursinya",
     "Canonical column the problem is in": "Kolom baku tempat masalahnya",
     "The value as found in the file": "Nilai sebagaimana ditemukan di file",
     "The rule that failed (pandera check name or project rule)": "Aturan yang dilanggar "

@@ -12,6 +12,9 @@ they always saw (see `publish_sqlite`).
 It is used only where it gives the very rows a build from empty gives:
 - the live file's tables and indexes are exactly the code's (`same_schema`); a file an older
   release built is rebuilt from empty, which carries its rows into the new shape;
+- the live file's derived rows were computed by the code running now (`derivation`); after
+  an upgrade that changed how totals, dapil or seats are derived, a build from empty derives
+  every source's again;
 - the derived rows of earlier sources are recomputed when their inputs changed (candidate
   lists, dapil tables, region splits: `DERIVED_FROM`);
 - deleted rows are overwritten with zeros (`secure_delete`), so no byte of a row the registry
@@ -32,6 +35,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateIndex
 
 from odc_pipeline.warehouse.catalog import Catalog, write_catalog
+from odc_pipeline.warehouse.derivation import pipeline_version
 from odc_pipeline.warehouse.dictionary import dictionary_rows
 from odc_pipeline.warehouse.election_tables import DERIVED_FROM, write_election_tables
 from odc_pipeline.warehouse.publish import (
@@ -68,19 +72,37 @@ WHERE status = 'published' AND loaded_at = (
     SELECT MAX(loaded_at) FROM load_audit b
     WHERE b.source_id = a.source_id AND b.status = 'published')
 """
+#: The code that published the live version's last load (`derivation`).
+_BUILT_BY = "SELECT pipeline_version FROM {load_audit} ORDER BY loaded_at DESC LIMIT 1"
 _MASTER = "SELECT type, name, sql FROM {schema}.sqlite_master WHERE name NOT LIKE 'sqlite_%'"
 
 
 def worth_patching(live: Path, loaded: LoadedRun) -> bool:
-    """Whether this run's rows are a small enough share of the live file's (`PATCH_SHARE`)."""
+    """Whether this run's rows are a small enough share of the live file's (`PATCH_SHARE`),
+    and its derived rows were computed by this code. The file's tables must be the code's
+    (`same_schema`)."""
     with closing(sqlite3.connect(f"file:{live}?mode=ro", uri=True)) as connection:
         (published,) = connection.execute(_LIVE_ROWS).fetchone()
-    return small_share(published, loaded)
+        built_by = connection.execute(_BUILT_BY.format(load_audit="load_audit")).fetchone()
+    return small_share(published, loaded) and derived_by_this_code(built_by)
 
 
 def live_rows(connection: Connection) -> int:
     """Rows the live version publishes (its default schema's audit), as `_LIVE_ROWS` counts."""
     return int(connection.execute(text(_LIVE_ROWS)).scalar_one())
+
+
+def built_by(connection: Connection, schema: str) -> tuple | None:
+    """The live version's last audit row's `pipeline_version`, in PostgreSQL's `schema`."""
+    quote = connection.dialect.identifier_preparer.quote
+    audit = f"{quote(schema)}.{quote(load_audit.name)}"
+    return connection.execute(text(_BUILT_BY.format(load_audit=audit))).first()
+
+
+def derived_by_this_code(last: tuple | None) -> bool:
+    """Whether the version whose last audit row is `last` derived its totals, dapil and seats
+    with the code running now: if not, only a build from empty derives every row by it."""
+    return last is not None and last[0] == pipeline_version()
 
 
 def small_share(published: int, loaded: LoadedRun) -> bool:

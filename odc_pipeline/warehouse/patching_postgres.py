@@ -10,7 +10,8 @@ for readers still inside a transaction, as the switch of a new schema does
 
 It is used only where it gives the very rows a build from empty gives, with the same rules
 as a patched SQLite file (`patching`), and only where the live schema's tables, indexes and
-views are exactly the code's (`same_shape`): a schema an older release built is built again.
+views are exactly the code's (`same_shape`) and its derived rows were computed by the code
+running now: a schema an older release built is built again.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from odc_pipeline.warehouse.loading import create_indexes, create_tables
 from odc_pipeline.warehouse.patching import (
     COMPARED_WITH_PREVIOUS,
     Patched,
+    built_by,
+    derived_by_this_code,
     live_rows,
     patch_version,
     small_share,
@@ -59,13 +62,19 @@ _SHAPE = {
 
 
 def worth_patching(connection: Connection, loaded: LoadedRun, live: str, build: str) -> bool:
-    """Whether this run's rows are a small share of the live schema's, and its tables,
-    indexes and views are the code's. Leaves the search path at `build`."""
+    """Whether this run's rows are a small share of the live schema's, its tables, indexes
+    and views are the code's, and its derived rows were computed by this code (`derivation`).
+    Leaves the search path at `build`."""
     quote = connection.dialect.identifier_preparer.quote
     connection.execute(text(f"SET LOCAL search_path TO {quote(live)}"))
     small = small_share(live_rows(connection), loaded)
     connection.execute(text(f"SET LOCAL search_path TO {quote(build)}"))
-    return small and same_shape(connection, live, build)
+    # The shape first: a schema an older release built may lack the audit's newer columns.
+    return (
+        small
+        and same_shape(connection, live, build)
+        and derived_by_this_code(built_by(connection, live))
+    )
 
 
 def same_shape(connection: Connection, live: str, build: str) -> bool:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from odc_pipeline.warehouse.batches import SourceBatch
 from odc_pipeline.warehouse.catalog import Catalog, write_catalog
+from odc_pipeline.warehouse.derivation import pipeline_version
 from odc_pipeline.warehouse.dictionary import dictionary_rows
 from odc_pipeline.warehouse.election_tables import write_election_tables
 from odc_pipeline.warehouse.loading import create_indexes
@@ -157,6 +158,7 @@ def load_run(
                 "status": batch.status,
                 "message": batch.error,
                 "loaded_at": loaded_at,
+                "pipeline_version": pipeline_version(),
             }
         )
         # What the catalogue needs (id, outcome, file hash); the rows are in the tables now.

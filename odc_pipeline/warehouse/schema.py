@@ -575,6 +575,12 @@ load_audit = Table(
     ),
     Column("message", Text, comment="Why a failed source was held back, in plain words"),
     Column("loaded_at", DateTime(timezone=True), nullable=False),
+    Column(
+        "pipeline_version",
+        String(64),
+        comment="The odc-pipeline version that published the load, and a digest of the code "
+        "that added up its totals and derived its dapil and seats",
+    ),
     Index("ix_load_audit_source", "source_id", "loaded_at"),
     comment="Per source and run: rows in = rows published + rows quarantined.",
 )
