@@ -279,11 +279,12 @@ BUDI = (
 )
 
 
-def _first_night(folder: Path):
-    """Every source of the bulk registry in `folder` run once: its settings, registry,
-    definitions and instance, for the nights after."""
+def _first_night(folder: Path, bulk: bool = True):
+    """Every source of the registry (the bulk one: a night of one small file then patches)
+    in `folder` run once: its settings, registry, definitions and instance, for the nights
+    after."""
     folder.mkdir()
-    settings = make_settings(folder, _write_sources(folder, bulk=True))
+    settings = make_settings(folder, _write_sources(folder, bulk=bulk))
     registry = load_registry(settings.registry_path)
     defs = build_definitions(settings, registry)
     instance = dg.DagsterInstance.ephemeral()
@@ -372,3 +373,39 @@ def test_postgresql_nights_after_a_changed_list_patch_to_what_a_rebuild_does(
     finally:
         patched.dispose()
         fresh.dispose()
+
+
+@pytest.mark.parametrize(
+    ("bulk", "publish_said"),
+    [(True, "publish: copying the live file"), (False, "publish: carrying forward")],
+    ids=["patched", "built"],
+)
+def test_a_corrected_list_takes_a_candidate_away(tmp_path, monkeypatch, bulk, publish_said):
+    """A candidate list corrected so that it no longer names a result row's candidate takes
+    the candidate away from that row, in the warehouse and in the release, whether the night
+    patches the live file or builds a new one; as a build from the same files does."""
+    full_name = FILES["caleg.csv"].replace("2,BUDI,L", "2,Budi Santoso,L")
+    monkeypatch.setitem(FILES, "caleg.csv", full_name)
+    folder = tmp_path / "nights"
+    settings, registry, defs, instance = _first_night(folder, bulk)
+    engine = sa.create_engine(settings.default_warehouse_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        assert _rows(connection, BUDI) == [("dpr_2019_JB-I_pdip_2",)]
+
+    (folder / "caleg.csv").write_text(full_name.replace("2,Budi Santoso,L", "2,BUDI,L"))
+    said = _night_after(defs, instance, "jsn_caleg")
+    assert publish_said in said
+    with engine.connect() as connection:
+        assert _rows(connection, BUDI) == [(None,)]
+    store = ReleaseStore(settings.releases_dir)
+    released = store.folder(store.latest()) / "public" / "fact_election_results"
+    (part,) = released.glob("year=2019/jsn_suara_caleg.parquet")
+    names = pq.read_table(part, columns=["candidate", "candidate_id"]).to_pylist()
+    assert {"candidate": "Budi Santoso", "candidate_id": None} in names
+
+    rebuilt = make_settings(tmp_path / "rebuilt", settings.registry_path)
+    assert run_all(rebuilt, registry).success
+    fresh = sa.create_engine(rebuilt.default_warehouse_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as kept, fresh.connect() as built:
+        for sql in COMPARED:
+            assert _rows(kept, sql) == _rows(built, sql), sql

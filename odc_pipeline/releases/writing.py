@@ -34,6 +34,7 @@ from odc_pipeline.releases.parts import (
 )
 from odc_pipeline.releases.store import MANIFEST, OBJECTS, ReleaseStore
 from odc_pipeline.releases.views import computed_views, tables_read_by_views, views_digest
+from odc_pipeline.warehouse.derivation import pipeline_version
 from odc_pipeline.warehouse.election_tables import DERIVED_FROM
 from odc_pipeline.warehouse.schema import fact_table, fact_tables, release_changes
 from odc_pipeline.warehouse.views import VIEWS
@@ -146,7 +147,7 @@ def write_release(
         "created": now.isoformat(timespec="seconds"),
         "run_id": run_id,
         "previous": previous,
-        "pipeline_version": _version_of("odc-pipeline"),
+        "pipeline_version": pipeline_version(),
         "sources": _source_records(sources, entry_digests),
         "reference": reference_versions(reference_dir),
         "parts": [],
@@ -209,15 +210,17 @@ def _unchanged_sources(old: dict | None, now: dict) -> frozenset[str]:
 
 def _derived_from(manifest: dict) -> str:
     """What the publish derives a districted kind's dapil and candidate from, beside the
-    row's own source (see `election_tables.DERIVED_FROM`): those sources as published, and
-    the reference tables."""
+    row's own source (see `election_tables.DERIVED_FROM`): those sources as published, the
+    reference tables, and the code that derives them (`derivation`)."""
     kinds = {kind for kind, table in fact_tables().items() if table in DERIVED_FROM}
     feeding = sorted(
         (s["source_id"], s["published_by_run"], s["file_hash"])
         for s in manifest["sources"]
         if s["kind"] in kinds
     )
-    return json.dumps([feeding, manifest["reference"]], sort_keys=True)
+    return json.dumps(
+        [feeding, manifest["reference"], manifest.get("pipeline_version")], sort_keys=True
+    )
 
 
 def _reused_facts(old: dict | None, unchanged: frozenset[str], sources: pd.DataFrame) -> list:

@@ -106,14 +106,27 @@ WHERE m.year = {table}.year AND m.contest = {table}.contest
 """
 
 
-def assign_dapil(connection: Connection, only_run: str | None = None) -> None:
+# What the statements below worked out for a row, forgotten: a row loaded has no dapil code,
+# and no candidate but the one harmonizing decided (with its method).
+_FORGET = """
+UPDATE {table} SET dapil_code = NULL,
+    candidate_id = CASE WHEN contestant_method IS NULL THEN NULL ELSE candidate_id END
+WHERE dapil_code IS NOT NULL OR (candidate_id IS NOT NULL AND contestant_method IS NULL)
+"""
+
+
+def assign_dapil(
+    connection: Connection, only_run: str | None = None, rederive: bool = False
+) -> None:
     """Fill `dapil_code` of every districted kind's rows (see DatasetKind.districted), and the
     `candidate_id` of rows naming a legislative candidate of a published candidate list.
 
-    With `only_run`, only the rows of the sources that run published are worked out: a
-    version patched from the last one (see `patching`) whose candidate lists and dapil
-    tables are unchanged (`DERIVED_FROM`) has every other row's answer already, the same as
-    the statements would give again."""
+    Rows carried from the version before keep the answers worked out for them then, which
+    the statements would give again while the code and what it reads (`DERIVED_FROM`) are
+    unchanged (see `derivation`). With `rederive`, they are not: every row's answers are
+    forgotten and worked out again, so a corrected list can take a candidate away too. With
+    `only_run`, only the rows of the sources that run published are worked out (a version
+    patched from the last one holds every other row's answer already)."""
     has_dapil = connection.execute(text("SELECT 1 FROM dim_dapil LIMIT 1")).first()
     if has_dapil is None:
         return
@@ -131,6 +144,8 @@ def assign_dapil(connection: Connection, only_run: str | None = None) -> None:
             "bridge": bridge,
             "candidates": candidates,
         }
+        if rederive:
+            connection.execute(text(_FORGET.format(**names)))
         for statement in (_BY_DAPIL_COLUMN, _REGION_DAPIL, _BY_REGION):
             connection.execute(text(statement.format(**names)), params)
         connection.execute(text("DROP TABLE region_dapil"))
@@ -149,10 +164,13 @@ DERIVED_FROM = (
 )
 
 
-def write_election_tables(connection: Connection, only_run: str | None = None) -> None:
-    """Fill `dapil_code` of results (of `only_run`'s rows, see `assign_dapil`), `dapil_seats`,
-    `seat_winners` and `women_representation`."""
-    assign_dapil(connection, only_run)
+def write_election_tables(
+    connection: Connection, only_run: str | None = None, rederive: bool = False
+) -> None:
+    """Fill `dapil_code` of results (of `only_run`'s rows, or every row's again with
+    `rederive`: see `assign_dapil`), `dapil_seats`, `seat_winners` and
+    `women_representation`."""
+    assign_dapil(connection, only_run, rederive)
     candidates = _rows(
         connection,
         fact_table(CANDIDATE_LISTS),

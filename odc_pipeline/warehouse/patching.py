@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateIndex
 
 from odc_pipeline.warehouse.catalog import Catalog, write_catalog
-from odc_pipeline.warehouse.derivation import pipeline_version
+from odc_pipeline.warehouse.derivation import BUILT_BY, derived_by_this_code, same_inputs
 from odc_pipeline.warehouse.dictionary import dictionary_rows
 from odc_pipeline.warehouse.election_tables import DERIVED_FROM, write_election_tables
 from odc_pipeline.warehouse.publish import (
@@ -72,8 +72,6 @@ WHERE status = 'published' AND loaded_at = (
     SELECT MAX(loaded_at) FROM load_audit b
     WHERE b.source_id = a.source_id AND b.status = 'published')
 """
-#: The code that published the live version's last load (`derivation`).
-_BUILT_BY = "SELECT pipeline_version FROM {load_audit} ORDER BY loaded_at DESC LIMIT 1"
 _MASTER = "SELECT type, name, sql FROM {schema}.sqlite_master WHERE name NOT LIKE 'sqlite_%'"
 
 
@@ -83,26 +81,13 @@ def worth_patching(live: Path, loaded: LoadedRun) -> bool:
     (`same_schema`)."""
     with closing(sqlite3.connect(f"file:{live}?mode=ro", uri=True)) as connection:
         (published,) = connection.execute(_LIVE_ROWS).fetchone()
-        built_by = connection.execute(_BUILT_BY.format(load_audit="load_audit")).fetchone()
-    return small_share(published, loaded) and derived_by_this_code(built_by)
+        last = connection.execute(BUILT_BY.format(load_audit="load_audit")).fetchone()
+    return small_share(published, loaded) and derived_by_this_code(last)
 
 
 def live_rows(connection: Connection) -> int:
     """Rows the live version publishes (its default schema's audit), as `_LIVE_ROWS` counts."""
     return int(connection.execute(text(_LIVE_ROWS)).scalar_one())
-
-
-def built_by(connection: Connection, schema: str) -> tuple | None:
-    """The live version's last audit row's `pipeline_version`, in PostgreSQL's `schema`."""
-    quote = connection.dialect.identifier_preparer.quote
-    audit = f"{quote(schema)}.{quote(load_audit.name)}"
-    return connection.execute(text(_BUILT_BY.format(load_audit=audit))).first()
-
-
-def derived_by_this_code(last: tuple | None) -> bool:
-    """Whether the version whose last audit row is `last` derived its totals, dapil and seats
-    with the code running now: if not, only a build from empty derives every row by it."""
-    return last is not None and last[0] == pipeline_version()
 
 
 def small_share(published: int, loaded: LoadedRun) -> bool:
@@ -197,8 +182,10 @@ def patch_version(
             connection.execute(delete(table))
         write_catalog(connection, catalog, loaded.outcomes, loaded.loaded_at, run_id, before)
     stage("computing seats and lists")
-    unchanged = all(_same_rows(connection, table.name, where) for table in DERIVED_FROM)
-    write_election_tables(connection, only_run=run_id if unchanged else None)
+    if same_inputs(connection, where.previous):
+        write_election_tables(connection, only_run=run_id)
+    else:  # a changed list may change any earlier row's answer
+        write_election_tables(connection, rederive=True)
     stage("adding up totals per province and kabupaten/kota")
     write_region_totals(connection, only_run=run_id)
     if where.rebuild_views:
@@ -237,15 +224,3 @@ def _drop_what_the_code_did_not_make(connection: Connection) -> None:
     for kind, name, _sql in sorted(found, key=lambda row: row[0] != "view"):
         if kind == "view" or (kind in ("table", "index") and name not in ours):
             connection.execute(text(f"DROP {kind.upper()} IF EXISTS {quote(name)}"))
-
-
-def _same_rows(connection: Connection, table: str, where: Patched) -> bool:
-    """Whether `table` holds the same rows in the version being patched and the one before."""
-    quote = connection.dialect.identifier_preparer.quote
-    now, before = (f"{quote(s)}.{quote(table)}" for s in (where.current, where.previous))
-    statement = (
-        f"SELECT 1 FROM (SELECT * FROM {now} EXCEPT SELECT * FROM {before}) AS added "  # noqa: S608
-        f"UNION ALL SELECT 1 FROM (SELECT * FROM {before} EXCEPT SELECT * FROM {now}) AS gone "  # noqa: S608
-        "LIMIT 1"
-    )
-    return connection.execute(text(statement)).first() is None

@@ -20,12 +20,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from odc_pipeline.warehouse.catalog import Catalog
+from odc_pipeline.warehouse.derivation import built_by, derived_by_this_code
 from odc_pipeline.warehouse.loading import create_indexes, create_tables
 from odc_pipeline.warehouse.patching import (
     COMPARED_WITH_PREVIOUS,
     Patched,
-    built_by,
-    derived_by_this_code,
     live_rows,
     patch_version,
     small_share,

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from odc_pipeline.warehouse.batches import SourceBatch
 from odc_pipeline.warehouse.catalog import Catalog, write_catalog
-from odc_pipeline.warehouse.derivation import pipeline_version
+from odc_pipeline.warehouse.derivation import answers_still_hold, pipeline_version
 from odc_pipeline.warehouse.dictionary import dictionary_rows
 from odc_pipeline.warehouse.election_tables import write_election_tables
 from odc_pipeline.warehouse.loading import create_indexes
@@ -202,7 +202,8 @@ def complete_version(
         previous_rows = previous_sources(connection, known)
         write_catalog(connection, catalog, loaded.outcomes, loaded.loaded_at, run_id, previous_rows)
     stage("computing seats and lists")
-    write_election_tables(connection)
+    kept_answers = previous is None or answers_still_hold(connection, previous, previous_tables)
+    write_election_tables(connection, rederive=not kept_answers)
     stage("adding up totals per province and kabupaten/kota")
     write_region_totals(connection)
     create_views(connection)
