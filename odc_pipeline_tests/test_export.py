@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 import frictionless
+import sqlalchemy as sa
 
 from odc_pipeline.warehouse.cells import safe_cell
 from odc_pipeline.warehouse.export import export_open_data
@@ -33,6 +34,19 @@ def test_open_data_package_validates_and_holds_only_public_sources(demo_run, tmp
         "ldw_suara_pilpres2024",
     ]
     assert "location" not in sources[0]
+    # A row's file and run are its source's, given once in dim_source, not on every row.
+    assert "file_hash" not in rows[0] and "run_id" not in rows[0]
+    with demo_run.engine.connect() as connection:
+        loaded = set(
+            connection.execute(
+                sa.text("SELECT DISTINCT source_id, file_hash, run_id FROM fact_election_results")
+            ).all()
+        )
+    given = {(s["source_id"], s["file_hash"], s["last_successful_run_id"]) for s in sources}
+    public_loads = {row for row in loaded if row[0] in {r["source_id"] for r in rows}}
+    assert len(public_loads) == 2 and public_loads <= given
+    described = keyed.get_resource("fact_election_results").description
+    assert "file_hash and run_id are its source's in dim_source" in described
     package = frictionless.Package(str(descriptor))
     assert sorted(r.name for r in package.resources) == [
         "dim_organization",

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as arrow_csv
 from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, Numeric, Table, select
 
-from odc_pipeline.digests import file_sha256
+from odc_pipeline.digests import Sha256Writer
 from odc_pipeline.warehouse.cells import FORMULA, safe_cell
 from odc_pipeline.warehouse.csv_chunks import CsvChunks, chunk_key
 from odc_pipeline.warehouse.frames import read_frame, read_rows
@@ -96,12 +96,12 @@ def _csv_ready(rows: pa.Table, table, schema: pa.Schema) -> pa.Table:
 Rows = tuple[object, Callable[[], pa.Table]]
 
 
-def _write(parts: Iterable[Rows], table, columns: list[str], path: Path, chunks: CsvChunks) -> None:
+def _write(parts: Iterable[Rows], table, columns: list[str], path: Path, chunks: CsvChunks) -> str:
     """The parts, one after another, as one CSV with `columns`: the header, then each part's
     rows, copied from the chunk an earlier export wrote where one was made from the same rows.
     Arrow's writer is C++ (several times pandas' to_csv); a schema fixed from the table keeps
     every part's types alike, and writing part by part keeps one source's rows in memory, not
-    the whole table's."""
+    the whole table's. Returns the file's SHA-256, taken as it is written."""
     schema = pa.schema(
         [(c, _ARROW_TYPES.get(_field_type(table.c[c]), pa.string())) for c in columns]
     )
@@ -110,7 +110,8 @@ def _write(parts: Iterable[Rows], table, columns: list[str], path: Path, chunks:
     def written(read: Callable[[], pa.Table], sink) -> None:
         arrow_csv.write_csv(_csv_ready(read(), table, schema), sink, write_options=rows_only)
 
-    with path.open("wb") as out:
+    with path.open("wb") as file:
+        out = Sha256Writer(file)
         header = arrow_csv.WriteOptions(quoting_style="needed")
         arrow_csv.write_csv(schema.empty_table(), out, write_options=header)
         for made_from, read in parts:
@@ -119,6 +120,7 @@ def _write(parts: Iterable[Rows], table, columns: list[str], path: Path, chunks:
             else:
                 key = chunk_key(table.name, columns, made_from)
                 chunks.append(key, lambda chunk, read=read: written(read, str(chunk)), out)
+    return out.hexdigest()
 
 
 def _made_from(engine: Engine, release: dict | None) -> dict[tuple[str, str], object]:
@@ -185,8 +187,13 @@ def export_open_data(engine: Engine, folder: Path, release: dict | None = None) 
     for table in fact_tables().values():
         holding = [s for s in public if _has_rows(engine, table, s)]
         if holding:
-            # Not even the salted hash of a personal value leaves the warehouse.
-            columns = [c.name for c in table.columns if not c.info.get("personal")]
+            # Not even the salted hash of a personal value leaves the warehouse; what is the
+            # same on every row of a source is in dim_source.csv once (`IN_DIM_SOURCE`).
+            columns = [
+                c.name
+                for c in table.columns
+                if not c.info.get("personal") and "in_dim_source" not in c.info
+            ]
             wanted = select(*(table.c[c] for c in columns))
             # One source's rows in memory at a time, never the whole table's.
             tables[table.name] = (
@@ -206,8 +213,8 @@ def export_open_data(engine: Engine, folder: Path, release: dict | None = None) 
         resources = []
         for name, (table, columns, parts) in tables.items():
             path = building / f"{name}.csv"
-            _write(parts, table, columns, path, chunks)
-            resources.append(_resource(name, table, columns, path, set(tables)))
+            sha256 = _write(parts, table, columns, path, chunks)
+            resources.append(_resource(name, table, columns, path, sha256, set(tables)))
         licences = sorted(set(sources["licence"]))
         descriptor = {
             "name": PACKAGE_NAME,
@@ -256,10 +263,23 @@ def _keys(table, columns: list[str], written: set[str]) -> dict:
     return keys
 
 
-def _resource(name: str, table, columns: list[str], path: Path, written: set[str]) -> dict:
+def _resource(
+    name: str, table, columns: list[str], path: Path, sha256: str, written: set[str]
+) -> dict:
     """The descriptor of one written CSV. Its size and SHA-256 let any reader (and
     `frictionless validate`) tell a complete file from a cut or swapped one."""
     described = {c.name: c for c in table.columns}
+    elsewhere = {
+        c.name: c.info["in_dim_source"]
+        for c in table.columns
+        if "in_dim_source" in c.info and c.name not in columns
+    }
+    description = table.comment or name
+    if elsewhere:
+        description += (
+            f" A row's {' and '.join(elsewhere)} are its source's in dim_source "
+            f"({', '.join(elsewhere.values())})."
+        )
     return {
         "name": name,
         "path": path.name,
@@ -267,8 +287,8 @@ def _resource(name: str, table, columns: list[str], path: Path, written: set[str
         "mediatype": "text/csv",
         "encoding": "utf-8",
         "bytes": path.stat().st_size,
-        "hash": f"sha256:{file_sha256(path)}",
-        "description": (table.comment or name),
+        "hash": f"sha256:{sha256}",
+        "description": description,
         "schema": {
             "fields": [
                 {
