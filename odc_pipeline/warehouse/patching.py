@@ -128,13 +128,12 @@ def copy_live(live: Path, to: Path) -> None:
 
 @dataclass(frozen=True)
 class Patched:
-    """Where a patch reads and writes: the version patched (`current`, the connection's
-    default), the version before it (`previous`: on PostgreSQL a copy of the few tables the
-    patch compares with), and this run's rows (`staging`). With `rebuild_views`, the views
-    and anything the code did not make are dropped and the views made again (a copied SQLite
-    file, where an analyst may have saved tables); PostgreSQL's live views stay."""
+    """Where a patch reads besides the version it patches (the connection's default): the
+    version before it (`previous`: on PostgreSQL a copy of the few tables the patch compares
+    with), and this run's rows (`staging`). With `rebuild_views`, the views and anything the
+    code did not make are dropped and the views made again (a copied SQLite file, where an
+    analyst may have saved tables); PostgreSQL's live views stay."""
 
-    current: str = "main"
     previous: str = "previous"
     staging: str = "staging"
     rebuild_views: bool = True
@@ -153,8 +152,8 @@ def patch_version(
     stage: Stage,
     where: Patched = Patched(),
 ) -> dict[str, int]:
-    """Bring a copy of the live version (`where.current`) to the version a build from empty
-    would give; the rows per table are returned."""
+    """Bring a copy of the live version (the connection's default schema) to the version a
+    build from empty would give; the rows per table are returned."""
     stage("replacing the changed sources' rows")
     if where.rebuild_views:
         _drop_what_the_code_did_not_make(connection)

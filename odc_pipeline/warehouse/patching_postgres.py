@@ -124,7 +124,7 @@ def patch_live(
             text(f"CREATE TABLE {quote(PREVIOUS_SCHEMA)}.{name} AS TABLE {quote(live)}.{name}")
         )
     connection.execute(text(f"SET LOCAL search_path TO {quote(live)}"))
-    where = Patched(current=live, previous=PREVIOUS_SCHEMA, staging=build, rebuild_views=False)
+    where = Patched(previous=PREVIOUS_SCHEMA, staging=build, rebuild_views=False)
     table_rows = patch_version(connection, loaded, run_id, catalog, regions_loaded, stage, where)
     for schema in (PREVIOUS_SCHEMA, build):
         connection.execute(text(f"DROP SCHEMA {quote(schema)} CASCADE"))
