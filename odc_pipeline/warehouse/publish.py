@@ -162,9 +162,13 @@ def load_run(
             }
         )
         # What the catalogue needs (id, outcome, file hash); the rows are in the tables now.
-        empty = batch.facts.iloc[0:0]
+        # No frame of the batch's, not even an empty slice: a slice keeps its parent's rows,
+        # and the step would end up holding every source it loaded.
+        nothing = pd.DataFrame()
         outcomes.append(
-            replace(batch, facts=empty, quarantine=empty, review=empty, contestant_review=empty)
+            replace(
+                batch, facts=nothing, quarantine=nothing, review=nothing, contestant_review=nothing
+            )
         )
         del batch
     return LoadedRun(loaded_at, per_source, outcomes)
