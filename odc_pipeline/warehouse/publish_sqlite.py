@@ -67,14 +67,16 @@ _BUILD_MARK = ".build-"
 #: The tables of a file (SQLite's own bookkeeping tables left out).
 _TABLES = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
 #: A file being built: no journal, no fsync per statement (it is not live yet, and is thrown
-#: away if the run dies), a 256 MiB cache, sorts in memory (index builds). Pages of 16 KiB
-#: (set before the new file's first table): fewer pages to fill, index and copy.
+#: away if the run dies), a 256 MiB cache. Sorts (index builds, GROUP BY) spill to temporary
+#: files beyond the cache (SQLITE_TMPDIR, else /var/tmp): held in memory, they would grow
+#: with the warehouse and be no faster (docs/performance.md). Pages of 16 KiB (set before the
+#: new file's first table): fewer pages to fill, index and copy.
 _BUILDING_PRAGMAS = (
     "page_size=16384",
     "journal_mode=OFF",
     "synchronous=OFF",
     "cache_size=-262144",
-    "temp_store=MEMORY",
+    "temp_store=FILE",
 )
 #: A copy of the live file being patched: the rows it deletes are overwritten with zeros, so
 #: none of their bytes reach an audience's file copied from it.
