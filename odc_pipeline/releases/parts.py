@@ -78,7 +78,11 @@ def by_year(rows: pa.Table) -> Iterator[tuple[int | None, pa.Table]]:
         return
     years = rows.column(YEAR)
     rest = rows.drop_columns([YEAR])
-    for year in sorted(y for y in pc.unique(years).to_pylist() if y is not None):
+    held = sorted(y for y in pc.unique(years).to_pylist() if y is not None)
+    if len(held) == 1 and not years.null_count:  # one year (most sources): no copy of the rows
+        yield int(held[0]), rest
+        return
+    for year in held:
         yield int(year), rest.filter(pc.equal(years, year))
     if years.null_count:
         yield None, rows.filter(pc.is_null(years))
