@@ -87,3 +87,41 @@ def test_postgres_publish_loads_facts_with_copy_not_inserts(postgres_url, tmp_pa
             > 0
         )
     engine.dispose()
+
+
+def test_rows_read_from_postgresql_are_the_rows_stored(postgres_url):
+    """The quality checks, the open data and the releases read PostgreSQL's rows as a CSV COPY
+    parsed as it arrives: over many of the parser's blocks, text with commas, quotes, line
+    breaks and other scripts, an empty text apart from no text, come back as stored."""
+    from odc_pipeline.warehouse.frames import read_rows
+
+    metadata = sa.MetaData()
+    table = sa.Table(
+        "cells",
+        metadata,
+        sa.Column("n", sa.Integer, nullable=False),
+        sa.Column("label", sa.String),
+        sa.Column("share", sa.Float),
+        sa.Column("checked", sa.Boolean),
+    )
+    labels = ["Kab. Bekasi, Jawa Barat", 'a "quoted" name', "two\nlines", "", None, "ꦗꦮ"]
+    stored = [
+        {
+            "n": n,
+            "label": labels[n % len(labels)],
+            "share": None if n % 7 == 0 else n / 8,
+            "checked": n % 3 == 0,
+        }
+        for n in range(100_000)
+    ]
+    engine = make_engine(postgres_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE SCHEMA IF NOT EXISTS odc_warehouse")
+        metadata.create_all(connection)
+        connection.execute(table.insert(), stored)
+    read = read_rows(engine, sa.select(table).order_by(table.c.n))
+    assert read.num_rows == 100_000
+    assert read.to_pylist() == stored
+    nothing = read_rows(engine, sa.select(table).where(table.c.n < 0))
+    assert nothing.num_rows == 0 and nothing.schema.names == ["n", "label", "share", "checked"]
+    engine.dispose()

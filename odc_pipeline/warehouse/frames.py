@@ -1,4 +1,5 @@
-"""Read a warehouse query into a frame in bulk: Arrow from SQLite (ADBC), CSV COPY from PostgreSQL.
+"""Read a warehouse query in bulk: Arrow from SQLite (ADBC), and from PostgreSQL a CSV COPY
+parsed as it streams.
 
 `pandas.read_sql` builds one Python tuple per row and one object per cell; for the quality
 checks and the open data export, which read whole fact tables after every publish, that was
@@ -27,6 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 
 _ONE_BATCH = 1_000_000_000
+#: How much of a COPY's text is read at a time.
+_READ_BUFFER = 1 << 20
 
 
 def _arrow_type(column) -> pa.DataType:
@@ -73,32 +76,49 @@ def _from_sqlite(engine: Engine, statement: Select) -> pa.Table:
         return _fetch_sqlite(connection, *_sqlite_query(engine, statement))
 
 
+class _Chunks(io.RawIOBase):
+    """The byte chunks of a COPY as a stream, so that Arrow parses the rows as they arrive
+    and the CSV text is never held whole beside the table made from it."""
+
+    def __init__(self, chunks) -> None:
+        self._chunks = iter(chunks)
+        self._left = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._left:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._left = memoryview(chunk)
+        size = min(len(buffer), len(self._left))
+        buffer[:size] = self._left[:size]
+        self._left = self._left[size:]
+        return size
+
+
 def _from_postgres(engine: Engine, statement: Select) -> pa.Table:
     from psycopg import ClientCursor, sql
 
     compiled = statement.compile(
         dialect=engine.dialect, compile_kwargs={"render_postcompile": True}
     )
-    types = _declared_types(statement)
-    buffer = io.BytesIO()
+    convert = arrow_csv.ConvertOptions(
+        column_types=_declared_types(statement),
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=False,
+        true_values=["t"],
+        false_values=["f"],
+    )
     with engine.connect() as connection:
         raw = connection.connection.driver_connection
         query = ClientCursor(raw).mogrify(str(compiled), compiled.params)
         copy = sql.SQL("COPY ({}) TO STDOUT (FORMAT csv, HEADER)").format(sql.SQL(query))
         with raw.cursor() as cursor, cursor.copy(copy) as stream:
-            for chunk in stream:
-                buffer.write(chunk)
-    buffer.seek(0)
-    return arrow_csv.read_csv(
-        buffer,
-        convert_options=arrow_csv.ConvertOptions(
-            column_types=types,
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=False,
-            true_values=["t"],
-            false_values=["f"],
-        ),
-    )
+            rows = io.BufferedReader(_Chunks(stream), buffer_size=_READ_BUFFER)
+            return arrow_csv.open_csv(rows, convert_options=convert).read_all()
 
 
 def read_arrow(engine: Engine, statement: Select) -> pa.Table:
