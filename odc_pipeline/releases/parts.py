@@ -126,16 +126,23 @@ def source_parts(
         for source_id in sorted(held):
             if source in facts and source_id in unchanged:
                 continue
-            rows = read_rows(
-                engine,
-                select(*(source.c[c] for c in columns))
-                .where(source.c.source_id == source_id)
-                .order_by(*_ordered(source, columns)),
-            )
-            for year, piece in by_year(rows):
-                yield Part(
-                    source.name, piece, source_id, year, audiences_of(sharing.get(source_id, ""))
-                )
+            audiences = audiences_of(sharing.get(source_id, ""))
+            yield from _parts_of_source(engine, source, columns, source_id, audiences)
+
+
+def _parts_of_source(
+    engine: Engine, source: Table, columns: list[str], source_id: str, audiences: list[str]
+) -> Iterator[Part]:
+    """One source's rows of one table, a part per year. A function of its own, so that its
+    rows are let go when it ends, before the next source's are read."""
+    rows = read_rows(
+        engine,
+        select(*(source.c[c] for c in columns))
+        .where(source.c.source_id == source_id)
+        .order_by(*_ordered(source, columns)),
+    )
+    for year, piece in by_year(rows):
+        yield Part(source.name, piece, source_id, year, audiences)
 
 
 def reference_parts(engine: Engine, sources: pd.DataFrame) -> Iterator[Part]:

@@ -157,15 +157,14 @@ def write_release(
     old = store.manifest(previous) if previous else None
     unchanged = _unchanged_sources(old, manifest)
     with store.building(release_id) as folder:
-        # One part in memory at a time: each is stored, then let go. An unchanged source's
-        # fact parts are the release before's, linked again.
+        # One part in memory at a time: each is stored, then let go before the next is read.
+        # An unchanged source's fact parts are the release before's, linked again.
         parts = _reused_facts(old, unchanged, sources)
-        parts += [
-            _stored(store, part)
-            for part in chain(
-                reference_parts(engine, sources), source_parts(engine, sources, unchanged)
-            )
-        ]
+        for part in chain(
+            reference_parts(engine, sources), source_parts(engine, sources, unchanged)
+        ):
+            parts.append(_stored(store, part))
+            del part
         _link(store, parts, folder, manifest)
         made: dict[str, list[dict]] = {}  # this release's views, by the files they are made from
         for audience in RELEASE_AUDIENCES:
