@@ -22,6 +22,7 @@ into a throw-away PostgreSQL database instead, and then times the analysts' ques
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -234,6 +235,9 @@ def run_national(
             env.update({WAREHOUSE_URL_VARIABLE: url, ROLE_PREFIX_VARIABLE: prefix})
         new_dagster_home(env)
         full = odc_run(env)
+        # Shown now: a changed night that fails (a disk too small for it) leaves these.
+        shown = {k: full[k] for k in ("seconds", "peak_pss_gib", "peak_pss_gib_during")}
+        print(f"full night: {json.dumps(shown | {'slowest': full['slowest_steps']})}", flush=True)
         _change_one_count(registry_path.parent / "presiden" / f"{province}.csv")
         changed = odc_run(env, f"kawal_tps_presiden_{province}")
         if url:
