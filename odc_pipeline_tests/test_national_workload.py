@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import duckdb
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from benchmarks.national import PARTY_FIELDS, STATIONS_FILE, generate, stations
 from odc_pipeline.regions import load_reference
 from odc_pipeline.registry import load_registry
+from odc_pipeline.releases.store import ReleaseStore
 from odc_pipeline_tests.conftest import make_settings, run_all
 
 pytestmark = pytest.mark.skipif(
@@ -117,4 +119,12 @@ def test_a_small_national_night_sets_aside_exactly_the_planted_rows(tmp_path):
         == expected
     )
     assert len(disagree) == len(expected)
+    # The release's discrepancies, computed a province at a time, are the warehouse's.
+    store = ReleaseStore(settings.releases_dir)
+    released = duckdb.execute(
+        "SELECT source_a, source_b, region_code, station_number, candidate, votes_a, votes_b "
+        "FROM read_parquet(?)",
+        [f"{store.folder(store.release_ids()[-1])}/public/source_discrepancies/**/*.parquet"],
+    ).fetchall()
+    assert sorted(released) == sorted(tuple(row) for row in disagree)
     assert parties == len(PARTY_FIELDS)  # Partai Ummat is ballot 24, not Aceh's 18

@@ -205,6 +205,25 @@ def test_views_brought_up_to_date_are_the_views_computed_whole(two_releases, tmp
     assert compared >= 6
 
 
+@pytest.mark.parametrize("view", ["source_discrepancies", "region_summary", "results_by_place"])
+def test_a_release_view_holds_what_the_warehouse_view_holds(two_releases, view):
+    """The release computes the views in DuckDB (the discrepancies a province at a time);
+    the members, who may see every source of the demo, get the warehouse's own rows."""
+    folder = two_releases.store.folder(two_releases.second) / "members"
+    with sqlite3.connect(two_releases.settings.default_warehouse_path) as connection:
+        cursor = connection.execute(f"select * from {view}")  # noqa: S608 - a known view
+        names = [c[0] for c in cursor.description]
+        kept = [i for i, name in enumerate(names) if not name.startswith("run_id")]
+        warehouse = [tuple(row[i] for i in kept) for row in cursor.fetchall()]
+    selected = ", ".join(names[i] for i in kept)
+    released = duckdb.execute(
+        f"select {selected} from read_parquet(?, hive_partitioning = true)",  # noqa: S608
+        [f"{folder}/{view}/**/*.parquet"],
+    ).fetchall()
+    assert len(warehouse) > 0
+    assert sorted(released, key=repr) == sorted(warehouse, key=repr)
+
+
 def test_the_diff_names_the_changed_file_and_the_review_decision(two_releases):
     changes = two_releases.store.manifest(two_releases.second)["changes"]
     with sqlite3.connect(two_releases.settings.default_warehouse_path) as connection:

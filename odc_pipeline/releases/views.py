@@ -30,6 +30,12 @@ from odc_pipeline.warehouse.views import VIEW_NEIGHBOURHOOD, VIEW_SOURCES, VIEWS
 #: DuckDB's memory for one audience's views; beyond it, it spills to disk.
 MEMORY_LIMIT = "512MB"
 
+#: Views computed a province at a time (by the first two characters of `region_code`): a view
+#: that joins result rows of the same region (`VIEW_NEIGHBOURHOOD`) needs memory for as many
+#: rows as it joins at once, whatever DuckDB spills. Each row of such a view is about a
+#: region of `dim_region`.
+A_PROVINCE_AT_A_TIME = ("source_discrepancies",)
+
 
 def views_digest() -> str:
     """What the views are today (their definitions): a release's view files can be brought up
@@ -180,33 +186,64 @@ def _written(
     years: list[int | None],
 ) -> Iterator[Part]:
     """One view written as Parquet, a file per year for a view with a year (one query each:
-    DuckDB's partitioned writer buffers every partition at once), as parts. The run id each
-    row had is not in a release: its columns are left out."""
+    DuckDB's partitioned writer buffers every partition at once), as parts; nothing for a
+    year with no rows. The run id each row had is not in a release: its columns are left
+    out."""
     name = rows.name
     columns = [row[0] for row in connection.execute(f"DESCRIBE {name}").fetchall()]  # view: code's
     kept = [c for c in columns if not c.startswith("run_id")]
     target.mkdir(parents=True)
+    write = _by_province if name in A_PROVINCE_AT_A_TIME else _copied
     if YEAR not in columns:
-        query = rows.query(kept, "TRUE", None)
-        yield from _copied(connection, name, query, target / "rows.parquet", audience, None)
+        path = target / "rows.parquet"
+        if write(connection, rows.query(kept, "TRUE", None), path):
+            yield Part(name, None, year=None, audiences=[audience], written=path)
         return
     without_year = [c for c in kept if c != YEAR]  # the folder says it
     for year in years:
         where = f"{YEAR} IS NULL" if year is None else f"{YEAR} = {int(year)}"
         query = rows.query(kept if year is None else without_year, where, year)
         path = target / f"{year}.parquet"
-        yield from _copied(connection, name, query, path, audience, year)
+        if write(connection, query, path):
+            yield Part(name, None, year=year, audiences=[audience], written=path)
 
 
-def _copied(
-    connection: duckdb.DuckDBPyConnection,
-    name: str,
-    query: str,
-    path: Path,
-    audience: str,
-    year: int | None,
-) -> Iterator[Part]:
-    """The rows of `query` as a Parquet part; nothing when there are none."""
+def _copied(connection: duckdb.DuckDBPyConnection, query: str, path: Path) -> int:
+    """The rows of `query` written to `path` as Parquet by DuckDB; how many there were."""
     connection.execute(f"COPY ({query}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
-    if pq.ParquetFile(path).metadata.num_rows:
-        yield Part(name, None, year=year, audiences=[audience], written=path)
+    return pq.ParquetFile(path).metadata.num_rows
+
+
+def _by_province(connection: duckdb.DuckDBPyConnection, query: str, path: Path) -> int:
+    """The rows of `query` written to `path` as one Parquet file, computed a province at a
+    time; how many there were. Each province's rows are asked for by a range of
+    `region_code`, which DuckDB passes to both sides of the view's join and to the files'
+    statistics; the exact prefix keeps a shorter code from falling in two ranges. The
+    provinces are those of `dim_region`, which names every region a row of such a view is
+    about (and is the same as the release before's when rows are read from its file)."""
+    provinces = [
+        p
+        for (p,) in connection.execute(
+            "SELECT DISTINCT SUBSTR(region_code, 1, 2) FROM dim_region ORDER BY 1"
+        ).fetchall()
+    ]
+    of_one = (
+        f"SELECT * FROM ({query}) AS view_rows "  # noqa: S608 - the code's own query
+        "WHERE region_code >= $low AND region_code < $high "
+        "AND SUBSTR(region_code, 1, 2) = $low"
+    )
+    written = 0
+    writer: pq.ParquetWriter | None = None
+    try:
+        for low in provinces:
+            province = {"low": low, "high": low[:-1] + chr(ord(low[-1]) + 1)}
+            batches = connection.sql(of_one, params=province).to_arrow_reader()
+            if writer is None:
+                writer = pq.ParquetWriter(path, batches.schema, compression="zstd")
+            for batch in batches:
+                writer.write_batch(batch)
+                written += batch.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
+    return written

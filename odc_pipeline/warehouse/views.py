@@ -44,30 +44,34 @@ WHERE a.votes <> b.votes
 """  # noqa: S608 - the code's own expressions
 
 # Each fact contributes to its own region and to every region above it (the code's prefixes).
+# A source's rows are first added up per region (a village's polling stations become one
+# row), so that the regions a sum covers are counted by a plain COUNT: DuckDB cannot spill a
+# COUNT(DISTINCT) to disk, and a release of 16 million rows ran out of its memory on it. The
+# levels are joined as a small table rather than four scans of the sums, which DuckDB would
+# hold in memory whole to read four times.
 REGION_SUMMARY = """
 CREATE VIEW region_summary AS
-WITH rolled AS (
-    SELECT election, year, contest, candidate, organization_id, source_id, votes, region_level,
-           region_code,
-           region_code AS summary_code
+WITH per_region AS (
+    SELECT election, year, contest, candidate, organization_id, source_id, region_code,
+           SUM(votes) AS votes, MAX(region_level) AS region_level
     FROM fact_election_results
-    UNION ALL
-    SELECT election, year, contest, candidate, organization_id, source_id, votes, region_level,
-           region_code,
-           SUBSTR(region_code, 1, 8) FROM fact_election_results WHERE region_level > 3
-    UNION ALL
-    SELECT election, year, contest, candidate, organization_id, source_id, votes, region_level,
-           region_code,
-           SUBSTR(region_code, 1, 5) FROM fact_election_results WHERE region_level > 2
-    UNION ALL
-    SELECT election, year, contest, candidate, organization_id, source_id, votes, region_level,
-           region_code,
-           SUBSTR(region_code, 1, 2) FROM fact_election_results WHERE region_level > 1
+    GROUP BY election, year, contest, candidate, organization_id, source_id, region_code
+), rollup_levels AS (
+    SELECT 0 AS below_level, 0 AS width
+    UNION ALL SELECT 3, 8
+    UNION ALL SELECT 2, 5
+    UNION ALL SELECT 1, 2
+), rolled AS (
+    SELECT p.*,
+           CASE WHEN l.width = 0 THEN p.region_code
+                ELSE SUBSTR(p.region_code, 1, l.width) END AS summary_code
+    FROM per_region p
+    JOIN rollup_levels l ON l.width = 0 OR p.region_level > l.below_level
 )
 SELECT r.region_code, r.name AS region_name, r.level, r.type, rolled.election, rolled.year,
        rolled.contest, rolled.candidate, rolled.organization_id, rolled.source_id,
        SUM(rolled.votes) AS votes,
-       COUNT(DISTINCT rolled.region_code) AS regions_reported,
+       COUNT(rolled.region_code) AS regions_reported,
        MAX(rolled.region_level) AS reported_at_level
 FROM rolled JOIN dim_region r ON r.region_code = rolled.summary_code
 GROUP BY r.region_code, r.name, r.level, r.type, rolled.election, rolled.year, rolled.contest,
@@ -93,18 +97,26 @@ GROUP BY f.election, f.year, f.contest, f.region_code, r.name, f.region_level, f
 
 # Results per party and dapil: each row lies in its `dapil_code` (from its own dapil column,
 # or from its region through bridge_dapil_region; see warehouse.election_tables). The dapil
-# list is read one row per dapil, even where two sources list the same dapil.
+# list is read one row per dapil, even where two sources list the same dapil. Regions are
+# counted as in `region_summary`: the rows are added up per region first.
 PARTY_RESULTS_BY_DAPIL = """
 CREATE VIEW party_results_by_dapil AS
+WITH per_region AS (
+    SELECT election, year, contest, dapil_code, party_id, organization_id, source_id,
+           region_code, SUM(votes) AS votes
+    FROM fact_election_results
+    WHERE party_id IS NOT NULL
+    GROUP BY election, year, contest, dapil_code, party_id, organization_id, source_id,
+             region_code
+)
 SELECT f.election, f.year, f.contest, f.dapil_code, d.dapil_name, d.seats,
        f.party_id, p.short_name AS party, f.organization_id, f.source_id,
-       SUM(f.votes) AS votes, COUNT(DISTINCT f.region_code) AS regions_reported
-FROM fact_election_results f
+       SUM(f.votes) AS votes, COUNT(f.region_code) AS regions_reported
+FROM per_region f
 JOIN (SELECT year, contest, dapil, MIN(dapil_name) AS dapil_name, MIN(seats) AS seats
       FROM dim_dapil GROUP BY year, contest, dapil) d
   ON d.year = f.year AND d.contest = f.contest AND d.dapil = f.dapil_code
 LEFT JOIN dim_party p ON p.party_id = f.party_id
-WHERE f.party_id IS NOT NULL
 GROUP BY f.election, f.year, f.contest, f.dapil_code, d.dapil_name, d.seats, f.party_id,
          p.short_name, f.organization_id, f.source_id
 """
