@@ -15,6 +15,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -32,8 +33,8 @@ MEMORY_LIMIT = "512MB"
 
 #: Views computed a province at a time (by the first two characters of `region_code`): a view
 #: that joins result rows of the same region (`VIEW_NEIGHBOURHOOD`) needs memory for as many
-#: rows as it joins at once, whatever DuckDB spills. Each row of such a view is about a
-#: region of `dim_region`.
+#: rows as it joins at once, whatever DuckDB spills. Each row of such a view is about the
+#: region of a result row.
 A_PROVINCE_AT_A_TIME = ("source_discrepancies",)
 
 
@@ -129,13 +130,14 @@ def computed_views(
         connection.execute("SET temp_directory = ?", [str(scratch / "spill")])
         connection.execute("SET preserve_insertion_order = false")  # views are not sorted
         _tables(connection, folder)
+        provinces = _provinces(connection)  # before the results are narrowed to the changed
         if before is not None:
             connection.execute(f"DROP VIEW {fact_table(ELECTION_RESULTS).name}")
             _changed_results(connection, folder, changed or [])
         for name, ddl in VIEWS.items():
             connection.execute(ddl)
             rows = _Rows(name, before)
-            yield from _written(connection, rows, audience, scratch / name, years)
+            yield from _written(connection, rows, audience, scratch / name, years, provinces)
     finally:
         connection.close()
         shutil.rmtree(scratch, ignore_errors=True)
@@ -184,16 +186,17 @@ def _written(
     audience: str,
     target: Path,
     years: list[int | None],
+    provinces: list[str],
 ) -> Iterator[Part]:
     """One view written as Parquet, a file per year for a view with a year (one query each:
     DuckDB's partitioned writer buffers every partition at once), as parts; nothing for a
     year with no rows. The run id each row had is not in a release: its columns are left
-    out."""
+    out. A view computed a province at a time is asked for each of `provinces`."""
     name = rows.name
     columns = [row[0] for row in connection.execute(f"DESCRIBE {name}").fetchall()]  # view: code's
     kept = [c for c in columns if not c.startswith("run_id")]
     target.mkdir(parents=True)
-    write = _by_province if name in A_PROVINCE_AT_A_TIME else _copied
+    write = partial(_by_province, provinces=provinces) if name in A_PROVINCE_AT_A_TIME else _copied
     if YEAR not in columns:
         path = target / "rows.parquet"
         if write(connection, rows.query(kept, "TRUE", None), path):
@@ -214,19 +217,22 @@ def _copied(connection: duckdb.DuckDBPyConnection, query: str, path: Path) -> in
     return pq.ParquetFile(path).metadata.num_rows
 
 
-def _by_province(connection: duckdb.DuckDBPyConnection, query: str, path: Path) -> int:
+def _provinces(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """The provinces (a region code's first two characters) the audience's results are in.
+    A row of a view computed a province at a time is about a result's region, and a row read
+    from the release before's file was made from results of sources that did not change."""
+    results = fact_table(ELECTION_RESULTS).name
+    query = f"SELECT DISTINCT SUBSTR(region_code, 1, 2) FROM {results}"  # noqa: S608 - code's
+    return sorted(p for (p,) in connection.execute(query).fetchall() if p is not None)
+
+
+def _by_province(
+    connection: duckdb.DuckDBPyConnection, query: str, path: Path, provinces: list[str]
+) -> int:
     """The rows of `query` written to `path` as one Parquet file, computed a province at a
     time; how many there were. Each province's rows are asked for by a range of
     `region_code`, which DuckDB passes to both sides of the view's join and to the files'
-    statistics; the exact prefix keeps a shorter code from falling in two ranges. The
-    provinces are those of `dim_region`, which names every region a row of such a view is
-    about (and is the same as the release before's when rows are read from its file)."""
-    provinces = [
-        p
-        for (p,) in connection.execute(
-            "SELECT DISTINCT SUBSTR(region_code, 1, 2) FROM dim_region ORDER BY 1"
-        ).fetchall()
-    ]
+    statistics; the exact prefix keeps a shorter code from falling in two ranges."""
     of_one = (
         f"SELECT * FROM ({query}) AS view_rows "  # noqa: S608 - the code's own query
         "WHERE region_code >= $low AND region_code < $high "
