@@ -65,6 +65,11 @@ VARIABLES = (
         "10",
     ),
     Variable(
+        "ODC_RELEASE_MEMORY",
+        "How much memory DuckDB may use to compute each audience's analyst views for a release (such as 512MB or 2GB); what does not fit is spilled to disk beside the releases",
+        "512MB",
+    ),
+    Variable(
         "ODC_BOUNDARIES",
         "A GeoJSON file of Indonesia's provinces for the maps of the run report and `odc chart` (matched by name); unset: the 38-province file beside this project in ../shared/data/real/boundaries/, if there",
         shown_default="../shared/data/real/boundaries/indonesia-38-provinces.geojson",
@@ -190,6 +195,9 @@ class Settings:
     warehouse_url: str | None = None
     #: How many releases are kept (ODC_RELEASES_KEEP); older ones go after a good publish.
     releases_keep: int = 10
+    #: DuckDB's memory for one audience's release views (ODC_RELEASE_MEMORY), as DuckDB
+    #: reads it: a number and a unit.
+    release_memory: str = "512MB"
 
     @property
     def map_source(self) -> MapSource | None:
@@ -256,6 +264,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         snapshot_dir=folder("ODC_SNAPSHOT_DIR", "snapshots"),
         warehouse_url=read(WAREHOUSE_URL_VARIABLE, environ) or None,
         releases_keep=releases_keep(environ),
+        release_memory=release_memory(environ),
     )
 
 
@@ -272,6 +281,22 @@ def releases_keep(environ: Mapping[str, str] | None = None) -> int:
             "number of 1 or more (10 when unset)"
         )
     return int(value)
+
+
+#: An amount of memory as DuckDB takes it and a steward writes it: 512MB, 1.5GB, 2GiB.
+_MEMORY = re.compile(r"\s*(\d+(\.\d+)?)\s*([KMGT]i?B)\s*", re.IGNORECASE)
+
+
+def release_memory(environ: Mapping[str, str] | None = None) -> str:
+    """ODC_RELEASE_MEMORY as DuckDB's memory limit, or the reason it is not one."""
+    value = read("ODC_RELEASE_MEMORY", environ)
+    matched = _MEMORY.fullmatch(value)
+    if matched is None or float(matched[1]) <= 0:
+        raise SettingsError(
+            f"ODC_RELEASE_MEMORY is {value!r}: it must be an amount of memory, a number "
+            "above 0 and a unit, such as 512MB or 2GB (512MB when unset)"
+        )
+    return f"{matched[1]}{matched[3].upper().replace('I', 'i')}"
 
 
 def role_prefix() -> str:

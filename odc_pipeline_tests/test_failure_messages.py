@@ -4,6 +4,7 @@ the file it quotes (a 200 MB line once made a 65 KB message)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,10 +18,12 @@ from odc_pipeline.cli import main
 from odc_pipeline.quoting import capped, quoted, with_value_quoted
 from odc_pipeline.reading import read_source
 from odc_pipeline.registry import load_registry
+from odc_pipeline.releases.store import ReleaseStore
 from odc_pipeline.run import TERMINAL_LIMIT, run_pipeline
 from odc_pipeline.validation.reasons import reason_for
 from odc_pipeline.validation.validate import validate_source
 from odc_pipeline.warehouse.engine import make_engine
+from odc_pipeline.warehouse.views import VIEWS
 from odc_pipeline_tests.conftest import (
     DEMO_REGISTRY,
     demo_registry_document,
@@ -182,3 +185,41 @@ def test_a_file_of_one_huge_line_logs_and_records_short_messages(tmp_path, monke
     assert len(audit) < FEW_KB, audit[:300]
     longest = max(messages, key=len)
     assert len(longest) < FEW_KB, longest[:300]
+
+
+def test_a_release_out_of_memory_says_where_and_the_setting_that_lets_it_through(
+    tmp_path, monkeypatch, capsys
+):
+    warehouse = _use(monkeypatch, tmp_path)
+    # Less than DuckDB needs to group or join anything, even when spilling. Which query
+    # fails first depends on DuckDB's buffers, so either is what the steward may read.
+    monkeypatch.setenv("ODC_RELEASE_MEMORY", "1MB")
+    code, out = _run_make(capsys)
+    text = _flat(out)
+    assert code == 1, out[-3000:]
+    said = re.search(
+        r"release failed: (listing the provinces the public release has results in|the analyst "
+        r"view (\w+) of the public release) needed more memory than a release may use "
+        r"\(ODC_RELEASE_MEMORY, now 1MB\): no new release was made, the warehouse is published "
+        r"and the release before stays the latest\. Set ODC_RELEASE_MEMORY higher \(such as "
+        r"2GB, within the server's free memory\) and materialize the release asset again",
+        text,
+    )
+    assert said is not None, text[-3000:]
+    assert said[2] is None or said[2] in VIEWS
+    assert "Traceback" not in out and "OutOfMemory" not in out and "duckdb.org" not in out
+    releases = ReleaseStore(warehouse / "releases")
+    assert releases.release_ids() == []
+    # The warehouse was published before the release ran.
+    engine = make_engine(f"sqlite:///{warehouse / 'odc.sqlite'}")
+    with engine.connect() as connection:
+        published = connection.execute(
+            sa.text("SELECT rows_published FROM load_audit WHERE source_id = :s"), {"s": SOURCE}
+        ).scalar_one()
+    engine.dispose()
+    assert published > 0
+    # With the memory the message asks for, the next run makes the release.
+    monkeypatch.setenv("ODC_RELEASE_MEMORY", "2GB")
+    code, out = _run_make(capsys)
+    assert code == 0, out[-3000:]
+    assert len(releases.release_ids()) == 1

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from odc_pipeline.settings import PROJECT_ROOT, VARIABLES, load_settings, markdown, read
+from odc_pipeline.settings import (
+    PROJECT_ROOT,
+    VARIABLES,
+    SettingsError,
+    load_settings,
+    markdown,
+    read,
+)
 from odc_pipeline_tests.conftest import isolated_environment
 
 PACKAGE = PROJECT_ROOT / "odc_pipeline"
@@ -55,6 +62,24 @@ def test_defaults_and_overrides(tmp_path):
     assert moved.warehouse == "postgresql+psycopg://u@h/db"
     assert read("ODC_NIGHTLY_AT", {}) == "02:00"
     assert read("ODC_NIGHTLY_AT", {"ODC_NIGHTLY_AT": " 03:30 "}) == "03:30"
+
+
+@pytest.mark.parametrize(
+    ("written", "taken"),
+    [("", "512MB"), ("2GB", "2GB"), (" 1.5 gb ", "1.5GB"), ("768mib", "768MiB")],
+)
+def test_the_release_memory_is_an_amount_duckdb_takes(written, taken):
+    assert load_settings({"ODC_RELEASE_MEMORY": written}).release_memory == taken
+
+
+@pytest.mark.parametrize("written", ["2", "lots", "0MB", "-1GB", "2 GB RAM"])
+def test_a_release_memory_that_is_no_amount_says_what_it_must_be(written):
+    with pytest.raises(SettingsError) as refused:
+        load_settings({"ODC_RELEASE_MEMORY": written})
+    assert str(refused.value) == (
+        f"ODC_RELEASE_MEMORY is {written!r}: it must be an amount of memory, a number above 0 "
+        "and a unit, such as 512MB or 2GB (512MB when unset)"
+    )
 
 
 @pytest.mark.slow

@@ -41,6 +41,7 @@ def build_release_asset(
             settings.reference_dir,
             digests,
             settings.releases_keep,
+            view_memory=settings.release_memory,
         )
         record_changes(engine, written.changes)
         report = write_run_report(

@@ -28,8 +28,14 @@ from odc_pipeline.releases.parts import NOT_RELEASED, YEAR, Part
 from odc_pipeline.warehouse.schema import fact_table, warehouse_tables
 from odc_pipeline.warehouse.views import VIEW_NEIGHBOURHOOD, VIEW_SOURCES, VIEWS
 
-#: DuckDB's memory for one audience's views; beyond it, it spills to disk.
+#: DuckDB's memory for one audience's views unless ODC_RELEASE_MEMORY says otherwise;
+#: beyond it, it spills to disk.
 MEMORY_LIMIT = "512MB"
+
+
+class ReleaseOutOfMemory(RuntimeError):
+    """A view needed more memory than the release may use: no release was made this time."""
+
 
 #: Views computed a province at a time (by the first two characters of `region_code`): a view
 #: that joins result rows of the same region (`VIEW_NEIGHBOURHOOD`) needs memory for as many
@@ -112,6 +118,7 @@ def computed_views(
     scratch_root: Path,
     before: dict[tuple[str, int | None], Path] | None = None,
     changed: list[str] | None = None,
+    memory_limit: str = MEMORY_LIMIT,
 ) -> Iterator[Part]:
     """Each view over the audience's `folder`, a file per year where it has one, written by
     DuckDB straight to Parquet under `scratch_root` (on the store's disk, so a part is
@@ -120,12 +127,17 @@ def computed_views(
 
     With `before` (the release before's view files, by view and year; every table but the
     results the same as then) and the sources whose results `changed` since, only the rows
-    naming a changed source are computed; the others are read from the file before."""
+    naming a changed source are computed; the others are read from the file before.
+
+    A view that needs more than `memory_limit` even when spilling raises ReleaseOutOfMemory,
+    in a steward's words."""
     connection = duckdb.connect()
     scratch = scratch_root / f".views-{uuid.uuid4().hex}"
     years = _years_in(folder)
+    # What DuckDB is doing, should it run out of memory.
+    computing = f"listing the provinces the {audience} release has results in"
     try:
-        connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        connection.execute("SET memory_limit = ?", [memory_limit])
         # What does not fit spills beside the parts, not into whatever folder the server runs in.
         connection.execute("SET temp_directory = ?", [str(scratch / "spill")])
         connection.execute("SET preserve_insertion_order = false")  # views are not sorted
@@ -135,9 +147,19 @@ def computed_views(
             connection.execute(f"DROP VIEW {fact_table(ELECTION_RESULTS).name}")
             _changed_results(connection, folder, changed or [])
         for name, ddl in VIEWS.items():
+            computing = f"the analyst view {name} of the {audience} release"
             connection.execute(ddl)
             rows = _Rows(name, before)
             yield from _written(connection, rows, audience, scratch / name, years, provinces)
+    except duckdb.OutOfMemoryException:
+        # DuckDB's own words advise on threads and name its web page: said for the steward.
+        raise ReleaseOutOfMemory(
+            f"{computing} needed more memory than a release may use "
+            f"(ODC_RELEASE_MEMORY, now {memory_limit}): no new release was made, the "
+            "warehouse is published and the release before stays the latest. Set "
+            "ODC_RELEASE_MEMORY higher (such as 2GB, within the server's free memory) and "
+            "materialize the release asset again"
+        ) from None
     finally:
         connection.close()
         shutil.rmtree(scratch, ignore_errors=True)

@@ -33,7 +33,12 @@ from odc_pipeline.releases.parts import (
     source_parts,
 )
 from odc_pipeline.releases.store import MANIFEST, OBJECTS, ReleaseStore
-from odc_pipeline.releases.views import computed_views, tables_read_by_views, views_digest
+from odc_pipeline.releases.views import (
+    MEMORY_LIMIT,
+    computed_views,
+    tables_read_by_views,
+    views_digest,
+)
 from odc_pipeline.warehouse.derivation import pipeline_version
 from odc_pipeline.warehouse.election_tables import DERIVED_FROM
 from odc_pipeline.warehouse.schema import fact_table, fact_tables, release_changes
@@ -135,9 +140,11 @@ def write_release(
     entry_digests: dict[str, str],
     keep: int,
     now: datetime | None = None,
+    view_memory: str = MEMORY_LIMIT,
 ) -> WrittenRelease:
     """Make the next release of what the warehouse publishes now, and prune the oldest
-    beyond `keep` once it is in place."""
+    beyond `keep` once it is in place. DuckDB computes each audience's views within
+    `view_memory` (ODC_RELEASE_MEMORY)."""
     now = now or datetime.now(UTC)
     previous = store.latest()
     release_id = next_release_id(store.release_ids(), now.date())
@@ -168,7 +175,7 @@ def write_release(
         _link(store, parts, folder, manifest)
         made: dict[str, list[dict]] = {}  # this release's views, by the files they are made from
         for audience in RELEASE_AUDIENCES:
-            views = _views(store, old, parts, folder, audience.name, manifest, made)
+            views = _views(store, old, parts, folder, audience.name, manifest, made, view_memory)
             _link(store, views, folder, manifest)
             parts += views
         changes = changes_between(store, old, manifest | {"parts": parts}, release_id)
@@ -253,6 +260,7 @@ def _views(
     audience: str,
     manifest: dict,
     made: dict[str, list[dict]],
+    memory_limit: str,
 ) -> list[dict]:
     """The audience's views: the release before's when every file they are made from is the
     same; another audience's of this release when it sees the very same files (members when
@@ -270,7 +278,9 @@ def _views(
     before, changed = _results_changed(store, old, parts, audience)
     # Which sources' view rows this release computed again ("all": every row).
     manifest.setdefault("views_computed_for", {})[audience] = "all" if before is None else changed
-    computed = computed_views(folder / audience, audience, store.root / OBJECTS, before, changed)
+    computed = computed_views(
+        folder / audience, audience, store.root / OBJECTS, before, changed, memory_limit
+    )
     made[inputs] = [_stored(store, p) for p in computed]
     return made[inputs]
 
