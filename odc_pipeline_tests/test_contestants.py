@@ -182,3 +182,32 @@ def test_two_spellings_of_one_pair_in_one_region_are_set_aside_together(index):
         "harmonized: region 32.04, candidate paslon_2019_01; keep one of them and remove or "
         "correct the others"
     )
+
+
+def test_rows_without_a_region_are_compared_with_none_and_key_nothing(index):
+    """The publisher gives every harmonized row, not a copy of those with a region: a row
+    without one is never a duplicate, and a station number only such rows have does not
+    make the rows with a region incomparable."""
+    from odc_pipeline.kinds import KINDS
+    from odc_pipeline.validation.harmonized_duplicates import duplicates_after_harmonizing
+
+    frame = pd.DataFrame(
+        {
+            "election": ["pemilu"] * 5,
+            "year": [2019] * 5,
+            "contest": ["presiden"] * 5,
+            "candidate": ["01", "Paslon 01", "02", "01", "01"],
+            "party": [None] * 5,
+            "station_number": [None, None, None, "7", "7"],
+            "region_code": ["32.04", "32.04", "32.04", None, None],
+            "region_value": ["Kab. Bandung", "Kabupaten Bandung", "Kab. Bandung", "X", "X"],
+            "_source_row": [2, 3, 4, 5, 6],
+        }
+    )
+    harmonized = harmonize_contestants(frame, ["candidate", "party"], index)
+    problems = duplicates_after_harmonizing(harmonized, KINDS["election_results"])
+    assert sorted(p.index for p in problems) == [0, 1]
+    with_a_region = duplicates_after_harmonizing(
+        harmonized.loc[harmonized["region_code"].notna()], KINDS["election_results"]
+    )
+    assert [(p.index, p.reason) for p in problems] == [(p.index, p.reason) for p in with_a_region]

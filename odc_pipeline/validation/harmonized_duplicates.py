@@ -24,12 +24,14 @@ _QUOTED = 5
 
 def _key_parts(frame: pd.DataFrame, kind: DatasetKind) -> dict[str, pd.Series]:
     """The key as harmonized: the region's code, the natural key, and in place of the
-    candidate as written, the pair, candidate or party it was decided to be."""
+    candidate as written, the pair, candidate or party it was decided to be. An optional key
+    column is left out when no row with a region fills it."""
+    found = frame["region_code"].notna()
     parts: dict[str, pd.Series] = {"region_code": frame["region_code"]}
     for column in (*kind.natural_key, *kind.optional_key):
         if column not in frame:
             continue
-        if column in kind.optional_key and not frame[column].notna().any():
+        if column in kind.optional_key and not (frame[column].notna() & found).any():
             continue
         if column == "candidate" and "candidate_id" in frame:
             decided = frame["candidate_id"].notna()
@@ -43,7 +45,9 @@ def _key_parts(frame: pd.DataFrame, kind: DatasetKind) -> dict[str, pd.Series]:
 
 
 def duplicates_after_harmonizing(frame: pd.DataFrame, kind: DatasetKind) -> list[Problem]:
-    """Every row of `frame` (harmonized, its region found) that another row duplicates."""
+    """Every row of `frame` (harmonized) that another row duplicates. A row whose region
+    was not found is compared with none: the whole frame can be given, not a copy of the
+    rows with a region."""
     if len(frame) < 2:
         return []
     parts = _key_parts(frame, kind)

@@ -124,7 +124,7 @@ def build_batch(
         )
         for i, row in harmonized.loc[unmatched].iterrows()
     ]
-    problems += duplicates_after_harmonizing(harmonized.loc[~unmatched], KINDS[kind])
+    problems += duplicates_after_harmonizing(harmonized, KINDS[kind])
     set_aside = unmatched | harmonized.index.isin([p.index for p in problems])
     kept_for_record = harmonized.drop(
         columns=[c for c in (*REGION_OUTPUT_COLUMNS, *CONTESTANT_OUTPUT_COLUMNS) if c in harmonized]
@@ -136,9 +136,17 @@ def build_batch(
         personal=personal,
         free_text=KINDS[kind].free_text_columns,
     )
+    del kept_for_record
+    review = _scrubbed(review_items(harmonized, source_id, region_specs))
+    contestant_review = _scrubbed(contestant_review_items(harmonized, source_id))
+    # One file, or one per year in year order: the last is the latest year's file.
+    hashes = pd.concat([validation_quarantine["file_hash"], harmonized[FILE_HASH]]).dropna()
+    # The published rows are a copy; the harmonized frame is let go before they are
+    # scrubbed, so the step holds one of the two, not both.
     facts = harmonized.loc[~set_aside].rename(
         columns={SOURCE_ROW: "source_row", FILE_HASH: "file_hash"}
     )
+    del harmonized
     if KINDS[kind].contestants:
         # Rows harmonized before parties and pairs were (or by a caller that skips them).
         for column in PUBLISHED_CONTESTANT_COLUMNS:
@@ -173,8 +181,6 @@ def build_batch(
         "source_row",
         "file_hash",
     ]
-    # One file, or one per year in year order: the last is the latest year's file.
-    hashes = pd.concat([validation_quarantine["file_hash"], harmonized[FILE_HASH]]).dropna()
     return SourceBatch(
         source_id=source_id,
         organization_id=organization_id,
@@ -183,8 +189,8 @@ def build_batch(
         rows_in=rows_in,
         facts=facts[fact_columns].reset_index(drop=True),
         quarantine=_scrubbed(concat_quarantine([validation_quarantine, region_quarantine])),
-        review=_scrubbed(review_items(harmonized, source_id, region_specs)),
-        contestant_review=_scrubbed(contestant_review_items(harmonized, source_id)),
+        review=review,
+        contestant_review=contestant_review,
     )
 
 
