@@ -66,7 +66,7 @@ VARIABLES = (
     ),
     Variable(
         "ODC_RELEASE_MEMORY",
-        "How much memory DuckDB may use to compute each audience's analyst views for a release (such as 512MB or 2GB); what does not fit is spilled to disk beside the releases",
+        "How much memory DuckDB may use for a release's analyst views (each audience's) and its comparison with the release before (such as 512MB or 2GB); what does not fit is spilled to disk beside the releases",
         "512MB",
     ),
     Variable(
@@ -195,7 +195,7 @@ class Settings:
     warehouse_url: str | None = None
     #: How many releases are kept (ODC_RELEASES_KEEP); older ones go after a good publish.
     releases_keep: int = 10
-    #: DuckDB's memory for one audience's release views (ODC_RELEASE_MEMORY), as DuckDB
+    #: DuckDB's memory for a release's views and comparison (ODC_RELEASE_MEMORY), as DuckDB
     #: reads it: a number and a unit.
     release_memory: str = "512MB"
 

@@ -372,7 +372,11 @@ def test_the_run_report_names_the_release_and_the_diff(two_releases):
     assert "1 changed" in page
 
 
-def test_a_row_gone_is_removed_and_empty_cells_are_not_a_change():
+#: A fact table's key for the comparisons below: region, then the kind's key.
+KEYS = ["region_code", "year", "candidate", "station_number"]
+
+
+def test_a_row_gone_is_removed_and_empty_cells_are_not_a_change(tmp_path):
     from odc_pipeline.releases.changes import _compare
 
     old = pd.DataFrame(
@@ -385,7 +389,12 @@ def test_a_row_gone_is_removed_and_empty_cells_are_not_a_change():
         }
     )
     new = old.iloc[[0]].assign(source_row=[7])  # the same row, moved in the file
-    lines = _compare(old, new, ["region_code", "candidate", "station_number"])
+    files = {"old": tmp_path / "old.parquet", "new": tmp_path / "new.parquet"}
+    old.to_parquet(files["old"])
+    new.to_parquet(files["new"])
+    with duckdb.connect() as connection:
+        lines = _compare(connection, files["old"], files["new"], KEYS)
+        everything_new = _compare(connection, None, files["old"], KEYS, year=2024)
     assert lines == [
         {
             "region_code": "32.02",
@@ -393,6 +402,27 @@ def test_a_row_gone_is_removed_and_empty_cells_are_not_a_change():
             "change": "removed",
             "old_value": '{"votes": "20"}',
         }
+    ]
+    # A part the release before did not have: every row added, its year from the folder.
+    assert [(line["change"], json.loads(line["key"])) for line in everything_new] == [
+        ("added", {"year": "2024", "candidate": "01", "station_number": None})
+    ] * 2
+    assert [line["region_code"] for line in everything_new] == ["32.01", "32.02"]
+    assert json.loads(everything_new[1]["new_value"]) == {"votes": "20"}
+
+
+def test_a_key_given_twice_is_told_apart_by_its_order_in_the_file(tmp_path):
+    from odc_pipeline.releases.changes import _compare
+
+    old = pd.DataFrame({"region_code": ["32.01"] * 3, "candidate": ["01"] * 3, "votes": [1, 2, 3]})
+    new = pd.DataFrame({"region_code": ["32.01"] * 2, "candidate": ["01"] * 2, "votes": [1, 5]})
+    old.to_parquet(tmp_path / "old.parquet")
+    new.to_parquet(tmp_path / "new.parquet")
+    with duckdb.connect() as connection:
+        lines = _compare(connection, tmp_path / "old.parquet", tmp_path / "new.parquet", KEYS)
+    assert [(line["change"], line.get("old_value"), line.get("new_value")) for line in lines] == [
+        ("changed", "2", "5"),
+        ("removed", '{"votes": "3"}', None),
     ]
 
 

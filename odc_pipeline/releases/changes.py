@@ -15,11 +15,19 @@ version.
 from __future__ import annotations
 
 import json
+import shutil
+import uuid
+from contextlib import closing
+from pathlib import Path
 
+import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 
 from odc_pipeline.kinds import KINDS
-from odc_pipeline.releases.store import ReleaseStore
+from odc_pipeline.releases.parts import YEAR
+from odc_pipeline.releases.store import OBJECTS, ReleaseStore
+from odc_pipeline.releases.views import MEMORY_LIMIT
 from odc_pipeline.warehouse.frames import arrow_schema
 from odc_pipeline.warehouse.schema import release_changes
 
@@ -76,15 +84,6 @@ def causes(old: dict | None, new: dict, source_id: str) -> str:
     return "; ".join(found) or "unknown: no file, entry or reference table changed"
 
 
-def _frame(store: ReleaseStore, part: dict | None) -> pd.DataFrame | None:
-    if part is None:
-        return None
-    frame = store.read(part["object"]).to_pandas()
-    if part["year"] is not None and "year" not in frame.columns:
-        frame["year"] = part["year"]
-    return frame
-
-
 def _text(value) -> str | None:
     if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
         return None
@@ -95,42 +94,113 @@ def _text(value) -> str | None:
     return str(value)
 
 
-def _compare(old: pd.DataFrame | None, new: pd.DataFrame | None, keys: list[str]) -> list[dict]:
-    """Added, removed and changed rows of one part (no release fields yet)."""
-    frames = [f for f in (old, new) if f is not None]
-    columns = list(dict.fromkeys(c for f in frames for c in f.columns))
+def _side(name: str, path: Path | None, other: Path, year: int | None, columns: list[str]) -> str:
+    """One release's rows of a part as a query over the file in parameter `name`: the
+    columns in `columns` (NULL where its file has none), its `year` from the part where the
+    file leaves it to the folder, and each row's place in the file (`_at`). A part that
+    one release does not have is the other's file with no rows."""
+    held = set(pq.read_schema(path or other).names)
+    chosen = [
+        f"{int(year)} AS {_q(c)}"
+        if c == YEAR and c not in held and year is not None
+        else _q(c)
+        if c in held
+        else f"NULL AS {_q(c)}"
+        for c in columns
+    ]
+    where = "" if path is not None else " WHERE FALSE"
+    return (
+        f"SELECT {', '.join(chosen)}, file_row_number AS _at "  # noqa: S608 - code's names
+        f"FROM read_parquet(${name}, file_row_number = true){where}"
+    )
+
+
+def _q(name: str) -> str:
+    """A column name as DuckDB reads it (the tables' own names)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _differing(
+    connection: duckdb.DuckDBPyConnection,
+    old: Path | None,
+    new: Path | None,
+    year: int | None,
+    keys: list[str],
+) -> tuple[list[str], list[str], list[tuple]]:
+    """The rows of a part that differ between two releases, found by DuckDB from the two
+    Parquet files: (keys, value columns, rows of keys, then "in old" and "in new", then
+    every value column's old and new value). Only these rows reach Python, whatever the
+    part's size; DuckDB joins the rest within its memory limit, spilling beyond it."""
+    names = [pq.read_schema(f).names for f in (old, new) if f is not None]
+    if year is not None:  # a part of one year: the folder says it, the file may not
+        names.append([YEAR])
+    columns = list(dict.fromkeys(c for held in names for c in held))
     keys = [k for k in keys if k in columns]
     values = [c for c in columns if c not in keys and c not in _PROVENANCE]
-    empty = pd.DataFrame(columns=columns)
-    old = (old if old is not None else empty).reindex(columns=columns)
-    new = (new if new is not None else empty).reindex(columns=columns)
-    # A key given twice (it should not be: duplicates are set aside) is told apart by order.
-    for frame in (old, new):
-        frame["_nth"] = frame.groupby(keys, dropna=False).cumcount() if keys else range(len(frame))
-    on = [*keys, "_nth"]
-    both = old.merge(new, on=on, how="outer", suffixes=("_old", "_new"), indicator=True)
-    # Only rows that differ are looked at one by one: a new file of a million rows with one
-    # changed count costs a merge, not a million comparisons in Python.
-    differs = both["_merge"] != "both"
-    for column in values:
-        before, after = both[f"{column}_old"], both[f"{column}_new"]
-        differs |= ~((before == after) | (before.isna() & after.isna())).astype(bool)
+    other = old or new
+    partition = f"PARTITION BY {', '.join(_q(k) for k in keys)} " if keys else ""
+    numbered = f"row_number() OVER ({partition}ORDER BY _at) AS _nth"
+    sides = {
+        "o": _side("o", old, other, year, columns),
+        "n": _side("n", new, other, year, columns),
+    }
+    same_row = " AND ".join(
+        [*(f"o.{_q(k)} IS NOT DISTINCT FROM n.{_q(k)}" for k in keys), "o._nth = n._nth"]
+    )
+    differs = " OR ".join(
+        [
+            "o._nth IS NULL",
+            "n._nth IS NULL",
+            *(f"o.{_q(v)} IS DISTINCT FROM n.{_q(v)}" for v in values),
+        ]
+    )
+    selected = ", ".join(
+        [
+            *(f"COALESCE(o.{_q(k)}, n.{_q(k)})" for k in keys),
+            "o._nth IS NOT NULL",
+            "n._nth IS NOT NULL",
+            *(f"o.{_q(v)}, n.{_q(v)}" for v in values),
+        ]
+    )
+    order = ", ".join([*(str(i + 1) for i in range(len(keys))), "COALESCE(o._nth, n._nth)"])
+    query = (
+        f"WITH o AS (SELECT *, {numbered} FROM ({sides['o']})), "  # noqa: S608 - code's text
+        f"n AS (SELECT *, {numbered} FROM ({sides['n']})) "
+        f"SELECT {selected} FROM o FULL OUTER JOIN n ON {same_row} WHERE {differs} "
+        f"ORDER BY {order}"
+    )
+    files = {"o": str(old or other), "n": str(new or other)}
+    return keys, values, connection.execute(query, files).fetchall()
+
+
+def _compare(
+    connection: duckdb.DuckDBPyConnection,
+    old: Path | None,
+    new: Path | None,
+    keys: list[str],
+    year: int | None = None,
+) -> list[dict]:
+    """Added, removed and changed rows of one part (no release fields yet), from the two
+    releases' files of it (None where a release has none)."""
+    keys, values, rows = _differing(connection, old, new, year, keys)
     lines: list[dict] = []
-    for record in both.loc[differs].to_dict("records"):
-        key = {k: _text(record[k]) for k in keys}
+    for row in rows:
+        key = {k: _text(v) for k, v in zip(keys, row, strict=False)}
+        in_old, in_new = row[len(keys)], row[len(keys) + 1]
+        pairs = row[len(keys) + 2 :]
         base = {
             "region_code": key.get("region_code"),
             "key": json.dumps({k: v for k, v in key.items() if k != "region_code"}),
         }
-        if record["_merge"] == "right_only":
-            shown = {c: _text(record[f"{c}_new"]) for c in values}
+        if not in_old:
+            shown = {c: _text(pairs[2 * i + 1]) for i, c in enumerate(values)}
             lines.append(base | {"change": "added", "new_value": json.dumps(shown)})
-        elif record["_merge"] == "left_only":
-            shown = {c: _text(record[f"{c}_old"]) for c in values}
+        elif not in_new:
+            shown = {c: _text(pairs[2 * i]) for i, c in enumerate(values)}
             lines.append(base | {"change": "removed", "old_value": json.dumps(shown)})
         else:
-            for column in values:
-                before, after = _text(record[f"{column}_old"]), _text(record[f"{column}_new"])
+            for i, column in enumerate(values):
+                before, after = _text(pairs[2 * i]), _text(pairs[2 * i + 1])
                 if before != after:
                     lines.append(
                         base
@@ -145,12 +215,34 @@ def _compare(old: pd.DataFrame | None, new: pd.DataFrame | None, keys: list[str]
 
 
 def changes_between(
-    store: ReleaseStore, old: dict | None, new: dict, release_id: str
+    store: ReleaseStore,
+    old: dict | None,
+    new: dict,
+    release_id: str,
+    memory_limit: str = MEMORY_LIMIT,
 ) -> pd.DataFrame:
     """Every row added, removed or changed in a fact table from `old` to `new` (None: no
-    release before, so nothing is listed)."""
+    release before, so nothing is listed). DuckDB compares the parts within `memory_limit`
+    (ODC_RELEASE_MEMORY)."""
     if old is None:
         return pd.DataFrame(columns=CHANGE_COLUMNS)
+    spill = store.root / OBJECTS / f".changes-{uuid.uuid4().hex}"  # beside the parts
+    with closing(duckdb.connect()) as connection:
+        connection.execute("SET memory_limit = ?", [memory_limit])
+        connection.execute("SET temp_directory = ?", [str(spill)])
+        try:
+            return _changes(connection, store, old, new, release_id)
+        finally:
+            shutil.rmtree(spill, ignore_errors=True)
+
+
+def _changes(
+    connection: duckdb.DuckDBPyConnection,
+    store: ReleaseStore,
+    old: dict,
+    new: dict,
+    release_id: str,
+) -> pd.DataFrame:
     before, after = _parts_by_key(old), _parts_by_key(new)
     organizations = {s["source_id"]: s["organization_id"] for s in old["sources"]} | {
         s["source_id"]: s["organization_id"] for s in new["sources"]
@@ -161,7 +253,13 @@ def changes_between(
         if a is not None and b is not None and a["object"] == b["object"]:
             continue
         table, source_id, year = part_key
-        found = _compare(_frame(store, a), _frame(store, b), key_columns(table))
+        found = _compare(
+            connection,
+            store.object_path(a["object"]) if a is not None else None,
+            store.object_path(b["object"]) if b is not None else None,
+            key_columns(table),
+            year,
+        )
         if not found:
             continue
         cause = causes(old, new, source_id)

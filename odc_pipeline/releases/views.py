@@ -34,7 +34,20 @@ MEMORY_LIMIT = "512MB"
 
 
 class ReleaseOutOfMemory(RuntimeError):
-    """A view needed more memory than the release may use: no release was made this time."""
+    """A view, or the comparison with the release before, needed more memory than the
+    release may use: no release was made this time."""
+
+
+def out_of_memory(computing: str, memory_limit: str) -> ReleaseOutOfMemory:
+    """DuckDB's "Out of Memory Error" (with its advice on threads and its web page) as what
+    it means for the steward: what DuckDB was `computing`, that the warehouse is published
+    and the release before stays the latest, and the setting that lets it through."""
+    return ReleaseOutOfMemory(
+        f"{computing} needed more memory than a release may use (ODC_RELEASE_MEMORY, now "
+        f"{memory_limit}): no new release was made, the warehouse is published and the "
+        "release before stays the latest. Set ODC_RELEASE_MEMORY higher (such as 2GB, "
+        "within the server's free memory) and materialize the release asset again"
+    )
 
 
 #: Views computed a province at a time (by the first two characters of `region_code`): a view
@@ -152,14 +165,7 @@ def computed_views(
             rows = _Rows(name, before)
             yield from _written(connection, rows, audience, scratch / name, years, provinces)
     except duckdb.OutOfMemoryException:
-        # DuckDB's own words advise on threads and name its web page: said for the steward.
-        raise ReleaseOutOfMemory(
-            f"{computing} needed more memory than a release may use "
-            f"(ODC_RELEASE_MEMORY, now {memory_limit}): no new release was made, the "
-            "warehouse is published and the release before stays the latest. Set "
-            "ODC_RELEASE_MEMORY higher (such as 2GB, within the server's free memory) and "
-            "materialize the release asset again"
-        ) from None
+        raise out_of_memory(computing, memory_limit) from None
     finally:
         connection.close()
         shutil.rmtree(scratch, ignore_errors=True)

@@ -12,6 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 from itertools import chain
 from pathlib import Path, PurePosixPath
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel
@@ -36,6 +37,7 @@ from odc_pipeline.releases.store import MANIFEST, OBJECTS, ReleaseStore
 from odc_pipeline.releases.views import (
     MEMORY_LIMIT,
     computed_views,
+    out_of_memory,
     tables_read_by_views,
     views_digest,
 )
@@ -178,7 +180,12 @@ def write_release(
             views = _views(store, old, parts, folder, audience.name, manifest, made, view_memory)
             _link(store, views, folder, manifest)
             parts += views
-        changes = changes_between(store, old, manifest | {"parts": parts}, release_id)
+        try:
+            now = manifest | {"parts": parts}
+            changes = changes_between(store, old, now, release_id, view_memory)
+        except duckdb.OutOfMemoryException:
+            comparing = f"comparing the release with {previous}"
+            raise out_of_memory(comparing, view_memory) from None
         changed = [_stored(store, p) for p in _change_parts(changes, sources)]
         _link(store, changed, folder, manifest)
         parts += changed
