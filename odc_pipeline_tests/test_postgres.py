@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
@@ -93,7 +94,7 @@ def test_rows_read_from_postgresql_are_the_rows_stored(postgres_url):
     """The quality checks, the open data and the releases read PostgreSQL's rows as a CSV COPY
     parsed as it arrives: over many of the parser's blocks, text with commas, quotes, line
     breaks and other scripts, an empty text apart from no text, come back as stored."""
-    from odc_pipeline.warehouse.frames import read_rows
+    from odc_pipeline.warehouse.frames import read_batches, read_rows
 
     metadata = sa.MetaData()
     table = sa.Table(
@@ -122,6 +123,10 @@ def test_rows_read_from_postgresql_are_the_rows_stored(postgres_url):
     read = read_rows(engine, sa.select(table).order_by(table.c.n))
     assert read.num_rows == 100_000
     assert read.to_pylist() == stored
+    # As a release reads them: batch by batch, never all at once.
+    batches = list(read_batches(engine, sa.select(table).order_by(table.c.n)))
+    assert len(batches) > 1 and max(b.num_rows for b in batches) < 100_000
+    assert pa.Table.from_batches(batches).to_pylist() == stored
     nothing = read_rows(engine, sa.select(table).where(table.c.n < 0))
     assert nothing.num_rows == 0 and nothing.schema.names == ["n", "label", "share", "checked"]
     engine.dispose()

@@ -10,18 +10,20 @@ R's arrow read as a column.
 
 from __future__ import annotations
 
+import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, Table, select
 
+from odc_pipeline.releases.part_files import YearFiles
 from odc_pipeline.warehouse.audiences import MEMBERS, PUBLIC, SHARED_WHOLE, Audience
-from odc_pipeline.warehouse.frames import read_frame, read_rows
+from odc_pipeline.warehouse.frames import read_batches, read_frame, read_rows
 from odc_pipeline.warehouse.schema import ELECTION_RESULTS_TABLES, dim_source, fact_tables
 
 #: The audiences a release is written for (a private audience reads its own warehouse file).
@@ -71,23 +73,6 @@ def released_columns(source: Table) -> list[str]:
     ]
 
 
-def by_year(rows: pa.Table) -> Iterator[tuple[int | None, pa.Table]]:
-    """The rows split by their `year` (left out of each piece: the folder says it)."""
-    if YEAR not in rows.column_names:
-        yield None, rows
-        return
-    years = rows.column(YEAR)
-    rest = rows.drop_columns([YEAR])
-    held = sorted(y for y in pc.unique(years).to_pylist() if y is not None)
-    if len(held) == 1 and not years.null_count:  # one year (most sources): no copy of the rows
-        yield int(held[0]), rest
-        return
-    for year in held:
-        yield int(year), rest.filter(pc.equal(years, year))
-    if years.null_count:
-        yield None, rows.filter(pc.is_null(years))
-
-
 def _ordered(source: Table, columns: list[str]) -> list:
     """A fixed row order, so the same rows give the same bytes."""
     if "source_row" in columns:
@@ -111,12 +96,12 @@ def audiences_of(sharing: str) -> list[str]:
 
 
 def source_parts(
-    engine: Engine, sources: pd.DataFrame, unchanged: frozenset[str] = frozenset()
+    engine: Engine, sources: pd.DataFrame, scratch: Path, unchanged: frozenset[str] = frozenset()
 ) -> Iterator[Part]:
-    """Every source's rows of every table that holds rows per source, one source at a time;
-    the fact rows of `unchanged` sources (published by the same run as in the release
-    before) are not read again. Tables derived at each publish from several sources (seats,
-    winners) are always read."""
+    """Every source's rows of every table that holds rows per source, one source at a time,
+    written under `scratch` as they are read; the fact rows of `unchanged` sources
+    (published by the same run as in the release before) are not read again. Tables derived
+    at each publish from several sources (seats, winners) are always read."""
     sharing = sharing_by_source(sources)
     facts = list(fact_tables().values())
     for source in (*facts, *ELECTION_RESULTS_TABLES):
@@ -127,22 +112,33 @@ def source_parts(
             if source in facts and source_id in unchanged:
                 continue
             audiences = audiences_of(sharing.get(source_id, ""))
-            yield from _parts_of_source(engine, source, columns, source_id, audiences)
+            yield from _parts_of_source(engine, source, columns, source_id, audiences, scratch)
 
 
 def _parts_of_source(
-    engine: Engine, source: Table, columns: list[str], source_id: str, audiences: list[str]
+    engine: Engine,
+    source: Table,
+    columns: list[str],
+    source_id: str,
+    audiences: list[str],
+    scratch: Path,
 ) -> Iterator[Part]:
-    """One source's rows of one table, a part per year. A function of its own, so that its
-    rows are let go when it ends, before the next source's are read."""
-    rows = read_rows(
-        engine,
+    """One source's rows of one table, a part per year, written to Parquet a batch at a time
+    as the warehouse hands them out (see `part_files`). Each file is the caller's once
+    yielded (it is moved into the store); what is left is removed at the end."""
+    rows = (
         select(*(source.c[c] for c in columns))
         .where(source.c.source_id == source_id)
-        .order_by(*_ordered(source, columns)),
+        .order_by(*_ordered(source, columns))
     )
-    for year, piece in by_year(rows):
-        yield Part(source.name, piece, source_id, year, audiences)
+    files = YearFiles(scratch / f".part-{uuid.uuid4().hex}", YEAR)
+    try:
+        for batch in read_batches(engine, rows):
+            files.add(batch)
+        for year, path in files.close():
+            yield Part(source.name, None, source_id, year, audiences, written=path)
+    finally:
+        shutil.rmtree(files.folder, ignore_errors=True)
 
 
 def reference_parts(engine: Engine, sources: pd.DataFrame) -> Iterator[Part]:

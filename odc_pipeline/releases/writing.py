@@ -170,7 +170,8 @@ def write_release(
         # An unchanged source's fact parts are the release before's, linked again.
         parts = _reused_facts(old, unchanged, sources)
         for part in chain(
-            reference_parts(engine, sources), source_parts(engine, sources, unchanged)
+            reference_parts(engine, sources),
+            source_parts(engine, sources, store.root / OBJECTS, unchanged),
         ):
             parts.append(_stored(store, part))
             del part

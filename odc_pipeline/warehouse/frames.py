@@ -11,6 +11,8 @@ quoted by psycopg (PostgreSQL's COPY takes no parameters).
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pandas as pd
 import pyarrow as pa
@@ -99,7 +101,10 @@ class _Chunks(io.RawIOBase):
         return size
 
 
-def _from_postgres(engine: Engine, statement: Select) -> pa.Table:
+@contextmanager
+def _postgres_reader(engine: Engine, statement: Select) -> Iterator[pa.RecordBatchReader]:
+    """The rows of `statement` as PostgreSQL's COPY streams them, parsed into batches of
+    the declared column types as they arrive."""
     from psycopg import ClientCursor, sql
 
     compiled = statement.compile(
@@ -118,7 +123,12 @@ def _from_postgres(engine: Engine, statement: Select) -> pa.Table:
         copy = sql.SQL("COPY ({}) TO STDOUT (FORMAT csv, HEADER)").format(sql.SQL(query))
         with raw.cursor() as cursor, cursor.copy(copy) as stream:
             rows = io.BufferedReader(_Chunks(stream), buffer_size=_READ_BUFFER)
-            return arrow_csv.open_csv(rows, convert_options=convert).read_all()
+            yield arrow_csv.open_csv(rows, convert_options=convert)
+
+
+def _from_postgres(engine: Engine, statement: Select) -> pa.Table:
+    with _postgres_reader(engine, statement) as reader:
+        return reader.read_all()
 
 
 def read_arrow(engine: Engine, statement: Select) -> pa.Table:
@@ -131,11 +141,24 @@ def read_arrow(engine: Engine, statement: Select) -> pa.Table:
         return pa.Table.from_pandas(pd.read_sql(statement, connection), preserve_index=False)
 
 
+def read_batches(engine: Engine, statement: Select) -> Iterator[pa.RecordBatch]:
+    """The rows of `statement` in the declared column types, a batch at a time. From
+    PostgreSQL as COPY streams them, so memory holds a batch, not the rows. From SQLite
+    they are read whole first: its driver takes each column's type from the first batch it
+    reads, and a column empty there but filled further on would fail it."""
+    if engine.dialect.name == "postgresql":
+        with _postgres_reader(engine, statement) as reader:
+            for batch in reader:
+                yield _declared(batch, statement)
+        return
+    yield from read_rows(engine, statement).to_batches()
+
+
 def _declared_types(statement: Select) -> dict[str, pa.DataType]:
     return {c.name: _arrow_type(c) for c in statement.selected_columns}
 
 
-def _declared(rows: pa.Table, statement: Select) -> pa.Table:
+def _declared(rows: pa.Table | pa.RecordBatch, statement: Select):
     """The rows in the column types the schema declares. SQLite's driver guesses a type from
     the values, and a column without any (an empty table, or a half where it is empty) reads
     as int64, which Arrow will not cast to a date: such a column is made anew, all nulls."""
@@ -146,7 +169,7 @@ def _declared(rows: pa.Table, statement: Select) -> pa.Table:
         else pa.nulls(len(values), field.type)
         for values, field in zip(rows.columns, schema, strict=True)
     ]
-    return pa.Table.from_arrays(columns, schema=schema)
+    return type(rows).from_arrays(columns, schema=schema)
 
 
 def read_rows(engine: Engine, statement: Select) -> pa.Table:
