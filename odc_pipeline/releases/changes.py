@@ -28,6 +28,7 @@ from odc_pipeline.kinds import KINDS
 from odc_pipeline.releases.parts import YEAR
 from odc_pipeline.releases.store import OBJECTS, ReleaseStore
 from odc_pipeline.releases.views import MEMORY_LIMIT
+from odc_pipeline.sql_names import quoted_identifier as _q
 from odc_pipeline.warehouse.frames import arrow_schema
 from odc_pipeline.warehouse.schema import release_changes
 
@@ -94,30 +95,26 @@ def _text(value) -> str | None:
     return str(value)
 
 
-def _side(name: str, path: Path | None, other: Path, year: int | None, columns: list[str]) -> str:
-    """One release's rows of a part as a query over the file in parameter `name`: the
-    columns in `columns` (NULL where its file has none), its `year` from the part where the
-    file leaves it to the folder, and each row's place in the file (`_at`). A part that
-    one release does not have is the other's file with no rows."""
-    held = set(pq.read_schema(path or other).names)
+def _side(name: str, held: list[str] | None, year: int | None, columns: list[str]) -> str:
+    """One release's rows of a part as a query over the file in parameter `name` (`held`:
+    its columns; None when this release has no such part, and the file is the other's,
+    read for no rows): the columns in `columns` (NULL where the file has none), its `year`
+    from the part where the file leaves it to the folder, and each row's place in the file
+    (`_at`)."""
+    present = set(held or ())
     chosen = [
-        f"{int(year)} AS {_q(c)}"
-        if c == YEAR and c not in held and year is not None
-        else _q(c)
-        if c in held
+        _q(c)
+        if c in present
+        else f"{int(year)} AS {_q(c)}"
+        if c == YEAR and year is not None
         else f"NULL AS {_q(c)}"
         for c in columns
     ]
-    where = "" if path is not None else " WHERE FALSE"
+    where = "" if held is not None else " WHERE FALSE"
     return (
         f"SELECT {', '.join(chosen)}, file_row_number AS _at "  # noqa: S608 - code's names
         f"FROM read_parquet(${name}, file_row_number = true){where}"
     )
-
-
-def _q(name: str) -> str:
-    """A column name as DuckDB reads it (the tables' own names)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _differing(
@@ -131,19 +128,20 @@ def _differing(
     Parquet files: (keys, value columns, rows of keys, then "in old" and "in new", then
     every value column's old and new value). Only these rows reach Python, whatever the
     part's size; DuckDB joins the rest within its memory limit, spilling beyond it."""
-    names = [pq.read_schema(f).names for f in (old, new) if f is not None]
+    held = {
+        side: pq.read_schema(f).names if f is not None else None
+        for side, f in (("o", old), ("n", new))
+    }
+    names = [n for n in held.values() if n is not None]
     if year is not None:  # a part of one year: the folder says it, the file may not
         names.append([YEAR])
-    columns = list(dict.fromkeys(c for held in names for c in held))
+    columns = list(dict.fromkeys(c for listed in names for c in listed))
     keys = [k for k in keys if k in columns]
     values = [c for c in columns if c not in keys and c not in _PROVENANCE]
     other = old or new
     partition = f"PARTITION BY {', '.join(_q(k) for k in keys)} " if keys else ""
     numbered = f"row_number() OVER ({partition}ORDER BY _at) AS _nth"
-    sides = {
-        "o": _side("o", old, other, year, columns),
-        "n": _side("n", new, other, year, columns),
-    }
+    sides = {side: _side(side, held[side], year, columns) for side in held}
     same_row = " AND ".join(
         [*(f"o.{_q(k)} IS NOT DISTINCT FROM n.{_q(k)}" for k in keys), "o._nth = n._nth"]
     )

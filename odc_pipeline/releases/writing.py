@@ -182,8 +182,8 @@ def write_release(
             _link(store, views, folder, manifest)
             parts += views
         try:
-            now = manifest | {"parts": parts}
-            changes = changes_between(store, old, now, release_id, view_memory)
+            this_release = manifest | {"parts": parts}
+            changes = changes_between(store, old, this_release, release_id, view_memory)
         except duckdb.OutOfMemoryException:
             comparing = f"comparing the release with {previous}"
             raise out_of_memory(comparing, view_memory) from None

@@ -14,6 +14,8 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from odc_pipeline.sql_names import quoted_identifier
+
 _LOG = logging.getLogger(__name__)
 
 #: Tables first (their rows are copied), then their indexes, then views that may read them.
@@ -32,10 +34,6 @@ class KeptObjects:
     not_kept: dict[str, str] = field(default_factory=dict)
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def keep_analyst_tables(complete: Path, previous: Path) -> KeptObjects:
     """Copy into `complete` every table, index and view of `previous` the publish did not
     create (a name the new file does not have), rows included."""
@@ -49,9 +47,7 @@ def keep_analyst_tables(complete: Path, previous: Path) -> KeptObjects:
             try:
                 connection.execute(sql)  # the statement the analyst's own tool wrote
                 if kind == "table":
-                    copy = (
-                        f"INSERT INTO main.{_quoted(name)} SELECT * FROM previous.{_quoted(name)}"  # noqa: S608 - a name read from the file, quoted
-                    )
+                    copy = f"INSERT INTO main.{quoted_identifier(name)} SELECT * FROM previous.{quoted_identifier(name)}"  # noqa: S608 - a name read from the file, quoted
                     connection.execute(copy)
             except sqlite3.Error as error:
                 outcome.not_kept[name] = f"{error}; it was made with: {sql}"
