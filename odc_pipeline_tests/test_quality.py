@@ -6,11 +6,18 @@ import gc
 import shutil
 import weakref
 
+import numpy as np
 import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
-from odc_pipeline.quality.warehouse_suite import ROWS_PER_CHECK, run_suite, source_groups
+from odc_pipeline.quality.warehouse_suite import (
+    ROWS_PER_CHECK,
+    Part,
+    row_parts,
+    run_suite,
+    source_groups,
+)
 
 DEMO_SOURCES = ["jsn_pilpres2024_kabkota", "fppjb_rekap_pilpres2024", "ldw_suara_pilpres2024"]
 
@@ -40,9 +47,9 @@ def _warehouse_copy(demo_run, tmp_path, monkeypatch, rows_per_check: int) -> sa.
     return sa.create_engine(f"sqlite:///{copy}")
 
 
-@pytest.mark.parametrize("rows_per_check", [ROWS_PER_CHECK, 1])
+@pytest.mark.parametrize("rows_per_check", [ROWS_PER_CHECK, 10])
 def test_suite_names_each_broken_expectation(demo_run, tmp_path, monkeypatch, rows_per_check):
-    """Whether the table is checked whole or a source at a time (`rows_per_check` 1), the
+    """Whether the table is checked whole or each source in parts of about 10 rows, the
     suite finds the same broken rows."""
     engine = _warehouse_copy(demo_run, tmp_path, monkeypatch, rows_per_check)
     with engine.begin() as connection:
@@ -124,12 +131,89 @@ def test_sources_are_checked_in_groups_of_bounded_rows():
     assert source_groups({}, limit=1_000) == []
 
 
+def test_a_large_source_is_cut_between_row_numbers_and_its_count_kept_whole():
+    # Numbers as a two-year source holds them: each year's file counts from 1.
+    numbers = np.array([1, 2, 3, 4, 5, 6, 1, 2, 3, 4])
+    parts = row_parts("s", 10, numbers, limit=3)
+    # In order 1 1 2 2 3 3 4 4 5 6: every third number starts a part.
+    assert parts == [
+        Part(["s"], 2, None, 2),
+        Part(["s"], 4, 2, 4),
+        Part(["s"], 3, 4, 6),
+        Part(["s"], 1, 6, None),
+    ]
+    # Each row is in one part, and both rows with the same number in the same part.
+    bounds = [(p.first_row or 0, p.next_row or 99) for p in parts]
+    assert [sum(lo <= n < hi for lo, hi in bounds) for n in numbers] == [1] * 10
+    # The last part expects what was published less the other parts' rows; never below 0.
+    assert row_parts("s", 12, numbers, limit=3)[-1].expected_rows == 3
+    assert row_parts("s", 5, numbers, limit=3)[-1].expected_rows == 0
+    assert row_parts("s", 10, numbers, limit=10) == [Part(["s"], 10)]
+
+
+@pytest.mark.parametrize("change", ["repeat", "drop", "none"])
+def test_a_source_checked_in_parts_finds_what_the_whole_check_finds(
+    demo_run, tmp_path, monkeypatch, change
+):
+    """With at most 10 rows at once each source is checked in parts. A repeated row is
+    found in its part, and the row count over the parts is the source's: one row too few or
+    too many fails it, though every part but the last took its count from the table."""
+    from odc_pipeline.quality import warehouse_suite
+
+    engine = _warehouse_copy(demo_run, tmp_path, monkeypatch, rows_per_check=10)
+    source = DEMO_SOURCES[1]
+    with engine.begin() as connection:
+        if change == "repeat":
+            connection.execute(
+                sa.text(
+                    "insert into fact_election_results select * from fact_election_results "
+                    "where source_id = :s order by source_row desc limit 1"
+                ),
+                {"s": source},
+            )
+        elif change == "drop":
+            connection.execute(
+                sa.text(
+                    "delete from fact_election_results where rowid = (select rowid from "
+                    "fact_election_results where source_id = :s order by source_row limit 1)"
+                ),
+                {"s": source},
+            )
+        held = connection.execute(
+            sa.text("select count(*) from fact_election_results where source_id = :s"),
+            {"s": source},
+        ).scalar_one()
+    checked: list[int] = []
+    frame_of = warehouse_suite._suite_frame
+
+    def counted(engine, kind, part, official):
+        frame = frame_of(engine, kind, part, official)
+        checked.append(len(frame))
+        return frame
+
+    monkeypatch.setattr(warehouse_suite, "_suite_frame", counted)
+    outcome = run_suite(engine, "election_results", DEMO_SOURCES, tmp_path / "docs", [source])
+    assert sum(checked) == held and len(checked) == 3 and max(checked) == 10
+    failed = sorted(o.expectation for o in outcome.outcomes if not o.success)
+    assert (
+        failed
+        == {
+            "repeat": ["expect_compound_columns_to_be_unique", "expect_table_row_count_to_equal"],
+            "drop": ["expect_table_row_count_to_equal"],
+            "none": [],
+        }[change]
+    )
+    row_count = next(o for o in outcome.outcomes if o.expectation.endswith("row_count_to_equal"))
+    assert row_count.observed == str(held)
+    engine.dispose()
+
+
 def test_rows_moved_to_a_source_nobody_published_fail_the_row_count(
     demo_run, tmp_path, monkeypatch
 ):
     """Checked a source at a time, the row count holds per source: three rows moved from one
     source to another are found, though the table's total is right."""
-    engine = _warehouse_copy(demo_run, tmp_path, monkeypatch, rows_per_check=1)
+    engine = _warehouse_copy(demo_run, tmp_path, monkeypatch, rows_per_check=10)
     with engine.begin() as connection:
         connection.execute(
             sa.text(

@@ -14,10 +14,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from odc_pipeline.kinds import KINDS, DatasetKind
 from odc_pipeline.settings import no_usage_statistics
@@ -176,20 +177,20 @@ def _context(docs_root: Path):
     return gx, context
 
 
-def _suite_frame(
-    engine: Engine, kind: DatasetKind, source_ids: list[str], official: pa.Array
-) -> pd.DataFrame:
-    """The rows of `source_ids` with the columns the expectations look at (only those: the
+def _suite_frame(engine: Engine, kind: DatasetKind, part: Part, official: pa.Array) -> pd.DataFrame:
+    """The rows of `part` with the columns the expectations look at (only those: the
     suite's memory is the frame's), the few-valued text as categories, membership in
     dim_region (`official`) and each relation as a column of its own."""
     table = fact_table(kind)
     checked = _checked_columns(kind)
-    rows = read_rows(
-        engine,
-        select(*(table.c[c] for c in (*COMMON_COLUMNS, *checked))).where(
-            table.c.source_id.in_(source_ids)
-        ),
+    statement = select(*(table.c[c] for c in (*COMMON_COLUMNS, *checked))).where(
+        table.c.source_id.in_(part.source_ids)
     )
+    if part.first_row is not None:
+        statement = statement.where(table.c.source_row >= part.first_row)
+    if part.next_row is not None:
+        statement = statement.where(table.c.source_row < part.next_row)
+    rows = read_rows(engine, statement)
     # Membership in dim_region is one hash lookup per row in Arrow, not an index search per
     # row in the database.
     in_dim_region = pc.fill_null(pc.is_in(rows.column("region_code"), value_set=official), False)
@@ -204,12 +205,46 @@ def _suite_frame(
     return frame
 
 
-#: At most this many published rows are validated at once (a source larger than this, alone):
-#: the suite's memory is set by this, or by the largest source, not by the whole table. Every
-#: expectation holds row by row or source by source, so checking the table a group of sources
-#: at a time finds all that checking it whole would; the row count, checked per group, is
-#: stricter (rows moved between two groups' sources are found).
+#: At most this many published rows are validated at once: the suite's memory is set by this,
+#: not by the table or its largest source. Every expectation holds row by row or source by
+#: source, so checking the table a group of sources at a time finds all that checking it whole
+#: would; the row count, checked per group, is stricter (rows moved between two groups'
+#: sources are found). A larger source is checked in parts, see `row_parts`.
 ROWS_PER_CHECK = 1_000_000
+
+
+@dataclass(frozen=True)
+class Part:
+    """Rows the suite validates together: whole sources, or the rows of one large source
+    whose source_row is from `first_row` up to `next_row` (None: no bound), with the rows
+    the row count expects of them."""
+
+    source_ids: list[str]
+    expected_rows: int
+    first_row: int | None = None
+    next_row: int | None = None
+
+
+def row_parts(
+    source_id: str, expected_rows: int, source_rows: np.ndarray, limit: int
+) -> list[Part]:
+    """One source's rows (their `source_row` numbers, as the table holds them) in parts of
+    about `limit` rows, cut between row numbers.
+
+    A row repeated in the table has the number of the row it repeats, so both fall in one
+    part and the uniqueness check still finds them. The row count stays exact over the
+    whole source: each part but the last expects the rows the table holds in it, and the
+    last expects what load_audit published less those, so it fails exactly when the
+    source's total is wrong (at 0 when the others already hold more than was published:
+    the last part holds at least one row, so it fails then too)."""
+    ordered = np.sort(source_rows)
+    starts = np.unique(ordered[::limit])
+    # Part k holds the numbers from starts[k] up to starts[k + 1]; the first has no lower
+    # bound and the last no upper one, so every row is in exactly one part.
+    edges: list[int | None] = [None, *(int(n) for n in starts[1:]), None]
+    held = np.diff(np.searchsorted(ordered, starts)).tolist()  # in each part but the last
+    expected = [*held, max(expected_rows - sum(held), 0)]
+    return [Part([source_id], rows, edges[k], edges[k + 1]) for k, rows in enumerate(expected)]
 
 
 def source_groups(rows_by_source: dict[str, int], limit: int | None = None) -> list[list[str]]:
@@ -281,11 +316,15 @@ def _validate(
     expected = published_rows_by_source(engine, source_ids)
     table = fact_table(kind)
     with engine.connect() as connection:
-        present = connection.execute(select(table.c.source_id).distinct()).scalars().all()
+        in_table = dict(
+            connection.execute(
+                select(table.c.source_id, func.count()).group_by(table.c.source_id)
+            ).all()
+        )
     # Rows of a source that has no published load (none should be there) are checked too,
     # against a count of 0: the table must hold exactly what load_audit says.
-    rows_by_source = {s: expected.get(s, 0) for s in sorted(set(expected) | set(present))}
-    in_table = len(rows_by_source)
+    rows_by_source = {s: expected.get(s, 0) for s in sorted(set(expected) | set(in_table))}
+    sources_in_table = len(rows_by_source)
     if only is not None:
         rows_by_source = {s: n for s, n in rows_by_source.items() if s in only or s not in expected}
     name = kind.fact_table
@@ -302,11 +341,10 @@ def _validate(
     batch = batch or asset.add_batch_definition_whole_dataframe("published")
     official = read_columns(engine, dim_region, ["region_code"]).column("region_code")
     results, largest = [], 0
-    for group in source_groups(rows_by_source) or [[]]:
-        frame = _suite_frame(engine, kind, group, official)
-        group_rows = sum(rows_by_source.get(s, 0) for s in group)
+    for part in _parts(engine, table, rows_by_source, in_table):
+        frame = _suite_frame(engine, kind, part, official)
         suite = context.suites.add_or_update(
-            gx.ExpectationSuite(name=name, expectations=_expectations(gx, kind, group_rows))
+            gx.ExpectationSuite(name=name, expectations=_expectations(gx, kind, part.expected_rows))
         )
         definition = context.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=name, data=batch, suite=suite)
@@ -325,9 +363,31 @@ def _validate(
         outcomes=outcomes,
         data_docs=index,
         sources_checked=len(rows_by_source),
-        sources_in_table=in_table,
+        sources_in_table=sources_in_table,
     )
     return outcome, largest
+
+
+def _parts(
+    engine: Engine, table, rows_by_source: dict[str, int], in_table: dict[str, int]
+) -> list[Part]:
+    """The rows to check, in parts of about ROWS_PER_CHECK rows (as the table holds them,
+    or as published where it holds fewer): groups of whole sources, and a larger source in
+    parts of its own."""
+    sizes = {s: max(n, in_table.get(s, 0)) for s, n in rows_by_source.items()}
+    parts: list[Part] = []
+    for group in source_groups(sizes) or [[]]:
+        if len(group) == 1 and in_table.get(group[0], 0) > ROWS_PER_CHECK:
+            (source_id,) = group
+            numbers = read_rows(
+                engine, select(table.c.source_row).where(table.c.source_id == source_id)
+            ).column("source_row")
+            parts += row_parts(
+                source_id, rows_by_source[source_id], numbers.to_numpy(), ROWS_PER_CHECK
+            )
+        else:
+            parts.append(Part(group, sum(rows_by_source.get(s, 0) for s in group)))
+    return parts
 
 
 def _combined(items) -> ExpectationOutcome:
