@@ -44,6 +44,28 @@ def test_a_frame_comes_back_as_it_was_stored(tmp_path):
     assert list(loaded.columns) == ["_source_row"] and loaded["_source_row"].tolist() == [1, 2, 3]
 
 
+def test_a_long_frame_is_written_a_batch_of_rows_at_a_time(tmp_path, monkeypatch):
+    """Storing holds one batch's Arrow copy, not the whole frame's: the file has a record
+    batch per WRITE_BATCH_ROWS rows, and the frame, its dtypes and its attrs come back."""
+    from odc_pipeline.defs import io_manager
+
+    monkeypatch.setattr(io_manager, "WRITE_BATCH_ROWS", 2)
+    frame = pd.concat([_frame()] * 3, ignore_index=True)  # 9 rows
+    frame["_file_hash"] = pd.Categorical(["f" * 64] * 9)
+    frame["when"] = pd.to_datetime(["2024-02-14"] * 8 + [None])
+    frame.attrs["odc_error"] = "kept"
+    manager = ArrowFileIOManager(base_dir=str(tmp_path))
+    manager.handle_output(dg.build_output_context(asset_key=KEY), frame)
+    with pa.OSFile(str(tmp_path / "validated_demo.arrow")) as source:
+        stored = pa.ipc.open_file(source)
+        sizes = [stored.get_batch(i).num_rows for i in range(stored.num_record_batches)]
+    # At most 2 rows a batch (a batch may be split where the frame's own chunks end).
+    assert sum(sizes) == 9 and max(sizes) == 2 and len(sizes) >= 5
+    back = manager.load_input(dg.build_input_context(asset_key=KEY))
+    pd.testing.assert_frame_equal(back, frame.astype({"_read_error": "str"}))
+    assert back.attrs == {"odc_error": "kept"}
+
+
 def test_a_frame_stored_as_parquet_before_the_upgrade_is_read_then_superseded(tmp_path):
     manager = ArrowFileIOManager(base_dir=str(tmp_path))
     frame = _frame().reset_index(drop=True)

@@ -29,6 +29,9 @@ def test_demo_csv_rows_and_line_numbers():
     assert frame.loc[0, "kode_wilayah"] == "32.01"
     assert frame.loc[0, "suara"] == "1002642"
     assert set(frame["_file_hash"]) == {file_sha256(path)}
+    # One value on every row, held once: a byte a row, not 64 characters.
+    assert list(frame["_file_hash"].cat.categories) == [file_sha256(path)]
+    assert frame["_file_hash"].memory_usage(deep=True, index=False) < 81 + 1_000
 
 
 def test_semicolon_windows_1252_csv_with_blank_lines(tmp_path):

@@ -56,8 +56,7 @@ class ArrowFileIOManager(dg.ConfigurableIOManager):
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write beside and rename, so a crash never leaves a half-written file for the next step.
         partial = path.with_suffix(".arrow.partial")
-        rows = pa.Table.from_pandas(obj, preserve_index=False)  # as Parquet had it: no index
-        feather.write_feather(rows, partial, compression=COMPRESSION)
+        write_frame(obj, partial)
         os.replace(partial, path)
         path.with_suffix(_LEGACY_SUFFIX).unlink(missing_ok=True)  # superseded
         context.add_output_metadata({"path": dg.MetadataValue.path(str(path))})
@@ -132,6 +131,22 @@ class ArrowFileIOManager(dg.ConfigurableIOManager):
                 schema = pa.ipc.open_file(source).schema
         present = set(schema.names)
         return [c for c in self.load_columns if c in present] or None
+
+
+#: Rows made into Arrow and written at once: storing a frame holds one batch's Arrow copy,
+#: not a copy of the whole frame beside it.
+WRITE_BATCH_ROWS = 262_144
+
+
+def write_frame(frame: pd.DataFrame, path: Path) -> None:
+    """The frame as an Arrow IPC file (Feather v2), without its index (as Parquet had it),
+    with the frame's `attrs`, written a batch of rows at a time."""
+    schema = pa.Schema.from_pandas(frame, preserve_index=False)
+    options = pa.ipc.IpcWriteOptions(compression=COMPRESSION)
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, schema, options=options) as out:
+        for start in range(0, len(frame), WRITE_BATCH_ROWS):
+            rows = frame.iloc[start : start + WRITE_BATCH_ROWS]
+            out.write_table(pa.Table.from_pandas(rows, schema=schema, preserve_index=False))
 
 
 def _stored(path: Path) -> Path | None:

@@ -78,6 +78,16 @@ class SourceBatch:
         return len(self.quarantine[["file_hash", "source_row"]].drop_duplicates())
 
 
+def _latest_file_hash(*columns: pd.Series) -> str | None:
+    """The hash of the source's latest file: one file, or one per year in year order, so the
+    last hash of the last column that has one (the published rows after the set-aside)."""
+    for column in reversed(columns):
+        present = column.notna().to_numpy().nonzero()[0]
+        if len(present):
+            return str(column.iloc[present[-1]])
+    return None
+
+
 def build_batch(
     *,
     source_id: str,
@@ -139,8 +149,7 @@ def build_batch(
     del kept_for_record
     review = _scrubbed(review_items(harmonized, source_id, region_specs))
     contestant_review = _scrubbed(contestant_review_items(harmonized, source_id))
-    # One file, or one per year in year order: the last is the latest year's file.
-    hashes = pd.concat([validation_quarantine["file_hash"], harmonized[FILE_HASH]]).dropna()
+    file_hash = _latest_file_hash(validation_quarantine["file_hash"], harmonized[FILE_HASH])
     # The published rows are a copy; the harmonized frame is let go before they are
     # scrubbed, so the step holds one of the two, not both.
     facts = harmonized.loc[~set_aside].rename(
@@ -185,7 +194,7 @@ def build_batch(
         source_id=source_id,
         organization_id=organization_id,
         kind=kind,
-        file_hash=str(hashes.iloc[-1]) if len(hashes) else None,
+        file_hash=file_hash,
         rows_in=rows_in,
         facts=facts[fact_columns].reset_index(drop=True),
         quarantine=_scrubbed(concat_quarantine([validation_quarantine, region_quarantine])),
