@@ -44,10 +44,26 @@ def combination_codes(
     per_column = []
     for column in columns:
         codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
-        # Re-factorize after each column so the combined key stays below the row count.
-        combined, _ = pd.factorize(combined * (len(uniques) + 1) + codes)
+        combined = _combined(combined, codes, len(uniques))
         per_column.append((codes, uniques))
     return combined, per_column
+
+
+def combination_numbers(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Row -> number of its distinct combination of values, as `combination_codes` numbers
+    them, without keeping each column's codes (a key of many columns over millions of rows
+    would hold one array of row codes per column)."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+        combined = _combined(combined, codes, len(uniques))
+    return combined
+
+
+def _combined(combined: np.ndarray, codes: np.ndarray, distinct: int) -> np.ndarray:
+    """The combination numbers with one more column's codes; re-factorized so that they stay
+    below the row count."""
+    return pd.factorize(combined * (distinct + 1) + codes)[0]
 
 
 def distinct_combinations(

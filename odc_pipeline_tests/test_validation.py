@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from odc_pipeline.reading import read_source
@@ -17,7 +18,8 @@ def _validate(source_id: str, raw: pd.DataFrame | None = None):
         raw = read_source(
             entry.location_path(registry.base_dir), entry.format, entry.read, list(entry.columns)
         )
-    return validate_source(raw, entry), raw
+    # A shallow copy: validation takes the frame it is given over, and tests read `raw` after.
+    return validate_source(raw.copy(deep=False), entry), raw
 
 
 def test_csv_problems_by_row_with_reasons():
@@ -138,3 +140,20 @@ def test_a_file_pasted_twice_into_itself_sets_every_copy_aside_with_short_reason
         f"rows {', '.join(map(str, group[:20]))} and 10 more have the same election, year, "
         "contest, candidate, region; keep one row per region and remove or correct the others"
     }
+
+
+def test_validation_takes_the_file_over_and_keeps_its_rows_once():
+    """The raw frame's columns move into the valid rows: the caller keeps the row count and
+    attrs, and a file whose every row passes is handed on without a copy of its rows."""
+    outcome, raw = _validate("jsn_pilpres2024_kabkota")
+    given = raw.copy(deep=False)
+    given.attrs["note"] = "kept"
+    entry = load_registry(DEMO_REGISTRY).source("jsn_pilpres2024_kabkota")
+    taken = validate_source(given, entry)
+    assert given.columns.empty and len(given) == 81 and given.attrs["note"] == "kept"
+    assert taken.valid.equals(outcome.valid) and len(taken.valid) == 78
+    clean = raw[~raw["_source_row"].isin([30, 47, 70])].reset_index(drop=True)
+    # The unknown code's row passes validation (the harmonizer judges it): 78 rows, none set aside.
+    passed = validate_source(clean.copy(deep=False), entry)
+    assert len(passed.valid) == 78 and passed.quarantine.empty
+    assert np.shares_memory(passed.valid["_source_row"].to_numpy(), clean["_source_row"].to_numpy())

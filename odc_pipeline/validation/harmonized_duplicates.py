@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from odc_pipeline.distinct import combination_codes
+from odc_pipeline.distinct import combination_numbers
 from odc_pipeline.kinds import DatasetKind
 from odc_pipeline.reading.headers import SOURCE_ROW
 from odc_pipeline.validation.quarantine import Problem
@@ -58,16 +58,18 @@ def duplicates_after_harmonizing(frame: pd.DataFrame, kind: DatasetKind) -> list
         if c in frame and (c in parts or c == "candidate")
     ]
     comparable = frame[written].notna().all(axis=1).to_numpy()
-    keys = pd.DataFrame(parts).loc[comparable]
-    if len(keys) < 2:
+    if comparable.sum() < 2:
         return []
-    combined, _ = combination_codes(keys, list(keys.columns))
-    counts = np.bincount(combined)
-    repeated = counts[combined] > 1
+    # Every row's key is numbered, then only comparable rows are counted: the key columns
+    # are the frame's own (no copy of them, nor of the comparable rows).
+    combined = combination_numbers(pd.DataFrame(parts, copy=False), list(parts))
+    counts = np.bincount(combined[comparable], minlength=int(combined.max()) + 1)
+    repeated = comparable & (counts[combined] > 1)
     if not repeated.any():
         return []
-    rows = frame.loc[keys.index[repeated]].sort_values(SOURCE_ROW, kind="stable")
-    group_of = pd.Series(combined[repeated], index=keys.index[repeated])[rows.index].tolist()
+    index = frame.index[repeated]
+    rows = frame.loc[index].sort_values(SOURCE_ROW, kind="stable")
+    group_of = pd.Series(combined[repeated], index=index)[rows.index].tolist()
 
     # One pass over the repeated rows (a file pasted into itself may repeat them all): each
     # group's rows in file order, each with how it wrote the region and candidate.

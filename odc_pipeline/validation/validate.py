@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pandera.pandas as pa
 
+from odc_pipeline.frame_handover import move_rows, take_columns
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.quoting import first_of
 from odc_pipeline.reading.headers import (
@@ -307,8 +308,12 @@ def _schema_problems(typed: pd.DataFrame, entry: SourceEntry) -> list[Problem]:
 
 
 def validate_source(raw: pd.DataFrame, entry: SourceEntry) -> ValidationOutcome:
-    """Map, parse and check one source's rows; nothing is dropped without a quarantine record."""
-    frame = canonical_frame(raw, entry)
+    """Map, parse and check one source's rows; nothing is dropped without a quarantine record.
+
+    The outcome takes `raw` over: its columns move into the rows checked and then into the
+    valid rows, so the step never holds the file's rows and the valid copy side by side.
+    `raw` is left with its row count and `attrs`, without columns."""
+    frame = canonical_frame(take_columns(raw), entry)
     problems = _structural_problems(frame, entry)
     # A totals row is set aside whole; its cells are not checked as if it were a region.
     problems += _cell_problems(frame, entry)
@@ -322,8 +327,6 @@ def validate_source(raw: pd.DataFrame, entry: SourceEntry) -> ValidationOutcome:
     reported = {(p.index, p.column) for p in problems}
     problems += [p for p in _schema_problems(typed, entry) if (p.index, p.column) not in reported]
     problems += _duplicate_problems(frame, entry, skip=set(totals))
-    rejected = {p.index for p in problems}
-    valid = typed.loc[~typed.index.isin(rejected)].reset_index(drop=True)
     quarantine = quarantine_frame(
         entry.id,
         frame,
@@ -331,16 +334,23 @@ def validate_source(raw: pd.DataFrame, entry: SourceEntry) -> ValidationOutcome:
         personal=entry.personal_columns,
         free_text=KINDS[entry.kind].free_text_columns,
     )
-    outcome = ValidationOutcome(valid=valid, quarantine=quarantine, rows_in=len(frame))
-    share = outcome.rows_quarantined / len(frame) if len(frame) else 0.0
+    rows_in = len(frame)
+    # `typed` shares the text columns with `frame`: let go of `frame` first, so that each
+    # column is freed once its valid rows are moved out.
+    del frame, checked
+    rejected = {p.index for p in problems}
+    valid = move_rows(typed, ~typed.index.isin(rejected)).reset_index(drop=True)
+    del typed
+    outcome = ValidationOutcome(valid=valid, quarantine=quarantine, rows_in=rows_in)
+    share = outcome.rows_quarantined / rows_in if rows_in else 0.0
     if share > entry.max_rejected_share:
         top = quarantine["reason"].value_counts().index[0]
         error = (
-            f"{outcome.rows_quarantined:,} of {len(frame):,} rows ({share:.0%}) were rejected, more than "
+            f"{outcome.rows_quarantined:,} of {rows_in:,} rows ({share:.0%}) were rejected, more than "
             f"the {entry.max_rejected_share:.0%} allowed (max_rejected_share), so the file is held back "
             f"and its last good load stays published. Most common problem: {top}"
         )
         return ValidationOutcome(
-            valid=valid.iloc[0:0], quarantine=quarantine, rows_in=len(frame), error=error
+            valid=valid.iloc[0:0], quarantine=quarantine, rows_in=rows_in, error=error
         )
     return outcome

@@ -16,6 +16,7 @@ from odc_pipeline.elections.harmonize import (
     PUBLISHED_CONTESTANT_COLUMNS,
 )
 from odc_pipeline.elections.review import contestant_review_items
+from odc_pipeline.frame_handover import move_rows
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.privacy import scrub_column, scrub_identifiers, scrub_identifiers_text
 from odc_pipeline.reading.headers import FILE_HASH, SOURCE_ROW
@@ -102,6 +103,9 @@ def build_batch(
 ) -> SourceBatch:
     """Split harmonized rows into publishable facts and region problems, and count them.
 
+    The batch takes `harmonized` over: its columns are moved into the published rows, and
+    the frame is left empty (the caller hands over a frame it no longer needs).
+
     `personal` are the source's personal columns (the kind's by default). The kind's own are
     published as `<column>_hash`; others a source declares are hashed in place. Every other
     text cell going to a shared table is searched for NIKs and phone numbers.
@@ -150,9 +154,7 @@ def build_batch(
     review = _scrubbed(review_items(harmonized, source_id, region_specs))
     contestant_review = _scrubbed(contestant_review_items(harmonized, source_id))
     file_hash = _latest_file_hash(validation_quarantine["file_hash"], harmonized[FILE_HASH])
-    # The published rows are a copy; the harmonized frame is let go before they are
-    # scrubbed, so the step holds one of the two, not both.
-    facts = harmonized.loc[~set_aside].rename(
+    facts = move_rows(harmonized, ~set_aside.to_numpy()).rename(
         columns={SOURCE_ROW: "source_row", FILE_HASH: "file_hash"}
     )
     del harmonized
