@@ -109,3 +109,39 @@ def test_exported_text_columns_are_neutralised_once_per_distinct_value():
     ]
     assert ready.column("region_value").to_pylist() == ["Kab. Bandung"] * 6
     assert ready.column("votes").to_pylist() == [1, 2, None, 4, 5, 6]
+
+
+def test_a_source_written_a_batch_at_a_time_gives_the_same_file(tmp_path):
+    """The export writes each source as PostgreSQL streams it, in batches: the file (and its
+    hash) is the same as from the rows in one piece, a reused chunk included."""
+    import pyarrow as pa
+
+    from odc_pipeline.warehouse.csv_chunks import CsvChunks
+    from odc_pipeline.warehouse.export import _write
+    from odc_pipeline.warehouse.schema import fact_tables
+
+    table = fact_tables()["election_results"]
+    columns = ["candidate", "region_value", "votes", "year"]
+    rows = pa.table(
+        {
+            "candidate": ["=SUM(A1)", "01", "-5", None, "@x", "02", "03"],
+            "region_value": ["Kab. Bandung", "Kota, Bandung", "x", "y", "z", "a", 'b "q"'],
+            "votes": pa.array([1, 2, None, 4, 5, 6, 7], pa.int64()),
+            "year": pa.array([2024] * 7, pa.int64()),
+        }
+    )
+    written = {}
+    for name, read in {
+        "whole": lambda: [rows],
+        "batches": lambda: rows.to_batches(max_chunksize=2),
+    }.items():
+        chunks = CsvChunks(tmp_path / f"chunks-{name}")
+        parts = [(None, read), ({"run": "r1"}, read)]  # the second through a chunk
+        path = tmp_path / f"{name}.csv"
+        digest = _write(parts, table, columns, path, chunks)
+        written[name] = (path.read_bytes(), digest)
+    assert len(rows.to_batches(max_chunksize=2)) == 4
+    assert written["batches"] == written["whole"]
+    lines = written["whole"][0].decode().splitlines()
+    assert lines[0] == '"candidate","region_value","votes","year"'
+    assert len(lines) == 1 + 2 * 7 and lines[1] == '"\'=SUM(A1)","Kab. Bandung",1,2024'

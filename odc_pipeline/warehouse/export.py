@@ -27,7 +27,7 @@ from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, Numeric,
 from odc_pipeline.digests import Sha256Writer
 from odc_pipeline.warehouse.cells import FORMULA, safe_cell
 from odc_pipeline.warehouse.csv_chunks import CsvChunks, chunk_key
-from odc_pipeline.warehouse.frames import read_frame, read_rows
+from odc_pipeline.warehouse.frames import read_batches, read_frame
 from odc_pipeline.warehouse.schema import (
     dim_organization,
     dim_region,
@@ -92,23 +92,36 @@ def _csv_ready(rows: pa.Table, table, schema: pa.Schema) -> pa.Table:
 
 
 #: One source's (or a whole table's) rows: what they are made from (None: no chunk is kept,
-#: see `csv_chunks`), and how to read them when they must be written.
-Rows = tuple[object, Callable[[], pa.Table]]
+#: see `csv_chunks`), and how to read them, a batch at a time, when they must be written.
+Rows = tuple[object, Callable[[], Iterable[pa.Table | pa.RecordBatch]]]
+
+
+def _frame_rows(frame: pd.DataFrame) -> list[pa.Table]:
+    """A reference table's rows (a small frame) as the one batch `_write` reads."""
+    return [pa.Table.from_pandas(frame, preserve_index=False)]
 
 
 def _write(parts: Iterable[Rows], table, columns: list[str], path: Path, chunks: CsvChunks) -> str:
     """The parts, one after another, as one CSV with `columns`: the header, then each part's
     rows, copied from the chunk an earlier export wrote where one was made from the same rows.
     Arrow's writer is C++ (several times pandas' to_csv); a schema fixed from the table keeps
-    every part's types alike, and writing part by part keeps one source's rows in memory, not
-    the whole table's. Returns the file's SHA-256, taken as it is written."""
+    every part's types alike, and writing a batch at a time keeps one batch of a source's
+    rows in memory (as PostgreSQL streams them), not the source's or the table's. Returns
+    the file's SHA-256, taken as it is written."""
     schema = pa.schema(
         [(c, _ARROW_TYPES.get(_field_type(table.c[c]), pa.string())) for c in columns]
     )
     rows_only = arrow_csv.WriteOptions(quoting_style="needed", include_header=False)
 
-    def written(read: Callable[[], pa.Table], sink) -> None:
-        arrow_csv.write_csv(_csv_ready(read(), table, schema), sink, write_options=rows_only)
+    def written(read: Callable[[], Iterable[pa.Table | pa.RecordBatch]], sink) -> None:
+        for rows in read():
+            if isinstance(rows, pa.RecordBatch):
+                rows = pa.Table.from_batches([rows])
+            arrow_csv.write_csv(_csv_ready(rows, table, schema), sink, write_options=rows_only)
+
+    def written_to(path: Path, read: Callable[[], Iterable[pa.Table | pa.RecordBatch]]) -> None:
+        with path.open("wb") as sink:
+            written(read, sink)
 
     with path.open("wb") as file:
         out = Sha256Writer(file)
@@ -119,7 +132,7 @@ def _write(parts: Iterable[Rows], table, columns: list[str], path: Path, chunks:
                 written(read, out)
             else:
                 key = chunk_key(table.name, columns, made_from)
-                chunks.append(key, lambda chunk, read=read: written(read, str(chunk)), out)
+                chunks.append(key, partial(written_to, read=read), out)
     return out.hexdigest()
 
 
@@ -178,7 +191,7 @@ def export_open_data(engine: Engine, folder: Path, release: dict | None = None) 
         name: (
             t,
             list(f.columns),
-            [(None, partial(pa.Table.from_pandas, f, preserve_index=False))],
+            [(None, partial(_frame_rows, f))],
         )
         for name, (t, f) in whole.items()
         if len(f)
@@ -195,14 +208,14 @@ def export_open_data(engine: Engine, folder: Path, release: dict | None = None) 
                 if not c.info.get("personal") and "in_dim_source" not in c.info
             ]
             wanted = select(*(table.c[c] for c in columns))
-            # One source's rows in memory at a time, never the whole table's.
+            # A batch of one source's rows in memory at a time, never the whole table's.
             tables[table.name] = (
                 table,
                 columns,
                 [
                     (
                         made_from.get((table.name, s)),
-                        partial(read_rows, engine, wanted.where(table.c.source_id == s)),
+                        partial(read_batches, engine, wanted.where(table.c.source_id == s)),
                     )
                     for s in holding
                 ],
