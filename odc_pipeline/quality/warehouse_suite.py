@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Table, func, select
 
 from odc_pipeline.kinds import KINDS, DatasetKind
 from odc_pipeline.settings import no_usage_statistics
@@ -369,7 +369,7 @@ def _validate(
 
 
 def _parts(
-    engine: Engine, table, rows_by_source: dict[str, int], in_table: dict[str, int]
+    engine: Engine, table: Table, rows_by_source: dict[str, int], in_table: dict[str, int]
 ) -> list[Part]:
     """The rows to check, in parts of about ROWS_PER_CHECK rows (as the table holds them,
     or as published where it holds fewer): groups of whole sources, and a larger source in

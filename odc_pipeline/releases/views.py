@@ -25,6 +25,7 @@ from sqlalchemy.schema import CreateTable
 
 from odc_pipeline.kinds.declared import ELECTION_RESULTS
 from odc_pipeline.releases.parts import NOT_RELEASED, YEAR, Part
+from odc_pipeline.sql_names import quoted_identifier
 from odc_pipeline.warehouse.schema import fact_table, warehouse_tables
 from odc_pipeline.warehouse.views import VIEW_NEIGHBOURHOOD, VIEW_SOURCES, VIEWS
 
@@ -180,12 +181,12 @@ class _Rows:
         self.before = before
 
     def query(self, columns: list[str], where: str, year: int | None) -> str:
-        selected = ", ".join(f'"{c}"' for c in columns)
+        selected = ", ".join(quoted_identifier(c) for c in columns)
         query = f"SELECT {selected} FROM {self.name} WHERE {where}"  # noqa: S608 - code's text
         if self.before is None:
             return query
         changed = "IN (SELECT source_id FROM changed_sources)"
-        naming = " OR ".join(f'"{c}" {changed}' for c in VIEW_SOURCES[self.name])
+        naming = " OR ".join(f"{quoted_identifier(c)} {changed}" for c in VIEW_SOURCES[self.name])
         query += f" AND ({naming})"
         earlier = self.before.get((self.name, year))
         if earlier is not None:  # a path in the release store, named by its digest
