@@ -18,7 +18,7 @@ import pytest
 
 from odc_pipeline.releases.ids import next_release_id, sort_key
 from odc_pipeline.releases.store import ReleaseStore
-from odc_pipeline.releases.views import computed_views
+from odc_pipeline.releases.views import _provinces, computed_views
 from odc_pipeline.settings import PROJECT_ROOT, Settings
 from odc_pipeline_tests.conftest import (
     DATA_DIR,
@@ -222,6 +222,36 @@ def test_a_release_view_holds_what_the_warehouse_view_holds(two_releases, view):
     ).fetchall()
     assert len(warehouse) > 0
     assert sorted(released, key=repr) == sorted(warehouse, key=repr)
+
+
+def test_discrepancies_are_asked_for_only_where_two_sources_report_one_region():
+    """Each province the discrepancies are computed for reads every file that is not one
+    province's: a province is asked for only when two sources report one election, year,
+    contest and region in it."""
+    rows = [
+        # (source, election, year, contest, region): 32.01 is reported by two sources.
+        ("a", "pemilu", 2024, "presiden", "32.01"),
+        ("b", "pemilu", 2024, "presiden", "32.01"),
+        # Two sources in one province, but of different regions, contests or years.
+        ("a", "pemilu", 2024, "presiden", "31.71"),
+        ("b", "pemilu", 2024, "presiden", "31.72"),
+        ("a", "pemilu", 2024, "presiden", "33.01"),
+        ("b", "pemilu", 2024, "dpr", "33.01"),
+        ("a", "pemilu", 2019, "presiden", "35.01"),
+        ("b", "pemilu", 2024, "presiden", "35.01"),
+        # One source twice (two stations) is no discrepancy either.
+        ("a", "pemilu", 2024, "presiden", "36.01.01.2001"),
+        ("a", "pemilu", 2024, "presiden", "36.01.01.2001"),
+        ("b", "pemilu", 2024, "presiden", "11.01.01.2001"),
+        ("c", "pemilu", 2024, "presiden", "11.01.01.2001"),
+    ]
+    connection = duckdb.connect()
+    connection.execute(
+        "create table fact_election_results (source_id varchar, election varchar, "
+        "year integer, contest varchar, region_code varchar)"
+    )
+    connection.executemany("insert into fact_election_results values (?, ?, ?, ?, ?)", rows)
+    assert _provinces(connection) == ["11", "32"]
 
 
 def test_the_diff_names_the_changed_file_and_the_review_decision(two_releases):

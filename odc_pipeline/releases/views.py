@@ -53,8 +53,8 @@ def out_of_memory(computing: str, memory_limit: str) -> ReleaseOutOfMemory:
 
 #: Views computed a province at a time (by the first two characters of `region_code`): a view
 #: that joins result rows of the same region (`VIEW_NEIGHBOURHOOD`) needs memory for as many
-#: rows as it joins at once, whatever DuckDB spills. Each row of such a view is about the
-#: region of a result row.
+#: rows as it joins at once, whatever DuckDB spills. Each row of such a view is made from two
+#: sources' result rows of one region.
 A_PROVINCE_AT_A_TIME = ("source_discrepancies",)
 
 
@@ -149,7 +149,7 @@ def computed_views(
     scratch = scratch_root / f".views-{uuid.uuid4().hex}"
     years = _years_in(folder)
     # What DuckDB is doing, should it run out of memory.
-    computing = f"listing the provinces the {audience} release has results in"
+    computing = f"listing the provinces two sources of the {audience} release report"
     try:
         connection.execute("SET memory_limit = ?", [memory_limit])
         # What does not fit spills beside the parts, not into whatever folder the server runs in.
@@ -247,11 +247,20 @@ def _copied(connection: duckdb.DuckDBPyConnection, query: str, path: Path) -> in
 
 
 def _provinces(connection: duckdb.DuckDBPyConnection) -> list[str]:
-    """The provinces (a region code's first two characters) the audience's results are in.
-    A row of a view computed a province at a time is about a result's region, and a row read
-    from the release before's file was made from results of sources that did not change."""
+    """The provinces (a region code's first two characters) where a view computed a province
+    at a time can have rows: those where two sources report results of one neighbourhood
+    (`VIEW_NEIGHBOURHOOD`: election, year, contest and region), as each row of such a view is
+    made from two sources' results of one region. Each province asked for reads every file
+    that is not one province's, so a province no two sources share is not asked for. A row
+    read from the release before's file was made from results of sources that did not
+    change: these are found over every result, before the results are narrowed."""
     results = fact_table(ELECTION_RESULTS).name
-    query = f"SELECT DISTINCT SUBSTR(region_code, 1, 2) FROM {results}"  # noqa: S608 - code's
+    shared = ", ".join(VIEW_NEIGHBOURHOOD)
+    query = (
+        "SELECT DISTINCT SUBSTR(region_code, 1, 2) FROM ("  # noqa: S608 - the code's names
+        f"SELECT region_code FROM {results} GROUP BY {shared} "
+        "HAVING MIN(source_id) < MAX(source_id))"
+    )
     return sorted(p for (p,) in connection.execute(query).fetchall() if p is not None)
 
 
