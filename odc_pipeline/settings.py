@@ -11,7 +11,6 @@ enter a run's stored configuration, a log or metadata.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -308,14 +307,6 @@ def query_url() -> str | None:
     """ODC_QUERY_URL, or None: `odc query` then reads the warehouse (on PostgreSQL as the
     login <prefix>_query). Never logged: it may hold a password."""
     return read(QUERY_URL_VARIABLE) or None
-
-
-def settings_digest(environ: Mapping[str, str] | None = None) -> str:
-    """A short digest of every `ODC_` variable set: tells apart runs under different
-    settings without writing any value (one may be a password) where it is stored."""
-    environ = os.environ if environ is None else environ
-    pairs = sorted((k, v) for k, v in environ.items() if k.startswith("ODC_"))
-    return hashlib.sha256(repr(pairs).encode()).hexdigest()[:16]
 
 
 def hash_salt_is_set() -> bool:

@@ -8,6 +8,7 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
+from odc_pipeline.defs import build
 from odc_pipeline.defs.every_year import execute_every_year
 from odc_pipeline.defs.execution import execute_here
 from odc_pipeline.registry import load_registry
@@ -43,12 +44,17 @@ def test_a_run_in_this_process_holds_no_frames_and_publishes_the_same(
         if name.startswith("ODC_"):
             monkeypatch.setenv(name, value)
     monkeypatch.delenv("ODC_WAREHOUSE_URL", raising=False)
+    built = []
+    original = build.build_definitions
+    monkeypatch.setattr(build, "build_definitions", lambda **kw: built.append(1) or original(**kw))
     instance = dg.DagsterInstance.ephemeral()
-    _, result = execute_every_year(
+    past, result = execute_every_year(
         load_registry(settings.registry_path),
         lambda **run: execute_here(instance=instance, **run),
     )
     assert result.success
+    # Each run builds the definitions once, however often Dagster reconstructs its job.
+    assert past and len(built) == len(past) + 1
     # Dagster's execute_in_process (the demo run) keeps every output; this run keeps none.
     assert _frames_reachable(demo_run.result) > 10
     assert _frames_reachable(result) == 0

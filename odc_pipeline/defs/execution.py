@@ -10,15 +10,15 @@ with the in-process executor whatever `ODC_EXECUTOR` says.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
-
-from odc_pipeline.settings import settings_digest
 
 #: The run tag that names a run's partition (Dagster's own).
 PARTITION_TAG = "dagster/partition"
@@ -49,13 +49,17 @@ def job_command(job: str, partition: str | None = None) -> list[str]:
     return command
 
 
-def in_process_job(settings_key: str = "") -> dg.JobDefinition:
+@functools.lru_cache(maxsize=1)
+def in_process_job(run_key: str = "") -> dg.JobDefinition:
     """Every asset of the registry the environment names, run step after step in this
-    process (the target `execute_here` reconstructs). `settings_key` is not read: it tells
-    Dagster's cache which environment the job was built for: Dagster keeps a
-    reconstructed job and hands it to the next run of an equal target in this process, so
-    a run under other settings (another registry or warehouse, as in tests) would run the
-    last one's."""
+    process (the target `execute_here` reconstructs).
+
+    `run_key` is not read; it is new for each run. While it executes one run, Dagster
+    reconstructs the job several times (to check the arguments, to plan, for the selection
+    it runs), and would build every source's assets each time: with the run's key those
+    share one build. No other run reuses it, as Dagster would for an equal target: its
+    settings, registry or reference files may differ (another registry or warehouse, as in
+    tests)."""
     from odc_pipeline.defs.build import ALL_ASSETS_JOB, build_definitions
 
     return build_definitions(in_process=True).resolve_job_def(ALL_ASSETS_JOB)
@@ -73,7 +77,7 @@ def execute_here(
     job = dg.build_reconstructable_job(
         __name__,
         in_process_job.__name__,
-        reconstructable_kwargs={"settings_key": settings_digest()},
+        reconstructable_kwargs={"run_key": uuid.uuid4().hex},
     )
     return dg.execute_job(
         job,
