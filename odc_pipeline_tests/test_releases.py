@@ -228,26 +228,25 @@ def test_discrepancies_are_asked_for_only_where_two_sources_report_one_region():
     """Each province the discrepancies are computed for reads every file that is not one
     province's: a province is asked for only when two sources report one election, year,
     contest and region in it."""
+    # Two results a line, each its source, year, contest and region (election "pemilu").
+    # Only 32.01 and the village in 11 are reported by two sources: the others differ in
+    # region, contest or year, or are one source's two polling stations.
+    pairs = """
+        a 2024 presiden 32.01          | b 2024 presiden 32.01
+        a 2024 presiden 31.71          | b 2024 presiden 31.72
+        a 2024 presiden 33.01          | b 2024 dpr      33.01
+        a 2019 presiden 35.01          | b 2024 presiden 35.01
+        a 2024 presiden 36.01.01.2001  | a 2024 presiden 36.01.01.2001
+        b 2024 presiden 11.01.01.2001  | c 2024 presiden 11.01.01.2001
+    """
     rows = [
-        # (source, election, year, contest, region): 32.01 is reported by two sources.
-        ("a", "pemilu", 2024, "presiden", "32.01"),
-        ("b", "pemilu", 2024, "presiden", "32.01"),
-        # Two sources in one province, but of different regions, contests or years.
-        ("a", "pemilu", 2024, "presiden", "31.71"),
-        ("b", "pemilu", 2024, "presiden", "31.72"),
-        ("a", "pemilu", 2024, "presiden", "33.01"),
-        ("b", "pemilu", 2024, "dpr", "33.01"),
-        ("a", "pemilu", 2019, "presiden", "35.01"),
-        ("b", "pemilu", 2024, "presiden", "35.01"),
-        # One source twice (two stations) is no discrepancy either.
-        ("a", "pemilu", 2024, "presiden", "36.01.01.2001"),
-        ("a", "pemilu", 2024, "presiden", "36.01.01.2001"),
-        ("b", "pemilu", 2024, "presiden", "11.01.01.2001"),
-        ("c", "pemilu", 2024, "presiden", "11.01.01.2001"),
+        ("pemilu", *result.split())
+        for line in pairs.strip().splitlines()
+        for result in line.split("|")
     ]
     connection = duckdb.connect()
     connection.execute(
-        "create table fact_election_results (source_id varchar, election varchar, "
+        "create table fact_election_results (election varchar, source_id varchar, "
         "year integer, contest varchar, region_code varchar)"
     )
     connection.executemany("insert into fact_election_results values (?, ?, ?, ?, ?)", rows)
