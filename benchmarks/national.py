@@ -1,7 +1,7 @@
 """A national polling-station night, generated from the real 2024 station list.
 
     python -m benchmarks national --rows 17000000 --seed 7 [--provinces 31,32] [--recount 31]
-                                  [--out DIR]
+                                  [--dprd] [--out DIR]
 
 Every real village with the number of polling stations (TPS) it had in 2024, from KawalPemilu's
 `tps.json` (818,339 stations; read where it lies in ../shared/data/real, never copied), reports
@@ -13,11 +13,16 @@ send them: one file per province and contest.
 - `dpr/<province>.json`: a province document as KawalPemilu publishes its drill-downs, the
   stations under `tps`, each with one field per party (18 rows a station once unpivoted).
 
+With `--dprd`, a third organisation sends the 18 parties' DPRD provinsi votes per station:
+
+- `dprd_provinsi/<province>.csv`: commas, dotted village codes, one row per station and one
+  column per party under KPU's short names (18 rows a station once unpivoted).
+
 `--rows` scales it: stations are taken in a fixed shuffled order until each contributes its
-21 rows, so 17.2 million rows is the whole country and 1 million about 48,000 stations spread
-over every province. About 0.5% of each file's rows are planted bad (an unknown village, an
-unreadable or negative count, a duplicated row); `workload.json` says how many rows per file
-must be set aside (those, and the stations of the few 2024 villages the 2025 list no longer
+21 rows (39 with `--dprd`), so 17.2 million rows is the whole country (31.9 million with
+`--dprd`) and 1 million about 48,000 stations spread over every province. About 0.5% of
+each file's rows are planted bad (an unknown village, an unreadable or negative count, a
+duplicated row); `workload.json` says how many rows per file must be set aside (those, and the stations of the few 2024 villages the 2025 list no longer
 has). The registry names each contest's files once, split by province (`provinces` and
 `{province}` in the location): each province's file is then a source of its own.
 
@@ -34,6 +39,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -57,14 +64,26 @@ PARTY_FIELDS = (
     "han", "garuda", "pan", "pbb", "dem", "psi", "perindo", "ppp", "ummat",
 )  # fmt: skip
 BALLOT_NUMBERS = (*(str(n) for n in range(1, 18)), "24")
-ROWS_PER_STATION = len(PAIRS) + len(PARTY_FIELDS)
+#: The same parties as the headers of a DPRD provinsi file: KPU's short names.
+PARTY_HEADERS = (
+    "PKB", "GERINDRA", "PDIP", "GOLKAR", "NASDEM", "BURUH", "GELORA", "PKS", "PKN",
+    "HANURA", "GARUDA", "PAN", "PBB", "DEMOKRAT", "PSI", "PERINDO", "PPP", "UMMAT",
+)  # fmt: skip
 ORGANIZATIONS = {"kawal": "Kawal Suara Warga", "rekap": "Rekap Warga Nusantara"}
+#: The organisation that sends the DPRD provinsi votes (`--dprd`).
+DPRD_COUNTER = ("jaga", "Jaga Suara Daerah")
 #: The organisation that sends a second count of some provinces (`--recount`).
 RECOUNTER = ("pantau", "Pantau Rekap Independen")
 #: Share of the recount's counts that differ from KawalPemilu's.
 RECOUNT_SHARE = 0.01
 #: The village code a planted bad row names: no such village exists.
 UNKNOWN_VILLAGE = "9999999999"
+
+
+def rows_per_station(dprd: bool = False) -> int:
+    """Rows a station gives once its files are unpivoted: the pairs, the DPR parties and,
+    with `dprd`, the DPRD provinsi parties."""
+    return len(PAIRS) + len(PARTY_FIELDS) * (2 if dprd else 1)
 
 
 def stations(provinces: list[str] | None = None) -> pd.DataFrame:
@@ -80,10 +99,13 @@ def stations(provinces: list[str] | None = None) -> pd.DataFrame:
     return pd.DataFrame({"kode_desa": village, "tps": np.asarray(number, dtype=np.int64)})
 
 
-def _chosen(all_stations: pd.DataFrame, rows: int, rng: np.random.Generator) -> pd.DataFrame:
-    """The stations that give about `rows` rows: a fixed shuffled order's first ones, then put
-    back in village and station order (files list stations the way KPU does)."""
-    wanted = min(len(all_stations), max(1, rows // ROWS_PER_STATION))
+def _chosen(
+    all_stations: pd.DataFrame, rows: int, per_station: int, rng: np.random.Generator
+) -> pd.DataFrame:
+    """The stations that give about `rows` rows at `per_station` rows each: a fixed shuffled
+    order's first ones, then put back in village and station order (files list stations the
+    way KPU does)."""
+    wanted = min(len(all_stations), max(1, rows // per_station))
     picked = np.sort(rng.permutation(len(all_stations))[:wanted])
     return all_stations.iloc[picked].reset_index(drop=True)
 
@@ -111,6 +133,17 @@ def _dpr(chosen: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     return frame
 
 
+def _dprd_provinsi(chosen: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    votes = rng.integers(0, 60, size=(len(chosen), len(PARTY_HEADERS)))
+    frame = pd.DataFrame(votes, columns=list(PARTY_HEADERS))
+    codes = chosen["kode_desa"].str
+    dotted = codes[:2] + "." + codes[2:4] + "." + codes[4:6] + "." + codes[6:]
+    frame.insert(0, "tps", chosen["tps"].to_numpy())
+    frame.insert(0, "kode_wilayah", dotted.to_numpy())
+    frame["suara_sah"] = votes.sum(axis=1) + rng.integers(0, 5, size=len(chosen))
+    return frame
+
+
 def _bad_rows(
     frame: pd.DataFrame, key: list[str], region: str, number: str, width: int, known: set[str]
 ) -> int:
@@ -118,17 +151,17 @@ def _bad_rows(
     parties of a station): all of a row whose village is not in `known` (planted, or one of
     the few 2024 villages the 2025 list no longer has) or repeated, else the one row of a
     count that is unreadable or negative."""
-    unknown = ~frame[region].isin(known)
+    unknown = ~frame[region].astype(str).str.replace(".", "").isin(known)
     repeated = frame.duplicated(key, keep=False) & ~unknown
     count = pd.to_numeric(frame[number].astype(str).str.replace(".", ""), errors="coerce")
     spoiled_count = (count.isna() | (count < 0)) & ~unknown & ~repeated
     return int((unknown | repeated).sum()) * width + int(spoiled_count.sum())
 
 
-def _entries(provinces: list[str], recounted: list[str]) -> list[dict]:
+def _entries(provinces: list[str], recounted: list[str], dprd: bool) -> list[dict]:
     """The registry's entries: one per contest, split by province (`{province}` in the
     location), so each province's file is read, checked and published as a source of its own;
-    and the recount of `recounted` provinces, if any."""
+    the recount of `recounted` provinces, if any; and the DPRD provinsi files with `dprd`."""
     common = {
         "kind": "election_results",
         "regions": [{"column": "desa", "level": "desa", "system": "kemendagri"}],
@@ -180,6 +213,31 @@ def _entries(provinces: list[str], recounted: list[str]) -> list[dict]:
             **common,
         },
     ]
+    if dprd:
+        entries.append(
+            {
+                "id": "jaga_tps_dprd_provinsi",
+                "organization": DPRD_COUNTER[0],
+                "format": "csv",
+                "location": "dprd_provinsi/{province}.csv",
+                "read": {
+                    "unpivot": {
+                        "columns": dict(zip(PARTY_HEADERS, BALLOT_NUMBERS, strict=True)),
+                        "name": "partai",
+                        "value": "suara",
+                    },
+                },
+                "columns": {
+                    "kode_wilayah": "desa",
+                    "tps": "station_number",
+                    "partai": "candidate",
+                    "suara": "votes",
+                    "suara_sah": "valid_ballots",
+                },
+                "constants": {"election": "pemilu", "year": 2024, "contest": "dprd_provinsi"},
+                **common,
+            }
+        )
     if recounted:
         entries.append(
             {
@@ -204,21 +262,57 @@ def _recount(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     return frame.assign(suara=votes)
 
 
-def _write_province(frame: pd.DataFrame, contest: str, province: str, name: str, out: Path) -> None:
-    folder = out / contest
-    folder.mkdir(parents=True, exist_ok=True)
-    if contest == "presiden":
-        frame.to_csv(folder / f"{province}.csv", index=False, sep=";")
-        return
+def _write_csv(frame: pd.DataFrame, path: Path, separator: str) -> None:
+    frame.to_csv(path, index=False, sep=separator)
+
+
+def _write_document(frame: pd.DataFrame, path: Path, province: str, name: str) -> None:
+    """A province document as KawalPemilu publishes its drill-downs: stations under `tps`."""
     document = {
         "id": province,
         "name": name,
         "depth": 1,
         "tps": json.loads(frame.to_json(orient="records", force_ascii=False)),
     }
-    (folder / f"{province}.json").write_text(
-        json.dumps(document, ensure_ascii=False), encoding="utf-8"
-    )
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Contest:
+    """One contest's province files: how a province's rows are made, what identifies a row
+    (village first), how many results a row holds, where a planted bad count goes, and the
+    random stream its counts come from (one per contest: DPR and DPRD have as many parties)."""
+
+    folder: str
+    extension: str
+    make: Callable[[pd.DataFrame, np.random.Generator], pd.DataFrame]
+    key: tuple[str, ...]
+    width: int
+    count: str
+    unknown_village: str
+    stream: int
+
+    def write(self, frame: pd.DataFrame, out: Path, province: str, name: str) -> None:
+        path = out / self.folder / f"{province}.{self.extension}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if self.extension == "json":
+            _write_document(frame, path, province, name)
+        else:
+            _write_csv(frame, path, ";" if self.folder == "presiden" else ",")
+
+
+PRESIDEN = Contest(
+    "presiden", "csv", _presidential, ("kode_desa", "no_tps", "paslon"), 1, "suara",
+    UNKNOWN_VILLAGE, 1,
+)  # fmt: skip
+DPR = Contest(
+    "dpr", "json", _dpr, ("kode", "tps"), len(PARTY_FIELDS), PARTY_FIELDS[0], UNKNOWN_VILLAGE,
+    len(PARTY_FIELDS),
+)  # fmt: skip
+DPRD_PROVINSI = Contest(
+    "dprd_provinsi", "csv", _dprd_provinsi, ("kode_wilayah", "tps"), len(PARTY_HEADERS),
+    PARTY_HEADERS[0], "99.99.99.9999", 2 * len(PARTY_HEADERS),
+)  # fmt: skip
 
 
 def generate(
@@ -227,46 +321,49 @@ def generate(
     out: Path = DEFAULT_FOLDER,
     provinces: list[str] | None = None,
     recount: list[str] | None = None,
+    dprd: bool = False,
 ) -> Path:
     """Write the province files, `sources.yaml` and `workload.json` into `out`; the
-    registry's path. `recount` names the provinces a third organisation counts again."""
+    registry's path. `recount` names the provinces a third organisation counts again;
+    `dprd` adds the DPRD provinsi files."""
     rng = np.random.default_rng(seed)
     all_stations = stations(provinces)
-    chosen = _chosen(all_stations, rows, rng)
+    chosen = _chosen(all_stations, rows, rows_per_station(dprd), rng)
     names = json.loads(STATIONS_FILE.read_text(encoding="utf-8"))["id2name"]
     manifest: dict = {"rows": rows, "seed": seed, "stations": len(chosen), "files": {}}
     province_of = chosen["kode_desa"].str[:2]
     reference = load_reference()
     known = set(reference.loc[reference["level"] == 4, "region_code"].str.replace(".", ""))
-    for contest, make, key, width in (
-        ("presiden", _presidential, ["kode_desa", "no_tps", "paslon"], 1),
-        ("dpr", _dpr, ["kode", "tps"], len(PARTY_FIELDS)),
-    ):
-        region, number = key[0], "suara" if contest == "presiden" else PARTY_FIELDS[0]
+    for contest in (PRESIDEN, DPR, *([DPRD_PROVINSI] if dprd else [])):
+        key, region, width = list(contest.key), contest.key[0], contest.width
         for province in sorted(province_of.unique()):
             part = chosen.loc[province_of == province].reset_index(drop=True)
-            frame = make(part, np.random.default_rng([seed, int(province), width]))
-            if contest == "presiden" and province in (recount or ()):
+            frame = contest.make(part, np.random.default_rng([seed, int(province), contest.stream]))
+            if contest is PRESIDEN and province in (recount or ()):
                 again = _recount(frame, np.random.default_rng([seed, int(province), 0]))
                 (out / "presiden_recount").mkdir(parents=True, exist_ok=True)
                 again.to_csv(out / "presiden_recount" / f"{province}.csv", index=False)
                 manifest["files"][f"presiden_recount/{province}"] = {
                     "rows": len(again),
-                    "bad_rows": _bad_rows(again, key, region, number, 1, known),
+                    "bad_rows": _bad_rows(again, key, region, contest.count, 1, known),
                 }
             if len(frame) > 8:
-                spoil_rows(frame, region, number, UNKNOWN_VILLAGE, rng)
-            _write_province(frame, contest, province, names.get(province, province), out)
-            manifest["files"][f"{contest}/{province}"] = {
+                spoil_rows(frame, region, contest.count, contest.unknown_village, rng)
+            contest.write(frame, out, province, names.get(province, province))
+            manifest["files"][f"{contest.folder}/{province}"] = {
                 "rows": len(frame) * width,
-                "bad_rows": _bad_rows(frame, key, region, number, width, known),
+                "bad_rows": _bad_rows(frame, key, region, contest.count, width, known),
             }
     manifest["total_rows"] = sum(f["rows"] for f in manifest["files"].values())
     recounted = sorted(set(recount or ()) & set(province_of))
-    organizations = {**ORGANIZATIONS, **(dict([RECOUNTER]) if recounted else {})}
+    organizations = {
+        **ORGANIZATIONS,
+        **(dict([RECOUNTER]) if recounted else {}),
+        **(dict([DPRD_COUNTER]) if dprd else {}),
+    }
     registry = {
         "organizations": {key: {"name": name} for key, name in organizations.items()},
-        "sources": _entries(sorted(province_of.unique()), recounted),
+        "sources": _entries(sorted(province_of.unique()), recounted, dprd),
     }
     path = out / "sources.yaml"
     path.write_text(
@@ -287,13 +384,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--recount", help="Provinces a third organisation counts again, e.g. 31 (default: none)."
     )
+    parser.add_argument(
+        "--dprd", action="store_true", help="Also the DPRD provinsi votes (18 more rows a station)."
+    )
     args = parser.parse_args(argv)
     if not STATIONS_FILE.is_file():
         print(f"The 2024 station list is not at {STATIONS_FILE}; set ODC_REAL_DATA_DIR.")
         return 2
     provinces = args.provinces.split(",") if args.provinces else None
     recount = args.recount.split(",") if args.recount else None
-    registry = generate(args.rows, args.seed, args.out, provinces, recount)
+    registry = generate(args.rows, args.seed, args.out, provinces, recount, args.dprd)
     manifest = json.loads((args.out / "workload.json").read_text(encoding="utf-8"))
     print(
         f"{manifest['total_rows']:,} rows from {manifest['stations']:,} polling stations in "

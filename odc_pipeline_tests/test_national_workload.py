@@ -32,12 +32,15 @@ def test_the_real_station_list_gives_every_2024_polling_station():
 
 def test_a_small_national_night_sets_aside_exactly_the_planted_rows(tmp_path):
     registry_path = generate(
-        30_000, seed=3, out=tmp_path / "national", provinces=["31", "65"], recount=["31"]
-    )
+        30_000, seed=3, out=tmp_path / "national", provinces=["31", "65"], recount=["31"],
+        dprd=True,
+    )  # fmt: skip
     manifest = json.loads((tmp_path / "national" / "workload.json").read_text())
     assert sorted(manifest["files"]) == [
-        "dpr/31", "dpr/65", "presiden/31", "presiden/65", "presiden_recount/31",
+        "dpr/31", "dpr/65", "dprd_provinsi/31", "dprd_provinsi/65", "presiden/31",
+        "presiden/65", "presiden_recount/31",
     ]  # fmt: skip
+    assert manifest["stations"] == 30_000 // 39
     document = json.loads((tmp_path / "national" / "dpr" / "65.json").read_text())
     assert document["name"] == "KALIMANTAN UTARA"
     assert set(PARTY_FIELDS) < set(document["tps"][0])
@@ -58,12 +61,14 @@ def test_a_small_national_night_sets_aside_exactly_the_planted_rows(tmp_path):
                 sa.text("SELECT source_id, COUNT(*) FROM quarantine GROUP BY 1")
             ).all()
         )
-        parties = connection.execute(
-            sa.text(
-                "SELECT COUNT(DISTINCT party_id) FROM fact_election_results "
-                "WHERE source_id LIKE 'rekap_tps_dpr_%'"
-            )
-        ).scalar_one()
+        parties = dict(
+            connection.execute(
+                sa.text(
+                    "SELECT contest, COUNT(DISTINCT party_id) FROM fact_election_results "
+                    "WHERE contest <> 'presiden' GROUP BY 1"
+                )
+            ).all()
+        )
         parts = dict(connection.execute(sa.text("SELECT source_id, part_of FROM dim_source")).all())
         disagree = connection.execute(
             sa.text(
@@ -72,7 +77,11 @@ def test_a_small_national_night_sets_aside_exactly_the_planted_rows(tmp_path):
             )
         ).all()
     files = manifest["files"]
-    entries = {"presiden": "kawal_tps_presiden", "dpr": "rekap_tps_dpr"}
+    entries = {
+        "presiden": "kawal_tps_presiden",
+        "dpr": "rekap_tps_dpr",
+        "dprd_provinsi": "jaga_tps_dprd_provinsi",
+    }
     recount = "pantau_tps_presiden"
     assert parts == {
         **{f"{e}_{province}": e for e in entries.values() for province in ("31", "65")},
@@ -127,4 +136,5 @@ def test_a_small_national_night_sets_aside_exactly_the_planted_rows(tmp_path):
         [f"{store.folder(store.release_ids()[-1])}/public/source_discrepancies/**/*.parquet"],
     ).fetchall()
     assert sorted(released) == sorted(tuple(row) for row in disagree)
-    assert parties == len(PARTY_FIELDS)  # Partai Ummat is ballot 24, not Aceh's 18
+    # Partai Ummat is ballot 24, not Aceh's 18, under KawalPemilu's key and KPU's short name.
+    assert parties == {"dpr": len(PARTY_FIELDS), "dprd_provinsi": len(PARTY_FIELDS)}
