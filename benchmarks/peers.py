@@ -14,9 +14,10 @@ Each reports the rows it read and published (its match rate: the share of the ro
 found their region and passed every check), so that a faster peer is seen to publish what
 the pipeline publishes. Issue 36's targets are written with whether they were
 met: at the largest size the pipeline no slower than the pandas script and at most twice the
-DuckDB query; at the smallest at most 1.5 times the pandas script; each extra million rows
-costing the pipeline at most 6 s; and the pipeline publishing at least the share of the rows
-either peer does.
+DuckDB query; at the smallest at most 1.5 times the pandas script (a single size is held to
+the first from 8 million rows, else to the second); each extra million rows costing the
+pipeline at most 6 s; and the pipeline publishing at least the share of the rows either peer
+does (both shares written).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ LARGEST_OVER_PANDAS = 1.0
 LARGEST_OVER_DUCKDB = 2.0
 SMALLEST_OVER_PANDAS = 1.5
 SECONDS_PER_MILLION = 6.0
+#: A single size from this many rows up is held to the large night's targets.
+LARGE_ROWS = 8_000_000
 
 
 def _measured(command: list[str], env: dict[str, str]) -> dict:
@@ -95,21 +98,27 @@ def one_size(rows: int, seed: int) -> dict:
 
 
 def targets(sizes: list[dict]) -> dict:
-    """Issue 36's targets against these measurements, each with whether it was met."""
+    """Issue 36's targets against these measurements, each with whether it was met. The
+    ratios are stated for a large night (no slower than pandas, at most 2x DuckDB) and a
+    small one (at most 1.5x pandas): with several sizes the largest is held to the first and
+    the smallest to the second; a single size of LARGE_ROWS or more to the first, a smaller
+    one to the second."""
     smallest, largest = sizes[0], sizes[-1]
+    several = len(sizes) > 1
 
     def ratio(size: dict, peer: str) -> float:
         return round(size["pipeline"]["seconds"] / size[peer]["seconds"], 2)
 
-    found = {
-        f"at {largest['rows']:,} rows no slower than the pandas script": (
-            ratio(largest, "pandas"), LARGEST_OVER_PANDAS),
-        f"at {largest['rows']:,} rows at most 2x the DuckDB query": (
-            ratio(largest, "duckdb"), LARGEST_OVER_DUCKDB),
-        f"at {smallest['rows']:,} rows at most 1.5x the pandas script": (
-            ratio(smallest, "pandas"), SMALLEST_OVER_PANDAS),
-    }  # fmt: skip
-    if len(sizes) > 1:
+    found: dict[str, tuple[float, float]] = {}
+    if several or largest["rows"] >= LARGE_ROWS:
+        found[f"at {largest['rows']:,} rows no slower than the pandas script"] = (
+            ratio(largest, "pandas"), LARGEST_OVER_PANDAS)  # fmt: skip
+        found[f"at {largest['rows']:,} rows at most 2x the DuckDB query"] = (
+            ratio(largest, "duckdb"), LARGEST_OVER_DUCKDB)  # fmt: skip
+    if several or smallest["rows"] < LARGE_ROWS:
+        found[f"at {smallest['rows']:,} rows at most 1.5x the pandas script"] = (
+            ratio(smallest, "pandas"), SMALLEST_OVER_PANDAS)  # fmt: skip
+    if several:
         extra = (largest["pipeline"]["seconds"] - smallest["pipeline"]["seconds"]) / (
             (largest["rows"] - smallest["rows"]) / 1e6
         )
@@ -118,7 +127,7 @@ def targets(sizes: list[dict]) -> dict:
     for peer in PEERS:
         ours, theirs = largest["pipeline"]["match_rate"], largest[peer]["match_rate"]
         result[f"publishes at least the share of rows the {peer} peer does"] = {
-            "measured": round(ours - theirs, 5),
+            "measured": f"{ours:.2%} against {theirs:.2%}",
             "met": ours >= theirs,
         }
     return result

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from benchmarks.peers import targets
 from odc_pipeline.registry import load_registry
 from odc_pipeline_tests.benchmarking import bench
 
@@ -144,13 +145,41 @@ def test_the_night_is_measured_against_a_pandas_and_a_duckdb_peer(results: Path)
     targets = result["targets"]
     assert sorted(targets) == sorted(
         [
-            f"at {SMALL:,} rows no slower than the pandas script",
-            f"at {SMALL:,} rows at most 2x the DuckDB query",
-            f"at {SMALL:,} rows at most 1.5x the pandas script",
+            f"at {SMALL:,} rows at most 1.5x the pandas script",  # a small night's target
             "publishes at least the share of rows the pandas peer does",
             "publishes at least the share of rows the duckdb peer does",
         ]
     )
     assert all(isinstance(t["met"], bool) for t in targets.values())
-    assert targets["publishes at least the share of rows the duckdb peer does"]["met"]
+    share = targets["publishes at least the share of rows the duckdb peer does"]
+    assert share["met"]
+    assert share["measured"] == f"{pipeline['match_rate']:.2%} against {pipeline['match_rate']:.2%}"
     assert f"| {SMALL:,} | duckdb | {size['duckdb']['seconds']} |" in table
+
+
+def _size(rows: int, pipeline: float, pandas: float, duckdb: float) -> dict:
+    """A size's nights as `peers.one_size` saves them: seconds and match rate."""
+    nights = {"pipeline": pipeline, "pandas": pandas, "duckdb": duckdb}
+    return {"rows": rows} | {n: {"seconds": s, "match_rate": 0.99} for n, s in nights.items()}
+
+
+def test_each_peer_ratio_is_held_to_the_size_it_is_stated_for():
+    """The issue states 1.0x pandas and 2x DuckDB for a large night and 1.5x pandas for a
+    small one: one size gets only its own targets, two get both and the cost per million."""
+    two = targets([_size(2_000_000, 30.0, 24.0, 20.0), _size(8_000_000, 120.0, 100.0, 50.0)])
+    assert {name: t["measured"] for name, t in two.items() if "share" not in name} == {
+        "at 8,000,000 rows no slower than the pandas script": 1.2,
+        "at 8,000,000 rows at most 2x the DuckDB query": 2.4,
+        "at 2,000,000 rows at most 1.5x the pandas script": 1.25,
+        "each extra million rows at most 6 s": 15.0,
+    }
+    assert [t["met"] for t in two.values()] == [False, False, True, False, True, True]
+    large = targets([_size(8_000_000, 90.0, 100.0, 50.0)])
+    assert [name for name in large if "share" not in name] == [
+        "at 8,000,000 rows no slower than the pandas script",
+        "at 8,000,000 rows at most 2x the DuckDB query",
+    ]
+    assert large["publishes at least the share of rows the pandas peer does"] == {
+        "measured": "99.00% against 99.00%",
+        "met": True,
+    }
