@@ -5,7 +5,8 @@ PostgreSQL with the linearity fit, then each stage benchmark: region matching, v
 against Great Expectations, PostgreSQL COPY against `to_sql`, the unchanged night, the night on
 the multiprocess executor with step processes forked against spawned, and the Celery executor
 with one worker against two; then the national polling-station night split by province (8M
-rows: the full night against one province's new file) and its Celery run (2M rows); last, the
+rows on SQLite, and 20M rows of three contests into PostgreSQL with the analysts' questions:
+the full night against one province's new file) and its Celery run (2M rows); last, the
 whole night against a pandas script and a DuckDB query doing the same work (2M and 8M rows).
 Each result that has a target says whether it was met.
 """
@@ -39,6 +40,7 @@ ALL = (
     ("executor", ["--repeat", "2"]),
     ("celery", []),
     ("nightly", ["--national", "--rows", "8000000"]),
+    ("nightly", ["--national", "--rows", "20000000", "--recount", "31", "--dprd", "--postgres"]),
     ("celery", ["--national", "--rows", "2000000"]),
     ("peers", ["--rows", "2000000,8000000"]),
 )
