@@ -22,9 +22,10 @@ With `--dprd`, a third organisation sends the 18 parties' DPRD provinsi votes pe
 21 rows (39 with `--dprd`), so 17.2 million rows is the whole country (31.9 million with
 `--dprd`) and 1 million about 48,000 stations spread over every province. About 0.5% of
 each file's rows are planted bad (an unknown village, an unreadable or negative count, a
-duplicated row); `workload.json` says how many rows per file must be set aside (those, and the stations of the few 2024 villages the 2025 list no longer
-has). The registry names each contest's files once, split by province (`provinces` and
-`{province}` in the location): each province's file is then a source of its own.
+duplicated row); `workload.json` says how many rows per file must be set aside (those, and
+the stations of the few 2024 villages the 2025 list no longer has). The registry names each
+contest's files once, split by province (`provinces` and `{province}` in the location): each
+province's file is then a source of its own.
 
 With `--recount 31,32`, a third organisation sends its own copy of those provinces'
 presidential results (`presiden_recount/<province>.csv`, commas, plain numbers, no planted bad
