@@ -263,10 +263,6 @@ def _recount(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     return frame.assign(suara=votes)
 
 
-def _write_csv(frame: pd.DataFrame, path: Path, separator: str) -> None:
-    frame.to_csv(path, index=False, sep=separator)
-
-
 def _write_document(frame: pd.DataFrame, path: Path, province: str, name: str) -> None:
     """A province document as KawalPemilu publishes its drill-downs: stations under `tps`."""
     document = {
@@ -281,39 +277,47 @@ def _write_document(frame: pd.DataFrame, path: Path, province: str, name: str) -
 @dataclass(frozen=True)
 class Contest:
     """One contest's province files: how a province's rows are made, what identifies a row
-    (village first), how many results a row holds, where a planted bad count goes, and the
-    random stream its counts come from (one per contest: DPR and DPRD have as many parties)."""
+    (village first), how many results a row holds, where a planted bad count goes, the
+    random stream its counts come from (one per contest: DPR and DPRD have as many parties),
+    and how a file is written: a CSV with `separator`, or with None a JSON document."""
 
     folder: str
-    extension: str
     make: Callable[[pd.DataFrame, np.random.Generator], pd.DataFrame]
     key: tuple[str, ...]
     width: int
     count: str
     unknown_village: str
     stream: int
+    separator: str | None
 
     def write(self, frame: pd.DataFrame, out: Path, province: str, name: str) -> None:
-        path = out / self.folder / f"{province}.{self.extension}"
+        extension = "json" if self.separator is None else "csv"
+        path = out / self.folder / f"{province}.{extension}"
         path.parent.mkdir(parents=True, exist_ok=True)
-        if self.extension == "json":
+        if self.separator is None:
             _write_document(frame, path, province, name)
         else:
-            _write_csv(frame, path, ";" if self.folder == "presiden" else ",")
+            frame.to_csv(path, index=False, sep=self.separator)
 
 
 PRESIDEN = Contest(
-    "presiden", "csv", _presidential, ("kode_desa", "no_tps", "paslon"), 1, "suara",
-    UNKNOWN_VILLAGE, 1,
+    "presiden", _presidential, ("kode_desa", "no_tps", "paslon"), 1, "suara", UNKNOWN_VILLAGE,
+    1, ";",
 )  # fmt: skip
 DPR = Contest(
-    "dpr", "json", _dpr, ("kode", "tps"), len(PARTY_FIELDS), PARTY_FIELDS[0], UNKNOWN_VILLAGE,
-    len(PARTY_FIELDS),
+    "dpr", _dpr, ("kode", "tps"), len(PARTY_FIELDS), PARTY_FIELDS[0], UNKNOWN_VILLAGE,
+    len(PARTY_FIELDS), None,
 )  # fmt: skip
 DPRD_PROVINSI = Contest(
-    "dprd_provinsi", "csv", _dprd_provinsi, ("kode_wilayah", "tps"), len(PARTY_HEADERS),
-    PARTY_HEADERS[0], "99.99.99.9999", 2 * len(PARTY_HEADERS),
+    "dprd_provinsi", _dprd_provinsi, ("kode_wilayah", "tps"), len(PARTY_HEADERS),
+    PARTY_HEADERS[0], "99.99.99.9999", 2 * len(PARTY_HEADERS), ",",
 )  # fmt: skip
+
+
+def contests(dprd: bool = False) -> tuple[Contest, ...]:
+    """The contests whose files are written: the pairs and DPR, and with `dprd` DPRD
+    provinsi. Each one's folder is its contest's name in the registry."""
+    return (PRESIDEN, DPR, *([DPRD_PROVINSI] if dprd else []))
 
 
 def generate(
@@ -335,7 +339,7 @@ def generate(
     province_of = chosen["kode_desa"].str[:2]
     reference = load_reference()
     known = set(reference.loc[reference["level"] == 4, "region_code"].str.replace(".", ""))
-    for contest in (PRESIDEN, DPR, *([DPRD_PROVINSI] if dprd else [])):
+    for contest in contests(dprd):
         key, region, width = list(contest.key), contest.key[0], contest.width
         for province in sorted(province_of.unique()):
             part = chosen.loc[province_of == province].reset_index(drop=True)

@@ -43,6 +43,7 @@ import sqlalchemy as sa
 import yaml
 
 from benchmarks.memory import run_measured
+from benchmarks.national import contests
 from benchmarks.pipeline import DEFAULT_POSTGRES, GIB, new_dagster_home, step_windows
 from benchmarks.queries import defaults_sentence, settings_sentence
 from benchmarks.queries import measure as measure_questions
@@ -255,7 +256,7 @@ def run_national(
         "rows": rows,
         "sources": len(registry.sources),
         "changed_province": province,
-        "contests": ["presiden", "dpr", *(["dprd_provinsi"] if dprd else [])],
+        "contests": [contest.folder for contest in contests(dprd)],
         "full_night": full,
         "changed_night": changed,
         **({"warehouse": "postgresql", "questions": asked} if url else {}),
