@@ -334,7 +334,7 @@ def test_a_held_back_private_source_stays_in_the_complete_and_its_organisations_
     shared = settings.warehouse_dir / SHARED_FOLDER
     with closing(sqlite3.connect(settings.default_warehouse_path)) as connection:
         kept = connection.execute(
-            "select count(*), min(run_id), max(run_id) from fact_election_results "
+            "select count(*), min(run_id), max(run_id) from fact_election_results join dim_load using (source_id, load_id) "
             "where source_id = ?",
             (LDW,),
         ).fetchone()
@@ -358,7 +358,7 @@ def test_rows_a_table_cannot_take_stop_the_publish_and_leave_the_live_version(tm
     settings, registry = _private_ldw_registry(tmp_path)
     assert run_all(settings, registry).success
     before = _file_sources(settings.default_warehouse_path)
-    odd = pd.DataFrame({"no_such_column": [1]})
+    odd = pd.DataFrame({"no_such_column": [1], "file_hash": ["0" * 64]})
     from odc_pipeline.warehouse.batches import SourceBatch
 
     batch = SourceBatch(JSN, "jsn", "election_results", "0" * 64, 1, odd, odd, odd)

@@ -86,7 +86,8 @@ def _state(url: str) -> dict:
         with engine.connect() as connection:
             facts = connection.execute(
                 sa.text(
-                    "select count(*), min(run_id), max(run_id), sum(votes) from fact_election_results"
+                    "select count(*), min(run_id), max(run_id), sum(votes) "
+                    "from fact_election_results join dim_load using (source_id, load_id)"
                 )
             ).one()
             runs = connection.execute(
@@ -246,8 +247,8 @@ def _schemas_once_rolled_back(postgres_url: str) -> set[str]:
 #: One statement reading both the facts and the audit: it must see one version of both.
 _SNAPSHOT = """
 select (select count(*) from fact_election_results),
-       (select count(distinct run_id) from fact_election_results),
-       (select min(run_id) from fact_election_results),
+       (select count(distinct run_id) from fact_election_results join dim_load using (source_id, load_id)),
+       (select min(run_id) from fact_election_results join dim_load using (source_id, load_id)),
        (select run_id from load_audit order by loaded_at desc limit 1)
 """
 
@@ -351,9 +352,9 @@ def test_the_complete_file_and_every_audience_switch_as_one(tmp_path):
         _publish_and_wait(url, run, FIRST_ROWS)
         assert pointer.resolve() != version
     with closing(sqlite3.connect(tmp_path / SHARED_FOLDER / "public.sqlite")) as public:
-        assert public.execute("select max(run_id) from fact_election_results").fetchone() == (
-            "run_three",
-        )
+        assert public.execute(
+            "select max(run_id) from fact_election_results join dim_load using (source_id, load_id)"
+        ).fetchone() == ("run_three",)
 
 
 def test_killed_publish_files_are_hidden_and_removed(tmp_path):

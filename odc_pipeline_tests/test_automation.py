@@ -77,7 +77,7 @@ class Night:
             return dict(
                 connection.execute(
                     sa.text(
-                        "select source_id, count(distinct run_id) from fact_election_results "
+                        "select source_id, count(distinct run_id) from fact_election_results join dim_load using (source_id, load_id) "
                         "group by source_id"
                     )
                 ).all()
@@ -112,7 +112,9 @@ def test_only_sources_whose_bytes_changed_are_redone(tmp_path):
     with night.engine.connect() as connection:
         before = dict(
             connection.execute(
-                sa.text("select source_id, min(run_id) from fact_election_results group by 1")
+                sa.text(
+                    "select source_id, min(run_id) from fact_election_results join dim_load using (source_id, load_id) group by 1"
+                )
             ).all()
         )
     assert night.run(PULL_JOB).success
@@ -125,7 +127,9 @@ def test_only_sources_whose_bytes_changed_are_redone(tmp_path):
     with night.engine.connect() as connection:
         after = dict(
             connection.execute(
-                sa.text("select source_id, min(run_id) from fact_election_results group by 1")
+                sa.text(
+                    "select source_id, min(run_id) from fact_election_results join dim_load using (source_id, load_id) group by 1"
+                )
             ).all()
         )
         audit = connection.execute(
@@ -317,7 +321,8 @@ def test_materializing_only_the_warehouse_carries_every_source_forward(tmp_path)
     with night.engine.connect() as connection:
         before = connection.execute(
             sa.text(
-                "select source_id, count(*), min(run_id) from fact_election_results group by 1 order by 1"
+                "select source_id, count(*), min(run_id) from fact_election_results join dim_load using (source_id, load_id) "
+                "group by 1 order by 1"
             )
         ).all()
     warehouse_only = [
@@ -332,7 +337,8 @@ def test_materializing_only_the_warehouse_carries_every_source_forward(tmp_path)
     with night.engine.connect() as connection:
         after = connection.execute(
             sa.text(
-                "select source_id, count(*), min(run_id) from fact_election_results group by 1 order by 1"
+                "select source_id, count(*), min(run_id) from fact_election_results join dim_load using (source_id, load_id) "
+                "group by 1 order by 1"
             )
         ).all()
     assert after == before

@@ -224,8 +224,7 @@ def test_votes_per_party_from_a_warehouse_of_party_results(tmp_path):
                     "organization_id": "jsn",
                     "source_id": source,
                     "source_row": n,
-                    "file_hash": "0" * 64,
-                    "run_id": "r",
+                    "load_id": 1,
                 }
                 for n, (source, party, votes) in enumerate(rows, start=2)
             ],

@@ -176,7 +176,8 @@ def test_run_one_source_keeps_the_others(cli_run):
     counts = json.loads(
         _odc(
             "query",
-            "select source_id, count(distinct run_id) runs from fact_election_results group by 1 order by 1",
+            "select source_id, count(distinct run_id) runs from fact_election_results join dim_load using (source_id, load_id) "
+            "group by 1 order by 1",
             "--format",
             "json",
             env=env,

@@ -35,18 +35,24 @@ def test_open_data_package_validates_and_holds_only_public_sources(demo_run, tmp
     ]
     assert "location" not in sources[0]
     # A row's file and run are its source's, given once in dim_source, not on every row.
-    assert "file_hash" not in rows[0] and "run_id" not in rows[0]
+    assert "load_id" not in rows[0] and "file_hash" not in rows[0]
     with demo_run.engine.connect() as connection:
         loaded = set(
             connection.execute(
-                sa.text("SELECT DISTINCT source_id, file_hash, run_id FROM fact_election_results")
+                sa.text(
+                    "SELECT DISTINCT f.source_id, l.file_hash, l.run_id "
+                    "FROM fact_election_results f JOIN dim_load l USING (load_id)"
+                )
             ).all()
         )
     given = {(s["source_id"], s["file_hash"], s["last_successful_run_id"]) for s in sources}
     public_loads = {row for row in loaded if row[0] in {r["source_id"] for r in rows}}
     assert len(public_loads) == 2 and public_loads <= given
     described = keyed.get_resource("fact_election_results").description
-    assert "file_hash and run_id are its source's in dim_source" in described
+    assert (
+        "A row's file and the run that published it are its source's in dim_source "
+        "(file_hash, last_successful_run_id)." in described
+    )
     package = frictionless.Package(str(descriptor))
     assert sorted(r.name for r in package.resources) == [
         "dim_organization",

@@ -107,7 +107,7 @@ def test_a_file_an_older_release_built_is_built_from_empty(tmp_path):
     with closing(sqlite3.connect(live)) as connection:  # as an older release declared it
         connection.execute("DROP INDEX ix_fact_election_results_source")
         connection.execute(
-            "CREATE INDEX ix_fact_election_results_source ON fact_election_results (source_id, run_id)"
+            "CREATE INDEX ix_fact_election_results_source ON fact_election_results (source_id, load_id)"
         )
         connection.commit()
     stages = _night(live, "run_two", [batch(ROWS, seed=99, source_id=SOURCES[2])], SOURCES)

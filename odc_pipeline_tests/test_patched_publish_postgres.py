@@ -141,10 +141,10 @@ OLDER = {
         [
             "DROP INDEX {s}.ix_fact_election_results_source",
             "CREATE INDEX ix_fact_election_results_source "
-            "ON {s}.fact_election_results (source_id, run_id)",
+            "ON {s}.fact_election_results (source_id, load_id)",
         ],
         "SELECT count(*) FROM pg_indexes "
-        "WHERE indexname = 'ix_fact_election_results_source' AND indexdef LIKE '%run_id%'",
+        "WHERE indexname = 'ix_fact_election_results_source' AND indexdef LIKE '%load_id%'",
     ),
     "an index the code no longer makes": (
         ["CREATE INDEX ix_old ON {s}.fact_election_results (votes)"],

@@ -8,6 +8,8 @@ import pytest
 from odc_pipeline.demo.generate import BAD_ROWS
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.reading.readers import file_sha256
+from odc_pipeline.warehouse.loads import load_key
+from odc_pipeline.warehouse.schema import fact_tables
 from odc_pipeline_tests.conftest import PUBLISHED_REGIONS
 
 # Rows per demo source: (in, published, quarantined). See odc_pipeline/demo/generate.py.
@@ -139,8 +141,11 @@ def test_fact_rows_say_how_their_region_was_matched(demo_run):
 
 
 def test_fact_rows_carry_their_provenance(demo_run):
+    # Each row's file and run are in dim_load, once per file, under the row's load_id.
     rows = demo_run.rows(
-        "select distinct organization_id, source_id, file_hash, run_id from fact_election_results order by source_id"
+        "select distinct f.organization_id, f.source_id, l.file_hash, l.run_id "
+        "from fact_election_results f join dim_load l on l.load_id = f.load_id "
+        "and l.source_id = f.source_id order by f.source_id"
     )
     registry = demo_run.registry
     expected = sorted(
@@ -155,7 +160,10 @@ def test_fact_rows_carry_their_provenance(demo_run):
     )
     assert sorted(rows) == expected
     # A source with one file per year: each year's rows carry that year's file.
-    dpt = demo_run.rows("select distinct year, file_hash from fact_voter_counts order by 1")
+    dpt = demo_run.rows(
+        "select distinct year, file_hash from fact_voter_counts join dim_load using (load_id) "
+        "order by 1"
+    )
     entry = registry.source("ldw_dpt_kabkota")
     assert dpt == [
         (year, file_sha256(entry.for_year(year).location_path(registry.base_dir)))
@@ -164,6 +172,16 @@ def test_fact_rows_carry_their_provenance(demo_run):
     assert (
         demo_run.scalar("select count(*) from fact_election_results where source_row is null") == 0
     )
+    # dim_load holds the files of the published rows and nothing else; each key is the one
+    # its source and file give in every run.
+    loads = demo_run.rows("select load_id, source_id, file_hash from dim_load")
+    keyed = {
+        load_id
+        for table in fact_tables().values()
+        for (load_id,) in demo_run.rows(f"select distinct load_id from {table.name}")  # noqa: S608
+    }
+    assert sorted(load_id for load_id, _, _ in loads) == sorted(keyed)
+    assert all(load_id == load_key(source, file) for load_id, source, file in loads)
 
 
 def test_the_same_region_from_three_organisations_can_be_compared(demo_run):
@@ -237,5 +255,10 @@ def test_a_second_run_replaces_facts_and_appends_the_audit(demo_run, tmp_path):
     assert demo_run.scalar("select count(*) from fact_election_results") == 125
     assert demo_run.scalar("select count(*) from quarantine") == 13
     assert demo_run.scalar("select count(distinct run_id) from load_audit") == 2
-    assert demo_run.scalar("select count(distinct run_id) from fact_election_results") == 1
+    assert (
+        demo_run.scalar(
+            "select count(distinct run_id) from fact_election_results join dim_load using (load_id)"
+        )
+        == 1
+    )
     assert isinstance(second, dg.ExecuteInProcessResult)

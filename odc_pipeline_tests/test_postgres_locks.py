@@ -101,7 +101,8 @@ def _live(url: str) -> dict:
     """What a reader sees, and which schemas exist."""
     with psycopg.connect(_libpq(url), autocommit=True) as connection:
         facts = connection.execute(
-            f"select count(*), min(run_id), max(run_id) from {CORE_SCHEMA}.fact_election_results"  # noqa: S608 - fixed names
+            f"select count(*), min(run_id), max(run_id) from {CORE_SCHEMA}.fact_election_results "  # noqa: S608 - fixed names
+            f"join {CORE_SCHEMA}.dim_load using (source_id, load_id)"
         ).fetchone()
         schemas = {r[0] for r in connection.execute("select nspname from pg_namespace")}
         audit = [

@@ -58,9 +58,9 @@ def test_suite_names_each_broken_expectation(demo_run, tmp_path, monkeypatch, ro
             sa.text(
                 "insert into fact_election_results (election, year, contest, candidate, votes, region_code, "
                 "region_level, region_value, region_method, region_score, region_rule, organization_id, "
-                "source_id, source_row, file_hash, run_id) select election, year, contest, candidate, -5, "
+                "source_id, source_row, load_id) select election, year, contest, candidate, -5, "
                 "'32.99', region_level, region_value, region_method, region_score, region_rule, "
-                "organization_id, source_id, source_row, file_hash, run_id from fact_election_results limit 1"
+                "organization_id, source_id, source_row, load_id from fact_election_results limit 1"
             )
         )
     outcome = run_suite(engine, "election_results", DEMO_SOURCES, tmp_path / "docs")
@@ -69,7 +69,7 @@ def test_suite_names_each_broken_expectation(demo_run, tmp_path, monkeypatch, ro
     assert failed == [
         ("expect_column_values_to_be_between", "votes"),
         ("expect_column_values_to_be_in_set", "region_code_in_dim_region"),
-        ("expect_compound_columns_to_be_unique", "source_id,file_hash,source_row"),
+        ("expect_compound_columns_to_be_unique", "source_id,load_id,source_row"),
         ("expect_table_row_count_to_equal", None),
     ]
     unexpected = {o.column: o.unexpected for o in outcome.outcomes if not o.success}
@@ -77,7 +77,7 @@ def test_suite_names_each_broken_expectation(demo_run, tmp_path, monkeypatch, ro
     assert unexpected == {
         "votes": 1,
         "region_code_in_dim_region": 1,
-        "source_id,file_hash,source_row": 2,
+        "source_id,load_id,source_row": 2,
         None: None,
     }
     assert sorted(o.text for o in outcome.outcomes if not o.success) == [

@@ -30,6 +30,7 @@ from odc_pipeline_tests.scratch import scratch_environment
 
 JSN = "jsn_pilpres2024_kabkota"
 FPPJB = "fppjb_rekap_pilpres2024"
+LDW = "ldw_suara_pilpres2024"
 
 
 def test_release_ids_sort_by_day_then_number():
@@ -167,6 +168,9 @@ def test_the_second_release_links_what_did_not_change(two_releases):
     assert objects(first, "fact_election_results", JSN) != objects(
         second, "fact_election_results", JSN
     )
+    # So did the files they were read from, and JSN's is a new one.
+    assert objects(first, "dim_load", LDW) == objects(second, "dim_load", LDW) != set()
+    assert objects(first, "dim_load", JSN) != objects(second, "dim_load", JSN)
     folder = two_releases.store.folder(two_releases.second)
     linked = folder / "public" / "dim_region" / "dim_region.parquet"
     assert os.stat(linked).st_nlink >= 3  # the object and both releases' public and members
@@ -497,3 +501,18 @@ def test_audiences_that_see_the_same_rows_share_their_views(tmp_path):
             assert (store.folder(release) / part["paths"][audience]).is_file()
     assert {table for table, _ in views["public"]} >= {"source_discrepancies", "region_summary"}
     assert views["members"] == views["public"]
+
+
+def test_a_release_before_load_keys_lends_no_fact_part(two_releases):
+    """A release written before dim_load held each fact row's file hash instead of its load
+    key: the next release reads every source's rows again rather than mixing the two."""
+    from odc_pipeline.releases.writing import _unchanged_sources
+
+    second = two_releases.store.manifest(two_releases.second)
+    now = second | {"sources": [s | {"published_by_run": "run-1"} for s in second["sources"]]}
+    before = {
+        **now,
+        "parts": [p for p in second["parts"] if p["table"] != "dim_load"],
+    }
+    assert LDW in _unchanged_sources(now | {"parts": second["parts"]}, now)
+    assert _unchanged_sources(before, now) == frozenset()

@@ -72,12 +72,14 @@ def test_a_file_that_vanished_is_held_back_and_its_last_good_load_stays(tmp_path
     with engine.connect() as connection:
         kept = connection.execute(
             sa.text(
-                "select count(*), min(run_id) from fact_election_results where source_id = 'ldw_suara_pilpres2024'"
+                "select count(*), min(run_id) from fact_election_results join dim_load using (source_id, load_id) "
+                "where source_id = 'ldw_suara_pilpres2024'"
             )
         ).one()
         fresh = connection.execute(
             sa.text(
-                "select distinct run_id from fact_election_results where source_id = 'jsn_pilpres2024_kabkota'"
+                "select distinct run_id from fact_election_results join dim_load using (source_id, load_id) "
+                "where source_id = 'jsn_pilpres2024_kabkota'"
             )
         ).scalar_one()
     assert tuple(kept) == (26, first.run_id)  # last good load, still published
@@ -212,7 +214,7 @@ def test_a_broken_registry_entry_holds_back_that_source_alone(tmp_path):
     with engine.connect() as connection:
         kept = connection.execute(
             sa.text(
-                "select count(*), min(run_id) from fact_election_results "
+                "select count(*), min(run_id) from fact_election_results join dim_load using (source_id, load_id) "
                 "where source_id = 'ldw_suara_pilpres2024'"
             )
         ).one()

@@ -28,12 +28,12 @@ from odc_pipeline.warehouse.summary import published_rows_by_source
 
 no_usage_statistics()
 
-#: Text columns with a handful of distinct values per table (the sources, their files, a
-#: closed vocabulary), handed to the suite as categories: Great Expectations filters the
+#: Text columns with a handful of distinct values per table (the sources, a closed
+#: vocabulary), handed to the suite as categories: Great Expectations filters the
 #: whole frame for each expectation, and a column of category codes is far cheaper to filter
 #: than one of strings. `region_code` stays text: its 83,000 values would be turned back
 #: into strings for the pattern check.
-FEW_VALUED_TEXT = ("source_id", "file_hash")
+FEW_VALUED_TEXT = ("source_id",)
 #: How much Great Expectations works out about the failures: counts and up to 20 example
 #: values (what the steward reads in the metadata and Data Docs), not the index and query of
 #: every failing row ("SUMMARY", its default), which it computes even when nothing fails.
@@ -45,7 +45,7 @@ CODE_PATTERN = rf"^{_DOTTED}(?:\+{_DOTTED})*$"
 #: Columns every fact table has, that the common expectations look at.
 COMMON_COLUMNS = (
     "source_id",
-    "file_hash",
+    "load_id",
     "source_row",
     "region_code",
     "region_level",
@@ -123,7 +123,7 @@ def _expectations(gx, kind: DatasetKind, expected_rows: int) -> list:
     items = [
         e.ExpectTableRowCountToEqual(value=expected_rows),
         # A row is its file and its row number: a source with one file per year repeats numbers.
-        e.ExpectCompoundColumnsToBeUnique(column_list=["source_id", "file_hash", "source_row"]),
+        e.ExpectCompoundColumnsToBeUnique(column_list=["source_id", "load_id", "source_row"]),
         e.ExpectColumnValuesToNotBeNull(column="region_code"),
         e.ExpectColumnValuesToMatchRegex(column="region_code", regex=CODE_PATTERN),
         # Membership in dim_region is computed as a column: a 91,600-value set inside the

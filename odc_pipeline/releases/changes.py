@@ -35,7 +35,7 @@ from odc_pipeline.warehouse.schema import release_changes
 CHANGE_SCHEMA = arrow_schema(release_changes)
 CHANGE_COLUMNS = CHANGE_SCHEMA.names
 #: Where a row came from and how it was found, not what it says: never a change by itself.
-_PROVENANCE = ("organization_id", "source_id", "source_row", "file_hash")
+_PROVENANCE = ("organization_id", "source_id", "source_row", "load_id", "file_hash")
 
 
 def key_columns(table: str) -> list[str]:

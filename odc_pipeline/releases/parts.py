@@ -24,7 +24,12 @@ from sqlalchemy import Engine, Table, select
 from odc_pipeline.releases.part_files import YearFiles
 from odc_pipeline.warehouse.audiences import MEMBERS, PUBLIC, SHARED_WHOLE, Audience
 from odc_pipeline.warehouse.frames import read_batches, read_frame, read_rows
-from odc_pipeline.warehouse.schema import ELECTION_RESULTS_TABLES, dim_source, fact_tables
+from odc_pipeline.warehouse.schema import (
+    ELECTION_RESULTS_TABLES,
+    dim_load,
+    dim_source,
+    fact_tables,
+)
 
 #: The audiences a release is written for (a private audience reads its own warehouse file).
 RELEASE_AUDIENCES: tuple[Audience, ...] = (PUBLIC, MEMBERS)
@@ -91,6 +96,13 @@ def sharing_by_source(sources: pd.DataFrame) -> dict[str, str]:
     return dict(zip(sources["source_id"], sources["sharing"], strict=True))
 
 
+def loaded_tables() -> list[Table]:
+    """Tables whose rows of a source are exactly what its load put there: its facts, and the
+    files they were read from. A source published by the same run from the same file has the
+    same parts, which a release takes from the release before without reading them again."""
+    return [*fact_tables().values(), dim_load]
+
+
 def audiences_of(sharing: str) -> list[str]:
     return [a.name for a in RELEASE_AUDIENCES if sharing in a.sharing]
 
@@ -99,17 +111,17 @@ def source_parts(
     engine: Engine, sources: pd.DataFrame, scratch: Path, unchanged: frozenset[str] = frozenset()
 ) -> Iterator[Part]:
     """Every source's rows of every table that holds rows per source, one source at a time,
-    written under `scratch` as they are read; the fact rows of `unchanged` sources
+    written under `scratch` as they are read; the loaded rows of `unchanged` sources
     (published by the same run as in the release before) are not read again. Tables derived
     at each publish from several sources (seats, winners) are always read."""
     sharing = sharing_by_source(sources)
-    facts = list(fact_tables().values())
-    for source in (*facts, *ELECTION_RESULTS_TABLES):
+    loaded = loaded_tables()
+    for source in (*loaded, *ELECTION_RESULTS_TABLES):
         columns = released_columns(source)
         with engine.connect() as connection:
             held = connection.execute(select(source.c.source_id).distinct()).scalars().all()
         for source_id in sorted(held):
-            if source in facts and source_id in unchanged:
+            if source in loaded and source_id in unchanged:
                 continue
             audiences = audiences_of(sharing.get(source_id, ""))
             yield from _parts_of_source(engine, source, columns, source_id, audiences, scratch)

@@ -27,6 +27,7 @@ from odc_pipeline.releases.parts import (
     RELEASE_AUDIENCES,
     Part,
     audiences_of,
+    loaded_tables,
     part_path,
     reference_parts,
     sharing_by_source,
@@ -43,7 +44,7 @@ from odc_pipeline.releases.views import (
 )
 from odc_pipeline.warehouse.derivation import pipeline_version
 from odc_pipeline.warehouse.election_tables import DERIVED_FROM
-from odc_pipeline.warehouse.schema import fact_table, fact_tables, release_changes
+from odc_pipeline.warehouse.schema import dim_load, fact_table, fact_tables, release_changes
 from odc_pipeline.warehouse.views import VIEWS
 
 #: The table of a release that lists what changed since the one before.
@@ -206,10 +207,13 @@ def write_release(
 def _unchanged_sources(old: dict | None, now: dict) -> frozenset[str]:
     """Sources whose published rows are the same rows as in the release before: published by
     the same run, from the same file, and, for a kind whose rows are given their dapil and
-    candidate at publish, from the same candidate lists, dapil lists and reference tables."""
+    candidate at publish, from the same candidate lists, dapil lists and reference tables.
+    A release before `dim_load` held each row's file hash instead of its load key: its parts
+    are not reused."""
     if old is None:
         return frozenset()
-    before = {s["source_id"]: s for s in old["sources"]}
+    keyed = {p["source_id"] for p in old["parts"] if p["table"] == dim_load.name}
+    before = {s["source_id"]: s for s in old["sources"] if s["source_id"] in keyed}
     same_derivation = _derived_from(old) == _derived_from(now)
     return frozenset(
         s["source_id"]
@@ -238,14 +242,15 @@ def _derived_from(manifest: dict) -> str:
 
 
 def _reused_facts(old: dict | None, unchanged: frozenset[str], sources: pd.DataFrame) -> list:
-    """The release before's fact parts of `unchanged` sources, for today's audiences."""
+    """The release before's loaded parts (`loaded_tables`) of `unchanged` sources, for
+    today's audiences."""
     if old is None or not unchanged:
         return []
-    facts = {t.name for t in fact_tables().values()}
+    loaded = {t.name for t in loaded_tables()}
     sharing = sharing_by_source(sources)
     reused = []
     for part in old["parts"]:
-        if part["source_id"] in unchanged and part["table"] in facts:
+        if part["source_id"] in unchanged and part["table"] in loaded:
             audiences = audiences_of(sharing.get(part["source_id"], ""))
             name = f"{part['source_id']}.parquet"
             reused.append(
@@ -301,15 +306,16 @@ def _results_changed(
     the same view definitions, and every other table the views read as it was. Else None."""
     if old is None or old.get("views") != views_digest():
         return None, []
-    results = fact_table(ELECTION_RESULTS).name
+    # A source's results, and the files they were read from (a discrepancy names them).
+    per_source = (fact_table(ELECTION_RESULTS).name, dim_load.name)
     read = tables_read_by_views()
 
     def inputs(of: list[dict]) -> tuple[list, dict[str, set[str]]]:
         seen = [p for p in of if audience in p["audiences"] and p["table"] in read]
-        others = sorted((p["table"], p["object"]) for p in seen if p["table"] != results)
+        others = sorted((p["table"], p["object"]) for p in seen if p["table"] not in per_source)
         by_source: dict[str, set[str]] = {}
         for part in seen:
-            if part["table"] == results:
+            if part["table"] in per_source:
                 by_source.setdefault(part["source_id"], set()).add(part["object"])
         return others, by_source
 

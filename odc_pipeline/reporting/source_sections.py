@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 
 from odc_pipeline.reporting.html import html_table
 from odc_pipeline.validation.rule_names import plain_rule
+from odc_pipeline.warehouse.schema import published_in_run
 from odc_pipeline.warehouse.summary import SourceSummary
 
 #: Example row numbers shown per problem.
@@ -37,7 +38,7 @@ SELECT COUNT(DISTINCT CASE WHEN region_code <> '00' THEN SUBSTR(region_code, 1, 
        COUNT(DISTINCT CASE WHEN LENGTH(region_code) >= 5 THEN SUBSTR(region_code, 1, 5) END)
            AS kabkota,
        COUNT(CASE WHEN region_code = '00' THEN 1 END) AS no_place
-FROM {table} WHERE run_id = :run_id AND source_id = :source_id
+FROM {table} WHERE source_id = :source_id AND {published}
 """
 
 
@@ -95,7 +96,8 @@ def _spread(engine: Engine, table: str | None, run_id: str, source_id: str) -> s
         return ""
     with engine.connect() as connection:
         provinces, kabkota, no_place = connection.execute(
-            text(_SPREAD.format(table=table)),  # a fact table's name, from the code
+            # A fact table's name, from the code.
+            text(_SPREAD.format(table=table, published=published_in_run(table))),
             {"run_id": run_id, "source_id": source_id},
         ).one()
     spread = (

@@ -53,6 +53,7 @@ TITLES = {
     "seat_winners": ("Calon terpilih", "Seat winners"),
     "women_representation": ("Keterwakilan perempuan", "Women's representation"),
     "load_audit": ("Catatan pemuatan", "Load audit"),
+    "dim_load": ("File yang dimuat", "Files loaded"),
     "release_changes": ("Perubahan antarrilis", "Changes between releases"),
 }
 
@@ -110,6 +111,8 @@ DESCRIPTIONS_ID = {
     "women_representation": "Perempuan di daftar calon setiap partai per dapil dan di antara "
     "calon terpilihnya.",
     "load_audit": "Per sumber dan run: baris masuk = baris terbit + baris dikarantina.",
+    "dim_load": "Setiap file yang barisnya terbit, dan run yang menerbitkannya; baris fakta "
+    "merujuk ke sini dengan load_id.",
     "release_changes": "Apa yang berubah sejak rilis sebelumnya, baris demi baris, dan "
     "mengapa. Untuk dua rilis mana pun: odc diff A B.",
 }

@@ -23,6 +23,7 @@ from odc_pipeline.warehouse.schema import (
     ELECTION_RESULTS_TABLES,
     SUMMARY_TABLES,
     contestant_review,
+    dim_load,
     dim_organization,
     dim_region,
     fact_tables,
@@ -45,6 +46,7 @@ def by_source_tables() -> tuple[Table, ...]:
     """Tables whose rows belong to a source, filtered by that source's sharing level."""
     return (
         *fact_tables().values(),
+        dim_load,
         quarantine,
         region_review,
         contestant_review,

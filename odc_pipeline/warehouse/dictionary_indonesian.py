@@ -57,7 +57,6 @@ INDONESIAN_DESCRIPTIONS = {
     "Row number in the original file (spreadsheet row, CSV line, JSON record)": "Nomor baris "
     "di file asli (baris lembar kerja, baris CSV, rekaman JSON)",
     "SHA-256 of the file the row was read from": "SHA-256 file tempat baris ini dibaca",
-    "Dagster run that published the row": "Run Dagster yang menerbitkan baris ini",
     "Member organisation (dim_organization)": "Organisasi anggota (dim_organization)",
     "Registered dataset (dim_source)": "Dataset yang terdaftar (dim_source)",
     # Review queues: values a steward decides.
@@ -190,10 +189,18 @@ INDONESIAN_DESCRIPTIONS = {
     "Run that published the rows now in the warehouse": "Run yang menerbitkan baris yang kini "
     "ada di gudang data",
     "SHA-256 of the file the published rows came from (the latest year's, for a source with "
-    "one file per year; each fact row carries its own file's)": (
+    "one file per year; each fact row's own is in dim_load)": (
         "SHA-256 file asal baris yang terbit (file tahun terakhir, untuk sumber dengan satu "
-        "file per tahun; setiap baris fakta membawa SHA-256 filenya sendiri)"
+        "file per tahun; file setiap baris fakta ada di dim_load)"
     ),
+    "The file the row was read from and the run that published it (dim_load)": (
+        "File tempat baris ini dibaca dan run yang menerbitkannya (dim_load)"
+    ),
+    "The key fact rows carry: the same for the same source and file in every run": (
+        "Kunci yang dibawa baris fakta: sama untuk sumber dan file yang sama di setiap run"
+    ),
+    "SHA-256 of the file": "SHA-256 file tersebut",
+    "Dagster run that published its rows": "Run Dagster yang menerbitkan baris-barisnya",
     "The registry entry this source is one province's file of (an entry with provinces), e.g. "
     "rekap_tps_dpr for rekap_tps_dpr_31; empty for a source of one file. GROUP BY part_of adds "
     "a split entry's provinces up": (

@@ -282,16 +282,17 @@ def _resource(
     """The descriptor of one written CSV. Its size and SHA-256 let any reader (and
     `frictionless validate`) tell a complete file from a cut or swapped one."""
     described = {c.name: c for c in table.columns}
-    elsewhere = {
-        c.name: c.info["in_dim_source"]
+    elsewhere = [
+        given
         for c in table.columns
         if "in_dim_source" in c.info and c.name not in columns
-    }
+        for given in c.info["in_dim_source"]
+    ]
     description = table.comment or name
     if elsewhere:
         description += (
-            f" A row's {' and '.join(elsewhere)} are its source's in dim_source "
-            f"({', '.join(elsewhere.values())})."
+            " A row's file and the run that published it are its source's in dim_source "
+            f"({', '.join(elsewhere)})."
         )
     return {
         "name": name,

@@ -29,7 +29,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import bindparam, delete, text
+from sqlalchemy import String, bindparam, delete, text
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateIndex
@@ -207,7 +207,9 @@ def _delete_sources(connection: Connection, table: str, gone: dict[str, list[str
     statement = f"DELETE FROM {quote(table)} WHERE source_id IN :replaced"  # noqa: S608
     if "keep" in gone:
         statement += " OR source_id NOT IN :keep"
-    clause = text(statement).bindparams(*(bindparam(name, expanding=True) for name in gone))
+    clause = text(statement).bindparams(
+        *(bindparam(name, expanding=True, type_=String()) for name in gone)
+    )
     connection.execute(clause, gone)
 
 

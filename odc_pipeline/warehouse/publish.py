@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, MetaData, Table, bindparam, func, select, text
+from sqlalchemy import Engine, MetaData, String, Table, bindparam, func, select, text
 from sqlalchemy.engine import Connection
 
 from odc_pipeline.warehouse.batches import SourceBatch
@@ -26,9 +26,11 @@ from odc_pipeline.warehouse.derivation import answers_still_hold, pipeline_versi
 from odc_pipeline.warehouse.dictionary import dictionary_rows
 from odc_pipeline.warehouse.election_tables import write_election_tables
 from odc_pipeline.warehouse.loading import create_indexes
+from odc_pipeline.warehouse.loads import keyed_by_load, load_rows
 from odc_pipeline.warehouse.schema import (
     ELECTION_DIMENSIONS,
     contestant_review,
+    dim_load,
     dim_organization,
     dim_region,
     dim_source,
@@ -41,15 +43,16 @@ from odc_pipeline.warehouse.schema import (
     warehouse_tables,
 )
 from odc_pipeline.warehouse.totals import write_region_totals
+from odc_pipeline.warehouse.unkeyed import carry_unkeyed, is_unkeyed
 from odc_pipeline.warehouse.views import create_views
 
 #: Told the name of each step of a publish as it starts (progress, and the kill tests).
 Stage = Callable[[str], None]
 #: Appends a frame's rows to a table of the version being built.
 Load = Callable[[Table, pd.DataFrame], None]
-#: Tables whose rows are a source's, replaced as the source is (the facts and what the
-#: harmonizers set aside).
-BY_SOURCE = (*fact_tables().values(), quarantine, region_review, contestant_review)
+#: Tables whose rows are a source's, replaced as the source is (the facts, the files they
+#: were read from, and what the harmonizers set aside).
+BY_SOURCE = (*fact_tables().values(), dim_load, quarantine, region_review, contestant_review)
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,9 @@ def previous_columns(inspector, schema: str | None, where: str) -> dict[str, set
     """The previous version's tables and their columns; refuse one this code cannot carry.
 
     A column added to the code since (nullable, so old rows have no value for it) is not a
-    reason to refuse: old rows are carried forward with it empty. A column the code does not
-    know, or a required one missing, means another version built the warehouse.
+    reason to refuse: old rows are carried forward with it empty; nor are fact rows that hold
+    their file's hash and run's id instead of a load key (`unkeyed`). A column the code does
+    not know, or a required one missing, means another version built the warehouse.
     """
     existing = set(inspector.get_table_names(schema=schema))
     found_columns: dict[str, set[str]] = {}
@@ -97,7 +101,7 @@ def previous_columns(inspector, schema: str | None, where: str) -> dict[str, set
         found = {c["name"] for c in inspector.get_columns(table.name, schema=schema)}
         expected = {c.name for c in table.columns}
         required = {c.name for c in table.columns if not c.nullable}
-        if found - expected or required - found:
+        if (found - expected or required - found) and not is_unkeyed(table, found):
             raise WarehouseSchemaError(
                 f"table {table.name} in {where} has columns {sorted(found - expected)} the code "
                 f"does not know and lacks {sorted(required - found)}: it was created by another "
@@ -129,13 +133,12 @@ def load_run(
     for batch in batches:
         if batch.error is None:
             stage(f"loading {batch.source_id}")
-            provenance = {
-                "organization_id": batch.organization_id,
-                "source_id": batch.source_id,
-                "run_id": run_id,
-            }
-            load(facts[batch.kind], batch.facts.assign(**provenance))
-            load(quarantine, batch.quarantine.assign(**provenance))
+            provenance = {"organization_id": batch.organization_id, "source_id": batch.source_id}
+            keyed, files = keyed_by_load(batch.facts, batch.source_id)
+            load(facts[batch.kind], keyed.assign(**provenance))
+            del keyed
+            load(dim_load, load_rows(batch.source_id, files, run_id))
+            load(quarantine, batch.quarantine.assign(**provenance, run_id=run_id))
             load(
                 region_review,
                 batch.review.assign(organization_id=batch.organization_id, run_id=run_id),
@@ -234,9 +237,11 @@ def _carry_forward(
         if table.name not in previous_tables:
             continue
         # Columns added since the previous version are left empty in its rows.
-        columns = ", ".join(
-            quote(c.name) for c in table.columns if c.name in previous_tables[table.name]
-        )
+        held = [c.name for c in table.columns if c.name in previous_tables[table.name]]
+        if is_unkeyed(table, previous_tables[table.name]):
+            carry_unkeyed(connection, previous, table, held, replaced, keep)
+            continue
+        columns = ", ".join(quote(c) for c in held)
         statement = (
             f"INSERT INTO {quote(table.name)} ({columns}) "  # noqa: S608 - code's own names
             f"SELECT {columns} FROM {quote(previous)}.{quote(table.name)}"
@@ -250,7 +255,9 @@ def _carry_forward(
                 params["keep"] = keep
         clause = text(statement)
         if params:
-            clause = clause.bindparams(*(bindparam(name, expanding=True) for name in params))
+            clause = clause.bindparams(
+                *(bindparam(name, expanding=True, type_=String()) for name in params)
+            )
         connection.execute(clause, params)
 
 

@@ -27,9 +27,9 @@ SELECT a.election, a.year, a.contest, a.region_code, r.name AS region_name, a.re
        {contestant("a.")} AS contestant, a.candidate_id, a.party_id,
        a.candidate, b.candidate AS candidate_b, a.station_number,
        a.organization_id AS organization_a, a.source_id AS source_a, a.votes AS votes_a,
-       a.source_row AS source_row_a, a.file_hash AS file_hash_a, a.run_id AS run_id_a,
+       a.source_row AS source_row_a, la.file_hash AS file_hash_a, la.run_id AS run_id_a,
        b.organization_id AS organization_b, b.source_id AS source_b, b.votes AS votes_b,
-       b.source_row AS source_row_b, b.file_hash AS file_hash_b, b.run_id AS run_id_b,
+       b.source_row AS source_row_b, lb.file_hash AS file_hash_b, lb.run_id AS run_id_b,
        a.votes - b.votes AS difference,
        ABS(a.votes - b.votes) AS abs_difference
 FROM fact_election_results a
@@ -40,6 +40,8 @@ JOIN fact_election_results b
  AND {contestant("a.")} = {contestant("b.")}
  AND a.source_id < b.source_id
 JOIN dim_region r ON r.region_code = a.region_code
+JOIN dim_load la ON la.load_id = a.load_id
+JOIN dim_load lb ON lb.load_id = b.load_id
 WHERE a.votes <> b.votes
 """  # noqa: S608 - the code's own expressions
 

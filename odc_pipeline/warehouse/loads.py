@@ -1,0 +1,50 @@
+"""The load key of fact rows: which file a row was read from, and which run published it.
+
+A fact row carries a `load_id` instead of the file's 64-character hash and the run's id; the
+two are written once per file in `dim_load`. The key is the source and the file's hash
+hashed, so the same file of the same source has the same key in every run and every release
+(a release leaves the run out, and unchanged rows stay the same bytes), and no publish needs
+to ask the version before it which keys are taken.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+HASH_COLUMN = "file_hash"
+
+
+def load_key(source_id: str, file_hash: str) -> int:
+    """A positive 63-bit key for one source's file (a signed 64-bit column holds it)."""
+    digest = hashlib.sha256(f"{source_id}\x00{file_hash}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+def keyed_by_load(facts: pd.DataFrame, source_id: str) -> tuple[pd.DataFrame, list[str]]:
+    """`facts` with its `file_hash` column replaced by `load_id`, and the hashes it held.
+
+    The hash column is categorical for a large source (see `reading`), so each distinct
+    hash is keyed once and the rows take their category's key."""
+    hashes = facts[HASH_COLUMN].astype("category")
+    files = [str(h) for h in hashes.cat.categories]
+    keys = np.array([load_key(source_id, h) for h in files], dtype=np.int64)
+    codes = hashes.cat.codes.to_numpy()
+    if len(codes) and codes.min() < 0:
+        raise ValueError(f"rows of {source_id} without the hash of the file they came from")
+    keyed = facts.drop(columns=[HASH_COLUMN]).assign(load_id=keys[codes])
+    return keyed, files
+
+
+def load_rows(source_id: str, files: list[str], run_id: str) -> pd.DataFrame:
+    """`dim_load`'s rows for one source's files loaded by `run_id`."""
+    return pd.DataFrame(
+        {
+            "load_id": [load_key(source_id, h) for h in files],
+            "source_id": source_id,
+            "file_hash": files,
+            "run_id": run_id,
+        }
+    )

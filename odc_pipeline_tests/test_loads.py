@@ -1,0 +1,55 @@
+"""Fact rows carry a load key into dim_load instead of their file's hash and run's id."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from odc_pipeline.warehouse.loads import keyed_by_load, load_key, load_rows
+
+OLD, NEW = "a" * 64, "b" * 64
+
+
+@pytest.mark.parametrize("dtype", ["object", "category"])
+def test_each_row_takes_the_key_of_its_own_file(dtype):
+    facts = pd.DataFrame(
+        {"votes": [1, 2, 3, 4], "file_hash": pd.Series([OLD, NEW, NEW, OLD], dtype=dtype)}
+    )
+    keyed, files = keyed_by_load(facts, "ldw_dpt")
+    assert sorted(files) == [OLD, NEW]
+    assert list(keyed.columns) == ["votes", "load_id"]
+    old, new = load_key("ldw_dpt", OLD), load_key("ldw_dpt", NEW)
+    assert keyed["load_id"].tolist() == [old, new, new, old]
+    assert keyed["votes"].tolist() == [1, 2, 3, 4]
+    # The same file of another source is another load; every key fits a signed 64-bit column.
+    assert load_key("jsn_dpt", OLD) != old
+    assert all(0 < k < 2**63 for k in (old, new))
+
+
+def test_dim_load_holds_each_file_once_with_its_run():
+    rows = load_rows("ldw_dpt", [OLD, NEW], "run-7")
+    assert rows.to_dict("records") == [
+        {
+            "load_id": load_key("ldw_dpt", OLD),
+            "source_id": "ldw_dpt",
+            "file_hash": OLD,
+            "run_id": "run-7",
+        },
+        {
+            "load_id": load_key("ldw_dpt", NEW),
+            "source_id": "ldw_dpt",
+            "file_hash": NEW,
+            "run_id": "run-7",
+        },
+    ]
+
+
+def test_a_row_without_its_file_is_refused_not_keyed_to_another():
+    facts = pd.DataFrame({"votes": [1, 2], "file_hash": [OLD, None]})
+    with pytest.raises(ValueError, match="rows of ldw_dpt without the hash of the file"):
+        keyed_by_load(facts, "ldw_dpt")
+
+
+def test_no_rows_give_no_files():
+    keyed, files = keyed_by_load(pd.DataFrame({"votes": [], "file_hash": []}), "ldw_dpt")
+    assert files == [] and len(keyed) == 0 and "load_id" in keyed
