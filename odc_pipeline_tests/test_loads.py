@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from odc_pipeline.warehouse.loads import keyed_by_load, load_key, load_rows
+from odc_pipeline.warehouse.loads import keyed_by_load, load_key
 
 OLD, NEW = "a" * 64, "b" * 64
 
@@ -15,8 +15,8 @@ def test_each_row_takes_the_key_of_its_own_file(dtype):
     facts = pd.DataFrame(
         {"votes": [1, 2, 3, 4], "file_hash": pd.Series([OLD, NEW, NEW, OLD], dtype=dtype)}
     )
-    keyed, files = keyed_by_load(facts, "ldw_dpt")
-    assert sorted(files) == [OLD, NEW]
+    keyed, loads = keyed_by_load(facts, "ldw_dpt", "run-7")
+    assert sorted(loads["file_hash"]) == [OLD, NEW]
     assert list(keyed.columns) == ["votes", "load_id"]
     old, new = load_key("ldw_dpt", OLD), load_key("ldw_dpt", NEW)
     assert keyed["load_id"].tolist() == [old, new, new, old]
@@ -27,8 +27,9 @@ def test_each_row_takes_the_key_of_its_own_file(dtype):
 
 
 def test_dim_load_holds_each_file_once_with_its_run():
-    rows = load_rows("ldw_dpt", [OLD, NEW], "run-7")
-    assert rows.to_dict("records") == [
+    facts = pd.DataFrame({"votes": [1, 2, 3], "file_hash": [NEW, OLD, NEW]})
+    _, loads = keyed_by_load(facts, "ldw_dpt", "run-7")
+    assert loads.sort_values("file_hash").to_dict("records") == [
         {
             "load_id": load_key("ldw_dpt", OLD),
             "source_id": "ldw_dpt",
@@ -47,9 +48,10 @@ def test_dim_load_holds_each_file_once_with_its_run():
 def test_a_row_without_its_file_is_refused_not_keyed_to_another():
     facts = pd.DataFrame({"votes": [1, 2], "file_hash": [OLD, None]})
     with pytest.raises(ValueError, match="rows of ldw_dpt without the hash of the file"):
-        keyed_by_load(facts, "ldw_dpt")
+        keyed_by_load(facts, "ldw_dpt", "run-7")
 
 
 def test_no_rows_give_no_files():
-    keyed, files = keyed_by_load(pd.DataFrame({"votes": [], "file_hash": []}), "ldw_dpt")
-    assert files == [] and len(keyed) == 0 and "load_id" in keyed
+    empty = pd.DataFrame({"votes": [], "file_hash": []})
+    keyed, loads = keyed_by_load(empty, "ldw_dpt", "run-7")
+    assert len(loads) == 0 and len(keyed) == 0 and "load_id" in keyed

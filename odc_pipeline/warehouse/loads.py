@@ -23,8 +23,11 @@ def load_key(source_id: str, file_hash: str) -> int:
     return int.from_bytes(digest[:8], "big") >> 1
 
 
-def keyed_by_load(facts: pd.DataFrame, source_id: str) -> tuple[pd.DataFrame, list[str]]:
-    """`facts` with its `file_hash` column replaced by `load_id`, and the hashes it held.
+def keyed_by_load(
+    facts: pd.DataFrame, source_id: str, run_id: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`facts` with its `file_hash` column replaced by `load_id`, and `dim_load`'s rows for
+    the files they came from, loaded by `run_id`.
 
     The hash column is categorical for a large source (see `reading`), so each distinct
     hash is keyed once and the rows take their category's key."""
@@ -35,16 +38,7 @@ def keyed_by_load(facts: pd.DataFrame, source_id: str) -> tuple[pd.DataFrame, li
     if len(codes) and codes.min() < 0:
         raise ValueError(f"rows of {source_id} without the hash of the file they came from")
     keyed = facts.drop(columns=[HASH_COLUMN]).assign(load_id=keys[codes])
-    return keyed, files
-
-
-def load_rows(source_id: str, files: list[str], run_id: str) -> pd.DataFrame:
-    """`dim_load`'s rows for one source's files loaded by `run_id`."""
-    return pd.DataFrame(
-        {
-            "load_id": [load_key(source_id, h) for h in files],
-            "source_id": source_id,
-            "file_hash": files,
-            "run_id": run_id,
-        }
+    loads = pd.DataFrame(
+        {"load_id": keys, "source_id": source_id, "file_hash": files, "run_id": run_id}
     )
+    return keyed, loads

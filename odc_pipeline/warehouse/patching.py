@@ -29,7 +29,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import String, bindparam, delete, text
+from sqlalchemy import delete, text
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateIndex
@@ -38,6 +38,7 @@ from odc_pipeline.warehouse.catalog import Catalog, write_catalog
 from odc_pipeline.warehouse.derivation import BUILT_BY, derived_by_this_code, same_inputs
 from odc_pipeline.warehouse.dictionary import dictionary_rows
 from odc_pipeline.warehouse.election_tables import DERIVED_FROM, write_election_tables
+from odc_pipeline.warehouse.kept_sources import KeptSources
 from odc_pipeline.warehouse.publish import (
     BY_SOURCE,
     LoadedRun,
@@ -193,24 +194,16 @@ def patch_version(
     return count_rows(connection)
 
 
-def _gone(loaded: LoadedRun, catalog: Catalog | None) -> dict[str, list[str]]:
+def _gone(loaded: LoadedRun, catalog: Catalog | None) -> KeptSources:
     """The sources whose earlier rows go: those this run replaced, and with a catalogue
     every source the registry no longer names."""
-    gone = {"replaced": loaded.replaced}
-    if catalog is not None:
-        gone["keep"] = catalog.source_ids
-    return gone
+    return KeptSources(loaded.replaced, None if catalog is None else catalog.source_ids)
 
 
-def _delete_sources(connection: Connection, table: str, gone: dict[str, list[str]]) -> None:
+def _delete_sources(connection: Connection, table: str, gone: KeptSources) -> None:
     quote = connection.dialect.identifier_preparer.quote
-    statement = f"DELETE FROM {quote(table)} WHERE source_id IN :replaced"  # noqa: S608
-    if "keep" in gone:
-        statement += " OR source_id NOT IN :keep"
-    clause = text(statement).bindparams(
-        *(bindparam(name, expanding=True, type_=String()) for name in gone)
-    )
-    connection.execute(clause, gone)
+    statement = f"DELETE FROM {quote(table)} WHERE {gone.gone()}"  # noqa: S608 - code's names
+    connection.execute(gone.statement(statement), gone.parameters)
 
 
 def _drop_what_the_code_did_not_make(connection: Connection) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, MetaData, String, Table, bindparam, func, select, text
+from sqlalchemy import Engine, MetaData, Table, func, select, text
 from sqlalchemy.engine import Connection
 
 from odc_pipeline.warehouse.batches import SourceBatch
@@ -25,8 +25,9 @@ from odc_pipeline.warehouse.catalog import Catalog, write_catalog
 from odc_pipeline.warehouse.derivation import answers_still_hold, pipeline_version
 from odc_pipeline.warehouse.dictionary import dictionary_rows
 from odc_pipeline.warehouse.election_tables import write_election_tables
+from odc_pipeline.warehouse.kept_sources import KeptSources
 from odc_pipeline.warehouse.loading import create_indexes
-from odc_pipeline.warehouse.loads import keyed_by_load, load_rows
+from odc_pipeline.warehouse.loads import keyed_by_load
 from odc_pipeline.warehouse.schema import (
     ELECTION_DIMENSIONS,
     contestant_review,
@@ -134,10 +135,10 @@ def load_run(
         if batch.error is None:
             stage(f"loading {batch.source_id}")
             provenance = {"organization_id": batch.organization_id, "source_id": batch.source_id}
-            keyed, files = keyed_by_load(batch.facts, batch.source_id)
+            keyed, loads = keyed_by_load(batch.facts, batch.source_id, run_id)
             load(facts[batch.kind], keyed.assign(**provenance))
             del keyed
-            load(dim_load, load_rows(batch.source_id, files, run_id))
+            load(dim_load, loads)
             load(quarantine, batch.quarantine.assign(**provenance, run_id=run_id))
             load(
                 region_review,
@@ -230,6 +231,7 @@ def _carry_forward(
 ) -> None:
     """Copy from the previous version what this run does not replace, inside the database."""
     quote = connection.dialect.identifier_preparer.quote
+    kept = KeptSources(replaced, keep)
     whole = [load_audit] + ([dim_region] if copy_regions else [])
     if keep is None:
         whole += [dim_organization, dim_source, *ELECTION_DIMENSIONS]
@@ -239,26 +241,18 @@ def _carry_forward(
         # Columns added since the previous version are left empty in its rows.
         held = [c.name for c in table.columns if c.name in previous_tables[table.name]]
         if is_unkeyed(table, previous_tables[table.name]):
-            carry_unkeyed(connection, previous, table, held, replaced, keep)
+            carry_unkeyed(connection, previous, table, held, kept)
             continue
         columns = ", ".join(quote(c) for c in held)
         statement = (
             f"INSERT INTO {quote(table.name)} ({columns}) "  # noqa: S608 - code's own names
             f"SELECT {columns} FROM {quote(previous)}.{quote(table.name)}"
         )
-        params: dict = {}
         if table in BY_SOURCE:
-            statement += " WHERE source_id NOT IN :replaced"
-            params["replaced"] = replaced
-            if keep is not None:
-                statement += " AND source_id IN :keep"
-                params["keep"] = keep
-        clause = text(statement)
-        if params:
-            clause = clause.bindparams(
-                *(bindparam(name, expanding=True, type_=String()) for name in params)
-            )
-        connection.execute(clause, params)
+            statement += f" WHERE {kept.kept()}"
+            connection.execute(kept.statement(statement), kept.parameters)
+        else:
+            connection.execute(text(statement))
 
 
 def previous_sources(connection: Connection, previous: str | None) -> dict:

@@ -6,9 +6,10 @@ good load) instead of refusing the warehouse.
 
 from __future__ import annotations
 
-from sqlalchemy import String, Table, bindparam, text
+from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
+from odc_pipeline.warehouse.kept_sources import KeptSources
 from odc_pipeline.warehouse.loads import load_key
 from odc_pipeline.warehouse.schema import LOAD_ID, dim_load
 
@@ -28,24 +29,19 @@ def carry_unkeyed(
     previous: str,
     table: Table,
     columns: list[str],
-    replaced: list[str],
-    keep: list[str] | None,
+    kept: KeptSources,
 ) -> None:
-    """Copy `table`'s rows of the sources neither `replaced` nor left out of `keep` (None:
-    every source) from the `previous` version's, writing each source's files into
-    `dim_load` and giving every row its key. `columns` are the others to copy."""
+    """Copy `table`'s rows of the `kept` sources from the `previous` version's, writing each
+    source's files into `dim_load` and giving every row its key. `columns` are the others
+    to copy."""
     quote = connection.dialect.identifier_preparer.quote
     old = f"{quote(previous)}.{quote(table.name)}"
-    params: dict = {"replaced": replaced} | ({} if keep is None else {"keep": keep})
-    where = "WHERE p.source_id NOT IN :replaced" + (
-        "" if keep is None else " AND p.source_id IN :keep"
-    )
-    expanding = [bindparam(name, expanding=True, type_=String()) for name in params]
+    where = f"WHERE {kept.kept('p.source_id')}"
     files = connection.execute(
-        text(
+        kept.statement(
             f"SELECT DISTINCT p.source_id, p.file_hash, p.run_id FROM {old} p {where}"  # noqa: S608
-        ).bindparams(*expanding),
-        params,
+        ),
+        kept.parameters,
     ).all()
     if not files:
         return
@@ -59,11 +55,11 @@ def carry_unkeyed(
     listed = ", ".join(quote(c) for c in columns)
     picked = ", ".join(f"p.{quote(c)}" for c in columns)
     connection.execute(
-        text(
+        kept.statement(
             f"INSERT INTO {quote(table.name)} ({listed}, {LOAD_ID}) "  # noqa: S608 - code's
             f"SELECT {picked}, l.{LOAD_ID} FROM {old} p "
             f"JOIN {quote(dim_load.name)} l "
             f"ON l.source_id = p.source_id AND l.file_hash = p.file_hash {where}"
-        ).bindparams(*expanding),
-        params,
+        ),
+        kept.parameters,
     )
