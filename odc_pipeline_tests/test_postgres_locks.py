@@ -155,19 +155,9 @@ class _LateReader:
         self._thread.join(timeout=SAFETY_S + 30)
 
     def _run(self) -> None:
-        with psycopg.connect(_libpq(self.url), autocommit=True) as watcher:
-            for _ in range(2000):
-                waiting = watcher.execute(
-                    "select count(*) from pg_locks l join pg_stat_activity a using (pid) "
-                    "where not l.granted and a.application_name = %s",
-                    [PUBLISHER],
-                ).fetchone()[0]
-                if waiting:
-                    break
-                threading.Event().wait(0.01)
-            else:
-                self.error = "the publisher never waited for a lock"
-                return
+        if not _until_the_publisher_waits(self.url):
+            self.error = "the publisher never waited for a lock"
+            return
         with psycopg.connect(_libpq(self.url, "late_reader"), autocommit=True) as reader:
             reader.execute(f"set statement_timeout = '{round(LATE_READER_TIMEOUT_S * 1000)}ms'")
             try:
@@ -176,6 +166,21 @@ class _LateReader:
                 ).fetchone()[0]
             except psycopg.errors.QueryCanceled:
                 self.error = f"the late reader waited more than {LATE_READER_TIMEOUT_S} s"
+
+
+def _until_the_publisher_waits(url: str) -> bool:
+    """Whether the publisher came to wait for a lock, watched for about 20 s."""
+    with psycopg.connect(_libpq(url), autocommit=True) as watcher:
+        for _ in range(2000):
+            waiting = watcher.execute(
+                "select count(*) from pg_locks l join pg_stat_activity a using (pid) "
+                "where not l.granted and a.application_name = %s",
+                [PUBLISHER],
+            ).fetchone()[0]
+            if waiting:
+                return True
+            threading.Event().wait(0.01)
+    return False
 
 
 def _bound_the_switch(monkeypatch: pytest.MonkeyPatch, attempts: int) -> None:
@@ -269,6 +274,57 @@ def test_the_switch_goes_through_once_the_reader_commits_during_the_retries(
     live = _live(postgres_url)
     assert live["facts"] == (ROWS, "run_b", "run_b")
     assert RETIRED_SCHEMA not in live["schemas"]
+
+
+def test_an_analyst_who_joins_a_table_the_switch_took_keeps_their_answer(
+    postgres_url, monkeypatch, caplog
+):
+    """The analyst holds the facts (read in an open transaction); the switch takes the tables
+    before them (`dim_region` first) and waits for the facts; the analyst then joins the
+    regions, and so waits on the switch. PostgreSQL ends one of the two waits as a deadlock:
+    the switch's, which began first. The switch steps back, and goes through once the analyst
+    has their answer and commits."""
+    _publish(postgres_url, "run_a", first=True)
+    regions = _live_regions(postgres_url)
+    _bound_the_switch(monkeypatch, attempts=5)
+    # Longer than PostgreSQL's deadlock_timeout (1 s): the deadlock ends the wait, not this.
+    monkeypatch.setattr(publish_postgres, "SWITCH_LOCK_TIMEOUT_S", 10.0)
+    answered: dict[str, object] = {}
+
+    with caplog.at_level(logging.WARNING), _analyst(postgres_url) as (analyst, _pid):
+
+        def join_the_regions() -> None:
+            if not _until_the_publisher_waits(postgres_url):
+                answered["error"] = "the publisher never waited for a lock"
+                return
+            try:
+                answered["regions"] = analyst.execute(
+                    f"select count(*) from {CORE_SCHEMA}.dim_region"  # noqa: S608 - fixed names
+                ).fetchone()[0]
+                analyst.commit()
+            except psycopg.Error as error:
+                answered["error"] = f"{type(error).__name__}: {error}"
+
+        joining = threading.Thread(target=join_the_regions)
+
+        def stage(name: str) -> None:
+            if name == "swapping":
+                joining.start()
+
+        summary = _publish(postgres_url, "run_b", stage=stage)
+        joining.join(timeout=SAFETY_S)
+
+    assert answered == {"regions": regions}
+    assert summary.run_id == "run_b"
+    assert 1 <= len(_warnings(caplog)) < 5
+    assert _live(postgres_url)["facts"] == (ROWS, "run_b", "run_b")
+
+
+def _live_regions(url: str) -> int:
+    with psycopg.connect(_libpq(url), autocommit=True) as connection:
+        return connection.execute(
+            f"select count(*) from {CORE_SCHEMA}.dim_region"  # noqa: S608 - fixed names
+        ).fetchone()[0]
 
 
 class _EndSwitchConnection:

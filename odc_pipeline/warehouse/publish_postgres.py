@@ -74,6 +74,10 @@ SWITCH_ATTEMPTS = 8
 _OUTCOME_WAIT_S = 30.0
 #: SQLSTATE of a lock wait cut short by lock_timeout.
 _LOCK_NOT_AVAILABLE = "55P03"
+#: SQLSTATE of a lock wait PostgreSQL ended because a reader waited on the switch in turn.
+_DEADLOCK_DETECTED = "40P01"
+#: What makes the switch step back and try again: a reader holds a table it needs.
+_READER_IN_THE_WAY = frozenset({_LOCK_NOT_AVAILABLE, _DEADLOCK_DETECTED})
 
 _LOG = logging.getLogger(__name__)
 
@@ -208,7 +212,10 @@ def _switch_waiting_for_readers(
     """Run `switch` with a lock timeout, retried after a pause while readers hold the tables.
 
     Each attempt is a savepoint: a timed-out one is rolled back to it, releasing the locks it
-    took (and the readers queued behind them), while the version built stays intact.
+    took (and the readers queued behind them), while the version built stays intact. So is
+    one PostgreSQL ends as a deadlock: a reader that holds one table (`fact_election_results`)
+    and then asks for another the switch already took (`JOIN dim_region`) waits on the switch
+    while the switch waits on it, and the switch, waiting longer, is the one cancelled.
     """
     _set_lock_timeout(connection)  # until the commit: audience schemas too
     for attempt in range(1, SWITCH_ATTEMPTS + 1):
@@ -216,7 +223,7 @@ def _switch_waiting_for_readers(
         try:
             switch()
         except (DBAPIError, psycopg.Error) as error:
-            if _sqlstate(error) != _LOCK_NOT_AVAILABLE:
+            if _sqlstate(error) not in _READER_IN_THE_WAY:
                 raise
             savepoint.rollback()
             blocker = _blocker(connection)
