@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pyarrow as pa
@@ -9,8 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from odc_pipeline.defs.build import build_definitions
+from odc_pipeline.regions.reference import load_reference
 from odc_pipeline.warehouse.engine import make_engine
+from odc_pipeline.warehouse.publish import publish
 from odc_pipeline_tests.conftest import PUBLISHED_REGIONS, make_settings, run_all
+from odc_pipeline_tests.publish_worker import CATALOG, batch
 
 #: Slow: the live PostgreSQL server.
 pytestmark = pytest.mark.slow
@@ -88,6 +92,45 @@ def test_postgres_publish_loads_facts_with_copy_not_inserts(postgres_url, tmp_pa
             > 0
         )
     engine.dispose()
+
+
+def test_a_build_counts_the_results_before_adding_them_up(postgres_url):
+    """The results of a build from empty are filled in the publish's own transaction, out of
+    autovacuum's sight; unanalysed, PostgreSQL sorted 20 million of them on disk to add up
+    the totals. The build analyses them first."""
+    engine = make_engine(postgres_url)
+    statements: list[str] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()))
+
+    sa.event.listen(engine, "before_cursor_execute", remember)
+    try:
+        publish(
+            engine,
+            load_reference(),
+            [batch(3_000, seed=1)],
+            "run-1",
+            CATALOG,
+            role_prefix=os.environ["ODC_ROLE_PREFIX"],
+        )
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", remember)
+
+    def first(pattern: str) -> int:
+        return next(i for i, s in enumerate(statements) if re.match(pattern, s))
+
+    analysed = first(r'ANALYZE "?fact_election_results"?$')
+    assert analysed < first(r"INSERT INTO region_totals ")
+    with engine.connect() as connection:
+        totals = connection.execute(
+            sa.text("select count(*), sum(votes) from region_totals where level = 1")
+        ).one()
+        votes = connection.execute(
+            sa.text("select sum(votes) from fact_election_results where region_level >= 1")
+        ).scalar_one()
+    engine.dispose()
+    assert totals[0] > 0 and totals[1] == votes
 
 
 def test_rows_read_from_postgresql_are_the_rows_stored(postgres_url):

@@ -44,6 +44,8 @@ def write_region_totals(connection: Connection, only_run: str | None = None) -> 
     add the totals of the sources that run published only (a version patched from the last
     one holds every other source's already: totals are per source)."""
     results = fact_table(ELECTION_RESULTS).name
+    if only_run is None and connection.dialect.name == "postgresql":
+        _count_for_the_planner(connection, results)
     for level, width in ROLLUPS.items():
         statement = _TOTALS.format(
             totals=region_totals.name,
@@ -53,3 +55,13 @@ def write_region_totals(connection: Connection, only_run: str | None = None) -> 
             only="" if only_run is None else f" AND {published_in_run(results)}",
         )
         connection.execute(text(statement), {} if only_run is None else {"run_id": only_run})
+
+
+def _count_for_the_planner(connection: Connection, results: str) -> None:
+    """Give PostgreSQL the statistics of a results table just filled in the publish's own
+    transaction, where autovacuum cannot see it. Without them it guesses the rows from the
+    table's pages and a default width, and at 20 million rows guessed 1.1 million, sorted
+    them on disk to add them up and took four times as long as adding them up in a hash
+    table. Analysing samples the table in under a second."""
+    quote = connection.dialect.identifier_preparer.quote
+    connection.execute(text(f"ANALYZE {quote(results)}"))
