@@ -20,7 +20,12 @@ def test_open_data_package_validates_and_holds_only_public_sources(demo_run, tmp
     keyed = frictionless.Package(str(descriptor))
     assert keyed.get_resource("dim_region").schema.primary_key == ["region_code"]
     facts = keyed.get_resource("fact_election_results").schema.foreign_keys
-    assert {f["fields"][0] for f in facts} == {"region_code", "source_id", "organization_id"}
+    assert {f["fields"][0] for f in facts} == {
+        "region_code",
+        "source_id",
+        "organization_id",
+        "load_id",
+    }
     with open(tmp_path / "fact_election_results.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     # FPPJB shares its recap with members only: none of its rows may be in the public package.
@@ -34,27 +39,30 @@ def test_open_data_package_validates_and_holds_only_public_sources(demo_run, tmp
         "ldw_suara_pilpres2024",
     ]
     assert "location" not in sources[0]
-    # A row's file and run are its source's, given once in dim_source, not on every row.
-    assert "load_id" not in rows[0] and "file_hash" not in rows[0]
+    # Each row names its own file and run through dim_load.csv, as in the warehouse.
+    with open(tmp_path / "dim_load.csv", newline="", encoding="utf-8") as handle:
+        loads = {r["load_id"]: r for r in csv.DictReader(handle)}
+    given = {
+        (r["source_id"], loads[r["load_id"]]["file_hash"], loads[r["load_id"]]["run_id"])
+        for r in rows
+    }
+    assert all(loads[r["load_id"]]["source_id"] == r["source_id"] for r in rows)
     with demo_run.engine.connect() as connection:
         loaded = set(
             connection.execute(
                 sa.text(
                     "SELECT DISTINCT f.source_id, l.file_hash, l.run_id "
-                    "FROM fact_election_results f JOIN dim_load l USING (load_id)"
+                    "FROM fact_election_results f JOIN dim_load l USING (source_id, load_id) "
+                    "WHERE f.source_id IN ('jsn_pilpres2024_kabkota', 'ldw_suara_pilpres2024')"
                 )
             ).all()
         )
-    given = {(s["source_id"], s["file_hash"], s["last_successful_run_id"]) for s in sources}
-    public_loads = {row for row in loaded if row[0] in {r["source_id"] for r in rows}}
-    assert len(public_loads) == 2 and public_loads <= given
-    described = keyed.get_resource("fact_election_results").description
-    assert (
-        "A row's file and the run that published it are its source's in dim_source "
-        "(file_hash, last_successful_run_id)." in described
-    )
+    assert len(given) == 2 and given == loaded
+    # Only the public sources' files: none of FPPJB's.
+    assert {r["source_id"] for r in loads.values()} == {s["source_id"] for s in sources}
     package = frictionless.Package(str(descriptor))
     assert sorted(r.name for r in package.resources) == [
+        "dim_load",
         "dim_organization",
         "dim_region",
         "dim_source",

@@ -4,6 +4,7 @@ years, a nightly run that touches only the current year, and a warehouse with ev
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import subprocess
 import sys
@@ -328,6 +329,24 @@ def test_a_backfill_then_the_nightly_publish_every_year(tmp_path):
     }
     assert checks[("fact_voter_counts", "great_expectations_suite")] is True
     assert checks[("load_audit", "load_audit_balances")] is True
+    # The open data names each year's rows' own file, not the source's latest one.
+    open_data = years.settings.warehouse_dir / "open_data"
+    loads = {r["load_id"]: r["file_hash"] for r in _csv_rows(open_data / "dim_load.csv")}
+    files = {
+        (r["year"], loads[r["load_id"]])
+        for r in _csv_rows(open_data / "fact_voter_counts.csv")
+        if r["source_id"] == LDW_DPT
+    }
+    folder = years.path.parent
+    assert files == {
+        (str(year), hashlib.sha256(ldw_file(folder, year).read_bytes()).hexdigest())
+        for year in (2019, 2024)
+    }
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
 
 
 @pytest.mark.slow

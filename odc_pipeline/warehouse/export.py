@@ -29,6 +29,7 @@ from odc_pipeline.warehouse.cells import FORMULA, safe_cell
 from odc_pipeline.warehouse.csv_chunks import CsvChunks, chunk_key
 from odc_pipeline.warehouse.frames import read_batches, read_frame
 from odc_pipeline.warehouse.schema import (
+    dim_load,
     dim_organization,
     dim_region,
     dim_source,
@@ -181,10 +182,16 @@ def export_open_data(engine: Engine, folder: Path, release: dict | None = None) 
             dim_organization.c.organization_id.in_(sorted(set(sources["organization_id"])))
         ),
     )
+    # Each public row's own file and run: a source with one file per year has several.
+    loads = read_frame(
+        engine,
+        select(dim_load).where(dim_load.c.source_id.in_(public)).order_by(dim_load.c.load_id),
+    )
     whole = {
         "dim_region": (dim_region, read_frame(engine, select(dim_region))),
         "dim_organization": (dim_organization, organizations),
         "dim_source": (dim_source, sources.drop(columns=["location", "status_message"])),
+        "dim_load": (dim_load, loads),
     }
     # name -> (table, columns, parts): facts are read and written one public source at a time.
     tables: dict[str, tuple[Table, list[str], list[Rows]]] = {
@@ -200,13 +207,8 @@ def export_open_data(engine: Engine, folder: Path, release: dict | None = None) 
     for table in fact_tables().values():
         holding = [s for s in public if _has_rows(engine, table, s)]
         if holding:
-            # Not even the salted hash of a personal value leaves the warehouse; what is the
-            # same on every row of a source is in dim_source.csv once (`IN_DIM_SOURCE`).
-            columns = [
-                c.name
-                for c in table.columns
-                if not c.info.get("personal") and "in_dim_source" not in c.info
-            ]
+            # Not even the salted hash of a personal value leaves the warehouse.
+            columns = [c.name for c in table.columns if not c.info.get("personal")]
             wanted = select(*(table.c[c] for c in columns))
             # A batch of one source's rows in memory at a time, never the whole table's.
             tables[table.name] = (
@@ -256,6 +258,7 @@ REFERENCES = {
     "region_code": ("dim_region", "region_code"),
     "source_id": ("dim_source", "source_id"),
     "organization_id": ("dim_organization", "organization_id"),
+    "load_id": ("dim_load", "load_id"),
 }
 
 
@@ -282,18 +285,6 @@ def _resource(
     """The descriptor of one written CSV. Its size and SHA-256 let any reader (and
     `frictionless validate`) tell a complete file from a cut or swapped one."""
     described = {c.name: c for c in table.columns}
-    elsewhere = [
-        given
-        for c in table.columns
-        if "in_dim_source" in c.info and c.name not in columns
-        for given in c.info["in_dim_source"]
-    ]
-    description = table.comment or name
-    if elsewhere:
-        description += (
-            " A row's file and the run that published it are its source's in dim_source "
-            f"({', '.join(elsewhere)})."
-        )
     return {
         "name": name,
         "path": path.name,
@@ -302,7 +293,7 @@ def _resource(
         "encoding": "utf-8",
         "bytes": path.stat().st_size,
         "hash": f"sha256:{sha256}",
-        "description": description,
+        "description": table.comment or name,
         "schema": {
             "fields": [
                 {

@@ -80,10 +80,6 @@ _PROVENANCE = (
 #: `dim_load`: 8 bytes on every row instead of a 64-character hash and a 36-character run id.
 LOAD_ID = "load_id"
 
-#: What the open data gives once per source in `dim_source` instead of `load_id` on every
-#: row (about a third of the fact files' bytes): the row's file and the run that published it.
-IN_DIM_SOURCE = ("file_hash", "last_successful_run_id")
-
 
 def _provenance_columns() -> list[Column]:
     return [
@@ -93,7 +89,6 @@ def _provenance_columns() -> list[Column]:
             BigInteger,
             nullable=False,
             comment="The file the row was read from and the run that published it (dim_load)",
-            info={"in_dim_source": IN_DIM_SOURCE},
         ),
     ]
 
