@@ -50,13 +50,15 @@ from odc_pipeline.settings import ROLE_PREFIX_VARIABLE, WAREHOUSE_URL_VARIABLE
 from odc_pipeline.warehouse.engine import make_engine
 from odc_pipeline.warehouse.summary import run_summary
 from odc_pipeline_tests.scratch import (
+    POSTGRES_ADMIN_URL,
     drop_roles,
     scratch_environment,
     scratch_settings,
     temporary_database,
 )
 
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+#: The PostgreSQL server the tests use (ODC_TEST_POSTGRES_URL points elsewhere).
+DEFAULT_POSTGRES = POSTGRES_ADMIN_URL
 STAGES = ("pull", "read", "validate", "harmonize", "publish", "quality checks")
 #: Step key prefixes (or whole keys) of each stage; everything else counts as quality checks.
 _STAGE_OF_STEP = {

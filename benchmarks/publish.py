@@ -24,9 +24,7 @@ from odc_pipeline.validation.quarantine import empty_quarantine
 from odc_pipeline.warehouse.batches import SourceBatch
 from odc_pipeline.warehouse.engine import make_engine
 from odc_pipeline.warehouse.publish import publish
-from odc_pipeline_tests.scratch import fact_frame, temporary_database
-
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+from odc_pipeline_tests.scratch import POSTGRES_ADMIN_URL, fact_frame, temporary_database
 
 
 def _measure(url: str, facts: pd.DataFrame, regions: pd.DataFrame) -> dict:
@@ -89,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks publish")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument(
-        "--postgres", default=DEFAULT_POSTGRES, help="admin URL; empty to skip PostgreSQL"
+        "--postgres", default=POSTGRES_ADMIN_URL, help="admin URL; empty to skip PostgreSQL"
     )
     args = parser.parse_args(argv)
     run(args.rows, args.postgres or None)
