@@ -20,6 +20,14 @@ from odc_pipeline_tests.publish_worker import CATALOG, batch
 pytestmark = pytest.mark.slow
 
 
+#: Every discrepancy of a warehouse, in one order on either engine.
+_DISAGREE = (
+    "select region_code, region_level, contest, contestant, source_a, source_b, votes_a, "
+    "votes_b from source_discrepancies order by region_code, contest, contestant, source_a, "
+    "source_b"
+)
+
+
 def test_full_run_on_postgresql(postgres_url, tmp_path, monkeypatch, demo_run):
     monkeypatch.setenv("ODC_WAREHOUSE_URL", postgres_url)
     settings = make_settings(tmp_path)
@@ -43,6 +51,7 @@ def test_full_run_on_postgresql(postgres_url, tmp_path, monkeypatch, demo_run):
             votes = connection.execute(
                 sa.text("select sum(votes) from fact_election_results")
             ).scalar_one()
+            disagree = connection.execute(sa.text(_DISAGREE)).all()
     finally:
         engine.dispose()
     assert counts == {
@@ -57,8 +66,13 @@ def test_full_run_on_postgresql(postgres_url, tmp_path, monkeypatch, demo_run):
         ("ldw_dpt_kabkota", 54, 54, 0),
         ("ldw_suara_pilpres2024", 30, 26, 4),
     ]
-    # The same numbers as the SQLite warehouse of the same demo files.
+    # The same numbers as the SQLite warehouse of the same demo files, and the same
+    # discrepancies, looked for in the places region_totals says two sources report.
     assert votes == demo_run.scalar("select sum(votes) from fact_election_results")
+    with demo_run.engine.connect() as connection:
+        expected = connection.execute(sa.text(_DISAGREE)).all()
+    assert len(expected) > 0
+    assert [tuple(r) for r in disagree] == [tuple(r) for r in expected]
 
 
 def test_postgres_publish_loads_facts_with_copy_not_inserts(postgres_url, tmp_path, monkeypatch):

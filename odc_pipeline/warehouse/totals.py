@@ -20,6 +20,28 @@ from odc_pipeline.warehouse.schema import fact_table, published_in_run, region_t
 #: Level of each roll-up, and how many characters of a deeper code name its region there.
 ROLLUPS = {1: 2, 2: 5}
 
+
+def place_at(level: int, alias: str = "") -> str:
+    """The region a result row (at `level` or below it) is added up in at `level`: its own
+    code at that level, else the code's first characters. `alias` is a table alias with its
+    dot. The totals and the discrepancy view both place rows with it."""
+    return (
+        f"CASE WHEN {alias}region_level = {level} THEN {alias}region_code "
+        f"ELSE SUBSTR({alias}region_code, 1, {ROLLUPS[level]}) END"
+    )
+
+
+def deepest_place(alias: str = "") -> str:
+    """Where a result row is added up at the deepest roll-up it reaches: the deepest level,
+    or its own level when it reports above that (a province's row at level 1). Two rows of
+    one region share it, so two sources' totals there are what any difference needs."""
+    deepest = max(ROLLUPS)
+    return (
+        f"CASE WHEN {alias}region_level <= {deepest} THEN {alias}region_code "
+        f"ELSE SUBSTR({alias}region_code, 1, {ROLLUPS[deepest]}) END"
+    )
+
+
 _TOTALS = """
 INSERT INTO {totals} (election, year, contest, level, region_code, candidate, party_id,
                       candidate_id, organization_id, source_id, votes, rows_summed,
@@ -29,8 +51,7 @@ SELECT election, year, contest, {level}, place, candidate, party_id, candidate_i
 FROM (
     SELECT election, year, contest, candidate, party_id, candidate_id, organization_id,
            source_id, votes, region_level,
-           CASE WHEN region_level = {level} THEN region_code
-                ELSE SUBSTR(region_code, 1, {width}) END AS place
+           {place} AS place
     FROM {results}
     WHERE region_level >= {level}{only}
 ) AS placed
@@ -46,12 +67,12 @@ def write_region_totals(connection: Connection, only_run: str | None = None) -> 
     results = fact_table(ELECTION_RESULTS).name
     if only_run is None and connection.dialect.name == "postgresql":
         _count_for_the_planner(connection, results)
-    for level, width in ROLLUPS.items():
+    for level in ROLLUPS:
         statement = _TOTALS.format(
             totals=region_totals.name,
             results=results,
             level=level,
-            width=width,
+            place=place_at(level),
             only="" if only_run is None else f" AND {published_in_run(results)}",
         )
         connection.execute(text(statement), {} if only_run is None else {"run_id": only_run})
