@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from odc_pipeline.reading.readers import file_sha256
+from odc_pipeline.warehouse.views import VIEWS
 
 
 def _frame(demo_run, sql: str) -> pd.DataFrame:
@@ -81,6 +82,22 @@ def test_source_discrepancies_match_a_pandas_self_join(demo_run):
         demo_run, "select source_row_a, file_hash_a, run_id_a from source_discrepancies"
     )
     assert provenance.notna().all().all()
+
+
+def test_the_warehouse_finds_every_discrepancy_the_plain_join_finds(demo_run):
+    """The warehouse's view looks only where region_totals says two sources report; the view
+    as written for every engine (what a release computes) joins every row with every other
+    source's. Both hold the same rows."""
+    columns = "region_code, contest, contestant, station_number, source_a, source_b, difference"
+    plain = VIEWS["source_discrepancies"].split(" AS\n", 1)[1]
+    narrowed = _frame(demo_run, f"select {columns} from source_discrepancies")  # noqa: S608 - fixed text
+    joined = _frame(demo_run, f"select {columns} from ({plain}) AS plain")  # noqa: S608 - the view's own text
+    assert len(narrowed) > 0
+    key = columns.split(", ")
+    pd.testing.assert_frame_equal(
+        narrowed.sort_values(key).reset_index(drop=True),
+        joined.sort_values(key).reset_index(drop=True),
+    )
 
 
 def test_source_discrepancies_find_the_other_source_by_the_whole_key(demo_run):

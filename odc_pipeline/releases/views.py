@@ -2,9 +2,12 @@
 
 Each audience's views are made from that audience's folder alone, so a view can hold no row
 of a source the audience may not see, and they cost what DuckDB needs to read the files, not
-a pass of the warehouse's SQL over every row in memory. The views are the warehouse's own
-definitions (`warehouse.views`), run unchanged; the run id each row had is not in a release,
-so a view's provenance columns of it are empty and left out.
+a pass of the warehouse's SQL over every row in memory. The views are the warehouse's
+definitions as written for every engine (`warehouse.views.VIEWS`), run unchanged: without the
+warehouse's narrowing of the discrepancies to places `region_totals` says two sources share,
+as a release holds no totals (it computes that view a province at a time instead). The run id
+each row had is not in a release, so a view's provenance columns of it are empty and left
+out.
 """
 
 from __future__ import annotations

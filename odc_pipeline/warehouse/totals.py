@@ -24,7 +24,7 @@ ROLLUPS = {1: 2, 2: 5}
 def place_at(level: int, alias: str = "") -> str:
     """The region a result row (at `level` or below it) is added up in at `level`: its own
     code at that level, else the code's first characters. `alias` is a table alias with its
-    dot. The totals and the discrepancy view both place rows with it."""
+    dot."""
     return (
         f"CASE WHEN {alias}region_level = {level} THEN {alias}region_code "
         f"ELSE SUBSTR({alias}region_code, 1, {ROLLUPS[level]}) END"
@@ -32,14 +32,15 @@ def place_at(level: int, alias: str = "") -> str:
 
 
 def deepest_place(alias: str = "") -> str:
-    """Where a result row is added up at the deepest roll-up it reaches: the deepest level,
-    or its own level when it reports above that (a province's row at level 1). Two rows of
-    one region share it, so two sources' totals there are what any difference needs."""
-    deepest = max(ROLLUPS)
-    return (
-        f"CASE WHEN {alias}region_level <= {deepest} THEN {alias}region_code "
-        f"ELSE SUBSTR({alias}region_code, 1, {ROLLUPS[deepest]}) END"
+    """Where a result row is added up at the deepest roll-up it reaches (`place_at` of the
+    deepest level at or above its own): the kabupaten/kota, or the province for a
+    province's own row. Two rows of one region share it, so the discrepancy view looks for
+    differences only where two sources have totals there."""
+    cases = " ".join(
+        f"WHEN {alias}region_level >= {level} THEN {place_at(level, alias)}"
+        for level in sorted(ROLLUPS, reverse=True)
     )
+    return f"CASE {cases} END"
 
 
 _TOTALS = """

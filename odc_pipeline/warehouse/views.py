@@ -220,7 +220,8 @@ def _in_shared_places() -> str:
     province): two rows of one region share that place, so no difference lies elsewhere.
     PostgreSQL reads first the side the question names (`a`, whose region it shows), and
     without this each of that province's result rows looks for another source's row; with
-    it, only the rows of places two sources report do (a few thousand totals, grouped once).
+    it, only the rows of places two sources report do (the totals, grouped once, are tens of
+    thousands of rows where the results are millions).
     Said of `a` only: said of both sides too, PostgreSQL walked the province's rows once per
     shared place. A release has no totals: it computes its views a province at a time."""
     return f"""
