@@ -20,13 +20,14 @@ import time
 from pathlib import Path
 
 from benchmarks.national import generate as generate_national
-from benchmarks.pipeline import DEFAULT_POSTGRES, workload_folder
+from benchmarks.pipeline import workload_folder
 from benchmarks.results import RESULTS_DIR, save
 from benchmarks.workload import DEFAULT_SEED
 from odc_pipeline.defs.build import ALL_ASSETS_JOB
 from odc_pipeline.defs.execution import job_command
 from odc_pipeline.settings import PROJECT_ROOT, celery_broker
 from odc_pipeline_tests.celery_workers import celery_environment, start_worker, stop_workers
+from odc_pipeline_tests.scratch import POSTGRES_ADMIN_URL
 
 DEFAULT_ROWS = 500_000
 #: Issue 36's target: two workers against one, on this 2-core machine.
@@ -64,7 +65,7 @@ def run_with_workers(registry: Path, workers: int, postgres_admin: str, broker: 
 def run(
     rows: int,
     seed: int,
-    postgres_admin: str = DEFAULT_POSTGRES,
+    postgres_admin: str = POSTGRES_ADMIN_URL,
     broker: str = "",
     root: Path = RESULTS_DIR,
     national: bool = False,
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks celery")
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="admin URL")
+    parser.add_argument("--postgres", default=POSTGRES_ADMIN_URL, help="admin URL")
     parser.add_argument("--broker", default=celery_broker())
     parser.add_argument(
         "--national",

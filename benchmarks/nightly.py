@@ -44,7 +44,7 @@ import yaml
 
 from benchmarks.memory import run_measured
 from benchmarks.national import contests
-from benchmarks.pipeline import DEFAULT_POSTGRES, GIB, new_dagster_home, step_windows
+from benchmarks.pipeline import GIB, new_dagster_home, step_windows
 from benchmarks.queries import defaults_sentence, settings_sentence
 from benchmarks.queries import measure as measure_questions
 from benchmarks.results import save, target_rows
@@ -55,6 +55,7 @@ from odc_pipeline.registry import load_registry
 from odc_pipeline.settings import PROJECT_ROOT, ROLE_PREFIX_VARIABLE, WAREHOUSE_URL_VARIABLE
 from odc_pipeline.warehouse.engine import CORE_SCHEMA
 from odc_pipeline_tests.scratch import (
+    POSTGRES_ADMIN_URL,
     drop_roles,
     scratch_environment,
     scratch_settings,
@@ -192,10 +193,10 @@ def _warehouse(postgres: bool) -> Iterator[tuple[str | None, str | None]]:
         return
     prefix = f"bench{uuid.uuid4().hex[:8]}"
     try:
-        with temporary_database(DEFAULT_POSTGRES, prefix="odc_national") as url:
+        with temporary_database(POSTGRES_ADMIN_URL, prefix="odc_national") as url:
             yield url, prefix
     finally:
-        drop_roles(prefix, DEFAULT_POSTGRES)
+        drop_roles(prefix, POSTGRES_ADMIN_URL)
 
 
 @contextmanager

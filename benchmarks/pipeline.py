@@ -57,8 +57,6 @@ from odc_pipeline_tests.scratch import (
     temporary_database,
 )
 
-#: The PostgreSQL server the tests use (ODC_TEST_POSTGRES_URL points elsewhere).
-DEFAULT_POSTGRES = POSTGRES_ADMIN_URL
 STAGES = ("pull", "read", "validate", "harmonize", "publish", "quality checks")
 #: Step key prefixes (or whole keys) of each stage; everything else counts as quality checks.
 _STAGE_OF_STEP = {
@@ -443,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--warehouse", default="sqlite,postgres")
-    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="admin URL")
+    parser.add_argument("--postgres", default=POSTGRES_ADMIN_URL, help="admin URL")
     parser.add_argument(
         "--scales", default="", help="comma-separated row counts for the linearity fit"
     )
