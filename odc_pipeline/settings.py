@@ -33,6 +33,9 @@ DEFAULT_BOUNDARIES = (
     / "boundaries"
     / "indonesia-38-provinces.geojson"
 )
+#: DuckDB's memory for one audience's release views unless ODC_RELEASE_MEMORY says otherwise:
+#: 16 million result rows' views fit in it; beyond it, DuckDB spills to disk.
+DEFAULT_RELEASE_MEMORY = "512MB"
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ VARIABLES = (
     Variable(
         "ODC_RELEASE_MEMORY",
         "How much memory DuckDB may use for a release's analyst views (each audience's) and its comparison with the release before (such as 512MB or 2GB); what does not fit is spilled to disk beside the releases",
-        "512MB",
+        DEFAULT_RELEASE_MEMORY,
     ),
     Variable(
         "ODC_BOUNDARIES",
@@ -196,7 +199,7 @@ class Settings:
     releases_keep: int = 10
     #: DuckDB's memory for a release's views and comparison (ODC_RELEASE_MEMORY), as DuckDB
     #: reads it: a number and a unit.
-    release_memory: str = "512MB"
+    release_memory: str = DEFAULT_RELEASE_MEMORY
 
     @property
     def map_source(self) -> MapSource | None:
@@ -293,7 +296,7 @@ def release_memory(environ: Mapping[str, str] | None = None) -> str:
     if matched is None or float(matched[1]) <= 0:
         raise SettingsError(
             f"ODC_RELEASE_MEMORY is {value!r}: it must be an amount of memory, a number "
-            "above 0 and a unit, such as 512MB or 2GB (512MB when unset)"
+            f"above 0 and a unit, such as 512MB or 2GB ({DEFAULT_RELEASE_MEMORY} when unset)"
         )
     return f"{matched[1]}{matched[3].upper().replace('I', 'i')}"
 

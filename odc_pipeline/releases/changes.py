@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.releases.parts import YEAR
 from odc_pipeline.releases.store import OBJECTS, ReleaseStore
-from odc_pipeline.releases.views import MEMORY_LIMIT
+from odc_pipeline.settings import DEFAULT_RELEASE_MEMORY
 from odc_pipeline.sql_names import quoted_identifier as _q
 from odc_pipeline.warehouse.frames import arrow_schema
 from odc_pipeline.warehouse.schema import release_changes
@@ -217,7 +217,7 @@ def changes_between(
     old: dict | None,
     new: dict,
     release_id: str,
-    memory_limit: str = MEMORY_LIMIT,
+    memory_limit: str = DEFAULT_RELEASE_MEMORY,
 ) -> pd.DataFrame:
     """Every row added, removed or changed in a fact table from `old` to `new` (None: no
     release before, so nothing is listed). DuckDB compares the parts within `memory_limit`

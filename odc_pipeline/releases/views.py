@@ -28,13 +28,10 @@ from sqlalchemy.schema import CreateTable
 
 from odc_pipeline.kinds.declared import ELECTION_RESULTS
 from odc_pipeline.releases.parts import NOT_RELEASED, YEAR, Part
+from odc_pipeline.settings import DEFAULT_RELEASE_MEMORY
 from odc_pipeline.sql_names import quoted_identifier
 from odc_pipeline.warehouse.schema import fact_table, warehouse_tables
 from odc_pipeline.warehouse.views import VIEW_NEIGHBOURHOOD, VIEW_SOURCES, VIEWS
-
-#: DuckDB's memory for one audience's views unless ODC_RELEASE_MEMORY says otherwise;
-#: beyond it, it spills to disk.
-MEMORY_LIMIT = "512MB"
 
 
 class ReleaseOutOfMemory(RuntimeError):
@@ -135,7 +132,7 @@ def computed_views(
     scratch_root: Path,
     before: dict[tuple[str, int | None], Path] | None = None,
     changed: list[str] | None = None,
-    memory_limit: str = MEMORY_LIMIT,
+    memory_limit: str = DEFAULT_RELEASE_MEMORY,
 ) -> Iterator[Part]:
     """Each view over the audience's `folder`, a file per year where it has one, written by
     DuckDB straight to Parquet under `scratch_root` (on the store's disk, so a part is

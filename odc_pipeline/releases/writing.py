@@ -36,12 +36,12 @@ from odc_pipeline.releases.parts import (
 )
 from odc_pipeline.releases.store import MANIFEST, OBJECTS, ReleaseStore
 from odc_pipeline.releases.views import (
-    MEMORY_LIMIT,
     computed_views,
     out_of_memory,
     tables_read_by_views,
     views_digest,
 )
+from odc_pipeline.settings import DEFAULT_RELEASE_MEMORY
 from odc_pipeline.warehouse.derivation import pipeline_version
 from odc_pipeline.warehouse.election_tables import DERIVED_FROM
 from odc_pipeline.warehouse.schema import dim_load, fact_table, fact_tables, release_changes
@@ -143,7 +143,7 @@ def write_release(
     entry_digests: dict[str, str],
     keep: int,
     now: datetime | None = None,
-    view_memory: str = MEMORY_LIMIT,
+    view_memory: str = DEFAULT_RELEASE_MEMORY,
 ) -> WrittenRelease:
     """Make the next release of what the warehouse publishes now, and prune the oldest
     beyond `keep` once it is in place. DuckDB computes each audience's views within
