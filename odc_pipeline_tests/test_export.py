@@ -47,6 +47,8 @@ def test_open_data_package_validates_and_holds_only_public_sources(demo_run, tmp
         for r in rows
     }
     assert all(loads[r["load_id"]]["source_id"] == r["source_id"] for r in rows)
+    # A spreadsheet reads a key as a number of 15 significant digits: it is still the key.
+    assert all(int(float(f"{float(k):.15g}")) == int(k) for k in loads)
     with demo_run.engine.connect() as connection:
         loaded = set(
             connection.execute(

@@ -21,9 +21,19 @@ def test_each_row_takes_the_key_of_its_own_file(dtype):
     old, new = load_key("ldw_dpt", OLD), load_key("ldw_dpt", NEW)
     assert keyed["load_id"].tolist() == [old, new, new, old]
     assert keyed["votes"].tolist() == [1, 2, 3, 4]
-    # The same file of another source is another load; every key fits a signed 64-bit column.
+    # The same file of another source is another load.
     assert load_key("jsn_dpt", OLD) != old
-    assert all(0 < k < 2**63 for k in (old, new))
+
+
+def test_a_key_survives_a_spreadsheet_and_a_browser():
+    """A spreadsheet keeps 15 significant digits and reads a number as a double, as does a
+    browser's JavaScript: every key must come back from both exactly."""
+    keys = [load_key(f"src_{n}", f"{n:064x}") for n in range(20_000)]
+    assert len(set(keys)) == len(keys)
+    assert all(0 <= k < 10**15 for k in keys)
+    assert all(int(float(f"{k:.15g}")) == k for k in keys)
+    # The keys use the width they have: the largest of 20,000 has 15 digits.
+    assert len(str(max(keys))) == 15
 
 
 def test_dim_load_holds_each_file_once_with_its_run():
