@@ -1,5 +1,6 @@
 """`make bench`'s benchmarks work: run small but for real, through their entry point
-(`python -m benchmarks`), into a results folder of their own. Nothing is imported from them."""
+(`python -m benchmarks`), into a results folder of their own. Only their arithmetic on
+figures (targets, a run's phases) is imported, and checked on figures made up here."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from benchmarks.peers import targets
+from benchmarks.step_times import phases
 from odc_pipeline.registry import load_registry
 from odc_pipeline_tests.benchmarking import bench
 
@@ -182,4 +184,15 @@ def test_each_peer_ratio_is_held_to_the_size_it_is_stated_for():
     assert large["publishes at least the share of rows the pandas peer does"] == {
         "measured": "99.00% against 99.00%",
         "met": True,
+    }
+
+
+def test_a_celery_runs_time_is_split_at_the_publish():
+    """The Celery benchmark's bound on what workers gain: launching (to the first step), the
+    sources' steps (to the publish's start) and the warehouse's steps (from it to the end)."""
+    starts = {"pull_a": 112.0, "validate_a": 130.0, "publish_warehouse": 226.5, "release": 250.0}
+    assert phases(starts, launched=100.0, ended=281.5) == {
+        "launch_seconds": 12.0,
+        "source_steps_seconds": 114.5,
+        "warehouse_steps_seconds": 55.0,
     }
