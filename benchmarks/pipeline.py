@@ -46,6 +46,7 @@ from benchmarks.memory import MemorySampler, peak_rss_bytes
 from benchmarks.results import RESULTS_DIR, save
 from benchmarks.workload import DEFAULT_ROWS, DEFAULT_SEED, generate
 from odc_pipeline.defs.execution import execute_here
+from odc_pipeline.defs.warehouse import OPEN_DATA_ASSET, PUBLISH_STEP
 from odc_pipeline.settings import ROLE_PREFIX_VARIABLE, WAREHOUSE_URL_VARIABLE
 from odc_pipeline.warehouse.engine import make_engine
 from odc_pipeline.warehouse.summary import run_summary
@@ -65,8 +66,8 @@ _STAGE_OF_STEP = {
     "validate_": "validate",
     "harmonized_": "harmonize",
     "region_reference": "harmonize",
-    "publish_warehouse": "publish",
-    "open_data_package": "publish",
+    PUBLISH_STEP: "publish",
+    OPEN_DATA_ASSET: "publish",
 }
 GIB = 1024**3
 #: Dagster's console logger at WARNING: a line per event would be measured too.

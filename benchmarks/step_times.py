@@ -16,8 +16,7 @@ import sys
 
 import dagster as dg
 
-#: The step every source's steps come before and the whole warehouse's steps after.
-PUBLISH_STEP = "publish_warehouse"
+from odc_pipeline.defs.warehouse import PUBLISH_STEP
 
 
 def phases(starts: dict[str, float], launched: float, ended: float) -> dict[str, float]:

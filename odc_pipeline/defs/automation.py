@@ -22,6 +22,7 @@ from odc_pipeline.defs.election_reference import ELECTION_REFERENCE_ASSET
 from odc_pipeline.defs.freshness import build_freshness
 from odc_pipeline.defs.partitions import current_year
 from odc_pipeline.defs.pulling import processing_fingerprint, reference_fingerprint
+from odc_pipeline.defs.releases import RELEASE_ASSET
 from odc_pipeline.defs.resources import WarehouseResource
 from odc_pipeline.defs.sources import (
     REFERENCE_ASSET,
@@ -31,6 +32,7 @@ from odc_pipeline.defs.sources import (
     raw_key,
     validated_key,
 )
+from odc_pipeline.defs.warehouse import OPEN_DATA_ASSET, PUBLISH_STEP
 from odc_pipeline.pulling.pull import newest_in_folder
 from odc_pipeline.registry import Registry
 from odc_pipeline.registry.model import SourceEntry
@@ -149,7 +151,7 @@ def warehouse_keys(defs_assets: list[dg.AssetsDefinition]) -> list[dg.AssetKey]:
     """The reference tables, the publish step's tables and the export: every run needs them."""
     keys = [dg.AssetKey(REFERENCE_ASSET), dg.AssetKey(ELECTION_REFERENCE_ASSET)]
     for assets_def in defs_assets:
-        if assets_def.node_def.name in ("publish_warehouse", "release", "open_data_package"):
+        if assets_def.node_def.name in (PUBLISH_STEP, RELEASE_ASSET, OPEN_DATA_ASSET):
             keys += list(assets_def.keys)
     return keys
 

@@ -15,6 +15,7 @@ from odc_pipeline.defs.releases import build_release_asset
 from odc_pipeline.defs.resources import WarehouseResource
 from odc_pipeline.defs.sources import build_source_assets
 from odc_pipeline.defs.warehouse import (
+    PUBLISH_STEP,
     WAREHOUSE_GROUP,
     build_open_data_asset,
     build_quality_checks,
@@ -86,9 +87,7 @@ def build_definitions(
     warehouse_assets.append(election_reference)
     warehouse_checks += reference_checks
     warehouse_checks += build_quality_checks(registry, settings.warehouse_dir / "quality")
-    published = [
-        k for a in warehouse_assets if a.node_def.name == "publish_warehouse" for k in a.keys
-    ]
+    published = [k for a in warehouse_assets if a.node_def.name == PUBLISH_STEP for k in a.keys]
     warehouse_assets.append(build_release_asset(registry, settings, published, WAREHOUSE_GROUP))
     warehouse_assets.append(
         build_open_data_asset(registry, settings.warehouse_dir / "open_data", settings.releases_dir)

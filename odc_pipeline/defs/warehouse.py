@@ -52,6 +52,9 @@ from odc_pipeline.warehouse.summary import run_summary
 from odc_pipeline.warehouse.views import VIEW_DESCRIPTIONS
 
 WAREHOUSE_GROUP = "warehouse"
+#: The step that publishes every source's rows at once: each source's steps come before it.
+PUBLISH_STEP = "publish_warehouse"
+OPEN_DATA_ASSET = "open_data_package"
 
 
 @dg.asset(
@@ -183,7 +186,7 @@ def build_warehouse_assets(
         _table_spec(load_audit, [raw_key(e.id) for e in sources] + quarantined + harmonized),
     ]
 
-    @dg.multi_asset(specs=specs, ins=inputs, name="publish_warehouse", can_subset=False)
+    @dg.multi_asset(specs=specs, ins=inputs, name=PUBLISH_STEP, can_subset=False)
     def publish_warehouse(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, **frames: pd.DataFrame
     ):
@@ -387,7 +390,7 @@ def build_open_data_asset(
     ]
 
     @dg.asset(
-        name="open_data_package",
+        name=OPEN_DATA_ASSET,
         group_name=WAREHOUSE_GROUP,
         deps=[*facts, dg.AssetKey("dim_source"), dg.AssetKey("dim_region"), dg.AssetKey("release")],
         kinds={"csv"},
