@@ -94,7 +94,8 @@ def run(
     broker = broker or celery_broker()
     one, alone = run_with_workers(registry, 1, postgres_admin, broker)
     two, shared = run_with_workers(registry, 2, postgres_admin, broker)
-    # Two workers at best: the sources' steps in half the time, the rest as two workers ran it.
+    # Two workers at best: launching as one worker did, the sources' steps in half its time,
+    # and the whole warehouse's steps as two workers ran them (checks beside the release).
     at_best = one / (
         alone["launch_seconds"]
         + alone["source_steps_seconds"] / 2

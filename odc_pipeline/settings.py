@@ -33,8 +33,9 @@ DEFAULT_BOUNDARIES = (
     / "boundaries"
     / "indonesia-38-provinces.geojson"
 )
-#: DuckDB's memory for one audience's release views unless ODC_RELEASE_MEMORY says otherwise:
-#: 16 million result rows' views fit in it; beyond it, DuckDB spills to disk.
+#: DuckDB's memory for one audience's release views, and for a release's comparison with the
+#: one before, unless ODC_RELEASE_MEMORY says otherwise: 16 million result rows' views fit in
+#: it; beyond it, DuckDB spills to disk.
 DEFAULT_RELEASE_MEMORY = "512MB"
 
 

@@ -8,10 +8,12 @@ to ask the version before it which keys are taken.
 
 A key has at most 15 digits. A spreadsheet keeps 15 significant digits of a number, and a
 browser's JavaScript every whole number below 2**53: an analyst who opens the open data's
-CSV, or reads the warehouse's JSON in a browser, gets each row's key exactly, where a longer
-one would come back rounded, pointing at no file or at another. Among ten thousand files,
-two sharing a 49-bit key is about as likely as one in ten million; `dim_load`'s key refuses
-the second if it happens, and the publish fails whole.
+CSV, or reads the web table's JSON (`odc serve`) in a browser, gets each row's key exactly,
+where a longer one would come back rounded, no longer the warehouse's key, and two files'
+keys could round alike. Among ten thousand files, two sharing a 49-bit key is about as
+likely as one in ten million; `dim_load`'s key refuses the second if it happens, and the
+publish fails whole. Keys were 19 digits before: a warehouse keeps a file's old key until
+its source is loaded again (a patch replaces a source's rows and loads whole).
 """
 
 from __future__ import annotations
