@@ -48,8 +48,8 @@ def chart(kind, year, contest, source, other, contestant, lang, audience, output
     """Draw KIND as PNG and SVG for campaigning.
 
     \b
-    odc chart party-seats --year 2014 --contest dpr
-    odc chart women-share --year 2014 --contest dpr --lang en
+    odc chart party-seats --year 2014 --contest dpr --audience members
+    odc chart women-share --year 2014 --contest dpr --audience members --lang en
     odc chart votes-map --year 2024 --contest presiden --source jsn_pilpres2024_kabkota \\
         --contestant paslon_2024_02
     odc chart source-gap --year 2024 --contest presiden --source A --other B
