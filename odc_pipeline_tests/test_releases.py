@@ -315,6 +315,20 @@ def test_odc_diff_and_releases_list_tell_the_same(two_releases, tmp_path):
     assert "1002642,1002700,new file (sha256" in diffed.stdout
     assert "review decision (region_aliases.csv)" in diffed.stdout
     assert '""candidate"": ""01""' in diffed.stdout  # CSV keeps the key as JSON, for programs
+    header = diffed.stdout.splitlines()[0]
+    # A program reading the CSV of no change gets the same header and no row; JSON, [].
+    unchanged = {
+        out_format: subprocess.run(
+            [odc, "diff", second, second, "--format", out_format],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        for out_format in ("csv", "json")
+    }
+    assert all(u.returncode == 0 for u in unchanged.values()), unchanged
+    assert unchanged["csv"].stdout == header + "\n"
+    assert json.loads(unchanged["json"].stdout) == []
     shown = subprocess.run(
         [odc, "diff", first, second, "--source", JSN, "--format", "vertical"],
         env=env,

@@ -50,15 +50,17 @@ def diff(old: str, new: str, source_ids: tuple[str, ...], out_format: str, outpu
     if source_ids:
         changes = changes.loc[changes["source_id"].isin(source_ids)]
     counts = count_changes(changes)
-    if not len(changes):
+    terminal = out_format in ("auto", "table", "vertical") and not output
+    if terminal and not len(changes):
         console.print(f"No row changed from {escape(old)} to {escape(new)}.")
         return
+    # CSV and JSON are for programs: no change is a header alone, or [].
     shown = changes.drop(columns=["release", "previous_release"])
-    if out_format in ("auto", "table", "vertical") and not output:
+    if terminal:
         # In a terminal the key reads as words; CSV and JSON keep it as JSON for programs.
         shown = shown.assign(key=shown["key"].map(_words))
     show_frame(shown, out_format, output)
-    if out_format in ("auto", "table", "vertical") and not output:
+    if terminal:
         console.print(
             f"From {escape(old)} to {escape(new)}: {counts['added']:,} rows added, "
             f"{counts['removed']:,} removed, {counts['changed']:,} changed."
