@@ -26,7 +26,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from odc_pipeline.settings import PROJECT_ROOT
 
@@ -186,7 +186,31 @@ def write_fppjb_xlsx(path: Path, rows: list[dict]) -> None:
     workbook.properties.created = datetime(2024, 3, 20)
     workbook.properties.modified = datetime(2024, 3, 20)
     workbook.properties.creator = "odc-pipeline demo"
-    workbook.save(path)
+    written = path.with_name(f".{path.stem}.new{path.suffix}")
+    workbook.save(written)
+    _keep_if_unchanged(written, path)
+
+
+def workbook_cells(path: Path) -> dict[str, list[tuple]]:
+    """Every sheet's values, as a reader of the workbook sees them."""
+    workbook = load_workbook(path, read_only=True)
+    try:
+        return {
+            name: [tuple(r) for r in workbook[name].iter_rows(values_only=True)]
+            for name in workbook.sheetnames
+        }
+    finally:
+        workbook.close()
+
+
+def _keep_if_unchanged(written: Path, path: Path) -> None:
+    """Put the workbook `written` at `path`, unless `path` already holds the same cells.
+    Each save stamps the file with its time, so the same workbook saved again has other
+    bytes, and the committed demo file would show as changed after every `make demo`."""
+    if path.exists() and workbook_cells(path) == workbook_cells(written):
+        written.unlink()
+    else:
+        written.replace(path)
 
 
 def write_ldw_json(path: Path, rows: list[dict]) -> None:
