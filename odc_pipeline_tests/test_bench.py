@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from openpyxl import load_workbook
 
 from benchmarks.peers import targets
 from benchmarks.step_times import phases
+from odc_pipeline.demo.generate import workbook_cells
 from odc_pipeline.registry import load_registry
 from odc_pipeline_tests.benchmarking import bench
 
@@ -21,14 +21,6 @@ pytestmark = pytest.mark.slow
 
 SMALL = 12_000
 STAGES = {"pull", "read", "validate", "harmonize", "publish", "quality checks"}
-
-
-def _xlsx_cells(path: Path) -> list[tuple]:
-    workbook = load_workbook(path, read_only=True)
-    try:
-        return [tuple(r) for r in workbook.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        workbook.close()
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +64,7 @@ def test_same_seed_same_bytes_other_seed_other_rows(results: Path, tmp_path: Pat
     for path in sorted(first.iterdir()):
         again = tmp_path / "a" / path.name
         if path.suffix == ".xlsx":  # the workbook's own timestamp differs
-            assert _xlsx_cells(path) == _xlsx_cells(again)
+            assert workbook_cells(path) == workbook_cells(again)
         else:
             assert path.read_bytes() == again.read_bytes(), path.name
     other = (tmp_path / "b" / "kawal_tps_presiden.csv").read_bytes()
