@@ -1,7 +1,7 @@
 """A national polling-station night, generated from the real 2024 station list.
 
     python -m benchmarks national --rows 17000000 --seed 7 [--provinces 31,32] [--recount 31]
-                                  [--dprd] [--out DIR]
+                                  [--dprd] [--candidates] [--out DIR]
 
 Every real village with the number of polling stations (TPS) it had in 2024, from KawalPemilu's
 `tps.json` (818,339 stations; read where it lies in ../shared/data/real, never copied), reports
@@ -26,6 +26,15 @@ duplicated row); `workload.json` says how many rows per file must be set aside (
 the stations of the few 2024 villages the 2025 list no longer has). The registry names each
 contest's files once, split by province (`provinces` and `{province}` in the location): each
 province's file is then a source of its own.
+
+With `--candidates`, another organisation sends the DPRD kabupaten/kota candidates' votes per
+station, the rows that take a whole country past 100 million:
+
+- `dprd_kabupaten_kota_caleg/<province>.csv`: commas, undotted village codes, one row per
+  station and candidate, the party's ballot number beside the candidate as the ballot names
+  them (`PKB 3`: a stand-in for a name). Each party lists as many candidates as the dapil has
+  seats, 3 to 12, drawn once per kecamatan (the real dapils are groups of kecamatan), about
+  135 rows a station.
 
 With `--recount 31,32`, a third organisation sends its own copy of those provinces'
 presidential results (`presiden_recount/<province>.csv`, commas, plain numbers, no planted bad
@@ -73,6 +82,11 @@ PARTY_HEADERS = (
 ORGANIZATIONS = {"kawal": "Kawal Suara Warga", "rekap": "Rekap Warga Nusantara"}
 #: The organisation that sends the DPRD provinsi votes (`--dprd`).
 DPRD_COUNTER = ("jaga", "Jaga Suara Daerah")
+#: The organisation that sends the DPRD kabupaten/kota candidates' votes (`--candidates`).
+CANDIDATE_COUNTER = ("saksi", "Saksi Caleg Nusantara")
+#: Fewest and most seats of a DPRD kabupaten/kota dapil (UU 7/2017): each party
+#: lists at most as many candidates as the dapil has seats.
+DAPIL_SEATS = (3, 12)
 #: The organisation that sends a second count of some provinces (`--recount`).
 RECOUNTER = ("pantau", "Pantau Rekap Independen")
 #: Share of the recount's counts that differ from KawalPemilu's.
@@ -81,10 +95,16 @@ RECOUNT_SHARE = 0.01
 UNKNOWN_VILLAGE = "9999999999"
 
 
-def rows_per_station(dprd: bool = False) -> int:
+def rows_per_station(dprd: bool = False, candidates: bool = False) -> int:
     """Rows a station gives once its files are unpivoted: the pairs, the DPR parties and,
-    with `dprd`, the DPRD provinsi parties."""
-    return len(PAIRS) + len(PARTY_FIELDS) * (2 if dprd else 1)
+    with `dprd`, the DPRD provinsi parties; with `candidates`, about as many candidates'
+    rows as a party lists in a dapil of average size."""
+    mean_seats = sum(DAPIL_SEATS) / 2
+    return (
+        len(PAIRS)
+        + len(PARTY_FIELDS) * (2 if dprd else 1)
+        + (round(len(PARTY_HEADERS) * mean_seats) if candidates else 0)
+    )
 
 
 def stations(provinces: list[str] | None = None) -> pd.DataFrame:
@@ -145,6 +165,31 @@ def _dprd_provinsi(chosen: pd.DataFrame, rng: np.random.Generator) -> pd.DataFra
     return frame
 
 
+def _candidates(chosen: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """One row per station, party and candidate: each party lists as many candidates as its
+    kecamatan's dapil has seats (DAPIL_SEATS, drawn once per kecamatan)."""
+    kecamatan = chosen["kode_desa"].str[:6].to_numpy()
+    names, position = np.unique(kecamatan, return_inverse=True)
+    low, high = DAPIL_SEATS
+    seats = rng.integers(low, high + 1, size=len(names))[position]
+    per_station = seats * len(PARTY_HEADERS)
+    total = int(per_station.sum())
+    station = np.repeat(np.arange(len(chosen)), per_station)
+    within = np.arange(total) - np.repeat(np.cumsum(per_station) - per_station, per_station)
+    listed = seats[station]
+    party, number = within // listed, within % listed + 1
+    labels = np.array([f"{p} {n}" for p in PARTY_HEADERS for n in range(1, high + 1)], dtype=object)
+    return pd.DataFrame(
+        {
+            "kode_desa": chosen["kode_desa"].to_numpy()[station],
+            "no_tps": chosen["tps"].to_numpy()[station],
+            "no_partai": np.array(BALLOT_NUMBERS, dtype=object)[party],
+            "nama_caleg": labels[party * high + number - 1],
+            "suara": rng.integers(0, 40, size=total),
+        }
+    )
+
+
 def _bad_rows(
     frame: pd.DataFrame, key: list[str], region: str, number: str, width: int, known: set[str]
 ) -> int:
@@ -159,10 +204,13 @@ def _bad_rows(
     return int((unknown | repeated).sum()) * width + int(spoiled_count.sum())
 
 
-def _entries(provinces: list[str], recounted: list[str], dprd: bool) -> list[dict]:
+def _entries(
+    provinces: list[str], recounted: list[str], dprd: bool, candidates: bool
+) -> list[dict]:
     """The registry's entries: one per contest, split by province (`{province}` in the
     location), so each province's file is read, checked and published as a source of its own;
-    the recount of `recounted` provinces, if any; and the DPRD provinsi files with `dprd`."""
+    the recount of `recounted` provinces, if any; the DPRD provinsi files with `dprd`; and
+    the DPRD kabupaten/kota candidates' files with `candidates`."""
     common = {
         "kind": "election_results",
         "regions": [{"column": "desa", "level": "desa", "system": "kemendagri"}],
@@ -239,6 +287,28 @@ def _entries(provinces: list[str], recounted: list[str], dprd: bool) -> list[dic
                 **common,
             }
         )
+    if candidates:
+        entries.append(
+            {
+                "id": "saksi_tps_dprd_kabkota_caleg",
+                "organization": CANDIDATE_COUNTER[0],
+                "format": "csv",
+                "location": f"{CANDIDATES.folder}/{{province}}.csv",
+                "columns": {
+                    "kode_desa": "desa",
+                    "no_tps": "station_number",
+                    "no_partai": "party",
+                    "nama_caleg": "candidate",
+                    "suara": "votes",
+                },
+                "constants": {
+                    "election": "pemilu",
+                    "year": 2024,
+                    "contest": "dprd_kabupaten_kota",
+                },
+                **common,
+            }
+        )
     if recounted:
         entries.append(
             {
@@ -312,12 +382,19 @@ DPRD_PROVINSI = Contest(
     "dprd_provinsi", _dprd_provinsi, ("kode_wilayah", "tps"), len(PARTY_HEADERS),
     PARTY_HEADERS[0], "99.99.99.9999", 2 * len(PARTY_HEADERS), ",",
 )  # fmt: skip
+CANDIDATES = Contest(
+    "dprd_kabupaten_kota_caleg", _candidates, ("kode_desa", "no_tps", "nama_caleg"), 1, "suara",
+    UNKNOWN_VILLAGE, 3 * len(PARTY_HEADERS), ",",
+)  # fmt: skip
 
 
-def contests(dprd: bool = False) -> tuple[Contest, ...]:
-    """The contests whose files are written: the pairs and DPR, and with `dprd` DPRD
-    provinsi. Each one's folder is its contest's name in the registry."""
-    return (PRESIDEN, DPR, *([DPRD_PROVINSI] if dprd else []))
+def contests(dprd: bool = False, candidates: bool = False) -> tuple[Contest, ...]:
+    """The contests whose files are written: the pairs and DPR, with `dprd` DPRD provinsi,
+    and with `candidates` the DPRD kabupaten/kota candidates. Each one's folder is its
+    contest's name in the registry (the candidates' `_caleg` after it)."""
+    return (
+        PRESIDEN, DPR, *([DPRD_PROVINSI] if dprd else []), *([CANDIDATES] if candidates else []),
+    )  # fmt: skip
 
 
 def generate(
@@ -327,19 +404,20 @@ def generate(
     provinces: list[str] | None = None,
     recount: list[str] | None = None,
     dprd: bool = False,
+    candidates: bool = False,
 ) -> Path:
     """Write the province files, `sources.yaml` and `workload.json` into `out`; the
     registry's path. `recount` names the provinces a third organisation counts again;
-    `dprd` adds the DPRD provinsi files."""
+    `dprd` adds the DPRD provinsi files, `candidates` the DPRD kabupaten/kota candidates'."""
     rng = np.random.default_rng(seed)
     all_stations = stations(provinces)
-    chosen = _chosen(all_stations, rows, rows_per_station(dprd), rng)
+    chosen = _chosen(all_stations, rows, rows_per_station(dprd, candidates), rng)
     names = json.loads(STATIONS_FILE.read_text(encoding="utf-8"))["id2name"]
     manifest: dict = {"rows": rows, "seed": seed, "stations": len(chosen), "files": {}}
     province_of = chosen["kode_desa"].str[:2]
     reference = load_reference()
     known = set(reference.loc[reference["level"] == 4, "region_code"].str.replace(".", ""))
-    for contest in contests(dprd):
+    for contest in contests(dprd, candidates):
         key, region, width = list(contest.key), contest.key[0], contest.width
         for province in sorted(province_of.unique()):
             part = chosen.loc[province_of == province].reset_index(drop=True)
@@ -365,10 +443,11 @@ def generate(
         **ORGANIZATIONS,
         **(dict([RECOUNTER]) if recounted else {}),
         **(dict([DPRD_COUNTER]) if dprd else {}),
+        **(dict([CANDIDATE_COUNTER]) if candidates else {}),
     }
     registry = {
         "organizations": {key: {"name": name} for key, name in organizations.items()},
-        "sources": _entries(sorted(province_of.unique()), recounted, dprd),
+        "sources": _entries(sorted(province_of.unique()), recounted, dprd, candidates),
     }
     path = out / "sources.yaml"
     path.write_text(
@@ -392,13 +471,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--dprd", action="store_true", help="Also the DPRD provinsi votes (18 more rows a station)."
     )
+    parser.add_argument(
+        "--candidates",
+        action="store_true",
+        help="Also the DPRD kabupaten/kota candidates' votes (about 135 more rows a station).",
+    )
     args = parser.parse_args(argv)
     if not STATIONS_FILE.is_file():
         print(f"The 2024 station list is not at {STATIONS_FILE}; set ODC_REAL_DATA_DIR.")
         return 2
     provinces = args.provinces.split(",") if args.provinces else None
     recount = args.recount.split(",") if args.recount else None
-    registry = generate(args.rows, args.seed, args.out, provinces, recount, args.dprd)
+    registry = generate(
+        args.rows, args.seed, args.out, provinces, recount, args.dprd, args.candidates
+    )
     manifest = json.loads((args.out / "workload.json").read_text(encoding="utf-8"))
     print(
         f"{manifest['total_rows']:,} rows from {manifest['stations']:,} polling stations in "

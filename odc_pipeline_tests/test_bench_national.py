@@ -23,22 +23,25 @@ def results(tmp_path: Path) -> Path:
 
 
 def test_the_national_night_after_one_province_changed_is_measured(results: Path):
-    """`nightly --national --dprd`: the full night of three contests, then `odc run
-    --source` of the province whose file changed; both targets are written with whether
-    they were met."""
+    """`nightly --national --dprd --candidates`: the full night of four contests, then `odc
+    run --source` of the province whose file changed; both targets are written with whether
+    they were met, and what the warehouse takes on disk."""
     table = bench(
         results, "nightly", "--national", "--rows", "20000", "--provinces", "31,65",
-        "--province", "65", "--dprd",
+        "--province", "65", "--dprd", "--candidates",
     )  # fmt: skip
     result = json.loads((results / "results.json").read_text())["nightly_national"]
-    assert result["sources"] == 6 and result["changed_province"] == "65"
-    assert result["contests"] == ["presiden", "dpr", "dprd_provinsi"]
+    assert result["sources"] == 8 and result["changed_province"] == "65"
+    assert result["contests"] == [
+        "presiden", "dpr", "dprd_provinsi", "dprd_kabupaten_kota_caleg",
+    ]  # fmt: skip
     full, changed = result["full_night"], result["changed_night"]
     # Both nights are measured; on 20,000 rows their times are mostly fixed costs, so which
     # is faster is the benchmark's finding, not this test's (see docs/performance.md).
     assert changed["seconds"] > 0 and full["seconds"] > 0
     assert "jaga_tps_dprd_provinsi_65" in full["sources_read"]
-    assert len(full["sources_read"]) == 6
+    assert "saksi_tps_dprd_kabkota_caleg_65" in full["sources_read"]
+    assert len(full["sources_read"]) == 8
     assert changed["sources_read"] == ["kawal_tps_presiden_65"]  # that province's file alone
     targets = result["targets"]
     assert sorted(targets) == [
@@ -46,19 +49,30 @@ def test_the_national_night_after_one_province_changed_is_measured(results: Path
         "peak memory at most 1.5 GiB",
     ]
     assert all(isinstance(t["met"], bool) for t in targets.values())
-    assert f"| 20,000 | 6 | {full['seconds']} s |" in table
+    assert f"| 20,000 | 8 | {full['seconds']} s |" in table
+    # The SQLite files, and the releases and open data beside them.
+    size = full["size"]
+    assert size["database_bytes"] > 1_000_000 and size["folder_bytes"] > 1_000_000
+    assert f"{size['database_bytes'] / 1e9:.2f} GB, {size['folder_bytes'] / 1e9:.2f} GB |" in table
+    assert "Slowest steps of the changed night: " in table
 
 
 def test_the_national_night_on_postgresql_answers_the_analysts_questions(results: Path):
-    """`nightly --national --postgres`: both nights into a throw-away database, the questions
-    asked of it with their targets, and the database dropped after."""
+    """`nightly --national --postgres --full-only`: the full night into a throw-away
+    database (no changed night: the 100-million-row night's second open data would not fit
+    on the disk), the questions asked of it with their targets, and the database dropped
+    after."""
     table = bench(
         results, "nightly", "--national", "--rows", "20000", "--provinces", "31,65",
-        "--province", "65", "--recount", "31", "--postgres",
+        "--province", "65", "--recount", "31", "--postgres", "--full-only",
     )  # fmt: skip
     result = json.loads((results / "results.json").read_text())["nightly_national_postgres"]
     assert result["warehouse"] == "postgresql" and result["sources"] == 5
-    assert result["changed_night"]["sources_read"] == ["kawal_tps_presiden_65"]
+    assert result["changed_night"] is None
+    assert "not run (`--full-only`)" in table
+    assert "changed night at most 10% of the full night" not in result["targets"]
+    # PostgreSQL's own count of the database's files.
+    assert result["full_night"]["size"]["database_bytes"] > 5_000_000
     questions = result["questions"]["questions"]
     discrepancies = questions["discrepancies between sources in one province (31 DKI Jakarta)"]
     assert discrepancies["rows"] == 1 and discrepancies["seconds"] > 0

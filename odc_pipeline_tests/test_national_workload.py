@@ -11,7 +11,14 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from benchmarks.national import PARTY_FIELDS, STATIONS_FILE, generate, stations
+from benchmarks.national import (
+    DAPIL_SEATS,
+    PARTY_FIELDS,
+    STATIONS_FILE,
+    generate,
+    rows_per_station,
+    stations,
+)
 from odc_pipeline.regions import load_reference
 from odc_pipeline.registry import load_registry
 from odc_pipeline.releases.store import ReleaseStore
@@ -33,14 +40,16 @@ def test_the_real_station_list_gives_every_2024_polling_station():
 def test_a_small_national_night_sets_aside_exactly_the_planted_rows(tmp_path):
     registry_path = generate(
         30_000, seed=3, out=tmp_path / "national", provinces=["31", "65"], recount=["31"],
-        dprd=True,
+        dprd=True, candidates=True,
     )  # fmt: skip
     manifest = json.loads((tmp_path / "national" / "workload.json").read_text())
     assert sorted(manifest["files"]) == [
-        "dpr/31", "dpr/65", "dprd_provinsi/31", "dprd_provinsi/65", "presiden/31",
-        "presiden/65", "presiden_recount/31",
+        "dpr/31", "dpr/65", "dprd_kabupaten_kota_caleg/31", "dprd_kabupaten_kota_caleg/65",
+        "dprd_provinsi/31", "dprd_provinsi/65", "presiden/31", "presiden/65",
+        "presiden_recount/31",
     ]  # fmt: skip
-    assert manifest["stations"] == 30_000 // 39
+    assert rows_per_station(dprd=True, candidates=True) == 39 + 135
+    assert manifest["stations"] == 30_000 // 174
     document = json.loads((tmp_path / "national" / "dpr" / "65.json").read_text())
     assert document["name"] == "KALIMANTAN UTARA"
     assert set(PARTY_FIELDS) < set(document["tps"][0])
@@ -56,9 +65,10 @@ def test_a_small_national_night_sets_aside_exactly_the_planted_rows(tmp_path):
                 sa.text("SELECT source_id, COUNT(*) FROM fact_election_results GROUP BY 1")
             ).all()
         )
+        # Rows, not problems: a repeated row with a negative count is listed once per problem.
         set_aside = dict(
             connection.execute(
-                sa.text("SELECT source_id, COUNT(*) FROM quarantine GROUP BY 1")
+                sa.text("SELECT source_id, COUNT(DISTINCT source_row) FROM quarantine GROUP BY 1")
             ).all()
         )
         parties = dict(
@@ -70,6 +80,16 @@ def test_a_small_national_night_sets_aside_exactly_the_planted_rows(tmp_path):
             ).all()
         )
         parts = dict(connection.execute(sa.text("SELECT source_id, part_of FROM dim_source")).all())
+        # Per station and party, the candidates a party lists in the station's dapil.
+        listed = connection.execute(
+            sa.text(
+                "SELECT COUNT(*), MIN(n), MAX(n), COUNT(DISTINCT party_id), "
+                "SUM(CASE WHEN party_id IS NULL THEN 1 ELSE 0 END) FROM ("
+                "  SELECT region_code, station_number, party_id, COUNT(*) AS n "
+                "  FROM fact_election_results WHERE contest = 'dprd_kabupaten_kota' "
+                "  GROUP BY 1, 2, 3) AS per_party"
+            )
+        ).one()
         disagree = connection.execute(
             sa.text(
                 "SELECT source_a, source_b, region_code, station_number, candidate, votes_a, "
@@ -81,6 +101,7 @@ def test_a_small_national_night_sets_aside_exactly_the_planted_rows(tmp_path):
         "presiden": "kawal_tps_presiden",
         "dpr": "rekap_tps_dpr",
         "dprd_provinsi": "jaga_tps_dprd_provinsi",
+        "dprd_kabupaten_kota_caleg": "saksi_tps_dprd_kabkota_caleg",
     }
     recount = "pantau_tps_presiden"
     assert parts == {
@@ -137,4 +158,14 @@ def test_a_small_national_night_sets_aside_exactly_the_planted_rows(tmp_path):
     ).fetchall()
     assert sorted(released) == sorted(tuple(row) for row in disagree)
     # Partai Ummat is ballot 24, not Aceh's 18, under KawalPemilu's key and KPU's short name.
-    assert parties == {"dpr": len(PARTY_FIELDS), "dprd_provinsi": len(PARTY_FIELDS)}
+    assert parties == {
+        "dpr": len(PARTY_FIELDS),
+        "dprd_provinsi": len(PARTY_FIELDS),
+        "dprd_kabupaten_kota": len(PARTY_FIELDS),
+    }
+    # Every candidate's party is known; a party lists 3 to 12 candidates (fewer where a
+    # planted bad row was set aside).
+    groups, fewest, most, party_ids, unknown_party = listed
+    assert party_ids == len(PARTY_FIELDS) and unknown_party == 0
+    assert 0 < fewest <= most <= DAPIL_SEATS[1] and most > DAPIL_SEATS[0]
+    assert groups > 18 * manifest["stations"] * 0.95
