@@ -34,7 +34,8 @@ station, the rows that take a whole country past 100 million:
   station and candidate, the party's ballot number beside the candidate as the ballot names
   them (`PKB 3`: a stand-in for a name). Each party lists as many candidates as the dapil has
   seats, 3 to 12, drawn once per kecamatan (the real dapils are groups of kecamatan), about
-  135 rows a station.
+  135 rows a station. They are shared with members only, as the club's real candidate lists
+  are, so they are not in the public open data.
 
 With `--recount 31,32`, a third organisation sends its own copy of those provinces'
 presidential results (`presiden_recount/<province>.csv`, commas, plain numbers, no planted bad
@@ -87,6 +88,9 @@ CANDIDATE_COUNTER = ("saksi", "Saksi Caleg Nusantara")
 #: Fewest and most seats of a DPRD kabupaten/kota dapil (UU 7/2017): each party
 #: lists at most as many candidates as the dapil has seats.
 DAPIL_SEATS = (3, 12)
+#: The largest candidates' file a registry entry accepts: the whole country's Jawa Barat
+#: is about 0.5 GB.
+CANDIDATE_FILE_LIMIT = 1_000_000_000
 #: The organisation that sends a second count of some provinces (`--recount`).
 RECOUNTER = ("pantau", "Pantau Rekap Independen")
 #: Share of the recount's counts that differ from KawalPemilu's.
@@ -306,7 +310,13 @@ def _entries(
                     "year": 2024,
                     "contest": "dprd_kabupaten_kota",
                 },
+                # Jawa Barat's file passes the 200 MB a file may have unless the registry
+                # says more (360 MB at 100 million rows), as a steward's would.
+                "pull": {"max_bytes": CANDIDATE_FILE_LIMIT},
                 **common,
+                # Shared with members only, as the club's real candidate lists are: the
+                # rows reach the members' audience and release, not the public open data.
+                "sharing": "members",
             }
         )
     if recounted:

@@ -80,6 +80,7 @@ def test_a_small_national_night_sets_aside_exactly_the_planted_rows(tmp_path):
             ).all()
         )
         parts = dict(connection.execute(sa.text("SELECT source_id, part_of FROM dim_source")).all())
+        sharing = dict(connection.execute(sa.text("SELECT part_of, sharing FROM dim_source")).all())
         # Per station and party, the candidates a party lists in the station's dapil.
         listed = connection.execute(
             sa.text(
@@ -113,6 +114,11 @@ def test_a_small_national_night_sets_aside_exactly_the_planted_rows(tmp_path):
         source = f"{entries.get(contest, recount)}_{province}"
         assert set_aside.get(source, 0) == counts["bad_rows"], source
         assert published[source] == counts["rows"] - counts["bad_rows"], source
+    # Candidates' votes are shared with members only, as the club's real candidate lists are.
+    assert sharing == {
+        **{e: "public" for e in (*entries.values(), recount)},
+        "saksi_tps_dprd_kabkota_caleg": "members",
+    }
     assert files["presiden_recount/31"]["bad_rows"] == 0 < files["presiden/31"]["bad_rows"]
 
     # The recount differs from KawalPemilu's in about 1% of the counts: the discrepancy view
