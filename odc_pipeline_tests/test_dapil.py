@@ -3,7 +3,7 @@ party results per region and a candidate list; what the warehouse derives from t
 
 from __future__ import annotations
 
-import time
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -321,14 +321,15 @@ def test_nights_after_one_file_changed_derive_what_a_rebuild_does(tmp_path):
 
     suara = folder / "suara_caleg.csv"
     suara.write_text(suara.read_text().replace("ani,300", "ani,301"))
-    started = time.time()
     said = _night_after(defs, instance, "jsn_suara_caleg")
     assert "publish: copying the live file" in said
     # The open data wrote the changed source's rows again and copied every other source's
-    # (one chunk per source and table); the files are what writing every row gives.
-    chunks = list((settings.warehouse_dir / ".open_data.chunks").glob("*.csv"))
-    assert len(chunks) == 6
-    assert sum(c.stat().st_mtime > started for c in chunks) == 1
+    # from the live file (one chunk per source and table); the files are what writing every
+    # row gives.
+    noted = json.loads((settings.warehouse_dir / ".open_data.ranges.json").read_text())
+    version = (settings.warehouse_dir / "open_data").resolve().name
+    assert noted["version"] == version and len(noted["ranges"]) == 6
+    assert sum(r["written_in"] == version for r in noted["ranges"].values()) == 1
     whole = export_open_data(engine, tmp_path / "whole" / "open_data").parent
     live = settings.warehouse_dir / "open_data"
     for table in ("fact_election_results", "dim_candidate", "dim_dapil", "bridge_dapil_region"):

@@ -161,3 +161,93 @@ def test_a_source_written_a_batch_at_a_time_gives_the_same_file(tmp_path):
     lines = written["whole"][0].decode().splitlines()
     assert lines[0] == '"candidate","region_value","votes","year"'
     assert len(lines) == 1 + 2 * 7 and lines[1] == '"\'=SUM(A1)","Kab. Bandung",1,2024'
+
+
+def test_an_unchanged_source_is_copied_from_the_live_file_not_kept_twice(tmp_path):
+    """A source's rows made from what they were made from at the export before are copied
+    from the live version's file, with no second copy of them kept on disk; a note of
+    another version (an export killed between its switch and its note), or of a file
+    changed since, is not trusted."""
+    import json
+    import os
+
+    import pyarrow as pa
+
+    from odc_pipeline.warehouse.csv_chunks import CsvChunks
+    from odc_pipeline.warehouse.export import _write
+    from odc_pipeline.warehouse.schema import fact_tables
+    from odc_pipeline.warehouse.versions import new_version
+
+    table = fact_tables()["election_results"]
+    columns = ["candidate", "votes", "year"]
+    rows = {
+        source: pa.table(
+            {
+                "candidate": [f"{source}-{n}" for n in range(5)],
+                "votes": pa.array(range(5), pa.int64()),
+                "year": pa.array([2024] * 5, pa.int64()),
+            }
+        )
+        for source in ("a", "b", "c")
+    }
+    read: list[str] = []
+
+    def reading(source: str):
+        def batches():
+            read.append(source)
+            return rows[source].to_batches(max_chunksize=2)
+
+        return batches
+
+    live = tmp_path / "open_data"
+    former_cache = tmp_path / ".open_data.chunks"
+    former_cache.mkdir()
+    (former_cache / "0123.csv").write_text("a chunk kept twice\n")
+
+    def export(made_from: dict[str, str]) -> bytes:
+        with new_version(live, keep_previous=True) as building:
+            chunks = CsvChunks(live)
+            parts = [({"source": s, "run": made_from[s]}, reading(s)) for s in sorted(made_from)]
+            _write(parts, table, columns, building / "fact.csv", chunks)
+        chunks.note()
+        return (live / "fact.csv").read_bytes()
+
+    first = export({"a": "r1", "b": "r1", "c": "r1"})
+    assert read == ["a", "b", "c"] and not former_cache.exists()
+    # b's rows were published again: only they are read; a's and c's are copied as bytes.
+    read.clear()
+    rows["b"] = rows["b"].set_column(1, "votes", pa.array([9] * 5, pa.int64()))
+    second = export({"a": "r1", "b": "r2", "c": "r1"})
+    assert read == ["b"]
+    lines = second.decode().splitlines()
+    assert lines[:2] == ['"candidate","votes","year"', '"a-0",0,2024']
+    assert lines[6:8] == ['"b-0",9,2024', '"b-1",9,2024'] and lines[-1] == '"c-4",4,2024'
+    before = first.decode().splitlines()
+    assert len(lines) == len(before) == 16
+    assert lines[1:6] == before[1:6] and lines[11:] == before[11:] and lines[6:11] != before[6:11]
+    noted = json.loads((tmp_path / ".open_data.ranges.json").read_text())
+    version = live.resolve().name
+    assert noted["version"] == version
+    assert sorted(r["written_in"] == version for r in noted["ranges"].values()) == [
+        False,
+        False,
+        True,
+    ]
+    # Only the package's own versions are on disk: the live one and the one before.
+    assert len(list((tmp_path / "open_data.versions").iterdir())) == 2
+
+    # A file changed since its export (opened and saved by hand): its sources are read
+    # again, and the file is as writing every row makes it.
+    os.utime(live / "fact.csv", ns=(1, 1))
+    read.clear()
+    assert export({"a": "r1", "b": "r2", "c": "r1"}) == second
+    assert read == ["a", "b", "c"]
+    noted = json.loads((tmp_path / ".open_data.ranges.json").read_text())
+
+    # A note that names another version than the live one: every source is read again,
+    # and the file is the same.
+    noted["version"] = "another"
+    (tmp_path / ".open_data.ranges.json").write_text(json.dumps(noted))
+    read.clear()
+    assert export({"a": "r1", "b": "r2", "c": "r1"}) == second
+    assert read == ["a", "b", "c"]

@@ -1,26 +1,36 @@
-"""Each public source's rows of a table as CSV, kept from one open-data export to the next.
+"""Each public source's rows of a table as CSV, copied from one open-data export to the next.
 
 The open data's table files are rewritten whole at every export, but a night after one
-province's file changed changes that province's rows alone. Each source's rows are written
-as a chunk of CSV (no header), named by what they are made from, and a table's file is its
-header followed by its sources' chunks: an unchanged source's chunk is copied as bytes, not
-read from the warehouse and formatted again. Chunks no export used are removed after it.
+province's file changed changes that province's rows alone. A table's file is its header
+followed by each source's rows, a chunk of CSV named by what the rows are made from. An
+export notes where in the file each chunk lies (`RANGES_FILE`, beside the live folder); the
+next export copies an unchanged source's chunk as bytes from the live version's file, not
+read from the warehouse and formatted again.
+
+The chunks are read from the live version itself, not kept a second time: the open data
+takes its own size on disk, not twice it (the live version, and the one before for a reader
+still uploading it, are all it keeps).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from odc_pipeline.digests import CHUNK
+
 #: Part of every chunk's name: change it when the way rows are written as CSV changes, so no
 #: chunk written the old way is used again.
 CSV_FORMAT = 1
-_SUFFIX = ".csv"
-_WRITING = ".writing"
+#: Beside the live folder `open_data`: `.open_data.ranges.json`.
+RANGES_FILE = ".{name}.ranges.json"
+#: What exports before this module kept beside the live folder: every chunk a second time.
+_FORMER_CACHE = ".{name}.chunks"
 
 
 def chunk_key(table: str, columns: list[str], made_from: object) -> str:
@@ -30,30 +40,93 @@ def chunk_key(table: str, columns: list[str], made_from: object) -> str:
     return hashlib.sha256(described.encode()).hexdigest()
 
 
+def _seen(path: Path) -> list[int] | None:
+    """A file's size and time of last change, to know it is as the export left it."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return [found.st_size, found.st_mtime_ns]
+
+
 class CsvChunks:
-    """The chunks of one open-data folder, in a hidden folder beside it."""
+    """Where each chunk lies in the live version of an open-data folder, and where each lies
+    in the version being written. Made while the folder's writer lock is held, so the live
+    version read from stays until the new one is live (and after, as the one before)."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.used: set[str] = set()
-        folder.mkdir(parents=True, exist_ok=True)
-        for unfinished in folder.glob(f"*{_WRITING}"):  # left by an export that was killed
-            unfinished.unlink(missing_ok=True)
+    def __init__(self, live: Path) -> None:
+        self.live = live
+        self.index = live.with_name(RANGES_FILE.format(name=live.name))
+        self.ranges: dict[str, dict] = {}
+        self._source = live.resolve() if live.is_symlink() else None
+        self._found: dict[str, dict] = {}
+        try:
+            noted = json.loads(self.index.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            noted = {}
+        # A note of another version (an export killed between the switch and the note)
+        # is not used, nor one of a file changed since (opened and saved by hand): those
+        # sources are written again.
+        if self._source is not None and noted.get("version") == self._source.name:
+            unchanged = {
+                name
+                for name, seen in noted.get("files", {}).items()
+                if _seen(self._source / name) == seen
+            }
+            self._found = {
+                key: found
+                for key, found in noted.get("ranges", {}).items()
+                if found["file"] in unchanged
+            }
 
-    def append(self, key: str, write: Callable[[Path], None], out: BinaryIO) -> None:
-        """Copy the chunk `key` into `out`, written first by `write` (given a path) if no
-        earlier export wrote it."""
-        path = self.folder / f"{key}{_SUFFIX}"
-        if not path.exists():
-            writing = path.with_name(f"{path.name}{_WRITING}")
-            write(writing)
-            writing.replace(path)
-        self.used.add(key)
+    def append(
+        self,
+        key: str,
+        file_name: str,
+        write: Callable[[BinaryIO], None],
+        out: BinaryIO,
+        position: Callable[[], int],
+    ) -> None:
+        """Copy the chunk `key` of the live version's `file_name` into `out`, or write it
+        there with `write` where the live version has none; note where it now lies
+        (`position` is the offset in the file being written)."""
+        start = position()
+        found = self._found.get(key)
+        if found is not None and found["file"] == file_name:
+            self._copy(self._source / file_name, found["offset"], found["length"], out)
+            written_in = found["written_in"]
+        else:
+            write(out)
+            written_in = None  # this export's version: its name is known once it is live
+        self.ranges[key] = {
+            "file": file_name,
+            "offset": start,
+            "length": position() - start,
+            "written_in": written_in,
+        }
+
+    @staticmethod
+    def _copy(path: Path, offset: int, length: int, out: BinaryIO) -> None:
         with path.open("rb") as chunk:
-            shutil.copyfileobj(chunk, out, 1 << 20)
+            chunk.seek(offset)
+            while length:
+                block = chunk.read(min(CHUNK, length))
+                if not block:
+                    raise OSError(f"{path} ends before the rows the open data noted there")
+                out.write(block)
+                length -= len(block)
 
-    def prune(self) -> None:
-        """Remove the chunks this export did not use."""
-        for path in self.folder.glob(f"*{_SUFFIX}"):
-            if path.stem not in self.used:
-                path.unlink(missing_ok=True)
+    def note(self) -> None:
+        """Note where each chunk lies in the version now live (after the switch), and remove
+        the second copy of every chunk that exports before this module kept."""
+        version = self.live.resolve().name
+        for piece in self.ranges.values():
+            piece["written_in"] = piece["written_in"] or version
+        writing = self.index.with_name(f"{self.index.name}.writing")
+        files = {r["file"]: _seen(self.live / r["file"]) for r in self.ranges.values()}
+        noted = {"version": version, "files": files, "ranges": self.ranges}
+        writing.write_text(json.dumps(noted, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(writing, self.index)
+        shutil.rmtree(
+            self.live.with_name(_FORMER_CACHE.format(name=self.live.name)), ignore_errors=True
+        )

@@ -7,8 +7,8 @@ prefixed with a `'`, so an opened CSV shows them as text.
 
 Each export is a whole new version of the folder, switched in at once (`versions`):
 readers never see a half-written file, and nothing an earlier version held stays behind.
-A source whose rows are what they were at the export before is copied from the CSV chunk
-written then (`csv_chunks`), not read and formatted again.
+A source whose rows are what they were at the export before is copied as bytes from the live
+version's file (`csv_chunks`), not read and formatted again.
 """
 
 from __future__ import annotations
@@ -92,8 +92,9 @@ def _csv_ready(rows: pa.Table, table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-#: One source's (or a whole table's) rows: what they are made from (None: no chunk is kept,
-#: see `csv_chunks`), and how to read them, a batch at a time, when they must be written.
+#: One source's (or a whole table's) rows: what they are made from (None: written at every
+#: export, never copied; see `csv_chunks`), and how to read them, a batch at a time, when
+#: they must be written.
 Rows = tuple[object, Callable[[], Iterable[pa.Table | pa.RecordBatch]]]
 
 
@@ -104,7 +105,8 @@ def _frame_rows(frame: pd.DataFrame) -> list[pa.Table]:
 
 def _write(parts: Iterable[Rows], table, columns: list[str], path: Path, chunks: CsvChunks) -> str:
     """The parts, one after another, as one CSV with `columns`: the header, then each part's
-    rows, copied from the chunk an earlier export wrote where one was made from the same rows.
+    rows, copied from the live version's file where its chunk there was made from the same
+    rows.
     Arrow's writer is C++ (several times pandas' to_csv); a schema fixed from the table keeps
     every part's types alike, and writing a batch at a time keeps one batch of a source's
     rows in memory (as PostgreSQL streams them), not the source's or the table's. Returns
@@ -120,10 +122,6 @@ def _write(parts: Iterable[Rows], table, columns: list[str], path: Path, chunks:
                 rows = pa.Table.from_batches([rows])
             arrow_csv.write_csv(_csv_ready(rows, table, schema), sink, write_options=rows_only)
 
-    def written_to(path: Path, read: Callable[[], Iterable[pa.Table | pa.RecordBatch]]) -> None:
-        with path.open("wb") as sink:
-            written(read, sink)
-
     with path.open("wb") as file:
         out = Sha256Writer(file)
         header = arrow_csv.WriteOptions(quoting_style="needed")
@@ -133,7 +131,7 @@ def _write(parts: Iterable[Rows], table, columns: list[str], path: Path, chunks:
                 written(read, out)
             else:
                 key = chunk_key(table.name, columns, made_from)
-                chunks.append(key, partial(written_to, read=read), out)
+                chunks.append(key, path.name, partial(written, read), out, file.tell)
     return out.hexdigest()
 
 
@@ -222,9 +220,9 @@ def export_open_data(engine: Engine, folder: Path, release: dict | None = None) 
                     for s in holding
                 ],
             )
-    chunks = CsvChunks(folder.parent / f".{folder.name}.chunks")
     # The version before stays for a reader still uploading it file by file.
     with new_version(folder, keep_previous=True) as building:
+        chunks = CsvChunks(folder)  # under the writer's lock: the live version stays
         resources = []
         for name, (table, columns, parts) in tables.items():
             path = building / f"{name}.csv"
@@ -249,7 +247,7 @@ def export_open_data(engine: Engine, folder: Path, release: dict | None = None) 
         (building / DESCRIPTOR).write_text(
             json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-    chunks.prune()
+    chunks.note()
     return folder / DESCRIPTOR
 
 
