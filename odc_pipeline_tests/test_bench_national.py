@@ -50,18 +50,39 @@ def test_the_national_night_after_one_province_changed_is_measured(results: Path
     ]
     assert all(isinstance(t["met"], bool) for t in targets.values())
     assert f"| 20,000 | 8 | {full['seconds']} s |" in table
-    # The SQLite files, and the releases and open data beside them.
+    # The SQLite files (the complete file and each audience's), and the releases and open
+    # data beside them.
     size = full["size"]
     assert size["database_bytes"] > 1_000_000 and size["folder_bytes"] > 1_000_000
     assert f"{size['database_bytes'] / 1e9:.2f} GB, {size['folder_bytes'] / 1e9:.2f} GB |" in table
     assert "Slowest steps of the changed night: " in table
 
 
+def test_a_sqlite_warehouse_is_sized_by_its_files_not_its_links(tmp_path: Path):
+    """The database is every version's complete and audience files (links counted once,
+    where they point); the rest of the folder is the releases and the open data."""
+    from benchmarks.nightly import warehouse_size
+
+    version = tmp_path / ".odc.sqlite.current.versions" / "v1"
+    (version / "shared").mkdir(parents=True)
+    (version / "odc.sqlite").write_bytes(b"x" * 100)
+    (version / "odc.sqlite-wal").write_bytes(b"x" * 7)
+    (version / "shared" / "public.sqlite").write_bytes(b"x" * 50)
+    (tmp_path / ".odc.sqlite.current").symlink_to(version)
+    (tmp_path / "odc.sqlite").symlink_to(tmp_path / ".odc.sqlite.current" / "odc.sqlite")
+    (tmp_path / ".odc.sqlite.lock").write_bytes(b"")
+    (tmp_path / "open_data.versions" / "v1").mkdir(parents=True)
+    (tmp_path / "open_data.versions" / "v1" / "fact.csv").write_bytes(b"x" * 30)
+    (tmp_path / "open_data").symlink_to(tmp_path / "open_data.versions" / "v1")
+    (tmp_path / "releases").mkdir()
+    (tmp_path / "releases" / "part.parquet").write_bytes(b"x" * 20)
+    assert warehouse_size(tmp_path, None) == {"database_bytes": 157, "folder_bytes": 50}
+
+
 def test_the_national_night_on_postgresql_answers_the_analysts_questions(results: Path):
     """`nightly --national --postgres --full-only`: the full night into a throw-away
-    database (no changed night: the 100-million-row night's second open data would not fit
-    on the disk), the questions asked of it with their targets, and the database dropped
-    after."""
+    database (no changed night after it, as the 100-million-row night is run), the questions
+    asked of it with their targets, and the database dropped after."""
     table = bench(
         results, "nightly", "--national", "--rows", "20000", "--provinces", "31,65",
         "--province", "65", "--recount", "31", "--postgres", "--full-only",

@@ -129,7 +129,8 @@ def test_exported_text_columns_are_neutralised_once_per_distinct_value():
 
 def test_a_source_written_a_batch_at_a_time_gives_the_same_file(tmp_path):
     """The export writes each source as PostgreSQL streams it, in batches: the file (and its
-    hash) is the same as from the rows in one piece, a reused chunk included."""
+    hash) is the same as from the rows in one piece, a source's rows written as a chunk
+    (noted for the next export to copy) included."""
     import pyarrow as pa
 
     from odc_pipeline.warehouse.csv_chunks import CsvChunks
@@ -152,7 +153,7 @@ def test_a_source_written_a_batch_at_a_time_gives_the_same_file(tmp_path):
         "batches": lambda: rows.to_batches(max_chunksize=2),
     }.items():
         chunks = CsvChunks(tmp_path / f"chunks-{name}")
-        parts = [(None, read), ({"run": "r1"}, read)]  # the second through a chunk
+        parts = [(None, read), ({"run": "r1"}, read)]  # the second as a chunk
         path = tmp_path / f"{name}.csv"
         digest = _write(parts, table, columns, path, chunks)
         written[name] = (path.read_bytes(), digest)
@@ -205,11 +206,11 @@ def test_an_unchanged_source_is_copied_from_the_live_file_not_kept_twice(tmp_pat
     (former_cache / "0123.csv").write_text("a chunk kept twice\n")
 
     def export(made_from: dict[str, str]) -> bytes:
-        with new_version(live, keep_previous=True) as building:
-            chunks = CsvChunks(live)
+        chunks = CsvChunks(live)
+        with new_version(live, keep_previous=True, after_switch=chunks.note) as building:
+            chunks.read_live()
             parts = [({"source": s, "run": made_from[s]}, reading(s)) for s in sorted(made_from)]
             _write(parts, table, columns, building / "fact.csv", chunks)
-        chunks.note()
         return (live / "fact.csv").read_bytes()
 
     first = export({"a": "r1", "b": "r1", "c": "r1"})

@@ -8,8 +8,8 @@ next export copies an unchanged source's chunk as bytes from the live version's 
 read from the warehouse and formatted again.
 
 The chunks are read from the live version itself, not kept a second time: the open data
-takes its own size on disk, not twice it (the live version, and the one before for a reader
-still uploading it, are all it keeps).
+takes twice its size on disk (the live version, and the one before for a reader still
+uploading it), not three times.
 """
 
 from __future__ import annotations
@@ -51,15 +51,21 @@ def _seen(path: Path) -> list[int] | None:
 
 class CsvChunks:
     """Where each chunk lies in the live version of an open-data folder, and where each lies
-    in the version being written. Made while the folder's writer lock is held, so the live
-    version read from stays until the new one is live (and after, as the one before)."""
+    in the version being written. Both are read and noted while the folder's writer lock is
+    held (`read_live` inside `versions.new_version`'s block, `note` as its `after_switch`),
+    so the live version read from stays until the new one is live (and after, as the one
+    before), and no other export's note is mixed with this one's."""
 
     def __init__(self, live: Path) -> None:
         self.live = live
         self.index = live.with_name(RANGES_FILE.format(name=live.name))
         self.ranges: dict[str, dict] = {}
-        self._source = live.resolve() if live.is_symlink() else None
+        self._source: Path | None = None
         self._found: dict[str, dict] = {}
+
+    def read_live(self) -> None:
+        """Read where each chunk lies in the live version (under the writer's lock)."""
+        self._source = self.live.resolve() if self.live.is_symlink() else None
         try:
             noted = json.loads(self.index.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -116,15 +122,14 @@ class CsvChunks:
                 out.write(block)
                 length -= len(block)
 
-    def note(self) -> None:
-        """Note where each chunk lies in the version now live (after the switch), and remove
-        the second copy of every chunk that exports before this module kept."""
-        version = self.live.resolve().name
+    def note(self, version: Path) -> None:
+        """Note where each chunk lies in `version`, just made live (under the writer's lock),
+        and remove the second copy of every chunk that exports before this module kept."""
         for piece in self.ranges.values():
-            piece["written_in"] = piece["written_in"] or version
+            piece["written_in"] = piece["written_in"] or version.name
         writing = self.index.with_name(f"{self.index.name}.writing")
-        files = {r["file"]: _seen(self.live / r["file"]) for r in self.ranges.values()}
-        noted = {"version": version, "files": files, "ranges": self.ranges}
+        files = {r["file"]: _seen(version / r["file"]) for r in self.ranges.values()}
+        noted = {"version": version.name, "files": files, "ranges": self.ranges}
         writing.write_text(json.dumps(noted, sort_keys=True) + "\n", encoding="utf-8")
         os.replace(writing, self.index)
         shutil.rmtree(

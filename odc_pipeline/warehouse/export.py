@@ -220,9 +220,10 @@ def export_open_data(engine: Engine, folder: Path, release: dict | None = None) 
                     for s in holding
                 ],
             )
+    chunks = CsvChunks(folder)
     # The version before stays for a reader still uploading it file by file.
-    with new_version(folder, keep_previous=True) as building:
-        chunks = CsvChunks(folder)  # under the writer's lock: the live version stays
+    with new_version(folder, keep_previous=True, after_switch=chunks.note) as building:
+        chunks.read_live()
         resources = []
         for name, (table, columns, parts) in tables.items():
             path = building / f"{name}.csv"
@@ -247,7 +248,6 @@ def export_open_data(engine: Engine, folder: Path, release: dict | None = None) 
         (building / DESCRIPTOR).write_text(
             json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-    chunks.note()
     return folder / DESCRIPTOR
 
 

@@ -32,7 +32,7 @@ import fcntl
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,13 +50,18 @@ def versions_folder(live: Path) -> Path:
 
 @contextmanager
 def new_version(
-    live: Path, entries: tuple[str, ...] = (), keep_previous: bool = False
+    live: Path,
+    entries: tuple[str, ...] = (),
+    keep_previous: bool = False,
+    after_switch: Callable[[Path], None] | None = None,
 ) -> Iterator[Path]:
     """An empty folder to write the next version of `live` into; when the block ends without
     an error, the version is flushed to disk and becomes the live one, and each of `entries`
     (names in the version) is made a link `live.parent/<entry> -> <live>/<entry>`. On an
     error the folder is removed at once (a full disk gets its space back) and nothing live
     changes. Versions but the live one (and, if `keep_previous`, the one before) are removed.
+    `after_switch` is given the version just made live while the writer's lock is still
+    held, so that what it notes of that version is not mixed with another writer's.
     """
     if live.exists() and not live.is_dir():
         raise FileExistsError(
@@ -84,6 +89,8 @@ def new_version(
         for entry in entries:
             _link(live.parent / entry, f"{live.name}/{entry}")
         _flush_entry(live.parent)
+        if after_switch is not None:
+            after_switch(finished)
         keep = {finished, previous} if keep_previous else {finished}
         _remove_old_versions(versions, keep)
 
