@@ -18,7 +18,7 @@ import pytest
 
 from odc_pipeline.releases.ids import next_release_id, sort_key
 from odc_pipeline.releases.store import ReleaseStore
-from odc_pipeline.releases.views import _provinces, computed_views
+from odc_pipeline.releases.views import _shared_provinces, computed_views
 from odc_pipeline.settings import PROJECT_ROOT, Settings
 from odc_pipeline_tests.conftest import (
     DATA_DIR,
@@ -254,7 +254,7 @@ def test_discrepancies_are_asked_for_only_where_two_sources_report_one_region():
         "year integer, contest varchar, region_code varchar)"
     )
     connection.executemany("insert into fact_election_results values (?, ?, ?, ?, ?)", rows)
-    assert _provinces(connection) == ["11", "32"]
+    assert _shared_provinces(connection, "fact_election_results") == ["11", "32"]
 
 
 def test_the_diff_names_the_changed_file_and_the_review_decision(two_releases):

@@ -51,11 +51,10 @@ def out_of_memory(computing: str, memory_limit: str) -> ReleaseOutOfMemory:
     )
 
 
-#: Views computed a province at a time (by the first two characters of `region_code`): a view
-#: that joins result rows of the same region (`VIEW_NEIGHBOURHOOD`) needs memory for as many
-#: rows as it joins at once, whatever DuckDB spills. Each row of such a view is made from two
-#: sources' result rows of one region.
-A_PROVINCE_AT_A_TIME = ("source_discrepancies",)
+#: The results of every province, under a name of their own: the views read the results
+#: through `fact_election_results`, which holds one province's while a view is computed a
+#: province at a time and every province's otherwise (`_narrowed_results`).
+EVERY_PROVINCE = "results_of_every_province"
 
 
 def views_digest() -> str:
@@ -74,14 +73,36 @@ def tables_read_by_views() -> set[str]:
 
 
 def _tables(connection: duckdb.DuckDBPyConnection, folder: Path) -> None:
-    """Every warehouse table under its own name: over its Parquet files where the audience
-    has rows of it, else empty with its declared columns."""
+    """Every warehouse table under its own name, the results as `EVERY_PROVINCE`: over its
+    Parquet files where the audience has rows of it, else empty with its declared columns."""
+    results = fact_table(ELECTION_RESULTS).name
     for table in warehouse_tables():
+        name = EVERY_PROVINCE if table.name == results else table.name
         files = folder / table.name
         if files.is_dir():
-            _over_files(connection, table, str(files / "**" / "*.parquet")).create_view(table.name)
+            _over_files(connection, table, str(files / "**" / "*.parquet")).create_view(name)
         else:
             connection.execute(str(CreateTable(table).compile(dialect=postgresql.dialect())))
+            if name != table.name:
+                connection.execute(f"ALTER TABLE {table.name} RENAME TO {name}")
+
+
+#: The results the views read: one province's while `low` is set (a region code's first two
+#: characters, `high` the code just after), every province's otherwise. DuckDB folds the
+#: variables into the filter and passes it to the files' statistics, so that a province's
+#: view reads that province's row groups only; the exact prefix keeps a shorter code from
+#: falling in two provinces.
+_NARROWED_RESULTS = (
+    "CREATE VIEW {results} AS SELECT * FROM {everywhere} "  # noqa: S608 - the code's names
+    "WHERE getvariable('low') IS NULL OR (region_code >= getvariable('low') "
+    "AND region_code < getvariable('high') AND SUBSTR(region_code, 1, 2) = getvariable('low'))"
+)
+
+
+def _narrowed_results(connection: duckdb.DuckDBPyConnection) -> None:
+    """`fact_election_results` as the views read it: see `_NARROWED_RESULTS`."""
+    results = fact_table(ELECTION_RESULTS).name
+    connection.execute(_NARROWED_RESULTS.format(results=results, everywhere=EVERY_PROVINCE))
 
 
 def _over_files(
@@ -120,7 +141,8 @@ def _changed_results(
     else:  # sources gone: nothing of theirs to compute
         connection.execute("CREATE VIEW changed_results AS SELECT * FROM all_results WHERE FALSE")
     keys = ", ".join(VIEW_NEIGHBOURHOOD)
-    connection.execute(_NEIGHBOURS.format(results=table.name, keys=keys))
+    connection.execute(f"DROP VIEW {EVERY_PROVINCE}")
+    connection.execute(_NEIGHBOURS.format(results=EVERY_PROVINCE, keys=keys))
     connection.execute("CREATE TABLE changed_sources (source_id VARCHAR)")
     if changed:  # none when the results are as they were and only what views do not read changed
         connection.executemany("INSERT INTO changed_sources VALUES (?)", [[s] for s in changed])
@@ -149,17 +171,18 @@ def computed_views(
     scratch = scratch_root / f".views-{uuid.uuid4().hex}"
     years = _years_in(folder)
     # What DuckDB is doing, should it run out of memory.
-    computing = f"listing the provinces two sources of the {audience} release report"
+    computing = f"listing the provinces the {audience} release has results in"
     try:
         connection.execute("SET memory_limit = ?", [memory_limit])
         # What does not fit spills beside the parts, not into whatever folder the server runs in.
         connection.execute("SET temp_directory = ?", [str(scratch / "spill")])
         connection.execute("SET preserve_insertion_order = false")  # views are not sorted
         _tables(connection, folder)
-        provinces = _provinces(connection)  # before the results are narrowed to the changed
+        # Before the results are narrowed to the changed sources' neighbours.
+        provinces = {name: listed(connection) for name, listed in A_PROVINCE_AT_A_TIME.items()}
         if before is not None:
-            connection.execute(f"DROP VIEW {fact_table(ELECTION_RESULTS).name}")
             _changed_results(connection, folder, changed or [])
+        _narrowed_results(connection)
         for name, ddl in VIEWS.items():
             computing = f"the analyst view {name} of the {audience} release"
             connection.execute(ddl)
@@ -215,17 +238,17 @@ def _written(
     audience: str,
     target: Path,
     years: list[int | None],
-    provinces: list[str],
+    provinces: dict[str, list[str]],
 ) -> Iterator[Part]:
     """One view written as Parquet, a file per year for a view with a year (one query each:
     DuckDB's partitioned writer buffers every partition at once), as parts; nothing for a
     year with no rows. The run id each row had is not in a release: its columns are left
-    out. A view computed a province at a time is asked for each of `provinces`."""
+    out. A view computed a province at a time is asked for each of its `provinces`."""
     name = rows.name
     columns = [row[0] for row in connection.execute(f"DESCRIBE {name}").fetchall()]  # view: code's
     kept = [c for c in columns if not c.startswith("run_id")]
     target.mkdir(parents=True)
-    write = partial(_by_province, provinces=provinces) if name in A_PROVINCE_AT_A_TIME else _copied
+    write = partial(_by_province, provinces=provinces[name]) if name in provinces else _copied
     if YEAR not in columns:
         path = target / "rows.parquet"
         if write(connection, rows.query(kept, "TRUE", None), path):
@@ -246,15 +269,16 @@ def _copied(connection: duckdb.DuckDBPyConnection, query: str, path: Path) -> in
     return pq.ParquetFile(path).metadata.num_rows
 
 
-def _provinces(connection: duckdb.DuckDBPyConnection) -> list[str]:
-    """The provinces (a region code's first two characters) where a view computed a province
-    at a time can have rows: those where two sources report results of one neighbourhood
-    (`VIEW_NEIGHBOURHOOD`: election, year, contest and region), as each row of such a view is
-    made from two sources' results of one region. Each province asked for reads every file
-    that is not one province's, so a province no two sources share is not asked for. A row
-    read from the release before's file was made from results of sources that did not
-    change: these are found over every result, before the results are narrowed."""
-    results = fact_table(ELECTION_RESULTS).name
+def _shared_provinces(
+    connection: duckdb.DuckDBPyConnection, results: str = EVERY_PROVINCE
+) -> list[str]:
+    """The provinces (a region code's first two characters) where the discrepancies can have
+    rows: those where two sources report results of one neighbourhood (`VIEW_NEIGHBOURHOOD`:
+    election, year, contest and region), as each of its rows is made from two sources'
+    results of one region. Each province asked for reads every file that is not one
+    province's, so a province no two sources share is not asked for. A row read from the
+    release before's file was made from results of sources that did not change: these are
+    found over every result, before the results are narrowed."""
     shared = ", ".join(VIEW_NEIGHBOURHOOD)
     query = (
         "SELECT DISTINCT SUBSTR(region_code, 1, 2) FROM ("  # noqa: S608 - the code's names
@@ -264,30 +288,51 @@ def _provinces(connection: duckdb.DuckDBPyConnection) -> list[str]:
     return sorted(p for (p,) in connection.execute(query).fetchall() if p is not None)
 
 
+def _every_province(
+    connection: duckdb.DuckDBPyConnection, results: str = EVERY_PROVINCE
+) -> list[str]:
+    """Every province some result lies in, over every result (as `_shared_provinces`)."""
+    query = f"SELECT DISTINCT SUBSTR(region_code, 1, 2) FROM {results}"  # noqa: S608 - ours
+    return sorted(p for (p,) in connection.execute(query).fetchall() if p is not None)
+
+
+#: Views computed a province at a time, with the provinces each is asked for. A row of either
+#: is made from results of one province (two sources' rows of one region, or a region's rows
+#: rolled up to the regions above it, the province the highest), and DuckDB needs memory for
+#: as many of them as it joins or adds up at once, whatever it spills: the national
+#: candidates' 99 million results needed more than 512 MB for `region_summary` at once.
+A_PROVINCE_AT_A_TIME = {
+    "source_discrepancies": _shared_provinces,
+    "region_summary": _every_province,
+}
+
+
 def _by_province(
     connection: duckdb.DuckDBPyConnection, query: str, path: Path, provinces: list[str]
 ) -> int:
     """The rows of `query` written to `path` as one Parquet file, computed a province at a
-    time; how many there were. Each province's rows are asked for by a range of
-    `region_code`, which DuckDB passes to both sides of the view's join and to the files'
-    statistics; the exact prefix keeps a shorter code from falling in two ranges."""
+    time; how many there were. The views read one province's results at a time
+    (`_NARROWED_RESULTS`), and the view's rows are asked for by the same range of
+    `region_code`, for those a changed release reads from the release before's file."""
     of_one = (
         f"SELECT * FROM ({query}) AS view_rows "  # noqa: S608 - the code's own query
-        "WHERE region_code >= $low AND region_code < $high "
-        "AND SUBSTR(region_code, 1, 2) = $low"
+        "WHERE region_code >= getvariable('low') AND region_code < getvariable('high') "
+        "AND SUBSTR(region_code, 1, 2) = getvariable('low')"
     )
     written = 0
     writer: pq.ParquetWriter | None = None
     try:
         for low in provinces:
-            province = {"low": low, "high": low[:-1] + chr(ord(low[-1]) + 1)}
-            batches = connection.sql(of_one, params=province).to_arrow_reader()
+            connection.execute("SET VARIABLE low = ?", [low])
+            connection.execute("SET VARIABLE high = ?", [low[:-1] + chr(ord(low[-1]) + 1)])
+            batches = connection.sql(of_one).to_arrow_reader()
             if writer is None:
                 writer = pq.ParquetWriter(path, batches.schema, compression="zstd")
             for batch in batches:
                 writer.write_batch(batch)
                 written += batch.num_rows
     finally:
+        connection.execute("RESET VARIABLE low")
         if writer is not None:
             writer.close()
     return written
