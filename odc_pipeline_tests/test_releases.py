@@ -15,11 +15,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from sqlalchemy.dialects import postgresql
 
+from odc_pipeline.kinds.declared import ELECTION_RESULTS
 from odc_pipeline.releases.ids import next_release_id, sort_key
 from odc_pipeline.releases.store import ReleaseStore
 from odc_pipeline.releases.views import _shared_provinces, computed_views
 from odc_pipeline.settings import PROJECT_ROOT, Settings
+from odc_pipeline.warehouse.schema import fact_table
 from odc_pipeline_tests.conftest import (
     DATA_DIR,
     demo_registry_document,
@@ -255,6 +258,76 @@ def test_discrepancies_are_asked_for_only_where_two_sources_report_one_region():
     )
     connection.executemany("insert into fact_election_results values (?, ?, ?, ?, ?)", rows)
     assert _shared_provinces(connection, "fact_election_results") == ["11", "32"]
+
+
+def _village_results(folder: Path, villages_per_province: int, provinces: int) -> int:
+    """An audience's release folder holding one source's results of 40 candidates in each of
+    `villages_per_province` villages of each of `provinces` provinces, and the regions;
+    every other column of the results empty. Its total of votes."""
+    results = fact_table(ELECTION_RESULTS)
+    made = {
+        "election": "'pemilu'",
+        "contest": "'dpr'",
+        "candidate": "'Calon ' || (i % 40)",
+        "organization_id": "'org'",
+        "source_id": "'src'",
+        "region_code": "printf('%02d.%02d.%02d.%04d', 11 + i // 40 % $provinces, "
+        "i // 400 % 20 + 1, i // 8000 % 20 + 1, 2001 + i // (8000 * $provinces))",
+        "region_level": "4",
+        "votes": "i % 300",
+    }
+    columns = ", ".join(
+        f"CAST({made.get(c.name, 'NULL')} AS {c.type.compile(dialect=postgresql.dialect())}) "
+        f"AS {c.name}"
+        for c in results.columns
+        if c.name not in ("year", "run_id")
+    )
+    rows = 40 * villages_per_province * provinces
+    (folder / results.name / "year=2024").mkdir(parents=True)
+    (folder / "dim_region").mkdir()
+    connection = duckdb.connect()
+    connection.execute(
+        f"COPY (SELECT {columns} FROM range($rows) AS t(i)) "  # noqa: S608 - the test's own
+        f"TO '{folder / results.name / 'year=2024' / 'src.parquet'}' (FORMAT parquet)",
+        {"rows": rows, "provinces": provinces},
+    )
+    connection.execute(
+        "COPY (SELECT DISTINCT code AS region_code, 'Wilayah ' || code AS name, "  # noqa: S608
+        "(LENGTH(code) + 1) // 3 AS level, 'desa' AS type FROM ("
+        "SELECT UNNEST([SUBSTR(region_code, 1, 2), SUBSTR(region_code, 1, 5), "
+        "SUBSTR(region_code, 1, 8), region_code]) AS code FROM read_parquet(?))) "
+        f"TO '{folder / 'dim_region' / 'rows.parquet'}' (FORMAT parquet)",
+        [str(folder / results.name / "year=2024" / "src.parquet")],
+    )
+    return connection.execute(
+        "SELECT SUM(votes) FROM read_parquet(?)",
+        [str(folder / results.name / "year=2024" / "src.parquet")],
+    ).fetchone()[0]
+
+
+def test_region_summary_is_rolled_up_a_province_at_a_time_within_the_memory(tmp_path):
+    """A national candidates' release needed more than its 512 MB for `region_summary` at
+    once. Its rows are rolled up a province at a time, within a memory the whole view does
+    not fit: on 4 million results of 10 provinces, at 80 MB (the whole view needs about
+    128 MB here), with every region at every level and every vote."""
+    folder = tmp_path / "members"
+    total = _village_results(folder, villages_per_province=10_000, provinces=10)
+    views = computed_views(folder, "members", tmp_path, memory_limit="80MB")
+    part = next(p for p in views if p.table == "region_summary")  # the views after it aside
+    summary = duckdb.execute(
+        "SELECT LENGTH(region_code), COUNT(*), COUNT(DISTINCT candidate), SUM(votes), "
+        "SUM(regions_reported) FROM read_parquet(?) GROUP BY 1 ORDER BY 1",
+        [str(part.written)],
+    ).fetchall()
+    views.close()
+    # Provinces, kabupaten (20 each), kecamatan (20 each) and villages, each with every
+    # candidate's votes; every level's sums add up to every vote, of every village.
+    assert summary == [
+        (2, 10 * 40, 40, total, 40 * 100_000),
+        (5, 200 * 40, 40, total, 40 * 100_000),
+        (8, 4_000 * 40, 40, total, 40 * 100_000),
+        (13, 100_000 * 40, 40, total, 40 * 100_000),
+    ]
 
 
 def test_the_diff_names_the_changed_file_and_the_review_decision(two_releases):
