@@ -193,31 +193,32 @@ def _steps(night: dict) -> str:
     return ", ".join(f"{step} {seconds} s" for step, seconds in night["slowest_steps"].items())
 
 
-def _folder_bytes(folder: Path) -> int:
-    """Bytes of the files under `folder` (symbolic links not followed: the open data's
-    current version is counted once, where it lies)."""
-    return sum(f.lstat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
+def _folder_bytes(folder: Path) -> tuple[int, int]:
+    """Bytes of the SQLite files under `folder`, and of the other files (symbolic links not
+    followed: the open data's current version is counted once, where it lies)."""
+    sqlite = other = 0
+    for f in folder.rglob("*"):
+        if f.is_file() and not f.is_symlink():
+            if f.name.endswith(SQLITE_FILES):
+                sqlite += f.lstat().st_size
+            else:
+                other += f.lstat().st_size
+    return sqlite, other
 
 
 def warehouse_size(warehouse_dir: Path, url: str | None) -> dict[str, int]:
     """What the night left on disk, in bytes: the database (PostgreSQL's own count of its
     files, indexes included, or the SQLite files) and the rest of the warehouse folder
     (releases, open data, reports, quality)."""
-    files = _folder_bytes(warehouse_dir)
+    database, files = _folder_bytes(warehouse_dir)
     if url:
+        files += database  # any SQLite file beside a PostgreSQL warehouse is the folder's
         engine = sa.create_engine(url)
         with engine.connect() as connection:
             database = connection.execute(
                 sa.text("SELECT pg_database_size(current_database())")
             ).scalar_one()
         engine.dispose()
-    else:
-        database = sum(
-            f.lstat().st_size
-            for f in warehouse_dir.rglob("*")
-            if f.name.endswith(SQLITE_FILES) and f.is_file() and not f.is_symlink()
-        )
-        files -= database
     return {"database_bytes": int(database), "folder_bytes": files}
 
 
