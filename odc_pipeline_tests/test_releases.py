@@ -271,8 +271,9 @@ def _village_results(folder: Path, villages_per_province: int, provinces: int) -
         "candidate": "'Calon ' || (i % 40)",
         "organization_id": "'org'",
         "source_id": "'src'",
+        # The province, then the village's number in it (w) as kabupaten, kecamatan, desa.
         "region_code": "printf('%02d.%02d.%02d.%04d', 11 + i // 40 % $provinces, "
-        "i // 400 % 20 + 1, i // 8000 % 20 + 1, 2001 + i // (8000 * $provinces))",
+        "w % 20 + 1, w // 20 % 20 + 1, 2001 + w // 400)",
         "region_level": "4",
         "votes": "i % 300",
     }
@@ -287,7 +288,8 @@ def _village_results(folder: Path, villages_per_province: int, provinces: int) -
     (folder / "dim_region").mkdir()
     connection = duckdb.connect()
     connection.execute(
-        f"COPY (SELECT {columns} FROM range($rows) AS t(i)) "  # noqa: S608 - the test's own
+        f"COPY (SELECT {columns} FROM (SELECT i, i // (40 * $provinces) AS w "  # noqa: S608
+        "FROM range($rows) AS t(i))) "
         f"TO '{folder / results.name / 'year=2024' / 'src.parquet'}' (FORMAT parquet)",
         {"rows": rows, "provinces": provinces},
     )
@@ -328,6 +330,25 @@ def test_region_summary_is_rolled_up_a_province_at_a_time_within_the_memory(tmp_
         (8, 4_000 * 40, 40, total, 40 * 100_000),
         (13, 100_000 * 40, 40, total, 40 * 100_000),
     ]
+
+
+def test_the_views_after_those_of_a_province_at_a_time_read_every_province(tmp_path):
+    """The results are narrowed to one province while `region_summary` is computed, and
+    read whole again by the views after it."""
+    folder = tmp_path / "members"
+    total = _village_results(folder, villages_per_province=2, provinces=3)
+    provinces = {}
+    for part in computed_views(folder, "members", tmp_path):
+        if part.table in ("region_summary", "results_by_place"):
+            provinces[part.table] = duckdb.execute(
+                "SELECT SUBSTR(region_code, 1, 2) AS p, COUNT(*), SUM(votes) "
+                "FROM read_parquet(?) WHERE LENGTH(region_code) = 13 GROUP BY p ORDER BY p",
+                [str(part.written)],
+            ).fetchall()
+    in_each = [(p, 80) for p in ("11", "12", "13")]
+    assert [row[:2] for row in provinces["results_by_place"]] == in_each
+    assert [row[:2] for row in provinces["region_summary"]] == in_each  # a row per candidate
+    assert sum(row[2] for row in provinces["results_by_place"]) == total
 
 
 def test_the_diff_names_the_changed_file_and_the_review_decision(two_releases):

@@ -332,7 +332,7 @@ def _by_province(
                 writer.write_batch(batch)
                 written += batch.num_rows
     finally:
-        connection.execute("RESET VARIABLE low")
         if writer is not None:
             writer.close()
+    connection.execute("RESET VARIABLE low")  # the next view reads every province's results
     return written
