@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql
 from odc_pipeline.kinds.declared import ELECTION_RESULTS
 from odc_pipeline.releases.ids import next_release_id, sort_key
 from odc_pipeline.releases.store import ReleaseStore
-from odc_pipeline.releases.views import _shared_provinces, computed_views
+from odc_pipeline.releases.views import _as_duckdb_says, _shared_provinces, computed_views
 from odc_pipeline.settings import PROJECT_ROOT, Settings
 from odc_pipeline.warehouse.schema import fact_table
 from odc_pipeline_tests.conftest import (
@@ -310,11 +310,12 @@ def _village_results(folder: Path, villages_per_province: int, provinces: int) -
 def test_region_summary_is_rolled_up_a_province_at_a_time_within_the_memory(tmp_path):
     """A national candidates' release needed more than its 512 MB for `region_summary` at
     once. Its rows are rolled up a province at a time, within a memory the whole view does
-    not fit: on 4 million results of 10 provinces, at 80 MB (the whole view needs about
-    128 MB here), with every region at every level and every vote."""
+    not fit: on 4 million results of 10 provinces, at 80 MB with two threads (the whole view
+    needs about 128 MB here; DuckDB needs more with more threads), with every region at
+    every level and every vote."""
     folder = tmp_path / "members"
     total = _village_results(folder, villages_per_province=10_000, provinces=10)
-    views = computed_views(folder, "members", tmp_path, memory_limit="80MB")
+    views = computed_views(folder, "members", tmp_path, memory_limit="80MB", threads=2)
     part = next(p for p in views if p.table == "region_summary")  # the views after it aside
     summary = duckdb.execute(
         "SELECT LENGTH(region_code), COUNT(*), COUNT(DISTINCT candidate), SUM(votes), "
@@ -349,6 +350,43 @@ def test_the_views_after_those_of_a_province_at_a_time_read_every_province(tmp_p
     assert [row[:2] for row in provinces["results_by_place"]] == in_each
     assert [row[:2] for row in provinces["region_summary"]] == in_each  # a row per candidate
     assert sum(row[2] for row in provinces["results_by_place"]) == total
+
+
+def test_a_release_whose_audience_lost_every_result_computes_its_views_whole(tmp_path):
+    """An audience whose only results' source went: the release before's view files are of
+    no use, and the views are computed whole, not brought up to date from results that are
+    no longer there."""
+    folder = tmp_path / "members"
+    (folder / "dim_region").mkdir(parents=True)
+    duckdb.execute(
+        "COPY (SELECT '11' AS region_code, 'Aceh' AS name, 1 AS level, 'provinsi' AS type) "
+        f"TO '{folder / 'dim_region' / 'rows.parquet'}' (FORMAT parquet)"
+    )
+    whole = [part.table for part in computed_views(folder, "members", tmp_path)]
+    updated = computed_views(folder, "members", tmp_path, before={}, changed=["gone"])
+    assert [part.table for part in updated] == whole
+
+
+def test_running_out_of_memory_once_rows_flow_is_told_as_duckdb_says(tmp_path):
+    """DuckDB running out of memory after its first rows were handed over reaches Python
+    through Arrow as an OSError; the release turns it back into DuckDB's error, which the
+    steward is told the meaning of."""
+    connection = duckdb.connect()
+    connection.execute("SET memory_limit = '20MB'")
+    connection.execute("SET threads = 1")
+    connection.execute("SET temp_directory = ?", [str(tmp_path / "spill")])
+    early = tmp_path / "early.parquet"
+    connection.execute(
+        f"COPY (SELECT i AS k, 'x' AS s FROM range(3000000) t(i)) TO '{early}' (FORMAT parquet)"  # noqa: S608
+    )
+    grouped = (
+        "SELECT i % 3000000 AS k, string_agg(i::VARCHAR, ',') AS s FROM range(6000000) t(i) "
+        "GROUP BY k"
+    )
+    rows = f"SELECT k, s FROM read_parquet('{early}') UNION ALL ({grouped})"  # noqa: S608
+    with pytest.raises(duckdb.OutOfMemoryException, match="^Out of Memory Error"):
+        for _batch in _as_duckdb_says(connection.sql(rows).to_arrow_reader()):
+            pass
 
 
 def test_the_diff_names_the_changed_file_and_the_review_decision(two_releases):

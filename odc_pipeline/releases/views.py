@@ -5,9 +5,9 @@ of a source the audience may not see, and they cost what DuckDB needs to read th
 a pass of the warehouse's SQL over every row in memory. The views are the warehouse's
 definitions as written for every engine (`warehouse.views.VIEWS`), run unchanged: without the
 warehouse's narrowing of the discrepancies to places `region_totals` says two sources share,
-as a release holds no totals (it computes that view a province at a time instead). The run id
-each row had is not in a release, so a view's provenance columns of it are empty and left
-out.
+as a release holds no totals. The views whose memory grows with the results they join or add
+up (`A_PROVINCE_AT_A_TIME`) are computed a province at a time instead. The run id each row
+had is not in a release, so a view's provenance columns of it are empty and left out.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from functools import partial
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
@@ -51,9 +52,10 @@ def out_of_memory(computing: str, memory_limit: str) -> ReleaseOutOfMemory:
     )
 
 
-#: The results of every province, under a name of their own: the views read the results
-#: through `fact_election_results`, which holds one province's while a view is computed a
-#: province at a time and every province's otherwise (`_narrowed_results`).
+#: The results the views may read, of every province, under a name of their own (in a
+#: changed release, those that share a neighbourhood with a changed source's: see
+#: `_changed_results`). The views read them through `fact_election_results`, which holds one
+#: province's while a view is computed a province at a time (`_narrowed_results`).
 EVERY_PROVINCE = "results_of_every_province"
 
 
@@ -155,6 +157,7 @@ def computed_views(
     before: dict[tuple[str, int | None], Path] | None = None,
     changed: list[str] | None = None,
     memory_limit: str = DEFAULT_RELEASE_MEMORY,
+    threads: int | None = None,
 ) -> Iterator[Part]:
     """Each view over the audience's `folder`, a file per year where it has one, written by
     DuckDB straight to Parquet under `scratch_root` (on the store's disk, so a part is
@@ -166,7 +169,10 @@ def computed_views(
     naming a changed source are computed; the others are read from the file before.
 
     A view that needs more than `memory_limit` even when spilling raises ReleaseOutOfMemory,
-    in a steward's words."""
+    in a steward's words. DuckDB shares the memory among its `threads` (one per core unless
+    given), each of which needs some of it."""
+    if before is not None and not (folder / fact_table(ELECTION_RESULTS).name).is_dir():
+        before = None  # the audience's results are all gone: nothing of the views' is kept
     connection = duckdb.connect()
     scratch = scratch_root / f".views-{uuid.uuid4().hex}"
     years = _years_in(folder)
@@ -174,6 +180,8 @@ def computed_views(
     computing = f"listing the provinces the {audience} release has results in"
     try:
         connection.execute("SET memory_limit = ?", [memory_limit])
+        if threads is not None:
+            connection.execute("SET threads = ?", [threads])
         # What does not fit spills beside the parts, not into whatever folder the server runs in.
         connection.execute("SET temp_directory = ?", [str(scratch / "spill")])
         connection.execute("SET preserve_insertion_order = false")  # views are not sorted
@@ -285,7 +293,7 @@ def _shared_provinces(
         f"SELECT region_code FROM {results} GROUP BY {shared} "
         "HAVING MIN(source_id) < MAX(source_id))"
     )
-    return sorted(p for (p,) in connection.execute(query).fetchall() if p is not None)
+    return sorted(p for (p,) in connection.execute(query).fetchall() if p)
 
 
 def _every_province(
@@ -293,7 +301,7 @@ def _every_province(
 ) -> list[str]:
     """Every province some result lies in, over every result (as `_shared_provinces`)."""
     query = f"SELECT DISTINCT SUBSTR(region_code, 1, 2) FROM {results}"  # noqa: S608 - ours
-    return sorted(p for (p,) in connection.execute(query).fetchall() if p is not None)
+    return sorted(p for (p,) in connection.execute(query).fetchall() if p)
 
 
 #: Views computed a province at a time, with the provinces each is asked for. A row of either
@@ -328,7 +336,7 @@ def _by_province(
             batches = connection.sql(of_one).to_arrow_reader()
             if writer is None:
                 writer = pq.ParquetWriter(path, batches.schema, compression="zstd")
-            for batch in batches:
+            for batch in _as_duckdb_says(batches):
                 writer.write_batch(batch)
                 written += batch.num_rows
     finally:
@@ -336,3 +344,15 @@ def _by_province(
             writer.close()
     connection.execute("RESET VARIABLE low")  # the next view reads every province's results
     return written
+
+
+def _as_duckdb_says(batches: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
+    """The batches DuckDB hands over, with its running out of memory once they have started
+    as the error it is (Arrow passes it on as an OSError of DuckDB's text), so that the
+    steward is told what it means (`out_of_memory`)."""
+    try:
+        yield from batches
+    except OSError as error:
+        if str(error).startswith("Out of Memory Error"):
+            raise duckdb.OutOfMemoryException(str(error)) from None
+        raise
