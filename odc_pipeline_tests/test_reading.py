@@ -189,6 +189,22 @@ def test_empty_csv_cells_are_none(tmp_path):
     assert frame.loc[0, "sah"] == "10"
 
 
+def test_a_value_repeated_down_a_column_is_held_once(tmp_path):
+    """A polling station's file repeats its village code and its candidates' names on every
+    row: the column reader holds each distinct value once, shared by the cells that hold it,
+    as Jawa Barat's candidates' file of 13.6 million rows needs (see docs/scaling.md)."""
+    lines = [f"3201011001,{tps},PKB {k}" for tps in (1, 2, 3) for k in (1, 2, 3)]
+    path = tmp_path / "caleg.csv"
+    path.write_text("\n".join(["kode_desa,no_tps,nama_caleg", *lines, "3201011002,,PKB 1"]))
+    frame = read_source(path, "csv", ReadOptions(), ["kode_desa"])
+    assert frame["kode_desa"].tolist() == ["3201011001"] * 9 + ["3201011002"]
+    assert frame["nama_caleg"].tolist() == ["PKB 1", "PKB 2", "PKB 3"] * 3 + ["PKB 1"]
+    assert frame["no_tps"].iloc[-1] is None
+    for column in ("kode_desa", "no_tps", "nama_caleg"):
+        cells = frame[column].tolist()
+        assert len({id(cell) for cell in cells}) == len(set(cells)), column
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -198,6 +214,7 @@ def test_empty_csv_cells_are_none(tmp_path):
         'kode,suara\n32.04,"1\n2"\n32.73,2\n',  # a value spanning lines: line-by-line reader
         "kode,suara\n32.04,1,9\n32.73,2\n",  # a ragged row: line-by-line reader
         "kode,suara\n32.04,1\n,\n 32.73 , 2 \n , \n",  # lines of delimiters only: not rows
+        "kode,suara\n32.04,1\n32.04, 1\n32.04,\n32.73,1\n",  # repeated values: held once
     ],
 )
 def test_column_reader_and_line_reader_agree(tmp_path, monkeypatch, text):
