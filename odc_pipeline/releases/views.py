@@ -89,15 +89,18 @@ def _tables(connection: duckdb.DuckDBPyConnection, folder: Path) -> None:
                 connection.execute(f"ALTER TABLE {table.name} RENAME TO {name}")
 
 
-#: The results the views read: one province's while `low` is set (a region code's first two
-#: characters, `high` the code just after), every province's otherwise. DuckDB folds the
-#: variables into the filter and passes it to the files' statistics, so that a province's
-#: view reads that province's row groups only; the exact prefix keeps a shorter code from
-#: falling in two provinces.
+#: A row of the province `low` (a region code's first two characters, `high` the code just
+#: after). DuckDB folds the variables into the filter and passes it to the files'
+#: statistics, so that a province is read from its own row groups only; the exact prefix
+#: keeps a shorter code from falling in two provinces.
+_IN_PROVINCE = (
+    "region_code >= getvariable('low') AND region_code < getvariable('high') "
+    "AND SUBSTR(region_code, 1, 2) = getvariable('low')"
+)
+#: The results the views read: one province's while `low` is set, every province's otherwise.
 _NARROWED_RESULTS = (
     "CREATE VIEW {results} AS SELECT * FROM {everywhere} "  # noqa: S608 - the code's names
-    "WHERE getvariable('low') IS NULL OR (region_code >= getvariable('low') "
-    "AND region_code < getvariable('high') AND SUBSTR(region_code, 1, 2) = getvariable('low'))"
+    f"WHERE getvariable('low') IS NULL OR ({_IN_PROVINCE})"
 )
 
 
@@ -322,11 +325,7 @@ def _by_province(
     time; how many there were. The views read one province's results at a time
     (`_NARROWED_RESULTS`), and the view's rows are asked for by the same range of
     `region_code`, for those a changed release reads from the release before's file."""
-    of_one = (
-        f"SELECT * FROM ({query}) AS view_rows "  # noqa: S608 - the code's own query
-        "WHERE region_code >= getvariable('low') AND region_code < getvariable('high') "
-        "AND SUBSTR(region_code, 1, 2) = getvariable('low')"
-    )
+    of_one = f"SELECT * FROM ({query}) AS view_rows WHERE {_IN_PROVINCE}"  # noqa: S608 - ours
     written = 0
     writer: pq.ParquetWriter | None = None
     try:
