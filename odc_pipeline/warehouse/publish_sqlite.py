@@ -111,6 +111,8 @@ def publish_sqlite(
             _disk_full_explained(target.parent),
             new_version(pointer, (target.name, SHARED_FOLDER)) as build,
         ):
+            if previous_tables:
+                _refuse_without_room(target.parent, _live_bytes(target))
             (build / SHARED_FOLDER).mkdir()
             stage("building")
             complete = build / target.name
@@ -309,6 +311,36 @@ class WarehouseDiskFull(RuntimeError):
     """The new version did not fit on the warehouse's disk; the previous one stays live."""
 
 
+def _live_bytes(target: Path) -> int:
+    """What the live version takes on disk: the complete file and every audience's."""
+    shared = target.parent / SHARED_FOLDER
+    files = [target, *(shared.iterdir() if shared.is_dir() else ())]
+    return sum(f.stat().st_size for f in files if f.is_file())
+
+
+def _refuse_without_room(folder: Path, live: int) -> None:
+    """Stop before writing anything when the disk cannot hold a second copy of the live
+    version: a new one is built beside it, about as large, and filling the disk of a small
+    server to its last byte would stop more than the publish (PostgreSQL, Dagster's own
+    records). A warehouse that shrank a lot may be refused though it would fit."""
+    free = shutil.disk_usage(folder).free
+    if free < live:
+        raise WarehouseDiskFull(
+            f"the disk of the warehouse folder {folder} has {free / 2**20:,.0f} MiB free, and "
+            f"a new version needs about as much as the live one, which takes "
+            f"{live / 2**20:,.0f} MiB (the warehouse and its shared/ files): nothing was "
+            f"published and the previous version stays live. {_FREE_SPACE_ADVICE}"
+        )
+
+
+#: What a steward can do about a disk too full for the next version.
+_FREE_SPACE_ADVICE = (
+    "Free space there, or move the warehouse folder (ODC_WAREHOUSE_DIR) to a larger disk, and "
+    "run again; a national warehouse of millions of rows is better kept in PostgreSQL "
+    "(docs/scaling.md)"
+)
+
+
 @contextmanager
 def _disk_full_explained(folder: Path) -> Iterator[None]:
     """SQLite's "database or disk is full" (or the system's ENOSPC) in a steward's words:
@@ -322,8 +354,8 @@ def _disk_full_explained(folder: Path) -> Iterator[None]:
         raise WarehouseDiskFull(
             f"the disk of the warehouse folder {folder} is full ({free:,.0f} MiB free): the "
             "new version did not fit, nothing was published and the previous version stays "
-            "live. Free space there (a new version needs about as much as the current "
-            "warehouse and its shared/ files together) and run again",
+            "live. A new version needs about as much room as the live warehouse and its "
+            f"shared/ files together. {_FREE_SPACE_ADVICE}",
         ) from error
 
 
