@@ -49,15 +49,37 @@ def combination_codes(
     return combined, per_column
 
 
-def combination_numbers(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """Row -> number of its distinct combination of values, as `combination_codes` numbers
-    them, without keeping each column's codes (a key of many columns over millions of rows
-    would hold one array of row codes per column)."""
-    combined = np.zeros(len(frame), dtype=np.int64)
+#: Keys are numbered by mixing each column's codes in while their product stays below this.
+_KEY_SPAN = 2**62
+
+
+def repeated_rows(
+    frame: pd.DataFrame, columns: list[str], comparable: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the `comparable` rows whose values of `columns` another comparable
+    row repeats, and each one's key: rows of equal keys hold equal values.
+
+    For a duplicate check over millions of rows: the key is each column's codes mixed into
+    one number, and repeated keys are found by sorting, not by a hash table of every row
+    (which took more memory than the check's columns themselves)."""
+    key = np.zeros(len(frame), dtype=np.int64)
+    span = 1
     for column in columns:
         codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
-        combined = _combined(combined, codes, len(uniques))
-    return combined
+        width = len(uniques) + 1
+        if span * width >= _KEY_SPAN:  # renumber the keys so far, densely, to make room
+            key = pd.factorize(key)[0].astype(np.int64, copy=False)
+            span = int(key.max()) + 1 if len(key) else 1
+        key = key * width + codes
+        span *= width
+    ordered = np.sort(key[comparable])
+    shared = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    del ordered
+    if not len(shared):
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.int64)
+    found = np.searchsorted(shared, key).clip(max=len(shared) - 1)
+    positions = np.flatnonzero(comparable & (shared[found] == key))
+    return positions, key[positions]
 
 
 def _combined(combined: np.ndarray, codes: np.ndarray, distinct: int) -> np.ndarray:

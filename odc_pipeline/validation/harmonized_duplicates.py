@@ -9,10 +9,9 @@ one is right is for the steward to say.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from odc_pipeline.distinct import combination_numbers
+from odc_pipeline.distinct import repeated_rows
 from odc_pipeline.kinds import DatasetKind
 from odc_pipeline.reading.headers import SOURCE_ROW
 from odc_pipeline.validation.quarantine import Problem
@@ -60,16 +59,13 @@ def duplicates_after_harmonizing(frame: pd.DataFrame, kind: DatasetKind) -> list
     comparable = frame[written].notna().all(axis=1).to_numpy()
     if comparable.sum() < 2:
         return []
-    # Every row's key is numbered, then only comparable rows are counted: the key columns
-    # are the frame's own (no copy of them, nor of the comparable rows).
-    combined = combination_numbers(pd.DataFrame(parts, copy=False), list(parts))
-    counts = np.bincount(combined[comparable], minlength=int(combined.max()) + 1)
-    repeated = comparable & (counts[combined] > 1)
-    if not repeated.any():
+    # The key columns are the frame's own: no copy of them, nor of the comparable rows.
+    positions, keys = repeated_rows(pd.DataFrame(parts, copy=False), list(parts), comparable)
+    if not len(positions):
         return []
-    index = frame.index[repeated]
+    index = frame.index[positions]
     rows = frame.loc[index].sort_values(SOURCE_ROW, kind="stable")
-    group_of = pd.Series(combined[repeated], index=index)[rows.index].tolist()
+    group_of = pd.Series(keys, index=index)[rows.index].tolist()
 
     # One pass over the repeated rows (a file pasted into itself may repeat them all): each
     # group's rows in file order, each with how it wrote the region and candidate.

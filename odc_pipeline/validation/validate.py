@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pandera.pandas as pa
 
+from odc_pipeline.distinct import repeated_rows
 from odc_pipeline.frame_handover import move_rows, take_columns
 from odc_pipeline.kinds import KINDS
 from odc_pipeline.quoting import first_of
@@ -177,14 +178,12 @@ def _duplicate_problems(frame: pd.DataFrame, entry: SourceEntry, skip: set) -> l
         *(r.column for r in entry.regions),
     ]
     # Rows with an empty key part (an optional report_id, say) cannot be compared.
-    candidates = frame.loc[~frame.index.isin(skip), key].dropna()
-    duplicated = candidates[candidates.duplicated(keep=False)]
-    if duplicated.empty:
+    comparable = ~frame.index.isin(skip) & frame[key].notna().all(axis=1).to_numpy()
+    positions, group_of = repeated_rows(frame, key, comparable)
+    if not len(positions):
         return []
-    # Each duplicated row's group, numbered once: matching rows to groups group by group
-    # grew with the square of the duplicates (a file pasted twice into itself).
-    group_of = duplicated.groupby(key, dropna=False, sort=False).ngroup().to_numpy()
-    rows = frame.loc[duplicated.index, SOURCE_ROW].to_numpy()
+    repeated = frame.index[positions]
+    rows = frame[SOURCE_ROW].to_numpy()[positions]
     members: dict[int, list] = {}
     for group, row in zip(group_of.tolist(), rows.tolist(), strict=True):
         members.setdefault(group, []).append(row)
@@ -195,7 +194,7 @@ def _duplicate_problems(frame: pd.DataFrame, entry: SourceEntry, skip: set) -> l
     }
     return [
         Problem(index, ", ".join(key), None, "duplicate_key", reasons[group])
-        for index, group in zip(duplicated.index, group_of.tolist(), strict=True)
+        for index, group in zip(repeated, group_of.tolist(), strict=True)
     ]
 
 
@@ -280,7 +279,10 @@ def _parse_values(frame: pd.DataFrame, entry: SourceEntry) -> tuple[pd.DataFrame
 def _schema_problems(typed: pd.DataFrame, entry: SourceEntry) -> list[Problem]:
     """What the kind's pandera schema finds, one problem per row and rule."""
     try:
-        schema_for(entry.kind).validate(typed, lazy=True)
+        # In place: the schema coerces nothing and adds no column, and the copy pandera would
+        # otherwise make (every numeric column of a province's file) is the check's largest
+        # cost.
+        schema_for(entry.kind).validate(typed, lazy=True, inplace=True)
         return []
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
