@@ -314,15 +314,22 @@ class WarehouseDiskFull(RuntimeError):
 def _live_bytes(target: Path) -> int:
     """What the live version takes on disk: the complete file and every audience's."""
     shared = target.parent / SHARED_FOLDER
-    files = [target, *(shared.iterdir() if shared.is_dir() else ())]
-    return sum(f.stat().st_size for f in files if f.is_file())
+    taken = 0
+    for path in [target, *(shared.iterdir() if shared.is_dir() else ())]:
+        try:
+            taken += path.stat().st_size if path.is_file() else 0
+        except FileNotFoundError:  # a reader's journal, gone while the folder was read
+            continue
+    return taken
 
 
 def _refuse_without_room(folder: Path, live: int) -> None:
     """Stop before writing anything when the disk cannot hold a second copy of the live
     version: a new one is built beside it, about as large, and filling the disk of a small
     server to its last byte would stop more than the publish (PostgreSQL, Dagster's own
-    records). A warehouse that shrank a lot may be refused though it would fit."""
+    records). It is the least a version needs: one that grew can still fill the disk, and is
+    then rolled back (`_disk_full_explained`); one that shrank a lot may be refused though it
+    would fit."""
     free = shutil.disk_usage(folder).free
     if free < live:
         raise WarehouseDiskFull(
