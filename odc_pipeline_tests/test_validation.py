@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from odc_pipeline.defs.io_manager import ArrowFileIOManager, write_frame
 from odc_pipeline.reading import read_source
 from odc_pipeline.registry import load_registry
 from odc_pipeline.validation.validate import validate_source
@@ -69,6 +70,31 @@ def test_constants_from_the_registry_fill_missing_columns():
     outcome, _ = _validate("jsn_pilpres2024_kabkota")
     assert set(outcome.valid["election"]) == {"pemilu"}
     assert set(outcome.valid["contest"]) == {"presiden"}
+
+
+def test_a_column_the_same_in_every_row_is_handed_on_at_a_byte_a_row(tmp_path):
+    """The registry's constants, and the columns a source leaves empty, travel as
+    categoricals (through the step's Arrow file too); columns with values stay text."""
+    outcome, _ = _validate("jsn_pilpres2024_kabkota")
+    valid = outcome.valid
+    rows = len(valid)
+    assert rows == 78
+    for column, held in (("election", ["pemilu"]), ("contest", ["presiden"]), ("dapil", [])):
+        assert isinstance(valid[column].dtype, pd.CategoricalDtype), column
+        assert list(valid[column].cat.categories) == held, column
+        assert valid[column].memory_usage(index=False, deep=True) <= rows + 200, column
+    assert valid["dapil"].isna().all() and set(valid["contest"]) == {"presiden"}
+    for column in ("paslon", "kabupaten_kota"):
+        if column in valid:
+            assert not isinstance(valid[column].dtype, pd.CategoricalDtype), column
+    stored = tmp_path / "validated.arrow"
+    write_frame(valid, stored)
+    back = ArrowFileIOManager(base_dir=str(tmp_path))._load(stored)
+    for column in ("election", "contest", "dapil"):
+        assert isinstance(back[column].dtype, pd.CategoricalDtype), column
+        assert back[column].astype(object).where(back[column].notna(), None).tolist() == (
+            valid[column].astype(object).where(valid[column].notna(), None).tolist()
+        )
 
 
 def _station_rows(stations: list[str | None]) -> pd.DataFrame:
