@@ -24,16 +24,18 @@ from odc_pipeline.registry.loader import RegistryError
 from odc_pipeline_tests.conftest import make_settings, run_all, write_registry
 
 NIKS = ["3204051708900001", "3205011203850002", "3273014509880003", "3201026612790004"]
+#: The witnesses' NIKs, in a column the registry maps but no kind declares, declared personal.
+WITNESS_NIKS = ["3204011508870005", "3205024410910006", "3273031207820007"]
 PHONES = ["0857-1234-5678", "0813 1111 2222", "+62 812 9876 5432", "081377778888"]
 SALT = "test-salt-not-secret"
 
 INCIDENTS = textwrap.dedent(
     f"""\
-    no_laporan;tanggal;kabupaten;jenis;uraian;kontak_pelapor
-    {NIKS[0]};17 April 2019;Kab. Bandung;politik_uang;Saksi NIK {NIKS[1]} hp {PHONES[0]} diusir;{PHONES[1]}
-    L-2;31-02-2019;Kab. Garut;intimidasi;Tanggal mustahil, korban NIK {NIKS[2]};{PHONES[3]}
-    L-3;18 Apr 2019;NIK {NIKS[3]};intimidasi;Wilayah berisi NIK;-
-    L-4;18 Apr 2019;Kab. Garut;lapor {PHONES[2]};Kategori berisi nomor telepon;-
+    no_laporan;tanggal;kabupaten;jenis;uraian;kontak_pelapor;nik_saksi
+    {NIKS[0]};17 April 2019;Kab. Bandung;politik_uang;Saksi NIK {NIKS[1]} hp {PHONES[0]} diusir;{PHONES[1]};{WITNESS_NIKS[0]}
+    L-2;31-02-2019;Kab. Garut;intimidasi;Tanggal mustahil, korban NIK {NIKS[2]};{PHONES[3]};{WITNESS_NIKS[1]}
+    L-3;18 Apr 2019;NIK {NIKS[3]};intimidasi;Wilayah berisi NIK;-;{WITNESS_NIKS[2]}
+    L-4;18 Apr 2019;Kab. Garut;lapor {PHONES[2]};Kategori berisi nomor telepon;-;
     """
 )
 RESULTS = textwrap.dedent(
@@ -48,7 +50,7 @@ RESULTS = textwrap.dedent(
 def _needles() -> list[bytes]:
     """Each planted number as written, as bare digits, and as JSON would escape nothing."""
     found = []
-    for value in NIKS + PHONES:
+    for value in NIKS + WITNESS_NIKS + PHONES:
         digits = re.sub(r"\D", "", value)
         found += [value.encode(), digits.encode(), digits[-9:].encode()]
     return found
@@ -77,8 +79,9 @@ def planted_run(tmp_path_factory):
                     "jenis": "category",
                     "uraian": "description",
                     "kontak_pelapor": "reporter_contact",
+                    "nik_saksi": "nik_saksi",
                 },
-                "personal": ["report_id"],
+                "personal": ["report_id", "nik_saksi"],
                 "constants": constants,
                 "regions": [{"column": "region", "level": "kabupaten_kota", "system": "name"}],
                 "licence": "CC-BY-4.0",

@@ -111,8 +111,14 @@ def build_batch(
     text cell going to a shared table is searched for NIKs and phone numbers.
     """
     personal = KINDS[kind].personal_columns if personal is None else personal
-    # Withheld columns never got this far (see validate.canonical_frame).
-    personal = tuple(c for c in personal if c not in KINDS[kind].withheld_columns)
+    # Withheld columns never got this far (see validate.canonical_frame), nor did personal
+    # columns the kind does not declare (validation drops them: attributes.with_attributes).
+    personal = tuple(
+        c
+        for c in personal
+        if c not in KINDS[kind].withheld_columns
+        and (c in harmonized.columns or c in KINDS[kind].personal_columns)
+    )
     error = scrub_identifiers_text(source_error(harmonized))
     if error:
         empty = harmonized.iloc[0:0]
