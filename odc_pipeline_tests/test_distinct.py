@@ -15,7 +15,8 @@ def _as_pandas_finds(frame: pd.DataFrame, comparable: np.ndarray) -> np.ndarray:
     return np.flatnonzero(comparable)[rows.duplicated(keep=False).to_numpy()]
 
 
-def _check(frame: pd.DataFrame, comparable: np.ndarray) -> None:
+def _check(frame: pd.DataFrame, comparable: np.ndarray) -> np.ndarray:
+    """Check `repeated_rows` against pandas; the keys it gave."""
     positions, keys = repeated_rows(frame, list(frame.columns), comparable)
     expected = _as_pandas_finds(frame, comparable)
     assert positions.tolist() == expected.tolist()
@@ -27,6 +28,7 @@ def _check(frame: pd.DataFrame, comparable: np.ndarray) -> None:
         by_key.setdefault(key, set()).add(value)
     assert all(len(found) == 1 for found in by_key.values())
     assert len(by_key) == len(set(values))
+    return keys
 
 
 def test_repeated_rows_of_few_values_are_those_pandas_finds():
@@ -55,9 +57,8 @@ def test_a_key_of_many_distinct_values_is_renumbered_not_overflowed(columns):
     picked[generator.integers(0, len(picked), 300), -1] += 1  # near-misses: one value apart
     frame = pd.DataFrame({f"c{n}": picked[:, n].astype(str) for n in range(columns)})
     comparable = np.ones(len(frame), dtype=bool)
-    _check(frame, comparable)
+    keys = _check(frame, comparable)
     # A key mixed past int64's end would wrap, and come out negative for about half the rows.
-    _, keys = repeated_rows(frame, list(frame.columns), comparable)
     assert keys.min() >= 0
 
 
