@@ -184,7 +184,8 @@ def test_an_unforeseen_error_in_one_source_holds_back_that_source_only(tmp_path,
 @pytest.mark.slow
 def test_a_broken_registry_entry_holds_back_that_source_alone(tmp_path):
     """A typo in one member's entry: the definitions load, the others publish, the entry's
-    asset fails with the problem in the steward's words, and its last good load stays."""
+    asset fails with the problem in the steward's words, and its last good load stays. A
+    new entry with a typo, never published, is held back beside it."""
     document = demo_registry_document()
     path = write_registry(tmp_path, document)
     settings = make_settings(tmp_path, path)
@@ -193,6 +194,9 @@ def test_a_broken_registry_entry_holds_back_that_source_alone(tmp_path):
     broken = copy.deepcopy(document)
     entry = next(e for e in broken["sources"] if e["id"] == "ldw_suara_pilpres2024")
     entry["sharing"] = "publik"
+    new = copy.deepcopy(entry) | {"id": "ldw_suara_baru", "sharing": "public"}
+    new["colums"] = new.pop("columns")
+    broken["sources"].append(new)
     write_registry(tmp_path, broken, copy_demo_files=False)
 
     registry = load_registry(path, check_files=False, keep_broken=True)
@@ -201,8 +205,12 @@ def test_a_broken_registry_entry_holds_back_that_source_alone(tmp_path):
         "source #3 ('ldw_suara_pilpres2024'): sharing: 'publik' is not allowed; write "
         "'public', 'members' or 'private'"
     )
-    (failure,) = [e for e in second.all_events if e.is_step_failure]
-    assert failure.step_key == "registry_entry_ldw_suara_pilpres2024"
+    failures = {e.step_key: e for e in second.all_events if e.is_step_failure}
+    assert set(failures) == {
+        "registry_entry_ldw_suara_pilpres2024",
+        "registry_entry_ldw_suara_baru",
+    }
+    failure = failures["registry_entry_ldw_suara_pilpres2024"]
     assert failure.step_failure_data.user_failure_data.description == (
         f"source #3 ('ldw_suara_pilpres2024'): the registry entry cannot be used: {problem}. "
         "Fix the entry in the registry (odc sources test)."
@@ -211,6 +219,22 @@ def test_a_broken_registry_entry_holds_back_that_source_alone(tmp_path):
     assert set(_audit(engine, second.run_id)) == {
         e["id"] for e in document["sources"] if e["id"] != "ldw_suara_pilpres2024"
     }
+    with engine.connect() as connection:
+        never = connection.execute(
+            sa.text(
+                "select status, status_message, sharing, last_successful_run_id, part_of "
+                "from dim_source where source_id = 'ldw_suara_baru'"
+            )
+        ).one()
+    assert tuple(never) == (
+        "stale",
+        "source #5 ('ldw_suara_baru'): the registry entry cannot be used: source #5 "
+        "('ldw_suara_baru'): columns: is required but missing; source #5 "
+        "('ldw_suara_baru'): colums: unknown key (check its spelling)",
+        "private",  # nothing read from the entry says who may see it
+        None,
+        None,
+    )
     with engine.connect() as connection:
         kept = connection.execute(
             sa.text(

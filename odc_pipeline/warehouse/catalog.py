@@ -65,7 +65,9 @@ NEVER_RUN = "no run has published this source yet; run it: odc run --source <id>
 
 def _held_back_row(held: HeldBackSource, before) -> dict:
     """`dim_source`'s row for an entry that cannot be used: its last publish's row, marked
-    stale with the reason; or, never published, a row that says only what is known."""
+    stale with the reason; or, never published, a row that says only what is known. Every
+    column of `dim_source` is given (None where nothing is known): the rows are inserted
+    together, and a row short of a column the others have stops the whole insert."""
     if before is not None:
         row = dict(before._mapping)
     else:
@@ -82,7 +84,8 @@ def _held_back_row(held: HeldBackSource, before) -> dict:
             "last_successful_run_id": None,
             "file_hash": None,
         }
-    return {**row, "status": "stale", "status_message": held.message}
+    columns = [c.name for c in dim_source.columns]
+    return {c: row.get(c) for c in columns} | {"status": "stale", "status_message": held.message}
 
 
 def write_catalog(
