@@ -73,7 +73,7 @@ def test_check_exit_codes_on_real_files(tmp_path):
     assert (report["rows_in"], report["rows_quarantined"]) == (81, 4)
     assert {p["rule"] for p in report["problems"]} == {
         "number_format",
-        "greater_than_or_equal_to(0)",
+        "in_range(0, 10000000000)",
         "region_unmatched",
         "votes_within_valid_ballots",
     }
@@ -558,7 +558,7 @@ def test_check_proposes_an_entry_for_a_file_the_registry_does_not_know(tmp_path)
     out = checked.stdout
     assert "│ Perolehan Suara │ votes" in out
     assert "│ (every row)     │ year = 2019       │ the file's name says 2019" in out
-    assert "votes must be 0 or more │ 1    │ 4" in out
+    assert "votes must be from 0 to 10,000,000,000 │ 1    │ 4" in out
     block = out.split("to paste under sources:")[1].split("\n", 1)[1]
     (entry,) = yaml.safe_load(block)
     assert entry["columns"] == {

@@ -58,7 +58,11 @@ CASES: dict[str, tuple[dict, dict]] = {
     "missing_header.csv": ({}, {"error": "no header row found in the first 30 rows"}),
     "title_row_above_header.csv": ({}, {"published": 3, "quarantined": {}, "rows": [3, 4, 5]}),
     "mixed_thousands.csv": ({}, {"published": 2, "quarantined": {4: "number_format"}}),
-    "negative_votes.csv": ({}, {"published": 2, "quarantined": {3: "greater_than_or_equal_to(0)"}}),
+    "negative_votes.csv": ({}, {"published": 2, "quarantined": {3: "in_range(0, 10000000000)"}}),
+    "implausible_votes.csv": (
+        {},
+        {"published": 2, "quarantined": {3: "in_range(0, 10000000000)"}},
+    ),
     "text_in_numbers.csv": ({}, {"published": 2, "quarantined": {3: "number_format"}}),
     "duplicate_keys.csv": (
         {},
@@ -127,6 +131,9 @@ REASONS = {
     "duplicate_keys.csv": "rows 2, 4 have the same election, year, contest, candidate, region",
     "records.jsonl": "line 3 is not valid JSON: Unterminated string",
     "not_objects.json": "record 2 is list, not an object",
+    "negative_votes.csv": "votes is -15; a count cannot be negative",
+    "implausible_votes.csv": "votes is 5000000000000000000, more than any count of people can be "
+    "(at most 10,000,000,000); it is likely a typo, or another column's numbers",
 }
 
 

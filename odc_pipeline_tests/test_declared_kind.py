@@ -120,7 +120,7 @@ def test_its_rows_are_validated_by_its_declaration(observer_run):
             "trained observers (90) are more than the observers deployed (80); "
             "one of the two numbers is wrong",
         ),
-        (4, "observers", "in_range(0, 5000)", "observers -3 is not between 0 and 5000"),
+        (4, "observers", "in_range(0, 5000)", "observers is -3; a count cannot be negative"),
         (5, "observers", "in_range(0, 5000)", "observers 7000 is not between 0 and 5000"),
     ]
 

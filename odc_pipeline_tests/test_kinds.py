@@ -238,7 +238,7 @@ def test_voter_counts(kinds_run):
         engine, "select source_row, rule from quarantine where source_id = 'pantau_dpt' order by 1"
     ) == [
         (3, "total_is_male_plus_female"),
-        (4, "greater_than_or_equal_to(0)"),
+        (4, "in_range(0, 10000000000)"),
     ]
 
 

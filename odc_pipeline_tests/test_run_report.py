@@ -75,9 +75,9 @@ def test_each_source_has_its_section_with_row_numbers_and_next_commands(report):
         "and 27 kabupaten/kota." in section
     )
     # Each problem in plain words, with its rows.
-    assert "<td>votes must be 0 or more</td><td>1</td>" in section
+    assert "<td>votes must be from 0 to 10,000,000,000</td><td>1</td>" in section
     assert "<td>the region must be one of the official list</td><td>2</td><td>2, 11</td>" in section
-    assert "greater_than_or_equal_to" not in page
+    assert "in_range" not in page
     assert (
         "<code>odc query --table quarantine --where source_id=jsn_pilpres2024_kabkota</code>"
         in section

@@ -72,7 +72,7 @@ BAD_ROWS = {
     "jsn_pilpres2024_kabkota": [
         (11, "region_unmatched"),  # a code that is not in the official list
         (30, "number_format"),  # "12a" as a vote count
-        (47, "greater_than_or_equal_to(0)"),  # a negative vote count
+        (47, "in_range(0, 10000000000)"),  # a negative vote count
         (70, "votes_within_valid_ballots"),  # more votes than valid ballots
     ],
     "fppjb_rekap_pilpres2024": [
@@ -85,7 +85,7 @@ BAD_ROWS = {
     "ldw_suara_pilpres2024": [
         (4, "region_unmatched"),  # a 5-digit code
         (14, "not_nullable"),  # votes missing (null)
-        (20, "greater_than_or_equal_to(0)"),  # negative invalid ballots
+        (20, "in_range(0, 10000000000)"),  # negative invalid ballots
         (27, "region_unmatched"),  # 3299: no such kabupaten/kota
     ],
 }

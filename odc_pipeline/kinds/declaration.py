@@ -80,9 +80,12 @@ class Column:
 
 
 def _shown(bound: float | None) -> str | None:
+    """A bound as a steward reads it: grouped in thousands from 10,000 on (a year stays 2024)."""
     if bound is None:
         return None
-    return str(int(bound)) if float(bound).is_integer() else str(bound)
+    if not float(bound).is_integer():
+        return str(bound)
+    return f"{int(bound):,}" if abs(bound) >= 10_000 else str(int(bound))
 
 
 @dataclass(frozen=True)

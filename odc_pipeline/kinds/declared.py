@@ -69,9 +69,24 @@ def _withheld(name: str, description: str) -> Column:
     return Column(name, "text", description, required=False, personal=True, withheld=True)
 
 
+#: More than any count of votes, voters or ballots can be: Indonesia's 2024 roll held 205
+#: million voters, and ten billion is more people than live on Earth. A cell beyond it is a
+#: typo or a column mixed up; kept, it would be added into totals that overflow 64 bits.
+COUNT_CEILING = 10_000_000_000
+
+
 def _count(name: str, description: str, unit: str, required: bool = True) -> Column:
-    """A whole number of something counted: never negative."""
-    return Column(name, "integer", description, required=required, unit=unit, minimum=0)
+    """A whole number of people or ballots counted: never negative, never beyond what any
+    count of people can be (`COUNT_CEILING`)."""
+    return Column(
+        name,
+        "integer",
+        description,
+        required=required,
+        unit=unit,
+        minimum=0,
+        maximum=COUNT_CEILING,
+    )
 
 
 ELECTION_RESULTS = DatasetKind(

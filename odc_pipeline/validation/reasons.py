@@ -7,9 +7,11 @@ reasons: what was found, and what the declaration expected. What was found is qu
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Any
 
 from odc_pipeline.kinds import DatasetKind
+from odc_pipeline.kinds.declared import COUNT_CEILING
 from odc_pipeline.quoting import quoted
 
 
@@ -32,16 +34,26 @@ def reason_for(
         if relation is not None:
             return relation.reason(row)
         if column in kind.column_names:
-            return _value_reason(rule, kind, column, shown)
+            return _value_reason(rule, kind, column, value, shown)
     return f"{column} {shown} fails rule {rule}"
 
 
-def _value_reason(rule: str, kind: DatasetKind, column: str, shown: str) -> str:
+def _value_reason(rule: str, kind: DatasetKind, column: str, value: Any, shown: str) -> str:
     declared = kind.column(column)
     if rule.startswith("str_length"):
         return f"{column} is blank"
-    if rule.startswith("greater_than_or_equal_to") and declared.minimum == 0:
+    counted = (
+        declared.type == "integer"
+        and declared.minimum == 0
+        and rule.startswith(("greater_than_or_equal_to", "in_range"))
+    )
+    if counted and isinstance(value, Real) and value < 0:
         return f"{column} is {shown}; a count cannot be negative"
+    if counted and declared.maximum == COUNT_CEILING:
+        return (
+            f"{column} is {shown}, more than any count of people can be (at most {COUNT_CEILING:,}); "
+            "it is likely a typo, or another column's numbers"
+        )
     if rule.startswith("isin") and declared.allowed:
         return (
             f"{column} {shown} is not {declared.expected}; {recode_hint(column, shown, declared)}"

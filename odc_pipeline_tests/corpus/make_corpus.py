@@ -63,6 +63,16 @@ def write_corpus(folder: Path = FILES) -> list[Path]:
             ]
         ),
         "negative_votes.csv": _csv([HEADER, GOOD[0], ["32.04", "02", "-15", "2514000"], GOOD[2]]),
+        # More than any count of people, the largest within 64 bits among them: added up
+        # into the totals, such counts overflowed and stopped the publish of every source.
+        "implausible_votes.csv": _csv(
+            [
+                HEADER,
+                GOOD[0],
+                ["32.04", "02", "5000000000000000000", "9223372036854775807"],
+                GOOD[2],
+            ]
+        ),
         "text_in_numbers.csv": _csv(
             [HEADER, GOOD[0], ["32.04", "02", "dua ratus", "2514000"], GOOD[2]]
         ),
