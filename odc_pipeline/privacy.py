@@ -119,7 +119,9 @@ def _might_hold_identifier(texts: list[str]) -> list[str]:
 
 
 def scrub_identifiers(values: pd.Series) -> pd.Series:
-    """NIKs and phone numbers masked in any text column."""
-    if values.dtype != object and not pd.api.types.is_string_dtype(values):
+    """NIKs and phone numbers masked in any text column (a categorical one included: a
+    registry constant is handed on as one)."""
+    text = values.dtype == object or pd.api.types.is_string_dtype(values)
+    if not text and not isinstance(values.dtype, pd.CategoricalDtype):
         return values
     return _each_distinct(values, scrub_identifiers_text, _might_hold_identifier)

@@ -29,13 +29,15 @@ WITNESS_NIKS = ["3204011508870005", "3205024410910006", "3273031207820007"]
 PHONES = ["0857-1234-5678", "0813 1111 2222", "+62 812 9876 5432", "081377778888"]
 SALT = "test-salt-not-secret"
 
+#: The reporters' home addresses, in a column the registry does not map.
+ADDRESSES = ["Jl. Melati No. 17 RT 003", "Jl. Kenanga No. 4 RT 011"]
 INCIDENTS = textwrap.dedent(
     f"""\
-    no_laporan;tanggal;kabupaten;jenis;uraian;kontak_pelapor;nik_saksi
-    {NIKS[0]};17 April 2019;Kab. Bandung;politik_uang;Saksi NIK {NIKS[1]} hp {PHONES[0]} diusir;{PHONES[1]};{WITNESS_NIKS[0]}
-    L-2;31-02-2019;Kab. Garut;intimidasi;Tanggal mustahil, korban NIK {NIKS[2]};{PHONES[3]};{WITNESS_NIKS[1]}
-    L-3;18 Apr 2019;NIK {NIKS[3]};intimidasi;Wilayah berisi NIK;-;{WITNESS_NIKS[2]}
-    L-4;18 Apr 2019;Kab. Garut;lapor {PHONES[2]};Kategori berisi nomor telepon;-;
+    no_laporan;tanggal;kabupaten;jenis;uraian;kontak_pelapor;nik_saksi;alamat_pelapor
+    {NIKS[0]};17 April 2019;Kab. Bandung;politik_uang;Saksi NIK {NIKS[1]} hp {PHONES[0]} diusir;{PHONES[1]};{WITNESS_NIKS[0]};{ADDRESSES[0]}
+    L-2;31-02-2019;Kab. Garut;intimidasi;Tanggal mustahil, korban NIK {NIKS[2]};{PHONES[3]};{WITNESS_NIKS[1]};{ADDRESSES[1]}
+    L-3;18 Apr 2019;NIK {NIKS[3]};intimidasi;Wilayah berisi NIK;-;{WITNESS_NIKS[2]};
+    L-4;18 Apr 2019;Kab. Garut;lapor {PHONES[2]};Kategori berisi nomor telepon;-;;
     """
 )
 RESULTS = textwrap.dedent(
@@ -57,7 +59,13 @@ def _needles() -> list[bytes]:
 
 
 @pytest.fixture(scope="module")
-def planted_run(tmp_path_factory):
+def planted_run(planted):
+    return planted[0]
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    """The night over the planted files: its settings and its result (the event log)."""
     folder = tmp_path_factory.mktemp("planted")
     (folder / "files").mkdir()
     (folder / "files" / "incidents.csv").write_text(INCIDENTS, encoding="utf-8")
@@ -114,7 +122,7 @@ def planted_run(tmp_path_factory):
     finally:
         del os.environ["ODC_HASH_SALT"]
     assert result.success
-    return settings
+    return settings, result
 
 
 def _reachable_files(root: Path) -> list[Path]:
@@ -136,6 +144,29 @@ def test_no_planted_number_in_any_warehouse_file_or_export(planted_run):
         data = path.read_bytes()
         for needle in _needles():
             assert needle not in data, f"{needle!r} found in {path}"
+
+
+def test_no_planted_number_in_the_event_log(planted):
+    """Every preview and message of the night, as Dagster keeps them for the UI: the file
+    as read, the rows validated and harmonized, the problems, the logs."""
+    _, result = planted
+    logged = "\n".join(repr(event) for event in result.all_events)
+    assert "saksi [PHONE_1]" in logged  # the results' preview is there, masked
+    for needle in _needles():
+        assert needle.decode() not in logged, needle
+
+
+def test_the_step_files_hold_no_column_that_is_never_stored(planted_run):
+    """What steps hand each other on disk (ODC_STORAGE_DIR) holds neither the columns the
+    registry does not map (the reporters' addresses) nor the personal ones no kind declares
+    (the witnesses' NIKs). The kind's personal columns are there until the publish hashes
+    them: that folder is as private as the snapshots of the files themselves."""
+    files = [p for p in planted_run.storage_dir.rglob("*") if p.is_file()]
+    assert any(p.name.startswith("raw_pantau_insiden") for p in files)
+    for path in files:
+        data = path.read_bytes()
+        for needle in [*ADDRESSES, *WITNESS_NIKS]:
+            assert needle.encode() not in data, f"{needle!r} found in {path}"
 
 
 def test_the_rows_themselves_are_kept_with_placeholders(planted_run):

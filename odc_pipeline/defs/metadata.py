@@ -6,7 +6,6 @@ import dagster as dg
 import pandas as pd
 
 from odc_pipeline.privacy import scrub_column, scrub_identifiers
-from odc_pipeline.validation.attributes import ATTRIBUTES
 from odc_pipeline.validation.quarantine import PERSONAL_MASK
 
 PREVIEW_ROWS = 10
@@ -21,9 +20,13 @@ def _cell(value: object) -> str:
 def markdown_preview(
     frame: pd.DataFrame, rows: int = PREVIEW_ROWS, total: int | None = None
 ) -> dg.MetadataValue:
-    """The first rows as a Markdown table (no extra dependency for `to_markdown`). `total`:
-    the rows of the whole frame, when `frame` is already its first rows."""
-    head = frame.head(rows)
+    """The first rows as a Markdown table (no extra dependency for `to_markdown`), NIKs and
+    phone numbers masked in every text cell: the table lands in Dagster's event log, which
+    every UI user reads, and quotes what a file holds (a region, a candidate as written).
+    `total`: the rows of the whole frame, when `frame` is already its first rows."""
+    head = frame.head(rows).copy()
+    for column in head.columns:
+        head[column] = scrub_identifiers(head[column])
     total = len(frame) if total is None else total
     lines = [
         "| " + " | ".join(_cell(c) for c in head.columns) + " |",
@@ -50,8 +53,9 @@ def frame_metadata(
     """Row count, preview and schema of a frame, in the keys Dagster's UI knows.
 
     The preview lands in Dagster's event log, which every UI user can read: only the `shown`
-    columns (all, if not given) appear in it, personal columns masked and free text
-    scrubbed, as in the warehouse.
+    columns (all, if not given) appear in it, personal columns masked, free text scrubbed
+    and NIKs and phone numbers masked in every other text (`markdown_preview`), as in the
+    warehouse.
     """
     head = frame.head(PREVIEW_ROWS)
     head = (head if shown is None else head[shown]).copy()
@@ -63,8 +67,6 @@ def frame_metadata(
     for column in free_text:
         if column in head.columns:
             head[column] = scrub_column(head[column])
-    if ATTRIBUTES in head.columns:  # as the warehouse publishes them: identifiers masked
-        head[ATTRIBUTES] = scrub_identifiers(head[ATTRIBUTES])
     preview = markdown_preview(head)
     if len(frame) > PREVIEW_ROWS:
         preview = dg.MetadataValue.md(

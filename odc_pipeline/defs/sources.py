@@ -30,7 +30,12 @@ from odc_pipeline.pulling import PullError, SnapshotStore, pull_source
 from odc_pipeline.quoting import quoted
 from odc_pipeline.reading import MissingColumnsError, SourceReadError, read_source
 from odc_pipeline.reading.encodings import READ_NOTES
-from odc_pipeline.reading.headers import PROVENANCE_COLUMNS, header_key, shareable_headers
+from odc_pipeline.reading.headers import (
+    PROVENANCE_COLUMNS,
+    drop_unstored_columns,
+    header_key,
+    shareable_headers,
+)
 from odc_pipeline.regions import cached_region_tables, harmonize_regions
 from odc_pipeline.regions.tables import ReferenceTableError
 from odc_pipeline.regions.vintage import cached_splits, mark_vintage, vintage_hint
@@ -205,6 +210,7 @@ def build_source_assets(
         name = record["name"]
         try:
             frame = read_source(path, located.format, located.read, list(located.columns))
+            drop_unstored_columns(frame, located.columns, located.dropped_columns)
         except SourceReadError as error:
             message = f"Source {entry.id!r} ({entry.organization}): cannot read {name}: {error}"
             context.log.error(message)

@@ -601,6 +601,14 @@ class SourceEntry(_Strict):
             c for c in self.personal if c not in kind.personal_columns
         )
 
+    @property
+    def dropped_columns(self) -> tuple[str, ...]:
+        """Mapped columns no step keeps: the kind's withheld ones (never stored, not even
+        hashed) and the personal ones the kind does not declare (nothing would hash them)."""
+        kind = KINDS[self.kind]
+        extra = tuple(c for c in self.personal if c not in kind.canonical_columns)
+        return kind.withheld_columns + extra
+
     def location_path(self, base_dir: Path) -> Path:
         """The file's path; relative locations are read from the registry's folder."""
         path = Path(self.location)
