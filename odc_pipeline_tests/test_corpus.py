@@ -83,6 +83,14 @@ CASES: dict[str, tuple[dict, dict]] = {
     "stray_delimiter.csv": ({}, {"published": 2, "quarantined": {3: "unreadable_row"}}),
     "ambiguous_thousands.csv": ({}, {"published": 2, "quarantined": {3: "number_format"}}),
     "duplicate_header.csv": ({}, {"error": "the header has the same column name twice: ['suara']"}),
+    "headers_alike.csv": (
+        {},
+        {
+            "error": "the header has columns ['Suara', 'suara'] that differ only in case, "
+            "spaces or punctuation, and the registry's mapping names one of them: rename one "
+            "in the file"
+        },
+    ),
     "float_codes.csv": ({}, ALL_GOOD),
     "nul_bytes.csv": ({}, {"error": "the file is binary, not CSV text"}),
     "records.jsonl": ({"format": "jsonl"}, {"published": 3, "quarantined": {3: "unreadable_row"}}),

@@ -329,6 +329,21 @@ def test_two_headers_for_one_column_are_named(tmp_path):
     ]
 
 
+def test_a_column_both_mapped_and_constant_is_refused(tmp_path):
+    """A constant would silently replace every row's value read from the mapped header."""
+
+    def both(document):
+        document["sources"][0]["columns"]["tahun"] = "year"
+
+    error = _load_with(tmp_path, both)
+    assert error.problems == [
+        "source #1 ('jsn_pilpres2024_kabkota'): the column 'year' is mapped from the header "
+        "'tahun' and given under constants (2024) too: the constant would replace what every "
+        "row says; keep the header if the file gives it row by row, or the constant if it is "
+        "the same for the whole file"
+    ]
+
+
 def test_a_constant_in_lookalike_digits_is_refused(tmp_path):
     def year_in_arabic_indic(document):
         document["sources"][0]["constants"]["year"] = "٢٠٢٤"

@@ -565,6 +565,20 @@ def _json_depth(document: object) -> int:
     return deepest
 
 
+def _check_alike_headers(headers: list, wanted: set[str]) -> None:
+    """The mapping matches headers whatever their case, spaces and punctuation: two mapped
+    headers that differ only so would leave it to chance which column is read."""
+    by_key: dict[str, list[str]] = {}
+    for name in headers:
+        by_key.setdefault(header_key(name), []).append(str(name))
+    alike = [found for key, found in by_key.items() if key in wanted and len(found) > 1]
+    if alike:
+        raise SourceReadError(
+            f"the header has columns {alike[0]} that differ only in case, spaces or "
+            "punctuation, and the registry's mapping names one of them: rename one in the file"
+        )
+
+
 def read_source(
     path: Path, file_format: str, options: ReadOptions, mapped_headers: list[str]
 ) -> pd.DataFrame:
@@ -589,6 +603,7 @@ def read_source(
         raise SourceReadError(f"no reader for format {file_format!r}")
     notes: list[str] = []
     frame = readers[file_format]()
+    _check_alike_headers(list(frame.columns), wanted)
     if options.unpivot is not None:
         try:
             frame = unpivot(frame, options.unpivot)

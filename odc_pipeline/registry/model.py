@@ -371,6 +371,13 @@ class SourceEntry(_Strict):
                 raise ValueError(
                     f"the headers {headers} are all mapped to the column {column!r}; map one"
                 )
+            if column in self.constants:
+                raise ValueError(
+                    f"the column {column!r} is mapped from the header {headers[0]!r} and given "
+                    f"under constants ({self.constants[column]!r}) too: the constant would "
+                    "replace what every row says; keep the header if the file gives it row by "
+                    "row, or the constant if it is the same for the whole file"
+                )
         # Here, not at the top: the reading package imports this module.
         from odc_pipeline.reading.headers import header_key
 

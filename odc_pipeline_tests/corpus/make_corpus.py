@@ -107,6 +107,13 @@ def write_corpus(folder: Path = FILES) -> list[Path]:
                 *[[r[0], r[1], r[2], r[2], r[3]] for r in GOOD],
             ]
         ),
+        # The same mapped header but for its case and a trailing space: which one is read?
+        "headers_alike.csv": _csv(
+            [
+                ["kode", "paslon", "Suara", "suara ", "sah", "Catatan", "catatan"],
+                *[[r[0], r[1], r[2], "5", r[3], "", ""] for r in GOOD],
+            ]
+        ),
         "float_codes.csv": _csv(
             [
                 HEADER,
