@@ -295,6 +295,27 @@ def test_lower_levels_match_only_inside_their_parent(tables, reference):
     )
 
 
+def test_a_kecamatan_is_found_inside_its_province_when_no_kabupaten_is_given(tables):
+    """A source of provinces and kecamatan: a name the province holds once is that
+    kecamatan; one it holds several times is for a person to decide."""
+    specs = [Spec("p", 1, "name"), Spec("c", 3, "name")]
+    out = _harmonize(
+        {
+            "p": ["Jawa Barat", "Jawa Barat", "Jawa Barat"],
+            "c": ["Baleendah", "Sukasari", "Baleendah"],
+        },
+        specs,
+        tables,
+    )
+    assert out.loc[0, "region_code"] == "32.04.32"
+    assert pd.isna(out.loc[1, "region_code"])
+    assert out.loc[1, "region_problem"] == (
+        "'Sukasari' is ambiguous inside Jawa Barat: it could be Sukasari (32.11.12), "
+        "Sukasari (32.13.24), Sukasari (32.14.15), Sukasari (32.73.01); give the kabupaten/kota "
+        "it is in"
+    )
+
+
 def test_province_regency_kecamatan_and_village_in_four_columns(tables):
     specs = [Spec("p", 1, "name"), Spec("k", 2, "name"), Spec("c", 3, "name"), Spec("d", 4, "name")]
     out = _harmonize(

@@ -66,7 +66,7 @@ def match(value, province, level, system, untyped, as_json) -> None:
         "rule": None if pd.isna(code) else str(result["region_rule"]),
         "score": None if pd.isna(code) else float(result["region_score"]),
         "problem": None if not pd.isna(code) else str(result["region_problem"]),
-        "suggestions": None if not pd.isna(code) else str(result["region_suggestions"] or ""),
+        "suggestions": None if not pd.isna(code) else _text(result["region_suggestions"]),
     }
     if as_json:
         click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
@@ -77,9 +77,14 @@ def match(value, province, level, system, untyped, as_json) -> None:
         )
     else:
         console.print(f"{escape(value)}: [red]no region decided[/red]: {escape(answer['problem'])}")
-        if answer["suggestions"]:
+        if answer["suggestions"] and answer["suggestions"] not in answer["problem"]:
             console.print(f"closest official regions: {escape(answer['suggestions'])}")
     sys.exit(0 if answer["matched"] else 1)
+
+
+def _text(value: object) -> str:
+    """A cell of the harmonized row as text: empty for a missing one (None or NaN)."""
+    return "" if value is None or pd.isna(value) else str(value)
 
 
 @regions.group()

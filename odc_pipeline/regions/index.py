@@ -59,6 +59,16 @@ def name_key_for_level(text: str, level: int) -> NameKey | None:
     return parse_name(text, typed=level == 2)
 
 
+def _ancestors(parent: str | None) -> tuple[str | None, ...]:
+    """The parent and every region above it (`32.04.32` → `32.04.32`, `32.04`, `32`): a
+    kecamatan is found by its name inside its province too, for a source that gives the
+    province but not the kabupaten/kota."""
+    if not parent:
+        return (parent,)
+    parts = parent.split(".")
+    return tuple(".".join(parts[:n]) for n in range(len(parts), 0, -1))
+
+
 def build_index(tables: RegionTables, max_level: int) -> RegionIndex:
     reference = tables.reference
     # Plain lists: iterating pandas' Arrow-backed strings one by one costs ten times more.
@@ -79,7 +89,7 @@ def build_index(tables: RegionTables, max_level: int) -> RegionIndex:
         key = name_key_for_level(name, level)
         if key is None:
             continue
-        scopes = (None, parent) if parent and level <= 2 else (parent,)
+        scopes = (None, parent) if parent and level <= 2 else _ancestors(parent)
         for scope in scopes:
             # An official name that starts with a level word (Desa Baru, Kampung Laut) is
             # found as written and without that word (`Ds. Baru`).

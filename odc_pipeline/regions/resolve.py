@@ -234,9 +234,13 @@ def resolve_name(
             ((code, rule),) = fitting.items()
             return Match(code, "alias", 100.0, rule)
     if len(codes) > 1:
+        advice = (
+            "write Kabupaten or Kota, or add the province"
+            if spec.level <= 2
+            else "give the kabupaten/kota it is in"
+        )
         return Miss(
-            f"{text!r} is ambiguous{where}: it could be {_describe(index, codes)}; write Kabupaten or Kota, "
-            "or add the province",
+            f"{text!r} is ambiguous{where}: it could be {_describe(index, codes)}; {advice}",
             _describe(index, codes),
         )
     fuzzy = _fuzzy(key, spec, scopes, index, region_type)
