@@ -38,6 +38,7 @@ from odc_pipeline.settings import (
     dagster_home_is_set,
     load_settings,
     prepare_dagster_home,
+    role_prefix,
 )
 from odc_pipeline.warehouse.engine import make_engine
 from odc_pipeline.warehouse.summary import SourceSummary, run_summary
@@ -156,8 +157,7 @@ def _odc_command() -> str:
 def _instance() -> dg.DagsterInstance:
     if not dagster_home_is_set():
         return dg.DagsterInstance.ephemeral()
-    prepare_dagster_home()
-    return dg.DagsterInstance.get()
+    return dg.DagsterInstance.from_config(str(prepare_dagster_home()))
 
 
 def print_summary(
@@ -227,9 +227,12 @@ def print_summary(
             soft_wrap=True,
         )
     else:
+        prefix = role_prefix()
         console.print(
-            "Readers query the schemas of their audience: public_data (role odc_analyst), "
-            "members_data (odc_member), private_<organisation> (odc_org_<organisation>).",
+            f"Readers query the schemas of their audience: public_data (role {prefix}_analyst), "
+            f"members_data ({prefix}_member), private_<organisation> "
+            f"({prefix}_org_<organisation>); a login's search_path names its schema "
+            "(docs/warehouse.md).",
             soft_wrap=True,
         )
 

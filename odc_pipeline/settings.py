@@ -335,16 +335,18 @@ def dagster_home_is_set() -> bool:
     return bool(read("DAGSTER_HOME"))
 
 
-def prepare_dagster_home() -> None:
-    """A `DAGSTER_HOME` without a `dagster.yaml` gets the project's one-machine instance
-    (`deploy/dagster.yaml`, as `make` does): without it Dagster prints its telemetry notice
-    on every run and keeps no run queue. An existing `dagster.yaml` is never touched."""
-    home = read("DAGSTER_HOME")
+def prepare_dagster_home() -> Path:
+    """`DAGSTER_HOME` as an absolute path (`export DAGSTER_HOME=.dagster` means the folder
+    here; Dagster itself refuses a relative one). A home without a `dagster.yaml` gets the
+    project's one-machine instance (`deploy/dagster.yaml`, as `make` does): without it
+    Dagster prints its telemetry notice on every run and keeps no run queue. An existing
+    `dagster.yaml` is never touched."""
+    home = Path(read("DAGSTER_HOME")).absolute()
     ours = PROJECT_ROOT / "deploy" / "dagster.yaml"
-    if not home or not ours.exists() or (Path(home) / "dagster.yaml").exists():
-        return
-    Path(home).mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(ours, Path(home) / "dagster.yaml")
+    if ours.exists() and not (home / "dagster.yaml").exists():
+        home.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ours, home / "dagster.yaml")
+    return home
 
 
 def no_usage_statistics() -> None:

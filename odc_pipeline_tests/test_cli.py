@@ -143,6 +143,15 @@ def test_regions_match_says_what_and_why():
         _odc("regions", "match", "Cimahi", "--province", "Jawa Barat", "--json").stdout
     )
     assert scoped["region_code"] == "32.77"
+    # A kecamatan inside its province; a name matching none says so, without "nan".
+    kecamatan = ("--province", "Jawa Barat", "--level", "kecamatan")
+    found = _odc("regions", "match", "Baleendah", *kecamatan)
+    assert found.returncode == 0 and "32.04.32 Baleendah" in found.stdout
+    unknown = _odc("regions", "match", "Kecamatan Fiktif", *kecamatan, "--json")
+    assert unknown.returncode == 1
+    answer = json.loads(unknown.stdout)
+    assert answer["problem"].startswith("no kecamatan named 'Kecamatan Fiktif' inside Jawa Barat")
+    assert "nan" not in unknown.stdout
 
 
 @pytest.fixture(scope="module")
@@ -460,6 +469,12 @@ def test_report_of_the_latest_run_and_without_a_warehouse(cli_run, tmp_path):
     assert written.returncode == 0
     path = Path(written.stdout.strip())
     assert path.parent == Path(env["ODC_WAREHOUSE_DIR"]) / "reports" and path.is_file()
+    unknown = _odc("report", "nosuchrun", env=env)
+    assert unknown.returncode == 1
+    latest = path.stem.removeprefix("run-")[:8]
+    assert f"no published run's id starts with 'nosuchrun'; the latest: {latest}" in (
+        unknown.stderr
+    )
     empty = _odc("report", env={**env, "ODC_WAREHOUSE_DIR": str(tmp_path / "none")})
     assert empty.returncode == 1
     assert "no warehouse at" in empty.stderr and "Traceback" not in empty.stderr

@@ -475,6 +475,12 @@ def test_odc_diff_and_releases_list_tell_the_same(two_releases, tmp_path):
         [odc, "releases", "show", second], env=env, capture_output=True, text=True
     )
     assert shown.returncode == 0 and FPPJB in shown.stdout and "read_parquet" in shown.stdout
+    with sqlite3.connect(two_releases.settings.default_warehouse_path) as connection:
+        (published,) = connection.execute(
+            "select count(*) from fact_election_results where source_id = ?", (FPPJB,)
+        ).fetchone()
+    row = next(line for line in shown.stdout.splitlines() if FPPJB in line)
+    assert "rows published" in shown.stdout and row.rstrip(" │").endswith(f" {published}")
     typo = subprocess.run(
         [odc, "diff", first, second, "--source", "jsn_pilpres"],
         env=env,

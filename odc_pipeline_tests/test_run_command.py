@@ -21,6 +21,8 @@ pytestmark = pytest.mark.slow
 
 def test_run_command_prints_summary_and_where_the_warehouse_is(tmp_path):
     env = {**isolated_environment(tmp_path), "COLUMNS": "160"}
+    # Relative, as the README's `export DAGSTER_HOME=.dagster`: the folder where odc runs.
+    env["DAGSTER_HOME"] = os.path.relpath(tmp_path / "dagster_home", PROJECT_ROOT)
     completed = subprocess.run(
         [sys.executable, "-m", "odc_pipeline.run"],
         cwd=PROJECT_ROOT,
@@ -118,7 +120,11 @@ def test_make_run_publishes_to_the_postgresql_the_readme_names(tmp_path, postgre
     assert completed.returncode == 0, output[-3000:] + completed.stderr[-3000:]
     assert "Traceback" not in output + completed.stderr
     assert f"Warehouse: {url}" in output
-    assert "Readers query the schemas of their audience: public_data" in output
+    prefix = os.environ["ODC_ROLE_PREFIX"]  # the test's own, not the default odc
+    assert (
+        f"Readers query the schemas of their audience: public_data (role {prefix}_analyst), "
+        f"members_data ({prefix}_member)" in output
+    )
     summary_line = next(line for line in output.splitlines() if "│ ldw_dpt_kabkota " in line)
     assert [cell.strip() for cell in summary_line.split("│")[1:-1]][2:6] == [
         "published",

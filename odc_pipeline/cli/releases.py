@@ -78,7 +78,10 @@ def show(release_id: str) -> None:
                 "licence": s["licence"],
                 "status": s["status"],
                 "file sha256": (s["file_hash"] or "")[:16],
-                "rows": sum(s.get("rows", {}).values()),
+                # Its published rows: dim_load's row per file is bookkeeping, not data.
+                "rows published": sum(
+                    n for table, n in s.get("rows", {}).items() if table.startswith("fact_")
+                ),
             }
             for s in manifest["sources"]
         ]

@@ -39,7 +39,13 @@ def report(run_id: str | None) -> None:
         if run_id is None:
             run_id = known[0]
         matches = [r for r in known if r.startswith(run_id)]
-        if len(matches) != 1:
+        if not matches:
+            latest = ", ".join(r[:8] for r in known[:3])
+            raise click.ClickException(
+                f"no published run's id starts with {run_id!r}; the latest: {latest} "
+                "(odc report with no id reports the latest)"
+            )
+        if len(matches) > 1:
             raise click.ClickException(f"{run_id!r} names {len(matches)} runs; give more of its id")
         release = release_made_by(ReleaseStore(config.releases_dir), matches[0])
         path = write_run_report(

@@ -60,7 +60,11 @@ class Catalog:
 
 #: `dim_source.status` of a source with no published rows yet.
 NOT_PUBLISHED = "not_published"
-NEVER_RUN = "no run has published this source yet; run it: odc run --source <id>"
+
+
+def never_run(source_id: str) -> str:
+    """`dim_source.status_message` of a registered source no run has published yet."""
+    return f"no run has published this source yet; run it: odc run --source {source_id}"
 
 
 def _held_back_row(held: HeldBackSource, before) -> dict:
@@ -126,7 +130,7 @@ def write_catalog(
         elif batch is not None:
             row.update(status="stale", status_message=batch.error)
         elif before is None:
-            row.update(status=NOT_PUBLISHED, status_message=NEVER_RUN)
+            row.update(status=NOT_PUBLISHED, status_message=never_run(info.source_id))
         else:  # not in this run: as the last publish left it
             row.update(status=before.status, status_message=before.status_message)
         rows.append(row)
