@@ -513,6 +513,17 @@ def test_contestants_match_and_review_export_through_odc(cli_run, tmp_path):
     matched = _odc("contestants", "match", "Paslon 01", "--year", "2024", "--subject", "pair")
     assert matched.returncode == 0
     assert matched.stdout.strip() == "Paslon 01 → paslon_2024_01 (by number)"
+    # Without --subject, both: what the value names in each kind of race.
+    both = _odc("contestants", "match", "Paslon 01", "--year", "2019")
+    assert both.returncode == 0
+    assert both.stdout.splitlines() == [
+        "Paslon 01 → paslon_2019_01 as a pair (in a presidential race) (by number)",
+        "Paslon 01 → pkb as a party (in a parliament's race) (by number)",
+    ]
+    pair = _odc("contestants", "match", "Jokowi - Ma'ruf", "--year", "2019")
+    assert pair.stdout.strip() == (
+        "Jokowi - Ma'ruf → paslon_2019_01 as a pair (in a presidential race) (by name)"
+    )
     undecided = _odc("contestants", "match", "Partai Demokrasi Indonesia", "--year", "2019")
     assert undecided.returncode == 1
     assert "is not a party of 2019" in undecided.stdout

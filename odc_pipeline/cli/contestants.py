@@ -20,25 +20,35 @@ def contestants() -> None:
 @click.option(
     "--subject",
     type=click.Choice(["party", "pair"]),
-    default="party",
-    show_default=True,
-    help="What the value should name.",
+    default=None,
+    help="What the value should name (unset: a party and a pair both tried, as a file's "
+    "contest decides: a pair in presiden, a party in a parliament's race).",
 )
-def match(value: str, year: int, subject: str) -> None:
+def match(value: str, year: int, subject: str | None) -> None:
     """What VALUE names in the election of YEAR, by key, ballot number or name; or why not.
 
     Exit code 0 when it matched, 1 when a person has to decide."""
     from odc_pipeline.elections.contestants import cached_contestant_index
     from odc_pipeline.settings import load_settings
 
-    found = cached_contestant_index(load_settings().reference_dir).match(value, subject, year)
-    if found.contestant_id:
-        click.echo(f"{value} → {found.contestant_id} (by {found.method})")
+    index = cached_contestant_index(load_settings().reference_dir)
+    tried = [subject] if subject else ["pair", "party"]
+    found = {s: index.match(value, s, year) for s in tried}
+    named = {s: f for s, f in found.items() if f.contestant_id}
+    for s, f in named.items():
+        said = f" as a {s} ({_CONTEST_OF[s]})" if len(tried) > 1 else ""
+        click.echo(f"{value} → {f.contestant_id}{said} (by {f.method})")
+    if named:
         return
-    click.echo(f"{value}: {found.problem}")
-    if found.suggestions:
-        click.echo(f"closest: {found.suggestions}")
+    for f in found.values():
+        click.echo(f"{value}: {f.problem}")
+        if f.suggestions:
+            click.echo(f"closest: {f.suggestions}")
     sys.exit(1)
+
+
+#: Where a file's value names each subject: the contest of its rows decides.
+_CONTEST_OF = {"pair": "in a presidential race", "party": "in a parliament's race"}
 
 
 @contestants.group()
