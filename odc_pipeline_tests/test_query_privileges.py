@@ -108,6 +108,10 @@ def test_query_reads_what_members_see_as_the_query_login(odc_query, published):
     assert (
         who.output.splitlines()[1] == f"{published.role_prefix}_query,{published.role_prefix}_query"
     )
+    listed = odc_query("--tables", "--format", "csv")
+    assert listed.exit_code == 0, listed.output
+    names = [line.split(",")[0] for line in listed.output.splitlines()[1:]]
+    assert "fact_election_results" in names and len(names) == len(set(names))  # once each
     table = odc_query("--table", "fact_election_results", "--format", "csv")
     assert table.exit_code == 0 and len(table.output.splitlines()) == 1 + PUBLIC_ROWS
     core = _refused(odc_query("select count(*) from odc_warehouse.fact_election_results"))

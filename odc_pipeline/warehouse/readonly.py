@@ -270,9 +270,14 @@ def table_query(table: str, where: list[str], limit: int | None) -> tuple[str, d
 _LISTINGS = {
     "sqlite": "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') "
     "AND name NOT LIKE 'sqlite_%' ORDER BY type, name",
-    "postgresql": "SELECT table_name AS name, CASE table_type WHEN 'VIEW' THEN 'view' "
-    "ELSE 'table' END AS type FROM information_schema.tables "
-    "WHERE table_schema = ANY (current_schemas(false)) ORDER BY 2, 1",
+    # A reader's search path holds several audiences' schemas (members_data, then
+    # public_data), each with the same names: a name is listed once, from the schema a query
+    # naming it reads.
+    "postgresql": "SELECT name, type FROM (SELECT DISTINCT ON (t.table_name) "
+    "t.table_name AS name, CASE t.table_type WHEN 'VIEW' THEN 'view' ELSE 'table' END AS type "
+    "FROM information_schema.tables t JOIN unnest(current_schemas(false)) WITH ORDINALITY "
+    "AS s(schema_name, position) ON s.schema_name = t.table_schema "
+    "ORDER BY t.table_name, s.position) AS first ORDER BY 2, 1",
 }
 
 
