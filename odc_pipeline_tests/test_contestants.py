@@ -175,7 +175,10 @@ def test_two_spellings_of_one_pair_in_one_region_are_set_aside_together(index):
     )
     harmonized = harmonize_contestants(frame, ["candidate", "party"], index)
     problems = duplicates_after_harmonizing(harmonized, KINDS["election_results"])
-    assert sorted(p.index for p in problems) == [0, 1]
+    assert sorted((p.index, p.value) for p in problems) == [
+        (0, "Kab. Bandung"),
+        (1, "Kabupaten Bandung"),
+    ]
     assert {p.rule for p in problems} == {"duplicate_after_harmonizing"}
     assert problems[0].reason == (
         "rows 2: 'Kab. Bandung' '01'; 3: 'Kabupaten Bandung' 'Paslon 01' are one row once "

@@ -103,7 +103,8 @@ def duplicates_after_harmonizing(frame: pd.DataFrame, kind: DatasetKind) -> list
             f"rows {'; '.join(shown[:_QUOTED])}{more} are one row once harmonized: region "
             f"{code}{who}; keep one of them and remove or correct the others"
         )
-        problems += [Problem(row[0], "region", None, RULE, reason) for row in found]
+        # Each row's own value is the region as it wrote it: the reason names the others.
+        problems += [Problem(row[0], "region", row[2], RULE, reason) for row in found]
     return problems
 
 
