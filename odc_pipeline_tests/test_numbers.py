@@ -12,7 +12,7 @@ from odc_pipeline.validation.numbers import (
     parse_whole_number,
     parse_whole_number_column,
 )
-from odc_pipeline.validation.values import parse_date, parse_decimal, parse_percentage
+from odc_pipeline.validation.values import parse_date, parse_decimal
 
 
 @pytest.mark.parametrize(
@@ -111,11 +111,14 @@ def test_a_decimal_in_the_other_locale_is_reported_with_the_setting():
     )
 
 
-def test_percentages():
-    assert parse_percentage("45,2%") == (45.2, None)
-    assert parse_percentage("100 %") == (100.0, None)
-    assert parse_percentage("-") == (None, None)
-    assert parse_percentage("120%")[1] == "'120%' is not a percentage between 0 and 100"
+def test_percentages_are_read_in_percent_points():
+    assert parse_decimal("45,2%") == (45.2, None)
+    assert parse_decimal("100 %") == (100.0, None)
+    assert parse_decimal("120%") == (120.0, None)  # a growth rate may pass 100
+    assert parse_decimal("-3,5%") == (-3.5, None)
+    assert parse_decimal("-") == (None, None)
+    assert parse_decimal("45.2%", "en") == (45.2, None)
+    assert parse_decimal("%")[1] == "'%' is not a number (expected e.g. 12,5 or 1.234,5)"
 
 
 @pytest.mark.parametrize(

@@ -40,10 +40,12 @@ def _is_missing(text: str | None) -> bool:
 
 
 def parse_decimal(text: str | None, locale: str = "id") -> tuple[float | None, str | None]:
-    """(value, None), (None, None) when missing, or (None, why it cannot be read)."""
+    """(value, None), (None, None) when missing, or (None, why it cannot be read). A trailing
+    percent sign is read as the figure's unit (`45,2%` → 45.2, in percent points: a region's
+    statistic is often a share)."""
     if _is_missing(text):
         return None, None
-    value = str(text).strip().replace(" ", "").replace("\u00a0", "")
+    value = str(text).strip().replace(" ", "").replace("\u00a0", "").removesuffix("%")
     decimal, thousands = DECIMAL_SEPARATOR[locale], THOUSANDS_SEPARATOR[locale]
     grouped = re.escape(thousands)
     pattern = rf"^[+-]?(?:\d{{1,3}}(?:{grouped}\d{{3}})+|\d+)(?:{re.escape(decimal)}\d+)?$"
@@ -64,19 +66,6 @@ def parse_decimal(text: str | None, locale: str = "id") -> tuple[float | None, s
         None,
         f"{text!r} is not a number (expected e.g. {'12,5 or 1.234,5' if locale == 'id' else '12.5 or 1,234.5'})",
     )
-
-
-def parse_percentage(text: str | None, locale: str = "id") -> tuple[float | None, str | None]:
-    """`45,2%` → 45.2 (percent points); a value above 100 or below 0 is reported."""
-    if _is_missing(text):
-        return None, None
-    value = str(text).strip().removesuffix("%").strip()
-    number, problem = parse_decimal(value, locale)
-    if problem:
-        return None, problem.replace(repr(value), repr(text), 1)
-    if number is not None and not 0 <= number <= 100:
-        return None, f"{text!r} is not a percentage between 0 and 100"
-    return number, None
 
 
 def _make_date(year: int, month: int, day: int, text: str) -> tuple[date | None, str | None]:
