@@ -137,8 +137,8 @@ REASONS = {
     "formula_cells.csv": 'candidate is a spreadsheet formula (\'=HYPERLINK("http://x.example","02")\'), not a value',
     "very_long_field.csv": "candidate holds 20,001 characters, more than the 5,000 allowed (read.max_cell_chars)",
     "duplicate_keys.csv": "rows 2, 4 have the same election, year, contest, candidate, region",
-    "records.jsonl": "line 3 is not valid JSON: Unterminated string",
-    "not_objects.json": "record 2 is list, not an object",
+    "records.jsonl": "line 3 is not valid JSON: it stops making sense at column 35",
+    "not_objects.json": "record 2 is a list, not an object with named fields",
     "negative_votes.csv": "votes is -15; a count cannot be negative",
     "implausible_votes.csv": "votes is 5000000000000000000, more than any count of people can be "
     "(at most 10,000,000,000); it is likely a typo, or another column's numbers",

@@ -300,5 +300,8 @@ def test_a_bundle_of_record_documents_reads_every_file_and_names_the_one_it_cann
         == ["3171011001"] + ["3601011001"] * 2
     )
     assert frame["_read_error"].tolist()[1] == "32.json: read.records_path 'tps': no key 'tps'"
-    assert frame["_read_error"].tolist()[4] == "36.json: record 3 is int, not an object"
+    assert (
+        frame["_read_error"].tolist()[4]
+        == "36.json: record 3 is a number (7), not an object with named fields"
+    )
     assert frame["_read_error"].drop(index=[1, 4]).isna().all()

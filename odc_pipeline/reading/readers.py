@@ -38,6 +38,7 @@ from odc_pipeline.reading.cells import cell_text
 from odc_pipeline.reading.csv_records import CsvSyntaxError, split_records
 from odc_pipeline.reading.encodings import READ_NOTES, MixedEncodingError, decode_by_line
 from odc_pipeline.reading.headers import FILE_HASH, READ_ERROR, SOURCE_ROW, header_key
+from odc_pipeline.reading.json_kinds import json_kind
 from odc_pipeline.reading.tree import tree_records
 from odc_pipeline.reading.unpivot import UnpivotError, unpivot
 from odc_pipeline.registry.model import ReadOptions
@@ -419,8 +420,15 @@ def _loads(text: str | bytes) -> Any:
 def _read_json(path: Path, options: ReadOptions) -> pd.DataFrame:
     try:
         document = _loads(path.read_bytes())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SourceReadError(f"not valid JSON (was the file cut off?): {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise SourceReadError(
+            f"not valid JSON (was the file cut off?): it stops making sense at line "
+            f"{exc.lineno}, column {exc.colno}"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise SourceReadError(
+            f"not valid JSON: byte {exc.start:,} is not UTF-8 text, the only encoding JSON has"
+        ) from exc
     except RecursionError:
         raise SourceReadError(
             f"the JSON nests deeper than this source's limit of {options.max_json_depth} "
@@ -455,7 +463,7 @@ def _records(document: object, options: ReadOptions) -> list[tuple[dict | None, 
     return [
         (record, None)
         if isinstance(record, dict)
-        else (None, f"record {number} is {type(record).__name__}, not an object")
+        else (None, f"record {number} is {json_kind(record)}, not an object with named fields")
         for number, record in enumerate(records, start=1)
     ]
 
@@ -487,7 +495,7 @@ def _keyed_records(records: object, options: ReadOptions) -> list:
     if not isinstance(records, dict):
         raise SourceReadError(
             "read.records_keyed_by expects an object keyed by id at read.records_path, "
-            f"not a {type(records).__name__}"
+            f"not {json_kind(records)}"
         )
     key_column, fields = options.records_keyed_by, options.record_fields
     out = []
@@ -500,7 +508,7 @@ def _keyed_records(records: object, options: ReadOptions) -> list:
             out.append((number, {key_column: key, fields[0]: value}, None))
         else:
             out.append(
-                (number, None, f"record {key!r} is {type(value).__name__}; set read.record_fields")
+                (number, None, f"record {key!r} is {json_kind(value)}; set read.record_fields")
             )
     return out
 
@@ -514,13 +522,25 @@ def _read_jsonl(path: Path, notes: list[str]) -> pd.DataFrame:
         try:
             record = _loads(line)
         except json.JSONDecodeError as exc:
-            out.append((number, None, f"line {number} is not valid JSON: {exc.msg}"))
+            out.append(
+                (
+                    number,
+                    None,
+                    f"line {number} is not valid JSON: it stops making sense at column {exc.colno}",
+                )
+            )
             continue
         except RecursionError:
             out.append((number, None, f"line {number} nests too deep to read"))
             continue
         if not isinstance(record, dict):
-            out.append((number, None, f"line {number} is {type(record).__name__}, not an object"))
+            out.append(
+                (
+                    number,
+                    None,
+                    f"line {number} is {json_kind(record)}, not an object with named fields",
+                )
+            )
         else:
             out.append((number, record, None))
     return _records_frame(out)

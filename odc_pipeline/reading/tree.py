@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from odc_pipeline.pulling.bundle import BUNDLE_KEY
+from odc_pipeline.reading.json_kinds import json_kind
 from odc_pipeline.registry.model import TreeOptions, TreePart
 
 Record = tuple[int, dict | None, str | None]
@@ -58,7 +59,7 @@ def _document_rows(
 ) -> list[tuple[dict | None, str | None]]:
     """(record, read error) per child this document contributes."""
     if not isinstance(document, dict):
-        return [(None, f"{label} is {type(document).__name__}, not a JSON object")]
+        return [(None, f"{label} is {json_kind(document)}, not a JSON object")]
     rows: list[tuple[dict | None, str | None]] = []
     for part in options.parts:
         if not _matches(document, part):
