@@ -344,6 +344,54 @@ def test_a_column_both_mapped_and_constant_is_refused(tmp_path):
     ]
 
 
+@pytest.mark.parametrize(
+    ("header", "column", "fix"),
+    [
+        (
+            "NIK Pelapor",
+            "report_id",
+            "list report_id under personal: (then only its salted hash is kept), or leave "
+            "the header out of columns",
+        ),
+        (
+            "no_hp",
+            "kontak_lain",
+            "list kontak_lain under personal: (then it is dropped), or leave the header out of "
+            "columns",
+        ),
+        ("Tgl Lahir", "date", "map another header to it, or leave this one out of columns"),
+    ],
+)
+def test_a_header_that_says_it_is_personal_is_not_published_as_written(
+    tmp_path, header, column, fix
+):
+    """Masking finds a NIK it recognises; one with a mistyped date it would publish."""
+
+    def personal_header(document):
+        document["sources"] = [
+            {
+                "id": "pantau_insiden",
+                "organization": "jsn",
+                "kind": "incident_reports",
+                "format": "csv",
+                "location": "jsn_pilpres2024_kabkota.csv",
+                "columns": {"kabupaten": "region", "tanggal": "date", "jenis": "category"}
+                | {header: column},
+                "constants": {"election": "pemilu", "year": 2024},
+                "regions": [{"column": "region", "level": "kabupaten_kota", "system": "name"}],
+                "licence": "CC-BY-4.0",
+                "sharing": "public",
+            }
+        ]
+
+    error = _load_with(tmp_path, personal_header)
+    assert error.problems == [
+        f"source #1 ('pantau_insiden'): the header {header!r} looks personal (a NIK, phone "
+        f"number, address or birth date), and it is mapped to {column!r}, which is published "
+        f"as written: {fix}"
+    ]
+
+
 def test_a_constant_in_lookalike_digits_is_refused(tmp_path):
     def year_in_arabic_indic(document):
         document["sources"][0]["constants"]["year"] = "٢٠٢٤"

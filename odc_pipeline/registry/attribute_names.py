@@ -45,10 +45,37 @@ def attribute_problem(name: str, declared: tuple[str, ...]) -> str | None:
             "(a column the kind does not know is kept in attributes, but this looks like a "
             "typo)"
         )
-    words = set(name.split("_"))
-    if words & set(PERSONAL_WORDS) or any(w in name for w in PERSONAL_WORDS if "_" in w):
+    if looks_personal(name):
         return (
             f"the column {name!r} looks personal: list it under personal: so it is dropped "
             "before anything is stored, or leave it out of columns"
         )
     return None
+
+
+def looks_personal(name: str) -> bool:
+    """Whether a column's name (or a file's header) says it holds personal data: `no_hp`,
+    `NIK Pelapor`, `tgl lahir`."""
+    key = "_".join(re.findall(r"[a-z0-9]+", name.casefold()))
+    words = set(key.split("_"))
+    return bool(words & set(PERSONAL_WORDS)) or any(w in key for w in PERSONAL_WORDS if "_" in w)
+
+
+def personal_header_problem(header: str, column: str, declared_personal: str | None) -> str | None:
+    """Why a header that says it is personal may not be mapped to `column`, a column the
+    warehouse publishes as written (a report id, an attribute), or None. Masking catches a
+    NIK or phone number it recognises, not one mistyped; the registry says so first.
+    `declared_personal`: what becomes of the column once listed under `personal:` ("only
+    its salted hash is kept", "it is dropped"), or None where it cannot be."""
+    if not looks_personal(header):
+        return None
+    fix = (
+        f"list {column} under personal: (then {declared_personal}), or leave the header out "
+        "of columns"
+        if declared_personal
+        else "map another header to it, or leave this one out of columns"
+    )
+    return (
+        f"the header {header!r} looks personal (a NIK, phone number, address or birth date), "
+        f"and it is mapped to {column!r}, which is published as written: {fix}"
+    )

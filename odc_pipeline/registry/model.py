@@ -341,10 +341,29 @@ class SourceEntry(_Strict):
         targets = self.provided_columns
         # A column the kind does not know is kept in the row's attributes, unless its name
         # is one letter or two from a kind's column: then it is more likely a typo.
-        from odc_pipeline.registry.attribute_names import attribute_problem
+        from odc_pipeline.registry.attribute_names import (
+            attribute_problem,
+            personal_header_problem,
+        )
 
         for target in sorted(t for t in targets if t not in allowed and t not in self.personal):
             problem = attribute_problem(target, kind.canonical_columns)
+            if problem:
+                raise ValueError(problem)
+        # Kept as written: neither hashed, dropped nor scrubbed as free text.
+        hidden = {*self.personal_columns, *kind.withheld_columns, *kind.free_text_columns}
+        for header, target in self.columns.items():
+            if target in hidden or target in region_columns:
+                continue
+            if target not in kind.canonical_columns:
+                declared = "it is dropped"  # an attribute: nothing would hash it
+            elif any(
+                c.name == target and c.type == "text" and not c.required for c in kind.columns
+            ):
+                declared = "only its salted hash is kept"
+            else:
+                declared = None  # a required or typed column cannot be personal
+            problem = personal_header_problem(header, target, declared)
             if problem:
                 raise ValueError(problem)
         missing = [c for c in kind.required_columns if c not in targets]
