@@ -12,6 +12,7 @@ database or disk is full`), then where the traceback is. Nothing printed here is
 from __future__ import annotations
 
 import logging
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -149,9 +150,14 @@ def reporting_to(handler: logging.Handler) -> Iterator[None]:
         log.removeHandler(handler)
 
 
-def _odc_command() -> str:
-    """The installed `odc` by its full path, so the example works from any folder."""
-    return str(Path(sys.executable).parent / "odc")
+def _odc_command(settings: Settings) -> str:
+    """The installed `odc` by its full path, so the example works from any folder, after the
+    warehouse folder this run wrote when it is not the default (a real-data run's): typed
+    without it, the example would read another warehouse."""
+    odc = shlex.quote(str(Path(sys.executable).parent / "odc"))
+    if settings.warehouse_dir == load_settings({}).warehouse_dir:
+        return odc
+    return f"ODC_WAREHOUSE_DIR={shlex.quote(str(settings.warehouse_dir))} {odc}"
 
 
 def _instance() -> dg.DagsterInstance:
@@ -216,8 +222,8 @@ def print_summary(
     if warehouse_display.startswith("sqlite:///"):
         console.print(
             "Query it with any SQLite client, DuckDB or Datasette, or with odc:\n"
-            f"  {_odc_command()} query --tables\n"
-            f'  {_odc_command()} query "{EXAMPLE_QUERY}"\n'
+            f"  {_odc_command(settings)} query --tables\n"
+            f'  {_odc_command(settings)} query "{EXAMPLE_QUERY}"\n'
             "Tables: dim_region, fact_* (one per dataset kind), quarantine (rows set aside, with "
             "reasons), region_review (region values to decide), load_audit.\n"
             f"Quality report (Great Expectations Data Docs): {settings.warehouse_dir / 'quality'}\n"

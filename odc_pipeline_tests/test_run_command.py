@@ -61,10 +61,14 @@ def test_run_command_prints_summary_and_where_the_warehouse_is(tmp_path):
     assert (tmp_path / "dagster_home" / "dagster.yaml").exists()
     said = (output + completed.stderr).lower()
     assert "no dagster instance configuration" not in said and "telemetry" not in said
-    # The example query the summary prints works as printed, from another folder.
+    # The example query the summary prints works as printed, from another folder, and
+    # names this run's warehouse folder (not the default one): the environment it runs in
+    # lacks ODC_WAREHOUSE_DIR.
     example = next(line.strip() for line in output.splitlines() if 'query "select' in line)
+    assert example.startswith(f"ODC_WAREHOUSE_DIR={tmp_path / 'warehouse'} ")
+    bare = {k: v for k, v in env.items() if k != "ODC_WAREHOUSE_DIR"}
     answer = subprocess.run(
-        example, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        example, shell=True, cwd=tmp_path, env=bare, capture_output=True, text=True, timeout=120
     )
     assert answer.returncode == 0, answer.stdout + answer.stderr
     assert "Kabupaten Bandung" in answer.stdout and "jsn_pilpres2024_kabkota" in answer.stdout
