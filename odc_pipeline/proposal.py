@@ -316,11 +316,9 @@ TOTALS_WORDS = ("jumlah", "total", "jumlah total", "total keseluruhan", "jumlah 
 
 def _totals_row(proposal: Proposal, frame: pd.DataFrame) -> None:
     """A totals row (`JUMLAH` where a region should be) is the file's sum, not a region."""
-    if not proposal.regions:
-        return
-    header = next(
-        (h for h, c in proposal.columns.items() if c == proposal.regions[0]["column"]), None
-    )
+    # The first region column the file gives: a province set for every row (--set) is not.
+    written = {c: h for h, c in proposal.columns.items()}
+    header = next((written[r["column"]] for r in proposal.regions if r["column"] in written), None)
     if header is None:
         return
     words = {header_key(w) for w in TOTALS_WORDS}

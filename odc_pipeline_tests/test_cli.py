@@ -457,6 +457,28 @@ def test_sources_add_asks_for_what_is_missing(tmp_path, monkeypatch):
     )
 
 
+def test_check_finds_the_totals_row_when_the_province_is_given_for_every_row(tmp_path):
+    """`--set provinsi=...` adds a region column the file does not have: the totals row's
+    label is still looked for in the first one it has."""
+    own = tmp_path / "hasil_dpr_2019.csv"
+    own.write_text(
+        "Kabupaten/Kota;Partai;Perolehan Suara\nKab. Bandung;PDI Perjuangan;1.234\n"
+        "Kota Bandung;Gerindra;567\nJUMLAH;;3.579\n",
+        encoding="utf-8",
+    )
+    registry = tmp_path / "sources.yaml"
+    registry.write_text("organizations:\n  jsn:\n    name: J\nsources: []\n", encoding="utf-8")
+    env = {**os.environ, "ODC_SOURCES": str(registry), "ODC_ALLOWED_DATA_DIRS": str(tmp_path)}
+    checked = _odc(
+        "check", str(own), "--kind", "election_results", "--read", "delimiter=;",
+        "--set", "provinsi=Jawa Barat", env=env,
+    )  # fmt: skip
+    out = " ".join(checked.stdout.split())
+    assert "rows read 3; would publish 2; would set aside 1" in out, checked.stdout
+    assert "this is the file's totals row ('JUMLAH'), not a region" in out
+    assert "totals_label: JUMLAH" in out and "candidate must not be empty" not in out
+
+
 def test_check_with_an_unknown_source_names_the_known_ones():
     completed = _odc("check", str(DEMO / "jsn_pilpres2024_kabkota.csv"), "--source", "nope")
     assert completed.returncode == 2

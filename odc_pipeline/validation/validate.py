@@ -134,7 +134,10 @@ def _structural_problems(frame: pd.DataFrame, entry: SourceEntry) -> list[Proble
         for index, error in frame[READ_ERROR].dropna().items():
             problems.append(Problem(index, None, None, "unreadable_row", str(error)))
     unreadable = {p.index for p in problems}
-    first_region = entry.regions[0].column
+    # The totals row's label stands in the first region column the file gives (a province
+    # given under constants, the same on every row, holds no label).
+    from_file = [r.column for r in entry.regions if r.column not in entry.constants]
+    first_region = (from_file or [entry.regions[0].column])[0]
     label = entry.read.totals_label
     if label:
         is_total = (
