@@ -66,6 +66,20 @@ def test_every_failure_of_one_row_is_reported():
     assert outcome.rows_quarantined == 4
 
 
+def test_the_quarantine_shows_each_cell_as_the_file_wrote_it():
+    """Not as parsed (-1500), and not empty where a marker of nothing was written."""
+    _, raw = _validate("jsn_pilpres2024_kabkota")
+    broken = raw.copy()
+    broken.loc[0, "suara"] = "-1.500"
+    broken.loc[1, "suara"] = "\u2014"  # an em dash: nothing was counted
+    outcome, _ = _validate("jsn_pilpres2024_kabkota", broken)
+    shown = outcome.quarantine.set_index("source_row").loc[[2, 3], ["value", "reason"]]
+    assert shown.values.tolist() == [
+        ["-1.500", "votes is -1500; a count cannot be negative"],
+        ["\u2014", "votes is empty; every row needs a value for votes"],
+    ]
+
+
 def test_constants_from_the_registry_fill_missing_columns():
     outcome, _ = _validate("jsn_pilpres2024_kabkota")
     assert set(outcome.valid["election"]) == {"pemilu"}

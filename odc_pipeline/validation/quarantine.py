@@ -72,13 +72,18 @@ def row_as_json(
 
 
 def _shown_value(
-    problem: Problem, personal: tuple[str, ...], free_text: tuple[str, ...]
+    problem: Problem, row: Mapping[str, Any], personal: tuple[str, ...], free_text: tuple[str, ...]
 ) -> str | None:
-    if problem.value is None:
+    """The cell as the file wrote it (`14-02-2030`, `—`), where the row has it; else the
+    value the rule judged (`2030-02-14 00:00:00` once parsed, nothing for a marker read as
+    empty)."""
+    written = row.get(problem.column) if problem.column is not None else None
+    value = written if isinstance(written, str) and written.strip() else problem.value
+    if value is None:
         return None
     if problem.column in personal:
         return PERSONAL_MASK
-    shown = str(_jsonable(problem.value))
+    shown = str(_jsonable(value))
     return scrub_text(shown) if problem.column in free_text else shown
 
 
@@ -114,7 +119,7 @@ def quarantine_frame(
                 "source_id": source_id,
                 "source_row": int(row[SOURCE_ROW]),
                 "column_name": problem.column,
-                "value": _shown_value(problem, personal, free_text),
+                "value": _shown_value(problem, row, personal, free_text),
                 "rule": problem.rule,
                 # Reasons are written in many places with `{value!r}`; one cut here keeps
                 # every one of them short, whatever cell it quotes.
