@@ -399,6 +399,10 @@ def test_seats_per_dapil_follow_the_2014_rule_and_keep_every_dapils_total(real_r
         "select distinct party_id from dapil_seats where not qualifies order by 1"
     ) == [("pbb",), ("pkpi",)]
     assert real_run.scalar("select sum(seats) from dapil_seats where not qualifies") == 0
+    # docs/elections.md: without party-only ballots, 880 of the 924 party rows (12 parties in
+    # 77 dapil) get the seats KPU declared.
+    agree = "select count(*), sum(seats = seats_listed) from dapil_seats where year = 2014"
+    assert real_run.rows(f"{agree} and contest = 'dpr'") == [(924, 880)]
 
 
 def test_every_2014_kabupaten_kota_lands_in_the_bridge_on_todays_codes(real_run):
