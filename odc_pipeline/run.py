@@ -44,13 +44,17 @@ from odc_pipeline.settings import (
 from odc_pipeline.warehouse.engine import make_engine
 from odc_pipeline.warehouse.summary import SourceSummary, run_summary
 
-# Wide enough for the summary table when output goes to a file or CI log, not a terminal.
 EXAMPLE_QUERY = (
     "select r.name, f.candidate, f.source_id, f.votes from fact_election_results f "
     "join dim_region r using (region_code) where f.region_code = '32.04' order by 2, 3"
 )
 
-console = Console(highlight=False, width=max(Console().width, 120))
+# A terminal's own width (120 at least); output to a file or a CI log as wide as the summary
+# table of a registry of long names, so that they are not wrapped over several lines.
+_detected = Console()
+console = Console(
+    highlight=False, width=max(_detected.width, 120) if _detected.is_terminal else 160
+)
 
 
 #: Characters of one message printed here; the full text is in the run's event log.
@@ -69,9 +73,7 @@ class _ProgressHandler(logging.Handler):
         step = meta.get("step_key") or ""
         if event is None:
             if record.levelno >= logging.INFO and step:
-                mark = next((m for level, m in _MARKS.items() if record.levelno >= level), None)
-                message = meta.get("orig_message", record.getMessage())
-                console.print(f"  {mark or '[green]✓[/green]'} {_shown(message)}")
+                console.print(f"  {marked_line(record)}")
             return
         if event.event_type_value == "STEP_START":
             console.print(f"[bold]▶ {step}[/bold]")
@@ -81,6 +83,14 @@ class _ProgressHandler(logging.Handler):
             data = event.event_specific_data
             mark = "[green]✓[/green]" if data.passed else "[red]✗[/red]"
             console.print(f"  {mark} check {data.check_name}: {_shown(data.description or '')}")
+
+
+def marked_line(record: logging.LogRecord) -> str:
+    """A step's own log line as printed: ✓, ! (a warning) or ✗ (an error), then the message."""
+    meta = getattr(record, "dagster_meta", None) or {}
+    mark = next((m for level, m in _MARKS.items() if record.levelno >= level), None)
+    message = meta.get("orig_message", record.getMessage())
+    return f"{mark or '[green]✓[/green]'} {_shown(message)}"
 
 
 def _shown(text: str) -> str:

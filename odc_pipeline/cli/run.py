@@ -8,7 +8,7 @@ import sys
 import click
 from rich.progress import BarColumn, Progress, TextColumn
 
-from odc_pipeline.run import console, run_pipeline, step_failure_lines
+from odc_pipeline.run import console, marked_line, run_pipeline, step_failure_lines
 
 #: The stages a source goes through, and the asset that closes each one.
 STAGES = (("raw_", "read"), ("validated_", "validated"), ("harmonized_", "harmonized"))
@@ -40,6 +40,10 @@ class _SourceBars(logging.Handler):
         meta = getattr(record, "dagster_meta", None) or {}
         event = meta.get("dagster_event")
         if event is None:
+            # What a step warns of (a file read in two encodings, codes split since, an
+            # analyst's tables kept) or gives up on: the bars cannot say it.
+            if record.levelno >= logging.WARNING and meta.get("step_key"):
+                console.print(marked_line(record))
             return
         if event.event_type_value == "ASSET_MATERIALIZATION":
             materialization = event.event_specific_data.materialization
