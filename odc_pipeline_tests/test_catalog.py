@@ -49,3 +49,21 @@ def test_a_new_entry_and_a_broken_one_each_say_what_to_do():
         ),
         ("typo", "stale", "source #2 ('typo'): colums: unknown key", "private", None),
     ]
+
+
+def test_the_provinces_of_a_held_back_entry_are_kept():
+    """Both ways a version is made (built beside, or the live one patched) keep these ids."""
+    from types import SimpleNamespace
+
+    catalog = Catalog(
+        organizations=[],
+        sources=[SourceInfo("ldw", "ldw", "election_results", "", "csv", "x", "-", "public")],
+        held_back=[HeldBackSource("rekap", "kawal", "a typo")],
+    )
+    previous = {
+        "rekap_31": SimpleNamespace(part_of="rekap"),
+        "rekap_32": SimpleNamespace(part_of="rekap"),
+        "other_31": SimpleNamespace(part_of="other"),
+        "ldw": SimpleNamespace(part_of=None),
+    }
+    assert catalog.kept_ids(previous) == ["ldw", "rekap", "rekap_31", "rekap_32"]

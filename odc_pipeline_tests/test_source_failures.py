@@ -258,6 +258,46 @@ def test_a_broken_registry_entry_holds_back_that_source_alone(tmp_path):
     engine.dispose()
 
 
+@pytest.mark.slow
+def test_a_broken_entry_split_by_province_keeps_every_provinces_rows(tmp_path):
+    """Its provinces' rows were published under their own ids (`<id>_32`), which the entry
+    that cannot be read no longer names: they stay, and dim_source says why of each."""
+    document = demo_registry_document()
+    entry = next(e for e in document["sources"] if e["id"] == "jsn_pilpres2024_kabkota")
+    entry |= {"location": "demo/jsn/{province}.csv", "provinces": ["32"]}
+    path = write_registry(tmp_path, document)
+    (tmp_path / "demo" / "jsn").mkdir()
+    shutil.copyfile(tmp_path / "demo" / "jsn_pilpres2024_kabkota.csv", tmp_path / "demo/jsn/32.csv")
+    settings = make_settings(tmp_path, path)
+    first = run_all(settings, load_registry(path))
+    assert first.success
+    engine = sa.create_engine(settings.default_warehouse_url, poolclass=sa.pool.NullPool)
+    per_source = "select source_id, count(*) from fact_election_results group by 1 order by 1"
+    with engine.connect() as connection:
+        published = connection.execute(sa.text(per_source)).all()
+    assert ("jsn_pilpres2024_kabkota_32", 77) in published
+
+    entry["expected_refresh_hourz"] = 36  # a typo: the entry cannot be used
+    write_registry(tmp_path, document, copy_demo_files=False)
+    second = run_all(settings, load_registry(path, check_files=False, keep_broken=True))
+    with engine.connect() as connection:
+        kept = connection.execute(sa.text(per_source)).all()
+        status = connection.execute(
+            sa.text("select source_id, status, status_message from dim_source order by 1")
+        ).all()
+    engine.dispose()
+    assert kept == published
+    problem = (
+        "source #1 ('jsn_pilpres2024_kabkota'): the registry entry cannot be used: source #1 "
+        "('jsn_pilpres2024_kabkota'): expected_refresh_hourz: unknown key (check its spelling)"
+    )
+    assert ("jsn_pilpres2024_kabkota_32", "stale", problem) in status
+    assert "jsn_pilpres2024_kabkota" not in {row[0] for row in status}
+    assert [e.step_key for e in second.all_events if e.is_step_failure] == [
+        "registry_entry_jsn_pilpres2024_kabkota"
+    ]
+
+
 def _remove(path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)

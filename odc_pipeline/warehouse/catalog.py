@@ -57,6 +57,14 @@ class Catalog:
         """Every source whose published rows stay: those registered and those held back."""
         return [s.source_id for s in self.sources] + [h.source_id for h in self.held_back]
 
+    def kept_ids(self, previous: dict) -> list[str]:
+        """`source_ids`, and the provinces' files of a held-back entry split by province:
+        their rows were published under their own ids (`previous`: the last version's
+        `dim_source` rows by id), which the entry that cannot be read no longer lists."""
+        held = {h.source_id for h in self.held_back}
+        parts = [i for i, row in previous.items() if getattr(row, "part_of", None) in held]
+        return self.source_ids + parts
+
 
 #: `dim_source.status` of a source with no published rows yet.
 NOT_PUBLISHED = "not_published"
@@ -134,6 +142,11 @@ def write_catalog(
         else:  # not in this run: as the last publish left it
             row.update(status=before.status, status_message=before.status_message)
         rows.append(row)
-    rows += [_held_back_row(held, previous.get(held.source_id)) for held in catalog.held_back]
+    for held in catalog.held_back:
+        parts = [r for r in previous.values() if getattr(r, "part_of", None) == held.source_id]
+        if parts and held.source_id not in previous:  # split by province: each file's row
+            rows += [_held_back_row(held, part) for part in parts]
+        else:
+            rows.append(_held_back_row(held, previous.get(held.source_id)))
     if rows:
         connection.execute(dim_source.insert(), rows)

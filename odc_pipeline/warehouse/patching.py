@@ -158,7 +158,8 @@ def patch_version(
     stage("replacing the changed sources' rows")
     if where.rebuild_views:
         _drop_what_the_code_did_not_make(connection)
-    gone = _gone(loaded, catalog)
+    before = previous_sources(connection, where.previous)
+    gone = _gone(loaded, catalog, before)
     for table in (*BY_SOURCE, *SUMMARY_TABLES):
         _delete_sources(connection, table.name, gone)
     for table in (*ELECTION_RESULTS_TABLES, release_changes, meta_columns):
@@ -177,7 +178,6 @@ def patch_version(
     if loaded.per_source:
         connection.execute(load_audit.insert(), loaded.per_source)
     if catalog is not None:
-        before = previous_sources(connection, where.previous)
         for table in (dim_organization, dim_source, *ELECTION_DIMENSIONS):
             connection.execute(delete(table))
         write_catalog(connection, catalog, loaded.outcomes, loaded.loaded_at, run_id, before)
@@ -194,10 +194,11 @@ def patch_version(
     return count_rows(connection)
 
 
-def _gone(loaded: LoadedRun, catalog: Catalog | None) -> KeptSources:
+def _gone(loaded: LoadedRun, catalog: Catalog | None, before: dict) -> KeptSources:
     """The sources whose earlier rows go: those this run replaced, and with a catalogue
-    every source the registry no longer names."""
-    return KeptSources(loaded.replaced, None if catalog is None else catalog.source_ids)
+    every source the registry no longer names (`before`: the last version's `dim_source`
+    rows, for the provinces of an entry held back)."""
+    return KeptSources(loaded.replaced, None if catalog is None else catalog.kept_ids(before))
 
 
 def _delete_sources(connection: Connection, table: str, gone: KeptSources) -> None:

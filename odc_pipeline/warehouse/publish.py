@@ -192,9 +192,11 @@ def complete_version(
     (`previous`, a schema or attached file, None if there is none), the audit, the catalogue,
     the analyst views and the data dictionary; then the indexes, once every row is in. The
     rows per table of the version built are returned."""
+    known = previous if dim_source.name in previous_tables else None
+    previous_rows = previous_sources(connection, known)
     if previous is not None:
         stage("carrying forward")
-        keep = None if catalog is None else catalog.source_ids
+        keep = None if catalog is None else catalog.kept_ids(previous_rows)
         _carry_forward(
             connection,
             previous,
@@ -206,8 +208,6 @@ def complete_version(
     if loaded.per_source:
         connection.execute(load_audit.insert(), loaded.per_source)
     if catalog is not None:
-        known = previous if dim_source.name in previous_tables else None
-        previous_rows = previous_sources(connection, known)
         write_catalog(connection, catalog, loaded.outcomes, loaded.loaded_at, run_id, previous_rows)
     stage("computing seats and lists")
     kept_answers = previous is None or answers_still_hold(connection, previous, previous_tables)
