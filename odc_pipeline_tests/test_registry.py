@@ -359,7 +359,7 @@ def test_a_column_both_mapped_and_constant_is_refused(tmp_path):
             "list kontak_lain under personal: (then it is dropped), or leave the header out of "
             "columns",
         ),
-        ("Tgl Lahir", "date", "map another header to it, or leave this one out of columns"),
+        ("Email", "category", "map another header to it, or leave this one out of columns"),
     ],
 )
 def test_a_header_that_says_it_is_personal_is_not_published_as_written(
@@ -387,9 +387,22 @@ def test_a_header_that_says_it_is_personal_is_not_published_as_written(
     error = _load_with(tmp_path, personal_header)
     assert error.problems == [
         f"source #1 ('pantau_insiden'): the header {header!r} looks personal (a NIK, phone "
-        f"number, address or birth date), and it is mapped to {column!r}, which is published "
+        f"number, e-mail or birth date), and it is mapped to {column!r}, which is published "
         f"as written: {fix}"
     ]
+
+
+def test_headers_of_counts_and_places_are_not_taken_for_personal(tmp_path):
+    """`Jumlah KK` counts households, `Pengguna KTP-el` voters who showed an e-ID card: a
+    number is parsed and range-checked. `Alamat TPS` is a polling station's address."""
+    document = demo_registry_document()
+    entry = document["sources"][0]
+    entry["columns"] = {
+        {"suara": "Pengguna KTP-el"}.get(header, header): column
+        for header, column in entry["columns"].items()
+    } | {"Alamat TPS": "lokasi_tps"}
+    path = write_registry(tmp_path, document)
+    assert load_registry(path, check_files=False).sources[0].columns["Pengguna KTP-el"] == "votes"
 
 
 def test_a_constant_in_lookalike_digits_is_refused(tmp_path):

@@ -53,12 +53,17 @@ def attribute_problem(name: str, declared: tuple[str, ...]) -> str | None:
     return None
 
 
-def looks_personal(name: str) -> bool:
-    """Whether a column's name (or a file's header) says it holds personal data: `no_hp`,
-    `NIK Pelapor`, `tgl lahir`."""
+#: Words of a file's header that say its cells identify a person. Not an address: in an
+#: election file that is a polling station's or an office's far more often than a person's.
+IDENTIFYING_WORDS = tuple(w for w in PERSONAL_WORDS if w not in ("alamat", "address"))
+
+
+def looks_personal(name: str, words: tuple[str, ...] = PERSONAL_WORDS) -> bool:
+    """Whether a column's name (or a file's header) holds one of `words`: `no_hp`, `NIK
+    Pelapor`, `tgl lahir`."""
     key = "_".join(re.findall(r"[a-z0-9]+", name.casefold()))
-    words = set(key.split("_"))
-    return bool(words & set(PERSONAL_WORDS)) or any(w in key for w in PERSONAL_WORDS if "_" in w)
+    found = set(key.split("_"))
+    return bool(found & set(words)) or any(w in key for w in words if "_" in w)
 
 
 def personal_header_problem(header: str, column: str, declared_personal: str | None) -> str | None:
@@ -67,7 +72,7 @@ def personal_header_problem(header: str, column: str, declared_personal: str | N
     NIK or phone number it recognises, not one mistyped; the registry says so first.
     `declared_personal`: what becomes of the column once listed under `personal:` ("only
     its salted hash is kept", "it is dropped"), or None where it cannot be."""
-    if not looks_personal(header):
+    if not looks_personal(header, IDENTIFYING_WORDS):
         return None
     fix = (
         f"list {column} under personal: (then {declared_personal}), or leave the header out "
@@ -76,6 +81,6 @@ def personal_header_problem(header: str, column: str, declared_personal: str | N
         else "map another header to it, or leave this one out of columns"
     )
     return (
-        f"the header {header!r} looks personal (a NIK, phone number, address or birth date), "
+        f"the header {header!r} looks personal (a NIK, phone number, e-mail or birth date), "
         f"and it is mapped to {column!r}, which is published as written: {fix}"
     )
