@@ -549,3 +549,27 @@ def test_seats_and_womens_share_per_party_as_infographics(real_run, tmp_path):
         "en",
     )
     assert "Women on the lists, per party" in svg and "made " in described
+
+
+def test_a_release_shows_each_sources_published_rows(real_run, monkeypatch):
+    """Candidates and dapil are published in dim_candidate and dim_dapil, not in a fact
+    table: `odc releases show` counts them, and neither a source's dim_load row nor the
+    seats and lists derived from its candidates."""
+    from click.testing import CliRunner
+
+    from odc_pipeline.cli import main
+    from odc_pipeline.releases.store import ReleaseStore
+
+    monkeypatch.setenv("ODC_WAREHOUSE_DIR", str(real_run.settings.warehouse_dir))
+    monkeypatch.setenv("COLUMNS", "200")
+    latest = ReleaseStore(real_run.settings.releases_dir).latest()
+    shown = CliRunner().invoke(main, ["releases", "show", latest])
+    assert shown.exit_code == 0, shown.output
+    rows = {
+        cells[0]: cells[-1]
+        for line in shown.output.splitlines()
+        if (cells := [c.strip() for c in line.strip("│ ").split("│")])[0].startswith("perludem_")
+    }
+    candidates = real_run.scalar("select count(*) from dim_candidate")
+    assert rows["perludem_caleg_dpr_2014"] == str(candidates)
+    assert rows["perludem_dapil_dpr_2014"] == "77"

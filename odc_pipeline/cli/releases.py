@@ -78,10 +78,9 @@ def show(release_id: str) -> None:
                 "licence": s["licence"],
                 "status": s["status"],
                 "file sha256": (s["file_hash"] or "")[:16],
-                # Its published rows: dim_load's row per file is bookkeeping, not data.
-                "rows published": sum(
-                    n for table, n in s.get("rows", {}).items() if table.startswith("fact_")
-                ),
+                # The rows of its kind's table (facts, candidates, dapil): not its row in
+                # dim_load, nor the seats and lists derived from its rows.
+                "rows published": _published(s),
             }
             for s in manifest["sources"]
         ]
@@ -106,3 +105,11 @@ def show(release_id: str) -> None:
         f"or in pandas: pd.read_parquet('{escape(str(folder))}/public/fact_election_results')",
         soft_wrap=True,
     )
+
+
+def _published(source: dict) -> int:
+    """A release manifest's source: the rows it published, in its kind's own table."""
+    from odc_pipeline.kinds import KINDS
+
+    kind = KINDS.get(source.get("kind", ""))
+    return source.get("rows", {}).get(kind.fact_table, 0) if kind else 0
