@@ -34,6 +34,7 @@ from odc_pipeline.releases.store import ReleaseStore
 from odc_pipeline.releases.writing import release_made_by
 from odc_pipeline.reporting import report_path
 from odc_pipeline.settings import (
+    WAREHOUSE_URL_VARIABLE,
     Settings,
     SettingsError,
     dagster_home_is_set,
@@ -162,9 +163,11 @@ def reporting_to(handler: logging.Handler) -> Iterator[None]:
 
 def _odc_command(settings: Settings) -> str:
     """The installed `odc` by its full path, so the example works from any folder, after the
-    warehouse folder this run wrote when it is not the default (a real-data run's): typed
-    without it, the example would read another warehouse."""
+    warehouse this run wrote when it is not the default (a real-data run's): typed without
+    it, the example would read another warehouse."""
     odc = shlex.quote(str(Path(sys.executable).parent / "odc"))
+    if settings.warehouse_url and settings.warehouse_url.startswith("sqlite"):  # no password
+        return f"{WAREHOUSE_URL_VARIABLE}={shlex.quote(settings.warehouse_url)} {odc}"
     if settings.warehouse_dir == load_settings({}).warehouse_dir:
         return odc
     return f"ODC_WAREHOUSE_DIR={shlex.quote(str(settings.warehouse_dir))} {odc}"

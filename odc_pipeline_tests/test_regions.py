@@ -316,6 +316,16 @@ def test_a_kecamatan_is_found_inside_its_province_when_no_kabupaten_is_given(tab
     )
 
 
+def test_a_village_name_twice_in_a_kabupaten_asks_for_the_kecamatan(tables):
+    specs = [Spec("p", 1, "name"), Spec("k", 2, "name"), Spec("d", 4, "name")]
+    out = _harmonize({"p": ["Aceh"], "k": ["Kab. Aceh Selatan"], "d": ["Beutong"]}, specs, tables)
+    assert pd.isna(out.loc[0, "region_code"])
+    assert out.loc[0, "region_problem"].startswith(
+        "'Beutong' is ambiguous inside Kabupaten Aceh Selatan: it could be Beutong (11.01."
+    )
+    assert out.loc[0, "region_problem"].endswith("; give the kecamatan it is in")
+
+
 def test_province_regency_kecamatan_and_village_in_four_columns(tables):
     specs = [Spec("p", 1, "name"), Spec("k", 2, "name"), Spec("c", 3, "name"), Spec("d", 4, "name")]
     out = _harmonize(

@@ -7,6 +7,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -155,3 +156,16 @@ def test_make_run_publishes_to_a_sqlite_url(tmp_path):
     with sqlite3.connect(database) as connection:
         assert connection.execute("select count(*) from fact_election_results").fetchone() == (125,)
     assert (database.parent / "shared" / "public.sqlite").exists()
+
+
+def test_the_printed_examples_name_the_warehouse_the_run_wrote(tmp_path):
+    """The default warehouse needs no setting; another folder or a SQLite URL is named."""
+    from odc_pipeline.run import _odc_command
+    from odc_pipeline.settings import load_settings
+
+    odc = str(Path(sys.executable).parent / "odc")
+    assert _odc_command(load_settings({})) == odc
+    folder = load_settings({"ODC_WAREHOUSE_DIR": str(tmp_path)})
+    assert _odc_command(folder) == f"ODC_WAREHOUSE_DIR={tmp_path} {odc}"
+    url = load_settings({"ODC_WAREHOUSE_URL": f"sqlite:///{tmp_path}/w.sqlite"})
+    assert _odc_command(url) == f"ODC_WAREHOUSE_URL=sqlite:///{tmp_path}/w.sqlite {odc}"

@@ -80,6 +80,16 @@ def test_the_quarantine_shows_each_cell_as_the_file_wrote_it():
     ]
 
 
+def test_a_cell_far_too_long_is_shown_cut_short():
+    """The whole cell stays in the row's row_data; its value is a glimpse of it."""
+    _, raw = _validate("jsn_pilpres2024_kabkota")
+    broken = raw.copy()
+    broken.loc[0, "paslon"] = "01 " + "x" * 6_000
+    outcome, _ = _validate("jsn_pilpres2024_kabkota", broken)
+    (value,) = outcome.quarantine.loc[outcome.quarantine["rule"] == "cell_too_long", "value"]
+    assert value.startswith("01 xxx") and value.endswith("…") and len(value) < 100
+
+
 def test_constants_from_the_registry_fill_missing_columns():
     outcome, _ = _validate("jsn_pilpres2024_kabkota")
     assert set(outcome.valid["election"]) == {"pemilu"}

@@ -74,11 +74,12 @@ def row_as_json(
 def _shown_value(
     problem: Problem, row: Mapping[str, Any], personal: tuple[str, ...], free_text: tuple[str, ...]
 ) -> str | None:
-    """The cell as the file wrote it (`14-02-2030`, `—`), where the row has it; else the
-    value the rule judged (`2030-02-14 00:00:00` once parsed, nothing for a marker read as
-    empty)."""
+    """The cell as the file wrote it (`14-02-2030`, `—`) where the rule judged it parsed
+    (`2030-02-14 00:00:00`) or read it as empty; a text the rule gives stays (a cell far too
+    long is cut there)."""
     written = row.get(problem.column) if problem.column is not None else None
-    value = written if isinstance(written, str) and written.strip() else problem.value
+    parsed = not isinstance(problem.value, str)
+    value = written if parsed and isinstance(written, str) and written.strip() else problem.value
     if value is None:
         return None
     if problem.column in personal:
