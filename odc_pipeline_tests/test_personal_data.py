@@ -47,12 +47,17 @@ RESULTS = textwrap.dedent(
     3204,02,200
     """
 )
+#: Voters' NIKs pasted where the votes belong: every row is rejected, the file held back.
+NIKS_AS_VOTES = ["3204051708900008", "3204051708900009"]
+MISPASTED = "kode,paslon,suara\n" + "".join(
+    f"3204,0{n},{nik}\n" for n, nik in enumerate(NIKS_AS_VOTES, 1)
+)
 
 
 def _needles() -> list[bytes]:
     """Each planted number as written, as bare digits, and as JSON would escape nothing."""
     found = []
-    for value in NIKS + WITNESS_NIKS + PHONES:
+    for value in NIKS + WITNESS_NIKS + PHONES + NIKS_AS_VOTES:
         digits = re.sub(r"\D", "", value)
         found += [value.encode(), digits.encode(), digits[-9:].encode()]
     return found
@@ -70,6 +75,7 @@ def planted(tmp_path_factory):
     (folder / "files").mkdir()
     (folder / "files" / "incidents.csv").write_text(INCIDENTS, encoding="utf-8")
     (folder / "files" / "results.csv").write_text(RESULTS, encoding="utf-8")
+    (folder / "files" / "mispasted.csv").write_text(MISPASTED, encoding="utf-8")
     constants = {"election": "pemilu", "year": 2019}
     document = {
         "organizations": {"pantau": {"name": "Pantau"}},
@@ -102,6 +108,20 @@ def planted(tmp_path_factory):
                 "kind": "election_results",
                 "format": "csv",
                 "location": "files/results.csv",
+                "columns": {"kode": "region", "paslon": "candidate", "suara": "votes"},
+                "constants": {**constants, "contest": "presiden"},
+                "regions": [
+                    {"column": "region", "level": "kabupaten_kota", "system": "kemendagri"}
+                ],
+                "licence": "CC-BY-4.0",
+                "sharing": "public",
+            },
+            {
+                "id": "pantau_salah_tempel",
+                "organization": "pantau",
+                "kind": "election_results",
+                "format": "csv",
+                "location": "files/mispasted.csv",
                 "columns": {"kode": "region", "paslon": "candidate", "suara": "votes"},
                 "constants": {**constants, "contest": "presiden"},
                 "regions": [
@@ -152,6 +172,8 @@ def test_no_planted_number_in_the_event_log(planted):
     _, result = planted
     logged = "\n".join(repr(event) for event in result.all_events)
     assert "saksi [PHONE_1]" in logged  # the results' preview is there, masked
+    # The held-back file's message quotes its most common problem, masked.
+    assert "Most common problem: votes is [NIK_1], more than any count of people" in logged
     for needle in _needles():
         assert needle.decode() not in logged, needle
 

@@ -14,6 +14,7 @@ import pandera.pandas as pa
 from odc_pipeline.distinct import empty_text, repeated_rows
 from odc_pipeline.frame_handover import move_rows, take_columns
 from odc_pipeline.kinds import KINDS
+from odc_pipeline.privacy import scrub_identifiers_text
 from odc_pipeline.quoting import first_of
 from odc_pipeline.reading.headers import (
     PROVENANCE_COLUMNS,
@@ -369,7 +370,8 @@ def validate_source(raw: pd.DataFrame, entry: SourceEntry) -> ValidationOutcome:
     outcome = ValidationOutcome(valid=valid, quarantine=quarantine, rows_in=rows_in)
     share = outcome.rows_quarantined / rows_in if rows_in else 0.0
     if share > entry.max_rejected_share:
-        top = quarantine["reason"].value_counts().index[0]
+        # Logged and shown in the UI: a reason may quote a NIK typed where a count belongs.
+        top = scrub_identifiers_text(quarantine["reason"].value_counts().index[0])
         error = (
             f"{outcome.rows_quarantined:,} of {rows_in:,} rows ({share:.0%}) were rejected, more than "
             f"the {entry.max_rejected_share:.0%} allowed (max_rejected_share), so the file is held back "
