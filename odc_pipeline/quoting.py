@@ -52,3 +52,16 @@ def with_value_quoted(message: str, value: object, limit: int = MESSAGE_LIMIT) -
                 if len(copy) > QUOTE_LIMIT and copy in message:
                     message = message.replace(copy, quoted(text))
     return capped(message, limit)
+
+
+def counted(number: int, one: str, many: str | None = None) -> str:
+    """`1 row`, `2 rows`, `1 alias`, `3 aliases` (`many`, where adding an s is wrong)."""
+    return f"{number:,} {one if number == 1 else (many or one + 's')}"
+
+
+def changes_in_words(counts: dict[str, int]) -> str:
+    """A release's changes since the one before: `1 row added, 0 removed, 2 changed`."""
+    return (
+        f"{counted(counts['added'], 'row')} added, {counts['removed']:,} removed, "
+        f"{counts['changed']:,} changed"
+    )

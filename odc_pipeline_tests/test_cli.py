@@ -399,7 +399,7 @@ def test_regions_review_export_and_import_through_odc(cli_run, tmp_path):
         writer.writeheader()
         writer.writerows(rows)
     imported = _odc("regions", "review", "import", str(queue), env=env)
-    assert imported.returncode == 0 and "added 1 aliases" in imported.stdout
+    assert imported.returncode == 0 and "added 1 alias to " in imported.stdout
     aliases = (data / "reference" / "region_aliases.csv").read_text(encoding="utf-8")
     assert aliases.splitlines()[-1].startswith(
         "Bandung,kabupaten_kota,32.73,fppjb_rekap_pilpres2024"

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from odc_pipeline.cli import main
-from odc_pipeline.quoting import capped, quoted, with_value_quoted
+from odc_pipeline.quoting import capped, changes_in_words, counted, quoted, with_value_quoted
 from odc_pipeline.reading import read_source
 from odc_pipeline.registry import load_registry
 from odc_pipeline.releases.store import ReleaseStore
@@ -223,3 +223,17 @@ def test_a_release_out_of_memory_says_where_and_the_setting_that_lets_it_through
     code, out = _run_make(capsys)
     assert code == 0, out[-3000:]
     assert len(releases.release_ids()) == 1
+
+
+def test_counts_in_messages_agree_with_their_number():
+    assert [counted(n, "row") for n in (0, 1, 2, 12_345)] == [
+        "0 rows",
+        "1 row",
+        "2 rows",
+        "12,345 rows",
+    ]
+    assert counted(1, "alias", "aliases") == "1 alias"
+    assert counted(3, "alias", "aliases") == "3 aliases"
+    assert changes_in_words({"added": 1, "removed": 0, "changed": 2}) == (
+        "1 row added, 0 removed, 2 changed"
+    )

@@ -63,6 +63,22 @@ def _needles() -> list[bytes]:
     return found
 
 
+def _results_source(source_id: str, location: str) -> dict:
+    """A registry entry of presidential results per kabupaten/kota of 2019, public."""
+    return {
+        "id": source_id,
+        "organization": "pantau",
+        "kind": "election_results",
+        "format": "csv",
+        "location": location,
+        "columns": {"kode": "region", "paslon": "candidate", "suara": "votes"},
+        "constants": {"election": "pemilu", "year": 2019, "contest": "presiden"},
+        "regions": [{"column": "region", "level": "kabupaten_kota", "system": "kemendagri"}],
+        "licence": "CC-BY-4.0",
+        "sharing": "public",
+    }
+
+
 @pytest.fixture(scope="module")
 def planted_run(planted):
     return planted[0]
@@ -102,34 +118,8 @@ def planted(tmp_path_factory):
                 "sharing": "public",  # public on purpose: the strictest place to leak to
                 "max_rejected_share": 1.0,
             },
-            {
-                "id": "pantau_hasil",
-                "organization": "pantau",
-                "kind": "election_results",
-                "format": "csv",
-                "location": "files/results.csv",
-                "columns": {"kode": "region", "paslon": "candidate", "suara": "votes"},
-                "constants": {**constants, "contest": "presiden"},
-                "regions": [
-                    {"column": "region", "level": "kabupaten_kota", "system": "kemendagri"}
-                ],
-                "licence": "CC-BY-4.0",
-                "sharing": "public",
-            },
-            {
-                "id": "pantau_salah_tempel",
-                "organization": "pantau",
-                "kind": "election_results",
-                "format": "csv",
-                "location": "files/mispasted.csv",
-                "columns": {"kode": "region", "paslon": "candidate", "suara": "votes"},
-                "constants": {**constants, "contest": "presiden"},
-                "regions": [
-                    {"column": "region", "level": "kabupaten_kota", "system": "kemendagri"}
-                ],
-                "licence": "CC-BY-4.0",
-                "sharing": "public",
-            },
+            _results_source("pantau_hasil", "files/results.csv"),
+            _results_source("pantau_salah_tempel", "files/mispasted.csv"),
         ],
     }
     path = write_registry(folder, document, copy_demo_files=False)
@@ -224,23 +214,7 @@ def test_the_rows_themselves_are_kept_with_placeholders(planted_run):
 def test_only_optional_text_columns_can_be_declared_personal(tmp_path):
     document = {
         "organizations": {"pantau": {"name": "Pantau"}},
-        "sources": [
-            {
-                "id": "pantau_hasil",
-                "organization": "pantau",
-                "kind": "election_results",
-                "format": "csv",
-                "location": "results.csv",
-                "columns": {"kode": "region", "paslon": "candidate", "suara": "votes"},
-                "personal": ["votes"],
-                "constants": {"election": "pemilu", "year": 2019, "contest": "presiden"},
-                "regions": [
-                    {"column": "region", "level": "kabupaten_kota", "system": "kemendagri"}
-                ],
-                "licence": "CC-BY-4.0",
-                "sharing": "public",
-            }
-        ],
+        "sources": [_results_source("pantau_hasil", "results.csv") | {"personal": ["votes"]}],
     }
     (tmp_path / "results.csv").write_text(RESULTS, encoding="utf-8")
     path = write_registry(tmp_path, document, copy_demo_files=False)

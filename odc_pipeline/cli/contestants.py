@@ -81,6 +81,7 @@ def review_import(file: Path) -> None:
     from odc_pipeline.elections.contestants import cached_contestant_index
     from odc_pipeline.elections.reference import ALIASES_FILE
     from odc_pipeline.elections.review import import_contestant_decisions
+    from odc_pipeline.quoting import counted
     from odc_pipeline.review_queue import ReviewImportError
     from odc_pipeline.settings import load_settings
 
@@ -91,6 +92,7 @@ def review_import(file: Path) -> None:
         click.echo(str(error))
         sys.exit(1)
     click.echo(
-        f"added {report.added} aliases to {folder / ALIASES_FILE} ({report.already_known} "
+        f"added {counted(report.added, 'alias', 'aliases')} to {folder / ALIASES_FILE} "
+        f"({report.already_known} "
         f"already known, {report.undecided} rows without a decision)"
     )

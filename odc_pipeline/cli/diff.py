@@ -11,6 +11,7 @@ from rich.markup import escape
 from odc_pipeline.cli.common import console
 from odc_pipeline.cli.output import FORMATS, show_frame
 from odc_pipeline.cli.releases import manifest_of, store
+from odc_pipeline.quoting import changes_in_words
 from odc_pipeline.releases.changes import changes_between
 from odc_pipeline.releases.writing import count_changes
 
@@ -61,7 +62,4 @@ def diff(old: str, new: str, source_ids: tuple[str, ...], out_format: str, outpu
         shown = shown.assign(key=shown["key"].map(_words))
     show_frame(shown, out_format, output)
     if terminal:
-        console.print(
-            f"From {escape(old)} to {escape(new)}: {counts['added']:,} rows added, "
-            f"{counts['removed']:,} removed, {counts['changed']:,} changed."
-        )
+        console.print(f"From {escape(old)} to {escape(new)}: {changes_in_words(counts)}.")

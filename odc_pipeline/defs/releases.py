@@ -5,6 +5,7 @@ run report again with both."""
 import dagster as dg
 
 from odc_pipeline.defs.resources import WarehouseResource
+from odc_pipeline.quoting import changes_in_words
 from odc_pipeline.registry.model import Registry
 from odc_pipeline.releases.store import ReleaseStore
 from odc_pipeline.releases.writing import entry_digests, record_changes, write_release
@@ -49,8 +50,7 @@ def build_release_asset(
         )
         counts = written.counts
         context.log.info(
-            f"release {written.release_id}: {counts['added']} rows added, "
-            f"{counts['removed']} removed, {counts['changed']} changed since "
+            f"release {written.release_id}: {changes_in_words(counts)} since "
             f"{written.previous or 'no earlier release'}"
         )
         return dg.MaterializeResult(

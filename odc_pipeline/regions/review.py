@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from odc_pipeline.quoting import counted
 from odc_pipeline.regions.reference import LEVEL_NAMES
 from odc_pipeline.regions.resolve import Spec
 from odc_pipeline.regions.tables import ALIAS_COLUMNS, ALIASES_FILE
@@ -165,7 +166,8 @@ def main(argv: list[str]) -> int:
         print(error)
         return 1
     print(
-        f"added {report.added} aliases to {settings.reference_dir / ALIASES_FILE} "
+        f"added {counted(report.added, 'alias', 'aliases')} to "
+        f"{settings.reference_dir / ALIASES_FILE} "
         f"({report.already_known} already known, {report.undecided} rows without a decision)"
     )
     return 0

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, text  # noqa: E402
 
 from odc_pipeline.kinds.declared import ELECTION_RESULTS  # noqa: E402
 from odc_pipeline.maps.boundaries import MapSource  # noqa: E402
+from odc_pipeline.quoting import changes_in_words  # noqa: E402
 from odc_pipeline.releases.writing import WrittenRelease  # noqa: E402
 from odc_pipeline.reporting.html import html_table  # noqa: E402
 from odc_pipeline.reporting.province_maps import map_sections, province_match_rates  # noqa: E402
@@ -229,8 +230,7 @@ def _release_paragraph(release: WrittenRelease) -> str:
     """Which release the run made, where it is, and what changed since the one before."""
     counts = release.counts
     since = (
-        f"Since release {escape(release.previous)}: {counts['added']:,} rows added, "
-        f"{counts['removed']:,} removed, {counts['changed']:,} changed "
+        f"Since release {escape(release.previous)}: {changes_in_words(counts)} "
         f"(<code>odc diff {escape(release.previous)} {escape(release.release_id)}</code> "
         "lists them with their causes)."
         if release.previous
