@@ -69,7 +69,7 @@ class Column:
         """The rule on its values in words, for stewards and the data dictionary."""
         if self.allowed:
             return f"one of: {', '.join(self.allowed)}"
-        low, high = _shown(self.minimum), _shown(self.maximum)
+        low, high = bound_in_words(self.minimum), bound_in_words(self.maximum)
         if low is not None and high is not None:
             return f"between {low} and {high}"
         if low is not None:
@@ -79,7 +79,7 @@ class Column:
         return None
 
 
-def _shown(bound: float | None) -> str | None:
+def bound_in_words(bound: float | None) -> str | None:
     """A bound as a steward reads it: grouped in thousands from 10,000 on (a year stays 2024)."""
     if bound is None:
         return None

@@ -234,11 +234,11 @@ def resolve_name(
             ((code, rule),) = fitting.items()
             return Match(code, "alias", 100.0, rule)
     if len(codes) > 1:
-        advice = {
-            1: "write Kabupaten or Kota, or add the province",
-            2: "write Kabupaten or Kota, or add the province",
-            3: "give the kabupaten/kota it is in",
-        }.get(spec.level, "give the kecamatan it is in")
+        advice = (
+            "write Kabupaten or Kota, or add the province"
+            if spec.level <= 2
+            else f"give the {LEVEL_LABELS[spec.level - 1]} it is in"
+        )
         return Miss(
             f"{text!r} is ambiguous{where}: it could be {_describe(index, codes)}; {advice}",
             _describe(index, codes),

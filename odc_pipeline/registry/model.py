@@ -353,13 +353,14 @@ class SourceEntry(_Strict):
         # Text kept as written: neither hashed, dropped nor scrubbed as free text. A number,
         # date or yes/no is parsed and range-checked (`Jumlah KK` is a count of households).
         hidden = {*self.personal_columns, *kind.withheld_columns, *kind.free_text_columns}
-        typed = {c.name for c in kind.columns if c.type != "text"}
         for header, target in self.columns.items():
-            if target in hidden or target in region_columns or target in typed:
+            if target in hidden or target in region_columns:
                 continue
             if target not in kind.canonical_columns:
                 declared = "it is dropped"  # an attribute: nothing would hash it
-            elif any(c.name == target and not c.required for c in kind.columns):
+            elif kind.column(target).type != "text":
+                continue
+            elif target in kind.optional_columns:
                 declared = "only its salted hash is kept"
             else:
                 declared = None  # a required column cannot be personal

@@ -10,6 +10,7 @@ import ast
 import re
 
 from odc_pipeline.kinds import KINDS
+from odc_pipeline.kinds.declaration import bound_in_words
 
 #: The project's own rules, by name.
 _OWN = {
@@ -45,11 +46,6 @@ def _listed(values) -> str:
     return shown + (f" (and {len(values) - _LISTED} more)" if len(values) > _LISTED else "")
 
 
-def _number(value) -> str:
-    """A bound as a steward reads it: 10,000,000,000, not 10000000000 (a year stays 2024)."""
-    return f"{value:,}" if isinstance(value, int) and abs(value) >= 10_000 else str(value)
-
-
 def plain_rule(rule: str, column: str | None = None) -> str:
     """`rule` (a check name as the quarantine stores it) as a sentence about `column`."""
     subject = column or "the value"
@@ -64,7 +60,8 @@ def plain_rule(rule: str, column: str | None = None) -> str:
     if name == "less_than" and arguments:
         return f"{subject} must be less than {arguments[0]}"
     if name == "in_range" and len(arguments) >= 2:
-        return f"{subject} must be from {_number(arguments[0])} to {_number(arguments[1])}"
+        low, high = (bound_in_words(a) if isinstance(a, int | float) else a for a in arguments[:2])
+        return f"{subject} must be from {low} to {high}"
     if name == "isin" and arguments and isinstance(arguments[0], list | tuple | set):
         return f"{subject} must be one of: {_listed(sorted(arguments[0], key=str))}"
     if name == "str_matches" and arguments:

@@ -61,9 +61,14 @@ class Catalog:
         """`source_ids`, and the provinces' files of a held-back entry split by province:
         their rows were published under their own ids (`previous`: the last version's
         `dim_source` rows by id), which the entry that cannot be read no longer lists."""
-        held = {h.source_id for h in self.held_back}
-        parts = [i for i, row in previous.items() if getattr(row, "part_of", None) in held]
+        parts = [i for h in self.held_back for i in provinces_of(h.source_id, previous)]
         return self.source_ids + parts
+
+
+def provinces_of(entry_id: str, previous: dict) -> dict:
+    """The last version's `dim_source` rows, by id, of the provinces' files of entry
+    `entry_id` (none for an entry not split by province)."""
+    return {i: row for i, row in previous.items() if getattr(row, "part_of", None) == entry_id}
 
 
 #: `dim_source.status` of a source with no published rows yet.
@@ -143,9 +148,9 @@ def write_catalog(
             row.update(status=before.status, status_message=before.status_message)
         rows.append(row)
     for held in catalog.held_back:
-        parts = [r for r in previous.values() if getattr(r, "part_of", None) == held.source_id]
+        parts = provinces_of(held.source_id, previous)
         if parts and held.source_id not in previous:  # split by province: each file's row
-            rows += [_held_back_row(held, part) for part in parts]
+            rows += [_held_back_row(held, part) for part in parts.values()]
         else:
             rows.append(_held_back_row(held, previous.get(held.source_id)))
     if rows:
