@@ -21,7 +21,7 @@ from odc_pipeline import privacy
 from odc_pipeline.privacy import scrub_identifiers_text
 from odc_pipeline.registry import load_registry
 from odc_pipeline.registry.loader import RegistryError
-from odc_pipeline_tests.conftest import make_settings, run_all, write_registry
+from odc_pipeline_tests.conftest import make_settings, results_entry, run_all, write_registry
 
 NIKS = ["3204051708900001", "3205011203850002", "3273014509880003", "3201026612790004"]
 #: The witnesses' NIKs, in a column the registry maps but no kind declares, declared personal.
@@ -65,18 +65,13 @@ def _needles() -> list[bytes]:
 
 def _results_source(source_id: str, location: str) -> dict:
     """A registry entry of presidential results per kabupaten/kota of 2019, public."""
-    return {
-        "id": source_id,
-        "organization": "pantau",
-        "kind": "election_results",
-        "format": "csv",
-        "location": location,
-        "columns": {"kode": "region", "paslon": "candidate", "suara": "votes"},
-        "constants": {"election": "pemilu", "year": 2019, "contest": "presiden"},
-        "regions": [{"column": "region", "level": "kabupaten_kota", "system": "kemendagri"}],
-        "licence": "CC-BY-4.0",
-        "sharing": "public",
-    }
+    return results_entry(
+        location,
+        id=source_id,
+        organization="pantau",
+        columns={"kode": "region", "paslon": "candidate", "suara": "votes"},
+        constants={"election": "pemilu", "year": 2019, "contest": "presiden"},
+    )
 
 
 @pytest.fixture(scope="module")
